@@ -1,0 +1,57 @@
+"""The `factory-twin` command. Each subcommand lives in its own module in this package and
+exposes `add_arguments(parser)` and `run(args) -> int`; errors become messages and exit codes."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from twin.errors import FactoryTwinError
+
+# subcommand name -> module in this package
+COMMANDS: dict[str, str] = {
+    "validate": "validate",
+    "schedule": "schedule",
+    "schema": "schema",
+    "bench": "bench",
+    "simulate": "simulate",
+    "optimize": "optimize",
+    "render": "render",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="factory-twin",
+        description="Digital-twin factory planner: validate, schedule, simulate, optimise, render.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"optimizer.cli.{module_name}")
+        except ModuleNotFoundError as exc:  # a command still being built is left out
+            if exc.name == f"optimizer.cli.{module_name}":
+                continue
+            raise
+        doc = (module.__doc__ or "").strip().splitlines()
+        command = sub.add_parser(name, help=doc[0] if doc else None, description=" ".join(doc) or None)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except FactoryTwinError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
