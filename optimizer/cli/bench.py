@@ -1,0 +1,41 @@
+"""Solve public benchmark instances and print one JSON object per instance and line.
+
+`bench jssp FILE...` runs the CP-SAT scheduler on job-shop instances (OR-Library text format);
+`bench qap FILE...` runs the slot-assignment search on QAPLIB instances.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
+    jssp = kinds.add_parser("jssp", help="job-shop instances (n_jobs n_machines, then machine/duration pairs)")
+    jssp.add_argument("files", nargs="+", metavar="FILE")
+    jssp.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance (default 10)")
+    jssp.add_argument("--workers", type=int, default=2, help="CP-SAT search workers (default 2)")
+    jssp.add_argument("--seed", type=int, default=0)
+    jssp.add_argument("--json", action="store_true", help="one JSON object per line (the only output format)")
+    qap = kinds.add_parser("qap", help="QAPLIB instances (n, flow matrix, distance matrix)")
+    qap.add_argument("files", nargs="+", metavar="FILE")
+    qap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance (default 10)")
+    qap.add_argument("--seed", type=int, default=0)
+    qap.add_argument("--json", action="store_true", help="one JSON object per line (the only output format)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.kind == "jssp":
+        from optimizer.jssp import bench_instances
+
+        rows = bench_instances(args.files, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+    else:
+        from optimizer.qap import bench_instances
+
+        rows = bench_instances(args.files, time_limit=args.time_limit, seed=args.seed)
+    for row in rows:
+        print(json.dumps(row), flush=True)
+    return 0
+
+
