@@ -1,0 +1,245 @@
+"""The layout model: an immutable description of a factory as the planner writes it.
+
+Units are metres and seconds throughout. Models are frozen pydantic models that reject
+unknown fields, so a typo in a layout file is an error, not a silently ignored key. Checks
+that need the whole layout (references, overlaps, reachability) live in `twin.validate`.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Point2 = tuple[float, float]
+Point3 = tuple[float, float, float]
+
+STATION_KINDS = ("machine", "robot_cell", "manual", "inspection", "buffer")
+StationKind = Literal["machine", "robot_cell", "manual", "inspection", "buffer"]
+Rotation = Literal[0, 90, 180, 270]
+
+
+class Model(BaseModel):
+    """Base for every layout object: frozen, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+# --- floor -------------------------------------------------------------------------------
+
+
+class Zone(Model):
+    """A keep-out rectangle on the floor (building column, wall, hazard area)."""
+
+    id: Identifier
+    kind: Literal["column", "wall", "hazard"] = "column"
+    x: NonNegative = Field(description="lower-left corner x (m)")
+    y: NonNegative = Field(description="lower-left corner y (m)")
+    width: Positive
+    depth: Positive
+
+
+class Dock(Model):
+    """Where material enters (receiving) or leaves (shipping) the floor."""
+
+    id: Identifier
+    kind: Literal["receiving", "shipping"]
+    position: Point2 = Field(description="point on or near the floor edge (m)")
+
+
+class Floor(Model):
+    width: Positive = Field(description="floor size along x (m)")
+    depth: Positive = Field(description="floor size along y (m)")
+    grid: Positive = Field(1.0, description="placement and aisle-routing grid spacing (m)")
+    aisle_width: Positive = Field(1.5, description="minimum free aisle width between stations (m)")
+    keep_out: tuple[Zone, ...] = ()
+    docks: tuple[Dock, ...] = ()
+
+
+# --- robot cells -------------------------------------------------------------------------
+
+
+class Pose(Model):
+    """Position (m) and roll/pitch/yaw (degrees) in the cell frame: origin at the station's
+    footprint centre on the floor, x along the footprint width, z up."""
+
+    xyz: Point3 = (0.0, 0.0, 0.0)
+    rpy: Point3 = (0.0, 0.0, 0.0)
+
+
+class Fixture(Model):
+    """A box in the cell: table, feeder, conveyor end, part tray."""
+
+    id: Identifier
+    size: tuple[Positive, Positive, Positive] = Field(description="box size x, y, z (m)")
+    pose: Pose = Pose()
+
+
+class Waypoint(Model):
+    """A tool-centre-point target. `action` grips the payload or releases it on arrival."""
+
+    name: Identifier
+    xyz: Point3
+    rpy: Point3 = Field((180.0, 0.0, 0.0), description="tool orientation (deg); default points down")
+    action: Literal["none", "grip", "release"] = "none"
+
+
+class RobotTask(Model):
+    id: Identifier
+    waypoints: tuple[Waypoint, ...] = Field(min_length=2)
+    payload: NonNegative = Field(0.0, description="mass carried between grip and release (kg)")
+    gripper_close: NonNegative = Field(0.2, description="seconds to close the gripper")
+    gripper_open: NonNegative = Field(0.2, description="seconds to open the gripper")
+    speed_scale: Annotated[float, Field(gt=0, le=1)] = 1.0
+    accel_scale: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+
+class RobotCell(Model):
+    """The physical content of a robot_cell station; its cycle times come from physics."""
+
+    robot: str = Field(
+        min_length=1,
+        description="'panda', 'kuka_iiwa', or a URDF path relative to the layout file's folder",
+    )
+    base: Pose = Pose()
+    fixtures: tuple[Fixture, ...] = ()
+    tasks: tuple[RobotTask, ...] = Field(min_length=1)
+
+
+# --- stations ------------------------------------------------------------------------------
+
+
+class Footprint(Model):
+    width: Positive = Field(description="size along the station's local x (m)")
+    depth: Positive = Field(description="size along the station's local y (m)")
+
+
+class Station(Model):
+    id: Identifier
+    kind: StationKind
+    footprint: Footprint
+    height: Positive = 1.5
+    position: Point2 | None = Field(None, description="footprint centre on the floor (m); None: the search places it")
+    rotation: Rotation = 0
+    fixed: bool = Field(False, description="the layout search may not move a fixed station")
+    capacity: Annotated[int, Field(ge=1)] = 1
+    input_port: Point2 | None = Field(None, description="local offset of the input port (m); default: left edge centre")
+    output_port: Point2 | None = Field(None, description="local offset of the output port (m); default: right edge centre")
+    mtbf: Positive | None = Field(None, description="mean time between failures (s)")
+    mttr: Positive | None = Field(None, description="mean time to repair (s)")
+    cost: NonNegative | None = Field(None, description="purchase cost (any currency)")
+    guarded: bool = Field(False, description="a safety fence contains the robot's reach envelope")
+    cell: RobotCell | None = None
+
+    def with_placement(self, position: Point2, rotation: Rotation | None = None) -> "Station":
+        """A copy of this station at a new place: how a candidate layout is made."""
+        update: dict = {"position": (float(position[0]), float(position[1]))}
+        if rotation is not None:
+            update["rotation"] = rotation
+        return self.model_copy(update=update)
+
+
+# --- transport -----------------------------------------------------------------------------
+
+
+class Conveyor(Model):
+    id: Identifier
+    from_station: Identifier = Field(alias="from")
+    to_station: Identifier = Field(alias="to")
+    speed: Positive = Field(0.3, description="belt speed (m/s)")
+    route: tuple[Point2, ...] = Field((), description="optional polyline (m); default: straight port to port")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+
+class AgvFleet(Model):
+    speed: Positive = Field(1.0, description="travel speed (m/s)")
+    fleet_size: Annotated[int, Field(ge=1)] = 2
+    load_time: NonNegative = Field(10.0, description="seconds to load plus unload one lot")
+
+
+class Transport(Model):
+    conveyors: tuple[Conveyor, ...] = ()
+    agv: AgvFleet = AgvFleet()
+
+
+# --- products ------------------------------------------------------------------------------
+
+
+class Operation(Model):
+    """One routing step. Either `stations` lists the ids that can do it, or `station_kind`
+    admits every station of that kind. Its time is `time` per unit, or, for a robot cell,
+    the physics cycle time of `task` per unit plus `handling`."""
+
+    id: Identifier
+    stations: tuple[Identifier, ...] | None = None
+    station_kind: StationKind | None = None
+    time: Positive | None = Field(None, description="processing seconds per unit")
+    task: Identifier | None = Field(None, description="robot-cell task id whose simulated cycle is the unit time")
+    handling: NonNegative = Field(0.0, description="extra seconds per unit on top of a task's cycle")
+    setup: NonNegative = Field(0.0, description="fixed seconds per lot before the first unit")
+
+
+class Product(Model):
+    id: Identifier
+    family: Identifier = Field(description="changeover family")
+    demand: Annotated[int, Field(ge=1)] = Field(description="units to make")
+    lot_size: Annotated[int, Field(ge=1)] = Field(description="units per lot; each lot is one job")
+    release: NonNegative = Field(0.0, description="earliest start (s from shift start)")
+    due: Positive | None = Field(None, description="due time (s from shift start)")
+    weight: Positive = Field(1.0, description="tardiness weight")
+    routing: tuple[Operation, ...] = Field(min_length=1)
+
+    @property
+    def lots(self) -> list[int]:
+        """Units in each lot, the last one holding the remainder."""
+        full, rest = divmod(self.demand, self.lot_size)
+        return [self.lot_size] * full + ([rest] if rest else [])
+
+
+class Changeover(Model):
+    """Set-up time on `stations` when a lot of `to_family` follows one of `from_family`."""
+
+    stations: tuple[Identifier, ...] = Field(min_length=1)
+    from_family: Identifier
+    to_family: Identifier
+    time: Positive
+
+
+# --- the layout ------------------------------------------------------------------------------
+
+
+class Layout(Model):
+    name: Identifier
+    description: str = ""
+    version: Literal[1] = 1
+    tick: Positive = Field(1.0, description="scheduler time unit (s); times are rounded up to whole ticks")
+    floor: Floor
+    stations: tuple[Station, ...] = Field(min_length=1)
+    transport: Transport = Transport()
+    products: tuple[Product, ...] = Field(min_length=1)
+    changeovers: tuple[Changeover, ...] = ()
+
+    def station(self, station_id: str) -> Station:
+        for station in self.stations:
+            if station.id == station_id:
+                return station
+        raise KeyError(station_id)
+
+    def product(self, product_id: str) -> Product:
+        for product in self.products:
+            if product.id == product_id:
+                return product
+        raise KeyError(product_id)
+
+    def with_stations(self, stations: tuple[Station, ...] | list[Station]) -> "Layout":
+        """A copy with new stations (same ids, new placements): a candidate layout."""
+        return self.model_copy(update={"stations": tuple(stations)})
+
+    def with_placements(self, placements: dict[str, tuple[Point2, Rotation]]) -> "Layout":
+        """A copy in which each station id in `placements` gets a new (position, rotation)."""
+        return self.with_stations(
+            [s.with_placement(*placements[s.id]) if s.id in placements else s for s in self.stations]
+        )
