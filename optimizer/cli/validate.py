@@ -1,0 +1,36 @@
+"""Check a layout file and print every problem with its field path (exit 2 when invalid)."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from twin.errors import LayoutError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="layout file (.yaml, .yml or .json)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from twin.io import load_layout
+    from twin.validate import layout_problems
+
+    try:
+        layout = load_layout(args.file)
+    except LayoutError as exc:
+        _print_problems(args.file, exc)
+        return 2
+    problems = layout_problems(layout)
+    if problems:
+        _print_problems(args.file, LayoutError(problems))
+        return 2
+    placed = sum(s.position is not None for s in layout.stations)
+    print(f"{args.file}: valid layout '{layout.name}': {len(layout.stations)} stations ({placed} placed), "
+          f"{len(layout.products)} products, {sum(len(p.lots) for p in layout.products)} lots")
+    return 0
+
+
+def _print_problems(source: str, exc: LayoutError) -> None:
+    print(f"{source}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  {problem}", file=sys.stderr)

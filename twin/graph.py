@@ -1,0 +1,296 @@
+"""The factory as graphs: material flows between stations, and aisle routes over the floor.
+
+The aisle router lays a grid over the floor (spacing a third of the aisle width, at most
+the placement grid), keeps the points clear of every footprint and keep-out zone by a
+quarter of the aisle width, and connects neighbours in eight directions. Shortest paths on
+it give the AGV travel distance between one station's output port and another's input port;
+a conveyor between two stations replaces the AGV for that pair. The routing runs on scipy's
+sparse graph routines (a search evaluates thousands of layouts); `aisle_graph` and
+`factory_graph` give the same data as networkx graphs for people and drawings.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from twin.errors import Problem
+from twin.geometry import (
+    floor_rect,
+    input_port,
+    output_port,
+    polyline_length,
+    station_rect,
+    zone_rect,
+)
+from twin.model import Layout, Point2
+
+# half of the eight neighbour offsets of a grid point (edges are undirected)
+_STEPS = [(1, 0), (0, 1), (1, 1), (1, -1)]
+
+
+@dataclass(frozen=True)
+class Leg:
+    """How one lot travels from a station's output port to another's input port."""
+
+    seconds: float
+    distance: float
+    mover: str  # "conveyor" or "agv"
+    conveyor: str | None = None
+
+
+class AisleRouter:
+    """Shortest aisle paths on one placed layout (all stations must have positions)."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        floor = layout.floor
+        self.step = min(floor.grid, floor.aisle_width / 3)
+        self.clearance = floor.aisle_width / 4
+        nx_, ny_ = int(math.floor(floor.width / self.step)), int(math.floor(floor.depth / self.step))
+        xs = (np.arange(nx_) + 0.5) * (floor.width / nx_)
+        ys = (np.arange(ny_) + 0.5) * (floor.depth / ny_)
+        self.shape = (nx_, ny_)
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        self.points = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        free = np.ones(nx_ * ny_, dtype=bool)
+        obstacles = [station_rect(s) for s in layout.stations] + [zone_rect(z) for z in floor.keep_out]
+        c = self.clearance
+        for rect in obstacles:
+            inside = (
+                (self.points[:, 0] > rect.xmin - c)
+                & (self.points[:, 0] < rect.xmax + c)
+                & (self.points[:, 1] > rect.ymin - c)
+                & (self.points[:, 1] < rect.ymax + c)
+            )
+            free &= ~inside
+        self.free = free
+        self._build_edges()
+
+    def _build_edges(self) -> None:
+        nx_, ny_ = self.shape
+        index = np.arange(nx_ * ny_).reshape(nx_, ny_)
+        free = self.free.reshape(nx_, ny_)
+        rows, cols, weights = [], [], []
+        dx = self.layout.floor.width / nx_
+        dy = self.layout.floor.depth / ny_
+        for sx, sy in _STEPS:
+            a_slice_x, b_slice_x = slice(0, nx_ - sx), slice(sx, nx_)
+            if sy >= 0:
+                a_slice_y, b_slice_y = slice(0, ny_ - sy), slice(sy, ny_)
+            else:
+                a_slice_y, b_slice_y = slice(-sy, ny_), slice(0, ny_ + sy)
+            ok = free[a_slice_x, a_slice_y] & free[b_slice_x, b_slice_y]
+            if sx and sy:  # a diagonal step must not cut a corner
+                ok &= free[b_slice_x, a_slice_y] & free[a_slice_x, b_slice_y]
+            rows.append(index[a_slice_x, a_slice_y][ok])
+            cols.append(index[b_slice_x, b_slice_y][ok])
+            weights.append(np.full(int(ok.sum()), math.hypot(sx * dx, sy * dy)))
+        n = nx_ * ny_
+        r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+        self.matrix = coo_matrix((np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(n, n)).tocsr()
+
+    def nearest_free(self, point: Point2) -> tuple[int, float]:
+        """The free grid point closest to `point`, and the distance to it (inf if none)."""
+        free_idx = np.flatnonzero(self.free)
+        if free_idx.size == 0:
+            return -1, math.inf
+        d = np.hypot(self.points[free_idx, 0] - point[0], self.points[free_idx, 1] - point[1])
+        k = int(np.argmin(d))
+        return int(free_idx[k]), float(d[k])
+
+    @cached_property
+    def ports(self) -> dict[tuple[str, str], tuple[int, float]]:
+        """(station or dock id, 'in'/'out') -> (grid node, metres from port to node)."""
+        ports: dict[tuple[str, str], tuple[int, float]] = {}
+        for station in self.layout.stations:
+            ports[(station.id, "in")] = self.nearest_free(input_port(station))
+            ports[(station.id, "out")] = self.nearest_free(output_port(station))
+        for dock in self.layout.floor.docks:
+            node = self.nearest_free(dock.position)
+            ports[(dock.id, "in")] = ports[(dock.id, "out")] = node
+        return ports
+
+    def port_distances(self) -> dict[tuple[str, str], float]:
+        """Routed metres from every output port (stations, docks) to every input port."""
+        ids = [s.id for s in self.layout.stations] + [d.id for d in self.layout.floor.docks]
+        sources = [self.ports[(i, "out")] for i in ids]
+        targets = [self.ports[(i, "in")] for i in ids]
+        valid = [k for k, (node, _) in enumerate(sources) if node >= 0]
+        result: dict[tuple[str, str], float] = {}
+        if valid:
+            dist = dijkstra(self.matrix, directed=False, indices=[sources[k][0] for k in valid])
+        for row, k in enumerate(valid):
+            for j, (tnode, toff) in enumerate(targets):
+                if j == k or tnode < 0:
+                    continue
+                result[(ids[k], ids[j])] = float(dist[row, tnode]) + sources[k][1] + toff
+        for k, a in enumerate(ids):
+            for j, b in enumerate(ids):
+                if j != k:
+                    result.setdefault((a, b), math.inf)
+        return result
+
+    def path(self, a: str, b: str) -> list[Point2]:
+        """Aisle polyline from a's output port to b's input port (empty when unreachable)."""
+        (src, _), (dst, _) = self.ports[(a, "out")], self.ports[(b, "in")]
+        if src < 0 or dst < 0:
+            return []
+        _, pred = dijkstra(self.matrix, directed=False, indices=src, return_predecessors=True)
+        if src != dst and pred[dst] < 0:
+            return []
+        nodes, node = [], dst
+        while node != src:
+            nodes.append(node)
+            node = pred[node]
+        nodes.append(src)
+        nodes.reverse()
+        return [tuple(map(float, self.points[n])) for n in nodes]
+
+
+def _port_world(layout: Layout, item_id: str, side: str) -> Point2:
+    for station in layout.stations:
+        if station.id == item_id:
+            return output_port(station) if side == "out" else input_port(station)
+    for dock in layout.floor.docks:
+        if dock.id == item_id:
+            return dock.position
+    raise KeyError(item_id)
+
+
+def transport_legs(layout: Layout, router: AisleRouter | None = None) -> dict[tuple[str, str], Leg]:
+    """Transport of one lot between every ordered pair of distinct stations and docks: by the
+    conveyor that links them if there is one, else by AGV over the routed aisles."""
+    router = router or AisleRouter(layout)
+    distances = router.port_distances()
+    agv = layout.transport.agv
+    legs = {
+        pair: Leg(seconds=(d / agv.speed + agv.load_time) if math.isfinite(d) else math.inf, distance=d, mover="agv")
+        for pair, d in distances.items()
+    }
+    for conveyor in layout.transport.conveyors:
+        a, b = conveyor.from_station, conveyor.to_station
+        points = [_port_world(layout, a, "out"), *conveyor.route, _port_world(layout, b, "in")]
+        length = polyline_length(points)
+        legs[(a, b)] = Leg(seconds=length / conveyor.speed, distance=length, mover="conveyor", conveyor=conveyor.id)
+    return legs
+
+
+def material_flows(layout: Layout) -> dict[tuple[str, str], float]:
+    """Units per planning period moving between station pairs (and from/to the docks).
+
+    Where an operation has several candidate stations, its volume is split evenly among
+    them; the first operation is fed from every receiving dock and the last ships to every
+    shipping dock, likewise split."""
+    from twin.validate import candidate_stations
+
+    receiving = [d.id for d in layout.floor.docks if d.kind == "receiving"]
+    shipping = [d.id for d in layout.floor.docks if d.kind == "shipping"]
+    flows: dict[tuple[str, str], float] = {}
+
+    def add(sources: list[str], targets: list[str], volume: float) -> None:
+        if not sources or not targets:
+            return
+        share = volume / (len(sources) * len(targets))
+        for a in sources:
+            for b in targets:
+                if a != b:
+                    flows[(a, b)] = flows.get((a, b), 0.0) + share
+
+    for product in layout.products:
+        steps = [[s.id for s in candidate_stations(layout, op)] for op in product.routing]
+        add(receiving, steps[0], product.demand)
+        for here, there in zip(steps, steps[1:]):
+            add(here, there, product.demand)
+        add(steps[-1], shipping, product.demand)
+    return flows
+
+
+def flow_distance(layout: Layout, router: AisleRouter | None = None) -> float:
+    """Sum over material flows of volume x routed distance (conveyor length where one links
+    the pair): the layout search's fast screening measure. Infinite if any flow is unroutable."""
+    legs = transport_legs(layout, router)
+    return sum(volume * legs[pair].distance for pair, volume in material_flows(layout).items())
+
+
+def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> list[Problem]:
+    """Stations (and docks) whose ports do not open onto the one connected aisle network."""
+    router = router or AisleRouter(layout)
+    reach_limit = layout.floor.aisle_width + router.step
+    _, labels = connected_components(router.matrix, directed=False)
+    port_items = list(router.ports.items())
+    # the aisle network that counts is the component holding most ports
+    votes: dict[int, int] = {}
+    for (_, _), (node, offset) in port_items:
+        if node >= 0 and offset <= reach_limit:
+            votes[labels[node]] = votes.get(labels[node], 0) + 1
+    main = max(votes, key=votes.get) if votes else None
+    problems: list[Problem] = []
+    conveyed = {(c.from_station, c.to_station) for c in layout.transport.conveyors}
+    conveyed_in = {b for _, b in conveyed}
+    conveyed_out = {a for a, _ in conveyed}
+    paths = {s.id: f"stations[{i}]" for i, s in enumerate(layout.stations)}
+    paths.update({d.id: f"floor.docks[{i}]" for i, d in enumerate(layout.floor.docks)})
+    reported = set()
+    for (item, side), (node, offset) in port_items:
+        if (side == "in" and item in conveyed_in) or (side == "out" and item in conveyed_out):
+            continue  # a conveyor serves this port
+        ok = node >= 0 and offset <= reach_limit and labels[node] == main
+        if not ok and item not in reported:
+            reported.add(item)
+            what = "dock" if paths[item].startswith("floor") else "station"
+            port = "" if what == "dock" else f" ({'input' if side == 'in' else 'output'} port)"
+            problems.append(Problem(paths[item], f"{what} '{item}' is unreachable{port}: no aisle of "
+                                    f"{layout.floor.aisle_width:g} m leads to it"))
+    return problems
+
+
+def aisle_graph(layout: Layout, router: AisleRouter | None = None) -> nx.Graph:
+    """The aisle routing grid as a networkx graph: nodes carry `pos`, edges `length`."""
+    router = router or AisleRouter(layout)
+    graph = nx.Graph()
+    for node in np.flatnonzero(router.free):
+        graph.add_node(int(node), pos=tuple(map(float, router.points[node])))
+    coo = router.matrix.tocoo()
+    for a, b, w in zip(coo.row, coo.col, coo.data):
+        if a < b:
+            graph.add_edge(int(a), int(b), length=float(w))
+    return graph
+
+
+def factory_graph(layout: Layout, router: AisleRouter | None = None) -> nx.DiGraph:
+    """Stations and docks as nodes (with their attributes); material flows as edges carrying
+    volume, routed distance, transport seconds and mover."""
+    router = router or AisleRouter(layout)
+    legs = transport_legs(layout, router)
+    graph = nx.DiGraph(name=layout.name)
+    for station in layout.stations:
+        rect = station_rect(station)
+        graph.add_node(
+            station.id, type="station", kind=station.kind, position=station.position, rotation=station.rotation,
+            footprint=(rect.width, rect.depth), height=station.height, capacity=station.capacity, fixed=station.fixed,
+        )
+    for dock in layout.floor.docks:
+        graph.add_node(dock.id, type="dock", kind=dock.kind, position=dock.position)
+    for (a, b), volume in material_flows(layout).items():
+        leg = legs[(a, b)]
+        graph.add_edge(a, b, volume=volume, distance=leg.distance, seconds=leg.seconds, mover=leg.mover,
+                       conveyor=leg.conveyor)
+    return graph
+
+
+def used_area(layout: Layout) -> float:
+    """Area (m^2) of the bounding box of all placed stations: the floor a design really needs."""
+    rects = [station_rect(s) for s in layout.stations]
+    return (max(r.xmax for r in rects) - min(r.xmin for r in rects)) * (max(r.ymax for r in rects) - min(r.ymin for r in rects))
+
+
+__all__ = [
+    "AisleRouter", "Leg", "aisle_graph", "factory_graph", "flow_distance", "material_flows",
+    "reachability_problems", "transport_legs", "used_area", "floor_rect",
+]

@@ -1,0 +1,168 @@
+"""Reading and writing layout files (YAML or JSON) and the layout JSON Schema.
+
+Parsing turns every mistake into a `LayoutError` with the field path and a plain reason;
+malformed YAML names the file, line and column. Saving writes a temporary file and renames
+it, so a failed save never destroys the previous good file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from twin.errors import LayoutError, Problem
+from twin.model import Layout
+
+MAX_LAYOUT_BYTES = 5_000_000
+
+
+def format_path(loc: tuple[Any, ...]) -> str:
+    """('stations', 3, 'footprint') -> 'stations[3].footprint'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _reason(error: dict[str, Any]) -> str:
+    """A short plain-English reason for one pydantic error."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "greater_than":
+        return "must be positive" if ctx.get("gt") == 0 else f"must be greater than {ctx.get('gt')}"
+    if kind == "greater_than_equal":
+        return "must not be negative" if ctx.get("ge") == 0 else f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+        return f"must be a {'whole ' if kind.startswith('int') else ''}number, got {error.get('input')!r}"
+    if kind in ("string_type",):
+        return f"must be text, got {error.get('input')!r}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false, got {error.get('input')!r}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, got {error.get('input')!r}"
+    if kind == "string_pattern_mismatch":
+        return "may contain only letters, digits, '_', '-' and '.'"
+    if kind in ("too_short", "too_long"):
+        return error["msg"].replace("Tuple", "list").replace("List", "list").lower()
+    if kind in ("tuple_type", "list_type"):
+        return f"must be a list, got {error.get('input')!r}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"must be a mapping of fields, got {error.get('input')!r}"
+    return error["msg"]
+
+
+def problems_from_validation(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        # union members show up as extra path parts ('tuple[float, float]'); drop them
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in ("none", "float", "int"))))
+        problems.append(Problem(format_path(loc), _reason(error)))
+    # a union error repeats per member; keep the first reason per path
+    seen: dict[str, Problem] = {}
+    for problem in problems:
+        seen.setdefault(problem.path, problem)
+    return list(seen.values())
+
+
+def layout_from_data(data: Any, source: str | None = None) -> Layout:
+    """Build a Layout from parsed YAML/JSON data, or raise LayoutError with every problem."""
+    if not isinstance(data, dict):
+        raise LayoutError("the file must hold a mapping of fields (name, floor, stations, ...)", source)
+    try:
+        return Layout.model_validate(data)
+    except ValidationError as exc:
+        raise LayoutError(problems_from_validation(exc), source) from None
+
+
+def parse_layout(text: str, source: str = "<layout>", fmt: str | None = None) -> Layout:
+    """Parse layout text; `fmt` is 'yaml' or 'json' (default: from the source's suffix, else YAML)."""
+    fmt = fmt or ("json" if source.lower().endswith(".json") else "yaml")
+    if fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LayoutError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", source) from None
+    else:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            reason = exc.problem or exc.context or "malformed YAML"
+            raise LayoutError(f"{where}invalid YAML: {reason}", source) from None
+        except yaml.YAMLError as exc:
+            raise LayoutError(f"invalid YAML: {exc}", source) from None
+    return layout_from_data(data, source)
+
+
+def load_layout(path: str | Path) -> Layout:
+    """Read and parse a layout file (structure only; `twin.validate` checks the whole)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_LAYOUT_BYTES:
+            raise LayoutError(f"file is {size} bytes, more than the {MAX_LAYOUT_BYTES} allowed", str(path))
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LayoutError("file not found", str(path)) from None
+    except IsADirectoryError:
+        raise LayoutError("is a folder, not a layout file", str(path)) from None
+    except UnicodeDecodeError:
+        raise LayoutError("not a text file (UTF-8 expected)", str(path)) from None
+    return parse_layout(text, str(path))
+
+
+def layout_to_data(layout: Layout) -> dict[str, Any]:
+    """Plain data for a layout, defaults left out so saved files stay readable."""
+    return layout.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+
+def dump_layout(layout: Layout, fmt: str = "yaml") -> str:
+    data = layout_to_data(layout)
+    if fmt == "json":
+        return json.dumps(data, indent=2) + "\n"
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+
+
+def save_layout(layout: Layout, path: str | Path) -> Path:
+    """Write atomically (temporary file, then rename) in YAML or JSON by suffix."""
+    path = Path(path)
+    text = dump_layout(layout, "json" if path.suffix.lower() == ".json" else "yaml")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def layout_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a layout file (what `layouts/layout.schema.json` holds)."""
+    schema = Layout.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://factory-twin.dev/schemas/layout-1.json"
+    return schema
+
+
+def export_layout_schema(path: str | Path) -> Path:
+    path = Path(path)
+    path.write_text(json.dumps(layout_json_schema(), indent=2) + "\n", encoding="utf-8")
+    return path
