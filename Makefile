@@ -1,0 +1,26 @@
+# Two commands do all the set-up: `make run` (the main job on the sample factory) and
+# `make test` (the test suite). Both create the virtualenv on first use.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+SAMPLE ?= layouts/electronics_assembly.yaml
+
+.PHONY: run test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/factory-twin optimize $(SAMPLE)
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache runs artifacts
