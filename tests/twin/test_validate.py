@@ -1,0 +1,93 @@
+"""Whole-layout validation: each kind of problem with its exact message, and the CLI."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from optimizer.cli import main
+from twin.errors import LayoutError
+from twin.io import layout_from_data
+from twin.validate import layout_problems, validate_layout
+
+
+def problems_of(data: dict) -> list[str]:
+    return [str(p) for p in layout_problems(layout_from_data(data))]
+
+
+def test_the_small_layout_is_valid(layout_data):
+    layout = layout_from_data(layout_data)
+    assert validate_layout(layout) is layout
+
+
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        (lambda d: d["stations"][1].update(id="cnc"), "stations[0].id: duplicate id 'cnc'"),
+        (lambda d: d["products"][1].update(id="bracket"), "products[0].id: duplicate id 'bracket'"),
+        (lambda d: d["products"][0]["routing"][0].update(stations=["lathe"]), "products[0].routing[0].stations: no station 'lathe'"),
+        (lambda d: d["products"][0]["routing"][1].update(station_kind="manual"),
+         "products[0].routing[1].station_kind: no station of kind 'manual' can do it"),
+        (lambda d: d["products"][0]["routing"][0].update(station_kind="machine"),
+         "products[0].routing[0]: give either stations or station_kind"),
+        (lambda d: d["products"][0]["routing"][0].pop("time"),
+         "products[0].routing[0]: give either time (seconds per unit) or task (a robot-cell task)"),
+        (lambda d: d["products"][0]["routing"][2].update(task="weld"),
+         "products[0].routing[2].task: station 'cell' has no robot task 'weld'"),
+        (lambda d: d["changeovers"][0].update(stations=["press"]), "changeovers[0].stations: no station 'press'"),
+        (lambda d: d["changeovers"][0].update(to_family="wood"), "changeovers[0].to_family: no product has family 'wood'"),
+        (lambda d: d["transport"].update(conveyors=[{"id": "c", "from": "cnc", "to": "oven"}]),
+         "transport.conveyors[0].to: no station 'oven'"),
+        (lambda d: d["stations"][0].update(position=[0.5, 6.0]),
+         "stations[0].position: station 'cnc' reaches outside the floor (20 x 12 m)"),
+        (lambda d: d["stations"][0].update(position=[9.5, 6.5]), "stations[1].position: station 'wash' overlaps station 'cnc'"),
+        (lambda d: d["stations"][1].update(position=[10.0, 9.5]), "stations[1].position: station 'wash' overlaps keep-out zone 'col1'"),
+        (lambda d: d["stations"][2].pop("cell"), "stations[2].cell: a robot_cell station needs a cell (robot, fixtures, tasks)"),
+        (lambda d: d["stations"][0].update(input_port=[3.0, 0.0]), "stations[0].input_port: must lie within the station's footprint"),
+        (lambda d: d["products"][0].update(release=4000.0), "products[0].due: must be later than release (4000 s)"),
+        (lambda d: d["stations"][0].update(mtbf=3600.0), "stations[0].mttr: mtbf and mttr go together"),
+        (lambda d: d["floor"]["docks"][0].update(position=[-3.0, 6.0]), "floor.docks[0].position: lies outside the floor"),
+    ],
+)
+def test_each_problem_is_named(layout_data, edit, expected):
+    edit(layout_data)
+    assert expected in problems_of(layout_data)
+
+
+def test_walled_in_station_is_unreachable(layout_data):
+    # three walls and the floor edge box the CNC in
+    layout_data["floor"]["keep_out"] = [
+        {"id": "w1", "kind": "wall", "x": 0.0, "y": 3.0, "width": 7.0, "depth": 0.3},
+        {"id": "w2", "kind": "wall", "x": 0.0, "y": 8.7, "width": 7.0, "depth": 0.3},
+        {"id": "w3", "kind": "wall", "x": 6.7, "y": 3.0, "width": 0.3, "depth": 6.0},
+    ]
+    layout_data["floor"]["docks"][0]["position"] = [0.0, 1.0]
+    assert problems_of(layout_data) == [
+        "stations[0]: station 'cnc' is unreachable (input port): no aisle of 1.5 m leads to it"
+    ]
+
+
+def test_validate_layout_raises_with_all_problems(layout_data):
+    layout_data["stations"][1]["id"] = "cnc"
+    layout_data["products"][0]["routing"][0]["stations"] = ["lathe"]
+    with pytest.raises(LayoutError) as info:
+        validate_layout(layout_from_data(layout_data), "f.yaml")
+    assert str(info.value).startswith("f.yaml: ")
+    assert len(info.value.problems) >= 2
+
+
+def test_cli_validate_exit_codes(tmp_path, layout_data, capsys):
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump(layout_data))
+    assert main(["validate", str(good)]) == 0
+    assert "valid layout 'small': 3 stations (3 placed), 2 products, 4 lots" in capsys.readouterr().out
+    layout_data["stations"][0]["footprint"]["width"] = 0
+    layout_data["stations"][1]["id"] = "cnc"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(layout_data))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [f"{bad}: 1 problem", "  stations[0].footprint.width: must be positive"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [\n")
+    assert main(["validate", str(broken)]) == 2
+    assert "line 2, column 1: invalid YAML" in capsys.readouterr().err
