@@ -1,0 +1,291 @@
+"""The scheduling problem in integer ticks, independent of layouts.
+
+A job is one lot of one product and holds an ordered list of operations; each operation can
+run on one of several stations (alternatives), each with its own duration. Stations have a
+capacity (a station of capacity c is c identical lanes). Moving a lot between two different
+stations takes transport ticks; a lane switching from one product family to another needs
+changeover ticks. `build_problem` turns a `Layout` plus transport legs (and robot-cell task
+times from physics) into a `Problem`; it is the one place where seconds become ticks.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Protocol
+
+from twin.errors import InputError, LayoutError
+from twin.errors import Problem as ErrorItem
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way to do an operation: on `station`, taking `duration` ticks for the whole lot."""
+
+    station: str
+    duration: int
+    physics: bool = False  # True when the time came from a robot-cell simulation
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    alternatives: tuple[Alternative, ...]
+
+    def duration_on(self, station: str) -> int | None:
+        for alt in self.alternatives:
+            if alt.station == station:
+                return alt.duration
+        return None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One lot of one product: its operations run in order."""
+
+    id: str
+    operations: tuple[Operation, ...]
+    product: str = ""
+    lot: int = 0
+    units: int = 1
+    family: str = ""
+    release: int = 0
+    due: int | None = None
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class TransportLeg:
+    """Moving one lot from one station to another: ticks, plus metres and mover for reports."""
+
+    ticks: int
+    distance: float = 0.0
+    mover: str = "agv"
+
+
+@dataclass(frozen=True)
+class PhysicsTime:
+    """An operation time measured by the robot-cell simulation rather than read from the file."""
+
+    product: str
+    operation: str
+    station: str
+    task: str
+    unit_seconds: float
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A flexible job shop with transport gaps, sequence-dependent changeovers and lanes.
+
+    `transport[(a, b)]` is the leg from station a to station b (missing pairs take 0 ticks);
+    `changeovers[station][(from_family, to_family)]` is the set-up between consecutive lots on
+    one lane of that station (missing pairs take 0). `horizon`, if set, is a hard latest end.
+    """
+
+    jobs: tuple[Job, ...]
+    capacities: Mapping[str, int]
+    transport: Mapping[tuple[str, str], TransportLeg] = field(default_factory=dict)
+    changeovers: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
+    tick: float = 1.0
+    horizon: int | None = None
+    name: str = ""
+    physics_times: tuple[PhysicsTime, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems: list[ErrorItem] = []
+        if not self.tick > 0:
+            problems.append(ErrorItem("tick", "must be positive"))
+        for station, capacity in self.capacities.items():
+            if not isinstance(capacity, int) or capacity < 1:
+                problems.append(ErrorItem(f"capacities[{station}]", "must be an integer >= 1"))
+        seen: set[str] = set()
+        for j, job in enumerate(self.jobs):
+            if job.id in seen:
+                problems.append(ErrorItem(f"jobs[{j}].id", f"duplicate job id {job.id!r}"))
+            seen.add(job.id)
+            if not job.operations:
+                problems.append(ErrorItem(f"jobs[{j}].operations", "a job needs at least one operation"))
+            if job.release < 0:
+                problems.append(ErrorItem(f"jobs[{j}].release", "must be >= 0"))
+            if job.weight < 0:
+                problems.append(ErrorItem(f"jobs[{j}].weight", "must be >= 0"))
+            op_ids: set[str] = set()
+            for k, op in enumerate(job.operations):
+                path = f"jobs[{j}].operations[{k}]"
+                if op.id in op_ids:
+                    problems.append(ErrorItem(f"{path}.id", f"duplicate operation id {op.id!r}"))
+                op_ids.add(op.id)
+                if not op.alternatives:
+                    problems.append(ErrorItem(f"{path}.alternatives", "no station can do this operation"))
+                stations = [a.station for a in op.alternatives]
+                if len(set(stations)) != len(stations):
+                    problems.append(ErrorItem(f"{path}.alternatives", "a station is listed twice"))
+                for a, alt in enumerate(op.alternatives):
+                    if alt.station not in self.capacities:
+                        problems.append(ErrorItem(f"{path}.alternatives[{a}].station", f"unknown station {alt.station!r}"))
+                    if not isinstance(alt.duration, int) or alt.duration < 0:
+                        problems.append(ErrorItem(f"{path}.alternatives[{a}].duration", "must be an integer >= 0 ticks"))
+        for pair, leg in self.transport.items():
+            if not isinstance(leg.ticks, int) or leg.ticks < 0:
+                problems.append(ErrorItem(f"transport[{pair[0]}->{pair[1]}]", "ticks must be an integer >= 0"))
+        for station, table in self.changeovers.items():
+            for pair, ticks in table.items():
+                if not isinstance(ticks, int) or ticks < 0:
+                    problems.append(ErrorItem(f"changeovers[{station}][{pair[0]}->{pair[1]}]", "must be an integer >= 0"))
+        if self.horizon is not None and self.horizon < 0:
+            problems.append(ErrorItem("horizon", "must be >= 0"))
+        if problems:
+            raise InputError("; ".join(str(p) for p in problems))
+
+    # --- lookups the scheduler, dispatcher and checker share ----------------------------
+
+    @property
+    def stations(self) -> list[str]:
+        return list(self.capacities)
+
+    def transport_ticks(self, a: str, b: str) -> int:
+        """Ticks from station a to station b; 0 on the same station or for an unknown leg."""
+        if a == b:
+            return 0
+        leg = self.transport.get((a, b))
+        return leg.ticks if leg is not None else 0
+
+    def changeover_ticks(self, station: str, from_family: str, to_family: str) -> int:
+        """Set-up ticks on a lane of `station` when a `to_family` lot follows `from_family`."""
+        if from_family == to_family:
+            return 0
+        return int(self.changeovers.get(station, {}).get((from_family, to_family), 0))
+
+    def has_changeovers(self, station: str) -> bool:
+        return any(t > 0 for (f, g), t in self.changeovers.get(station, {}).items() if f != g)
+
+    def to_seconds(self, ticks: float) -> float:
+        return ticks_to_seconds(ticks, self.tick)
+
+    @property
+    def n_operations(self) -> int:
+        return sum(len(job.operations) for job in self.jobs)
+
+
+# --- seconds <-> ticks ---------------------------------------------------------------------
+
+
+def seconds_to_ticks(seconds: float, tick: float) -> int:
+    """Seconds rounded up to whole ticks (a tiny tolerance absorbs float noise)."""
+    return max(0, math.ceil(seconds / tick - 1e-9))
+
+
+def ticks_to_seconds(ticks: float, tick: float) -> float:
+    return float(ticks) * tick
+
+
+# --- from a layout -------------------------------------------------------------------------
+
+
+class LegLike(Protocol):
+    seconds: float
+    distance: float
+    mover: str
+
+
+def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: Mapping[tuple[str, str], float] | None = None) -> Problem:
+    """The scheduling problem of a layout: one job per lot of each product.
+
+    Lot duration on a station = ceil((unit_time * units + setup) / tick), where unit_time is the
+    operation's `time`, or for a robot-cell `task` the physics time `task_times[(station, task)]`
+    plus `handling`. Raises LayoutError naming the operation when a station set is empty or a
+    task time is missing.
+    """
+    tick = float(layout.tick)
+    task_times = dict(task_times or {})
+    station_by_id = {s.id: s for s in layout.stations}
+    problems: list[ErrorItem] = []
+    jobs: list[Job] = []
+    physics: list[PhysicsTime] = []
+    for i, product in enumerate(layout.products):
+        # per-unit time and setup for each (operation, station), computed once per product
+        routing: list[tuple[str, list[tuple[str, float, float, bool]]]] = []
+        for j, op in enumerate(product.routing):
+            path = f"products[{i}].routing[{j}]"
+            if op.stations is not None:
+                candidates = list(op.stations)
+                unknown = [s for s in candidates if s not in station_by_id]
+                if unknown:
+                    problems.append(ErrorItem(f"{path}.stations", f"unknown station(s) {', '.join(unknown)}"))
+                    candidates = [s for s in candidates if s in station_by_id]
+            elif op.station_kind is not None:
+                candidates = [s.id for s in layout.stations if s.kind == op.station_kind]
+            else:
+                candidates = []
+            if not candidates:
+                field_name = "stations" if op.stations is not None else "station_kind"
+                problems.append(ErrorItem(f"{path}.{field_name}", "no station can do this operation"))
+                continue
+            if op.time is None and op.task is None:
+                problems.append(ErrorItem(f"{path}.time", "an operation needs a time or a task"))
+                continue
+            alts: list[tuple[str, float, float, bool]] = []
+            for sid in candidates:
+                if op.task is not None:
+                    seconds = task_times.get((sid, op.task))
+                    if seconds is None:
+                        problems.append(
+                            ErrorItem(f"{path}.task", f"no simulated cycle time for task {op.task!r} on station {sid!r}")
+                        )
+                        continue
+                    physics.append(PhysicsTime(product.id, op.id, sid, op.task, float(seconds)))
+                    alts.append((sid, float(seconds) + op.handling, op.setup, True))
+                else:
+                    alts.append((sid, float(op.time), op.setup, False))
+            routing.append((op.id, alts))
+        for lot, units in enumerate(product.lots):
+            operations = tuple(
+                Operation(
+                    op_id,
+                    tuple(
+                        Alternative(sid, seconds_to_ticks(unit * units + setup, tick), phys)
+                        for sid, unit, setup, phys in alts
+                    ),
+                )
+                for op_id, alts in routing
+            )
+            jobs.append(
+                Job(
+                    id=f"{product.id}#{lot}",
+                    operations=operations,
+                    product=product.id,
+                    lot=lot,
+                    units=units,
+                    family=product.family,
+                    release=seconds_to_ticks(product.release, tick),
+                    due=None if product.due is None else math.floor(product.due / tick + 1e-9),
+                    weight=float(product.weight),
+                )
+            )
+    if problems:
+        raise LayoutError(problems, source=layout.name)
+    transport = {
+        (a, b): TransportLeg(seconds_to_ticks(leg.seconds, tick), float(leg.distance), str(leg.mover))
+        for (a, b), leg in legs.items()
+        if a != b
+    }
+    changeovers: dict[str, dict[tuple[str, str], int]] = {}
+    for c, rule in enumerate(layout.changeovers):
+        for sid in rule.stations:
+            if sid not in station_by_id:
+                problems.append(ErrorItem(f"changeovers[{c}].stations", f"unknown station {sid!r}"))
+                continue
+            table = changeovers.setdefault(sid, {})
+            key = (rule.from_family, rule.to_family)
+            table[key] = max(table.get(key, 0), seconds_to_ticks(rule.time, tick))
+    if problems:
+        raise LayoutError(problems, source=layout.name)
+    return Problem(
+        jobs=tuple(jobs),
+        capacities={s.id: s.capacity for s in layout.stations},
+        transport=transport,
+        changeovers=changeovers,
+        tick=tick,
+        name=layout.name,
+        physics_times=tuple(physics),
+    )

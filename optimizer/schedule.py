@@ -1,0 +1,385 @@
+"""A schedule, its independent checker, its KPIs and its versioned JSON document.
+
+A `Schedule` is in integer ticks, like its `Problem`; the JSON document is in seconds.
+`check_schedule` recomputes every rule from the schedule and the problem alone (it never
+trusts the solver), so tests and benchmarks call it rather than believing a solver's numbers.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from twin.errors import InputError
+
+from optimizer.problem import Problem
+
+SCHEMA_VERSION = 1
+STATUSES = ("optimal", "feasible")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One operation of one job placed on one lane of a station, in ticks."""
+
+    job: str
+    product: str
+    lot: int
+    operation: str
+    station: str
+    lane: int
+    start: int
+    end: int
+    changeover: int = 0  # set-up ticks on this lane just before `start`
+
+
+@dataclass(frozen=True)
+class Transport:
+    """A lot moving between consecutive operations on different stations, in ticks."""
+
+    job: str
+    from_station: str
+    to_station: str
+    start: int
+    end: int
+    mover: str = "agv"
+    distance: float = 0.0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    status: str  # "optimal" or "feasible"
+    makespan: int
+    lower_bound: float  # on the objective, in ticks (weighted ticks for weighted tardiness)
+    gap: float  # (objective - lower_bound) / objective, 0 when proven optimal
+    assignments: tuple[Assignment, ...]
+    transports: tuple[Transport, ...] = ()
+    objective: str = "makespan"
+    objective_value: float = 0.0
+    solver: str = ""
+
+
+# --- building a schedule from start times ---------------------------------------------------
+
+
+def make_schedule(
+    problem: Problem,
+    placed: dict[tuple[int, int], tuple[str, int, int]],
+    *,
+    status: str,
+    lower_bound: float,
+    objective: str,
+    solver: str,
+) -> Schedule:
+    """A Schedule from {(job index, op index): (station, lane, start)}: durations, changeovers,
+    transports, makespan and objective value are derived here so every solver agrees."""
+    assignments: list[Assignment] = []
+    transports: list[Transport] = []
+    for j, job in enumerate(problem.jobs):
+        prev: tuple[str, int] | None = None
+        for k, op in enumerate(job.operations):
+            station, lane, start = placed[(j, k)]
+            end = start + int(op.duration_on(station) or 0)
+            assignments.append(Assignment(job.id, job.product, job.lot, op.id, station, lane, start, end))
+            if prev is not None and prev[0] != station:
+                leg = problem.transport.get((prev[0], station))
+                ticks = problem.transport_ticks(prev[0], station)
+                transports.append(
+                    Transport(
+                        job.id, prev[0], station, prev[1], prev[1] + ticks,
+                        leg.mover if leg else "agv", leg.distance if leg else 0.0,
+                    )
+                )
+            prev = (station, end)
+    assignments = _with_changeovers(problem, assignments)
+    makespan = max((a.end for a in assignments), default=0)
+    value = objective_value(problem, assignments, objective)
+    lower_bound = round(min(float(lower_bound), value), 6)
+    if status == "optimal":
+        lower_bound = value
+    gap = 0.0 if value <= 0 else max(0.0, (value - lower_bound) / value)
+    return Schedule(status, makespan, lower_bound, gap, tuple(assignments), tuple(transports), objective, value, solver)
+
+
+def lane_sequences(assignments) -> dict[tuple[str, int], list]:
+    """Per (station, lane), the operations that occupy it (non-zero length), in start order."""
+    lanes: dict[tuple[str, int], list] = defaultdict(list)
+    for a in assignments:
+        if a.end > a.start:
+            lanes[(a.station, a.lane)].append(a)
+    for seq in lanes.values():
+        seq.sort(key=lambda a: (a.start, a.end))
+    return lanes
+
+
+def _with_changeovers(problem: Problem, assignments: list[Assignment]) -> list[Assignment]:
+    family = {job.id: job.family for job in problem.jobs}
+    needed: dict[int, int] = {}
+    index = {id(a): i for i, a in enumerate(assignments)}
+    for (station, _), seq in lane_sequences(assignments).items():
+        for before, after in zip(seq, seq[1:]):
+            ticks = problem.changeover_ticks(station, family[before.job], family[after.job])
+            if ticks:
+                needed[index[id(after)]] = ticks
+    return [
+        Assignment(**{**a.__dict__, "changeover": needed.get(i, 0)}) if needed.get(i, 0) != a.changeover else a
+        for i, a in enumerate(assignments)
+    ]
+
+
+def objective_value(problem: Problem, assignments, objective: str) -> float:
+    if objective == "makespan":
+        return float(max((a.end for a in assignments), default=0))
+    if objective == "weighted_tardiness":
+        return round(float(weighted_tardiness(problem, assignments)), 6)
+    raise ValueError(f"unknown objective {objective!r}; valid: makespan, weighted_tardiness")
+
+
+def weighted_tardiness(problem: Problem, assignments) -> float:
+    """Sum over jobs of weight * max(0, completion - due), in weighted ticks."""
+    ends: dict[str, int] = defaultdict(int)
+    for a in assignments:
+        ends[a.job] = max(ends[a.job], a.end)
+    return sum(job.weight * max(0, ends[job.id] - job.due) for job in problem.jobs if job.due is not None)
+
+
+# --- the independent checker ----------------------------------------------------------------
+
+
+def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
+    """Every rule the schedule breaks, recomputed from the problem and the schedule alone.
+
+    Checks: each operation of each job scheduled exactly once, on an allowed station, on an
+    existing lane, with the right duration; release times and the horizon; precedence with
+    transport gaps; no lane used twice at once and no station over capacity; changeovers
+    between consecutive lots of different families on a lane (zero-length operations occupy
+    no lane); the reported changeovers, transports, makespan, objective value and status.
+    An empty list means the schedule is valid.
+    """
+    errors: list[str] = []
+    jobs = {job.id: job for job in problem.jobs}
+    by_op: dict[tuple[str, str], list[Assignment]] = defaultdict(list)
+    for a in schedule.assignments:
+        if a.job not in jobs:
+            errors.append(f"unknown job {a.job!r}")
+            continue
+        if a.operation not in {op.id for op in jobs[a.job].operations}:
+            errors.append(f"{a.job}/{a.operation}: unknown operation")
+            continue
+        by_op[(a.job, a.operation)].append(a)
+
+    for job in problem.jobs:
+        prev: Assignment | None = None
+        for k, op in enumerate(job.operations):
+            name = f"{job.id}/{op.id}"
+            placed = by_op.get((job.id, op.id), [])
+            if not placed:
+                errors.append(f"{name}: not scheduled")
+                prev = None
+                continue
+            if len(placed) > 1:
+                errors.append(f"{name}: scheduled {len(placed)} times")
+            a = placed[0]
+            duration = op.duration_on(a.station)
+            if duration is None:
+                errors.append(f"{name}: station {a.station!r} cannot do this operation")
+            elif a.end - a.start != duration:
+                errors.append(f"{name}: lasts {a.end - a.start} ticks on {a.station}, should be {duration}")
+            capacity = problem.capacities.get(a.station, 0)
+            if not 0 <= a.lane < max(capacity, 1):
+                errors.append(f"{name}: lane {a.lane} does not exist on {a.station} (capacity {capacity})")
+            if a.start < 0:
+                errors.append(f"{name}: starts before time 0")
+            if k == 0 and a.start < job.release:
+                errors.append(f"{name}: starts at {a.start}, before the release at {job.release}")
+            if problem.horizon is not None and a.end > problem.horizon:
+                errors.append(f"{name}: ends at {a.end}, after the horizon {problem.horizon}")
+            if prev is not None:
+                gap = problem.transport_ticks(prev.station, a.station)
+                if a.start < prev.end + gap:
+                    what = f"transport {prev.station}->{a.station} needs {gap} ticks" if gap else "precedence"
+                    errors.append(f"{name}: starts at {a.start}, before {prev.operation} ends at {prev.end} plus {gap} ({what})")
+            prev = a
+
+    # lanes: no two operations at once, changeovers between families
+    family = {job.id: job.family for job in problem.jobs}
+    for (station, lane), seq in lane_sequences(schedule.assignments).items():
+        for i, (before, after) in enumerate(zip([None] + seq[:-1], seq)):
+            need = 0 if before is None else problem.changeover_ticks(station, family.get(before.job, ""), family.get(after.job, ""))
+            if after.changeover != need:
+                errors.append(
+                    f"{after.job}/{after.operation}: reports changeover {after.changeover} on {station} lane {lane}, should be {need}"
+                )
+            if before is None:
+                continue
+            if after.start < before.end:
+                errors.append(
+                    f"{station} lane {lane}: {before.job}/{before.operation} and {after.job}/{after.operation} overlap"
+                )
+            elif after.start < before.end + need:
+                errors.append(
+                    f"{station} lane {lane}: changeover {family[before.job]}->{family[after.job]} needs {need} ticks "
+                    f"between {before.job}/{before.operation} (ends {before.end}) and {after.job}/{after.operation} (starts {after.start})"
+                )
+    # station capacity at any time
+    events: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for a in schedule.assignments:
+        if a.end > a.start:
+            events[a.station] += [(a.start, 1), (a.end, -1)]
+    for station, evs in events.items():
+        load, worst, when = 0, 0, 0
+        for t, delta in sorted(evs):  # ends (-1) sort before starts (+1) at the same time
+            load += delta
+            if load > worst:
+                worst, when = load, t
+        if worst > problem.capacities.get(station, 0):
+            errors.append(f"{station}: {worst} operations at time {when}, capacity {problem.capacities.get(station, 0)}")
+
+    # transports, as the schedule reports them
+    expected: list[tuple] = []
+    for job in problem.jobs:
+        seq = [by_op[(job.id, op.id)][0] for op in job.operations if by_op.get((job.id, op.id))]
+        for before, after in zip(seq, seq[1:]):
+            if before.station != after.station:
+                expected.append((job.id, before.station, after.station, before.end, before.end + problem.transport_ticks(before.station, after.station)))
+    reported = [(t.job, t.from_station, t.to_station, t.start, t.end) for t in schedule.transports]
+    if sorted(expected) != sorted(reported):
+        missing = sorted(set(expected) - set(reported))
+        extra = sorted(set(reported) - set(expected))
+        errors.append(f"transports do not match the operations (missing {missing[:3]}, unexpected {extra[:3]})")
+
+    makespan = max((a.end for a in schedule.assignments), default=0)
+    if schedule.makespan != makespan:
+        errors.append(f"makespan is {makespan}, schedule says {schedule.makespan}")
+    if schedule.status not in STATUSES:
+        errors.append(f"status {schedule.status!r} is not one of {', '.join(STATUSES)}")
+    try:
+        value = objective_value(problem, schedule.assignments, schedule.objective)
+    except ValueError as exc:
+        errors.append(str(exc))
+    else:
+        if abs(value - schedule.objective_value) > 1e-6 * max(1.0, abs(value)):
+            errors.append(f"{schedule.objective} is {value}, schedule says {schedule.objective_value}")
+        if schedule.lower_bound > value + 1e-6 * max(1.0, abs(value)):
+            errors.append(f"lower bound {schedule.lower_bound} exceeds the objective {value}")
+    return errors
+
+
+# --- KPIs -----------------------------------------------------------------------------------
+
+
+def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
+    """Key figures, times in seconds: makespan, throughput (units/hour), utilisation per station
+    (busy time / (capacity * makespan)), the bottleneck, AGV travel, average work in progress
+    (lots on the floor between their first start and last end, averaged over the makespan),
+    total weighted tardiness, and which operation times came from physics."""
+    tick = problem.tick
+    makespan_s = schedule.makespan * tick
+    units = sum(job.units for job in problem.jobs)
+    busy: dict[str, int] = {s: 0 for s in problem.capacities}
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for a in schedule.assignments:
+        busy[a.station] = busy.get(a.station, 0) + (a.end - a.start)
+        first[a.job] = min(first.get(a.job, a.start), a.start)
+        last[a.job] = max(last.get(a.job, a.end), a.end)
+    utilisation = {
+        s: (busy[s] / (problem.capacities.get(s, 1) * schedule.makespan) if schedule.makespan else 0.0) for s in busy
+    }
+    bottleneck = max(utilisation, key=lambda s: (utilisation[s], s)) if utilisation else None
+    wip = sum(last[j] - first[j] for j in first) / schedule.makespan if schedule.makespan else 0.0
+    return {
+        "makespan": makespan_s,
+        "throughput_per_hour": units / (makespan_s / 3600.0) if makespan_s > 0 else 0.0,
+        "units": units,
+        "lots": len(problem.jobs),
+        "utilisation": {s: round(u, 6) for s, u in utilisation.items()},
+        "bottleneck": bottleneck,
+        "agv_distance": round(sum(t.distance for t in schedule.transports if t.mover == "agv"), 6),
+        "conveyor_distance": round(sum(t.distance for t in schedule.transports if t.mover == "conveyor"), 6),
+        "average_wip": round(wip, 6),
+        "weighted_tardiness": weighted_tardiness(problem, schedule.assignments) * tick,
+        "physics_times": [
+            {"product": p.product, "operation": p.operation, "station": p.station, "task": p.task, "unit_seconds": p.unit_seconds}
+            for p in problem.physics_times
+        ],
+    }
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def schedule_to_json(problem: Problem, schedule: Schedule, layout_name: str) -> dict[str, Any]:
+    """The versioned schedule document (times in seconds); see optimizer/schedule.schema.json."""
+    sec = problem.to_seconds
+    return {
+        "version": SCHEMA_VERSION,
+        "layout": layout_name,
+        "tick": problem.tick,
+        "status": schedule.status,
+        "solver": schedule.solver,
+        "objective": schedule.objective,
+        "objective_value": sec(schedule.objective_value),
+        "makespan": sec(schedule.makespan),
+        "lower_bound": sec(schedule.lower_bound),
+        "gap": schedule.gap,
+        "kpis": kpis(problem, schedule),
+        "operations": [
+            {
+                "job": a.job, "product": a.product, "lot": a.lot, "operation": a.operation,
+                "station": a.station, "lane": a.lane, "start": sec(a.start), "end": sec(a.end),
+                "changeover": sec(a.changeover),
+            }
+            for a in schedule.assignments
+        ],
+        "transports": [
+            {
+                "job": t.job, "from": t.from_station, "to": t.to_station, "start": sec(t.start),
+                "end": sec(t.end), "mover": t.mover, "distance": t.distance,
+            }
+            for t in schedule.transports
+        ],
+    }
+
+
+def schedule_from_json(doc: dict[str, Any]) -> Schedule:
+    """The Schedule (in ticks) that `schedule_to_json` wrote. Raises InputError when the
+    document does not follow the schema."""
+    import jsonschema
+
+    try:
+        jsonschema.validate(doc, schedule_json_schema())
+    except jsonschema.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(document)"
+        raise InputError(f"schedule JSON {where}: {exc.message}") from None
+    tick = float(doc["tick"])
+
+    def ticks(seconds: float) -> int:
+        return int(round(seconds / tick))
+
+    return Schedule(
+        status=doc["status"],
+        makespan=ticks(doc["makespan"]),
+        lower_bound=round(doc["lower_bound"] / tick, 6),
+        gap=float(doc["gap"]),
+        assignments=tuple(
+            Assignment(o["job"], o["product"], o["lot"], o["operation"], o["station"], o["lane"],
+                       ticks(o["start"]), ticks(o["end"]), ticks(o["changeover"]))
+            for o in doc["operations"]
+        ),
+        transports=tuple(
+            Transport(t["job"], t["from"], t["to"], ticks(t["start"]), ticks(t["end"]), t["mover"], float(t["distance"]))
+            for t in doc["transports"]
+        ),
+        objective=doc["objective"],
+        objective_value=round(doc["objective_value"] / tick, 6),
+        solver=doc.get("solver", ""),
+    )
+
+
+def schedule_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the schedule document, shipped as optimizer/schedule.schema.json."""
+    text = resources.files("optimizer").joinpath("schedule.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)

@@ -1,0 +1,419 @@
+"""The CP-SAT scheduler: a flexible job shop with transport gaps, lanes and changeovers.
+
+The model is built in named steps (`_variables`, `_constraints`, `_objective`, `_hint`,
+`_solve`); only integers reach CP-SAT.
+
+- Each operation has a start and an end. An operation with one alternative gets one fixed-size
+  interval; with several, one optional interval per station sharing the start, a presence
+  literal each, exactly one present.
+- Consecutive operations of a job: `start >= end + transport`, the transport depending on the
+  pair of stations chosen (no gap on the same station).
+- Stations: capacity 1 -> NoOverlap; capacity c > 1 without changeovers -> Cumulative (lanes are
+  assigned afterwards by interval colouring, always possible since at most c overlap); a
+  station with changeovers gets explicit lanes, each with NoOverlap and a successor circuit
+  (AddCircuit) whose arcs force `start_next >= end_prev + changeover(prev family, next family)`.
+  Zero-length operations occupy no lane.
+- Objectives: makespan, or weighted tardiness (weights scaled to integers).
+- Warm start: the best dispatching-rule schedule gives the hint and, for makespan, the horizon.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from twin.errors import InputError, NoFeasibleSchedule
+
+from optimizer import dispatch as dispatch_mod
+from optimizer.problem import Problem
+from optimizer.schedule import Schedule, make_schedule
+
+OBJECTIVES = ("makespan", "weighted_tardiness")
+
+Key = tuple[int, int]  # (job index, operation index)
+
+
+@dataclass
+class _Vars:
+    horizon: int
+    start: dict[Key, cp_model.IntVar] = field(default_factory=dict)
+    end: dict[Key, object] = field(default_factory=dict)  # IntVar or linear expression
+    presence: dict[tuple[int, int, str], object] = field(default_factory=dict)  # literal or True
+    interval: dict[tuple[int, int, str], cp_model.IntervalVar] = field(default_factory=dict)
+    lane: dict[tuple[int, int, str, int], object] = field(default_factory=dict)  # explicit lanes
+    lane_interval: dict[tuple[int, int, str, int], cp_model.IntervalVar] = field(default_factory=dict)
+    arcs: dict[tuple[str, int], dict[tuple[int, int], cp_model.IntVar]] = field(default_factory=dict)
+    arc_nodes: dict[tuple[str, int], list[Key]] = field(default_factory=dict)
+    makespan: cp_model.IntVar | None = None
+    tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
+    weights: dict[int, int] = field(default_factory=dict)
+    weight_scale: float = 1.0
+
+
+def _validate_objective(objective: str) -> None:
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+
+
+def _safe_horizon(problem: Problem) -> int:
+    """An upper bound on the end of some optimal semi-active schedule, whatever the objective."""
+    total = max((job.release for job in problem.jobs), default=0)
+    max_transport = max((leg.ticks for leg in problem.transport.values()), default=0)
+    for job in problem.jobs:
+        for op in job.operations:
+            total += max(a.duration for a in op.alternatives)
+            total += max(
+                (max(table.values(), default=0) for s, table in problem.changeovers.items()
+                 if any(a.station == s for a in op.alternatives)),
+                default=0,
+            )
+        total += max_transport * max(0, len(job.operations) - 1)
+    return total
+
+
+def _explicit_lanes(problem: Problem, station: str) -> bool:
+    return problem.has_changeovers(station)
+
+
+# --- step 1: variables ---------------------------------------------------------------------
+
+
+def _variables(model: cp_model.CpModel, problem: Problem, horizon: int) -> _Vars:
+    v = _Vars(horizon=horizon)
+    for j, job in enumerate(problem.jobs):
+        earliest = job.release
+        prev_stations: list[str] | None = None
+        for k, op in enumerate(job.operations):
+            if prev_stations is not None:
+                earliest += min(
+                    problem.transport_ticks(a, b.station) for a in prev_stations for b in op.alternatives
+                )
+            shortest = min(a.duration for a in op.alternatives)
+            start = model.NewIntVar(earliest, max(earliest, horizon - shortest), f"s_{j}_{k}")
+            v.start[(j, k)] = start
+            if len(op.alternatives) == 1:
+                alt = op.alternatives[0]
+                v.end[(j, k)] = start + alt.duration
+                v.presence[(j, k, alt.station)] = True
+                v.interval[(j, k, alt.station)] = model.NewFixedSizeIntervalVar(start, alt.duration, f"i_{j}_{k}")
+            else:
+                literals = []
+                for alt in op.alternatives:
+                    lit = model.NewBoolVar(f"p_{j}_{k}_{alt.station}")
+                    literals.append((lit, alt.duration))
+                    v.presence[(j, k, alt.station)] = lit
+                    v.interval[(j, k, alt.station)] = model.NewOptionalFixedSizeIntervalVar(
+                        start, alt.duration, lit, f"i_{j}_{k}_{alt.station}"
+                    )
+                model.AddExactlyOne(lit for lit, _ in literals)
+                v.end[(j, k)] = start + sum(d * lit for lit, d in literals)
+            earliest += shortest
+            prev_stations = [a.station for a in op.alternatives]
+    # explicit lanes where changeovers need a sequence per lane
+    for station, capacity in problem.capacities.items():
+        if not _explicit_lanes(problem, station) or capacity == 1:
+            continue
+        for j, job in enumerate(problem.jobs):
+            for k, op in enumerate(job.operations):
+                duration = op.duration_on(station)
+                if duration is None or duration == 0:
+                    continue
+                lane_lits = []
+                for lane in range(capacity):
+                    lit = model.NewBoolVar(f"l_{j}_{k}_{station}_{lane}")
+                    lane_lits.append(lit)
+                    v.lane[(j, k, station, lane)] = lit
+                    v.lane_interval[(j, k, station, lane)] = model.NewOptionalFixedSizeIntervalVar(
+                        v.start[(j, k)], duration, lit, f"li_{j}_{k}_{station}_{lane}"
+                    )
+                presence = v.presence[(j, k, station)]
+                if presence is True:
+                    model.AddExactlyOne(lane_lits)
+                else:
+                    model.Add(sum(lane_lits) == presence)
+    return v
+
+
+# --- step 2: constraints -------------------------------------------------------------------
+
+
+def _constraints(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
+    # precedence with transport gaps
+    for j, job in enumerate(problem.jobs):
+        for k in range(1, len(job.operations)):
+            before, after = job.operations[k - 1], job.operations[k]
+            gaps = {
+                (a.station, b.station): problem.transport_ticks(a.station, b.station)
+                for a in before.alternatives for b in after.alternatives
+            }
+            base = min(gaps.values())
+            model.Add(v.start[(j, k)] >= v.end[(j, k - 1)] + base)
+            for (sa, sb), gap in gaps.items():
+                if gap <= base:
+                    continue
+                enforce = [lit for lit in (v.presence[(j, k - 1, sa)], v.presence[(j, k, sb)]) if lit is not True]
+                ct = model.Add(v.start[(j, k)] >= v.end[(j, k - 1)] + gap)
+                if enforce:
+                    ct.OnlyEnforceIf(enforce)
+        last = len(job.operations) - 1
+        model.Add(v.end[(j, last)] <= v.horizon)
+
+    # stations
+    for station, capacity in problem.capacities.items():
+        members: list[tuple[Key, int]] = []
+        for j, job in enumerate(problem.jobs):
+            for k, op in enumerate(job.operations):
+                duration = op.duration_on(station)
+                if duration is not None and duration > 0:
+                    members.append(((j, k), duration))
+        if not members:
+            continue
+        intervals = [v.interval[(j, k, station)] for (j, k), _ in members]
+        if capacity == 1:
+            model.AddNoOverlap(intervals)
+        else:
+            model.AddCumulative(intervals, [1] * len(intervals), capacity)
+        if not _explicit_lanes(problem, station):
+            continue
+        for lane in range(capacity):
+            if capacity == 1:
+                lane_lit = {key: v.presence[(key[0], key[1], station)] for key, _ in members}
+            else:
+                lane_lit = {key: v.lane[(key[0], key[1], station, lane)] for key, _ in members}
+                model.AddNoOverlap(v.lane_interval[(key[0], key[1], station, lane)] for key, _ in members)
+            _lane_circuit(model, problem, v, station, lane, [key for key, _ in members], lane_lit)
+
+
+def _lane_circuit(model, problem: Problem, v: _Vars, station: str, lane: int, keys: list[Key], lane_lit: dict) -> None:
+    """Successor model of one lane: node 0 is the lane's start/end, node i+1 is keys[i]."""
+    def lit_of(x):
+        return model.NewConstant(1) if x is True else x
+
+    arcs: list[tuple[int, int, object]] = []
+    arc_vars: dict[tuple[int, int], cp_model.IntVar] = {}
+    empty = model.NewBoolVar(f"empty_{station}_{lane}")
+    arcs.append((0, 0, empty))
+    arc_vars[(0, 0)] = empty
+    for i, key in enumerate(keys):
+        present = lit_of(lane_lit[key])
+        arcs.append((i + 1, i + 1, present.Not()))
+        model.AddImplication(present, empty.Not())
+        for node_from, node_to, name in ((0, i + 1, "first"), (i + 1, 0, "last")):
+            lit = model.NewBoolVar(f"{name}_{station}_{lane}_{key}")
+            arcs.append((node_from, node_to, lit))
+            arc_vars[(node_from, node_to)] = lit
+    jobs = problem.jobs
+    for i, a in enumerate(keys):
+        for b_index, b in enumerate(keys):
+            if a == b or (a[0] == b[0] and a[1] > b[1]):  # a job's later operation never precedes an earlier one
+                continue
+            lit = model.NewBoolVar(f"arc_{station}_{lane}_{a}_{b}")
+            setup = problem.changeover_ticks(station, jobs[a[0]].family, jobs[b[0]].family)
+            model.Add(v.start[b] >= v.end[a] + setup).OnlyEnforceIf(lit)
+            arcs.append((i + 1, b_index + 1, lit))
+            arc_vars[(i + 1, b_index + 1)] = lit
+    model.AddCircuit(arcs)
+    v.arcs[(station, lane)] = arc_vars
+    v.arc_nodes[(station, lane)] = keys
+
+
+# --- step 3: objective ---------------------------------------------------------------------
+
+
+def _objective(model: cp_model.CpModel, problem: Problem, v: _Vars, objective: str) -> None:
+    lasts = [(j, v.end[(j, len(job.operations) - 1)]) for j, job in enumerate(problem.jobs)]
+    if objective == "makespan":
+        lower = dispatch_mod.simple_lower_bound(problem)
+        v.makespan = model.NewIntVar(min(lower, v.horizon), v.horizon, "makespan")
+        for _, end in lasts:
+            model.Add(v.makespan >= end)
+        model.Minimize(v.makespan)
+        return
+    scale = 1000
+    raw = {j: int(round(job.weight * scale)) for j, job in enumerate(problem.jobs) if job.due is not None}
+    divisor = math.gcd(*raw.values()) if raw and any(raw.values()) else 1
+    v.weights = {j: w // divisor for j, w in raw.items() if w}
+    v.weight_scale = scale / divisor
+    terms = []
+    for j, end in lasts:
+        if j not in v.weights:
+            continue
+        due = problem.jobs[j].due
+        t = model.NewIntVar(0, max(0, v.horizon - due), f"tardy_{j}")
+        model.Add(t >= end - due)
+        v.tardiness[j] = t
+        terms.append(v.weights[j] * t)
+    model.Minimize(sum(terms) if terms else 0)
+
+
+# --- warm start -----------------------------------------------------------------------------
+
+
+def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, placed: dict) -> None:
+    """Hint every decision of a dispatching schedule: starts, stations, lanes, lane arcs."""
+    ends: dict[int, int] = {}
+    for (j, k), (station, lane, start) in placed.items():
+        op = problem.jobs[j].operations[k]
+        model.AddHint(v.start[(j, k)], start)
+        for alt in op.alternatives:
+            lit = v.presence[(j, k, alt.station)]
+            if lit is not True:
+                model.AddHint(lit, alt.station == station)
+        for s in problem.capacities:
+            for ln in range(problem.capacities[s]):
+                lit = v.lane.get((j, k, s, ln))
+                if lit is not None:
+                    model.AddHint(lit, s == station and ln == lane)
+        ends[j] = max(ends.get(j, 0), start + op.duration_on(station))
+    for (station, lane), arc_vars in v.arcs.items():
+        keys = v.arc_nodes[(station, lane)]
+        node = {key: i + 1 for i, key in enumerate(keys)}
+        on_lane = sorted(
+            (placed[key][2], node[key]) for key in keys
+            if placed[key][0] == station and placed[key][1] == lane
+        )
+        chosen = set()
+        sequence = [n for _, n in on_lane]
+        if not sequence:
+            chosen.add((0, 0))
+        else:
+            path = [0] + sequence + [0]
+            chosen.update(zip(path, path[1:]))
+        for pair, lit in arc_vars.items():
+            model.AddHint(lit, pair in chosen)
+    if v.makespan is not None:
+        model.AddHint(v.makespan, max(ends.values(), default=0))
+    for j, t in v.tardiness.items():
+        model.AddHint(t, max(0, ends[j] - problem.jobs[j].due))
+
+
+# --- step 4: solve --------------------------------------------------------------------------
+
+
+def _assign_lanes(problem: Problem, placed: dict[Key, tuple[str, int, int]]) -> dict[Key, tuple[str, int, int]]:
+    """Lanes for stations without explicit lanes: interval colouring in start order."""
+    by_station: dict[str, list[tuple[int, int, Key]]] = {}
+    for key, (station, _, start) in placed.items():
+        if _explicit_lanes(problem, station):
+            continue
+        duration = problem.jobs[key[0]].operations[key[1]].duration_on(station)
+        by_station.setdefault(station, []).append((start, start + duration, key))
+    out = dict(placed)
+    for station, items in by_station.items():
+        free = [0] * problem.capacities[station]
+        for start, end, key in sorted(items):
+            if end == start:
+                out[key] = (station, 0, start)
+                continue
+            lane = next((ln for ln, f in enumerate(free) if f <= start), None)
+            if lane is None:  # cannot happen for a solution that respects the capacity
+                lane = min(range(len(free)), key=free.__getitem__)
+            free[lane] = end
+            out[key] = (station, lane, start)
+    return out
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    objective: str = "makespan",
+    hint: bool = True,
+    log: bool = False,
+) -> Schedule:
+    """The best schedule CP-SAT finds within `time_limit` seconds.
+
+    Deterministic for a fixed seed with `workers=1` when the search ends before the time
+    limit. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
+    when the time runs out.
+    """
+    _validate_objective(objective)
+    started = time.monotonic()
+    warm = None
+    if hint:
+        warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed)
+    horizon = _safe_horizon(problem)
+    warm_makespan = None
+    if warm is not None:
+        warm_makespan = max(
+            (start + problem.jobs[j].operations[k].duration_on(st) for (j, k), (st, _, start) in warm.items()),
+            default=0,
+        )
+        if objective == "makespan":
+            horizon = min(horizon, warm_makespan)
+    if problem.horizon is not None:
+        horizon = min(horizon, problem.horizon)
+        if warm_makespan is not None and warm_makespan > problem.horizon:
+            warm = None
+
+    model = cp_model.CpModel()
+    v = _variables(model, problem, horizon)
+    _constraints(model, problem, v)
+    _objective(model, problem, v, objective)
+    if warm is not None:
+        _hint(model, problem, v, warm)
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.monotonic() - started))
+    solver.parameters.num_workers = max(1, int(workers))
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.log_search_progress = log
+    status = solver.Solve(model)
+
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        placed: dict[Key, tuple[str, int, int]] = {}
+        for j, job in enumerate(problem.jobs):
+            for k, op in enumerate(job.operations):
+                station = next(
+                    a.station for a in op.alternatives
+                    if v.presence[(j, k, a.station)] is True or solver.BooleanValue(v.presence[(j, k, a.station)])
+                )
+                lane = 0
+                for ln in range(problem.capacities[station]):
+                    lit = v.lane.get((j, k, station, ln))
+                    if lit is not None and solver.BooleanValue(lit):
+                        lane = ln
+                placed[(j, k)] = (station, lane, solver.Value(v.start[(j, k)]))
+        placed = _assign_lanes(problem, placed)
+        bound = solver.BestObjectiveBound()
+        if objective == "weighted_tardiness":
+            bound = bound / v.weight_scale
+        return make_schedule(
+            problem, placed, status="optimal" if status == cp_model.OPTIMAL else "feasible",
+            lower_bound=max(0.0, bound), objective=objective, solver="cpsat",
+        )
+    if status == cp_model.INFEASIBLE:
+        where = f" within the horizon of {problem.horizon} ticks" if problem.horizon is not None else ""
+        raise NoFeasibleSchedule(f"no schedule satisfies the problem{where} (proven by CP-SAT)")
+    if status == cp_model.MODEL_INVALID:  # a bug in this module, not in the input
+        raise RuntimeError(f"invalid CP-SAT model: {model.Validate()}")
+    if warm is not None:  # time ran out before CP-SAT reported anything; the warm start stands
+        return make_schedule(
+            problem, _assign_lanes(problem, warm), status="feasible",
+            lower_bound=dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0,
+            objective=objective, solver="dispatch",
+        )
+    raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
+
+
+# --- registry ---------------------------------------------------------------------------------
+
+Solver = Callable[..., Schedule]
+
+SOLVERS: dict[str, Solver] = {
+    "cpsat": solve,
+    "dispatch": dispatch_mod.solve,
+}
+
+
+def get_solver(name: str) -> Solver:
+    """A solver by name: `solver(problem, *, time_limit, workers, seed, objective) -> Schedule`."""
+    try:
+        return SOLVERS[name]
+    except KeyError:
+        raise InputError(f"unknown solver {name!r}; valid: {', '.join(sorted(SOLVERS))}") from None
