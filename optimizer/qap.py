@@ -354,7 +354,9 @@ def _tabu_search(
     tenure_lo = max(2, int(0.9 * k))
     tenure_hi = max(tenure_lo + 1, int(np.ceil(1.1 * k)))
     aspiration = 5 * k * k  # a placement unseen for this long is forced (Taillard's diversification)
-    stall_limit = max(2000, 50 * k * k) if False else None
+    # Ro-TS alone can circle in one region; after this many moves without a new best, restart
+    # from a kicked copy of the best layout (or, every third time, from a random one)
+    stall_limit = max(10_000, 20 * aspiration)
     eps = 1e-9 * (1.0 + abs(float(best_cost))) if is_float else 0
     inf = np.inf
     resync_every = 256
@@ -367,9 +369,22 @@ def _tabu_search(
     cost = exact(p)
     tabu = np.zeros((m, m), dtype=np.int64)  # tabu[i, loc]: facility i may not return to loc before this
     tenures = rng.integers(tenure_lo, tenure_hi + 1, size=4096)
+    last_best = 0
     while it < limit:
         if (it & 15) == 0 and time.perf_counter() >= deadline:
             break
+        if it - last_best >= stall_limit:
+            restarts += 1
+            last_best = it
+            if restarts % 3 == 0:
+                p = best_perm.copy()
+                p[movable] = rng.permutation(p[movable])
+            else:
+                p = _perturb(best_perm, movable, rng, int(rng.integers(max(2, k // 4), max(3, k // 2) + 1)))
+            bp = b[np.ix_(p, p)]
+            delta = _full_delta(a, bp)
+            cost = exact(p)
+            tabu.fill(it)
         it += 1
         t = tabu[:, p]  # t[r, s] = tabu[r, p[s]]: r moving to s's location
         old = t < it - aspiration
@@ -409,6 +424,28 @@ def _tabu_search(
             if cost < best_cost - eps:
                 best_cost = cost
                 best_perm = p.copy()
+                last_best = it
                 if on_solution is not None:
                     on_solution(best_perm[:n].copy(), best_cost)
     return it, restarts, best_perm, best_cost
+
+
+# --------------------------------------------------------------------------------------------
+# benchmark entry point
+
+
+def bench_instances(files: Iterable[str | Path], time_limit: float, seed: int = 0) -> Iterator[dict]:
+    """Solve QAPLIB files one by one for `factory-twin bench qap`, one result dict each.
+
+    The cost is recomputed from the permutation by `qap_cost`, not taken from the search.
+    Every file is read before any solving starts, so a bad file fails fast.
+    """
+    instances = [read_qaplib(path) for path in files]
+    for instance in instances:
+        result = solve_qap(instance.flow, instance.dist, time_limit=time_limit, seed=seed)
+        yield {
+            "name": instance.name,
+            "cost": qap_cost(instance.flow, instance.dist, result.perm),
+            "permutation": [int(x) for x in result.perm],
+            "seconds": round(result.seconds, 3),
+        }
