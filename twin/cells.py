@@ -421,7 +421,13 @@ def solve_ik(cid: int, body: RobotBody, xyz: Any, rpy: Any, seed: Any) -> tuple[
     best = (q, 1e9, 180.0)
     # null-space IK (stays near the home posture) first, plain damped least squares if that
     # stalls; from the previous waypoint's solution, then from home
-    for start, nullspace in ((seed, True), (seed, False), (body.home, True), (body.home, False)):
+    # a third start: the home posture turned about the first joint to face the target
+    base_pos, base_orn = p.getBasePositionAndOrientation(body.id, physicsClientId=cid)
+    local = p.multiplyTransforms(*p.invertTransform(base_pos, base_orn), target.tolist(), (0, 0, 0, 1))[0]
+    facing = np.array(body.home, dtype=float)
+    facing[0] = float(np.clip(facing[0] + math.atan2(local[1], local[0]), body.lower[0], body.upper[0]))
+    starts = ((seed, True), (seed, False), (body.home, True), (facing, True), (facing, False), (body.home, False))
+    for start, nullspace in starts:
         q = np.array(start, dtype=float)
         body.set_arm(cid, q)
         for _ in range(8):
@@ -793,9 +799,9 @@ def robot_visuals(cell: RobotCell, layout_dir: Path | str | None) -> list[tuple[
             local_pos, local_orn, rgba = shape[5], shape[6], tuple(shape[7])
             if link < 0:
                 lpos, lorn = p.getBasePositionAndOrientation(body.id, physicsClientId=cid)
-                # visual frame data for the base is relative to its inertial frame
+                # pybullet gives the base's centre-of-mass frame; the visual is in its link frame
                 inertial = p.getDynamicsInfo(body.id, -1, physicsClientId=cid)[3:5]
-                lpos, lorn = p.multiplyTransforms(lpos, lorn, *inertial)
+                lpos, lorn = p.multiplyTransforms(lpos, lorn, *p.invertTransform(*inertial))
             else:
                 state = p.getLinkState(body.id, link, computeForwardKinematics=True, physicsClientId=cid)
                 lpos, lorn = state[4], state[5]

@@ -1,0 +1,79 @@
+"""Simulate a layout's robot cells in PyBullet and print their reports.
+
+Per task: cycle time, reachability (failing waypoints and their error), collisions, tool
+path length and peak joint speeds. Results are cached on disk (FACTORY_TWIN_CACHE or
+~/.cache/factory-twin/cells). Exit code 2 when a task is unreachable, collides or overloads.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from twin.errors import InputError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="layout file (YAML or JSON)")
+    parser.add_argument("--cell", metavar="ID", help="only this robot-cell station")
+    parser.add_argument("--json", action="store_true", help="print the reports as one JSON object")
+    parser.add_argument("--render", metavar="PNG", help="save a picture of the cell (needs --cell when there are several)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: FACTORY_TWIN_CACHE or ~/.cache/factory-twin/cells)")
+    parser.add_argument("--no-cache", action="store_true", help="simulate again, ignore and do not write the cache")
+
+
+def _fmt(value: float | None, unit: str = "s") -> str:
+    return "-" if value is None else f"{value:.2f} {unit}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from twin.cells import render_cell, simulate_layout
+    from twin.io import load_layout
+
+    path = Path(args.file)
+    layout = load_layout(path)
+    cells = [s for s in layout.stations if s.kind == "robot_cell" and s.cell is not None]
+    if args.cell is not None:
+        ids = [s.id for s in cells]
+        if args.cell not in ids:
+            raise InputError(f"--cell {args.cell}: no robot cell with that id; robot cells: {', '.join(ids) or 'none'}")
+        layout = layout.with_stations([s for s in layout.stations if s.id == args.cell or s.kind != "robot_cell"])
+        cells = [s for s in cells if s.id == args.cell]
+    reports, problems = simulate_layout(layout, path.parent, args.cache_dir, use_cache=not args.no_cache)
+    if args.json:
+        print(json.dumps({
+            "layout": layout.name,
+            "cells": {sid: rep.to_dict() for sid, rep in reports.items()},
+            "problems": [{"path": p.path, "message": p.message} for p in problems],
+        }, indent=2))
+    else:
+        for sid, rep in reports.items():
+            print(f"{sid}  ({rep.robot})")
+            for w in rep.warnings:
+                print(f"  warning: {w}")
+            for t in rep.tasks:
+                status = "ok" if t.ok else "FAILED"
+                cache = "  [cached]" if t.from_cache else ""
+                print(f"  {t.task_id:<20} cycle {_fmt(t.cycle_time):>9}  path {_fmt(t.path_length, 'm'):>8}  "
+                      f"payload {t.payload:g} kg  {status}{cache}")
+                if t.peak_joint_speeds:
+                    print("    peak joint speeds (rad/s): " + " ".join(f"{v:.2f}" for v in t.peak_joint_speeds))
+                for u in t.unreachable:
+                    print(f"    waypoint {u.index} {u.name}: {u.reason}")
+                for c in t.collisions:
+                    print(f"    moving to waypoint {c.waypoint}: {c.reason} (depth {c.depth_mm:.1f} mm)")
+                if t.overload:
+                    print(f"    {t.overload}")
+                for w in t.warnings:
+                    print(f"    warning: {w}")
+        if problems:
+            print(f"{len(problems)} problem(s):")
+            for p in problems:
+                print(f"  {p}")
+    if args.render:
+        if len(cells) != 1:
+            raise InputError("--render needs --cell ID when the layout has several robot cells")
+        out = render_cell(cells[0], path.parent, args.render)
+        if not args.json:
+            print(f"saved {out}")
+    return 2 if problems else 0

@@ -1,0 +1,205 @@
+"""Robot-cell physics: reachability, collisions, cycle times, cache, determinism, fidelity.
+
+Each test builds a small cell by hand; simulations run uncached unless the cache is under
+test, and always with a tmp_path cache folder."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from twin.cells import render_cell, robot_visuals, simulate_cell, task_times, trapezoid_time
+from twin.errors import LayoutError
+from twin.model import Layout, Station
+from twin.robots import SPECS
+
+PICK_PLACE = [
+    {"name": "approach", "xyz": [0.45, -0.3, 0.3]},
+    {"name": "pick", "xyz": [0.45, -0.3, 0.13], "action": "grip"},
+    {"name": "lift", "xyz": [0.45, -0.3, 0.3]},
+    {"name": "above_place", "xyz": [0.45, 0.3, 0.3]},
+    {"name": "place", "xyz": [0.45, 0.3, 0.13], "action": "release"},
+    {"name": "retreat", "xyz": [0.45, 0.3, 0.3]},
+]
+FIXTURES = [
+    {"id": "feeder", "size": [0.3, 0.2, 0.1], "pose": {"xyz": [0.45, -0.3, 0.05]}},
+    {"id": "nest", "size": [0.3, 0.2, 0.1], "pose": {"xyz": [0.45, 0.3, 0.05]}},
+]
+
+
+def station(tasks, fixtures=FIXTURES, robot="panda", size=2.0, sid="cell", base=None) -> Station:
+    cell = {"robot": robot, "fixtures": fixtures, "tasks": tasks}
+    if base is not None:
+        cell["base"] = base
+    return Station.model_validate({"id": sid, "kind": "robot_cell", "footprint": {"width": size, "depth": size},
+                                   "position": [5.0, 5.0], "cell": cell})
+
+
+def task(waypoints=PICK_PLACE, **kw) -> dict:
+    return {"id": kw.pop("id", "t"), "waypoints": waypoints, **kw}
+
+
+def layout(*stations: Station) -> Layout:
+    return Layout.model_validate({
+        "name": "cells_test",
+        "floor": {"width": 20.0, "depth": 20.0},
+        "stations": [s.model_dump(mode="json", by_alias=True) for s in stations],
+        "products": [{"id": "p", "family": "f", "demand": 1, "lot_size": 1,
+                      "routing": [{"id": "op", "stations": [stations[0].id], "task": stations[0].cell.tasks[0].id}]}],
+    })
+
+
+def sim(st: Station, tmp_path: Path, **kw):
+    return simulate_cell(st, tmp_path, cache_dir=tmp_path / "cache", use_cache=kw.pop("use_cache", False), **kw)
+
+
+def test_pick_and_place_is_reachable_clean_and_plausible(tmp_path):
+    rep = sim(station([task(payload=0.5)]), tmp_path)
+    t = rep.tasks[0]
+    assert rep.ok and t.ok and t.reachable and not t.collisions
+    # 2 x 0.17 m vertical strokes twice plus 2 x 0.6 m transfers, with 0.4 s of gripper time
+    assert 2.0 < t.cycle_time < 5.0
+    assert 1.7 < t.path_length < 2.6
+    assert len(t.peak_joint_speeds) == 7 and max(t.peak_joint_speeds) > 0.5
+    assert [m.name for m in t.moves] == ["pick", "lift", "above_place", "place", "retreat", "approach"]
+    json.dumps(rep.to_dict())  # JSON-ready
+
+
+def test_unreachable_target_is_named_with_its_error(tmp_path):
+    wps = [{"name": "near", "xyz": [0.45, 0.0, 0.3]}, {"name": "far", "xyz": [1.3, 0.0, 0.3]}]
+    st = station([task(wps)], fixtures=[], size=3.0)
+    t = sim(st, tmp_path).tasks[0]
+    assert not t.reachable and t.cycle_time is None
+    assert [(u.index, u.name) for u in t.unreachable] == [(1, "far")]
+    assert t.unreachable[0].error_mm > 200
+    with pytest.raises(LayoutError) as err:
+        task_times(layout(st), tmp_path, cache_dir=tmp_path / "cache")
+    [problem] = err.value.problems
+    assert problem.path == "stations[0].cell.tasks[0].waypoints[1]"
+    assert problem.message.startswith("unreachable: end-effector error ") and " mm" in problem.message
+
+
+def test_farther_place_point_gives_a_longer_cycle(tmp_path):
+    def with_place_y(y: float) -> dict:
+        wps = [dict(w) for w in PICK_PLACE]
+        for w in wps[3:]:
+            w["xyz"] = [w["xyz"][0], y, w["xyz"][2]]
+        return task(wps, id=f"y{y}")
+
+    rep = sim(station([with_place_y(0.1), with_place_y(0.3), with_place_y(0.5)], fixtures=[]), tmp_path)
+    times = [t.cycle_time for t in rep.tasks]
+    assert all(t.ok for t in rep.tasks)
+    assert times[0] < times[1] < times[2]
+
+
+def test_fixture_in_the_path_is_a_collision_with_its_name(tmp_path):
+    wall = {"id": "guard_wall", "size": [0.05, 0.2, 0.6], "pose": {"xyz": [0.45, 0.0, 0.3]}}
+    st = station([task(payload=0.5)], fixtures=FIXTURES + [wall])
+    t = sim(st, tmp_path).tasks[0]
+    assert not t.ok
+    assert any(c.other == "fixture guard_wall" and c.kind == "fixture" for c in t.collisions)
+    with pytest.raises(LayoutError) as err:
+        task_times(layout(st), tmp_path, cache_dir=tmp_path / "cache")
+    messages = [p.message for p in err.value.problems]
+    assert any(m.startswith("collision: ") and "hits fixture guard_wall at t=" in m for m in messages)
+    assert all(p.path.startswith("stations[0].cell.tasks[0].waypoints[") for p in err.value.problems)
+
+
+def test_heavier_payload_never_makes_the_cycle_shorter(tmp_path):
+    tasks = [task(payload=m, id=f"m{i}") for i, m in enumerate([0.0, 0.5, 1.0, 2.0, 3.0])]
+    times = [t.cycle_time for t in sim(station(tasks), tmp_path).tasks]
+    assert times == sorted(times) and times[-1] > times[0]
+
+
+def test_overload_is_a_problem(tmp_path):
+    st = station([task(payload=5.0)])
+    t = sim(st, tmp_path).tasks[0]
+    assert t.overload and "rated 3 kg" in t.overload and not t.ok
+
+
+def test_same_cell_same_numbers(tmp_path):
+    st = station([task(payload=1.0)])
+    a, b = sim(st, tmp_path).to_dict(), sim(st, tmp_path).to_dict()
+    assert a == b
+
+
+def test_cache_is_hit_then_invalidated_when_the_cell_changes(tmp_path):
+    st = station([task(payload=1.0)])
+    first = sim(st, tmp_path, use_cache=True).tasks[0]
+    second = sim(st, tmp_path, use_cache=True).tasks[0]
+    assert not first.from_cache and second.from_cache
+    assert second.cycle_time == first.cycle_time and second.moves == first.moves
+    # the station's place on the floor does not matter, the cell does
+    moved = st.with_placement((12.0, 3.0), 90)
+    assert sim(moved, tmp_path, use_cache=True).tasks[0].from_cache
+    changed = station([task(payload=1.0)], fixtures=[FIXTURES[0], {**FIXTURES[1], "size": [0.3, 0.2, 0.08]}])
+    assert not sim(changed, tmp_path, use_cache=True).tasks[0].from_cache
+    heavier = station([task(payload=1.5)])
+    assert not sim(heavier, tmp_path, use_cache=True).tasks[0].from_cache
+
+
+def test_task_times_and_footprint_fit(tmp_path):
+    st = station([task(payload=0.5, id="pp")])
+    times = task_times(layout(st), tmp_path, cache_dir=tmp_path / "cache")
+    assert list(times) == [("cell", "pp")] and times[("cell", "pp")] > 2.0
+    small = station([task(payload=0.5, id="pp")], size=1.0)
+    with pytest.raises(LayoutError) as err:
+        task_times(layout(small), tmp_path, cache_dir=tmp_path / "cache")
+    assert "stations[0].cell.fixtures[0]" in [p.path for p in err.value.problems]
+
+
+def test_robot_file_outside_the_layout_folder_is_refused(tmp_path):
+    st = station([task()], robot="../elsewhere/arm.urdf")
+    with pytest.raises(LayoutError, match="outside the layout's folder|inside the layout's folder"):
+        simulate_cell(st, tmp_path, cache_dir=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("robot", ["panda", "kuka_iiwa"])
+def test_moves_respect_speed_limits_and_are_near_time_optimal(tmp_path, robot):
+    """No move is faster than its largest joint displacement allows at the datasheet speed,
+    nor slower than 1.3x the per-joint trapezoid time under the datasheet limits."""
+    spec = SPECS[robot]
+    if robot == "kuka_iiwa":
+        wps = [{"name": "a", "xyz": [0.5, -0.35, 0.5]}, {"name": "b", "xyz": [0.5, -0.35, 0.33]},
+               {"name": "c", "xyz": [0.5, 0.35, 0.5]}, {"name": "d", "xyz": [0.3, 0.5, 0.3]}]
+    else:
+        wps = [dict(w, action="none") for w in PICK_PLACE] + [{"name": "side", "xyz": [0.0, 0.5, 0.4]}]
+    t = sim(station([task(wps)], fixtures=[], robot=robot, size=2.2), tmp_path).tasks[0]
+    assert t.ok
+    for move in t.moves:
+        d = move.joint_displacement
+        lower = max(abs(x) / v for x, v in zip(d, spec.joint_velocity))
+        trapezoid = max(trapezoid_time(x, v, a) for x, v, a in zip(d, spec.joint_velocity, spec.joint_acceleration))
+        assert move.duration >= lower - 1e-9, move
+        assert move.duration <= 1.3 * trapezoid + 1e-9, (move, trapezoid)
+
+
+def test_robot_visuals_give_meshes_in_the_cell_frame(tmp_path):
+    cell = station([task()], base={"xyz": [0.2, 0.1, 0.0]}).cell
+    visuals = robot_visuals(cell, tmp_path)
+    assert len(visuals) >= 8
+    for mesh, matrix, rgba in visuals:
+        assert Path(mesh).is_file() and matrix.shape == (4, 4) and len(rgba) == 4
+    # the base mesh sits at the base pose
+    assert any(abs(m[0, 3] - 0.2) < 0.05 and abs(m[1, 3] - 0.1) < 0.05 and abs(m[2, 3]) < 0.05 for _, m, _ in visuals)
+
+
+def test_cli_simulate_prints_reports_and_renders(tmp_path, capsys):
+    from optimizer.cli import main
+
+    st = station([task(payload=0.5, id="pp")], sid="pnp")
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(layout(st).model_dump(mode="json", by_alias=True)))
+    cache = tmp_path / "cache"
+    assert main(["simulate", str(path), "--json", "--cache-dir", str(cache)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["cells"]["pnp"]["tasks"][0]["ok"] and out["problems"] == []
+    png = tmp_path / "cell.png"
+    assert main(["simulate", str(path), "--cell", "pnp", "--render", str(png), "--cache-dir", str(cache)]) == 0
+    text = capsys.readouterr().out
+    assert "pp" in text and "[cached]" in text and png.stat().st_size > 1000
+    assert main(["simulate", str(path), "--cell", "nope", "--cache-dir", str(cache)]) == 2
+    assert "robot cells: pnp" in capsys.readouterr().err

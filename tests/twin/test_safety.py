@@ -1,0 +1,69 @@
+"""Reach-envelope clearance of robot cells on a placed floor."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from twin.model import Layout
+from twin.safety import check_clearance, envelope_radius
+
+CELL = {"robot": "panda", "tasks": [{"id": "t", "waypoints": [{"name": "a", "xyz": [0.4, 0, 0.3]},
+                                                              {"name": "b", "xyz": [0.4, 0.2, 0.3]}]}]}
+
+
+def layout(cell_size=1.2, cell_pos=(5.0, 5.0), neighbour_pos=(6.2, 5.0), guarded=False, rotation=0, base=(0, 0, 0)):
+    cell = {**CELL, "base": {"xyz": list(base)}}
+    return Layout.model_validate({
+        "name": "safety",
+        "floor": {"width": 20.0, "depth": 20.0, "keep_out": [{"id": "column_a", "x": 5.0, "y": 3.8, "width": 0.4, "depth": 0.4}]},
+        "stations": [
+            {"id": "robot", "kind": "robot_cell", "footprint": {"width": cell_size, "depth": cell_size},
+             "position": list(cell_pos), "guarded": guarded, "rotation": rotation, "cell": cell},
+            {"id": "press", "kind": "machine", "footprint": {"width": 1.0, "depth": 1.0}, "position": list(neighbour_pos)},
+        ],
+        "products": [{"id": "p", "family": "f", "demand": 1, "lot_size": 1,
+                      "routing": [{"id": "op", "stations": ["press"], "time": 1.0}]}],
+    })
+
+
+def test_envelope_is_measured_from_the_kinematics():
+    assert envelope_radius("panda") == pytest.approx(0.95, abs=0.02)
+    assert envelope_radius("kuka_iiwa") == pytest.approx(1.0, abs=0.03)
+
+
+def test_envelope_crossing_a_neighbour_and_a_zone_names_them(tmp_path):
+    problems = check_clearance(layout(), tmp_path)
+    messages = [p.message for p in problems]
+    assert all(p.path == "stations[0]" for p in problems)
+    assert any("crosses station press by 0.25" in m for m in messages)
+    assert any("crosses keep-out zone column_a" in m for m in messages)
+
+
+def test_envelope_into_the_aisle_only(tmp_path):
+    [problem] = check_clearance(layout(neighbour_pos=(15.0, 15.0), cell_pos=(10.0, 10.0)), tmp_path)
+    assert "leaves its footprint into the aisle by 0.35 m" in problem.message
+
+
+def test_guarded_or_large_enough_cells_are_clear(tmp_path):
+    assert check_clearance(layout(guarded=True), tmp_path) == []
+    assert check_clearance(layout(cell_size=2.0, cell_pos=(10.0, 10.0), neighbour_pos=(15.0, 15.0)), tmp_path) == []
+
+
+def test_base_offset_follows_the_station_rotation(tmp_path):
+    # base 0.3 m along the cell's x; turned 90 degrees it points to +y on the floor, at the press
+    case = dict(cell_size=2.0, cell_pos=(10.0, 10.0), neighbour_pos=(10.0, 11.6), base=(0.3, 0, 0))
+    straight = check_clearance(layout(**case), tmp_path)
+    assert straight and not any("press" in p.message for p in straight)
+    rotated = check_clearance(layout(**case, rotation=90), tmp_path)
+    assert any("crosses station press" in p.message for p in rotated)
+    assert check_clearance(layout(**dict(case, cell_size=2.6, neighbour_pos=(15.0, 15.0)), rotation=90), tmp_path) == []
+
+
+def test_the_check_is_cheap_enough_for_a_layout_search(tmp_path):
+    lay = layout()
+    check_clearance(lay, tmp_path)  # measures the envelope once
+    start = time.perf_counter()
+    for _ in range(1000):
+        check_clearance(lay, tmp_path)
+    assert time.perf_counter() - start < 1.0

@@ -1,0 +1,85 @@
+"""Safety clearance of robot cells on a placed factory floor.
+
+Each unguarded robot's reach envelope must stay inside its own station's footprint: an
+envelope that leaves the footprint crosses an aisle (the free floor between stations) and,
+where it reaches one, a neighbouring station or a keep-out zone. A station with
+`guarded: true` has a fence that contains its robot, so it is not checked.
+
+How: the envelope is measured once per robot and process from the robot's kinematics in
+PyBullet (`twin.robots.measure_reach`: the largest horizontal distance of the tool centre
+point from the base's vertical axis over the joint space). On the floor it is the disc of
+that radius around the robot base. The per-layout check is then exact 2D geometry,
+disc-in-rectangle and disc-rectangle distance tests, with no physics client involved, so it
+costs microseconds per cell and can run on every candidate of a layout search. The disc is
+conservative: it ignores that the arm reaches less far near the floor and overhead.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from twin.errors import LayoutError, Problem
+from twin.geometry import Rect, station_rect, to_world, zone_rect
+from twin.model import Layout
+
+EPS = 1e-6
+
+
+@lru_cache(maxsize=256)
+def _envelope_radius(robot: str, layout_dir: str | None) -> float:
+    from twin.robots import measure_reach, resolve_robot
+
+    return measure_reach(resolve_robot(robot, layout_dir)).horizontal
+
+
+def envelope_radius(robot: str, layout_dir: Path | str | None = None) -> float:
+    """Horizontal reach (m) of a robot's tool centre point, measured from its kinematics."""
+    return _envelope_radius(robot, str(Path(layout_dir).resolve()) if layout_dir is not None else None)
+
+
+def _distance(cx: float, cy: float, rect: Rect) -> float:
+    dx = max(rect.xmin - cx, 0.0, cx - rect.xmax)
+    dy = max(rect.ymin - cy, 0.0, cy - rect.ymax)
+    return math.hypot(dx, dy)
+
+
+def _overshoot(cx: float, cy: float, r: float, rect: Rect) -> float:
+    """How far a disc sticks out of a rectangle (<= 0 when inside)."""
+    return max(r - (cx - rect.xmin), r - (rect.xmax - cx), r - (cy - rect.ymin), r - (rect.ymax - cy))
+
+
+def check_clearance(layout: Layout, layout_dir: Path | str | None) -> list[Problem]:
+    """Problems for every unguarded, placed robot cell whose reach envelope leaves its
+    footprint, naming the neighbouring stations and keep-out zones it reaches; empty when
+    clear. Unplaced stations are skipped (the search places them later)."""
+    problems: list[Problem] = []
+    placed = [(i, s, station_rect(s)) for i, s in enumerate(layout.stations) if s.position is not None]
+    zones = [(z, zone_rect(z)) for z in layout.floor.keep_out]
+    for i, station, own in placed:
+        if station.kind != "robot_cell" or station.cell is None or station.guarded:
+            continue
+        try:
+            radius = envelope_radius(station.cell.robot, layout_dir)
+        except LayoutError as exc:
+            problems += [Problem(f"stations[{i}].cell.robot", p.message) for p in exc.problems]
+            continue
+        cx, cy = to_world(station, station.cell.base.xyz[:2])
+        out = _overshoot(cx, cy, radius, own)
+        if out <= EPS:
+            continue
+        what = f"reach envelope of {station.id} ({station.cell.robot}, {radius:.2f} m)"
+        hits = []
+        for j, other, rect in placed:
+            if j != i and _distance(cx, cy, rect) < radius - EPS:
+                hits.append((radius - _distance(cx, cy, rect), f"station {other.id}"))
+        for zone, rect in zones:
+            if _distance(cx, cy, rect) < radius - EPS:
+                hits.append((radius - _distance(cx, cy, rect), f"keep-out zone {zone.id}"))
+        fix = "mark the station guarded, enlarge its footprint or move the robot base"
+        if hits:
+            for depth, name in hits:
+                problems.append(Problem(f"stations[{i}]", f"{what} crosses {name} by {depth:.2f} m; {fix}"))
+        else:
+            problems.append(Problem(f"stations[{i}]", f"{what} leaves its footprint into the aisle by {out:.2f} m; {fix}"))
+    return problems
