@@ -1,0 +1,65 @@
+"""factory-twin planner in the browser: `streamlit run app.py`.
+
+Opens the first sample factory in 3D, with pages to edit the layout, inspect robot cells,
+run a layout search, compare designs in 3D and look at the schedule. The pages live in
+`factory_app.pages`; the logic they use is plain Python in `factory_app`.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from factory_app.paths import sample_layouts
+from factory_app.ui import app_state, reported, show_error
+from factory_app.upload import open_sample
+
+PAGES = ["Layout", "Cells", "Optimise", "3D", "Schedule"]
+FIRST_PAGE = "3D"
+PREFERRED_SAMPLE = "electronics_assembly"
+
+
+def _first_open(state) -> None:
+    """Open a sample factory on the first view, so the planner sees a factory at once."""
+    samples = sample_layouts()
+    if state.session is not None or not samples or st.session_state.get("_opened_first"):
+        return
+    st.session_state["_opened_first"] = True
+    name = PREFERRED_SAMPLE if PREFERRED_SAMPLE in samples else next(iter(samples))
+    try:
+        state.open(open_sample(name))
+    except Exception as exc:  # noqa: BLE001 - shown, not raised
+        show_error(exc, f"Could not open the sample factory '{name}'")
+
+
+def main() -> None:
+    st.set_page_config(page_title="factory-twin planner", page_icon="🏭", layout="wide")
+    state = app_state()
+    _first_open(state)
+    with st.sidebar:
+        st.title("🏭 factory-twin")
+        page = st.radio("Page", PAGES, index=PAGES.index(FIRST_PAGE), key="page")
+        if state.session is not None:
+            layout = state.session.layout
+            st.caption(f"Open: **{layout.name}** ({state.session.source})")
+            if state.session.has_draft:
+                st.caption(":red[an edit is waiting to be fixed]")
+        job = state.job
+        if job is not None and not job.done:
+            st.caption("A layout search is running…")
+    if state.message:
+        st.toast(state.message)
+        state.message = None
+    with reported(f"The {page} page failed"):
+        if page == "Layout":
+            from factory_app.pages import layout_page as module
+        elif page == "Cells":
+            from factory_app.pages import cells_page as module
+        elif page == "Optimise":
+            from factory_app.pages import optimise_page as module
+        elif page == "3D":
+            from factory_app.pages import view3d_page as module
+        else:
+            from factory_app.pages import schedule_page as module
+        module.render(state)
+
+
+main()

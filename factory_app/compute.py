@@ -1,0 +1,119 @@
+"""The work behind the pages, as plain functions of plain inputs (so Streamlit can cache
+them by value and tests can call them directly). Heavy modules are imported inside the
+functions that need them, which keeps the app's first view fast.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from twin.errors import FactoryTwinError, LayoutError, Problem
+from twin.io import dump_layout, parse_layout
+from twin.model import Layout
+
+
+@dataclass
+class ScheduleResult:
+    """A schedule document (the JSON of `optimizer/schedule.schema.json`) and what the
+    independent checker said about it."""
+
+    doc: dict[str, Any]
+    check: list[str] = field(default_factory=list)
+
+
+def layout_key(layout: Layout) -> str:
+    """A stable text form of a layout: the cache key of everything computed from it."""
+    return dump_layout(layout, "json")
+
+
+def unplaced(layout: Layout) -> list[str]:
+    return [s.id for s in layout.stations if s.position is None]
+
+
+def cell_task_times(layout: Layout, layout_dir: Path | None) -> dict[tuple[str, str], float] | None:
+    """Physics cycle times when the layout has robot cells and a routing needs them."""
+    if not any(op.task for p in layout.products for op in p.routing):
+        return None
+    from twin.cells import task_times
+
+    return task_times(layout, layout_dir)
+
+
+def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float = 5.0,
+                    objective: str = "makespan", workers: int = 1) -> ScheduleResult:
+    """Schedule one placed layout (CP-SAT, dispatching rules as the fallback scheduler).
+    Raises FactoryTwinError subclasses with plain messages."""
+    from twin.graph import transport_legs
+    from optimizer.problem import build_problem
+    from optimizer.schedule import check_schedule, schedule_to_json
+
+    try:
+        from optimizer.scheduler import solve
+    except ImportError:  # pragma: no cover - the CP-SAT scheduler is part of the project
+        from optimizer.dispatch import solve
+
+    layout = parse_layout(layout_text, "<app>", fmt="json")
+    missing = unplaced(layout)
+    if missing:
+        raise LayoutError(
+            f"stations without a position cannot be scheduled: {', '.join(missing)} "
+            "(give them an x and y, or let Optimise place them)"
+        )
+    legs = transport_legs(layout)
+    times = cell_task_times(layout, Path(layout_dir) if layout_dir else None)
+    problem = build_problem(layout, legs, times)
+    schedule = solve(problem, time_limit=time_limit, workers=workers, seed=0, objective=objective)
+    return ScheduleResult(schedule_to_json(problem, schedule, layout.name), check_schedule(problem, schedule))
+
+
+def validate_schedule_doc(doc: dict[str, Any]) -> list[str]:
+    """Schema errors of a schedule document (empty when it validates)."""
+    import jsonschema
+
+    from optimizer.schedule import schedule_json_schema
+
+    validator = jsonschema.Draft202012Validator(schedule_json_schema())
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message}" for e in validator.iter_errors(doc)]
+
+
+def schedule_json_text(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def cell_reports(layout_text: str, layout_dir: str | None) -> list[dict[str, Any]]:
+    """One report per robot cell (`CellReport.to_dict()`), or {'station', 'error'} when the
+    cell cannot be simulated; physics results are cached on disk by `twin.cells`."""
+    from twin.cells import robot_cells, simulate_cell
+
+    layout = parse_layout(layout_text, "<app>", fmt="json")
+    out = []
+    for _, station in robot_cells(layout):
+        try:
+            out.append(simulate_cell(station, layout_dir).to_dict())
+        except FactoryTwinError as exc:
+            out.append({"station": station.id, "error": str(exc)})
+    return out
+
+
+def task_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The per-task table of one cell report: cycle time, reach, collisions, path, speeds."""
+    rows = []
+    for task in report.get("tasks", []):
+        speeds = task.get("peak_joint_speeds") or []
+        rows.append({
+            "task": task["task_id"],
+            "cycle time (s)": None if task.get("cycle_time") is None else round(task["cycle_time"], 2),
+            "reachable": bool(task.get("reachable")),
+            "unreachable": "; ".join(f"{u.get('name', u.get('index'))}: {u.get('reason', '')}" for u in task.get("unreachable", [])),
+            "collisions": len(task.get("collisions", [])),
+            "path length (m)": round(task.get("path_length", 0.0), 3),
+            "peak joint speed (rad/s)": round(max(speeds), 2) if speeds else None,
+            "ok": bool(task.get("ok")),
+        })
+    return rows
+
+
+def problems_text(problems: list[Problem]) -> list[str]:
+    return [str(p) for p in problems]

@@ -1,0 +1,61 @@
+"""Cells: the robot-cell reports from physics (cycle time, reach, collisions) with a 3D view
+of each cell."""
+from __future__ import annotations
+
+import streamlit as st
+
+from factory_app.compute import layout_key, task_rows
+from factory_app.state import AppState
+from factory_app.ui import cached_cell_reports, reported, show_3d
+
+
+def render(state: AppState) -> None:
+    st.header("Robot cells")
+    if state.session is None:
+        st.info("Open a layout on the Layout page first.")
+        return
+    layout, layout_dir = state.session.layout, state.session.layout_dir
+    cells = [s for s in layout.stations if s.kind == "robot_cell" and s.cell is not None]
+    if not cells:
+        st.info(f"'{layout.name}' has no robot cells.")
+        return
+    key = layout_key(layout)
+    folder = str(layout_dir) if layout_dir else None
+    reports = None
+    with reported("Could not simulate the cells"), st.spinner("Simulating robot cells in PyBullet (cached after the first run)…"):
+        reports = cached_cell_reports(key, folder)
+    if reports is None:
+        return
+    summary = []
+    for rep in reports:
+        if "error" in rep:
+            summary.append({"station": rep["station"], "robot": "", "ok": False, "tasks": 0, "worst cycle (s)": None,
+                            "note": rep["error"]})
+            continue
+        cycles = [t["cycle_time"] for t in rep["tasks"] if t.get("cycle_time") is not None]
+        summary.append({"station": rep["station"], "robot": rep["robot"], "ok": rep["ok"], "tasks": len(rep["tasks"]),
+                        "worst cycle (s)": round(max(cycles), 2) if cycles else None,
+                        "note": "; ".join(rep.get("problems", []) + rep.get("warnings", []))})
+    st.dataframe(summary, width="stretch", hide_index=True)
+    names = [c.id for c in cells]
+    pick = st.selectbox("Cell", names, key="cell_pick")
+    rep = next((r for r in reports if r["station"] == pick), None)
+    left, right = st.columns([3, 2])
+    with left:
+        with reported("No 3D view of the cell"), st.spinner("Building the cell scene…"):
+            show_3d("cell", (key, folder, pick), key=f"cell3d_{pick}")
+    with right:
+        if rep is None:
+            st.info("No report for this cell.")
+        elif "error" in rep:
+            st.error(rep["error"])
+        else:
+            st.markdown(f"**{pick}** · robot `{rep['robot']}` · {'✅ all tasks ok' if rep['ok'] else '⚠️ problems'}")
+            st.dataframe(task_rows(rep), width="stretch", hide_index=True)
+            for problem in rep.get("problems", []):
+                st.error(problem)
+            for task in rep["tasks"]:
+                for c in task.get("collisions", []):
+                    st.warning(f"{task['task_id']}: {c.get('reason', c)}")
+            for warning in rep.get("warnings", []):
+                st.caption(warning)

@@ -1,0 +1,268 @@
+"""Layout: open a sample or an upload, see it from above, edit stations, products and
+routings with every edit validated at once, undo, save and download."""
+from __future__ import annotations
+
+import streamlit as st
+
+from twin.errors import LayoutError
+from twin.io import dump_layout, layout_from_data, save_layout
+from twin.model import STATION_KINDS
+
+from factory_app import tables
+from factory_app.charts import top_view
+from factory_app.editing import EditSession, problems_for, split_path, unplaced_problems
+from factory_app.paths import safe_name, sample_layouts, workdir
+from factory_app.state import AppState
+from factory_app.ui import reported, show_error
+from factory_app.upload import open_sample, open_upload
+
+ROTATIONS = [0, 90, 180, 270]
+
+
+def render(state: AppState) -> None:
+    st.header("Layout")
+    _open_controls(state)
+    session = state.session
+    if session is None:
+        st.info("Open a sample factory or upload a layout file to start.")
+        return
+    _status(session)
+    data, problems = session.data, session.problems
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        shown = _layout_to_show(session)
+        bad = {shown.stations[split_path(p.path)[1]].id for p in problems
+               if split_path(p.path) and split_path(p.path)[0] == "stations" and split_path(p.path)[1] < len(shown.stations)}
+        st.plotly_chart(top_view(shown, bad), width="stretch", key=f"top_{session.revision}")
+    with right:
+        _station_editor(session, data, problems)
+    tab_st, tab_pr, tab_rt = st.tabs(["Stations", "Products", "Routings"])
+    with tab_st:
+        _stations_table(session, data, problems)
+    with tab_pr:
+        _products_table(session, data, problems)
+    with tab_rt:
+        _routing_table(session, data, problems)
+    _save_controls(state)
+
+
+def _open_controls(state: AppState) -> None:
+    samples = sample_layouts()
+    c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="bottom")
+    with c1:
+        choice = st.selectbox("Sample factory", list(samples) or ["(no samples found)"], key="sample_choice")
+    with c2:
+        if st.button("Open sample", disabled=not samples, key="open_sample"):
+            with reported("Could not open the sample"):
+                state.open(open_sample(choice))
+                state.message = f"Opened sample factory '{choice}'."
+                st.rerun()
+    with c3:
+        upload = st.file_uploader("…or upload a layout (YAML or JSON, up to 1 MB)", type=["yaml", "yml", "json"],
+                                  key="layout_upload")
+    if upload is not None and st.session_state.get("_last_upload") != upload.file_id:
+        st.session_state["_last_upload"] = upload.file_id
+        try:
+            state.open(open_upload(upload.name, upload.getvalue()))
+            state.message = f"Opened uploaded layout '{state.layout.name}'."
+            st.rerun()
+        except LayoutError as exc:
+            show_error(exc, f"Could not open {upload.name}")
+
+
+def _status(session: EditSession) -> None:
+    layout = session.layout
+    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    with c1:
+        st.subheader(f"{layout.name}")
+        st.caption(f"{session.source} · {len(layout.stations)} stations · {len(layout.products)} products · "
+                   f"floor {layout.floor.width:g} x {layout.floor.depth:g} m")
+    with c2:
+        if st.button("↶ Undo", disabled=not session.can_undo, key="undo", width="stretch"):
+            session.undo()
+            st.rerun()
+    if session.has_draft:
+        lines = "\n".join(f"- `{p.path or 'layout'}`: {p.message}" for p in session.problems)
+        st.error("**This edit was not applied** — the last valid layout is kept. Fix the fields marked below, "
+                 f"or undo.\n\n{lines}", icon="⛔")
+    elif session.problems:
+        lines = "\n".join(f"- `{p.path or 'layout'}`: {p.message}" for p in session.problems)
+        st.warning(f"The layout as opened has problems:\n\n{lines}")
+    else:
+        st.success("Layout is valid.", icon="✅")
+    for p in unplaced_problems(session.problems):
+        st.caption(f":red[{p}]")
+
+
+def _layout_to_show(session: EditSession):
+    """The draft when it parses (so the planner sees the bad place), else the current layout."""
+    if session.has_draft:
+        try:
+            return layout_from_data(session.data)
+        except LayoutError:
+            pass
+    return session.layout
+
+
+def _field_errors(messages: list[str]) -> None:
+    for message in messages:
+        st.error(message, icon="⚠️")
+
+
+def _edit(session: EditSession, data: dict) -> None:
+    session.edit(data)
+
+
+def _station_editor(session: EditSession, data: dict, problems) -> None:
+    stations = data.get("stations") or []
+    st.markdown("**Edit a station**")
+    if not stations:
+        st.info("No stations.")
+    ids = [f"{i}: {s.get('id')}" for i, s in enumerate(stations)]
+    rev = session.revision
+    if stations:
+        default = min(st.session_state.get("station_pick_index", 0), len(ids) - 1)
+        pick = st.selectbox("Station", ids, index=default, key=f"station_pick_{rev}")
+        index = ids.index(pick)
+        st.session_state["station_pick_index"] = index
+        s = stations[index]
+        pos = s.get("position") or [None, None]
+        fp = s.get("footprint") or {}
+
+        def on_change(field: str, key: str, cast=None) -> None:
+            value = st.session_state[key]
+            if cast is not None and value is not None:
+                value = cast(value)
+            session.edit(tables.update_station(session.data, index, **{field: value}))
+
+        def number(label: str, field: str, value, col, path_fields: tuple[str, ...], step: float = 0.5, cast=None) -> None:
+            key = f"st_{field}_{index}_{rev}"
+            with col:
+                st.number_input(label, value=value, step=step, key=key, on_change=on_change, args=(field, key, cast),
+                                format="%g" if cast is None else "%d")
+                _field_errors(problems_for(problems, "stations", index, path_fields))
+
+        c1, c2 = st.columns(2)
+        with c1:
+            key = f"st_id_{index}_{rev}"
+            st.text_input("id", value=s.get("id") or "", key=key, on_change=on_change, args=("id", key))
+            _field_errors(problems_for(problems, "stations", index, ("id",)))
+        with c2:
+            key = f"st_kind_{index}_{rev}"
+            kind = s.get("kind")
+            st.selectbox("kind", STATION_KINDS, index=STATION_KINDS.index(kind) if kind in STATION_KINDS else 0,
+                         key=key, on_change=on_change, args=("kind", key))
+            _field_errors(problems_for(problems, "stations", index, ("kind", "cell")))
+        c1, c2 = st.columns(2)
+        number("x (m)", "x", pos[0], c1, ("position",))
+        number("y (m)", "y", pos[1], c2, ("position[1]",))
+        c1, c2 = st.columns(2)
+        number("width (m)", "width", fp.get("width"), c1, ("footprint.width",))
+        number("depth (m)", "depth", fp.get("depth"), c2, ("footprint.depth",))
+        c1, c2 = st.columns(2)
+        with c1:
+            key = f"st_rotation_{index}_{rev}"
+            rot = s.get("rotation", 0)
+            st.selectbox("rotation (°)", ROTATIONS, index=ROTATIONS.index(rot) if rot in ROTATIONS else 0, key=key,
+                         on_change=on_change, args=("rotation", key))
+            _field_errors(problems_for(problems, "stations", index, ("rotation",)))
+        number("capacity", "capacity", s.get("capacity", 1), c2, ("capacity",), step=1, cast=int)
+        c1, c2 = st.columns(2)
+        with c1:
+            if st.button("Remove this station", key=f"remove_{index}_{rev}", width="stretch"):
+                session.edit(tables.remove_station(session.data, index))
+                st.session_state["station_pick_index"] = max(0, index - 1)
+                st.rerun()
+    else:
+        c2 = st.container()
+    with c2:
+        if st.button("Add a station", key=f"add_{rev}", width="stretch"):
+            session.edit(tables.add_station(session.data))
+            st.session_state["station_pick_index"] = len(stations)
+            st.rerun()
+
+
+def _frame_changed(before, after, columns) -> bool:
+    a, b = before[columns].reset_index(drop=True), after[columns].reset_index(drop=True)
+    if len(a) != len(b) or list(before.index) != list(after.index):
+        return True
+    return not a.astype(object).where(a.notna(), None).equals(b.astype(object).where(b.notna(), None))
+
+
+def _stations_table(session: EditSession, data: dict, problems) -> None:
+    frame = tables.stations_frame(data, problems)
+    st.caption("Edit cells, add rows at the bottom, delete rows with the row selector. "
+               "Problems are listed in the last column of the row they concern.")
+    edited = st.data_editor(
+        frame, key=f"stations_table_{session.revision}", num_rows="dynamic", width="stretch", hide_index=True,
+        column_config={
+            "kind": st.column_config.SelectboxColumn("kind", options=list(STATION_KINDS), required=True),
+            "rotation": st.column_config.SelectboxColumn("rotation", options=ROTATIONS),
+            "capacity": st.column_config.NumberColumn("capacity", step=1),
+            "fixed": st.column_config.CheckboxColumn("fixed"),
+            "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
+        },
+    )
+    if _frame_changed(frame, edited, tables.STATION_COLUMNS):
+        session.edit(tables.apply_stations(data, edited))
+        st.rerun()
+
+
+def _products_table(session: EditSession, data: dict, problems) -> None:
+    frame = tables.products_frame(data, problems)
+    edited = st.data_editor(
+        frame, key=f"products_table_{session.revision}", num_rows="dynamic", width="stretch", hide_index=True,
+        column_config={
+            "demand": st.column_config.NumberColumn("demand", step=1),
+            "lot_size": st.column_config.NumberColumn("lot_size", step=1),
+            "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
+        },
+    )
+    if _frame_changed(frame, edited, tables.PRODUCT_COLUMNS):
+        session.edit(tables.apply_products(data, edited))
+        st.rerun()
+    if data.get("changeovers"):
+        st.caption("Changeovers: " + "; ".join(
+            f"{c['from_family']} → {c['to_family']} on {', '.join(c['stations'])}: {c['time']:g} s" for c in data["changeovers"]))
+
+
+def _routing_table(session: EditSession, data: dict, problems) -> None:
+    products = data.get("products") or []
+    if not products:
+        st.info("No products.")
+        return
+    names = [f"{i}: {p.get('id')}" for i, p in enumerate(products)]
+    pick = st.selectbox("Product", names, key="routing_product")
+    index = names.index(pick) if pick in names else 0
+    frame = tables.routing_frame(data, index, problems)
+    st.caption("One row per operation, in order. `stations` is a comma-separated list of station ids; "
+               "or leave it empty and give a `station_kind`. Give a `time` (s per unit) or a robot-cell `task`.")
+    edited = st.data_editor(
+        frame, key=f"routing_table_{index}_{session.revision}", num_rows="dynamic", width="stretch",
+        hide_index=True,
+        column_config={
+            "station_kind": st.column_config.SelectboxColumn("station_kind", options=[""] + list(STATION_KINDS)),
+            "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
+        },
+    )
+    if _frame_changed(frame, edited, tables.ROUTING_COLUMNS):
+        session.edit(tables.apply_routing(data, index, edited))
+        st.rerun()
+
+
+def _save_controls(state: AppState) -> None:
+    layout = state.session.layout
+    st.divider()
+    text = dump_layout(layout)
+    name = safe_name(layout.name)
+    c1, c2, _ = st.columns([1, 1, 2])
+    with c1:
+        st.download_button("Download layout YAML", text, file_name=f"{name}.yaml", mime="application/x-yaml",
+                           key="download_layout_yaml", width="stretch")
+    with c2:
+        if st.button("Save to the working folder", key="save_layout", width="stretch"):
+            with reported("Could not save"):
+                path = save_layout(layout, workdir() / "saved" / f"{name}.yaml")
+                st.success(f"Saved {path.relative_to(workdir())}")
+    if state.session.has_draft:
+        st.caption("Download and save use the last valid layout, not the rejected edit.")

@@ -1,0 +1,80 @@
+"""Schedule: compute the schedule of a design, its Gantt chart by station, KPIs, and the
+schedule JSON and layout YAML to download."""
+from __future__ import annotations
+
+import streamlit as st
+
+from twin.io import dump_layout
+
+from factory_app.charts import gantt
+from factory_app.compute import layout_key, schedule_json_text
+from factory_app.paths import safe_name
+from factory_app.state import AppState, Design
+from factory_app.ui import cached_schedule, reported
+
+
+def pick_design(state: AppState, label: str, key: str, default: int = 0) -> Design | None:
+    designs = state.all_designs()
+    if not designs:
+        st.info("Open a layout on the Layout page first.")
+        return None
+    names = list(designs)
+    name = st.selectbox(label, names, index=min(default, len(names) - 1), key=key)
+    return designs[name]
+
+
+def compute_controls(state: AppState, design: Design, key: str) -> None:
+    """Time limit and objective, and the button that schedules the design (cached by value)."""
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    with c1:
+        limit = st.slider("Solver time limit (s)", 1, 30, 5, key=f"{key}_limit")
+    with c2:
+        objective = st.selectbox("Objective", ["makespan", "weighted_tardiness"], key=f"{key}_objective")
+    with c3:
+        go = st.button("Compute schedule", key=f"{key}_go", type="primary", width="stretch")
+    if go:
+        with reported("No schedule"), st.spinner("Scheduling (CP-SAT)…"):
+            doc, problems = cached_schedule(layout_key(design.layout),
+                                            str(design.layout_dir) if design.layout_dir else None,
+                                            float(limit), objective)
+            state.remember_schedule(design.layout, doc)
+            if problems:
+                st.error("The schedule checker found problems:\n\n- " + "\n- ".join(problems))
+            st.rerun()
+
+
+def render(state: AppState) -> None:
+    st.header("Schedule")
+    design = pick_design(state, "Design", "schedule_design")
+    if design is None:
+        return
+    doc = design.schedule_doc or state.schedule_of(design.layout)
+    compute_controls(state, design, "schedule")
+    if doc is None:
+        st.info("No schedule yet for this design: press **Compute schedule**.")
+        return
+    k = doc["kpis"]
+    cols = st.columns(6)
+    cols[0].metric("Makespan", f"{doc['makespan']:,.0f} s")
+    cols[1].metric("Throughput", f"{k['throughput_per_hour']:.1f} units/h")
+    cols[2].metric("Units / lots", f"{k['units']} / {k['lots']}")
+    cols[3].metric("Bottleneck", str(k["bottleneck"]))
+    cols[4].metric("AGV travel", f"{k['agv_distance']:,.0f} m")
+    cols[5].metric("Average WIP", f"{k['average_wip']:.2f} lots")
+    st.caption(f"status **{doc['status']}** by {doc.get('solver') or 'solver'} · objective {doc['objective']} = "
+               f"{doc['objective_value']:,.0f} · lower bound {doc['lower_bound']:,.0f} · gap {doc['gap']:.1%} · "
+               f"weighted tardiness {k['weighted_tardiness']:,.0f}")
+    st.plotly_chart(gantt(doc), width="stretch", key="gantt")
+    util = k["utilisation"]
+    st.bar_chart({"utilisation": util}, horizontal=True, height=max(200, 28 * len(util)))
+    name = safe_name(design.layout.name)
+    c1, c2, _ = st.columns([1, 1, 2])
+    with c1:
+        st.download_button("Download schedule JSON", schedule_json_text(doc), file_name=f"{name}_schedule.json",
+                           mime="application/json", key="download_schedule_json", width="stretch")
+    with c2:
+        st.download_button("Download layout YAML", dump_layout(design.layout), file_name=f"{name}.yaml",
+                           mime="application/x-yaml", key="download_schedule_layout", width="stretch")
+    if k.get("physics_times"):
+        with st.expander("Operation times from robot-cell physics"):
+            st.dataframe(k["physics_times"], width="stretch")

@@ -1,0 +1,120 @@
+"""3D plotters for the browser: the project's scene (`twin.scene`) when it is there, else a
+plain box model of the floor, and a robot cell with its robot meshes and fixtures.
+
+PyVista is imported here, only when a 3D view is asked for."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from twin.geometry import station_rect, zone_rect
+from twin.model import Layout, Station
+
+from factory_app.charts import KIND_COLOURS, ZONE_COLOURS
+
+WINDOW = (900, 560)
+
+
+def _utilisation_rgb(u: float) -> tuple[float, float, float]:
+    u = max(0.0, min(1.0, u))
+    return ((60 + 195 * u) / 255, (170 - 120 * u) / 255, (80 - 40 * u) / 255)
+
+
+def utilisation_of(doc: dict[str, Any] | None) -> dict[str, float] | None:
+    return dict(doc["kpis"]["utilisation"]) if doc else None
+
+
+def layout_plotter(layout: Layout, layout_dir: Path | None = None, schedule_doc: dict | None = None,
+                   window_size: tuple[int, int] = WINDOW):
+    """A plotter of the whole factory, coloured by utilisation when a schedule is given."""
+    try:
+        from twin import scene as twin_scene  # the project's scene, when it exists
+    except ImportError:
+        twin_scene = None
+    if twin_scene is not None and hasattr(twin_scene, "build_scene") and hasattr(twin_scene, "make_plotter"):
+        scene = twin_scene.build_scene(layout, layout_dir=layout_dir, schedule_doc=schedule_doc,
+                                       color_by="utilisation" if schedule_doc else "kind")
+        return twin_scene.make_plotter(scene, off_screen=True, window_size=window_size)
+    return box_plotter(layout, schedule_doc, window_size)
+
+
+def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: tuple[int, int] = WINDOW):
+    """Stations as boxes of their footprint and height on the floor plane."""
+    import pyvista as pv
+
+    util = utilisation_of(schedule_doc)
+    plotter = pv.Plotter(off_screen=True, window_size=list(window_size))
+    w, d = layout.floor.width, layout.floor.depth
+    plotter.add_mesh(pv.Plane(center=(w / 2, d / 2, 0), i_size=w, j_size=d), color="#EEEEEE")
+    for zone in layout.floor.keep_out:
+        r = zone_rect(zone)
+        plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, 0, 3.0)), color=ZONE_COLOURS.get(zone.kind, "#555"),
+                         opacity=0.5)
+    for station in layout.stations:
+        if station.position is None:
+            continue
+        r = station_rect(station)
+        colour = _utilisation_rgb(util.get(station.id, 0.0)) if util is not None else KIND_COLOURS.get(station.kind, "#888")
+        plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, 0, station.height)), color=colour, show_edges=True)
+    plotter.camera_position = "iso"
+    plotter.set_background("white")
+    return plotter
+
+
+def cell_plotter(station: Station, layout_dir: Path | None, window_size: tuple[int, int] = (640, 480)):
+    """A robot cell in its own frame: the robot's meshes in the home pose, fixtures as boxes,
+    task waypoints as small spheres (red where a task cannot reach)."""
+    import numpy as np
+    import pyvista as pv
+
+    cell = station.cell
+    plotter = pv.Plotter(off_screen=True, window_size=list(window_size))
+    fw, fd = station.footprint.width, station.footprint.depth
+    plotter.add_mesh(pv.Plane(center=(0, 0, 0), i_size=fw, j_size=fd), color="#DDDDDD")
+    if cell is not None:
+        try:
+            from twin.cells import robot_visuals
+
+            for filename, matrix, rgba in robot_visuals(cell, layout_dir):
+                mesh = _read_mesh(filename).copy()
+                mesh.transform(np.asarray(matrix), inplace=True)
+                plotter.add_mesh(mesh, color=rgba[:3] if sum(rgba[:3]) > 0 else "#F0F0F0")
+        except Exception:  # a cell whose robot cannot be resolved still shows its fixtures
+            pass
+        for fixture in cell.fixtures:
+            sx, sy, sz = fixture.size
+            x, y, z = fixture.pose.xyz
+            box = pv.Box((-sx / 2, sx / 2, -sy / 2, sy / 2, -sz / 2, sz / 2))
+            box.rotate_z(fixture.pose.rpy[2], inplace=True)
+            box.translate((x, y, z), inplace=True)
+            plotter.add_mesh(box, color="#8FA3BF", opacity=0.9)
+        for task in cell.tasks:
+            pts = np.array([wp.xyz for wp in task.waypoints], dtype=float)
+            plotter.add_mesh(pv.PolyData(pts), color="#D62728", point_size=10, render_points_as_spheres=True)
+    plotter.camera_position = "iso"
+    plotter.set_background("white")
+    return plotter
+
+
+_MESHES: dict[str, Any] = {}
+
+
+def _read_mesh(filename: str):
+    """Read each robot mesh file once per process (the Panda's take seconds to read)."""
+    import pyvista as pv
+
+    if filename not in _MESHES:
+        _MESHES[filename] = pv.read(filename)
+    return _MESHES[filename]
+
+
+def png_bytes(plotter) -> bytes:
+    """A PNG of the plotter, for places without the interactive view."""
+    import io
+
+    from PIL import Image
+
+    image = plotter.screenshot(return_img=True)
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -1,0 +1,208 @@
+"""Tables of stations, products and routing steps, and edits made to them, as plain data.
+
+A table edit comes back from the page as a pandas DataFrame; `apply_*` merges it into the
+layout data (rows keep their index, so a station's robot cell and ports survive edits of its
+other columns; new rows start from sensible defaults). Blank cells become missing values,
+which the layout check then names, rather than being guessed.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import pandas as pd
+
+from twin.errors import Problem
+from factory_app.editing import problems_for
+
+STATION_COLUMNS = ["id", "kind", "x", "y", "rotation", "width", "depth", "height", "capacity", "fixed"]
+PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "release", "due", "weight"]
+ROUTING_COLUMNS = ["id", "stations", "station_kind", "time", "task", "handling", "setup"]
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _clean(value: Any) -> Any:
+    """A cell value as plain Python (numpy scalars unwrapped, blanks as None)."""
+    if _blank(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return value  # keep floats as floats; pydantic accepts 2.0 for an int field
+    return value.strip() if isinstance(value, str) else value
+
+
+def _as_int(value: Any) -> Any:
+    value = _clean(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# --- stations ------------------------------------------------------------------------------
+
+
+def stations_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    rows = []
+    for i, s in enumerate(data.get("stations") or []):
+        pos = s.get("position") or (None, None)
+        fp = s.get("footprint") or {}
+        rows.append({
+            "id": s.get("id"), "kind": s.get("kind"), "x": pos[0], "y": pos[1],
+            "rotation": s.get("rotation", 0), "width": fp.get("width"), "depth": fp.get("depth"),
+            "height": s.get("height", 1.5), "capacity": s.get("capacity", 1), "fixed": bool(s.get("fixed", False)),
+            "problems": "; ".join(problems_for(list(problems), "stations", i)),
+        })
+    frame = pd.DataFrame(rows, columns=STATION_COLUMNS + ["problems"])
+    for col in ("x", "y", "width", "depth", "height"):
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def new_station(existing_ids: set[str]) -> dict[str, Any]:
+    n = len(existing_ids) + 1
+    while f"S{n}" in existing_ids:
+        n += 1
+    return {"id": f"S{n}", "kind": "machine", "footprint": {"width": 2.0, "depth": 2.0}, "position": None}
+
+
+def apply_stations(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with the stations table applied (rows added, removed, changed)."""
+    out = copy.deepcopy(data)
+    old = out.get("stations") or []
+    stations = []
+    ids = {s.get("id") for s in old}
+    for index, row in frame.iterrows():
+        base = copy.deepcopy(old[index]) if isinstance(index, int) and 0 <= index < len(old) else new_station(ids)
+        station = dict(base)
+        station["id"] = _clean(row.get("id")) if not _blank(row.get("id")) else base.get("id")
+        station["kind"] = _clean(row.get("kind")) or base.get("kind")
+        x, y = _clean(row.get("x")), _clean(row.get("y"))
+        station["position"] = None if x is None and y is None else [x, y]
+        station["rotation"] = _as_int(row.get("rotation")) if not _blank(row.get("rotation")) else 0
+        station["footprint"] = {"width": _clean(row.get("width")), "depth": _clean(row.get("depth"))}
+        for col, default in (("height", 1.5), ("capacity", 1)):
+            value = _as_int(row.get(col)) if col == "capacity" else _clean(row.get(col))
+            station[col] = default if value is None else value
+        station["fixed"] = bool(_clean(row.get("fixed")) or False)
+        stations.append(station)
+    out["stations"] = stations
+    return out
+
+
+def update_station(data: dict[str, Any], index: int, **fields: Any) -> dict[str, Any]:
+    """Layout data with some fields of one station changed: x, y, rotation, kind, width,
+    depth, capacity, height, id, fixed."""
+    out = copy.deepcopy(data)
+    station = out["stations"][index]
+    for name, value in fields.items():
+        if name in ("x", "y"):
+            pos = list(station.get("position") or [None, None])
+            pos[0 if name == "x" else 1] = value
+            station["position"] = None if pos == [None, None] else pos
+        elif name in ("width", "depth"):
+            station.setdefault("footprint", {})[name] = value
+        else:
+            station[name] = value
+    return out
+
+
+def remove_station(data: dict[str, Any], index: int) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    del out["stations"][index]
+    return out
+
+
+def add_station(data: dict[str, Any], kind: str = "machine") -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    station = new_station({s.get("id") for s in out.get("stations") or []})
+    station["kind"] = kind
+    out.setdefault("stations", []).append(station)
+    return out
+
+
+# --- products and routings -------------------------------------------------------------------
+
+
+def products_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    rows = []
+    for i, p in enumerate(data.get("products") or []):
+        rows.append({
+            "id": p.get("id"), "family": p.get("family"), "demand": p.get("demand"), "lot_size": p.get("lot_size"),
+            "release": p.get("release", 0.0), "due": p.get("due"), "weight": p.get("weight", 1.0),
+            "problems": "; ".join(m for m in problems_for(list(problems), "products", i)),
+        })
+    frame = pd.DataFrame(rows, columns=PRODUCT_COLUMNS + ["problems"])
+    for col in ("release", "due", "weight"):
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def apply_products(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with the products table applied; a new product starts with a copy of the
+    first product's routing, so it is schedulable at once."""
+    out = copy.deepcopy(data)
+    old = out.get("products") or []
+    products = []
+    for index, row in frame.iterrows():
+        if isinstance(index, int) and 0 <= index < len(old):
+            product = copy.deepcopy(old[index])
+        else:
+            product = {"routing": copy.deepcopy(old[0]["routing"]) if old else []}
+        for col in PRODUCT_COLUMNS:
+            value = _as_int(row.get(col)) if col in ("demand", "lot_size") else _clean(row.get(col))
+            if col in ("release", "weight") and value is None:
+                value = 0.0 if col == "release" else 1.0
+            product[col] = value
+        products.append(product)
+    out["products"] = products
+    return out
+
+
+def routing_frame(data: dict[str, Any], product_index: int, problems: list[Problem] = ()) -> pd.DataFrame:
+    rows = []
+    product = (data.get("products") or [])[product_index]
+    for j, op in enumerate(product.get("routing") or []):
+        messages = problems_for(list(problems), "products", product_index, (f"routing[{j}]",))
+        rows.append({
+            "id": op.get("id"), "stations": ", ".join(op.get("stations") or []),
+            "station_kind": op.get("station_kind") or "", "time": op.get("time"), "task": op.get("task") or "",
+            "handling": op.get("handling", 0.0), "setup": op.get("setup", 0.0), "problems": "; ".join(messages),
+        })
+    frame = pd.DataFrame(rows, columns=ROUTING_COLUMNS + ["problems"])
+    for col in ("time", "handling", "setup"):
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def apply_routing(data: dict[str, Any], product_index: int, frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with one product's routing replaced by the table's rows, in order."""
+    out = copy.deepcopy(data)
+    routing = []
+    for n, (_, row) in enumerate(frame.iterrows()):
+        stations = _clean(row.get("stations"))
+        op = {
+            "id": _clean(row.get("id")) or f"op{n + 1}",
+            "stations": [s.strip() for s in str(stations).split(",") if s.strip()] if stations else None,
+            "station_kind": _clean(row.get("station_kind")),
+            "time": _clean(row.get("time")),
+            "task": _clean(row.get("task")),
+            "handling": _clean(row.get("handling")) or 0.0,
+            "setup": _clean(row.get("setup")) or 0.0,
+        }
+        routing.append(op)
+    out["products"][product_index]["routing"] = routing
+    return out

@@ -1,0 +1,104 @@
+"""Streamlit glue shared by the pages: the session's AppState, cached computations, error
+messages instead of tracebacks, and the interactive 3D view."""
+from __future__ import annotations
+
+import json
+import traceback
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import streamlit as st
+
+from twin.errors import FactoryTwinError, LayoutError
+from twin.io import parse_layout
+
+from factory_app.state import AppState
+
+STATE_KEY = "factory_twin"
+
+
+def app_state() -> AppState:
+    if STATE_KEY not in st.session_state:
+        st.session_state[STATE_KEY] = AppState()
+    return st.session_state[STATE_KEY]
+
+
+def show_error(exc: BaseException, what: str = "") -> None:
+    """An error as a message: a layout error lists its problems, anything else one line."""
+    head = f"{what}: " if what else ""
+    if isinstance(exc, LayoutError):
+        lines = [str(p) for p in exc.problems]
+        source = f" ({exc.source})" if exc.source else ""
+        st.error(head + (lines[0] + source if len(lines) == 1 else f"{len(lines)} problems{source}:\n\n- " + "\n- ".join(lines)))
+    elif isinstance(exc, FactoryTwinError):
+        st.error(head + str(exc))
+    else:
+        st.error(f"{head}{type(exc).__name__}: {exc}")
+        with st.expander("details for a bug report"):
+            st.code("".join(traceback.format_exception_only(type(exc), exc)))
+
+
+@contextmanager
+def reported(what: str = "") -> Iterator[None]:
+    """Run a block; any exception becomes a message on the page, never a traceback."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - every error is shown; st.rerun/st.stop are BaseExceptions
+        show_error(exc, what)
+
+
+# --- cached computations (by value, shared across sessions) ----------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_schedule(layout_text: str, layout_dir: str | None, time_limit: float, objective: str) -> tuple[dict, list[str]]:
+    from factory_app.compute import schedule_layout
+
+    result = schedule_layout(layout_text, layout_dir, time_limit=time_limit, objective=objective)
+    return result.doc, result.check
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_cell_reports(layout_text: str, layout_dir: str | None) -> list[dict]:
+    from factory_app.compute import cell_reports
+
+    return cell_reports(layout_text, layout_dir)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_layout_plotter(layout_text: str, layout_dir: str | None, doc_text: str | None):
+    from factory_app.scene3d import layout_plotter
+
+    layout = parse_layout(layout_text, "<app>", fmt="json")
+    doc = json.loads(doc_text) if doc_text else None
+    return layout_plotter(layout, Path(layout_dir) if layout_dir else None, doc)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_cell_plotter(layout_text: str, layout_dir: str | None, station_id: str):
+    from factory_app.scene3d import cell_plotter
+
+    layout = parse_layout(layout_text, "<app>", fmt="json")
+    return cell_plotter(layout.station(station_id), Path(layout_dir) if layout_dir else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _png(kind: str, *args: Any) -> bytes:
+    from factory_app.scene3d import png_bytes
+
+    plotter = cached_layout_plotter(*args) if kind == "layout" else cached_cell_plotter(*args)
+    return png_bytes(plotter)
+
+
+def show_3d(kind: str, args: tuple, key: str) -> None:
+    """The interactive view (stpyvista, trame backend: vtk.js in the browser); a still image
+    with a note when the interactive component cannot run here."""
+    plotter = cached_layout_plotter(*args) if kind == "layout" else cached_cell_plotter(*args)
+    try:
+        from stpyvista import stpyvista
+
+        stpyvista(plotter, backend="trame", key=key)
+    except Exception as exc:  # noqa: BLE001 - fall back to a picture, say why
+        st.image(_png(kind, *args), width="stretch")
+        st.caption(f"Still image: the interactive 3D view is not available here ({type(exc).__name__}).")

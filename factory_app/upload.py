@@ -1,0 +1,54 @@
+"""Opening layouts from uploads and samples, safely.
+
+An upload is checked for size before it is decoded, decoded as UTF-8, and parsed with
+`yaml.safe_load` / `json.loads` (through `twin.io.parse_layout`), so it can only ever become
+plain data. It is never written to disk; robot-file paths in it resolve against an empty
+folder inside the app's working folder, so nothing outside that folder is read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from twin.errors import LayoutError
+from twin.io import load_layout, parse_layout
+from twin.model import Layout
+
+from factory_app.paths import safe_name, sample_layouts, uploads_dir
+
+MAX_UPLOAD_BYTES = 1_000_000
+ALLOWED_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Opened:
+    layout: Layout
+    source: str
+    layout_dir: Path | None
+
+
+def open_upload(name: str, content: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Opened:
+    """Parse an uploaded layout file; raises LayoutError with a plain message when it is too
+    big, not text, not YAML/JSON, or not a valid layout."""
+    label = safe_name(name)
+    suffix = Path(label).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise LayoutError(f"upload a .yaml, .yml or .json file, not {suffix or 'a file without a suffix'}", label)
+    if len(content) > max_bytes:
+        raise LayoutError(f"the file is {len(content):,} bytes; the limit is {max_bytes:,}", label)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise LayoutError("not a text file (UTF-8 expected)", label) from None
+    layout = parse_layout(text, label, fmt="json" if suffix == ".json" else "yaml")
+    folder = uploads_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return Opened(layout, f"upload:{label}", folder)
+
+
+def open_sample(name: str) -> Opened:
+    samples = sample_layouts()
+    if name not in samples:
+        raise LayoutError(f"no sample factory {name!r}; samples: {', '.join(samples) or 'none'}")
+    path = samples[name]
+    return Opened(load_layout(path), f"sample:{name}", path.parent)

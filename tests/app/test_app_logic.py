@@ -1,0 +1,183 @@
+"""The logic behind the pages, without Streamlit: editing and undo, tables, uploads,
+charts and the schedule glue."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from twin.errors import LayoutError
+from twin.io import dump_layout, load_layout
+
+from factory_app import tables
+from factory_app.charts import gantt, gantt_rows, pareto, top_view
+from factory_app.compute import layout_key, schedule_layout, validate_schedule_doc
+from factory_app.editing import EditSession, problems_for, split_path
+from factory_app.paths import inside, safe_name
+from factory_app.upload import MAX_UPLOAD_BYTES, open_sample, open_upload
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def layout():
+    return load_layout(DATA / "mini.yaml")
+
+
+@pytest.fixture
+def session(layout):
+    return EditSession.open(layout, "test")
+
+
+def test_invalid_edit_keeps_last_valid_layout_and_names_the_field(session, layout):
+    accepted = session.edit(tables.update_station(session.data, 0, width=-1.0))
+    assert not accepted
+    assert session.layout == layout  # the last valid layout survives
+    assert session.has_draft and session.data["stations"][0]["footprint"]["width"] == -1.0
+    assert [(p.path, p.message) for p in session.problems] == [("stations[0].footprint.width", "must be positive")]
+    assert problems_for(session.problems, "stations", 0, ("footprint.width",)) == ["must be positive"]
+    assert problems_for(session.problems, "stations", 0, ("position",)) == []
+    # fixing the field accepts the edit and clears the draft
+    assert session.edit(tables.update_station(session.data, 0, width=3.0))
+    assert not session.has_draft and session.layout.stations[0].footprint.width == 3.0
+
+
+def test_whole_layout_problems_reject_an_edit(session):
+    assert not session.edit(tables.update_station(session.data, 1, x=19.5))
+    assert session.problems[0].path == "stations[1].position"
+    assert "outside the floor" in session.problems[0].message
+    assert not session.edit(tables.update_station(session.data, 1, x=4.5))  # now it overlaps 'cut'
+    assert "overlaps station" in session.problems[0].message
+    assert session.layout.station("weld").position == (10.0, 6.0)
+
+
+def test_undo_drops_the_draft_then_steps_back(session, layout):
+    assert session.edit(tables.update_station(session.data, 0, rotation=90, kind="manual"))
+    assert session.edit(tables.update_station(session.data, 2, capacity=2))
+    session.edit(tables.update_station(session.data, 2, capacity=0))
+    assert session.has_draft
+    assert session.undo() and not session.has_draft and session.layout.station("check").capacity == 2
+    assert session.undo() and session.layout.station("check").capacity == 1
+    assert session.layout.station("cut").kind == "manual"
+    assert session.undo() and session.layout == layout
+    assert not session.undo() and not session.can_undo
+
+
+def test_stations_table_round_trip_add_remove_change(session):
+    frame = tables.stations_frame(session.data)
+    assert list(frame["id"]) == ["cut", "weld", "check"]
+    frame.loc[0, "y"] = 3.0
+    frame = frame.drop(index=1)  # removing 'weld' breaks the routing that names it
+    data = tables.apply_stations(session.data, frame)
+    assert not session.edit(data)
+    assert any(p.path == "products[0].routing[1].stations" and "no station 'weld'" in p.message for p in session.problems)
+    frame = tables.products_frame(session.data, session.problems)
+    assert "no station 'weld'" in frame.loc[0, "problems"]
+    session.undo()
+    added = tables.add_station(session.data, kind="buffer")
+    assert session.edit(added)  # an unplaced station is allowed: the search places it
+    assert session.layout.stations[-1].id == "S4" and session.layout.stations[-1].position is None
+    assert session.edit(tables.remove_station(session.data, 3))
+
+
+def test_new_station_keeps_cell_of_existing_rows(session):
+    frame = tables.stations_frame(session.data)
+    frame.loc[3] = ["new1", "buffer", 1.5, 10.0, 0, 1.0, 1.0, 1.0, 1, False, ""]
+    data = tables.apply_stations(session.data, frame)
+    assert session.edit(data), session.problems
+    assert session.layout.station("new1").position == (1.5, 10.0)
+
+
+def test_products_and_routing_tables(session):
+    frame = tables.products_frame(session.data)
+    frame.loc[0, "demand"] = 6
+    frame.loc[2] = ["widget", "alu", 3, 1, 0.0, None, 1.0, ""]
+    assert session.edit(tables.apply_products(session.data, frame)), session.problems
+    widget = session.layout.product("widget")
+    assert widget.demand == 3 and [op.id for op in widget.routing] == ["cut", "weld", "check"]
+    routing = tables.routing_frame(session.data, 1)
+    routing.loc[0, "time"] = None  # neither a time nor a task
+    assert not session.edit(tables.apply_routing(session.data, 1, routing))
+    assert [p.path for p in session.problems] == ["products[1].routing[0]"]
+    assert "give either time" in tables.routing_frame(session.data, 1, session.problems).loc[0, "problems"]
+    routing.loc[0, "time"] = 12.0
+    routing.loc[0, "stations"] = "cut, weld"
+    assert session.edit(tables.apply_routing(session.data, 1, routing))
+    assert session.layout.product("frame").routing[0].stations == ("cut", "weld")
+
+
+def test_split_path():
+    assert split_path("stations[3].footprint.width") == ("stations", 3, "footprint.width")
+    assert split_path("products[0]") == ("products", 0, "")
+    assert split_path("floor.width") is None
+
+
+def test_upload_is_parsed_safely(app_env):
+    text = (DATA / "mini.yaml").read_bytes()
+    opened = open_upload("../../etc/mini.yaml", text)
+    assert opened.layout.name == "mini"
+    assert opened.source == "upload:mini.yaml"
+    assert inside(opened.layout_dir, app_env) and not any(opened.layout_dir.iterdir())
+    with pytest.raises(LayoutError, match="limit"):
+        open_upload("big.yaml", b"x" * (MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(LayoutError, match="upload a .yaml"):
+        open_upload("evil.py", b"print(1)")
+    with pytest.raises(LayoutError, match="UTF-8"):
+        open_upload("bin.yaml", b"\xff\xfe\x00")
+    with pytest.raises(LayoutError, match="invalid YAML"):
+        open_upload("bad.yaml", b"name: [unclosed")
+    # YAML tags that would build Python objects are refused by the safe loader
+    with pytest.raises(LayoutError):
+        open_upload("tag.yaml", b"!!python/object/apply:os.system ['echo hi']")
+    with pytest.raises(LayoutError, match="stations"):
+        open_upload("partial.json", json.dumps({"name": "x", "floor": {"width": 5, "depth": 5}}).encode())
+
+
+def test_upload_robot_file_cannot_escape_the_working_folder(app_env):
+    from twin.robots import resolve_robot
+
+    opened = open_upload("mini.yaml", (DATA / "mini.yaml").read_bytes())
+    for name in ("../../../etc/robot.urdf", "/etc/robot.urdf"):
+        with pytest.raises(LayoutError, match="inside the layout's folder"):
+            resolve_robot(name, opened.layout_dir)
+
+
+def test_safe_name():
+    assert safe_name("../../a b/c?.yaml") == "c_.yaml"
+    assert safe_name("...") == "layout"
+    assert safe_name(r"C:\x\y.json") == "y.json"
+
+
+def test_open_sample(app_env):
+    assert open_sample("mini").layout.name == "mini"
+    with pytest.raises(LayoutError, match="no sample factory"):
+        open_sample("nope")
+
+
+def test_charts(layout):
+    fig = top_view(layout, bad_stations=["weld"], utilisation={"cut": 1.0})
+    outlines = [s.line.color for s in fig.layout.shapes]
+    assert outlines.count("#D62728") == 1  # one station outlined as bad
+    result = schedule_layout(layout_key(layout), None, time_limit=2.0)
+    assert result.check == [] and validate_schedule_doc(result.doc) == []
+    rows = gantt_rows(result.doc)
+    assert {r["row"] for r in rows} == {"cut", "weld", "check"}
+    assert all(r["duration"] > 0 for r in rows)
+    fig = gantt(result.doc)
+    assert {t.name for t in fig.data} >= {"bracket", "frame"}
+    assert sum(len(t.x) for t in fig.data if t.name in ("bracket", "frame")) == len(rows)
+    p = pareto([{"a": 1, "b": 3}, {"a": 2, "b": 1}, {"a": 3, "b": 3}], "a", "b", front=[{"a": 1, "b": 3}, {"a": 2, "b": 1}])
+    assert [len(t.x) for t in p.data] == [3, 2]
+
+
+def test_schedule_of_unplaced_layout_is_a_message(layout):
+    unplaced = layout.with_stations([layout.stations[0].model_copy(update={"position": None}), *layout.stations[1:]])
+    with pytest.raises(LayoutError, match="without a position.*cut"):
+        schedule_layout(layout_key(unplaced), None)
+
+
+def test_saved_text_round_trips(layout):
+    from twin.io import parse_layout
+
+    assert parse_layout(dump_layout(layout)) == layout
