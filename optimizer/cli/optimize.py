@@ -1,0 +1,160 @@
+"""Search for better layouts: screen thousands of candidates, schedule the best, rank them.
+
+Writes a run folder (default runs/<layout>-<time>) with run.sqlite, best_layout.yaml,
+best_schedule.json, best_layout.png and report.md. An interrupted run resumes with --resume.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from optimizer.search import OBJECTIVES, Progress, SearchConfig, SearchInterrupted
+
+_DEFAULTS = SearchConfig()
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    d = _DEFAULTS
+    parser.add_argument("file", metavar="FILE", help="layout file (.yaml or .json)")
+    parser.add_argument("--candidates", type=_positive_int, help=f"candidate layouts to screen (default {d.candidates})")
+    parser.add_argument("--shortlist", type=_count, help=f"best-by-flow candidates to schedule (default {d.shortlist})")
+    parser.add_argument("--time-limit", type=_seconds, help=f"CP-SAT seconds per schedule (default {d.time_limit:g})")
+    parser.add_argument("--workers", type=_positive_int, default=d.workers, help=f"worker processes or Ray CPUs (default {d.workers})")
+    parser.add_argument("--backend", choices=("local", "ray"), default=d.backend, help="local processes (default) or Ray tasks")
+    parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
+    parser.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
+    parser.add_argument("--generator", help=f"placement generator: cpsat, mixed, perturb, qap (default {d.generator})")
+    parser.add_argument("--objective", choices=OBJECTIVES, help=f"ranking objective (default {d.objective})")
+    parser.add_argument("--chunk-size", type=_positive_int, default=d.chunk_size, help=f"candidates per screening task (default {d.chunk_size})")
+    parser.add_argument("--out", metavar="DIR", help="run folder (default runs/<layout>-<timestamp>)")
+    parser.add_argument("--resume", metavar="RUN", help="resume the interrupted run in this folder")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+_RESULT_FLAGS = {"candidates": "candidates", "shortlist": "shortlist", "time_limit": "time_limit", "seed": "seed",
+                 "generator": "generator", "objective": "objective"}
+
+
+def _config(args: argparse.Namespace) -> SearchConfig:
+    from twin.errors import InputError
+
+    if args.address and args.backend != "ray":
+        raise InputError("--address needs --backend ray")
+    given = {field: getattr(args, flag) for flag, field in _RESULT_FLAGS.items() if getattr(args, flag) is not None}
+    if args.resume:
+        from optimizer.store import RunStore
+
+        with RunStore.open(args.resume) as store:
+            stored = store.get_meta("config") or {}
+        clash = [f"--{k.replace('_', '-')} {v} (the run has {stored.get(k)})" for k, v in given.items() if stored.get(k) != v]
+        if clash:
+            raise InputError("a resumed run keeps its settings; drop " + ", ".join(clash))
+        if args.out:
+            raise InputError("--out and --resume do not go together: a resumed run stays in its folder")
+    return SearchConfig(**given, workers=args.workers, backend=args.backend, address=args.address,
+                        chunk_size=args.chunk_size).check()
+
+
+class _Bar:
+    """A tqdm bar over screened + scheduled candidates with the best so far and our own ETA
+    (schedules take far longer than screens, so tqdm's rate-based guess would mislead)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __call__(self, p: Progress) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        total = p.candidates + p.shortlist
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="cand", file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
+                            bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}")
+        self.bar.total = total
+        self.bar.n = p.screened + p.scheduled
+        eta = "–" if p.eta is None else _clock(p.eta)
+        best = []
+        if p.best_makespan is not None:
+            best.append(f"makespan {p.best_makespan:,.0f} s")
+        if p.best_flow is not None:
+            best.append(f"flow {p.best_flow:,.0f}")
+        self.bar.set_description_str(p.stage, refresh=False)
+        self.bar.set_postfix_str(
+            f"screened {p.screened}/{p.candidates} scheduled {p.scheduled}/{p.shortlist} "
+            f"best {', '.join(best) or '–'} | {_clock(p.elapsed)} elapsed, ETA {eta}", refresh=False)
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from optimizer.search import run_search
+
+    config = _config(args)
+    bar = _Bar(enabled=not args.quiet)
+    try:
+        result = run_search(args.file, config, out_dir=args.out, resume=args.resume, progress=bar)
+    except SearchInterrupted as exc:
+        bar.close()
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    finally:
+        bar.close()
+    print(f"run folder: {result.run_dir}")
+    print(f"screened {result.screened} candidates ({result.valid} valid), scheduled {result.scheduled} "
+          f"({result.schedule_ok} passed the schedule checker) in {result.elapsed:.0f} s")
+    if result.best is None:
+        print("no candidate has a checked schedule; see report.md")
+        return 0
+    gain = result.improvement()
+    for key, label, unit in (("makespan", "makespan", "s"), ("flow_distance", "flow distance", "units x m"),
+                             ("floor_area", "floor area", "m2"), ("travel", "travel", "m")):
+        row = gain[key]
+        if row["best"] is None:
+            continue
+        as_is = f"{row['as_is']:,.1f}" if row["as_is"] is not None else "–"
+        pct = f" ({row['percent']:+.2f} %)" if row["percent"] is not None else ""
+        print(f"  {label:14s} as-is {as_is:>14s}  best {row['best']:>14,.1f} {unit}{pct}")
+    print(f"best layout: {Path(result.run_dir) / 'best_layout.yaml'}; report: {Path(result.run_dir) / 'report.md'}")
+    return 0

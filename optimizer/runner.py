@@ -1,0 +1,271 @@
+"""Where the search's work runs: inline, local worker processes, or Ray tasks.
+
+Every backend does one thing: `runner.map_unordered(fn, items)` calls `fn(context, item)` for
+each item and yields `(item, result)` as results come in, keeping about two tasks per worker
+in flight so that the parent can generate candidates while the workers evaluate. `fn` must be
+a module-level function (it is pickled by reference); `context` is sent to each worker once
+(a process initializer, or one Ray object) rather than with every task.
+
+- `local` with one worker runs inline in the calling process (no start-up, no pickling).
+- `local` with more workers uses a `ProcessPoolExecutor` of spawned processes that ignore
+  Ctrl-C (the parent handles it) and die with the parent (Linux `PR_SET_PDEATHSIG`). A task
+  whose worker died is retried on a fresh pool (up to `max_retries`).
+- `ray` starts a local Ray with `num_cpus=workers` (no dashboard), or connects to the cluster
+  at `address`; a task whose worker was lost is retried by Ray (`max_retries`).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from twin.errors import InputError
+
+BACKENDS = ("local", "ray")
+TaskFn = Callable[[Any, Any], Any]
+
+
+class Stopped(Exception):
+    """The caller's stop event was set while work was in flight."""
+
+
+class WorkerLost(RuntimeError):
+    """A task kept failing because its worker process died."""
+
+
+class Runner:
+    """Base of the backends: a context manager with `map_unordered`."""
+
+    workers: int = 1
+    name: str = "inline"
+
+    def map_unordered(self, fn: TaskFn, items: Iterable[Any], stop: threading.Event | None = None) -> Iterator[tuple[Any, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InlineRunner(Runner):
+    """One worker, in the calling process: the simplest and the most deterministic."""
+
+    def __init__(self, context: Any):
+        self.context = context
+        self.workers = 1
+
+    def map_unordered(self, fn, items, stop=None):
+        for item in items:
+            if stop is not None and stop.is_set():
+                raise Stopped()
+            yield item, fn(self.context, item)
+
+
+# --- local processes ----------------------------------------------------------------------------
+
+_WORKER_CONTEXT: Any = None
+
+
+def _init_worker(context: Any) -> None:
+    """Runs once in each worker process: keep the context, leave Ctrl-C to the parent, and
+    die with the parent even when it is killed with SIGKILL."""
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass  # not Linux: orphaned workers end when their queue closes
+
+
+def _call_in_worker(fn: TaskFn, item: Any) -> Any:
+    return fn(_WORKER_CONTEXT, item)
+
+
+class LocalRunner(Runner):
+    """Spawned worker processes on this machine."""
+
+    name = "local"
+
+    def __init__(self, context: Any, workers: int, max_retries: int = 2):
+        import multiprocessing
+
+        self.context = context
+        self.workers = workers
+        self.max_retries = max_retries
+        self._mp = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=self._mp, initializer=_init_worker,
+                                             initargs=(self.context,))
+        return self._pool
+
+    def _restart(self) -> None:
+        self._kill_pool()
+        self._executor()
+
+    def map_unordered(self, fn, items, stop=None):
+        iterator = iter(items)
+        limit = 2 * self.workers
+        pending: dict[Future, tuple[Any, int]] = {}
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < limit:
+                    try:
+                        item = next(iterator)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending[self._executor().submit(_call_in_worker, fn, item)] = (item, 0)
+                if not pending:
+                    return
+                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                if stop is not None and stop.is_set():
+                    raise Stopped()
+                broken: list[tuple[Any, int]] = []
+                for future in done:
+                    item, tries = pending.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken.append((item, tries))
+                        continue
+                    yield item, result
+                if broken:
+                    # a worker died: the pool is unusable, so every task still in it is resubmitted
+                    broken += [pending.pop(f) for f in list(pending)]
+                    self._restart()
+                    for item, tries in broken:
+                        if tries >= self.max_retries:
+                            raise WorkerLost(f"a worker process died {tries + 1} times running the same task")
+                        pending[self._executor().submit(_call_in_worker, fn, item)] = (item, tries + 1)
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _kill_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())  # stop long tasks at once
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def close(self) -> None:
+        # workers are idle or running abandoned work (after Ctrl-C): stop them either way
+        self._kill_pool()
+
+
+# --- Ray ------------------------------------------------------------------------------------------
+
+_RAY_REMOTE: Any = None
+
+
+def _ray_call(fn: TaskFn, context: Any, item: Any) -> Any:
+    return fn(context, item)
+
+
+class RayRunner(Runner):
+    """Ray tasks on a local Ray this runner starts, or on the cluster at `address`."""
+
+    name = "ray"
+
+    def __init__(self, context: Any, workers: int, address: str | None = None, max_retries: int = 3):
+        try:
+            import ray
+        except ImportError:
+            raise InputError("--backend ray needs the ray package (pip install 'ray[default]')") from None
+        self._ray = ray
+        self.workers = workers
+        self._owns_ray = False
+        if not ray.is_initialized():
+            try:
+                if address:
+                    ray.init(address=address, log_to_driver=False)
+                else:
+                    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            except ConnectionError as exc:
+                raise InputError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
+            except (RuntimeError, ValueError) as exc:
+                raise InputError(f"cannot start Ray: {exc}") from None
+            self._owns_ray = True
+        if address:
+            cpus = int(ray.cluster_resources().get("CPU", workers))
+            self.workers = max(workers, cpus)
+        self._context_ref = ray.put(context)
+        self._remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_ray_call)
+
+    def map_unordered(self, fn, items, stop=None):
+        ray = self._ray
+        iterator = iter(items)
+        limit = 2 * self.workers
+        pending: dict[Any, Any] = {}
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(pending) < limit:
+                    try:
+                        item = next(iterator)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    pending[self._remote.remote(fn, self._context_ref, item)] = item
+                if not pending:
+                    return
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=0.25)
+                if stop is not None and stop.is_set():
+                    raise Stopped()
+                for ref in done:
+                    item = pending.pop(ref)
+                    try:
+                        result = ray.get(ref)
+                    except ray.exceptions.WorkerCrashedError as exc:
+                        raise WorkerLost(f"a Ray worker kept dying on one task: {exc}") from None
+                    except ray.exceptions.RayTaskError as exc:
+                        raise exc.as_instanceof_cause() from None
+                    yield item, result
+        finally:
+            for ref in pending:
+                try:
+                    ray.cancel(ref, force=True)
+                except Exception:  # noqa: BLE001 - best effort: the task may have just finished
+                    pass
+
+    def close(self) -> None:
+        if self._owns_ray and self._ray.is_initialized():
+            self._ray.shutdown()
+            self._owns_ray = False
+
+
+def make_runner(backend: str, workers: int, context: Any, address: str | None = None) -> Runner:
+    """The runner for a backend name; an unknown name lists the valid ones."""
+    if workers < 1:
+        raise InputError(f"workers must be at least 1, got {workers}")
+    if backend == "local":
+        if address:
+            raise InputError("--address is for --backend ray")
+        return InlineRunner(context) if workers == 1 else LocalRunner(context, workers)
+    if backend == "ray":
+        return RayRunner(context, workers, address)
+    raise InputError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")

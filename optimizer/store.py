@@ -1,0 +1,267 @@
+"""The run database: one SQLite file (WAL mode) per search run, in the run folder.
+
+It holds the run's settings and every evaluated candidate with its result, written as each
+chunk of work finishes, so an interrupted run (Ctrl-C, kill -9, a lost worker) resumes without
+losing or recomputing finished work, and so the app can read a run while it is being written.
+Only the search's parent process writes; workers return plain dicts.
+
+Tables:
+- `meta(key, value)`: JSON values (config, layout text and hash, status, timestamps).
+- `candidates`: one row per screened layout, `seq` 0 being the as-is layout and 1..N the
+  candidates in generation order; placements, stage-1 metrics and the checker's problems.
+- `schedules`: one row per scheduled candidate (stage 2), with its checked result.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from twin.errors import InputError
+
+DB_NAME = "run.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS candidates (
+    seq INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    origin TEXT NOT NULL,
+    placements TEXT NOT NULL,
+    valid INTEGER NOT NULL,
+    problems TEXT NOT NULL,
+    flow_distance REAL,
+    conveyor_length REAL,
+    floor_area REAL,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schedules (
+    seq INTEGER PRIMARY KEY REFERENCES candidates(seq),
+    status TEXT NOT NULL,
+    solver_status TEXT,
+    makespan REAL,
+    objective_value REAL,
+    lower_bound REAL,
+    throughput REAL,
+    agv_distance REAL,
+    check_errors TEXT NOT NULL,
+    error TEXT,
+    schedule_json TEXT,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class ScreenRecord:
+    """Stage 1 of one candidate: where its stations are, whether it is valid, its metrics."""
+
+    seq: int
+    key: str
+    origin: str
+    placements: dict[str, list[float]]  # station id -> [x, y, rotation]
+    valid: bool
+    problems: tuple[str, ...] = ()
+    flow_distance: float | None = None
+    conveyor_length: float | None = None
+    floor_area: float | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    """Stage 2 of one candidate. `status`: ok (checked, rankable), failed-check (the independent
+    checker found errors), infeasible, or error (the evaluation itself failed)."""
+
+    seq: int
+    status: str
+    solver_status: str | None = None
+    makespan: float | None = None  # seconds
+    objective_value: float | None = None  # seconds (or weighted seconds)
+    lower_bound: float | None = None
+    throughput: float | None = None  # units per hour
+    agv_distance: float | None = None  # metres driven by AGVs in the schedule
+    check_errors: tuple[str, ...] = ()
+    error: str | None = None
+    schedule_json: str | None = None
+    seconds: float = 0.0
+
+
+class RunStore:
+    """A run database. `RunStore.create(run_dir)` starts one; `RunStore.open(run_dir)` reopens it."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection):
+        self.path = path
+        self._db = connection
+
+    # --- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, run_dir: Path | str) -> "RunStore":
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path = run_dir / DB_NAME
+        if path.exists():
+            raise InputError(f"{path}: a run database already exists; resume it with --resume {run_dir}")
+        store = cls(path, _connect(path))
+        with store._db:
+            store._db.executescript(_SCHEMA)
+        store.set_meta(schema_version=SCHEMA_VERSION, created=time.time())
+        return store
+
+    @classmethod
+    def open(cls, run_dir: Path | str) -> "RunStore":
+        """Reopen a run; `run_dir` may be the run folder or its run.sqlite file."""
+        run_dir = Path(run_dir)
+        path = run_dir if run_dir.suffix == ".sqlite" else run_dir / DB_NAME
+        if not path.is_file():
+            raise InputError(f"{run_dir}: no run database ({DB_NAME}) found")
+        try:
+            store = cls(path, _connect(path))
+            version = store.get_meta("schema_version")
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{path}: not a readable run database ({exc})") from None
+        if version != SCHEMA_VERSION:
+            raise InputError(f"{path}: run database version {version!r}, this program reads {SCHEMA_VERSION}")
+        return store
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path.parent
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "RunStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- meta ------------------------------------------------------------------------------
+
+    def set_meta(self, **values: Any) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:  # no meta table: not one of our databases
+            raise sqlite3.DatabaseError("no meta table") from None
+        return default if row is None else json.loads(row[0])
+
+    def meta(self) -> dict[str, Any]:
+        return {k: json.loads(v) for k, v in self._db.execute("SELECT key, value FROM meta")}
+
+    # --- candidates ------------------------------------------------------------------------
+
+    def add_screened(self, records: Iterable[ScreenRecord]) -> None:
+        """Store a chunk of stage-1 results in one transaction (all or nothing)."""
+        now = time.time()
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO candidates(seq, key, origin, placements, valid, problems, flow_distance,"
+                " conveyor_length, floor_area, seconds, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (r.seq, r.key, r.origin, json.dumps(r.placements, separators=(",", ":")), int(r.valid),
+                     json.dumps(list(r.problems)), r.flow_distance, r.conveyor_length, r.floor_area, r.seconds, now)
+                    for r in records
+                ],
+            )
+
+    def add_schedule(self, record: ScheduleRecord) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT INTO schedules(seq, status, solver_status, makespan, objective_value, lower_bound,"
+                " throughput, agv_distance, check_errors, error, schedule_json, seconds, created)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (record.seq, record.status, record.solver_status, record.makespan, record.objective_value,
+                 record.lower_bound, record.throughput, record.agv_distance, json.dumps(list(record.check_errors)),
+                 record.error, record.schedule_json, record.seconds, time.time()),
+            )
+
+    def screened_keys(self) -> dict[int, str]:
+        """seq -> key of every screened layout (the as-is layout included, seq 0)."""
+        return dict(self._db.execute("SELECT seq, key FROM candidates"))
+
+    def scheduled_seqs(self) -> set[int]:
+        return {row[0] for row in self._db.execute("SELECT seq FROM schedules")}
+
+    def screen_records(self, valid_only: bool = False) -> list[ScreenRecord]:
+        sql = "SELECT seq, key, origin, placements, valid, problems, flow_distance, conveyor_length, floor_area, seconds FROM candidates"
+        if valid_only:
+            sql += " WHERE valid = 1"
+        return [_screen_record(row) for row in self._db.execute(sql + " ORDER BY seq")]
+
+    def screen_record(self, seq: int) -> ScreenRecord | None:
+        row = self._db.execute(
+            "SELECT seq, key, origin, placements, valid, problems, flow_distance, conveyor_length, floor_area, seconds"
+            " FROM candidates WHERE seq = ?", (seq,),
+        ).fetchone()
+        return None if row is None else _screen_record(row)
+
+    def best_by_flow(self, limit: int, below_seq: int | None = None) -> list[ScreenRecord]:
+        """The `limit` valid candidates (the as-is layout excluded) with the shortest flow
+        distance, ties by sequence number; only those before `below_seq` if given."""
+        rows = self._db.execute(
+            "SELECT seq, key, origin, placements, valid, problems, flow_distance, conveyor_length, floor_area, seconds"
+            " FROM candidates WHERE valid = 1 AND flow_distance IS NOT NULL AND seq > 0 AND seq < ?"
+            " ORDER BY flow_distance, seq LIMIT ?", (below_seq if below_seq is not None else 2**62, limit),
+        )
+        return [_screen_record(row) for row in rows]
+
+    def schedule_records(self, with_json: bool = False) -> list[ScheduleRecord]:
+        cols = "seq, status, solver_status, makespan, objective_value, lower_bound, throughput, agv_distance, check_errors, error, seconds"
+        cols += ", schedule_json" if with_json else ""
+        out = []
+        for row in self._db.execute(f"SELECT {cols} FROM schedules ORDER BY seq"):
+            out.append(ScheduleRecord(
+                seq=row[0], status=row[1], solver_status=row[2], makespan=row[3], objective_value=row[4],
+                lower_bound=row[5], throughput=row[6], agv_distance=row[7], check_errors=tuple(json.loads(row[8])),
+                error=row[9], seconds=row[10], schedule_json=row[11] if with_json else None,
+            ))
+        return out
+
+    def schedule_json(self, seq: int) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT schedule_json FROM schedules WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None or row[0] is None else json.loads(row[0])
+
+    def counts(self) -> dict[str, int]:
+        """Candidates (the as-is layout not counted) screened, valid, scheduled and rankable."""
+        one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "screened": one("SELECT COUNT(*) FROM candidates WHERE seq > 0"),
+            "valid": one("SELECT COUNT(*) FROM candidates WHERE seq > 0 AND valid = 1"),
+            "scheduled": one("SELECT COUNT(*) FROM schedules WHERE seq > 0"),
+            "schedule_ok": one("SELECT COUNT(*) FROM schedules WHERE seq > 0 AND status = 'ok'"),
+        }
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # a generous timeout: the app may read while the search writes
+    db = sqlite3.connect(str(path), timeout=30.0, isolation_level="DEFERRED", check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode survives a killed process; only a power cut may lose the last commits
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def _screen_record(row: tuple) -> ScreenRecord:
+    return ScreenRecord(
+        seq=row[0], key=row[1], origin=row[2], placements=json.loads(row[3]), valid=bool(row[4]),
+        problems=tuple(json.loads(row[5])), flow_distance=row[6], conveyor_length=row[7], floor_area=row[8],
+        seconds=row[9],
+    )
