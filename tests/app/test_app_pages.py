@@ -1,0 +1,158 @@
+"""Each page's behaviour through Streamlit's AppTest (no browser): the app opens a sample,
+edits are validated at once with errors next to the field, undo works, schedules and their
+downloads appear, and failures are messages, not tracebacks."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from twin.io import parse_layout
+
+from factory_app.compute import validate_schedule_doc
+from factory_app.ui import STATE_KEY
+
+from pathlib import Path
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _start(page: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    _run(at)
+    at.sidebar.radio(key="page").set_value(page)
+    return _run(at)
+
+
+def _number(at: AppTest, label: str):
+    return next(n for n in at.number_input if n.label == label)
+
+
+def _button(at: AppTest, key: str):
+    return at.button(key=key)
+
+
+def _state(at: AppTest):
+    return at.session_state[STATE_KEY]
+
+
+def test_first_view_opens_the_sample_in_3d(app_env):
+    at = AppTest.from_file(APP, default_timeout=120)
+    _run(at)
+    assert at.sidebar.radio(key="page").value == "3D"
+    assert _state(at).layout.name == "mini"
+    assert not at.error
+    assert any("Coloured by station kind" in c.value for c in at.caption)
+
+
+def test_layout_edit_error_next_to_field_then_fix_and_undo(app_env):
+    at = _start("Layout")
+    assert [s.value for s in at.success] == ["Layout is valid."]
+    _number(at, "width (m)").set_value(-2.0)
+    _run(at)
+    errors = [e.value for e in at.error]
+    assert any("This edit was not applied" in e for e in errors)
+    assert "must be positive" in errors  # the message shown under the width field
+    state = _state(at)
+    assert state.layout.stations[0].footprint.width == 2.0  # last valid layout kept
+    assert _number(at, "width (m)").value == -2.0  # the field still shows what was typed
+    _number(at, "width (m)").set_value(2.5)
+    _run(at)
+    assert not at.error and _state(at).layout.stations[0].footprint.width == 2.5
+    _number(at, "x (m)").set_value(25.0)
+    _run(at)
+    assert any("reaches outside the floor" in e.value for e in at.error)
+    _button(at, "undo").click()
+    _run(at)
+    assert not at.error and _state(at).layout.stations[0].position == (4.0, 6.0)
+    _button(at, "undo").click()
+    _run(at)
+    assert _state(at).layout.stations[0].footprint.width == 2.0
+
+
+def test_layout_add_remove_change_kind_rotation_capacity(app_env):
+    at = _start("Layout")
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "rotation (°)")).set_value(90)
+    _run(at)
+    assert _state(at).layout.stations[0].rotation == 90
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "kind")).set_value("robot_cell")
+    _run(at)
+    assert any("needs a cell" in e.value for e in at.error)
+    _button(at, "undo").click()
+    _run(at)
+    _number(at, "capacity").set_value(3)
+    _run(at)
+    assert _state(at).layout.stations[0].capacity == 3
+    _button(at, next(b.key for b in at.button if b.label == "Add a station")).click()
+    _run(at)
+    assert [s.id for s in _state(at).layout.stations] == ["cut", "weld", "check", "S4"]
+    _button(at, next(b.key for b in at.button if b.label == "Remove this station")).click()
+    _run(at)
+    assert [s.id for s in _state(at).layout.stations] == ["cut", "weld", "check"]
+
+
+def test_layout_save_writes_inside_the_working_folder(app_env):
+    at = _start("Layout")
+    _button(at, "save_layout").click()
+    _run(at)
+    saved = app_env / "saved" / "mini.yaml"
+    assert saved.is_file() and parse_layout(saved.read_text()).name == "mini"
+    assert any("Saved saved/mini.yaml" in s.value for s in at.success)
+
+
+def test_schedule_page_computes_kpis_gantt_and_downloads(app_env):
+    at = _start("Schedule")
+    assert any("No schedule yet" in i.value for i in at.info)
+    at.slider(key="schedule_limit").set_value(2)
+    _button(at, "schedule_go").click()
+    _run(at)
+    assert not at.error
+    labels = {m.label for m in at.metric}
+    assert {"Makespan", "Throughput", "Bottleneck"} <= labels
+    doc = next(iter(_state(at).schedules.values()))
+    assert validate_schedule_doc(doc) == []
+    assert at.metric[0].value == f"{doc['makespan']:,.0f} s"
+    # the 3D page now colours the current layout by utilisation
+    at.sidebar.radio(key="page").set_value("3D")
+    _run(at)
+    assert any("Coloured by utilisation" in c.value for c in at.caption)
+
+
+def test_schedule_error_is_a_message(app_env):
+    at = _start("Layout")
+    _button(at, next(b.key for b in at.button if b.label == "Add a station")).click()  # unplaced station
+    _run(at)
+    at.sidebar.radio(key="page").set_value("Schedule")
+    _run(at)
+    _button(at, "schedule_go").click()
+    _run(at)
+    assert any("without a position" in e.value and "S4" in e.value for e in at.error)
+
+
+def test_side_by_side_3d(app_env):
+    at = _start("3D")
+    at.toggle(key="side_by_side").set_value(True)
+    _run(at)
+    assert {s.label for s in at.selectbox} >= {"Left design", "Right design"}
+    assert not at.error
+
+
+def test_cells_page_without_cells(app_env):
+    at = _start("Cells")
+    assert any("has no robot cells" in i.value for i in at.info)
+
+
+def test_no_samples_means_a_hint_not_a_crash(app_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("FACTORY_TWIN_SAMPLES", str(tmp_path / "none"))
+    at = _start("Layout")
+    assert any("Open a sample factory or upload" in i.value for i in at.info)
+    for page in ("Cells", "3D", "Schedule", "Optimise"):
+        at.sidebar.radio(key="page").set_value(page)
+        _run(at)
