@@ -48,6 +48,7 @@ COLLISION_DEPTH = 0.5e-3  # m of penetration that counts as a collision
 COLLISION_FORCE = 1.0  # N of contact force that counts as a collision
 PART_SIZE = 0.04  # m: the carried part is a cube of this size centred on the tool centre point
 POSITION_GAIN = 0.6
+FLOOR_HALF = 5.0  # m: half the side of the floor slab under a cell
 VELOCITY_GAIN = 1.0
 
 
@@ -172,7 +173,7 @@ def load_robot(
     import numpy as np
     import pybullet as p
 
-    flags = p.URDF_USE_SELF_COLLISION if self_collision else 0
+    flags = p.URDF_ENABLE_CACHED_GRAPHICS_SHAPES | (p.URDF_USE_SELF_COLLISION if self_collision else 0)
     body = p.loadURDF(str(robot.urdf), position, orientation, useFixedBase=True, flags=flags, physicsClientId=cid)
     n = p.getNumJoints(body, physicsClientId=cid)
     infos = [p.getJointInfo(body, j, physicsClientId=cid) for j in range(n)]
@@ -461,8 +462,10 @@ class _Scene:
         p.setGravity(0, 0, -9.81, physicsClientId=cid)
         p.setTimeStep(TIME_STEP, physicsClientId=cid)
         p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, physicsClientId=cid)
-        plane = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=cid)
-        self.floor = p.createMultiBody(0, plane, physicsClientId=cid)
+        # the floor: a slab, not an infinite plane (whose bounding box overlaps every link and
+        # costs a narrow-phase test per link and step)
+        slab = p.createCollisionShape(p.GEOM_BOX, halfExtents=[FLOOR_HALF, FLOOR_HALF, 0.05], physicsClientId=cid)
+        self.floor = p.createMultiBody(0, slab, -1, [0, 0, -0.05], physicsClientId=cid)
         self.robot = load_robot(cid, robot, tuple(cell.base.xyz), _quat(cell.base.rpy))
         self.names: dict[int, tuple[str, str]] = {self.floor: ("floor", "floor")}
         for fx in cell.fixtures:
