@@ -1,0 +1,874 @@
+"""Candidate layouts: new placements (position and rotation) of every station a layout does
+not fix, from several generators behind one interface.
+
+A generator is `(layout, budget, rng) -> iterator of Layout`, chosen by name from
+`GENERATORS`:
+
+- `qap`: slot assignment as a quadratic assignment problem (flow x Manhattan distance between
+  slot centres, fixed stations and docks pinned) solved by tabu search (`optimizer.qap`);
+  the best assignments are legalised onto the placement lattice and jittered.
+- `cpsat`: CP-SAT placement on the lattice with `AddNoOverlap2D`, rotation as a choice of
+  boxes, keep-outs and fixed stations as fixed boxes, flow-weighted Manhattan objective;
+  every improving solution of several seeded solves is a candidate.
+- `perturb`: move, swap and rotate moves from the layout itself and the best (by the same
+  flow-distance proxy) of the candidates it has made so far.
+- `mixed`: interleaves the three, perturbing the best candidates of all of them.
+
+All generators place on one lattice: footprint corners on the floor grid. The rules they
+share make a candidate valid by construction: every footprint extended by one aisle width
+to the right and to the top (its "occupancy", counted in grid cells) is disjoint from every
+other, so any two stations are an aisle apart along x or y; the same holds against fixed
+stations and wall/hazard zones (columns and docks keep half an aisle); a side of a station
+that carries a port keeps half an aisle from the floor edge, so the port opens onto an
+aisle. The generators never call the layout checker (`optimizer.layout_checker` is the
+independent judge); determinism comes from iteration caps and CP-SAT's deterministic time,
+never the wall clock, so one seed gives one sequence.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import count
+
+import numpy as np
+
+from twin.errors import LayoutError, Problem
+from twin.model import Layout
+
+__all__ = [
+    "GENERATORS", "Generator", "candidate_key", "generate", "perturb", "placements",
+    "qap_candidates", "cpsat_candidates", "perturb_candidates", "mixed_candidates",
+]
+
+Generator = Callable[[Layout, int, np.random.Generator], Iterator[Layout]]
+
+EPS = 1e-6
+# stop a generator after this many proposals in a row that were failures or duplicates
+MAX_IDLE = 400
+
+
+# --------------------------------------------------------------------------------------------
+# placements and keys
+
+
+def placements(layout: Layout) -> dict[str, tuple[float, float, int]]:
+    """Station id -> (x, y, rotation) for every placed station."""
+    return {s.id: (float(s.position[0]), float(s.position[1]), int(s.rotation))
+            for s in layout.stations if s.position is not None}
+
+
+def _key_of(items: list[tuple[str, float, float, int]]) -> str:
+    text = ";".join(f"{sid}:{x:.4f}:{y:.4f}:{rot}" for sid, x, y, rot in sorted(items))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def candidate_key(layout: Layout) -> str:
+    """A stable hash of all placements (positions to 0.1 mm, rotations), so a run store can
+    recognise a candidate it has seen before, in any process."""
+    return _key_of([(sid, x, y, rot) for sid, (x, y, rot) in placements(layout).items()])
+
+
+# --------------------------------------------------------------------------------------------
+# the site: everything about a layout that placements do not change
+
+
+def _rotate(offset: tuple[float, float], rot: int) -> tuple[float, float]:
+    """A station-local offset turned by rot x 90 degrees counter-clockwise."""
+    x, y = offset
+    for _ in range(rot % 4):
+        x, y = -y, x
+    return x, y
+
+
+@dataclass
+class _Site:
+    layout: Layout
+    g: float  # lattice step (floor grid)
+    aisle: float
+    width: float
+    depth: float
+    nx: int  # raster cells
+    ny: int
+    movable: np.ndarray  # station indices the search may move
+    size: np.ndarray  # (n, 4, 2) footprint extent along x, y per rotation (m)
+    ext: np.ndarray  # (n, 4, 2) occupancy extent in cells (footprint + aisle)
+    bounds: np.ndarray  # (n, 4, 4) kmin, kmax, jmin, jmax of the corner per rotation
+    in_off: np.ndarray  # (n, 4, 2) input port offset from the centre, per rotation
+    out_off: np.ndarray  # (n, 4, 2)
+    flow: np.ndarray  # (N, N) directed units, stations then docks
+    dock_xy: np.ndarray  # (n_docks, 2)
+    obstacles: list[tuple[int, int, int, int]]  # fixed boxes in cells: x0, x1, y0, y1 (half-open)
+    base_occ: np.ndarray  # (nx, ny) bool raster of the obstacles
+    static_key: tuple
+
+    @property
+    def n(self) -> int:
+        return len(self.layout.stations)
+
+    def centre(self, s: int, k: int, j: int, r: int) -> tuple[float, float]:
+        w, d = self.size[s, r]
+        return (round(k * self.g + w / 2, 6), round(j * self.g + d / 2, 6))
+
+    def cells(self, s: int, x: float, y: float, r: int) -> tuple[int, int, int, int]:
+        """Occupancy box (cells, half-open) of station s centred at (x, y) with rotation r."""
+        w, d = self.size[s, r]
+        return _box_cells(x - w / 2, y - d / 2, x + w / 2, y + d / 2, self.g, self.aisle, self.aisle)
+
+
+def _box_cells(xmin: float, ymin: float, xmax: float, ymax: float, g: float, aisle: float,
+               gap: float) -> tuple[int, int, int, int]:
+    """Cells an obstacle blocks so that a station whose occupancy avoids them keeps `gap`
+    metres from it along x or y (see the module docstring; gap <= aisle)."""
+    return (
+        math.floor((xmin + aisle - gap) / g + EPS),
+        math.ceil((xmax + gap) / g - EPS),
+        math.floor((ymin + aisle - gap) / g + EPS),
+        math.ceil((ymax + gap) / g - EPS),
+    )
+
+
+def _port_sides(offset: tuple[float, float], w: float, d: float) -> list[int]:
+    """Which footprint sides (0 left, 1 right, 2 bottom, 3 top; local frame) a port opens onto:
+    the nearest edge (all nearest edges on a tie)."""
+    x, y = offset
+    dist = [x + w / 2, w / 2 - x, y + d / 2, d / 2 - y]
+    best = min(dist)
+    return [i for i, v in enumerate(dist) if v <= best + 1e-6]
+
+
+def _world_side(side: int, rot: int) -> int:
+    """A local side (0 left, 1 right, 2 bottom, 3 top) after rot x 90 degrees CCW."""
+    ccw = {0: 2, 2: 1, 1: 3, 3: 0}  # left -> bottom -> right -> top -> left
+    for _ in range(rot % 4):
+        side = ccw[side]
+    return side
+
+
+def _static_key(layout: Layout) -> tuple:
+    """What a site depends on: everything but the movable stations' placements."""
+    return (
+        id(layout.floor), id(layout.products), id(layout.transport),
+        tuple((s.id, id(s.footprint), s.input_port, s.output_port, s.fixed,
+               s.position if s.fixed else None, s.rotation if s.fixed else None) for s in layout.stations),
+    )
+
+
+_SITES: dict[tuple, _Site] = {}
+
+
+def _site(layout: Layout) -> _Site:
+    """The site of a layout, cached: candidates of one layout share theirs (the cache keeps
+    the floor, products and transport objects alive, so their ids stay unique)."""
+    key = _static_key(layout)
+    site = _SITES.get(key)
+    if site is None:
+        site = _build_site(layout, key)
+        if len(_SITES) >= 16:
+            _SITES.pop(next(iter(_SITES)))
+        _SITES[key] = site
+    return site
+
+
+def _build_site(layout: Layout, key: tuple) -> _Site:
+    from twin.graph import material_flows
+
+    floor = layout.floor
+    g, aisle = float(floor.grid), float(floor.aisle_width)
+    stations = layout.stations
+    n = len(stations)
+    size = np.zeros((n, 4, 2))
+    ext = np.zeros((n, 4, 2), dtype=np.int64)
+    bounds = np.zeros((n, 4, 4), dtype=np.int64)
+    in_off = np.zeros((n, 4, 2))
+    out_off = np.zeros((n, 4, 2))
+    problems = []
+    for i, s in enumerate(stations):
+        w, d = s.footprint.width, s.footprint.depth
+        local_in = s.input_port if s.input_port is not None else (-w / 2, 0.0)
+        local_out = s.output_port if s.output_port is not None else (w / 2, 0.0)
+        sides = set(_port_sides(local_in, w, d)) | set(_port_sides(local_out, w, d))
+        for r in range(4):
+            rw, rd = (d, w) if r % 2 else (w, d)
+            size[i, r] = (rw, rd)
+            ext[i, r] = (math.ceil((rw + aisle) / g - EPS), math.ceil((rd + aisle) / g - EPS))
+            in_off[i, r] = _rotate(local_in, r)
+            out_off[i, r] = _rotate(local_out, r)
+            margin = [0.0, 0.0, 0.0, 0.0]
+            for side in sides:
+                margin[_world_side(side, r)] = aisle / 2
+            bounds[i, r] = (
+                math.ceil(margin[0] / g - EPS), math.floor((floor.width - margin[1] - rw) / g + EPS),
+                math.ceil(margin[2] / g - EPS), math.floor((floor.depth - margin[3] - rd) / g + EPS),
+            )
+        if not s.fixed and all(bounds[i, r, 0] > bounds[i, r, 1] or bounds[i, r, 2] > bounds[i, r, 3]
+                               for r in range(4)):
+            problems.append(Problem(f"stations[{i}].footprint", f"station '{s.id}' ({w:g} x {d:g} m) does not "
+                                    f"fit on the {floor.width:g} x {floor.depth:g} m floor with its aisles"))
+    if problems:
+        raise LayoutError(problems)
+
+    nx = math.ceil(floor.width / g) + int(ext[..., 0].max()) + 2
+    ny = math.ceil(floor.depth / g) + int(ext[..., 1].max()) + 2
+    obstacles = []
+    for zone in floor.keep_out:
+        gap = aisle / 2 if zone.kind == "column" else aisle
+        obstacles.append(_box_cells(zone.x, zone.y, zone.x + zone.width, zone.y + zone.depth, g, aisle, gap))
+    for dock in floor.docks:
+        x, y = dock.position
+        obstacles.append(_box_cells(x, y, x, y, g, aisle, aisle / 2))
+    movable = []
+    for i, s in enumerate(stations):
+        if s.fixed:
+            r = s.rotation // 90
+            w, d = size[i, r]
+            x, y = s.position
+            obstacles.append(_box_cells(x - w / 2, y - d / 2, x + w / 2, y + d / 2, g, aisle, aisle))
+        else:
+            movable.append(i)
+    base_occ = np.zeros((nx, ny), dtype=bool)
+    for x0, x1, y0, y1 in obstacles:
+        base_occ[max(x0, 0):max(x1, 0), max(y0, 0):max(y1, 0)] = True
+
+    ids = [s.id for s in stations] + [d.id for d in floor.docks]
+    index = {item: k for k, item in enumerate(ids)}
+    flow = np.zeros((len(ids), len(ids)))
+    for (a, b), volume in material_flows(layout).items():
+        flow[index[a], index[b]] += volume
+    dock_xy = np.array([d.position for d in floor.docks], dtype=float).reshape(-1, 2)
+    return _Site(layout, g, aisle, floor.width, floor.depth, nx, ny, np.array(movable, dtype=np.int64),
+                 size, ext, bounds, in_off, out_off, flow, dock_xy, obstacles, base_occ, key)
+
+
+# --------------------------------------------------------------------------------------------
+# plans: placements as arrays, the proxy cost, rotation choice
+
+
+@dataclass
+class _Plan:
+    """Centres and rotation indices (0..3) of every station; `lattice[s]` is the corner cell
+    (k, j) of a station the generators placed, (-1, -1) for one placed by the layout."""
+
+    xy: np.ndarray  # (n, 2)
+    rot: np.ndarray  # (n,)
+    lattice: np.ndarray  # (n, 2)
+
+    def copy(self) -> "_Plan":
+        return _Plan(self.xy.copy(), self.rot.copy(), self.lattice.copy())
+
+
+def _plan_of(site: _Site, layout: Layout) -> _Plan:
+    n = site.n
+    xy = np.full((n, 2), np.nan)
+    rot = np.zeros(n, dtype=np.int64)
+    for i, s in enumerate(layout.stations):
+        rot[i] = s.rotation // 90
+        if s.position is not None:
+            xy[i] = s.position
+    return _Plan(xy, rot, np.full((n, 2), -1, dtype=np.int64))
+
+
+def _plan_key(site: _Site, plan: _Plan) -> str:
+    return _key_of([(s.id, float(plan.xy[i, 0]), float(plan.xy[i, 1]), int(plan.rot[i]) * 90)
+                    for i, s in enumerate(site.layout.stations)])
+
+
+def _to_layout(site: _Site, plan: _Plan) -> Layout:
+    stations = site.layout.stations
+    return site.layout.with_placements({
+        stations[i].id: ((float(plan.xy[i, 0]), float(plan.xy[i, 1])), int(plan.rot[i]) * 90)
+        for i in site.movable
+    })
+
+
+def _ports(site: _Site, plan: _Plan) -> tuple[np.ndarray, np.ndarray]:
+    """World input and output ports of stations then docks."""
+    idx = np.arange(site.n)
+    ins = np.vstack([plan.xy + site.in_off[idx, plan.rot], site.dock_xy])
+    outs = np.vstack([plan.xy + site.out_off[idx, plan.rot], site.dock_xy])
+    return ins, outs
+
+
+def _proxy_cost(site: _Site, plan: _Plan) -> float:
+    """Flow x Manhattan distance from output ports to input ports: a cheap stand-in for the
+    routed flow distance, used to rank candidates inside the generators."""
+    ins, outs = _ports(site, plan)
+    dist = np.abs(outs[:, None, :] - ins[None, :, :]).sum(axis=2)
+    return float((site.flow * dist).sum())
+
+
+def _choose_rotations(site: _Site, plan: _Plan, stations, sweeps: int = 2) -> None:
+    """Turn each given lattice-placed station 180 degrees (or 90, if square) where that keeps
+    its occupancy and wall margins and shortens its flows port to port."""
+    flow = site.flow
+    for _ in range(sweeps):
+        ins, outs = _ports(site, plan)
+        changed = False
+        for s in stations:
+            k, j = plan.lattice[s]
+            if k < 0:
+                continue
+            r0 = int(plan.rot[s])
+            best_r, best_cost = r0, math.inf
+            for r in range(4):
+                if tuple(site.ext[s, r]) != tuple(site.ext[s, r0]) or tuple(site.size[s, r]) != tuple(site.size[s, r0]):
+                    continue
+                kmin, kmax, jmin, jmax = site.bounds[s, r]
+                if not (kmin <= k <= kmax and jmin <= j <= jmax):
+                    continue
+                o = plan.xy[s] + site.out_off[s, r]
+                i_ = plan.xy[s] + site.in_off[s, r]
+                cost = (flow[s] * np.abs(ins - o).sum(axis=1)).sum() + (flow[:, s] * np.abs(outs - i_).sum(axis=1)).sum()
+                if cost < best_cost - 1e-9:
+                    best_r, best_cost = r, cost
+            if best_r != r0:
+                plan.rot[s] = best_r
+                changed = True
+                ins[s] = plan.xy[s] + site.in_off[s, best_r]
+                outs[s] = plan.xy[s] + site.out_off[s, best_r]
+        if not changed:
+            break
+
+
+# --------------------------------------------------------------------------------------------
+# legalisation: stations to the nearest free lattice positions
+
+
+def _occupancy(site: _Site, plan: _Plan, skip) -> np.ndarray:
+    """Raster of the obstacles plus every placed movable station not in `skip`."""
+    occ = site.base_occ.copy()
+    skip = set(int(s) for s in skip)
+    for s in site.movable:
+        if int(s) in skip or np.isnan(plan.xy[s, 0]):
+            continue
+        x0, x1, y0, y1 = site.cells(s, plan.xy[s, 0], plan.xy[s, 1], int(plan.rot[s]))
+        occ[max(x0, 0):max(x1, 0), max(y0, 0):max(y1, 0)] = True
+    return occ
+
+
+def _place_one(site: _Site, occ: np.ndarray, s: int, target: tuple[float, float],
+               rotations=range(4)) -> tuple[int, int, int] | None:
+    """The free lattice corner (k, j) and rotation nearest (Euclidean, centre to target)."""
+    sat = np.zeros((site.nx + 1, site.ny + 1), dtype=np.int32)
+    sat[1:, 1:] = occ.cumsum(0).cumsum(1)
+    best, best_d = None, math.inf
+    seen = set()
+    for r in rotations:
+        lx, ly = (int(v) for v in site.ext[s, r])
+        kmin, kmax, jmin, jmax = (int(v) for v in site.bounds[s, r])
+        kmax, jmax = min(kmax, site.nx - lx), min(jmax, site.ny - ly)
+        sig = (lx, ly, kmin, kmax, jmin, jmax, tuple(site.size[s, r]))
+        if kmin > kmax or jmin > jmax or sig in seen:
+            continue
+        seen.add(sig)
+        ks = np.arange(kmin, kmax + 1)
+        js = np.arange(jmin, jmax + 1)
+        window = (sat[ks + lx][:, js + ly] - sat[ks][:, js + ly] - sat[ks + lx][:, js] + sat[ks][:, js])
+        w, d = site.size[s, r]
+        dx = (ks * site.g + w / 2 - target[0]) ** 2
+        dy = (js * site.g + d / 2 - target[1]) ** 2
+        dist = dx[:, None] + dy[None, :]
+        dist[window > 0] = np.inf
+        flat = int(np.argmin(dist))
+        value = float(dist.flat[flat])
+        if value < best_d:
+            a, b = divmod(flat, len(js))
+            best, best_d = (int(ks[a]), int(js[b]), r), value
+    return best
+
+
+def _mark(site: _Site, occ: np.ndarray, s: int, k: int, j: int, r: int) -> None:
+    lx, ly = site.ext[s, r]
+    occ[k:k + lx, j:j + ly] = True
+
+
+def _legalise(site: _Site, plan: _Plan, movers, targets, rotations=None) -> bool:
+    """Place `movers` in order, each at the free spot nearest its target, the other
+    stations staying put. Changes `plan` in place; False if some station found no room."""
+    occ = _occupancy(site, plan, movers)
+    for n, s in enumerate(movers):
+        spot = _place_one(site, occ, s, targets[n], range(4) if rotations is None else rotations[n])
+        if spot is None:
+            return False
+        k, j, r = spot
+        _mark(site, occ, s, k, j, r)
+        plan.xy[s] = site.centre(s, k, j, r)
+        plan.rot[s] = r
+        plan.lattice[s] = (k, j)
+    return True
+
+
+def _conflicts(site: _Site, plan: _Plan) -> list[int]:
+    """Movable stations that are unplaced, leave the floor, touch a keep-out zone or come
+    closer than the aisle to a station kept before them (exact geometry, not the raster:
+    the layout's own positions need not sit on the lattice)."""
+    bad = []
+    kept: list[tuple[float, float, float, float]] = []
+    zones = [(z.x, z.y, z.x + z.width, z.y + z.depth) for z in site.layout.floor.keep_out]
+    for i, s in enumerate(site.layout.stations):
+        if s.fixed:
+            w, d = site.size[i, int(plan.rot[i])]
+            kept.append((plan.xy[i, 0] - w / 2, plan.xy[i, 1] - d / 2, plan.xy[i, 0] + w / 2, plan.xy[i, 1] + d / 2))
+    for s in site.movable:
+        if np.isnan(plan.xy[s, 0]):
+            bad.append(int(s))
+            continue
+        w, d = site.size[s, int(plan.rot[s])]
+        x, y = plan.xy[s]
+        box = (x - w / 2, y - d / 2, x + w / 2, y + d / 2)
+        inside = box[0] >= -EPS and box[1] >= -EPS and box[2] <= site.width + EPS and box[3] <= site.depth + EPS
+        hits_zone = any(box[0] < z[2] - EPS and z[0] < box[2] - EPS and box[1] < z[3] - EPS and z[1] < box[3] - EPS
+                        for z in zones)
+        near = any(math.hypot(max(o[0] - box[2], box[0] - o[2], 0.0), max(o[1] - box[3], box[1] - o[3], 0.0))
+                   < site.aisle - EPS for o in kept)
+        if not inside or hits_zone or near:
+            bad.append(int(s))
+            continue
+        kept.append(box)
+    return bad
+
+
+def _repaired(site: _Site, plan: _Plan) -> _Plan | None:
+    """The plan with conflicting (or unplaced) movable stations moved to the nearest free
+    spots; failing that, every movable station snapped to the lattice near where it was;
+    None if even that finds no room."""
+    bad = _conflicts(site, plan)
+    if not bad:
+        return plan
+    centre = (site.width / 2, site.depth / 2)
+    for movers in (bad, _legalise_order_by_area(site)):
+        trial = plan.copy()
+        targets = [tuple(trial.xy[s]) if not np.isnan(trial.xy[s, 0]) else centre for s in movers]
+        for s in movers:
+            trial.xy[s] = np.nan
+        if _legalise(site, trial, movers, targets):
+            return trial
+    return None
+
+
+def _legalise_order_by_area(site: _Site) -> list[int]:
+    area = np.array([site.size[s, 0].prod() for s in site.movable])
+    return [int(site.movable[q]) for q in np.argsort(-area, kind="stable")]
+
+
+# --------------------------------------------------------------------------------------------
+# perturbation
+
+
+def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int) -> _Plan | None:
+    """`moves` random moves (move, swap, rotate); None when none of them found room."""
+    movable = site.movable
+    if len(movable) == 0:
+        return None
+    plan = plan.copy()
+    done = 0
+    sigma = max(2 * site.g, 0.15 * min(site.width, site.depth))
+    for _ in range(moves * 4):
+        if done >= moves:
+            break
+        kind = rng.choice(3, p=(0.5, 0.3, 0.2)) if len(movable) > 1 else rng.choice((0, 2))
+        trial = plan.copy()
+        if kind == 0:  # move one station near (or, sometimes, anywhere on) the floor
+            s = int(rng.choice(movable))
+            if rng.random() < 0.2:
+                target = (rng.uniform(0, site.width), rng.uniform(0, site.depth))
+            else:
+                target = tuple(plan.xy[s] + rng.normal(0.0, sigma, 2))
+            ok = _legalise(site, trial, [s], [target])
+            moved = [s]
+        elif kind == 1:  # swap two stations
+            s, t = (int(v) for v in rng.choice(movable, 2, replace=False))
+            order = sorted((s, t), key=lambda q: -site.size[q, 0].prod())
+            targets = [tuple(plan.xy[t if q == s else s]) for q in order]
+            ok = _legalise(site, trial, order, targets)
+            moved = order
+        else:  # turn one station
+            s = int(rng.choice(movable))
+            r = int((plan.rot[s] + rng.integers(1, 4)) % 4)
+            ok = _legalise(site, trial, [s], [tuple(plan.xy[s])], rotations=[[r]])
+            moved = []
+        if not ok:
+            continue
+        if moved:
+            _choose_rotations(site, trial, moved, sweeps=1)
+        if np.array_equal(trial.xy, plan.xy) and np.array_equal(trial.rot, plan.rot):
+            continue
+        plan = trial
+        done += 1
+    return plan if done else None
+
+
+def perturb(layout: Layout, rng: np.random.Generator, moves: int = 1) -> Layout:
+    """A neighbour of a layout: `moves` random moves (move a station, swap two, turn one),
+    each keeping the clearance rules; stations not moved stay exactly where they are.
+    Returns the layout itself when no move finds room (or nothing is movable)."""
+    site = _site(layout)
+    plan = _repaired(site, _plan_of(site, layout))
+    if plan is None:
+        return layout
+    child = _perturb_plan(site, plan, rng, max(1, int(moves)))
+    return layout if child is None else _to_layout(site, child)
+
+
+# --------------------------------------------------------------------------------------------
+# sources: endless streams of plans (None for a failed attempt)
+
+
+class _Elites:
+    """The best plans by proxy cost, for perturbation to start from."""
+
+    def __init__(self, size: int = 24):
+        self.size = size
+        self.items: list[tuple[float, int, _Plan]] = []
+        self._tick = count()
+
+    def add(self, cost: float, plan: _Plan) -> None:
+        if len(self.items) < self.size or cost < self.items[-1][0]:
+            self.items.append((cost, next(self._tick), plan))
+            self.items.sort(key=lambda item: (item[0], item[1]))
+            del self.items[self.size:]
+
+    def pick(self, rng: np.random.Generator) -> _Plan:
+        # rank-biased: the best plans are chosen most often
+        weights = 1.0 / (np.arange(len(self.items)) + 2.0)
+        return self.items[int(rng.choice(len(self.items), p=weights / weights.sum()))][2]
+
+
+def _perturb_source(site: _Site, elites: _Elites, rng: np.random.Generator) -> Iterator[_Plan | None]:
+    while True:
+        parent = elites.pick(rng)
+        yield _perturb_plan(site, parent, rng, int(rng.integers(1, 4)))
+
+
+def _slot_grid(site: _Site, rng: np.random.Generator, n_slots: int) -> np.ndarray:
+    """Slot centres on a regular grid over the floor, jittered per call, avoiding fixed
+    stations and zones: at least `n_slots` of them when the floor allows."""
+    stations = site.layout.stations
+    blocked = []
+    for zone in site.layout.floor.keep_out:
+        blocked.append((zone.x, zone.y, zone.x + zone.width, zone.y + zone.depth))
+    for i, s in enumerate(stations):
+        if s.fixed:
+            w, d = site.size[i, s.rotation // 90]
+            blocked.append((s.position[0] - w / 2, s.position[1] - d / 2, s.position[0] + w / 2, s.position[1] + d / 2))
+    blocked_arr = np.array(blocked).reshape(-1, 4)
+    aspect = site.width / site.depth
+    scale = rng.uniform(1.0, 1.5)
+    slots = np.zeros((0, 2))
+    for extra in range(0, 400):
+        total = n_slots * scale + extra
+        cols = max(1, round(math.sqrt(total * aspect)))
+        rows = max(1, math.ceil(total / cols))
+        px, py = site.width / cols, site.depth / rows
+        xs = (np.arange(cols) + 0.5 + rng.uniform(-0.2, 0.2)) * px
+        ys = (np.arange(rows) + 0.5 + rng.uniform(-0.2, 0.2)) * py
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        pts = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        if len(blocked_arr):
+            inside = ((pts[:, None, 0] > blocked_arr[None, :, 0]) & (pts[:, None, 0] < blocked_arr[None, :, 2])
+                      & (pts[:, None, 1] > blocked_arr[None, :, 1]) & (pts[:, None, 1] < blocked_arr[None, :, 3]))
+            pts = pts[~inside.any(axis=1)]
+        slots = pts
+        if len(slots) >= n_slots:
+            break
+    return slots
+
+
+def _pinned(site: _Site) -> tuple[list[int], np.ndarray]:
+    """Flow items that never move (fixed stations, docks): flow indices and positions."""
+    items, xy = [], []
+    for i, s in enumerate(site.layout.stations):
+        if s.fixed:
+            items.append(i)
+            xy.append(s.position)
+    for k, pos in enumerate(site.dock_xy):
+        items.append(site.n + k)
+        xy.append(tuple(pos))
+    return items, np.array(xy, dtype=float).reshape(-1, 2)
+
+
+def _legalise_order(site: _Site, rng: np.random.Generator, noise: float) -> list[int]:
+    """Big stations first (they are hardest to fit), shuffled a little."""
+    area = np.array([site.size[s, 0].prod() for s in site.movable])
+    keys = -area * np.exp(rng.normal(0.0, noise, len(area)))
+    return [int(site.movable[q]) for q in np.argsort(keys, kind="stable")]
+
+
+def _qap_source(site: _Site, rng: np.random.Generator, iterations: int | None = None,
+                keep: int = 4, variants: int = 6) -> Iterator[_Plan | None]:
+    """Tabu search on a jittered slot grid; its best few assignments, each legalised in a few
+    jittered variants."""
+    from optimizer.qap import solve_qap
+
+    movable = [int(s) for s in site.movable]
+    n_m = len(movable)
+    pinned, pinned_xy = _pinned(site)
+    items = movable + pinned
+    sym = site.flow + site.flow.T
+    flow = sym[np.ix_(items, items)]
+    if iterations is None:
+        iterations = 300 + 40 * n_m
+    base = _Plan(np.full((site.n, 2), np.nan), np.zeros(site.n, dtype=np.int64), np.full((site.n, 2), -1, dtype=np.int64))
+    for i, s in enumerate(site.layout.stations):
+        if s.fixed:
+            base.xy[i] = s.position
+            base.rot[i] = s.rotation // 90
+    while True:
+        slots = _slot_grid(site, rng, n_m)
+        if len(slots) < n_m:
+            yield None
+            continue
+        locations = np.vstack([slots, pinned_xy])
+        dist = np.abs(locations[:, None, :] - locations[None, :, :]).sum(axis=2)
+        fixed = {n_m + q: len(slots) + q for q in range(len(pinned))}
+        found: list[np.ndarray] = []
+        solve_qap(flow, dist, time_limit=3600.0, seed=int(rng.integers(2**31)), fixed=fixed,
+                  on_solution=lambda perm, cost: found.append(perm.copy()), max_iterations=iterations)
+        best = found[::-1][:keep]
+        pitch = math.sqrt(site.width * site.depth / max(len(slots), 1))
+        for perm in best:
+            for v in range(variants):
+                targets_by_station = {movable[q]: slots[perm[q]] + (rng.uniform(-0.35, 0.35, 2) * pitch if v else 0.0)
+                                      for q in range(n_m)}
+                order = _legalise_order(site, rng, 0.0 if v == 0 else 0.5)
+                plan = base.copy()
+                if not _legalise(site, plan, order, [tuple(targets_by_station[s]) for s in order]):
+                    yield None
+                    continue
+                _choose_rotations(site, plan, movable)
+                yield plan
+
+
+def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float,
+                 hint: _Plan | None, max_solutions: int = 200) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One seeded CP-SAT placement; every improving solution as (k, j, rotation) arrays."""
+    from ortools.sat.python import cp_model
+
+    movable = [int(s) for s in site.movable]
+    model = cp_model.CpModel()
+    # variables: lattice corner and one literal per rotation
+    kx, ky, lits = [], [], []
+    for s in movable:
+        kmin = int(site.bounds[s, :, 0].min())
+        kmax = int(site.bounds[s, :, 1].max())
+        jmin = int(site.bounds[s, :, 2].min())
+        jmax = int(site.bounds[s, :, 3].max())
+        kx.append(model.NewIntVar(kmin, max(kmin, kmax), f"k_{s}"))
+        ky.append(model.NewIntVar(jmin, max(jmin, jmax), f"j_{s}"))
+        lits.append([model.NewBoolVar(f"r{r}_{s}") for r in range(4)])
+    # constraints: one rotation, its wall bounds, no overlap of occupancies and obstacles
+    xs, ys = [], []
+    for q, s in enumerate(movable):
+        model.AddExactlyOne(lits[q])
+        for r in range(4):
+            kmin, kmax, jmin, jmax = (int(v) for v in site.bounds[s, r])
+            if kmin > kmax or jmin > jmax:
+                model.Add(lits[q][r] == 0)
+                continue
+            model.AddLinearConstraint(kx[q], kmin, kmax).OnlyEnforceIf(lits[q][r])
+            model.AddLinearConstraint(ky[q], jmin, jmax).OnlyEnforceIf(lits[q][r])
+        for orient in (0, 1):
+            lx, ly = (int(v) for v in site.ext[s, orient])
+            present = model.NewBoolVar(f"o{orient}_{s}")
+            model.Add(present == lits[q][orient] + lits[q][orient + 2])
+            xs.append(model.NewOptionalFixedSizeIntervalVar(kx[q], lx, present, f"x{orient}_{s}"))
+            ys.append(model.NewOptionalFixedSizeIntervalVar(ky[q], ly, present, f"y{orient}_{s}"))
+    for x0, x1, y0, y1 in site.obstacles:
+        if x1 <= x0 or y1 <= y0:
+            continue
+        xs.append(model.NewFixedSizeIntervalVar(x0, x1 - x0, "ox"))
+        ys.append(model.NewFixedSizeIntervalVar(y0, y1 - y0, "oy"))
+    model.AddNoOverlap2D(xs, ys)
+    # objective: flow-weighted Manhattan distance between centres, in half cells
+    span = 2 * (site.nx + site.ny) + 4
+    cx, cy = {}, {}
+    for q, s in enumerate(movable):
+        wx = [round(float(site.size[s, r, 0]) / site.g) for r in range(4)]
+        wy = [round(float(site.size[s, r, 1]) / site.g) for r in range(4)]
+        cx[s] = 2 * kx[q] + sum(wx[r] * lits[q][r] for r in range(4))
+        cy[s] = 2 * ky[q] + sum(wy[r] * lits[q][r] for r in range(4))
+    pinned, pinned_xy = _pinned(site)
+    for item, (x, y) in zip(pinned, pinned_xy):
+        cx[item], cy[item] = round(2 * x / site.g), round(2 * y / site.g)
+    sym = site.flow + site.flow.T
+    top = sym.max() if sym.size else 0.0
+    terms = []
+    if top > 0:
+        keys = list(cx)
+        for a_pos, a in enumerate(keys):
+            for b in keys[a_pos + 1:]:
+                if sym[a, b] <= 0 or (a not in set(movable) and b not in set(movable)):
+                    continue
+                weight = max(1, round(100 * sym[a, b] / top * rng.uniform(0.7, 1.3)))
+                for coord in (cx, cy):
+                    d = model.NewIntVar(0, span, "")
+                    model.Add(d >= coord[a] - coord[b])
+                    model.Add(d >= coord[b] - coord[a])
+                    terms.append(weight * d)
+    if terms:
+        model.Minimize(sum(terms))
+    if hint is not None:
+        for q, s in enumerate(movable):
+            k, j = hint.lattice[s]
+            if k >= 0:
+                model.AddHint(kx[q], int(k))
+                model.AddHint(ky[q], int(j))
+                for r in range(4):
+                    model.AddHint(lits[q][r], int(hint.rot[s] == r))
+    # solve: one worker, a seed and deterministic time make it repeatable
+    solutions: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    class Collector(cp_model.CpSolverSolutionCallback):
+        def on_solution_callback(self) -> None:
+            if len(solutions) < max_solutions:
+                solutions.append((
+                    np.array([self.Value(v) for v in kx]), np.array([self.Value(v) for v in ky]),
+                    np.array([[self.Value(lit) for lit in row].index(1) for row in lits]),
+                ))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = int(rng.integers(2**31))
+    solver.parameters.max_deterministic_time = det_time
+    solver.parameters.max_time_in_seconds = 60.0 + 20 * det_time  # a safety net, not the limit
+    solver.parameters.randomize_search = True
+    solver.Solve(model, Collector())
+    return solutions
+
+
+def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float | None = None) -> Iterator[_Plan | None]:
+    """Seeded CP-SAT solves with jittered flow weights and a random legal hint; every
+    improving solution, best first."""
+    movable = [int(s) for s in site.movable]
+    if det_time is None:
+        det_time = 0.5 + 0.05 * len(movable)
+    base = _Plan(np.full((site.n, 2), np.nan), np.zeros(site.n, dtype=np.int64), np.full((site.n, 2), -1, dtype=np.int64))
+    for i, s in enumerate(site.layout.stations):
+        if s.fixed:
+            base.xy[i] = s.position
+            base.rot[i] = s.rotation // 90
+    while True:
+        hint = base.copy()
+        targets = [(rng.uniform(0, site.width), rng.uniform(0, site.depth)) for _ in movable]
+        if not _legalise(site, hint, _legalise_order(site, rng, 0.5), targets):
+            hint = None
+        solutions = _cpsat_solve(site, rng, det_time, hint)
+        if not solutions:
+            yield None
+            continue
+        for ks, js, rs in reversed(solutions):
+            plan = base.copy()
+            for q, s in enumerate(movable):
+                plan.rot[s] = rs[q]
+                plan.lattice[s] = (ks[q], js[q])
+                plan.xy[s] = site.centre(s, int(ks[q]), int(js[q]), int(rs[q]))
+            _choose_rotations(site, plan, movable)
+            yield plan
+
+
+# --------------------------------------------------------------------------------------------
+# generators
+
+
+def _drive(site: _Site, budget: int, sources: list[Iterator[_Plan | None]], pattern: list[int],
+           elites: _Elites | None = None) -> Iterator[Layout]:
+    """Pull plans from the sources in a fixed pattern, yield each new one as a layout, and
+    stop at the budget or when every source has idled MAX_IDLE times in a row."""
+    seen: set[str] = set()
+    idle = [0] * len(sources)
+    produced = 0
+    alive = set(range(len(sources)))
+    for step in count():
+        if produced >= budget or not alive:
+            return
+        which = pattern[step % len(pattern)]
+        if which not in alive:
+            continue
+        plan = next(sources[which])
+        key = None if plan is None else _plan_key(site, plan)
+        if key is None or key in seen:
+            idle[which] += 1
+            if idle[which] >= MAX_IDLE:
+                alive.discard(which)
+            continue
+        idle[which] = 0
+        seen.add(key)
+        if elites is not None:
+            elites.add(_proxy_cost(site, plan), plan)
+        produced += 1
+        yield _to_layout(site, plan)
+
+
+def _start(layout: Layout) -> tuple[_Site, _Plan | None]:
+    site = _site(layout)
+    return site, _repaired(site, _plan_of(site, layout))
+
+
+def qap_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
+    """Slot assignment by QAP tabu search, legalised and jittered."""
+    site = _site(layout)
+    if len(site.movable) == 0:
+        return
+    yield from _drive(site, budget, [_qap_source(site, rng)], [0])
+
+
+def cpsat_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
+    """CP-SAT placement with two-dimensional no-overlap; every improving solution."""
+    site = _site(layout)
+    if len(site.movable) == 0:
+        return
+    yield from _drive(site, budget, [_cpsat_source(site, rng)], [0])
+
+
+def perturb_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
+    """Moves, swaps and turns from the layout (repaired where it breaks the clearance
+    rules) and from the best candidates made so far."""
+    site, start = _start(layout)
+    if len(site.movable) == 0 or start is None:
+        return
+    elites = _Elites()
+    elites.add(_proxy_cost(site, start), start)
+    yield from _drive(site, budget, [_perturb_source(site, elites, rng)], [0], elites)
+
+
+def mixed_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
+    """The search's default: QAP, CP-SAT and perturbation interleaved, perturbing the best
+    candidates of all of them; thousands of candidates come quickly."""
+    site, start = _start(layout)
+    if len(site.movable) == 0:
+        return
+    elites = _Elites()
+    if start is not None:
+        elites.add(_proxy_cost(site, start), start)
+    sources = [_qap_source(site, rng), _cpsat_source(site, rng, det_time=0.3 + 0.02 * len(site.movable))]
+    pattern = [0, 2, 0, 2, 0, 2, 1, 2] * 4 + [1]
+    if start is None:  # perturbation waits for the first elites
+        sources.append(_late_perturb(site, elites, rng))
+    else:
+        sources.append(_perturb_source(site, elites, rng))
+    yield from _drive(site, budget, sources, pattern, elites)
+
+
+def _late_perturb(site: _Site, elites: _Elites, rng: np.random.Generator) -> Iterator[_Plan | None]:
+    while not elites.items:
+        yield None
+    yield from _perturb_source(site, elites, rng)
+
+
+GENERATORS: dict[str, Generator] = {
+    "cpsat": cpsat_candidates,
+    "mixed": mixed_candidates,
+    "perturb": perturb_candidates,
+    "qap": qap_candidates,
+}
+
+
+def generate(name: str, layout: Layout, budget: int, seed: int = 0) -> Iterator[Layout]:
+    """Up to `budget` distinct candidate layouts from the generator called `name`; the same
+    seed gives the same sequence."""
+    if name not in GENERATORS:
+        raise ValueError(f"unknown generator '{name}'; valid: {', '.join(sorted(GENERATORS))}")
+    if budget < 0:
+        raise ValueError(f"budget must not be negative, got {budget}")
+    return GENERATORS[name](layout, int(budget), np.random.default_rng(seed))
