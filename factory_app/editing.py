@@ -48,10 +48,11 @@ class EditSession:
     draft_problems: list[Problem] = field(default_factory=list)
     history: list[Layout] = field(default_factory=list)
     revision: int = 0  # bumps on every change, so widgets re-read their values
+    path: Path | None = None  # the file the layout was opened from, if any
 
     @classmethod
-    def open(cls, layout: Layout, source: str, layout_dir: Path | None = None) -> "EditSession":
-        return cls(layout, source, layout_dir, known_problems=layout_problems(layout))
+    def open(cls, layout: Layout, source: str, layout_dir: Path | None = None, path: Path | None = None) -> "EditSession":
+        return cls(layout, source, layout_dir, known_problems=layout_problems(layout), path=path)
 
     @property
     def data(self) -> dict[str, Any]:

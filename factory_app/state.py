@@ -43,7 +43,7 @@ class AppState:
     message: str | None = None  # one-shot notice for the next page view
 
     def open(self, opened: Opened) -> None:
-        self.session = EditSession.open(opened.layout, opened.source, opened.layout_dir)
+        self.session = EditSession.open(opened.layout, opened.source, opened.layout_dir, opened.path)
 
     @property
     def layout(self) -> Layout | None:

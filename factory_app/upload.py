@@ -25,6 +25,7 @@ class Opened:
     layout: Layout
     source: str
     layout_dir: Path | None
+    path: Path | None = None  # the file it came from (samples only; uploads are not files)
 
 
 def open_upload(name: str, content: bytes, max_bytes: int = MAX_UPLOAD_BYTES) -> Opened:
@@ -51,4 +52,4 @@ def open_sample(name: str) -> Opened:
     if name not in samples:
         raise LayoutError(f"no sample factory {name!r}; samples: {', '.join(samples) or 'none'}")
     path = samples[name]
-    return Opened(load_layout(path), f"sample:{name}", path.parent)
+    return Opened(load_layout(path), f"sample:{name}", path.parent, path)

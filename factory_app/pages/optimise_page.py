@@ -1,9 +1,189 @@
-"""Optimise: placeholder until the layout search lands."""
+"""Optimise: choose the search budget and backend, run the layout search in the background
+with a live progress bar, then the leaderboard, the Pareto chart and the improvement over
+the starting layout; past runs from the run folder can be reopened."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import streamlit as st
 
+from factory_app.charts import pareto
+from factory_app.jobs import SearchJob, search_input
+from factory_app.paths import inside, runs_dir
+from factory_app.state import AppState, Design
+from factory_app.ui import reported, show_error
 
-def render(state) -> None:
+RUN_KEY = "optimise_run_dir"
+
+
+def render(state: AppState) -> None:
     st.header("Optimise")
-    st.info("The layout search is not available yet.")
+    try:
+        from optimizer.search import OBJECTIVES, SearchConfig
+        from optimizer.runner import BACKENDS
+    except ImportError as exc:
+        st.info(f"The layout search is not available in this installation ({exc}).")
+        return
+    job: SearchJob | None = state.job
+    running = job is not None and not job.done
+    if state.session is None:
+        st.info("Open a layout on the Layout page first.")
+    else:
+        _settings(state, running, OBJECTIVES, BACKENDS, SearchConfig)
+    if job is not None:
+        _progress(state)
+    _past_runs(state)
+    run_dir = st.session_state.get(RUN_KEY)
+    if run_dir:
+        with reported("Could not open the run"):
+            _results(state, Path(run_dir))
+
+
+def _settings(state: AppState, running: bool, objectives, backends, SearchConfig) -> None:
+    layout = state.session.layout
+    with st.form("search_settings"):
+        st.markdown(f"Search better placements for **{layout.name}** (the last valid layout).")
+        c1, c2, c3, c4 = st.columns(4)
+        candidates = c1.number_input("Candidates", min_value=1, max_value=1_000_000, value=500, step=50, key="opt_candidates")
+        shortlist = c2.number_input("Short list (scheduled)", min_value=0, max_value=10_000, value=10, step=1, key="opt_shortlist")
+        time_limit = c3.number_input("Seconds per schedule", min_value=0.2, max_value=60.0, value=1.5, step=0.5, key="opt_time")
+        seed = c4.number_input("Seed", min_value=0, value=0, step=1, key="opt_seed")
+        c1, c2, c3, c4 = st.columns(4)
+        objective = c1.selectbox("Objective", list(objectives), key="opt_objective")
+        backend = c2.selectbox("Backend", list(backends), key="opt_backend")
+        workers = c3.number_input("Workers", min_value=1, max_value=64, value=1, step=1, key="opt_workers")
+        address = c4.text_input("Ray address (ray backend only)", value="", key="opt_address")
+        start = st.form_submit_button("Run search", type="primary", disabled=running)
+    if start:
+        try:
+            config = SearchConfig(candidates=int(candidates), shortlist=int(shortlist), time_limit=float(time_limit),
+                                  seed=int(seed), objective=objective, backend=backend, workers=int(workers),
+                                  address=address.strip() or None).check()
+            path = search_input(layout, state.session.path, state.session.layout_dir)
+            from optimizer.search import default_run_dir
+
+            out = default_run_dir(layout.name, runs_dir())
+            state.job = SearchJob(path, config, out).start()
+            st.session_state[RUN_KEY] = None
+            st.rerun()
+        except Exception as exc:  # noqa: BLE001 - bad settings are messages
+            show_error(exc, "Could not start the search")
+
+
+@st.fragment(run_every=1.0)
+def _progress(state: AppState) -> None:
+    """Polls the background search once a second; the rest of the page stays usable."""
+    job: SearchJob | None = state.job
+    if job is None:
+        return
+    view = job.view()
+    st.progress(view.fraction, text=view.text)
+    if not view.done:
+        if st.button("Stop the search", key="opt_stop"):
+            job.stop()
+        return
+    if job.error:
+        st.error(f"The search ended early: {job.error}")
+    if job.run_dir is not None and st.session_state.get(RUN_KEY) != str(job.run_dir) and (job.run_dir / "run.sqlite").exists():
+        st.session_state[RUN_KEY] = str(job.run_dir)
+        st.rerun(scope="app")
+
+
+def _past_runs(state: AppState) -> None:
+    from optimizer.search import list_runs
+
+    runs = list_runs(runs_dir())
+    if not runs:
+        return
+    with st.expander(f"Past runs ({len(runs)})", expanded=st.session_state.get(RUN_KEY) is None):
+        labels = {
+            f"{r.run_dir.name} · {r.status} · {r.screened}/{r.candidates} screened · best "
+            f"{'–' if r.best_makespan is None else f'{r.best_makespan:,.0f} s'}": r.run_dir
+            for r in runs
+        }
+        c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+        pick = c1.selectbox("Run", list(labels), key="opt_past_run")
+        if c2.button("Open run", key="opt_open_run", width="stretch"):
+            st.session_state[RUN_KEY] = str(labels[pick])
+            st.rerun()
+
+
+def _fmt(value, unit: str = "") -> str:
+    return "–" if value is None else f"{value:,.1f}{unit}"
+
+
+def _results(state: AppState, run_dir: Path) -> None:
+    from optimizer.search import load_run
+
+    if not inside(run_dir, runs_dir()):
+        st.error("That run folder is outside the app's runs folder.")
+        return
+    result = load_run(run_dir)
+    st.subheader(f"Run {run_dir.name}")
+    st.caption(f"{result.status} · {result.screened} screened, {result.valid} valid, {result.scheduled} scheduled "
+               f"({result.schedule_ok} passed the checker) · {result.elapsed:,.0f} s · seed {result.config.seed} · "
+               f"{result.config.backend} backend")
+    imp = result.improvement()
+    cols = st.columns(4)
+    for col, (name, label, unit, better_up) in zip(cols, [
+        ("makespan", "Makespan", " s", False), ("throughput", "Throughput", " /h", True),
+        ("flow_distance", "Flow distance", " unit·m", False), ("travel", "Travel", " m", False),
+    ]):
+        m = imp[name]
+        delta = None if m["percent"] is None else f"{m['percent']:+.1f} %"
+        col.metric(label, _fmt(m["best"], unit), delta=delta, delta_color="normal" if better_up else "inverse",
+                   help=f"as-is: {_fmt(m['as_is'], unit)}")
+    rows = [_row(r) for r in result.leaderboard[:25]]
+    if result.baseline is not None:
+        rows_base = _row(result.baseline)
+    st.markdown("**Leaderboard** (scheduled candidates, best first)")
+    if rows:
+        st.dataframe(rows, width="stretch", hide_index=True)
+    else:
+        st.info("No candidate has a checked schedule yet.")
+    ranked = [_row(r) for r in result.leaderboard]
+    front = [_row(r) for r in result.pareto]
+    if ranked:
+        axis = st.selectbox("Pareto chart: makespan against", ["floor_area", "travel", "flow_distance"], key="opt_pareto_x")
+        points = ranked + ([rows_base] if result.baseline is not None and result.baseline.ranked else [])
+        st.plotly_chart(pareto(points, axis, "makespan", front, label="candidate"), width="stretch", key="opt_pareto")
+    if result.best is not None:
+        c1, c2 = st.columns(2)
+        if c1.button("Show best and as-is in 3D and Schedule", key="opt_use_best", type="primary", width="stretch"):
+            _add_designs(state, result)
+            st.success("Added to the 3D and Schedule pages' design lists.")
+        if c2.button("Open the best layout in the editor", key="opt_edit_best", width="stretch"):
+            best = result.best_layout()
+            if state.session is not None and best is not None:
+                state.session.edit(_data(best))
+                st.success("The best layout is now the current layout (undo goes back).")
+        files = [f for f in ("best_layout.yaml", "best_schedule.json", "report.md") if (run_dir / f).is_file()]
+        cols = st.columns(max(1, len(files)))
+        for col, name in zip(cols, files):
+            col.download_button(f"Download {name}", (run_dir / name).read_bytes(), file_name=name,
+                                key=f"opt_dl_{name}", width="stretch")
+
+
+def _data(layout):
+    from factory_app.editing import layout_data
+
+    return layout_data(layout)
+
+
+def _row(r) -> dict:
+    return {
+        "candidate": "as-is" if r.is_baseline else f"#{r.seq} ({r.origin})", "makespan": r.makespan,
+        "throughput": None if r.throughput is None else round(r.throughput, 2), "flow_distance": r.flow_distance,
+        "floor_area": r.floor_area, "travel": r.travel, "conveyor_length": r.conveyor_length, "status": r.schedule_status,
+    }
+
+
+def _add_designs(state: AppState, result) -> None:
+    base = result.base_layout()
+    layout_dir = result.layout_path.parent if result.layout_path and result.layout_path.is_dir() is False and result.layout_path.exists() else None
+    name = result.run_dir.name
+    best = result.best
+    state.designs[f"{name}: best"] = Design(f"{name}: best", best.layout(base), layout_dir, result.schedule_doc(best.seq))
+    if result.baseline is not None:
+        state.designs[f"{name}: as-is"] = Design(f"{name}: as-is", result.baseline.layout(base), layout_dir,
+                                                 result.schedule_doc(0))

@@ -156,3 +156,51 @@ def test_no_samples_means_a_hint_not_a_crash(app_env, monkeypatch, tmp_path):
     for page in ("Cells", "3D", "Schedule", "Optimise"):
         at.sidebar.radio(key="page").set_value(page)
         _run(at)
+
+
+def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
+    at = _start("Optimise")
+    at.number_input(key="opt_candidates").set_value(30)
+    at.number_input(key="opt_shortlist").set_value(2)
+    at.number_input(key="opt_time").set_value(1.0)
+    at.button(key="FormSubmitter:search_settings-Run search").click()
+    _run(at)
+    state = _state(at)
+    assert state.job is not None
+    assert state.job.wait(300), "the search did not finish"
+    assert state.job.error is None, state.job.error
+    _run(at)
+    _run(at)
+    assert not at.error
+    run_dir = state.job.run_dir
+    assert run_dir.parent == app_env / "runs"  # runs go under the working folder
+    assert any(s.value == f"Run {run_dir.name}" for s in at.subheader)
+    assert {"Makespan", "Throughput", "Flow distance", "Travel"} <= {m.label for m in at.metric}
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) >= 1
+    at.button(key="opt_use_best").click()
+    _run(at)
+    assert any(label.endswith(": best") for label in state.designs)
+    assert any(label.endswith(": as-is") for label in state.designs)
+    # the run database can be reopened from a fresh session
+    fresh = _start("Optimise")
+    assert fresh.selectbox(key="opt_past_run").options[0].startswith(run_dir.name)
+    fresh.button(key="opt_open_run").click()
+    _run(fresh)
+    assert any(s.value == f"Run {run_dir.name}" for s in fresh.subheader)
+    # the schedule page shows a run's design with its stored schedule
+    at.sidebar.radio(key="page").set_value("Schedule")
+    _run(at)
+    best = next(label for label in state.all_designs() if label.endswith(": best"))
+    at.selectbox(key="schedule_design").set_value(best)
+    _run(at)
+    assert "Makespan" in {m.label for m in at.metric}
+
+
+def test_bad_search_settings_are_a_message(app_env):
+    at = _start("Optimise")
+    at.selectbox(key="opt_backend").set_value("local")
+    at.text_input(key="opt_address").set_value("10.0.0.1:6379")
+    at.button(key="FormSubmitter:search_settings-Run search").click()
+    _run(at)
+    assert any("address is only used with the ray backend" in e.value for e in at.error)
+    assert _state(at).job is None

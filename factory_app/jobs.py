@@ -1,0 +1,128 @@
+"""Long work off the page's thread: a layout search runs in a background thread and the page
+polls its latest progress, so the browser never freezes and the search can be stopped.
+
+The thread never calls Streamlit; it only writes plain attributes that the page reads.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twin.errors import FactoryTwinError, LayoutError
+from twin.io import dump_layout, save_layout
+from twin.model import Layout
+
+from factory_app.paths import runs_dir, safe_name
+
+
+def search_input(layout: Layout, source_path: Path | None, layout_dir: Path | None) -> Path:
+    """The layout file to search: the sample file itself when the layout is unchanged, else a
+    copy saved under runs/inputs (inside the working folder). A layout naming a robot file
+    next to it cannot move away from that file, so it must be searched unedited."""
+    if source_path is not None and source_path.is_file():
+        from twin.io import load_layout
+
+        try:
+            if load_layout(source_path) == layout:
+                return source_path
+        except LayoutError:
+            pass
+    if any(s.cell is not None and s.cell.robot.lower().endswith(".urdf") for s in layout.stations):
+        raise LayoutError("this edited layout names robot files next to the original; save it beside them and "
+                          "search it with `factory-twin optimize` instead")
+    import hashlib
+
+    digest = hashlib.sha256(dump_layout(layout).encode()).hexdigest()[:10]
+    return save_layout(layout, runs_dir() / "inputs" / f"{safe_name(layout.name)}-{digest}.yaml")
+
+
+@dataclass
+class JobView:
+    """What the page shows about a job, read in one go."""
+
+    stage: str
+    fraction: float
+    text: str
+    done: bool
+
+
+class SearchJob:
+    """One layout search in a daemon thread: `progress` is the latest snapshot, `result` the
+    SearchResult when it ends, `error` a plain message when it fails or is stopped."""
+
+    def __init__(self, layout_path: Path, config: Any, out_dir: Path | None = None):
+        self.layout_path = Path(layout_path)
+        self.config = config
+        self.out_dir = out_dir
+        self.progress: Any = None
+        self.result: Any = None
+        self.error: str | None = None
+        self.run_dir: Path | None = out_dir
+        self.started = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "SearchJob":
+        self.started = time.monotonic()
+        self._thread = threading.Thread(target=self._run, name="factory-twin-search", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def done(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.done
+
+    def _run(self) -> None:
+        from optimizer.search import run_search
+
+        try:
+            self.result = run_search(self.layout_path, self.config, out_dir=self.out_dir,
+                                     progress=self._on_progress, stop=self._stop)
+            self.run_dir = self.result.run_dir
+        except FactoryTwinError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the page shows it as a message
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _on_progress(self, progress: Any) -> None:
+        self.progress = progress
+
+    def view(self) -> JobView:
+        return describe(self.progress, self.done, self.error)
+
+
+def fraction(progress: Any) -> float:
+    """Share of the work done: screening is the first 60 %, scheduling the short list the rest."""
+    if progress is None:
+        return 0.0
+    if progress.stage == "done":
+        return 1.0
+    screen = progress.screened / progress.candidates if progress.candidates else 1.0
+    sched = progress.scheduled / progress.shortlist if progress.shortlist else 1.0
+    if progress.stage in ("start", "screen"):
+        return max(0.0, min(1.0, 0.6 * screen))
+    return max(0.0, min(1.0, 0.6 + 0.4 * sched))
+
+
+def describe(progress: Any, done: bool, error: str | None = None) -> JobView:
+    if progress is None:
+        return JobView("start", 0.0, error or "Starting…", done)
+    p = progress
+    best = f" · best makespan {p.best_makespan:,.0f} s" if p.best_makespan is not None else ""
+    eta = f" · about {p.eta:,.0f} s left" if p.eta is not None and not done else ""
+    text = (f"{p.stage}: screened {p.screened}/{p.candidates} ({p.valid} valid) · "
+            f"scheduled {p.scheduled}/{p.shortlist}{best} · {p.elapsed:,.0f} s{eta}")
+    if error:
+        text = error
+    return JobView(p.stage, 1.0 if done and not error else fraction(p), text, done)
