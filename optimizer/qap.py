@@ -24,6 +24,11 @@ from twin.errors import InputError
 
 __all__ = ["QapInstance", "QapResult", "read_qaplib", "qap_cost", "solve_qap", "bench_instances"]
 
+# Up to this many locations the delta table is recomputed each move with two small matrix
+# products (fewer numpy calls); above it, it is updated in O(m^2). Measured crossover, not a
+# correctness matter: both give identical tables for integer data.
+_DENSE_MAX = 48
+
 
 @dataclass(frozen=True)
 class QapInstance:
@@ -119,66 +124,53 @@ def qap_cost(flow: np.ndarray, dist: np.ndarray, perm: np.ndarray | Iterable[int
 # swap deltas
 
 
-def _full_delta(a: np.ndarray, bp: np.ndarray) -> np.ndarray:
+def _pair_term(m: np.ndarray) -> np.ndarray:
+    """G[r, s] = M[r, r] + M[s, s] - M[r, s] - M[s, r]: what swapping r and s does to M's terms."""
+    d = m.diagonal()
+    return d[:, None] + d[None, :] - m - m.T
+
+
+def _full_delta(a: np.ndarray, bp: np.ndarray, ga: np.ndarray | None = None) -> np.ndarray:
     """Cost change of swapping the locations of facilities r and s, for every pair (r, s).
 
-    `bp` is the distance matrix seen through the permutation (bp[i, j] = B[p[i], p[j]]). Uses
-    two matrix products for the sums over all third facilities k, then corrects the k = r, s
-    terms; the diagonal is meaningless. O(n^3) flops but only ~20 numpy calls, used at
-    (re)starts and to resynchronise float deltas.
+    `bp` is the distance matrix seen through the permutation (bp[i, j] = B[p[i], p[j]]) and
+    `ga` is `_pair_term(a)` (constant, so callers pass it in). Taillard's swap delta, summed
+    over all third facilities k with two matrix products, simplifies to
+
+        delta = G(A) * G(Bp) - G(A^T Bp + A Bp^T)
+
+    with G = `_pair_term`. O(n^3) flops but only ~12 numpy calls: for the n <= ~60 of layout
+    search this is cheaper than an O(n^2) update, whose per-call overhead dominates. The
+    diagonal is meaningless.
     """
-    s_mat = a.T @ bp + a @ bp.T
-    ds = np.diag(s_mat)
-    delta = s_mat + s_mat.T - ds[:, None] - ds[None, :]
-    ad = np.diag(a)
-    bd = np.diag(bp)
-    a_rr, a_ss = ad[:, None], ad[None, :]
-    b_rr, b_ss = bd[:, None], bd[None, :]
-    a_rs, a_sr = a, a.T
-    b_rs, b_sr = bp, bp.T
-    # remove k = r and k = s from the sums, add the terms between r and s themselves
-    delta -= (a_rr - a_rs) * (b_rs - b_rr) + (a_rr - a_sr) * (b_sr - b_rr)
-    delta -= (a_sr - a_ss) * (b_ss - b_sr) + (a_rs - a_ss) * (b_ss - b_rs)
-    delta += (a_rr - a_ss) * (b_ss - b_rr) + (a_rs - a_sr) * (b_sr - b_rs)
-    return delta
+    if ga is None:
+        ga = _pair_term(a)
+    return ga * _pair_term(bp) - _pair_term(a.T @ bp + a @ bp.T)
 
 
-def _delta_rows(a: np.ndarray, bp: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def _delta_rows(a: np.ndarray, at: np.ndarray, bp: np.ndarray, ga: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Exact deltas of the swaps (r, s) for the facilities r in `rows` and every s: O(len*n^2).
 
-    After a swap (u, v) the incremental update is only valid for pairs disjoint from {u, v};
-    the rows and columns of u and v are recomputed with this.
+    The same identity as `_full_delta`, restricted to a few rows: S = A^T Bp + A Bp^T is needed
+    only in rows and columns `rows` and on its diagonal.
     """
-    # x[q, s, k]: the k-th term of the sum for pair (rows[q], s)
-    a_kr = a.T[rows][:, None, :]  # a[k, r]
-    b_kr = bp.T[rows][:, None, :]  # bp[k, r]
-    a_rk = a[rows][:, None, :]  # a[r, k]
-    b_rk = bp[rows][:, None, :]  # bp[r, k]
-    x = (a_kr - a.T[None]) * (bp.T[None] - b_kr) + (a_rk - a[None]) * (bp[None] - b_rk)
-    total = x.sum(axis=2)
-    q = np.arange(len(rows))
-    n = a.shape[0]
-    idx = np.arange(n)
-    total -= x[q[:, None], idx[None, :], rows[:, None]]  # k = r
-    total -= x[:, idx, idx]  # k = s
-    a_rr = a[rows, rows][:, None]
-    b_rr = bp[rows, rows][:, None]
-    ad = np.diag(a)[None, :]
-    bd = np.diag(bp)[None, :]
-    a_rs = a[rows]
-    a_sr = a.T[rows]
-    b_rs = bp[rows]
-    b_sr = bp.T[rows]
-    total += (a_rr - ad) * (bd - b_rr) + (a_rs - a_sr) * (b_sr - b_rs)
-    return total
+    ab = a * bp
+    ds = ab.sum(axis=0) + ab.sum(axis=1)  # diag(S)
+    s_rows = at[rows] @ bp + a[rows] @ bp.T  # S[r, :]
+    s_cols = bp.T[rows] @ a + bp[rows] @ at  # S[:, r], as rows
+    bd = bp.diagonal()
+    g_bp = bd[rows][:, None] + bd[None, :] - bp[rows] - bp.T[rows]
+    return ga[rows] * g_bp + s_rows + s_cols - ds[rows][:, None] - ds[None, :]
 
 
-def _swap_update(delta: np.ndarray, a: np.ndarray, at: np.ndarray, bp: np.ndarray, r: int, s: int) -> None:
+def _swap_update(
+    delta: np.ndarray, a: np.ndarray, at: np.ndarray, bp: np.ndarray, ga: np.ndarray, r: int, s: int
+) -> None:
     """Bring the delta table up to date after facilities r and s swapped (bp already swapped).
 
-    Pairs disjoint from {r, s} change by two rank-one-like outer-difference terms (Taillard's
-    O(1)-per-pair update, vectorised over the whole table); the rows and columns of r and s
-    are recomputed exactly.
+    Pairs disjoint from {r, s} change by two outer-difference terms (Taillard's O(1)-per-pair
+    update, vectorised over the table); the rows and columns of r and s are recomputed
+    exactly. O(n^2): used when there are many locations, where O(n^3) would cost more.
     """
     x = a[r] - a[s]
     y = bp[s] - bp[r]
@@ -187,7 +179,7 @@ def _swap_update(delta: np.ndarray, a: np.ndarray, at: np.ndarray, bp: np.ndarra
     delta += (x[:, None] - x[None, :]) * (y[:, None] - y[None, :])
     delta += (z[:, None] - z[None, :]) * (w[:, None] - w[None, :])
     rows = np.array((r, s))
-    exact = _delta_rows(a, bp, rows)
+    exact = _delta_rows(a, at, bp, ga, rows)
     delta[rows, :] = exact
     delta[:, rows] = exact.T
 
@@ -196,10 +188,12 @@ def _swap_update(delta: np.ndarray, a: np.ndarray, at: np.ndarray, bp: np.ndarra
 # the search
 
 
-def _as_matrices(flow: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _as_matrices(flow: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int, bool]:
     """Check shapes and pad the flow with zero-flow dummy facilities up to the location count.
 
-    Integer inputs stay int64 (exact deltas, no drift); anything else becomes float64.
+    Returns (a, b, n, m, integral). The search computes in float64 because BLAS matrix
+    products are several times faster than numpy's integer ones; integer data stays exact
+    as long as every sum is below 2^53, checked here (else it stays int64).
     """
     flow = np.asarray(flow)
     dist = np.asarray(dist)
@@ -211,12 +205,16 @@ def _as_matrices(flow: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.nda
     if m < n:
         raise InputError(f"{n} facilities do not fit on {m} locations")
     integral = all(np.issubdtype(x.dtype, np.integer) or x.dtype == bool for x in (flow, dist))
-    dtype = np.int64 if integral else np.float64
     if not integral and not (np.isfinite(flow).all() and np.isfinite(dist).all()):
         raise InputError("flow and dist must be finite")
+    dtype = np.float64
+    if integral and m > 0:
+        bound = 16.0 * m * m * float(np.abs(flow).max(initial=0)) * float(np.abs(dist).max(initial=0))
+        if bound >= 2.0**53:
+            dtype = np.int64
     a = np.zeros((m, m), dtype=dtype)
     a[:n, :n] = flow
-    return a, dist.astype(dtype, copy=True), n, m
+    return a, dist.astype(dtype, copy=True), n, m, integral
 
 
 def _check_fixed(fixed: dict[int, int] | None, n: int, m: int) -> dict[int, int]:
@@ -289,11 +287,11 @@ def solve_qap(
     """
     start = time.perf_counter()
     deadline = start + max(0.0, float(time_limit))
-    a, b, n, m = _as_matrices(flow, dist)
+    a, b, n, m, integral = _as_matrices(flow, dist)
     fixed = _check_fixed(fixed, n, m)
     rng = np.random.default_rng(seed)
     perm = _initial_perm(initial, fixed, n, m, rng)
-    is_float = a.dtype == np.float64
+    inexact = not integral  # float data: deltas carry round-off, resynchronised now and then
 
     movable_mask = np.ones(m, dtype=bool)
     movable_mask[list(fixed)] = False
@@ -306,7 +304,7 @@ def solve_qap(
 
     def exact(p: np.ndarray) -> int | float:
         total = (a * b[np.ix_(p, p)]).sum()
-        return float(total) if is_float else int(total)
+        return int(total) if integral else float(total)
 
     best_perm = perm.copy()
     best_cost = exact(perm)
@@ -318,7 +316,7 @@ def solve_qap(
 
     if moves.any() and limit > 0:
         iterations, restarts, best_perm, best_cost = _tabu_search(
-            a, b, perm, moves, movable, rng, deadline, limit, best_perm, best_cost, on_solution, n, is_float, exact
+            a, b, perm, moves, movable, rng, deadline, limit, best_perm, best_cost, on_solution, n, inexact, exact
         )
 
     final = best_perm[:n].copy()
@@ -344,31 +342,40 @@ def _tabu_search(
     best_cost: int | float,
     on_solution: Callable[[np.ndarray, float], None] | None,
     n: int,
-    is_float: bool,
+    inexact: bool,
     exact: Callable[[np.ndarray], int | float],
 ) -> tuple[int, int, np.ndarray, int | float]:
     """The Ro-TS loop with perturbation restarts; returns (iterations, restarts, best, cost)."""
     m = a.shape[0]
     k = len(movable)
     at = np.ascontiguousarray(a.T)
+    ga = _pair_term(a)
+    dense = m <= _DENSE_MAX  # recompute the delta table (few big calls) or update it (O(m^2))
     tenure_lo = max(2, int(0.9 * k))
     tenure_hi = max(tenure_lo + 1, int(np.ceil(1.1 * k)))
     aspiration = 5 * k * k  # a placement unseen for this long is forced (Taillard's diversification)
     # Ro-TS alone can circle in one region; after this many moves without a new best, restart
     # from a kicked copy of the best layout (or, every third time, from a random one)
     stall_limit = max(10_000, 20 * aspiration)
-    eps = 1e-9 * (1.0 + abs(float(best_cost))) if is_float else 0
+    eps = 1e-9 * (1.0 + abs(float(best_cost))) if inexact else 0
     inf = np.inf
     resync_every = 256
+    # Ties between equal deltas are broken at random (degenerate instances have many) by adding
+    # noise smaller than any real difference: < 1/2 for integer data, ~1e-9 relative for floats.
+    # A window into a random pool, moved every move, is far cheaper than fresh draws.
+    scale = 0.49 if not inexact else 1e-9 * (1.0 + float(np.abs(a).max()) * float(np.abs(b).max()))
+    pool = rng.random(8 * m * m + 1031) * scale
+    pool_span = len(pool) - m * m
 
     it = 0
     restarts = 0
     p = perm.copy()
-    bp = b[np.ix_(p, p)]
-    delta = _full_delta(a, bp)
+    bp = b.take(p, axis=0).take(p, axis=1)
+    delta = _full_delta(a, bp, ga)
     cost = exact(p)
     tabu = np.zeros((m, m), dtype=np.int64)  # tabu[i, loc]: facility i may not return to loc before this
     tenures = rng.integers(tenure_lo, tenure_hi + 1, size=4096)
+    all_moves = np.flatnonzero(moves.ravel())
     last_best = 0
     while it < limit:
         if (it & 15) == 0 and time.perf_counter() >= deadline:
@@ -381,12 +388,12 @@ def _tabu_search(
                 p[movable] = rng.permutation(p[movable])
             else:
                 p = _perturb(best_perm, movable, rng, int(rng.integers(max(2, k // 4), max(3, k // 2) + 1)))
-            bp = b[np.ix_(p, p)]
-            delta = _full_delta(a, bp)
+            bp = b.take(p, axis=0).take(p, axis=1)
+            delta = _full_delta(a, bp, ga)
             cost = exact(p)
             tabu.fill(it)
         it += 1
-        t = tabu[:, p]  # t[r, s] = tabu[r, p[s]]: r moving to s's location
+        t = tabu.take(p, axis=1)  # t[r, s] = tabu[r, p[s]]: r moving to s's location
         old = t < it - aspiration
         aspired = (old | old.T | (delta < best_cost - cost - eps)) & moves
         if aspired.any():
@@ -394,33 +401,33 @@ def _tabu_search(
         else:
             free = t < it
             cand = np.where((free | free.T) & moves, delta, inf)
-        flat = cand.ravel()
-        vmin = flat.min()
-        if vmin == inf:  # everything tabu: any move will do
-            choices = np.flatnonzero(moves.ravel())
-        else:
-            choices = np.flatnonzero(flat == vmin)
-        idx = choices[0] if len(choices) == 1 else choices[rng.integers(len(choices))]
-        r, s = divmod(int(idx), m)
+        offset = (it * 7919) % pool_span
+        cand += pool[offset : offset + m * m].reshape(m, m)
+        idx = int(cand.argmin())
+        if cand.flat[idx] == inf:  # every move tabu: take any
+            idx = int(all_moves[rng.integers(len(all_moves))])
+        r, s = divmod(idx, m)
 
         loc_r, loc_s = p[r], p[s]
         p[r], p[s] = loc_s, loc_r
         cost += delta[r, s]
-        bp[[r, s], :] = bp[[s, r], :]
-        bp[:, [r, s]] = bp[:, [s, r]]
+        bp = b.take(p, axis=0).take(p, axis=1)
         j = it & 4095
         if j == 0:
             tenures = rng.integers(tenure_lo, tenure_hi + 1, size=4096)
         tabu[r, loc_r] = it + tenures[j]
         tabu[s, loc_s] = it + tenures[(j + 2048) & 4095]
-        _swap_update(delta, a, at, bp, r, s)
-        if is_float and it % resync_every == 0:
-            delta = _full_delta(a, bp)
+        if dense:
+            delta = _full_delta(a, bp, ga)
+        else:
+            _swap_update(delta, a, at, bp, ga, r, s)
+        if inexact and it % resync_every == 0:  # float round-off must not accumulate
+            if not dense:
+                delta = _full_delta(a, bp, ga)
             cost = exact(p)
 
         if cost < best_cost - eps:
-            if is_float:
-                cost = exact(p)
+            cost = exact(p)  # exact value and type for the caller, no drift
             if cost < best_cost - eps:
                 best_cost = cost
                 best_perm = p.copy()

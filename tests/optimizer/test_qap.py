@@ -13,6 +13,7 @@ from optimizer.cli import main
 from optimizer.qap import (
     QapInstance,
     _full_delta,
+    _pair_term,
     _swap_update,
     bench_instances,
     qap_cost,
@@ -119,7 +120,7 @@ def test_delta_table_matches_recomputation_after_a_walk_of_swaps(kind):
         perm[[r, s]] = perm[[s, r]]
         bp[[r, s], :] = bp[[s, r], :]
         bp[:, [r, s]] = bp[:, [s, r]]
-        _swap_update(delta, flow, np.ascontiguousarray(flow.T), bp, int(r), int(s))
+        _swap_update(delta, flow, np.ascontiguousarray(flow.T), bp, _pair_term(flow), int(r), int(s))
 
 
 # ---------------------------------------------------------------- optimality
