@@ -640,9 +640,13 @@ def _qap_source(site: _Site, rng: np.random.Generator, iterations: int | None = 
                 yield plan
 
 
-def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float,
-                 hint: _Plan | None, max_solutions: int = 200) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """One seeded CP-SAT placement; every improving solution as (k, j, rotation) arrays."""
+def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float, hint: _Plan | None,
+                 free: set[int] | None = None, radius: int = 2,
+                 max_solutions: int = 200) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One seeded CP-SAT placement; every improving solution as (k, j, rotation) arrays.
+
+    With `free` given (a large-neighbourhood step), only those stations may go anywhere;
+    the others keep the hint's rotation and move at most `radius` cells from it."""
     from ortools.sat.python import cp_model
 
     movable = [int(s) for s in site.movable]
@@ -654,9 +658,15 @@ def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float,
         kmax = int(site.bounds[s, :, 1].max())
         jmin = int(site.bounds[s, :, 2].min())
         jmax = int(site.bounds[s, :, 3].max())
+        row = [model.NewBoolVar(f"r{r}_{s}") for r in range(4)]
+        if free is not None and s not in free and hint is not None and hint.lattice[s, 0] >= 0:
+            k, j = (int(v) for v in hint.lattice[s])
+            kmin, kmax = max(kmin, k - radius), min(kmax, k + radius)
+            jmin, jmax = max(jmin, j - radius), min(jmax, j + radius)
+            model.Add(row[int(hint.rot[s])] == 1)
         kx.append(model.NewIntVar(kmin, max(kmin, kmax), f"k_{s}"))
         ky.append(model.NewIntVar(jmin, max(jmin, jmax), f"j_{s}"))
-        lits.append([model.NewBoolVar(f"r{r}_{s}") for r in range(4)])
+        lits.append(row)
     # constraints: one rotation, its wall bounds, no overlap of occupancies and obstacles
     xs, ys = [], []
     for q, s in enumerate(movable):
@@ -694,11 +704,12 @@ def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float,
     sym = site.flow + site.flow.T
     top = sym.max() if sym.size else 0.0
     terms = []
+    moving = set(movable)
     if top > 0:
         keys = list(cx)
         for a_pos, a in enumerate(keys):
             for b in keys[a_pos + 1:]:
-                if sym[a, b] <= 0 or (a not in set(movable) and b not in set(movable)):
+                if sym[a, b] <= 0 or (a not in moving and b not in moving):
                     continue
                 weight = max(1, round(100 * sym[a, b] / top * rng.uniform(0.7, 1.3)))
                 for coord in (cx, cy):
@@ -737,23 +748,33 @@ def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float,
     return solutions
 
 
-def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float | None = None) -> Iterator[_Plan | None]:
-    """Seeded CP-SAT solves with jittered flow weights and a random legal hint; every
-    improving solution, best first."""
+def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float = 0.15,
+                  restart_every: int = 12) -> Iterator[_Plan | None]:
+    """CP-SAT large-neighbourhood search: from a start (a QAP assignment legalised, or a
+    random legal plan), repeatedly free a few stations anywhere and let the rest shift by a
+    couple of cells, with jittered flow weights; every improving solution is a candidate and
+    the best (by the port-to-port proxy) becomes the next start. Restarts now and then."""
     movable = [int(s) for s in site.movable]
-    if det_time is None:
-        det_time = 0.5 + 0.05 * len(movable)
+    n_free = max(2, min(len(movable), 6))
     base = _Plan(np.full((site.n, 2), np.nan), np.zeros(site.n, dtype=np.int64), np.full((site.n, 2), -1, dtype=np.int64))
     for i, s in enumerate(site.layout.stations):
         if s.fixed:
             base.xy[i] = s.position
             base.rot[i] = s.rotation // 90
-    while True:
-        hint = base.copy()
-        targets = [(rng.uniform(0, site.width), rng.uniform(0, site.depth)) for _ in movable]
-        if not _legalise(site, hint, _legalise_order(site, rng, 0.5), targets):
-            hint = None
-        solutions = _cpsat_solve(site, rng, det_time, hint)
+    starts = _qap_source(site, rng, keep=1, variants=1)
+    incumbent: _Plan | None = None
+    incumbent_cost = math.inf
+    for step in count():
+        if incumbent is None or step % restart_every == 0:
+            incumbent = next(starts)
+            if incumbent is None:
+                incumbent = base.copy()
+                targets = [(rng.uniform(0, site.width), rng.uniform(0, site.depth)) for _ in movable]
+                if not _legalise(site, incumbent, _legalise_order(site, rng, 0.5), targets):
+                    incumbent = None
+            incumbent_cost = math.inf if incumbent is None else _proxy_cost(site, incumbent)
+        free = None if incumbent is None else {int(v) for v in rng.choice(movable, n_free, replace=False)}
+        solutions = _cpsat_solve(site, rng, det_time if free else 4 * det_time, incumbent, free)
         if not solutions:
             yield None
             continue
@@ -764,6 +785,9 @@ def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float | None 
                 plan.lattice[s] = (ks[q], js[q])
                 plan.xy[s] = site.centre(s, int(ks[q]), int(js[q]), int(rs[q]))
             _choose_rotations(site, plan, movable)
+            cost = _proxy_cost(site, plan)
+            if cost < incumbent_cost:
+                incumbent, incumbent_cost = plan, cost
             yield plan
 
 
@@ -841,7 +865,7 @@ def mixed_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> I
     elites = _Elites()
     if start is not None:
         elites.add(_proxy_cost(site, start), start)
-    sources = [_qap_source(site, rng), _cpsat_source(site, rng, det_time=0.3 + 0.02 * len(site.movable))]
+    sources = [_qap_source(site, rng), _cpsat_source(site, rng)]
     pattern = [0, 2, 0, 2, 0, 2, 1, 2] * 4 + [1]
     if start is None:  # perturbation waits for the first elites
         sources.append(_late_perturb(site, elites, rng))
