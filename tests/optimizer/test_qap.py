@@ -268,3 +268,30 @@ def test_cli_bad_file_exits_2_with_a_message(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip() == f"error: {path}: expected 9 numbers (n=2, then two 2x2 matrices), found 5"
+
+
+def test_incremental_and_recomputed_delta_tables_walk_the_same_path(monkeypatch):
+    """Both ways of keeping the delta table give identical searches on integer data."""
+    import optimizer.qap as qap
+
+    flow, dist = random_instance(np.random.default_rng(19), 9, m=12)
+    runs = []
+    for dense_max in (10**6, 0):
+        monkeypatch.setattr(qap, "_DENSE_MAX", dense_max)
+        runs.append(solve_qap(flow, dist, time_limit=60, seed=3, fixed={1: 4}, max_iterations=1200))
+    assert runs[0].perm.tolist() == runs[1].perm.tolist()
+    assert runs[0].cost == runs[1].cost and runs[0].iterations == runs[1].iterations
+
+
+def test_many_spare_slots_with_real_distances():
+    """The layout-search shape: a few stations on a grid of slots, distances in metres."""
+    rng = np.random.default_rng(20)
+    xs, ys = np.meshgrid(np.arange(8) * 2.5, np.arange(7) * 3.0)
+    slots = np.column_stack([xs.ravel(), ys.ravel()])  # 56 slots: the incremental table
+    dist = np.abs(slots[:, None] - slots[None]).sum(axis=2)  # aisle (Manhattan) metres
+    flow = np.triu(rng.integers(0, 6, (12, 12)), 1).astype(float)  # one-way material flow
+    start = np.concatenate([[0], rng.choice(np.arange(1, 56), size=11, replace=False)])  # station 0 pinned at slot 0
+    result = solve_qap(flow, dist, time_limit=30, seed=0, initial=start, fixed={0: 0}, max_iterations=400)
+    assert result.perm[0] == 0 and len(set(result.perm.tolist())) == 12
+    assert result.cost == pytest.approx(qap_cost(flow, dist, result.perm), rel=1e-12)
+    assert result.cost < qap_cost(flow, dist, start)
