@@ -1,0 +1,22 @@
+"""Print a JSON Schema: `schema layout` (layout files) or `schema schedule` (schedule JSON)."""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=("layout", "schedule"), help="which document's schema")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.kind == "layout":
+        from twin.io import layout_json_schema
+
+        schema = layout_json_schema()
+    else:
+        from optimizer.schedule import schedule_json_schema
+
+        schema = schedule_json_schema()
+    print(json.dumps(schema, indent=2))
+    return 0
