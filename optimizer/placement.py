@@ -755,7 +755,7 @@ def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float = 0.15,
     couple of cells, with jittered flow weights; every improving solution is a candidate and
     the best (by the port-to-port proxy) becomes the next start. Restarts now and then."""
     movable = [int(s) for s in site.movable]
-    n_free = max(2, min(len(movable), 6))
+    n_free = min(len(movable), 6)
     base = _Plan(np.full((site.n, 2), np.nan), np.zeros(site.n, dtype=np.int64), np.full((site.n, 2), -1, dtype=np.int64))
     for i, s in enumerate(site.layout.stations):
         if s.fixed:
