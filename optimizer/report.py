@@ -26,7 +26,7 @@ STATION_COLOURS = {
 }
 
 
-def write_run_folder(result: "SearchResult", base: Layout, store: "RunStore") -> dict[str, Path]:
+def write_run_folder(result: "SearchResult", base: Layout, store: "RunStore", layout_dir: Path | None = None) -> dict[str, Path]:
     """Write the best layout, its schedule, its picture and the report; returns their paths."""
     from twin.io import save_layout
 
@@ -39,7 +39,7 @@ def write_run_folder(result: "SearchResult", base: Layout, store: "RunStore") ->
         path = run_dir / "best_schedule.json"
         path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         out["schedule"] = path
-        out["png"] = render_layout_png(best, run_dir / "best_layout.png", doc)
+        out["png"] = render_layout_png(best, run_dir / "best_layout.png", doc, layout_dir)
     path = run_dir / "report.md"
     path.write_text(report_markdown(result, base, _problem_summary(store)), encoding="utf-8")
     out["report"] = path
@@ -49,14 +49,15 @@ def write_run_folder(result: "SearchResult", base: Layout, store: "RunStore") ->
 # --- pictures ------------------------------------------------------------------------------------
 
 
-def render_layout_png(layout: Layout, path: Path, schedule_doc: dict[str, Any] | None = None) -> Path:
+def render_layout_png(layout: Layout, path: Path, schedule_doc: dict[str, Any] | None = None,
+                      layout_dir: Path | None = None) -> Path:
     """The 3D scene if the scene module can draw it here, else the plain top view."""
     try:
         from twin.scene import render_png
     except ImportError:
         return top_view_png(layout, path)
     try:
-        render_png(layout, path, schedule_doc=schedule_doc)
+        render_png(layout, path, layout_dir=layout_dir, schedule_doc=schedule_doc)
     except Exception:  # noqa: BLE001 - a picture is not worth failing a finished search
         return top_view_png(layout, path)
     return Path(path)

@@ -7,9 +7,13 @@ a module-level function (it is pickled by reference); `context` is sent to each 
 (a process initializer, or one Ray object) rather than with every task.
 
 - `local` with one worker runs inline in the calling process (no start-up, no pickling).
-- `local` with more workers uses a `ProcessPoolExecutor` of spawned processes that ignore
+- `local` with more workers uses a `ProcessPoolExecutor` of forked processes that ignore
   Ctrl-C (the parent handles it) and die with the parent (Linux `PR_SET_PDEATHSIG`). A task
-  whose worker died is retried on a fresh pool (up to `max_retries`).
+  whose worker died is retried on a fresh pool (up to `max_retries`). Fork rather than spawn
+  because spawn (and forkserver) re-run the caller's main script in every worker, which
+  breaks scripts without a main guard and Streamlit pages; CPython resets the import and
+  logging locks after a fork, and the workers touch nothing else the parent's threads hold.
+  Import what the tasks need before the first `map_unordered` and the workers start warm.
 - `ray` starts a local Ray with `num_cpus=workers` (no dashboard), or connects to the cluster
   at `address`; a task whose worker was lost is retried by Ray (`max_retries`).
 """
@@ -107,7 +111,7 @@ class LocalRunner(Runner):
         self.context = context
         self.workers = workers
         self.max_retries = max_retries
-        self._mp = multiprocessing.get_context("spawn")  # no fork: the parent may hold threads
+        self._mp = multiprocessing.get_context("fork")
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +38,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from twin.errors import FactoryTwinError, InputError, LayoutError, NoFeasibleSchedule
 from twin.model import Layout
@@ -288,10 +289,10 @@ def _context_layout(ctx: EvalContext) -> Layout:
     return base
 
 
-def _check_layout(layout: Layout, layout_dir: Path, reference: Layout) -> list[str]:
+def _check_layout(layout: Layout, layout_dir: Path, reference: Layout, router: Any = None) -> list[str]:
     from optimizer.layout_checker import check_layout
 
-    return [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference)]
+    return [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router)]
 
 
 def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, measure_invalid: bool = False) -> dict[str, Any]:
@@ -300,10 +301,12 @@ def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, measure_i
     `measure_invalid` (the as-is layout is measured whatever the checker says)."""
     from twin.graph import AisleRouter, material_flows, transport_legs, used_area
 
-    problems = _check_layout(layout, layout_dir, reference)
+    if not _all_placed(layout):
+        return {"valid": False, "problems": ["not every station has a position"]}
+    router = AisleRouter(layout)  # shared by the checker's reachability test and the flows
+    problems = _check_layout(layout, layout_dir, reference, router)
     if problems and not measure_invalid:
         return {"valid": False, "problems": problems}
-    router = AisleRouter(layout)
     legs = transport_legs(layout, router)  # routed once, shared by flow and conveyor metres
     flow = 0.0
     unroutable = []
@@ -442,6 +445,16 @@ def _task_times(layout: Layout, layout_dir: Path) -> dict[tuple[str, str], float
     from twin.cells import task_times
 
     return task_times(layout, layout_dir)
+
+
+def _warm_imports() -> None:
+    """Import what the tasks use, so forked local workers start warm and every missing
+    module shows up before any work starts."""
+    import optimizer.layout_checker  # noqa: F401
+    import optimizer.problem  # noqa: F401
+    import optimizer.schedule  # noqa: F401
+    import optimizer.scheduler  # noqa: F401
+    import twin.graph  # noqa: F401
 
 
 class _Tracker:
@@ -584,6 +597,9 @@ class _Search:
         from optimizer.runner import Stopped, make_runner
 
         store, config = self.store, self.config
+        generators = getattr(_placement_api(), "GENERATORS", {})
+        if config.generator not in generators:
+            raise InputError(f"unknown generator {config.generator!r}; valid: {', '.join(sorted(generators))}")
         self.tracker.emit()
         times = _task_times(self.base, self.layout_dir)  # LayoutError for a bad robot cell
         store.set_meta(task_times=[[s, t, v] for (s, t), v in sorted(times.items())], status="running")
@@ -593,6 +609,7 @@ class _Search:
             task_times=tuple((s, t, v) for (s, t), v in sorted(times.items())), time_limit=float(config.time_limit),
             seed=config.seed, objective="weighted_tardiness" if config.objective == "weighted_tardiness" else "makespan",
         )
+        _warm_imports()
         try:
             with make_runner(config.backend, config.workers, ctx, config.address) as runner:
                 self.runner = runner
@@ -608,15 +625,15 @@ class _Search:
             self._save_elapsed("interrupted")
             raise
         self.tracker.begin("report")
-        result = _result_from_store(store)
         from optimizer.report import write_run_folder
 
-        write_run_folder(result, self.base, store)
-        self._save_elapsed("complete")
-        store.set_meta(finished=datetime.now().isoformat(timespec="seconds"))
         result = _result_from_store(store)
+        result.status, result.elapsed = "complete", self.tracker.elapsed()
+        write_run_folder(result, self.base, store, self.layout_dir)
+        # marked complete only once the folder is written: a crash before this resumes here
+        store.set_meta(elapsed=result.elapsed, status="complete", finished=datetime.now().isoformat(timespec="seconds"))
         self.tracker.begin("done")
-        return result
+        return _result_from_store(store)
 
     def _save_elapsed(self, status: str) -> None:
         try:
@@ -681,12 +698,12 @@ class _Search:
         placement = _placement_api()
         elite = self.store.best_by_flow(ELITE, below_seq=first_seq)
         parents = [apply_placements(self.base, r.placements) for r in elite] or [self.base]
-        rng = random.Random(f"refine:{self.config.seed}:{round_no}")
+        rng = np.random.default_rng([self.config.seed, round_no, 0x7E51])
         seq, tries = first_seq, 0
         while seq < first_seq + count and tries < 20 * count:
             tries += 1
             parent = parents[(seq - first_seq) % len(parents)]
-            child = placement.perturb(parent, rng, moves=1 + rng.randrange(3))
+            child = placement.perturb(parent, rng, moves=1 + int(rng.integers(3)))
             item = self._accept(seq, child, "refine")
             if item is False:
                 continue

@@ -1,0 +1,212 @@
+"""The search run in-process (one worker): stage 1 metrics, ranking, Pareto front, run
+folder, determinism, stop and resume, and the checker's veto."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from optimizer import search
+from optimizer.search import (CandidateRow, SearchConfig, SearchInterrupted, list_runs, load_run, pareto_front, rank,
+                              run_search, screen_layout)
+from optimizer.store import RunStore
+from search_fixtures import tiny_layout_data, write_tiny_layout
+from twin.errors import InputError, LayoutError
+from twin.graph import flow_distance, used_area
+from twin.io import load_layout, parse_layout
+
+SMALL = dict(candidates=60, shortlist=4, time_limit=0.5, workers=1, chunk_size=10)
+
+
+def _row(seq, makespan, area, travel, flow=100.0, status="ok", key=None) -> CandidateRow:
+    return CandidateRow(seq=seq, key=key or f"k{seq:03d}", origin="t", valid=True, problems=(), flow_distance=flow,
+                        conveyor_length=0.0, floor_area=area, schedule_status=status, makespan=makespan,
+                        agv_distance=travel)
+
+
+def _keys(run_dir: Path) -> dict[int, str]:
+    with RunStore.open(run_dir) as store:
+        return store.screened_keys()
+
+
+@pytest.fixture
+def tiny(tmp_path) -> Path:
+    return write_tiny_layout(tmp_path)
+
+
+# --- stage 1 and ranking -------------------------------------------------------------------------
+
+
+def test_screen_measures_what_the_graph_module_measures(tiny):
+    layout = load_layout(tiny)
+    metrics = screen_layout(layout, tiny.parent, layout)
+    assert metrics["valid"] and metrics["problems"] == []
+    assert metrics["flow_distance"] == pytest.approx(flow_distance(layout))
+    assert metrics["floor_area"] == pytest.approx(used_area(layout))
+    assert metrics["conveyor_length"] == 0.0
+
+
+def test_screen_rejects_an_overlap_with_the_checkers_reason(tiny):
+    layout = load_layout(tiny)
+    bad = layout.with_placements({"drill": ((20.5, 11.0), 0)})  # on top of the saw
+    metrics = screen_layout(bad, tiny.parent, layout)
+    assert not metrics["valid"]
+    assert any("drill" in p or "saw" in p for p in metrics["problems"])
+    assert "flow_distance" not in metrics
+
+
+def test_rank_orders_by_makespan_then_flow_then_key_and_drops_unchecked():
+    rows = [
+        _row(1, 500, 10, 5, flow=300), _row(2, 490, 10, 5, flow=400), _row(3, 500, 10, 5, flow=200),
+        _row(4, 480, 10, 5, status="failed-check"), _row(5, 500, 10, 5, flow=200, key="a-first"),
+        _row(0, 400, 10, 5),  # the as-is layout is compared, not ranked
+    ]
+    assert [r.seq for r in rank(rows)] == [2, 5, 3, 1]
+
+
+def test_pareto_front_keeps_exactly_the_non_dominated():
+    rows = [
+        _row(1, 100, 50, 30), _row(2, 90, 60, 30), _row(3, 100, 50, 40),  # 3 dominated by 1
+        _row(4, 110, 40, 30), _row(5, 120, 60, 50),  # 5 dominated by all
+        _row(6, 100, 50, 30),  # same point as 1: kept once
+        _row(7, 80, 40, 20, status="failed-check"),  # not checked, not considered
+    ]
+    assert [r.seq for r in pareto_front(rows)] == [2, 1, 4]
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_path):
+    seen = []
+    result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", progress=seen.append)
+    assert result.status == "complete"
+    assert (result.screened, result.scheduled) == (60, 4)
+    assert result.valid == 60 and result.schedule_ok == 4
+    assert result.baseline is not None and result.baseline.schedule_status == "ok"
+    gain = result.improvement()
+    assert gain["flow_distance"]["change"] < 0 and gain["flow_distance"]["percent"] < -10
+    assert result.best.makespan <= result.baseline.makespan
+    assert result.leaderboard[0] == result.best and len(result.leaderboard) == 4
+    assert result.pareto and all(r.ranked for r in result.pareto)
+    # the shortlist is the 4 best valid candidates by flow distance
+    with RunStore.open(result.run_dir) as store:
+        assert {r.seq for r in store.best_by_flow(4)} == {r.seq for r in result.leaderboard}
+    folder = result.run_dir
+    best = load_layout(folder / "best_layout.yaml")
+    assert best.with_placements({}) == result.best_layout()
+    assert load_layout(tiny).station("mill").position == best.station("mill").position  # fixed stays
+    schedule = yaml.safe_load((folder / "best_schedule.json").read_text())
+    assert schedule["makespan"] == result.best.makespan
+    assert (folder / "best_layout.png").stat().st_size > 1000
+    report = (folder / "report.md").read_text()
+    assert "Pareto front" in report and "flow distance" in report and f"#{result.best.seq}" in report
+    # progress: stages in order, totals right, never a negative ETA
+    stages = [p.stage for p in seen]
+    assert stages.index("screen") < stages.index("schedule") < stages.index("done")
+    assert seen[-1].screened == 60 and seen[-1].scheduled == 5  # the as-is layout is scheduled too
+    assert all(p.eta is None or p.eta >= 0 for p in seen)
+    # reopening the run gives the same answer; list_runs finds it
+    again = load_run(folder)
+    assert again.best == result.best and again.pareto == result.pareto and again.status == "complete"
+    runs = list_runs(tmp_path)
+    assert [r.run_dir for r in runs] == [folder] and runs[0].best_makespan == result.best.makespan
+
+
+def test_same_seed_same_candidates_and_result_other_seed_differs(tiny, tmp_path):
+    a = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "a")
+    b = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "b")
+    c = run_search(tiny, SearchConfig(**{**SMALL, "seed": 1}), out_dir=tmp_path / "c")
+    assert _keys(a.run_dir) == _keys(b.run_dir)
+    assert a.best.key == b.best.key and a.best.makespan == b.best.makespan
+    assert _keys(a.run_dir) != _keys(c.run_dir)
+    assert len(set(_keys(a.run_dir).values())) == 61  # distinct, the as-is layout included
+
+
+def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(tiny, tmp_path):
+    stop = threading.Event()
+
+    def progress(p):
+        if p.stage == "screen" and p.screened >= 20:
+            stop.set()
+
+    with pytest.raises(SearchInterrupted, match="--resume") as info:
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut", progress=progress, stop=stop)
+    cut = info.value.run_dir
+    partial = load_run(cut)
+    assert partial.status == "interrupted" and 20 <= partial.screened < 60
+    assert not (cut / "report.md").exists()
+    screened_before = _keys(cut)
+    resumed = run_search(tiny, SearchConfig(**{**SMALL, "candidates": 999}), resume=cut)  # result settings come from the run
+    whole = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "whole")
+    assert resumed.screened == whole.screened == 60
+    assert _keys(cut) == _keys(whole.run_dir)
+    assert all(_keys(cut)[s] == k for s, k in screened_before.items())  # finished work kept as it was
+    assert resumed.best.key == whole.best.key
+    assert (cut / "report.md").exists()
+    # resuming a complete run just reads it back
+    assert run_search(tiny, SearchConfig(**SMALL), resume=cut).best == resumed.best
+
+
+def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tmp_path, monkeypatch):
+    real = search.schedule_layout
+    calls = []
+
+    def sabotage(layout, task_times, **kw):
+        doc, errors = real(layout, task_times, **kw)
+        calls.append(layout)
+        if len(calls) == 2:  # the first candidate after the as-is layout
+            doc = {**doc, "makespan": 1.0}
+            errors = ["makespan is 500, schedule says 1"]
+        return doc, errors
+
+    monkeypatch.setattr(search, "schedule_layout", sabotage)
+    result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run")
+    with RunStore.open(result.run_dir) as store:
+        failed = [r for r in store.schedule_records() if r.status == "failed-check"]
+    assert len(failed) == 1 and failed[0].check_errors == ("makespan is 500, schedule says 1",)
+    assert result.schedule_ok == 3 and failed[0].seq not in {r.seq for r in result.leaderboard}
+    assert result.best.makespan > 1.0
+
+
+def test_bad_settings_and_inputs_say_what_is_wrong(tiny, tmp_path):
+    with pytest.raises(InputError, match="candidates"):
+        run_search(tiny, SearchConfig(candidates=0))
+    with pytest.raises(InputError, match="unknown backend 'dask'; valid: local, ray"):
+        run_search(tiny, SearchConfig(backend="dask"))
+    with pytest.raises(InputError, match="unknown generator 'magic'; valid: cpsat, mixed, perturb, qap"):
+        run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "g")
+    with pytest.raises(LayoutError, match="file not found"):
+        run_search(tmp_path / "missing.yaml", SearchConfig(**SMALL))
+    broken = tmp_path / "broken.yaml"
+    data = tiny_layout_data()
+    data["stations"][0]["footprint"]["width"] = -1
+    broken.write_text(yaml.safe_dump(data))
+    with pytest.raises(LayoutError, match=r"stations\[0\].footprint.width: must be positive"):
+        run_search(broken, SearchConfig(**SMALL), out_dir=tmp_path / "b")
+
+
+def test_resume_refuses_a_changed_layout_file(tiny, tmp_path):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(SearchInterrupted) as info:
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", stop=stop)
+    data = tiny_layout_data()
+    data["products"][0]["demand"] = 61
+    tiny.write_text(yaml.safe_dump(data))
+    with pytest.raises(InputError, match="has changed since run"):
+        run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir)
+
+
+def test_unplaced_station_as_is_is_recorded_not_scheduled(tmp_path):
+    data = tiny_layout_data()
+    del data["stations"][0]["position"]  # the saw: the search places it
+    path = tmp_path / "unplaced.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert parse_layout(path.read_text()).station("saw").position is None
+    result = run_search(path, SearchConfig(**SMALL), out_dir=tmp_path / "run")
+    assert result.baseline is not None and not result.baseline.valid and result.baseline.schedule_status is None
+    assert result.screened == 60 and result.best is not None
+    assert "not every station" in result.baseline.problems[0]

@@ -1,0 +1,65 @@
+"""The run database: WAL mode, records survive a reopen, counts and the flow ranking."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from optimizer.store import DB_NAME, RunStore, ScheduleRecord, ScreenRecord
+from twin.errors import InputError
+
+
+def _screen(seq: int, flow: float | None, valid: bool = True) -> ScreenRecord:
+    return ScreenRecord(seq=seq, key=f"k{seq}", origin="test", placements={"a": [1.0, 2.0, 90]}, valid=valid,
+                        problems=() if valid else ("stations[0].position: overlaps",), flow_distance=flow,
+                        conveyor_length=0.0 if valid else None, floor_area=10.0 if valid else None, seconds=0.01)
+
+
+def test_create_uses_wal_and_refuses_to_overwrite(tmp_path):
+    with RunStore.create(tmp_path / "run") as store:
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(InputError, match="already exists"):
+        RunStore.create(tmp_path / "run")
+
+
+def test_records_survive_reopen(tmp_path):
+    with RunStore.create(tmp_path) as store:
+        store.set_meta(config={"seed": 3}, status="running")
+        store.add_screened([_screen(0, 50.0), _screen(1, 30.0), _screen(2, None, valid=False), _screen(3, 30.0)])
+        store.add_schedule(ScheduleRecord(seq=1, status="ok", makespan=100.0, check_errors=(), schedule_json='{"x": 1}'))
+        store.add_schedule(ScheduleRecord(seq=3, status="failed-check", makespan=90.0, check_errors=("overlap",)))
+    with RunStore.open(tmp_path) as store:
+        assert store.get_meta("config") == {"seed": 3}
+        assert store.counts() == {"screened": 3, "valid": 2, "scheduled": 2, "schedule_ok": 1}
+        assert store.screened_keys() == {0: "k0", 1: "k1", 2: "k2", 3: "k3"}
+        assert store.screen_record(2).problems == ("stations[0].position: overlaps",)
+        assert store.screen_record(1).placements == {"a": [1.0, 2.0, 90]}
+        assert store.scheduled_seqs() == {1, 3}
+        assert store.schedule_json(1) == {"x": 1}
+        assert [r.check_errors for r in store.schedule_records()] == [(), ("overlap",)]
+
+
+def test_best_by_flow_skips_invalid_and_as_is_and_breaks_ties_by_seq(tmp_path):
+    with RunStore.create(tmp_path) as store:
+        store.add_screened([_screen(0, 1.0), _screen(1, 30.0), _screen(2, None, valid=False), _screen(3, 20.0),
+                            _screen(4, 20.0), _screen(5, 10.0)])
+        assert [r.seq for r in store.best_by_flow(10)] == [5, 3, 4, 1]
+        assert [r.seq for r in store.best_by_flow(2)] == [5, 3]
+        assert [r.seq for r in store.best_by_flow(10, below_seq=4)] == [3, 1]
+
+
+def test_a_duplicate_key_rolls_back_the_whole_chunk(tmp_path):
+    with RunStore.create(tmp_path) as store:
+        store.add_screened([_screen(1, 1.0)])
+        dup = ScreenRecord(seq=3, key="k1", origin="t", placements={}, valid=True)
+        with pytest.raises(sqlite3.IntegrityError):
+            store.add_screened([_screen(2, 2.0), dup])
+        assert store.screened_keys() == {1: "k1"}
+
+
+def test_open_names_what_is_wrong(tmp_path):
+    with pytest.raises(InputError, match="no run database"):
+        RunStore.open(tmp_path)
+    (tmp_path / DB_NAME).write_bytes(b"this is not sqlite at all, not even close" * 20)
+    with pytest.raises(InputError, match="not a readable run database"):
+        RunStore.open(tmp_path)
