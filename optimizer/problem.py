@@ -264,11 +264,33 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
             )
     if problems:
         raise LayoutError(problems, source=layout.name)
-    transport = {
-        (a, b): TransportLeg(seconds_to_ticks(leg.seconds, tick), float(leg.distance), str(leg.mover))
-        for (a, b), leg in legs.items()
-        if a != b
-    }
+    # legs between stations only (the graph also has docks); a lot must be able to travel
+    # every leg its routing may take
+    transport: dict[tuple[str, str], TransportLeg] = {}
+    unreachable: set[tuple[str, str]] = set()
+    for (a, b), leg in legs.items():
+        if a == b or a not in station_by_id or b not in station_by_id:
+            continue
+        if not math.isfinite(leg.seconds):
+            unreachable.add((a, b))
+            continue
+        transport[(a, b)] = TransportLeg(seconds_to_ticks(leg.seconds, tick), float(leg.distance), str(leg.mover))
+    if unreachable:
+        for i, product in enumerate(layout.products):
+            first = [job for job in jobs if job.product == product.id][:1]
+            if not first:
+                continue
+            ops = first[0].operations
+            for j in range(1, len(ops)):
+                bad = sorted(
+                    (x.station, y.station) for x in ops[j - 1].alternatives for y in ops[j].alternatives
+                    if (x.station, y.station) in unreachable
+                )
+                if bad:
+                    problems.append(ErrorItem(
+                        f"products[{i}].routing[{j}]",
+                        "no transport route " + ", ".join(f"{x} -> {y}" for x, y in bad),
+                    ))
     changeovers: dict[str, dict[tuple[str, str], int]] = {}
     for c, rule in enumerate(layout.changeovers):
         for sid in rule.stations:

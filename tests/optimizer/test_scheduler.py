@@ -1,0 +1,234 @@
+"""The CP-SAT scheduler and the dispatching rules on hand-made problems with known optima.
+
+Every schedule is passed through the independent checker; optimal values are worked out
+by hand in the comments.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from twin.errors import InputError, NoFeasibleSchedule
+
+from optimizer import dispatch
+from optimizer.jssp import read_jssp
+from optimizer.problem import Alternative, Job, Operation, Problem, TransportLeg
+from optimizer.schedule import check_schedule
+from optimizer.scheduler import SOLVERS, get_solver, solve
+
+JSSP = Path("/work/shared/benchmarks/jssp")
+
+
+def op(name: str, *alts: tuple[str, int]) -> Operation:
+    return Operation(name, tuple(Alternative(s, d) for s, d in alts))
+
+
+def job(name: str, *ops: Operation, **kw) -> Job:
+    return Job(name, tuple(ops), product=name, family=kw.pop("family", name), **kw)
+
+
+def solved(problem: Problem, **kw):
+    schedule = solve(problem, time_limit=5.0, workers=1, **kw)
+    assert check_schedule(problem, schedule) == []
+    return schedule
+
+
+def two_by_two(transport: int = 0) -> Problem:
+    # J1: A(3) then B(2); J2: B(4) then A(1)
+    legs = {("A", "B"): TransportLeg(transport, 5.0), ("B", "A"): TransportLeg(transport, 5.0)} if transport else {}
+    return Problem(
+        jobs=(job("J1", op("a", ("A", 3)), op("b", ("B", 2))), job("J2", op("b", ("B", 4)), op("a", ("A", 1)))),
+        capacities={"A": 1, "B": 1},
+        transport=legs,
+    )
+
+
+def test_plain_job_shop():
+    # B carries 4 + 2 = 6 ticks of work: J2 on B 0-4, J1 on A 0-3 then B 4-6, J2 on A 4-5
+    schedule = solved(two_by_two())
+    assert (schedule.status, schedule.makespan, schedule.lower_bound, schedule.gap) == ("optimal", 6, 6, 0.0)
+    assert schedule.transports and all(t.end == t.start for t in schedule.transports)
+
+
+def test_transport_gaps():
+    # 2 ticks between A and B: J1 reaches B at 3 + 2 = 5, ends 7; J2 reaches A at 4 + 2 = 6, ends 7
+    schedule = solved(two_by_two(transport=2))
+    assert (schedule.status, schedule.makespan) == ("optimal", 7)
+    assert sorted((t.job, t.start, t.end) for t in schedule.transports) == [("J1", 3, 5), ("J2", 4, 6)]
+    assert {t.distance for t in schedule.transports} == {5.0}
+
+
+def test_same_station_has_no_transport_gap():
+    problem = Problem(
+        jobs=(job("J", op("a", ("A", 2)), op("b", ("A", 3))),),
+        capacities={"A": 1},
+        transport={("A", "A"): TransportLeg(50)},
+    )
+    schedule = solved(problem)
+    assert schedule.makespan == 5 and schedule.transports == ()
+
+
+def changeover_problem(capacity: int = 1) -> Problem:
+    jobs = (
+        job("X1", op("o", ("M", 2)), family="X"),
+        job("Y1", op("o", ("M", 2)), family="Y"),
+        job("X2", op("o", ("M", 2)), family="X"),
+    )
+    if capacity > 1:
+        jobs += (job("Y2", op("o", ("M", 2)), family="Y"),)
+    return Problem(jobs=jobs, capacities={"M": capacity}, changeovers={"M": {("X", "Y"): 5, ("Y", "X"): 5}})
+
+
+def test_changeovers_group_families():
+    # one changeover is unavoidable: X X (5) Y = 2 + 2 + 5 + 2 = 11
+    schedule = solved(changeover_problem())
+    assert (schedule.status, schedule.makespan) == ("optimal", 11)
+    assert sorted(a.changeover for a in schedule.assignments) == [0, 0, 5]
+
+
+def test_capacity_two_with_changeovers_uses_one_lane_per_family():
+    # two lanes: X X on one, Y Y on the other, no changeover: 4
+    schedule = solved(changeover_problem(capacity=2))
+    assert (schedule.status, schedule.makespan) == ("optimal", 4)
+    lanes = {a.job: a.lane for a in schedule.assignments}
+    assert lanes["X1"] == lanes["X2"] != lanes["Y1"] == lanes["Y2"]
+
+
+def test_capacity_two_without_changeovers():
+    # three lots of 3 ticks on two lanes: 6
+    problem = Problem(jobs=tuple(job(f"J{i}", op("o", ("M", 3))) for i in range(3)), capacities={"M": 2})
+    schedule = solved(problem)
+    assert (schedule.status, schedule.makespan) == ("optimal", 6)
+    assert sorted(a.lane for a in schedule.assignments) in ([0, 0, 1], [0, 1, 1])
+
+
+def test_alternatives():
+    # each lot: 4 ticks on A or 6 on B. Two on A (8) and one on B (6) -> 8
+    problem = Problem(
+        jobs=tuple(job(f"J{i}", op("o", ("A", 4), ("B", 6))) for i in range(3)),
+        capacities={"A": 1, "B": 1},
+    )
+    schedule = solved(problem)
+    assert (schedule.status, schedule.makespan) == ("optimal", 8)
+    assert sorted(a.station for a in schedule.assignments) == ["A", "A", "B"]
+
+
+def test_alternative_choice_pays_transport():
+    # J: a on A (2), then b on A (5) or B (3); moving A->B costs 4, so staying on A wins (7 < 9)
+    problem = Problem(
+        jobs=(job("J", op("a", ("A", 2)), op("b", ("A", 5), ("B", 3))),),
+        capacities={"A": 1, "B": 1},
+        transport={("A", "B"): TransportLeg(4)},
+    )
+    schedule = solved(problem)
+    assert schedule.makespan == 7 and schedule.assignments[1].station == "A"
+
+
+def test_release_date():
+    problem = Problem(jobs=(job("J", op("o", ("M", 2)), release=5), job("K", op("o", ("M", 3)))), capacities={"M": 1})
+    schedule = solved(problem)
+    assert schedule.makespan == 7  # K 0-3, J 5-7
+
+
+def test_weighted_tardiness():
+    # J1 (3 ticks, due 3, weight 1), J2 (2 ticks, due 2, weight 5):
+    # J1 first costs 5 * (5 - 2) = 15, J2 first costs 1 * (5 - 3) = 2
+    problem = Problem(
+        jobs=(job("J1", op("o", ("M", 3)), due=3, weight=1.0), job("J2", op("o", ("M", 2)), due=2, weight=5.0)),
+        capacities={"M": 1},
+    )
+    schedule = solved(problem, objective="weighted_tardiness")
+    assert (schedule.status, schedule.objective, schedule.objective_value, schedule.lower_bound) == (
+        "optimal", "weighted_tardiness", 2.0, 2.0,
+    )
+    assert [a.job for a in sorted(schedule.assignments, key=lambda a: a.start)] == ["J2", "J1"]
+
+
+def test_ft06_is_proven_optimal():
+    problem = read_jssp(JSSP / "ft06.txt")
+    schedule = solve(problem, time_limit=10.0, workers=2)
+    assert (schedule.status, schedule.makespan) == ("optimal", 55)
+    assert check_schedule(problem, schedule) == []
+
+
+def test_infeasible_horizon_raises():
+    # release 4 + 3 ticks of work cannot end by 5
+    problem = Problem(jobs=(job("J", op("o", ("M", 3)), release=4),), capacities={"M": 1}, horizon=5)
+    with pytest.raises(NoFeasibleSchedule, match="no schedule satisfies the problem within the horizon of 5 ticks"):
+        solve(problem, time_limit=2.0)
+    with pytest.raises(NoFeasibleSchedule):
+        dispatch.solve(problem)
+
+
+def test_capacity_overload_against_a_horizon_raises():
+    problem = Problem(jobs=tuple(job(f"J{i}", op("o", ("M", 3))) for i in range(2)), capacities={"M": 1}, horizon=5)
+    with pytest.raises(NoFeasibleSchedule):
+        solve(problem, time_limit=2.0, hint=False)
+
+
+def test_same_seed_same_schedule():
+    problem = read_jssp(JSSP / "la01.txt")
+    a = solve(problem, time_limit=10.0, workers=1, seed=3)
+    b = solve(problem, time_limit=10.0, workers=1, seed=3)
+    assert a.status == "optimal" and a == b
+
+
+def test_registry():
+    assert set(SOLVERS) == {"cpsat", "dispatch"}
+    assert get_solver("cpsat") is solve
+    with pytest.raises(InputError, match=r"unknown solver 'tabu'; valid: cpsat, dispatch"):
+        get_solver("tabu")
+    with pytest.raises(InputError, match=r"unknown objective 'cost'; valid: makespan, weighted_tardiness"):
+        solve(two_by_two(), objective="cost")
+
+
+def test_dispatch_is_feasible_and_no_better_than_optimal():
+    for problem, optimum in [(two_by_two(2), 7), (changeover_problem(), 11), (changeover_problem(2), 4)]:
+        schedule = get_solver("dispatch")(problem, seed=1)
+        assert check_schedule(problem, schedule) == []
+        assert schedule.status == "feasible" and schedule.makespan >= optimum
+        assert schedule.lower_bound <= optimum
+
+
+# --- property: random small flexible job shops ---------------------------------------------------
+
+
+@st.composite
+def flexible_job_shops(draw) -> Problem:
+    n_stations = draw(st.integers(1, 3))
+    stations = [f"S{i}" for i in range(n_stations)]
+    capacities = {s: draw(st.integers(1, 2)) for s in stations}
+    families = ["F", "G"]
+    jobs = []
+    for j in range(draw(st.integers(1, 4))):
+        ops = []
+        for k in range(draw(st.integers(1, 3))):
+            chosen = draw(st.lists(st.sampled_from(stations), min_size=1, max_size=n_stations, unique=True))
+            ops.append(Operation(f"o{k}", tuple(Alternative(s, draw(st.integers(0, 6))) for s in chosen)))
+        jobs.append(Job(
+            f"J{j}", tuple(ops), product=f"P{j}", family=draw(st.sampled_from(families)),
+            release=draw(st.integers(0, 5)), due=draw(st.integers(1, 20)), weight=draw(st.sampled_from([0.5, 1.0, 3.0])),
+        ))
+    transport = {
+        (a, b): TransportLeg(draw(st.integers(0, 4)), 1.0, draw(st.sampled_from(["agv", "conveyor"])))
+        for a in stations for b in stations if a != b
+    }
+    changeovers = {
+        s: {(f, g): draw(st.integers(0, 5)) for f in families for g in families if f != g}
+        for s in stations if draw(st.booleans())
+    }
+    return Problem(jobs=tuple(jobs), capacities=capacities, transport=transport, changeovers=changeovers)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flexible_job_shops(), st.sampled_from(["makespan", "weighted_tardiness"]))
+def test_every_schedule_passes_the_checker(problem, objective):
+    exact = solve(problem, time_limit=5.0, workers=1, objective=objective)
+    assert check_schedule(problem, exact) == []
+    rule = dispatch.solve(problem, objective=objective)
+    assert check_schedule(problem, rule) == []
+    if exact.status == "optimal":
+        assert exact.objective_value <= rule.objective_value + 1e-9
