@@ -1,0 +1,240 @@
+"""The independent checker catches each kind of broken schedule; KPIs; the JSON document
+and its schema; the `schedule` and `schema` commands."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import jsonschema
+import pytest
+import yaml
+
+from twin.errors import InputError, NoFeasibleSchedule
+
+from optimizer.cli import main
+from optimizer.problem import Alternative, Job, Operation, PhysicsTime, Problem, TransportLeg
+from optimizer.schedule import (
+    Assignment,
+    Schedule,
+    check_schedule,
+    kpis,
+    make_schedule,
+    schedule_from_json,
+    schedule_json_schema,
+    schedule_to_json,
+)
+from optimizer.scheduler import solve
+
+
+def problem() -> Problem:
+    """J1: A(3) -> B(2); J2: B(4) -> A(1); J3 (family Y): C(2); 2 ticks A<->B; changeover X->Y on C.
+    Optimal makespan 7 (see test_scheduler.test_transport_gaps)."""
+    def job(name, family, *ops, **kw):
+        return Job(name, tuple(Operation(o, (Alternative(s, d),)) for o, s, d in ops), product=name, family=family, **kw)
+
+    return Problem(
+        jobs=(
+            job("J1", "X", ("a", "A", 3), ("b", "B", 2), units=10, due=5, weight=2.0),
+            job("J2", "X", ("b", "B", 4), ("a", "A", 1), ("c", "C", 1), units=5),
+            job("J3", "Y", ("c", "C", 2), units=5, release=1),
+        ),
+        capacities={"A": 1, "B": 1, "C": 1},
+        transport={
+            ("A", "B"): TransportLeg(2, 6.0, "agv"), ("B", "A"): TransportLeg(2, 6.0, "agv"),
+            ("A", "C"): TransportLeg(1, 3.0, "conveyor"), ("B", "C"): TransportLeg(1, 2.0, "agv"),
+        },
+        changeovers={"C": {("X", "Y"): 4}},
+        tick=0.5,
+        physics_times=(PhysicsTime("J1", "a", "A", "pick", 0.1),),
+    )
+
+
+def good() -> Schedule:
+    placed = {
+        (0, 0): ("A", 0, 0), (0, 1): ("B", 0, 5),
+        (1, 0): ("B", 0, 0), (1, 1): ("A", 0, 6), (1, 2): ("C", 0, 8),
+        (2, 0): ("C", 0, 1),
+    }
+    return make_schedule(problem(), placed, status="feasible", lower_bound=6, objective="makespan", solver="test")
+
+
+def moved(schedule: Schedule, job: str, operation: str, **changes) -> Schedule:
+    assignments = tuple(
+        replace(a, **changes) if (a.job, a.operation) == (job, operation) else a for a in schedule.assignments
+    )
+    return replace(schedule, assignments=assignments)
+
+
+def test_a_good_schedule_passes():
+    schedule = good()
+    assert check_schedule(problem(), schedule) == []
+    assert schedule.makespan == 9 and schedule.objective_value == 9.0
+    assert [t.start for t in schedule.transports] == [3, 4, 7]
+
+
+def test_wrong_station():
+    broken = moved(good(), "J1", "a", station="C")
+    assert "J1/a: station 'C' cannot do this operation" in check_schedule(problem(), broken)
+
+
+def test_wrong_duration():
+    broken = moved(good(), "J1", "a", end=2)
+    assert "J1/a: lasts 2 ticks on A, should be 3" in check_schedule(problem(), broken)
+
+
+def test_overlap_beyond_capacity():
+    # J2/a moved onto A at 1..2, while J1/a runs 0..3
+    broken = moved(good(), "J2", "a", start=1, end=2)
+    errors = check_schedule(problem(), broken)
+    assert "A: 2 operations at time 1, capacity 1" in errors
+    assert "A lane 0: J1/a and J2/a overlap" in errors
+
+
+def test_precedence_broken():
+    broken = moved(good(), "J1", "b", start=2, end=4)
+    errors = check_schedule(problem(), broken)
+    assert any(e.startswith("J1/b: starts at 2, before a ends at 3") for e in errors)
+
+
+def test_transport_gap_too_short():
+    broken = moved(good(), "J1", "b", start=4, end=6)  # needs 3 + 2
+    errors = check_schedule(problem(), broken)
+    assert "J1/b: starts at 4, before a ends at 3 plus 2 (transport A->B needs 2 ticks)" in errors
+
+
+def test_changeover_missing():
+    # J3/c (family Y) moved right after J2/c (family X) on C: X->Y needs 4 ticks in between
+    schedule = moved(good(), "J3", "c", start=9, end=11)
+    errors = check_schedule(problem(), replace(schedule, makespan=11, objective_value=11.0))
+    assert any("changeover X->Y needs 4 ticks" in e for e in errors)
+
+
+def test_changeover_reported_wrongly():
+    broken = moved(good(), "J2", "c", changeover=3)
+    assert "J2/c: reports changeover 3 on C lane 0, should be 0" in check_schedule(problem(), broken)
+
+
+def test_wrong_makespan():
+    errors = check_schedule(problem(), replace(good(), makespan=8))
+    assert "makespan is 9, schedule says 8" in errors
+
+
+def test_missing_and_duplicate_operations():
+    schedule = good()
+    missing = replace(schedule, assignments=schedule.assignments[1:])
+    assert "J1/a: not scheduled" in check_schedule(problem(), missing)
+    twice = replace(schedule, assignments=schedule.assignments + schedule.assignments[:1])
+    assert "J1/a: scheduled 2 times" in check_schedule(problem(), twice)
+
+
+def test_release_lane_and_transports():
+    early = moved(good(), "J3", "c", start=0, end=2)
+    assert "J3/c: starts at 0, before the release at 1" in check_schedule(problem(), early)
+    no_lane = moved(good(), "J1", "a", lane=1)
+    assert "J1/a: lane 1 does not exist on A (capacity 1)" in check_schedule(problem(), no_lane)
+    no_moves = replace(good(), transports=())
+    assert any(e.startswith("transports do not match") for e in check_schedule(problem(), no_moves))
+
+
+def test_horizon():
+    assert "J2/c: ends at 9, after the horizon 8" in check_schedule(replace(problem(), horizon=8), good())
+
+
+def test_kpis():
+    figures = kpis(problem(), good())
+    assert figures["makespan"] == 4.5  # 9 ticks of 0.5 s
+    assert figures["throughput_per_hour"] == pytest.approx(20 / (4.5 / 3600))
+    assert figures["utilisation"] == {"A": pytest.approx(4 / 9), "B": pytest.approx(6 / 9), "C": pytest.approx(3 / 9)}
+    assert figures["bottleneck"] == "B"
+    assert figures["agv_distance"] == 6.0 + 6.0  # J1 A->B, J2 B->A; J2 A->C is by conveyor
+    assert figures["conveyor_distance"] == 3.0
+    assert figures["average_wip"] == pytest.approx((7 + 9 + 2) / 9)
+    assert figures["weighted_tardiness"] == 2.0 * (7 - 5) * 0.5
+    assert figures["physics_times"] == [
+        {"product": "J1", "operation": "a", "station": "A", "task": "pick", "unit_seconds": 0.1}
+    ]
+
+
+def test_json_validates_and_loads_back_equal():
+    schema = schedule_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for objective in ("makespan", "weighted_tardiness"):
+        p = problem()
+        schedule = solve(p, time_limit=5.0, workers=1, objective=objective)
+        assert check_schedule(p, schedule) == []
+        doc = json.loads(json.dumps(schedule_to_json(p, schedule, "small")))
+        jsonschema.validate(doc, schema)
+        assert doc["layout"] == "small" and doc["makespan"] == schedule.makespan * 0.5
+        assert doc["operations"][0]["start"] == schedule.assignments[0].start * 0.5
+        assert schedule_from_json(doc) == schedule
+
+
+def test_bad_json_is_an_input_error():
+    doc = schedule_to_json(problem(), good(), "small")
+    doc["operations"][0].pop("station")
+    with pytest.raises(InputError, match=r"schedule JSON operations/0: 'station' is a required property"):
+        schedule_from_json(doc)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def tiny_layout() -> dict:
+    return {
+        "name": "tiny",
+        "floor": {"width": 20.0, "depth": 10.0},
+        "stations": [
+            {"id": "saw", "kind": "machine", "footprint": {"width": 2.0, "depth": 2.0}, "position": [4.0, 5.0]},
+            {"id": "drill", "kind": "machine", "footprint": {"width": 2.0, "depth": 2.0}, "position": [12.0, 5.0]},
+        ],
+        "products": [
+            {"id": "p", "family": "f", "demand": 20, "lot_size": 10, "due": 500.0,
+             "routing": [{"id": "cut", "stations": ["saw"], "time": 3.0},
+                         {"id": "bore", "stations": ["drill"], "time": 2.0}]},
+            {"id": "q", "family": "g", "demand": 10, "lot_size": 10,
+             "routing": [{"id": "bore", "station_kind": "machine", "time": 4.0}]},
+        ],
+        "changeovers": [{"stations": ["drill"], "from_family": "f", "to_family": "g", "time": 30.0}],
+    }
+
+
+def test_schedule_command_writes_valid_json(tmp_path, capsys):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_layout()))
+    out = tmp_path / "schedule.json"
+    code = main(["schedule", str(path), "--out", str(out), "--time-limit", "5", "--workers", "1", "--seed", "1"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("tiny: optimal (cpsat), makespan ") and "bottleneck " in printed
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, schedule_json_schema())
+    assert doc["layout"] == "tiny" and len(doc["operations"]) == 5 and doc["transports"]
+
+
+def test_schedule_command_exit_codes(tmp_path, capsys, monkeypatch):
+    assert main(["schedule", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "s.json")]) == 2
+    bad = tiny_layout()
+    bad["products"][0]["routing"][0]["stations"] = ["laser"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(bad))
+    assert main(["schedule", str(path), "--out", str(tmp_path / "s.json")]) == 2
+    assert "laser" in capsys.readouterr().err
+
+    def impossible(problem, **kw):
+        raise NoFeasibleSchedule("no schedule satisfies the problem")
+
+    import optimizer.scheduler
+
+    monkeypatch.setitem(optimizer.scheduler.SOLVERS, "cpsat", impossible)
+    good_path = tmp_path / "tiny.yaml"
+    good_path.write_text(yaml.safe_dump(tiny_layout()))
+    assert main(["schedule", str(good_path), "--out", str(tmp_path / "s.json")]) == 3
+    assert "no schedule satisfies the problem" in capsys.readouterr().err
+    assert main(["schedule", str(good_path), "--solver", "tabu"]) == 2
+
+
+def test_schema_command(capsys):
+    assert main(["schema", "schedule"]) == 0
+    assert json.loads(capsys.readouterr().out) == schedule_json_schema()
+    assert main(["schema", "layout"]) == 0
+    assert "properties" in json.loads(capsys.readouterr().out)
