@@ -165,3 +165,12 @@ def test_sample_factories(path):
     for candidate in candidates:
         problems = check_layout(candidate, path.parent, reference=layout)
         assert problems == [], [str(p) for p in problems]
+
+
+def test_perturb_keeps_the_given_layouts_other_fields():
+    layout = build_layout([(2.0, 2.0), (3.0, 1.0)], placed=True)
+    perturb(layout, np.random.default_rng(0))  # caches the site
+    edited = layout.with_stations([s.model_copy(update={"cost": 99.0}) if s.id == "s1" else s
+                                   for s in layout.stations])
+    child = perturb(edited, np.random.default_rng(0))
+    assert child.station("s1").cost == 99.0
