@@ -31,6 +31,10 @@ __all__ = ["QapInstance", "QapResult", "read_qaplib", "qap_cost", "solve_qap", "
 # products (fewer numpy calls); above it, it is updated in O(m^2). Measured crossover, not a
 # correctness matter: both give identical tables for integer data.
 _DENSE_MAX = 48
+# Search rhythm, in units of k^2 moves (k = movable facilities): aspiration by time (Taillard
+# used 5) and the stall length that triggers a restart.
+_ASPIRATION = 5
+_STALL = 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -356,10 +360,10 @@ def _tabu_search(
     dense = m <= _DENSE_MAX  # recompute the delta table (few big calls) or update it (O(m^2))
     tenure_lo = max(2, int(0.9 * k))
     tenure_hi = max(tenure_lo + 1, int(np.ceil(1.1 * k)))
-    aspiration = 5 * k * k  # a placement unseen for this long is forced (Taillard's diversification)
+    aspiration = _ASPIRATION * k * k  # a placement unseen this long is forced (Taillard's diversification)
     # Ro-TS alone can circle in one region; after this many moves without a new best, restart
     # from a kicked copy of the best layout (or, every third time, from a random one)
-    stall_limit = max(10_000, 20 * aspiration)
+    stall_limit = max(10_000, _STALL * k * k)
     eps = 1e-9 * (1.0 + abs(float(best_cost))) if inexact else 0
     inf = np.inf
     resync_every = 256
