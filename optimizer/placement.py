@@ -754,7 +754,7 @@ def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float, hint: _
 
 
 def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float = 0.15,
-                  restart_every: int = 12) -> Iterator[_Plan | None]:
+                  restart_every: int = 12, starts: Iterator[_Plan | None] | None = None) -> Iterator[_Plan | None]:
     """CP-SAT large-neighbourhood search: from a start (a QAP assignment legalised, or a
     random legal plan), repeatedly free a few stations anywhere and let the rest shift by a
     couple of cells, with jittered flow weights; every improving solution is a candidate and
@@ -766,7 +766,8 @@ def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float = 0.15,
         if s.fixed:
             base.xy[i] = s.position
             base.rot[i] = s.rotation // 90
-    starts = _qap_source(site, rng, keep=1, variants=1)
+    if starts is None:
+        starts = _qap_source(site, rng, keep=1, variants=1)
     incumbent: _Plan | None = None
     incumbent_cost = math.inf
     for step in count():
@@ -870,14 +871,22 @@ def mixed_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> I
     elites = _Elites()
     if start is not None:
         elites.add(_proxy_cost(site, start), start)
-    sources = [_qap_source(site, rng), _cpsat_source(site, rng)]
-    # per 16 pulls: 6 QAP, 1 CP-SAT (its solves are the slowest), 9 perturbations of elites
-    pattern = [0, 2, 0, 2, 0, 2, 2, 2, 0, 2, 0, 2, 0, 2, 1, 2]
+    qap = _qap_source(site, rng)
+    # CP-SAT polishes the elites (restarting from one of them every few solves)
+    sources = [qap, _cpsat_source(site, rng, restart_every=4, starts=_elite_starts(elites, rng, qap))]
+    # per 48 pulls: 18 QAP, 1 CP-SAT (a solve takes about a second), 29 perturbations of elites
+    cycle = [0, 2, 0, 2, 0, 2, 2, 2, 0, 2, 0, 2, 0, 2, 2, 2]
+    pattern = cycle * 2 + cycle[:12] + [1] + cycle[13:]
     if start is None:  # perturbation waits for the first elites
         sources.append(_late_perturb(site, elites, rng))
     else:
         sources.append(_perturb_source(site, elites, rng))
     yield from _drive(site, budget, sources, pattern, elites)
+
+
+def _elite_starts(elites: _Elites, rng: np.random.Generator, fallback: Iterator[_Plan | None]) -> Iterator[_Plan | None]:
+    while True:
+        yield elites.pick(rng).copy() if elites.items else next(fallback)
 
 
 def _late_perturb(site: _Site, elites: _Elites, rng: np.random.Generator) -> Iterator[_Plan | None]:
