@@ -1,0 +1,121 @@
+"""The backends: inline, local processes (with a worker that dies), and a real local Ray."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from optimizer.runner import InlineRunner, LocalRunner, Stopped, WorkerLost, make_runner
+from twin.errors import InputError
+
+
+def square_plus(context, item):
+    return item * item + context["offset"]
+
+
+def die_once(context, item):
+    """Kill the worker process the first time it sees item 3 (a marker file remembers)."""
+    marker = Path(context["folder"]) / f"died-{item}"
+    if item == 3 and not marker.exists():
+        marker.write_text("x")
+        os._exit(1)
+    return item, os.getpid()
+
+
+def always_die(context, item):
+    os._exit(1)
+
+
+def test_inline_and_local_give_every_result_with_the_context():
+    items = list(range(20))
+    with make_runner("local", 1, {"offset": 5}) as inline:
+        assert isinstance(inline, InlineRunner)
+        got_inline = dict(inline.map_unordered(square_plus, items))
+    with make_runner("local", 2, {"offset": 5}) as local:
+        assert isinstance(local, LocalRunner)
+        got_local = dict(local.map_unordered(square_plus, iter(items)))
+    assert got_inline == got_local == {i: i * i + 5 for i in items}
+
+
+def test_local_runner_uses_two_processes_and_retries_a_task_whose_worker_died(tmp_path):
+    with LocalRunner({"folder": str(tmp_path)}, workers=2) as runner:
+        results = dict(runner.map_unordered(die_once, range(8)))
+    assert sorted(results) == list(range(8))
+    assert (tmp_path / "died-3").exists()
+    assert os.getpid() not in {pid for _, pid in results.values()}
+
+
+def test_local_runner_gives_up_on_a_task_that_always_kills_its_worker():
+    with LocalRunner({}, workers=2, max_retries=1) as runner:
+        with pytest.raises(WorkerLost, match="died 2 times"):
+            list(runner.map_unordered(always_die, range(3)))
+
+
+def test_stop_event_ends_the_map():
+    stop = threading.Event()
+    with make_runner("local", 2, {"offset": 0}) as runner:
+        got = []
+        with pytest.raises(Stopped):
+            for item, result in runner.map_unordered(square_plus, range(10_000), stop=stop):
+                got.append(result)
+                stop.set()
+        assert 1 <= len(got) < 10_000
+
+
+def test_bad_backend_settings_name_the_valid_ones():
+    with pytest.raises(InputError, match="unknown backend 'spark'; valid: local, ray"):
+        make_runner("spark", 2, {})
+    with pytest.raises(InputError, match="at least 1"):
+        make_runner("local", 0, {})
+    with pytest.raises(InputError, match="--address is for --backend ray"):
+        make_runner("local", 2, {}, address="10.0.0.1:6379")
+
+
+# --- a real local Ray ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ray_runner_cls():
+    ray = pytest.importorskip("ray")
+    import ray.cloudpickle
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # Ray workers cannot import tests
+    from optimizer.runner import RayRunner
+
+    yield RayRunner
+    if ray.is_initialized():
+        ray.shutdown()
+
+
+@pytest.mark.ray
+def test_ray_backend_runs_tasks_and_retries_a_lost_worker(ray_runner_cls, tmp_path):
+    import ray
+
+    runner = ray_runner_cls({"folder": str(tmp_path), "offset": 1}, workers=2)
+    try:
+        assert ray.cluster_resources().get("CPU") == 2
+        assert dict(runner.map_unordered(square_plus, range(10))) == {i: i * i + 1 for i in range(10)}
+        results = dict(runner.map_unordered(die_once, range(6)))  # item 3 kills its worker once
+        assert sorted(results) == list(range(6)) and (tmp_path / "died-3").exists()
+    finally:
+        runner.close()
+    assert not ray.is_initialized()  # the runner started this Ray, so it stops it
+
+
+@pytest.mark.ray
+def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls, tmp_path):
+    from optimizer.search import SearchConfig, run_search
+    from optimizer.store import RunStore
+    from search_fixtures import write_tiny_layout
+
+    tiny = write_tiny_layout(tmp_path)
+    small = dict(candidates=40, shortlist=3, time_limit=3.0, chunk_size=10)
+    local = run_search(tiny, SearchConfig(**small, workers=1), out_dir=tmp_path / "local")
+    remote = run_search(tiny, SearchConfig(**small, workers=2, backend="ray"), out_dir=tmp_path / "ray")
+    with RunStore.open(local.run_dir) as a, RunStore.open(remote.run_dir) as b:
+        assert [(r.key, r.flow_distance, r.floor_area) for r in a.screen_records()] == \
+               [(r.key, r.flow_distance, r.floor_area) for r in b.screen_records()]
+    assert remote.screened == 40 and remote.scheduled == 3 and remote.best.key == local.best.key
