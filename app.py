@@ -35,7 +35,7 @@ def main() -> None:
     state = app_state()
     _first_open(state)
     with st.sidebar:
-        st.title("🏭 factory-twin")
+        st.title("factory-twin")
         page = st.radio("Page", PAGES, index=PAGES.index(FIRST_PAGE), key="page")
         if state.session is not None:
             layout = state.session.layout

@@ -91,14 +91,30 @@ def _png(kind: str, *args: Any) -> bytes:
     return png_bytes(plotter)
 
 
-def show_3d(kind: str, args: tuple, key: str) -> None:
-    """The interactive view (stpyvista, trame backend: vtk.js in the browser); a still image
-    with a note when the interactive component cannot run here."""
-    plotter = cached_layout_plotter(*args) if kind == "layout" else cached_cell_plotter(*args)
-    try:
-        from stpyvista import stpyvista
+@st.cache_data(show_spinner=False, max_entries=8)
+def _scene_html(kind: str, *args: Any) -> str:
+    """The vtk.js page of a scene, exported once per scene (exporting takes seconds)."""
+    from stpyvista.trame_backend import _trame_html
 
-        stpyvista(plotter, backend="trame", key=key)
+    plotter = cached_layout_plotter(*args) if kind == "layout" else cached_cell_plotter(*args)
+    return _trame_html(plotter)
+
+
+def show_3d(kind: str, args: tuple, key: str, height: int = 560) -> None:
+    """The interactive view (stpyvista, trame backend: vtk.js in the browser). The exported
+    page is cached so reruns cost nothing; when stpyvista's internals differ from what this
+    expects, the public `stpyvista()` call is used, and when the component cannot run at all
+    a still image is shown with a note."""
+    try:
+        import stpyvista as stpv
+
+        try:
+            html = _scene_html(kind, *args)
+            stpv._stpv_component(key=key, data={"_html": html, "backend": "trame", "height": height,
+                                                "width": "stretch", "use_container_width": True})
+        except (AttributeError, ImportError, TypeError):
+            plotter = cached_layout_plotter(*args) if kind == "layout" else cached_cell_plotter(*args)
+            stpv.stpyvista(plotter, backend="trame", key=key)
     except Exception as exc:  # noqa: BLE001 - fall back to a picture, say why
         st.image(_png(kind, *args), width="stretch")
-        st.caption(f"Still image: the interactive 3D view is not available here ({type(exc).__name__}).")
+        st.caption(f"Still image: the interactive 3D view is not available here ({type(exc).__name__}: {exc}).")

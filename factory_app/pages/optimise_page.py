@@ -41,7 +41,7 @@ def render(state: AppState) -> None:
 
 def _settings(state: AppState, running: bool, objectives, backends, SearchConfig) -> None:
     layout = state.session.layout
-    with st.form("search_settings"):
+    with st.form("search_settings", enter_to_submit=False):
         st.markdown(f"Search better placements for **{layout.name}** (the last valid layout).")
         c1, c2, c3, c4 = st.columns(4)
         candidates = c1.number_input("Candidates", min_value=1, max_value=1_000_000, value=500, step=50, key="opt_candidates")
@@ -54,7 +54,7 @@ def _settings(state: AppState, running: bool, objectives, backends, SearchConfig
         workers = c3.number_input("Workers", min_value=1, max_value=64, value=1, step=1, key="opt_workers")
         address = c4.text_input("Ray address (ray backend only)", value="", key="opt_address")
         start = st.form_submit_button("Run search", type="primary", disabled=running)
-    if start:
+    if start and not running:
         try:
             config = SearchConfig(candidates=int(candidates), shortlist=int(shortlist), time_limit=float(time_limit),
                                   seed=int(seed), objective=objective, backend=backend, workers=int(workers),

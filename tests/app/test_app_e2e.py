@@ -1,0 +1,156 @@
+"""The planner in a real headless Chromium: open the app (the sample factory in 3D), load a
+sample, edit a station, see the validation error for a bad value and fix it, run a small
+search, see the 3D canvas of two designs side by side, and download a schedule JSON that
+validates against the schema. A screenshot of each page is kept in artifacts/app/ and
+copied to docs/images/ for the README."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from factory_app.compute import validate_schedule_doc
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "artifacts" / "app"
+README_IMAGES = REPO / "docs" / "images"
+SAMPLE = "electronics_assembly"
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    README_IMAGES.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, README_IMAGES / f"app_{name}.png")
+
+
+def _go(page, name: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+    page.get_by_role("heading", name=name if name != "Cells" else "Robot cells").first.wait_for()
+
+
+def _idle(page, timeout: float = 120_000) -> None:
+    """Wait until Streamlit has finished running the script (and stale elements are gone)."""
+    page.wait_for_timeout(400)
+    page.wait_for_function(
+        "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " return app && app.getAttribute('data-test-script-state') !== 'running'; }",
+        timeout=timeout)
+    page.wait_for_timeout(200)
+
+
+def _pick(page, label: str, option: str) -> None:
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
+    box.click()
+    page.get_by_role("option", name=option).first.click()
+    _idle(page)
+
+
+def _set_number(page, label: str, value: str, submit: bool = True) -> None:
+    """Type into a number field; Enter sends it (outside a form), Tab only leaves it."""
+    field = page.get_by_label(label, exact=True)
+    field.fill(value)
+    field.press("Enter" if submit else "Tab")
+    _idle(page)
+
+
+def _canvases(page, count: int, timeout: float = 120_000) -> None:
+    """Wait for `count` vtk.js canvases inside stpyvista's frames."""
+    for n in range(count):
+        page.frame_locator("iframe#stpyvistaframe").nth(n).locator("canvas").first.wait_for(timeout=timeout)
+
+
+@pytest.mark.timeout(600)
+def test_planner_in_chromium(chromium, chromium_args, app_server):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, work = app_server
+    started = time.monotonic()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=chromium_args)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+            page.set_default_timeout(60_000)
+            page.goto(url)
+
+            # first view: the sample factory in 3D
+            expect(page.get_by_text("Coloured by station kind")).to_be_visible(timeout=60_000)
+            _canvases(page, 1)
+            first_view = time.monotonic() - started
+            print(f"first view with the 3D canvas after {first_view:.1f} s")
+            _idle(page)
+
+            # Layout: open a sample, make a bad edit, see the error at the field, fix it
+            _go(page, "Layout")
+            _pick(page, "Sample factory", SAMPLE)
+            page.get_by_role("button", name="Open sample").click()
+            _idle(page)
+            expect(page.get_by_text("Layout is valid.")).to_be_visible()
+            x_field = page.get_by_label("x (m)", exact=True)
+            original = x_field.input_value()
+            _set_number(page, "x (m)", "999")
+            expect(page.get_by_text("This edit was not applied")).to_be_visible()
+            expect(page.get_by_test_id("stAlertContentError").filter(has_text="reaches outside the floor").first).to_be_visible()
+            _shot(page, "layout_error")
+            _set_number(page, "x (m)", original)
+            expect(page.get_by_text("Layout is valid.")).to_be_visible()
+            expect(page.get_by_text("This edit was not applied")).to_have_count(0)
+            _shot(page, "layout")
+
+            # Optimise: a small search with a live progress bar, then the results
+            _go(page, "Optimise")
+            _set_number(page, "Candidates", "40", submit=False)
+            _set_number(page, "Short list (scheduled)", "3", submit=False)
+            _set_number(page, "Seconds per schedule", "1", submit=False)
+            page.get_by_role("button", name="Run search").click()
+            expect(page.get_by_test_id("stProgress").first).to_be_visible()
+            expect(page.get_by_role("heading", name=re.compile(r"^Run \S+-\d{8}-\d{6}"))).to_be_visible(timeout=240_000)
+            _idle(page)
+            expect(page.get_by_text("Leaderboard", exact=True)).to_be_visible()
+            assert len(list(Path(work, "runs").glob("*/run.sqlite"))) == 1, "one click, one search"
+            expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+            page.get_by_role("button", name="Show best and as-is in 3D and Schedule").click()
+            _idle(page)
+            _shot(page, "optimise")
+
+            # 3D: two designs side by side
+            _go(page, "3D")
+            page.get_by_text("Two designs side by side").click()
+            _idle(page)
+            _canvases(page, 2)
+            page.wait_for_timeout(1500)  # let vtk.js draw before the picture
+            _shot(page, "3d")
+
+            # Schedule: the best design's Gantt chart, KPIs and the JSON download
+            _go(page, "Schedule")
+            _pick(page, "Design", ": best")
+            expect(page.get_by_test_id("stMetric").first).to_be_visible()
+            with page.expect_download() as info:
+                page.get_by_role("button", name="Download schedule JSON").click()
+            doc = json.loads(Path(info.value.path()).read_text())
+            assert validate_schedule_doc(doc) == []
+            assert doc["layout"] == SAMPLE and doc["operations"]
+            _shot(page, "schedule")
+
+            # Cells: the robot-cell reports and a cell in 3D
+            _go(page, "Cells")
+            expect(page.get_by_text("Cell", exact=True).or_(page.get_by_text("has no robot cells")).first).to_be_visible(timeout=180_000)
+            _idle(page, timeout=180_000)
+            if page.get_by_text("has no robot cells").count() == 0:
+                _canvases(page, 1, timeout=180_000)
+                page.wait_for_timeout(1500)
+            _shot(page, "cells")
+            assert not page.get_by_test_id("stException").count(), "a page showed a traceback"
+        except BaseException:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    print(f"end-to-end test took {time.monotonic() - started:.1f} s")
+    assert list(Path(work, "runs").glob("*/run.sqlite")), "the search wrote no run under the working folder"
