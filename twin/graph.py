@@ -175,8 +175,11 @@ def transport_legs(layout: Layout, router: AisleRouter | None = None) -> dict[tu
     }
     for conveyor in layout.transport.conveyors:
         a, b = conveyor.from_station, conveyor.to_station
-        points = [_port_world(layout, a, "out"), *conveyor.route, _port_world(layout, b, "in")]
-        length = polyline_length(points)
+        start, end = _port_world(layout, a, "out"), _port_world(layout, b, "in")
+        if conveyor.route:
+            length = polyline_length([start, *conveyor.route, end])
+        else:  # belts run along the building's axes: an L-shaped run from port to port
+            length = abs(end[0] - start[0]) + abs(end[1] - start[1])
         legs[(a, b)] = Leg(seconds=length / conveyor.speed, distance=length, mover="conveyor", conveyor=conveyor.id)
     return legs
 

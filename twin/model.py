@@ -149,7 +149,7 @@ class Conveyor(Model):
     from_station: Identifier = Field(alias="from")
     to_station: Identifier = Field(alias="to")
     speed: Positive = Field(0.3, description="belt speed (m/s)")
-    route: tuple[Point2, ...] = Field((), description="optional polyline (m); default: straight port to port")
+    route: tuple[Point2, ...] = Field((), description="optional polyline (m); default: an L-shaped run port to port")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
@@ -239,7 +239,18 @@ class Layout(Model):
         return self.model_copy(update={"stations": tuple(stations)})
 
     def with_placements(self, placements: dict[str, tuple[Point2, Rotation]]) -> "Layout":
-        """A copy in which each station id in `placements` gets a new (position, rotation)."""
-        return self.with_stations(
-            [s.with_placement(*placements[s.id]) if s.id in placements else s for s in self.stations]
+        """A copy in which each station id in `placements` gets a new (position, rotation).
+
+        A conveyor's drawn route belongs to the old places of its ends: when either end
+        moves, the route is dropped and the conveyor is laid anew port to port."""
+        moved = {
+            s.id for s in self.stations
+            if s.id in placements and (tuple(placements[s.id][0]), placements[s.id][1]) != (s.position, s.rotation)
+        }
+        stations = [s.with_placement(*placements[s.id]) if s.id in placements else s for s in self.stations]
+        conveyors = tuple(
+            c.model_copy(update={"route": ()}) if c.route and {c.from_station, c.to_station} & moved else c
+            for c in self.transport.conveyors
         )
+        transport = self.transport.model_copy(update={"conveyors": conveyors})
+        return self.model_copy(update={"stations": tuple(stations), "transport": transport})

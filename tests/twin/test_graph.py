@@ -107,3 +107,22 @@ def test_unroutable_pair_is_infinite(layout_data):
     layout_data["floor"]["keep_out"] = [{"id": "split", "kind": "wall", "x": 7.0, "y": 0.0, "width": 0.4, "depth": 12.0}]
     layout = layout_from_data(layout_data)
     assert math.isinf(transport_legs(layout)[("cnc", "wash")].distance)
+
+
+def test_conveyor_without_route_runs_along_the_axes(layout_data):
+    layout_data["transport"]["conveyors"] = [{"id": "belt", "from": "cnc", "to": "cell", "speed": 0.5}]
+    layout = layout_from_data(layout_data)
+    # cnc output (5, 6) to cell input (14.8, 6): straight along x
+    assert transport_legs(layout)[("cnc", "cell")].distance == pytest.approx(9.8)
+    moved = layout.with_placements({"cell": ((16.0, 3.0), 0)})
+    assert transport_legs(moved)[("cnc", "cell")].distance == pytest.approx(9.8 + 3.0)
+
+
+def test_moving_a_conveyor_end_drops_its_drawn_route(layout_data):
+    layout_data["transport"]["conveyors"] = [
+        {"id": "belt", "from": "cnc", "to": "wash", "route": [[5.0, 8.0], [9.0, 8.0]]}
+    ]
+    layout = layout_from_data(layout_data)
+    assert layout.with_placements({"cell": ((16.0, 3.0), 0)}).transport.conveyors[0].route
+    assert layout.with_placements({"cnc": ((4.0, 6.0), 0)}).transport.conveyors[0].route  # not moved
+    assert layout.with_placements({"cnc": ((4.0, 3.0), 0)}).transport.conveyors[0].route == ()
