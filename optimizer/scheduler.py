@@ -40,7 +40,8 @@ Key = tuple[int, int]  # (job index, operation index)
 class _Vars:
     horizon: int
     start: dict[Key, cp_model.IntVar] = field(default_factory=dict)
-    end: dict[Key, object] = field(default_factory=dict)  # IntVar or linear expression
+    end: dict[Key, object] = field(default_factory=dict)  # start + duration, or an IntVar
+    duration: dict[Key, cp_model.IntVar] = field(default_factory=dict)  # flexible operations only
     presence: dict[tuple[int, int, str], object] = field(default_factory=dict)  # literal or True
     interval: dict[tuple[int, int, str], cp_model.IntervalVar] = field(default_factory=dict)
     lane: dict[tuple[int, int, str, int], object] = field(default_factory=dict)  # explicit lanes
@@ -109,7 +110,14 @@ def _variables(model: cp_model.CpModel, problem: Problem, horizon: int) -> _Vars
                         start, alt.duration, lit, f"i_{j}_{k}_{alt.station}"
                     )
                 model.AddExactlyOne(lit for lit, _ in literals)
-                v.end[(j, k)] = start + sum(d * lit for lit, d in literals)
+                duration = model.NewIntVarFromDomain(
+                    cp_model.Domain.FromValues(sorted({d for _, d in literals})), f"d_{j}_{k}"
+                )
+                model.Add(duration == sum(d * lit for lit, d in literals))
+                v.duration[(j, k)] = duration
+                end = model.NewIntVar(earliest + shortest, horizon, f"e_{j}_{k}")
+                model.Add(end == start + duration)
+                v.end[(j, k)] = end
             earliest += shortest
             prev_stations = [a.station for a in op.alternatives]
     # explicit lanes where changeovers need a sequence per lane
@@ -161,6 +169,7 @@ def _constraints(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
         last = len(job.operations) - 1
         model.Add(v.end[(j, last)] <= v.horizon)
 
+    _pooled_capacity(model, problem, v)
     # stations
     for station, capacity in problem.capacities.items():
         members: list[tuple[Key, int]] = []
@@ -185,6 +194,32 @@ def _constraints(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
                 lane_lit = {key: v.lane[(key[0], key[1], station, lane)] for key, _ in members}
                 model.AddNoOverlap(v.lane_interval[(key[0], key[1], station, lane)] for key, _ in members)
             _lane_circuit(model, problem, v, station, lane, [key for key, _ in members], lane_lit)
+
+
+def _pooled_capacity(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
+    """Redundant: for each set of interchangeable stations G (the alternatives of a flexible
+    operation), every operation that must run somewhere in G occupies one of G's lanes, so at
+    most sum(capacity) of them run at once. Gives CP-SAT energy reasoning across alternatives."""
+    groups = {
+        frozenset(a.station for a in op.alternatives)
+        for job in problem.jobs for op in job.operations if len(op.alternatives) > 1
+    }
+    for group in groups:
+        intervals = []
+        for j, job in enumerate(problem.jobs):
+            for k, op in enumerate(job.operations):
+                if not all(a.station in group for a in op.alternatives):
+                    continue
+                if all(a.duration == 0 for a in op.alternatives):
+                    continue
+                if len(op.alternatives) == 1:
+                    intervals.append(v.interval[(j, k, op.alternatives[0].station)])
+                else:
+                    intervals.append(
+                        model.NewIntervalVar(v.start[(j, k)], v.duration[(j, k)], v.end[(j, k)], f"pool_{j}_{k}")
+                    )
+        if len(intervals) > 1:
+            model.AddCumulative(intervals, [1] * len(intervals), sum(problem.capacities[s] for s in group))
 
 
 def _lane_circuit(model, problem: Problem, v: _Vars, station: str, lane: int, keys: list[Key], lane_lit: dict) -> None:
