@@ -102,7 +102,7 @@ class _Bar:
         total = p.candidates + p.shortlist
         if self.bar is None:
             self.bar = tqdm(total=total, unit="cand", file=sys.stderr, dynamic_ncols=True, mininterval=0.5,
-                            bar_format="{desc} {percentage:3.0f}%|{bar}| {postfix}")
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{postfix}")
         self.bar.total = total
         self.bar.n = p.screened + p.scheduled
         eta = "–" if p.eta is None else _clock(p.eta)
