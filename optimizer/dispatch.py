@@ -18,7 +18,7 @@ from optimizer.schedule import Schedule, make_schedule
 
 Placed = dict[tuple[int, int], tuple[str, int, int]]
 
-RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo")
+RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo", "setup")
 
 
 def _remaining_work(job: Job) -> list[int]:
@@ -43,22 +43,24 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
     where: list[str | None] = [None] * len(jobs)
     placed: Placed = {}
 
-    def earliest(j: int, station: str, duration: int) -> tuple[int, int, int]:
-        """(start, end, lane) of the next operation of job j on `station`, best lane."""
+    def earliest(j: int, station: str, duration: int) -> tuple[int, int, int, int]:
+        """(start, end, lane, changeover) of the next operation of job j on `station`, best lane."""
         arrive = ready[j] + (problem.transport_ticks(where[j], station) if where[j] is not None else 0)
         if duration == 0:
-            return arrive, arrive, 0
+            return arrive, arrive, 0, 0
         best = None
         for lane, (free, fam) in enumerate(lanes[station]):
             setup = problem.changeover_ticks(station, fam, jobs[j].family) if fam is not None else 0
             start = max(arrive, free + setup)
             if best is None or start < best[0]:
-                best = (start, start + duration, lane)
+                best = (start, start + duration, lane, setup)
         return best
 
-    def priority(j: int, duration: int, start: int) -> float:
+    def priority(j: int, duration: int, start: int, setup: int) -> float:
         job, k = jobs[j], nxt[j]
-        if rule == "mwkr":
+        if rule == "setup":  # avoid changeovers (batch families), then most work remaining
+            value = -setup * (total + 1) + work[j][k]
+        elif rule == "mwkr":
             value = work[j][k]
         elif rule == "spt":
             value = -duration
@@ -96,7 +98,7 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
                 if nxt[j] < len(job.operations):
                     zero = [a for a in job.operations[nxt[j]].alternatives if a.duration == 0]
                     if zero:
-                        start, _, _ = earliest(j, zero[0].station, 0)
+                        start = earliest(j, zero[0].station, 0)[0]
                         commit(j, zero[0].station, 0, start, 0)
                         progressed = True
         if len(placed) >= n_ops:
@@ -106,7 +108,7 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
             if nxt[j] >= len(job.operations):
                 continue
             for alt in job.operations[nxt[j]].alternatives:
-                start, end, _ = earliest(j, alt.station, alt.duration)
+                start, end, _, _ = earliest(j, alt.station, alt.duration)
                 if best is None or (end, start) < best[:2]:
                     best = (end, start, j, alt.station)
         c_star, _, _, s_star = best
@@ -117,10 +119,10 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
             duration = job.operations[nxt[j]].duration_on(s_star)
             if duration is None:
                 continue
-            start, _, lane = earliest(j, s_star, duration)
+            start, _, lane, setup = earliest(j, s_star, duration)
             if start < c_star:
-                conflict.append((j, duration, start, lane))
-        j, duration, start, lane = max(conflict, key=lambda c: (priority(c[0], c[1], c[2]), -c[2], -c[0]))
+                conflict.append((j, duration, start, lane, setup))
+        j, duration, start, lane, _ = max(conflict, key=lambda c: (priority(c[0], c[1], c[2], c[4]), -c[2], -c[0]))
         commit(j, s_star, lane, start, duration)
     return placed
 
@@ -144,7 +146,8 @@ def best_placement(problem: Problem, *, objective: str = "makespan", seed: int =
     rng = random.Random(seed)
     best, best_score = None, None
     candidates: list[tuple[str, random.Random | None]] = [(rule, None) for rule in RULES]
-    candidates += [(RULES[i % 3] if objective == "makespan" else ("atc", "edd", "mwkr")[i % 3], random.Random(rng.random())) for i in range(iterations)]
+    noisy = ("mwkr", "mopnr", "setup") if objective == "makespan" else ("atc", "edd", "setup")
+    candidates += [(noisy[i % 3], random.Random(rng.random())) for i in range(iterations)]
     for rule, noise in candidates:
         placed = list_schedule(problem, rule, noise)
         score = _score(problem, placed, objective)

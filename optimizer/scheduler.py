@@ -260,6 +260,12 @@ def _lane_circuit(model, problem: Problem, v: _Vars, station: str, lane: int, ke
 
 def _objective(model: cp_model.CpModel, problem: Problem, v: _Vars, objective: str) -> None:
     lasts = [(j, v.end[(j, len(job.operations) - 1)]) for j, job in enumerate(problem.jobs)]
+    # search: branch on the earliest start first, at its smallest value (a schedule-generation
+    # scheme); on plain job shops it finds near-optimal schedules more reliably than the
+    # default branching, at no cost to the proofs (benchmarks/jssp_bench.py)
+    model.AddDecisionStrategy(
+        [v.start[key] for key in sorted(v.start)], cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+    )
     if objective == "makespan":
         lower = dispatch_mod.simple_lower_bound(problem)
         v.makespan = model.NewIntVar(min(lower, v.horizon), v.horizon, "makespan")
