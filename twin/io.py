@@ -147,6 +147,9 @@ def save_layout(layout: Layout, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; a layout is a normal file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

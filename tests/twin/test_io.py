@@ -152,3 +152,14 @@ def test_candidate_copy_moves_only_what_it_names(layout_data):
     assert moved.station("wash") == layout.station("wash")
     assert layout.station("cnc").position == (4.0, 6.0)
     assert isinstance(moved, Layout)
+
+
+def test_saved_file_has_normal_permissions(tmp_path, layout_data):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = save_layout(layout_from_data(layout_data), tmp_path / "plant.yaml")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
