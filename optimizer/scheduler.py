@@ -1,7 +1,7 @@
 """The CP-SAT scheduler: a flexible job shop with transport gaps, lanes and changeovers.
 
 The model is built in named steps (`_variables`, `_constraints`, `_objective`, `_hint`,
-`_solve`); only integers reach CP-SAT.
+`_solve`, `_solution`); only integers reach CP-SAT.
 
 - Each operation has a start and an end. An operation with one alternative gets one fixed-size
   interval; with several, one optional interval per station sharing the start, a presence
@@ -13,7 +13,11 @@ The model is built in named steps (`_variables`, `_constraints`, `_objective`, `
   station with changeovers gets explicit lanes, each with NoOverlap and a successor circuit
   (AddCircuit) whose arcs force `start_next >= end_prev + changeover(prev family, next family)`.
   Zero-length operations occupy no lane.
+- Redundant: a Cumulative over each set of interchangeable stations (energy across
+  alternatives), which lifts the lower bound on flexible problems.
 - Objectives: makespan, or weighted tardiness (weights scaled to integers).
+- Search: branch on the earliest start first (plus CP-SAT's portfolio); strong disjunctive
+  propagation.
 - Warm start: the best dispatching-rule schedule gives the hint and, for makespan, the horizon.
 """
 from __future__ import annotations
@@ -370,11 +374,11 @@ def solve(
 ) -> Schedule:
     """The best schedule CP-SAT finds within `time_limit` seconds.
 
-    The best dispatching-rule schedule bounds the horizon (makespan objective) and, with
-    `hint=True`, is given to CP-SAT as a hint. `hint=None` (default) hints only problems with
-    alternatives or changeovers: on plain job shops CP-SAT's own first solutions are good and
-    the hint measurably slows its proofs (see benchmarks/jssp_bench.py); `hint=False` skips
-    the dispatching schedule entirely. `parameters` sets extra CP-SAT parameters by name.
+    Warm start, by `hint`: True gives CP-SAT the best dispatching-rule schedule as a hint and
+    (makespan objective) its makespan as the horizon; "horizon" uses only the horizon; False
+    neither; None (default) is True for problems with alternatives or changeovers and
+    "horizon" otherwise: on plain job shops CP-SAT's own first solutions are good and the hint
+    slowed its proofs in our runs. `parameters` sets extra CP-SAT parameters by name.
     Deterministic for a fixed seed with `workers=1` when the search ends before the time
     limit. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
     when the time runs out.
@@ -408,40 +412,16 @@ def solve(
     if warm is not None and hint != "horizon":
         _hint(model, problem, v, warm)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.01, time_limit - (time.monotonic() - started))
-    solver.parameters.num_workers = max(1, int(workers))
-    solver.parameters.random_seed = int(seed)
-    solver.parameters.log_search_progress = log
-    # stronger disjunctive reasoning: on classic job shops it proves optima several times faster
-    solver.parameters.use_strong_propagation_in_disjunctive = True
-    for name, value in (parameters or {}).items():
-        if isinstance(value, (list, tuple)):
-            getattr(solver.parameters, name).extend(value)
-        else:
-            setattr(solver.parameters, name, value)
-    status = solver.Solve(model)
-
+    status, solver = _solve(
+        model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
+        log=log, parameters=parameters,
+    )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        placed: dict[Key, tuple[str, int, int]] = {}
-        for j, job in enumerate(problem.jobs):
-            for k, op in enumerate(job.operations):
-                station = next(
-                    a.station for a in op.alternatives
-                    if v.presence[(j, k, a.station)] is True or solver.BooleanValue(v.presence[(j, k, a.station)])
-                )
-                lane = 0
-                for ln in range(problem.capacities[station]):
-                    lit = v.lane.get((j, k, station, ln))
-                    if lit is not None and solver.BooleanValue(lit):
-                        lane = ln
-                placed[(j, k)] = (station, lane, solver.Value(v.start[(j, k)]))
-        placed = _assign_lanes(problem, placed)
         bound = solver.BestObjectiveBound()
         if objective == "weighted_tardiness":
             bound = bound / v.weight_scale
         return make_schedule(
-            problem, placed, status="optimal" if status == cp_model.OPTIMAL else "feasible",
+            problem, _solution(problem, v, solver), status="optimal" if status == cp_model.OPTIMAL else "feasible",
             lower_bound=max(0.0, bound), objective=objective, solver="cpsat",
         )
     if status == cp_model.INFEASIBLE:
@@ -456,6 +436,42 @@ def solve(
             objective=objective, solver="dispatch",
         )
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
+
+
+def _solve(
+    model: cp_model.CpModel, *, time_limit: float, workers: int, seed: int, log: bool, parameters: dict | None
+) -> tuple[int, cp_model.CpSolver]:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit
+    solver.parameters.num_workers = max(1, int(workers))
+    solver.parameters.random_seed = int(seed)
+    solver.parameters.log_search_progress = log
+    # stronger disjunctive reasoning: on classic job shops it proves optima several times faster
+    solver.parameters.use_strong_propagation_in_disjunctive = True
+    for name, value in (parameters or {}).items():
+        if isinstance(value, (list, tuple)):
+            getattr(solver.parameters, name).extend(value)
+        else:
+            setattr(solver.parameters, name, value)
+    return solver.Solve(model), solver
+
+
+def _solution(problem: Problem, v: _Vars, solver: cp_model.CpSolver) -> dict[Key, tuple[str, int, int]]:
+    """{(job, operation): (station, lane, start)} read back from the solver."""
+    placed: dict[Key, tuple[str, int, int]] = {}
+    for j, job in enumerate(problem.jobs):
+        for k, op in enumerate(job.operations):
+            station = next(
+                a.station for a in op.alternatives
+                if v.presence[(j, k, a.station)] is True or solver.BooleanValue(v.presence[(j, k, a.station)])
+            )
+            lane = 0
+            for ln in range(problem.capacities[station]):
+                lit = v.lane.get((j, k, station, ln))
+                if lit is not None and solver.BooleanValue(lit):
+                    lane = ln
+            placed[(j, k)] = (station, lane, solver.Value(v.start[(j, k)]))
+    return _assign_lanes(problem, placed)
 
 
 # --- registry ---------------------------------------------------------------------------------
