@@ -14,7 +14,6 @@ from twin.errors import InputError, NoFeasibleSchedule
 from optimizer.cli import main
 from optimizer.problem import Alternative, Job, Operation, PhysicsTime, Problem, TransportLeg
 from optimizer.schedule import (
-    Assignment,
     Schedule,
     check_schedule,
     kpis,
