@@ -62,4 +62,7 @@ def main() -> None:
         module.render(state)
 
 
-main()
+# Streamlit runs this file as __main__. Worker processes the app spawns (3D export, search
+# workers) import it as __mp_main__, and must not run the app.
+if __name__ == "__main__":
+    main()

@@ -118,3 +118,28 @@ def png_bytes(plotter) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def scene_html(kind: str, layout_text: str, layout_dir: str | None, extra: str | None) -> str:
+    """The vtk.js page (trame export, what stpyvista's trame backend shows) of a scene:
+    `kind` is 'layout' (extra: schedule JSON or None), 'quick' (the box model; extra as for
+    layout) or 'cell' (extra: the station id). Runs in a worker process: trame's exporter
+    needs a process's main thread."""
+    import json
+    import warnings
+
+    from twin.io import parse_layout
+
+    layout = parse_layout(layout_text, "<app>", fmt="json")
+    folder = Path(layout_dir) if layout_dir else None
+    if kind == "cell":
+        plotter = cell_plotter(layout.station(extra), folder)
+    else:
+        doc = json.loads(extra) if extra else None
+        plotter = box_plotter(layout, doc) if kind == "quick" else layout_plotter(layout, folder, doc)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return plotter.export_html(filename=None).read()
+    finally:
+        plotter.close()

@@ -3,6 +3,7 @@ messages instead of tracebacks, and the interactive 3D view."""
 from __future__ import annotations
 
 import json
+import threading
 import traceback
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,27 +92,73 @@ def _png(kind: str, *args: Any) -> bytes:
     return png_bytes(plotter)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=16)
 def _scene_html(kind: str, *args: Any) -> str:
-    """The vtk.js page of a scene, exported once per scene (exporting takes seconds)."""
-    from stpyvista.trame_backend import _trame_html
+    """The vtk.js page of a scene, exported once per scene (building and exporting take
+    seconds) in the worker process."""
+    html = _in_worker(kind, *args)
+    _READY.add((kind, args))
+    return html
 
-    plotter = cached_layout_plotter(*args) if kind == "layout" else cached_cell_plotter(*args)
-    return _trame_html(plotter)
+
+_READY: set[tuple] = set()  # scenes whose detailed export is cached in this process
+_POOL_LOCK = threading.Lock()
+_POOL: Any = None
+
+
+def _in_worker(kind: str, *args: Any) -> str:
+    """Build and export a scene in one long-lived spawned worker process. trame's exporter
+    needs a main thread, and forking the multi-threaded server (what stpyvista does) can
+    hang the child; a spawned worker also keeps robot meshes read once."""
+    global _POOL
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    import multiprocessing
+
+    from factory_app.scene3d import scene_html
+
+    for attempt in range(2):
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            pool = _POOL
+        try:
+            return pool.submit(scene_html, kind, *args).result(timeout=600)
+        except BrokenProcessPool:
+            with _POOL_LOCK:
+                _POOL = None
+            if attempt:
+                raise
+    raise RuntimeError("unreachable")
+
+
+def _component(html: str, key: str, height: int) -> None:
+    import stpyvista as stpv
+
+    stpv._stpv_component(key=key, data={"_html": html, "backend": "trame", "height": height, "width": "stretch",
+                                        "use_container_width": True})
 
 
 def show_3d(kind: str, args: tuple, key: str, height: int = 560) -> None:
-    """The interactive view (stpyvista, trame backend: vtk.js in the browser). The exported
-    page is cached so reruns cost nothing; when stpyvista's internals differ from what this
-    expects, the public `stpyvista()` call is used, and when the component cannot run at all
-    a still image is shown with a note."""
+    """The interactive view (stpyvista, trame backend: vtk.js in the browser).
+
+    The exported page is cached, so reruns cost nothing. The first time a factory is shown,
+    a plain box model appears within a second or two and is replaced by the detailed scene
+    (robots, conveyors, flows) when that is ready. When stpyvista's internals differ from
+    what this expects the public `stpyvista()` call is used, and when the component cannot
+    run at all a still image is shown with a note."""
     try:
         import stpyvista as stpv
 
         try:
-            html = _scene_html(kind, *args)
-            stpv._stpv_component(key=key, data={"_html": html, "backend": "trame", "height": height,
-                                                "width": "stretch", "use_container_width": True})
+            quick = st.empty()
+            if kind == "layout" and (kind, args) not in _READY:
+                with quick.container():
+                    _component(_scene_html("quick", args[0], None, args[2]), f"{key}_quick", height)
+                    st.caption("Quick view — the detailed scene is loading…")
+            html = _scene_html(kind, *args)  # layout: (text, dir, doc); cell: (text, dir, station)
+            quick.empty()
+            _component(html, key, height)
         except (AttributeError, ImportError, TypeError):
             plotter = cached_layout_plotter(*args) if kind == "layout" else cached_cell_plotter(*args)
             stpv.stpyvista(plotter, backend="trame", key=key)

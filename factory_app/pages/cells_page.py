@@ -50,7 +50,7 @@ def render(state: AppState) -> None:
         elif "error" in rep:
             st.error(rep["error"])
         else:
-            st.markdown(f"**{pick}** · robot `{rep['robot']}` · {'✅ all tasks ok' if rep['ok'] else '⚠️ problems'}")
+            st.markdown(f"**{pick}** · robot `{rep['robot']}` · {'all tasks ok' if rep['ok'] else ':red[problems]'}")
             st.dataframe(task_rows(rep), width="stretch", hide_index=True)
             for problem in rep.get("problems", []):
                 st.error(problem)

@@ -84,12 +84,12 @@ def _status(session: EditSession) -> None:
     if session.has_draft:
         lines = "\n".join(f"- `{p.path or 'layout'}`: {p.message}" for p in session.problems)
         st.error("**This edit was not applied** — the last valid layout is kept. Fix the fields marked below, "
-                 f"or undo.\n\n{lines}", icon="⛔")
+                 f"or undo.\n\n{lines}", icon=":material/error:")
     elif session.problems:
         lines = "\n".join(f"- `{p.path or 'layout'}`: {p.message}" for p in session.problems)
         st.warning(f"The layout as opened has problems:\n\n{lines}")
     else:
-        st.success("Layout is valid.", icon="✅")
+        st.success("Layout is valid.", icon=":material/check_circle:")
     for p in unplaced_problems(session.problems):
         st.caption(f":red[{p}]")
 
@@ -106,7 +106,7 @@ def _layout_to_show(session: EditSession):
 
 def _field_errors(messages: list[str]) -> None:
     for message in messages:
-        st.error(message, icon="⚠️")
+        st.error(message, icon=":material/warning:")
 
 
 def _edit(session: EditSession, data: dict) -> None:

@@ -66,6 +66,7 @@ def render(state: AppState) -> None:
                f"weighted tardiness {k['weighted_tardiness']:,.0f}")
     st.plotly_chart(gantt(doc), width="stretch", key="gantt")
     util = k["utilisation"]
+    st.markdown("**Utilisation** (busy time / (capacity x makespan))")
     st.bar_chart({"utilisation": util}, horizontal=True, height=max(200, 28 * len(util)))
     name = safe_name(design.layout.name)
     c1, c2, _ = st.columns([1, 1, 2])

@@ -21,11 +21,11 @@ def _view(state: AppState, column, label: str, key: str, default: int) -> None:
         doc = design.schedule_doc or state.schedule_of(design.layout)
         if doc:
             k = doc["kpis"]
-            st.caption(f"Coloured by utilisation (green idle → red busy) · makespan {doc['makespan']:,.0f} s · "
+            st.caption(f"Coloured by utilisation (see the colour bar) · makespan {doc['makespan']:,.0f} s · "
                        f"bottleneck {k['bottleneck']}")
         else:
             st.caption("Coloured by station kind · compute a schedule to colour by utilisation")
-        with reported("No 3D view"), st.spinner("Building the 3D scene…"):
+        with reported("No 3D view"):
             args = (layout_key(design.layout), str(design.layout_dir) if design.layout_dir else None,
                     json.dumps(doc, sort_keys=True) if doc else None)
             show_3d("layout", args, key=f"{key}_3d")

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from factory_app.compute import validate_schedule_doc
 
@@ -22,9 +23,17 @@ SAMPLE = "electronics_assembly"
 
 
 def _shot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main block, so the window is made as
+    tall as the content for the picture, then put back."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    size = page.viewport_size
+    height = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                           " return m ? m.scrollHeight : document.body.scrollHeight; }")
+    page.set_viewport_size({"width": size["width"], "height": int(min(max(size["height"], height + 40), 3000))})
+    page.wait_for_timeout(1200)  # let vtk.js redraw at the new size
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
     README_IMAGES.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(path, README_IMAGES / f"app_{name}.png")
 
@@ -32,6 +41,7 @@ def _shot(page, name: str) -> None:
 def _go(page, name: str) -> None:
     page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
     page.get_by_role("heading", name=name if name != "Cells" else "Robot cells").first.wait_for()
+    _idle(page)
 
 
 def _idle(page, timeout: float = 120_000) -> None:
@@ -47,6 +57,7 @@ def _idle(page, timeout: float = 120_000) -> None:
 def _pick(page, label: str, option: str) -> None:
     box = page.get_by_test_id("stSelectbox").filter(has_text=label).first
     box.click()
+    page.get_by_role("listbox").first.wait_for()
     page.get_by_role("option", name=option).first.click()
     _idle(page)
 
@@ -67,7 +78,7 @@ def _canvases(page, count: int, timeout: float = 120_000) -> None:
 
 @pytest.mark.timeout(600)
 def test_planner_in_chromium(chromium, chromium_args, app_server):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     url, work = app_server
     started = time.monotonic()
@@ -81,8 +92,10 @@ def test_planner_in_chromium(chromium, chromium_args, app_server):
             # first view: the sample factory in 3D
             expect(page.get_by_text("Coloured by station kind")).to_be_visible(timeout=60_000)
             _canvases(page, 1)
-            first_view = time.monotonic() - started
-            print(f"first view with the 3D canvas after {first_view:.1f} s")
+            print(f"first 3D canvas after {time.monotonic() - started:.1f} s")
+            expect(page.get_by_text("the detailed scene is loading")).to_have_count(0, timeout=120_000)
+            _canvases(page, 1)
+            print(f"detailed 3D scene after {time.monotonic() - started:.1f} s")
             _idle(page)
 
             # Layout: open a sample, make a bad edit, see the error at the field, fix it
@@ -122,8 +135,8 @@ def test_planner_in_chromium(chromium, chromium_args, app_server):
             _go(page, "3D")
             page.get_by_text("Two designs side by side").click()
             _idle(page)
+            expect(page.get_by_text("the detailed scene is loading")).to_have_count(0, timeout=120_000)
             _canvases(page, 2)
-            page.wait_for_timeout(1500)  # let vtk.js draw before the picture
             _shot(page, "3d")
 
             # Schedule: the best design's Gantt chart, KPIs and the JSON download
