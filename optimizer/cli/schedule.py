@@ -57,10 +57,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from None
     figures = kpis(problem, schedule)
     sec = problem.to_seconds
-    print(f"{layout.name}: {schedule.status} ({schedule.solver}), makespan {sec(schedule.makespan):g} s, "
-          f"lower bound {sec(schedule.lower_bound):g}, gap {100 * schedule.gap:.1f} %")
-    if args.objective == "weighted_tardiness":
-        print(f"weighted tardiness {sec(schedule.objective_value):g}")
+    if args.objective == "makespan":
+        print(f"{layout.name}: {schedule.status} ({schedule.solver}), makespan {sec(schedule.makespan):g} s, "
+              f"lower bound {sec(schedule.lower_bound):g}, gap {100 * schedule.gap:.1f} %")
+    else:
+        print(f"{layout.name}: {schedule.status} ({schedule.solver}), weighted tardiness "
+              f"{sec(schedule.objective_value):g}, lower bound {sec(schedule.lower_bound):g}, "
+              f"gap {100 * schedule.gap:.1f} %, makespan {sec(schedule.makespan):g} s")
     bottleneck = figures["bottleneck"]
     if bottleneck is not None:
         print(f"bottleneck {bottleneck} ({100 * figures['utilisation'][bottleneck]:.0f} % busy), "
