@@ -180,7 +180,7 @@ def _row(r) -> dict:
 
 def _add_designs(state: AppState, result) -> None:
     base = result.base_layout()
-    layout_dir = result.layout_path.parent if result.layout_path and result.layout_path.is_dir() is False and result.layout_path.exists() else None
+    layout_dir = result.layout_path.parent if result.layout_path.is_file() else None
     name = result.run_dir.name
     best = result.best
     state.designs[f"{name}: best"] = Design(f"{name}: best", best.layout(base), layout_dir, result.schedule_doc(best.seq))

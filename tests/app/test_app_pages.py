@@ -3,9 +3,7 @@ edits are validated at once with errors next to the field, undo works, schedules
 downloads appear, and failures are messages, not tracebacks."""
 from __future__ import annotations
 
-import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from twin.io import parse_layout
