@@ -749,6 +749,7 @@ def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float, hint: _
     solver.parameters.max_deterministic_time = det_time
     solver.parameters.max_time_in_seconds = 60.0 + 20 * det_time  # a safety net, not the limit
     solver.parameters.randomize_search = True
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the search run
     solver.Solve(model, Collector())
     return solutions
 

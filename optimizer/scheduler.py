@@ -371,6 +371,7 @@ def solve(
     hint: bool | str | None = None,
     log: bool = False,
     parameters: dict | None = None,
+    deterministic_time: float | None = None,
 ) -> Schedule:
     """The best schedule CP-SAT finds within `time_limit` seconds.
 
@@ -379,8 +380,9 @@ def solve(
     neither; None (default) is True for problems with alternatives or changeovers and
     "horizon" otherwise: on plain job shops CP-SAT's own first solutions are good and the hint
     slowed its proofs in our runs. `parameters` sets extra CP-SAT parameters by name.
-    Deterministic for a fixed seed with `workers=1` when the search ends before the time
-    limit. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
+    `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
+    depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
+    same on every run as long as the wall-clock `time_limit` is not reached first. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
     when the time runs out.
     """
     _validate_objective(objective)
@@ -414,7 +416,7 @@ def solve(
 
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
-        log=log, parameters=parameters,
+        log=log, parameters=parameters, deterministic_time=deterministic_time,
     )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = solver.BestObjectiveBound()
@@ -439,10 +441,14 @@ def solve(
 
 
 def _solve(
-    model: cp_model.CpModel, *, time_limit: float, workers: int, seed: int, log: bool, parameters: dict | None
+    model: cp_model.CpModel, *, time_limit: float, workers: int, seed: int, log: bool, parameters: dict | None,
+    deterministic_time: float | None = None,
 ) -> tuple[int, cp_model.CpSolver]:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
+    if deterministic_time is not None:
+        solver.parameters.max_deterministic_time = deterministic_time
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the caller (run store, CLI)
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
     solver.parameters.log_search_progress = log

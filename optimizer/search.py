@@ -350,8 +350,12 @@ def screen_chunk(ctx: EvalContext, chunk: list[tuple[int, str, str, dict]]) -> l
 
 def schedule_layout(layout: Layout, task_times: dict[tuple[str, str], float], *, time_limit: float, seed: int,
                     objective: str) -> tuple[dict[str, Any], list[str]]:
-    """Stage 2 of one layout: its scheduling problem solved by CP-SAT (one search worker, so
-    the seed decides), and the independent checker's verdict. Returns (schedule JSON, errors)."""
+    """Stage 2 of one layout: its scheduling problem solved by CP-SAT, and the independent
+    checker's verdict. Returns (schedule JSON, errors).
+
+    One search worker and a budget in CP-SAT's deterministic time (`time_limit` / 2 units,
+    about `time_limit` wall seconds on a 2-core machine) make the result depend on the seed
+    alone, not on the machine's load; the wall clock (4 x `time_limit`) is only a safety net."""
     from twin.graph import transport_legs
 
     from optimizer.problem import build_problem
@@ -359,7 +363,8 @@ def schedule_layout(layout: Layout, task_times: dict[tuple[str, str], float], *,
     from optimizer.scheduler import solve
 
     problem = build_problem(layout, transport_legs(layout), task_times)
-    schedule = solve(problem, time_limit=time_limit, workers=1, seed=seed, objective=objective)
+    schedule = solve(problem, time_limit=4 * time_limit, deterministic_time=time_limit / 2, workers=1, seed=seed,
+                     objective=objective)
     errors = check_schedule(problem, schedule)
     return schedule_to_json(problem, schedule, layout.name), errors
 
