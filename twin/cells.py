@@ -36,8 +36,12 @@ from twin.errors import LayoutError, Problem
 from twin.model import Layout, RobotCell, RobotTask, Station
 from twin.robots import DEFAULT_ACCELERATION, Robot, resolve_robot, robot_digest
 
-MODEL_VERSION = "cells-1"
-TIME_STEP = 1.0 / 240.0
+MODEL_VERSION = "cells-2"  # bump whenever a change alters results (it is part of the cache key)
+TIME_STEP = 1.0 / 120.0  # s; see POSITION_GAIN
+SOLVER_ITERATIONS = 50
+IK_PASSES = 8  # refinement calls per IK start at most
+IK_DONE_MM, IK_DONE_DEG = 0.05, 0.05  # a start is done when its residual is this small...
+IK_GOOD_MM, IK_GOOD_DEG = 0.5, 0.5  # ...and no other start is tried once the best is this good
 REACH_TOLERANCE_MM = 3.0
 ORIENT_TOLERANCE_DEG = 2.0
 PAYLOAD_DERATE = 0.3  # fraction of acceleration lost at rated payload
@@ -47,7 +51,10 @@ SETTLE_MAX = 1.0  # s: give up settling (warning) after this long
 COLLISION_DEPTH = 0.5e-3  # m of penetration that counts as a collision
 COLLISION_FORCE = 1.0  # N of contact force that counts as a collision
 PART_SIZE = 0.04  # m: the carried part is a cube of this size centred on the tool centre point
-POSITION_GAIN = 0.6
+# Joint motors: a position gain of 1 with a zero target velocity makes PyBullet's motor land on
+# the commanded position at the end of each step (dead-beat), so the arm follows the sampled
+# profile to ~1 mrad at 120 Hz (the old 0.6 gain with velocity feed-forward ran a step ahead).
+POSITION_GAIN = 1.0
 FLOOR_HALF = 5.0  # m: half the side of the floor slab under a cell
 VELOCITY_GAIN = 1.0
 
@@ -83,18 +90,6 @@ class PhysicsClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_SHARED: PhysicsClient | None = None
-
-
-def shared_client() -> int:
-    """The process's own client (reset before each use), disconnected at exit."""
-    global _SHARED
-    if _SHARED is None:
-        _SHARED = PhysicsClient()
-        atexit.register(_SHARED.close)
-    return _SHARED.connect()
 
 
 # --- loading a robot -------------------------------------------------------------------------
@@ -268,6 +263,7 @@ class MoveReport:
     profile_time: float  # commanded profile length
     joint_displacement: list[float]  # rad, per arm joint
     settle_time: float
+    tracking_error: float = 0.0  # rad: largest joint lag behind the commanded profile during the move
 
 
 @dataclass
@@ -402,15 +398,18 @@ def _angle_between(q1: Any, q2: Any) -> float:
 
 def solve_ik(cid: int, body: RobotBody, xyz: Any, rpy: Any, seed: Any) -> tuple[Any, float, float]:
     """Joint angles for a tool pose (cell frame), refined from `seed`; returns
-    (q, position error mm, orientation error deg) after clamping to the joint limits."""
+    (q, position error mm, orientation error deg) after clamping to the joint limits.
+
+    Plain damped least squares from the seed (the previous waypoint's solution: the smallest
+    move) first; null-space IK towards the home posture, and starts from home and from home
+    turned to face the target, only when that does not converge. Each start is refined until
+    the residual is below `IK_DONE_MM` / `IK_DONE_DEG` (usually one or two calls)."""
     import numpy as np
     import pybullet as p
 
     target = np.array(xyz, dtype=float)
     orn = _quat(tuple(rpy))
     link_pos, link_orn = body.link_target(target.tolist(), orn)
-    q = np.array(seed, dtype=float)
-    body.set_arm(cid, q)
     index = [body.movable.index(j) for j in body.arm_joints]
     nm = len(body.movable)
     lower = [-math.pi * 2] * nm
@@ -419,23 +418,20 @@ def solve_ik(cid: int, body: RobotBody, xyz: Any, rpy: Any, seed: Any) -> tuple[
     for k, i in enumerate(index):
         lower[i], upper[i], rest[i] = float(body.lower[k]), float(body.upper[k]), float(body.home[k])
     ranges = [u - lo for lo, u in zip(lower, upper)]
-    best = (q, 1e9, 180.0)
-    # null-space IK (stays near the home posture) first, plain damped least squares if that
-    # stalls; from the previous waypoint's solution, then from home
-    # a third start: the home posture turned about the first joint to face the target
+    nullspace_args = dict(lowerLimits=lower, upperLimits=upper, jointRanges=ranges, restPoses=rest)
+    best = (np.array(seed, dtype=float), 1e9, 180.0)
     base_pos, base_orn = p.getBasePositionAndOrientation(body.id, physicsClientId=cid)
     local = p.multiplyTransforms(*p.invertTransform(base_pos, base_orn), target.tolist(), (0, 0, 0, 1))[0]
     facing = np.array(body.home, dtype=float)
     facing[0] = float(np.clip(facing[0] + math.atan2(local[1], local[0]), body.lower[0], body.upper[0]))
-    starts = ((seed, True), (seed, False), (body.home, True), (facing, True), (facing, False), (body.home, False))
+    starts = ((seed, False), (seed, True), (facing, True), (body.home, True), (facing, False), (body.home, False))
     for start, nullspace in starts:
         q = np.array(start, dtype=float)
         body.set_arm(cid, q)
-        for _ in range(8):
-            extra = dict(lowerLimits=lower, upperLimits=upper, jointRanges=ranges, restPoses=rest) if nullspace else {}
+        for _ in range(IK_PASSES):
             sol = p.calculateInverseKinematics(
                 body.id, body.tcp, list(link_pos), link_orn, maxNumIterations=100, residualThreshold=1e-6,
-                physicsClientId=cid, **extra,
+                physicsClientId=cid, **(nullspace_args if nullspace else {}),
             )
             q = np.clip(np.array([sol[i] for i in index]), body.lower, body.upper)
             body.set_arm(cid, q)
@@ -444,15 +440,20 @@ def solve_ik(cid: int, body: RobotBody, xyz: Any, rpy: Any, seed: Any) -> tuple[
             ang = _angle_between(got, orn)
             if err + ang < best[1] + best[2]:
                 best = (q.copy(), err, ang)
-            if err < 0.05 and ang < 0.05:
+            if err < IK_DONE_MM and ang < IK_DONE_DEG:
                 break
-        if best[1] < 0.5 and best[2] < 0.5:
+        if best[1] < IK_GOOD_MM and best[2] < IK_GOOD_DEG:
             break
     return best
 
 
 class _Scene:
-    """A cell loaded in a client: robot at its base pose, fixtures, the floor."""
+    """A cell loaded in a client: robot at its base pose, fixtures, the floor.
+
+    `set_cell` re-places the robot base and swaps the fixtures for another cell of the same
+    robot without reloading the URDF, then saves the world's state; `restore` puts the world
+    back to that state (joint positions and velocities, contacts) before each task, so a
+    task's numbers do not depend on what ran before it in the same client."""
 
     def __init__(self, cid: int, cell: RobotCell, robot: Robot):
         import pybullet as p
@@ -461,28 +462,100 @@ class _Scene:
         p.resetSimulation(physicsClientId=cid)
         p.setGravity(0, 0, -9.81, physicsClientId=cid)
         p.setTimeStep(TIME_STEP, physicsClientId=cid)
-        p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, physicsClientId=cid)
+        # DIRECT mode, rigid bodies only: deterministic pair order, no file cache lookups
+        p.setPhysicsEngineParameter(deterministicOverlappingPairs=1, numSolverIterations=SOLVER_ITERATIONS,
+                                    enableFileCaching=0, physicsClientId=cid)
         # the floor: a slab, not an infinite plane (whose bounding box overlaps every link and
         # costs a narrow-phase test per link and step)
         slab = p.createCollisionShape(p.GEOM_BOX, halfExtents=[FLOOR_HALF, FLOOR_HALF, 0.05], physicsClientId=cid)
         self.floor = p.createMultiBody(0, slab, -1, [0, 0, -0.05], physicsClientId=cid)
         self.robot = load_robot(cid, robot, tuple(cell.base.xyz), _quat(cell.base.rpy))
-        self.names: dict[int, tuple[str, str]] = {self.floor: ("floor", "floor")}
+        self.loaded = p.saveState(physicsClientId=cid)
+        self.fixtures: list[int] = []
+        self.names: dict[int, tuple[str, str]] = {}
+        self.state: int | None = None
+        self.cell_key: str | None = None
+        self.set_cell(cell)
+
+    def set_cell(self, cell: RobotCell) -> None:
+        import pybullet as p
+
+        cid, body = self.cid, self.robot
+        key = json.dumps([cell.base.model_dump(mode="json"), [f.model_dump(mode="json") for f in cell.fixtures]],
+                         sort_keys=True)
+        if key == self.cell_key and self.state is not None:
+            return
+        if self.state is not None:
+            p.removeState(self.state, physicsClientId=cid)
+            self.state = None
+        for fid in self.fixtures:
+            p.removeBody(fid, physicsClientId=cid)
+        # back to the robot as loaded (no contact caches from earlier cells), then the new cell
+        p.restoreState(self.loaded, physicsClientId=cid)
+        p.resetBasePositionAndOrientation(body.id, list(cell.base.xyz), _quat(cell.base.rpy), physicsClientId=cid)
+        self.fixtures = []
+        self.names = {self.floor: ("floor", "floor")}
         for fx in cell.fixtures:
             shape = p.createCollisionShape(p.GEOM_BOX, halfExtents=[s / 2 for s in fx.size], physicsClientId=cid)
             visual = p.createVisualShape(p.GEOM_BOX, halfExtents=[s / 2 for s in fx.size],
                                          rgbaColor=[0.55, 0.6, 0.7, 1], physicsClientId=cid)
             fid = p.createMultiBody(0, shape, visual, list(fx.pose.xyz), _quat(fx.pose.rpy), physicsClientId=cid)
+            self.fixtures.append(fid)
             self.names[fid] = (f"fixture {fx.id}", "fixture")
         # the base never moves: its contacts with the floor or a pedestal are not collisions
         for other in self.names:
-            p.setCollisionFilterPair(self.robot.id, other, -1, -1, 0, physicsClientId=cid)
+            p.setCollisionFilterPair(body.id, other, -1, -1, 0, physicsClientId=cid)
+        body.set_arm(cid, body.home)
+        for f in body.finger_joints:
+            p.resetJointState(body.id, f, 0.04, 0.0, physicsClientId=cid)
+        self.state = p.saveState(physicsClientId=cid)
+        self.cell_key = key
+
+    def restore(self) -> None:
+        import pybullet as p
+
+        if self.state is not None:
+            p.restoreState(self.state, physicsClientId=self.cid)
+
+
+class _World:
+    """One DIRECT client per robot model and process, with that robot loaded once."""
+
+    def __init__(self, cell: RobotCell, robot: Robot) -> None:
+        self.client = PhysicsClient()
+        self.scene = _Scene(self.client.connect(), cell, robot)
+
+
+_WORLDS: dict[str, _World] = {}
+MAX_WORLDS = 4  # robot models kept loaded per process
+
+
+def _close_worlds() -> None:
+    while _WORLDS:
+        _WORLDS.pop(next(iter(_WORLDS))).client.close()
+
+
+atexit.register(_close_worlds)
+
+
+def _scene_for(cell: RobotCell, robot: Robot) -> _Scene:
+    """The process's scene for this robot, set up for `cell` (the URDF is loaded once)."""
+    key = str(robot.urdf) + ":" + robot_digest(robot)
+    world = _WORLDS.pop(key, None)
+    if world is None:
+        if len(_WORLDS) >= MAX_WORLDS:
+            _WORLDS.pop(next(iter(_WORLDS))).client.close()
+        world = _World(cell, robot)
+    _WORLDS[key] = world  # most recently used last
+    world.scene.set_cell(cell)
+    return world.scene
 
 
 def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
     import numpy as np
     import pybullet as p
 
+    scene.restore()
     cid, body = scene.cid, scene.robot
     spec = body.robot.spec
     report = TaskReport(task.id, None, True, payload=task.payload, warnings=list(body.robot.warnings))
@@ -520,6 +593,9 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
     seen: dict[tuple[str, str], Collision] = {}
     order = list(range(1, len(configs))) + [0]
     last = 0
+    gains_p, gains_v = [POSITION_GAIN] * n, [VELOCITY_GAIN] * n
+    zero = [0.0] * n
+    settle_max = int(round(SETTLE_MAX / TIME_STEP))
 
     def attach() -> int | None:
         if task.payload <= 0:
@@ -539,9 +615,9 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
         return pid
 
     def record_contacts(target: int) -> None:
-        contacts = list(p.getContactPoints(bodyA=body.id, physicsClientId=cid))
+        contacts = p.getContactPoints(bodyA=body.id, physicsClientId=cid)
         if part is not None:
-            contacts += p.getContactPoints(bodyA=part, physicsClientId=cid)
+            contacts = contacts + p.getContactPoints(bodyA=part, physicsClientId=cid)
         for c in contacts:
             depth, force = -c[8], c[9]
             if depth < COLLISION_DEPTH and force < COLLISION_FORCE:
@@ -555,8 +631,6 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
                 name = body.link_name(la)
             if b == body.id:
                 other, kind = body.link_name(lb), "self"
-                if b == part:
-                    other, kind = "payload", "self"
             elif b == part:
                 other, kind = "payload", "self"
             else:
@@ -565,64 +639,70 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
             if key not in seen:
                 seen[key] = Collision(name, other, kind, round(t_cycle, 4), target, round(depth * 1000, 2), round(force, 2))
 
-    for target in order:
-        q0, q1 = np.array(configs[last]), np.array(configs[target])
-        d = q1 - q0
-        amax = amax_loaded if part is not None else amax_free
-        big = np.abs(d) > 1e-9
-        if big.any():
-            v_s = float(np.min(vmax[big] / np.abs(d[big])))
-            a_s = float(np.min(amax[big] / np.abs(d[big])))
-            total, prof = _scalar_profile(v_s, a_s)
-        else:
-            total, prof = 0.0, lambda t: (1.0, 0.0)
-        steps = int(math.ceil(total / TIME_STEP - 1e-9))
-        settle_steps = 0
-        for i in range(1, steps + 1 + int(SETTLE_MAX / TIME_STEP)):
-            if i <= steps:
-                s, ds = prof(min(i * TIME_STEP, total))
-                qt, vt = q0 + d * s, d * ds
+    try:
+        for target in order:
+            q0, q1 = np.array(configs[last]), np.array(configs[target])
+            d = q1 - q0
+            amax = amax_loaded if part is not None else amax_free
+            big = np.abs(d) > 1e-9
+            if big.any():
+                v_s = float(np.min(vmax[big] / np.abs(d[big])))
+                a_s = float(np.min(amax[big] / np.abs(d[big])))
+                total, prof = _scalar_profile(v_s, a_s)
             else:
-                qt, vt = q1, np.zeros(n)
-            p.setJointMotorControlArray(
-                body.id, body.arm_joints, p.POSITION_CONTROL, targetPositions=qt.tolist(), targetVelocities=vt.tolist(),
-                forces=body.forces, positionGains=[POSITION_GAIN] * n, velocityGains=[VELOCITY_GAIN] * n,
-                physicsClientId=cid,
-            )
-            p.stepSimulation(physicsClientId=cid)
-            t_cycle += TIME_STEP
-            states = p.getJointStates(body.id, body.arm_joints, physicsClientId=cid)
-            q = np.array([s_[0] for s_ in states])
-            qd = np.array([s_[1] for s_ in states])
-            peak = np.maximum(peak, np.abs(qd))
-            tcp = body.tcp_position(cid)
-            path += float(np.linalg.norm(tcp - prev_tcp))
-            prev_tcp = tcp
-            record_contacts(target)
-            if i >= steps:
-                if np.max(np.abs(q - q1)) < SETTLE_POSITION and np.max(np.abs(qd)) < SETTLE_SPEED:
-                    settle_steps = i - steps
-                    break
-        else:
-            settle_steps = int(SETTLE_MAX / TIME_STEP)
-            report.warnings.append(f"move to {task.waypoints[target].name} did not settle within {SETTLE_MAX} s")
-        duration = (steps + settle_steps) * TIME_STEP
-        report.moves.append(MoveReport(target, task.waypoints[target].name, round(duration, 6), round(total, 6),
-                                       [round(float(x), 6) for x in d], round(settle_steps * TIME_STEP, 6)))
-        action = task.waypoints[target].action
-        if action == "grip" and part is None:
-            t_cycle += task.gripper_close
-            report.gripper_time += task.gripper_close
-            part = attach()
-        elif action == "release":
-            t_cycle += task.gripper_open
-            report.gripper_time += task.gripper_open
-            if part is not None:
-                p.removeBody(part, physicsClientId=cid)
-                part = None
-        last = target
-    if part is not None:
-        p.removeBody(part, physicsClientId=cid)
+                total, prof = 0.0, lambda t: (1.0, 0.0)
+            steps = int(math.ceil(total / TIME_STEP - 1e-9))
+            settle_steps = 0
+            tracking = 0.0
+            for i in range(1, steps + 1 + settle_max):
+                if i <= steps:
+                    s, _ = prof(min(i * TIME_STEP, total))
+                    qt = q0 + d * s
+                else:
+                    qt = q1
+                p.setJointMotorControlArray(
+                    body.id, body.arm_joints, p.POSITION_CONTROL, targetPositions=qt.tolist(),
+                    targetVelocities=zero, forces=body.forces, positionGains=gains_p, velocityGains=gains_v,
+                    physicsClientId=cid,
+                )
+                p.stepSimulation(physicsClientId=cid)
+                t_cycle += TIME_STEP
+                states = p.getJointStates(body.id, body.arm_joints, physicsClientId=cid)
+                q = np.array([s_[0] for s_ in states])
+                qd = np.array([s_[1] for s_ in states])
+                np.maximum(peak, np.abs(qd), out=peak)
+                if i <= steps:
+                    tracking = max(tracking, float(np.max(np.abs(q - qt))))
+                tcp = body.tcp_position(cid)
+                path += float(np.linalg.norm(tcp - prev_tcp))
+                prev_tcp = tcp
+                record_contacts(target)
+                if i >= steps:
+                    if np.max(np.abs(q - q1)) < SETTLE_POSITION and np.max(np.abs(qd)) < SETTLE_SPEED:
+                        settle_steps = i - steps
+                        break
+            else:
+                settle_steps = settle_max
+                report.warnings.append(f"move to {task.waypoints[target].name} did not settle within {SETTLE_MAX} s")
+            duration = (steps + settle_steps) * TIME_STEP
+            report.moves.append(MoveReport(target, task.waypoints[target].name, round(duration, 6), round(total, 6),
+                                           [round(float(x), 6) for x in d], round(settle_steps * TIME_STEP, 6),
+                                           round(tracking, 6)))
+            action = task.waypoints[target].action
+            if action == "grip" and part is None:
+                t_cycle += task.gripper_close
+                report.gripper_time += task.gripper_close
+                part = attach()
+            elif action == "release":
+                t_cycle += task.gripper_open
+                report.gripper_time += task.gripper_open
+                if part is not None:
+                    p.removeBody(part, physicsClientId=cid)
+                    part = None
+            last = target
+    finally:
+        if part is not None:
+            p.removeBody(part, physicsClientId=cid)
     report.cycle_time = round(t_cycle, 6)
     report.path_length = round(path, 6)
     report.peak_joint_speeds = [round(float(x), 4) for x in peak]
@@ -654,6 +734,8 @@ def task_key(cell: RobotCell, task: RobotTask, robot: Robot) -> str:
     """Hash of everything that affects one task's result (not the station's id or place)."""
     data = {
         "model": MODEL_VERSION,
+        "physics": {"time_step": TIME_STEP, "solver_iterations": SOLVER_ITERATIONS,
+                    "gains": [POSITION_GAIN, VELOCITY_GAIN]},
         "pybullet": _pybullet_version(),
         "robot": robot_digest(robot),
         "base": cell.base.model_dump(mode="json"),
@@ -734,8 +816,7 @@ def simulate_cell(station: Station, layout_dir: Path | str | None, cache_dir: Pa
         keys.append(key)
         reports.append(_cache_read(folder, key) if use_cache else None)
     if any(r is None for r in reports):
-        cid = shared_client()
-        scene = _Scene(cid, cell, robot)
+        scene = _scene_for(cell, robot)
         for i, task in enumerate(cell.tasks):
             if reports[i] is None:
                 rep = _simulate_task(scene, task)

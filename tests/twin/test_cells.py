@@ -126,6 +126,43 @@ def test_same_cell_same_numbers(tmp_path):
     assert a == b
 
 
+def test_same_numbers_across_a_reused_client(tmp_path):
+    """The robot is loaded once per process and the world reset between cells and tasks: a
+    cell gives the same numbers fresh, after other cells (other fixtures, a collision, another
+    robot) and task by task."""
+    from twin import cells
+
+    st = station([task(payload=1.0, id="loaded"), task(payload=0.0, id="empty")])
+    wall = {"id": "guard_wall", "size": [0.05, 0.2, 0.6], "pose": {"xyz": [0.45, 0.0, 0.3]}}
+    others = [
+        station([task(payload=0.5)], fixtures=FIXTURES + [wall], base={"xyz": [0.1, 0.0, 0.0]}),
+        station([task([{"name": "a", "xyz": [0.5, -0.35, 0.5]}, {"name": "b", "xyz": [0.5, 0.35, 0.4]}])],
+                fixtures=[], robot="kuka_iiwa"),
+        station([task(payload=2.0)], fixtures=FIXTURES[:1], base={"xyz": [0.0, 0.1, 0.0], "rpy": [0, 0, 30]}),
+    ]
+    cells._close_worlds()
+    fresh = sim(st, tmp_path).to_dict()
+    for other in others:
+        sim(other, tmp_path)
+        assert sim(st, tmp_path).to_dict() == fresh
+    alone = sim(station([task(payload=0.0, id="empty")]), tmp_path).to_dict()
+    assert alone["tasks"][0] == fresh["tasks"][1]
+
+
+def test_cache_key_changes_with_the_physics_settings(tmp_path, monkeypatch):
+    from twin import cells
+    from twin.robots import resolve_robot
+
+    st = station([task()])
+    robot = resolve_robot("panda", tmp_path)
+    key = cells.task_key(st.cell, st.cell.tasks[0], robot)
+    monkeypatch.setattr(cells, "TIME_STEP", cells.TIME_STEP / 2)
+    assert cells.task_key(st.cell, st.cell.tasks[0], robot) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(cells, "MODEL_VERSION", cells.MODEL_VERSION + "x")
+    assert cells.task_key(st.cell, st.cell.tasks[0], robot) != key
+
+
 def test_cache_is_hit_then_invalidated_when_the_cell_changes(tmp_path):
     st = station([task(payload=1.0)])
     first = sim(st, tmp_path, use_cache=True).tasks[0]
@@ -175,6 +212,8 @@ def test_moves_respect_speed_limits_and_are_near_time_optimal(tmp_path, robot):
         trapezoid = max(trapezoid_time(x, v, a) for x, v, a in zip(d, spec.joint_velocity, spec.joint_acceleration))
         assert move.duration >= lower - 1e-9, move
         assert move.duration <= 1.3 * trapezoid + 1e-9, (move, trapezoid)
+        # the arm follows the commanded profile closely at the physics step used
+        assert move.tracking_error < 0.005, move
 
 
 def test_robot_visuals_give_meshes_in_the_cell_frame(tmp_path):
