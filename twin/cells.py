@@ -146,8 +146,13 @@ class RobotBody:
         inv_pos, inv_orn = p.invertTransform(*self.tool_frame())
         return p.multiplyTransforms(pos, orn, inv_pos, inv_orn)
 
-    def tcp_position(self, cid: int) -> Any:
-        return self.tcp_pose(cid)[0]
+    def tcp_position(self, cid: int) -> tuple[float, float, float]:
+        import pybullet as p
+
+        state = p.getLinkState(self.id, self.tcp, computeForwardKinematics=True, physicsClientId=cid)
+        if self.tcp_offset == 0.0 and self.tcp_yaw == 0.0:
+            return state[4]
+        return p.multiplyTransforms(state[4], state[5], *self.tool_frame())[0]
 
     def set_arm(self, cid: int, q: Any) -> None:
         import pybullet as p
@@ -587,7 +592,7 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
     part: int | None = None
     grip_links = [body.links[g] for g in (spec.gripper_links if spec else ()) if g in body.links] or [body.tcp]
     t_cycle = 0.0
-    peak = np.zeros(n)
+    peak = [0.0] * n
     path = 0.0
     prev_tcp = body.tcp_position(cid)
     seen: dict[tuple[str, str], Collision] = {}
@@ -603,7 +608,7 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
         pos, orn = body.tcp_pose(cid)
         half = [PART_SIZE / 2] * 3
         shape = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=cid)
-        pid = p.createMultiBody(task.payload, shape, -1, pos.tolist(), orn, physicsClientId=cid)
+        pid = p.createMultiBody(task.payload, shape, -1, list(pos), orn, physicsClientId=cid)
         # constraint frames are relative to the link's centre of mass, not its frame
         inertial = p.getDynamicsInfo(body.id, body.tcp, physicsClientId=cid)[3:5]
         frame_pos, frame_orn = p.multiplyTransforms(*p.invertTransform(*inertial), *body.tool_frame())
@@ -615,20 +620,18 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
         return pid
 
     def record_contacts(target: int) -> None:
-        contacts = p.getContactPoints(bodyA=body.id, physicsClientId=cid)
-        if part is not None:
-            contacts = contacts + p.getContactPoints(bodyA=part, physicsClientId=cid)
-        for c in contacts:
+        # every contact in the world involves the robot or the part: fixtures and the floor are
+        # static and static pairs are never tested, so one query per step finds them all
+        for c in p.getContactPoints(physicsClientId=cid):
             depth, force = -c[8], c[9]
             if depth < COLLISION_DEPTH and force < COLLISION_FORCE:
                 continue
             a, b, la, lb = c[1], c[2], c[3], c[4]
+            if a not in (body.id, part):
+                a, b, la, lb = b, a, lb, la
             if a == part and b == body.id:
-                continue  # reported from the robot's side
-            if a == part:
-                name = "payload"
-            else:
-                name = body.link_name(la)
+                a, b, la, lb = b, a, lb, la  # reported from the robot's side
+            name = "payload" if a == part else body.link_name(la)
             if b == body.id:
                 other, kind = body.link_name(lb), "self"
             elif b == part:
@@ -654,33 +657,35 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
             steps = int(math.ceil(total / TIME_STEP - 1e-9))
             settle_steps = 0
             tracking = 0.0
+            q0l, dl, q1l = q0.tolist(), d.tolist(), q1.tolist()
             for i in range(1, steps + 1 + settle_max):
                 if i <= steps:
                     s, _ = prof(min(i * TIME_STEP, total))
-                    qt = q0 + d * s
+                    qt = [a + b * s for a, b in zip(q0l, dl)]
                 else:
-                    qt = q1
+                    qt = q1l
                 p.setJointMotorControlArray(
-                    body.id, body.arm_joints, p.POSITION_CONTROL, targetPositions=qt.tolist(),
-                    targetVelocities=zero, forces=body.forces, positionGains=gains_p, velocityGains=gains_v,
-                    physicsClientId=cid,
+                    body.id, body.arm_joints, p.POSITION_CONTROL, targetPositions=qt, targetVelocities=zero,
+                    forces=body.forces, positionGains=gains_p, velocityGains=gains_v, physicsClientId=cid,
                 )
                 p.stepSimulation(physicsClientId=cid)
                 t_cycle += TIME_STEP
                 states = p.getJointStates(body.id, body.arm_joints, physicsClientId=cid)
-                q = np.array([s_[0] for s_ in states])
-                qd = np.array([s_[1] for s_ in states])
-                np.maximum(peak, np.abs(qd), out=peak)
+                speed = 0.0
+                for k, st_ in enumerate(states):
+                    v = abs(st_[1])
+                    speed = max(speed, v)
+                    if v > peak[k]:
+                        peak[k] = v
                 if i <= steps:
-                    tracking = max(tracking, float(np.max(np.abs(q - qt))))
+                    tracking = max(tracking, max(abs(st_[0] - x) for st_, x in zip(states, qt)))
                 tcp = body.tcp_position(cid)
-                path += float(np.linalg.norm(tcp - prev_tcp))
+                path += math.dist(tcp, prev_tcp)
                 prev_tcp = tcp
                 record_contacts(target)
-                if i >= steps:
-                    if np.max(np.abs(q - q1)) < SETTLE_POSITION and np.max(np.abs(qd)) < SETTLE_SPEED:
-                        settle_steps = i - steps
-                        break
+                if i >= steps and speed < SETTLE_SPEED and max(abs(st_[0] - x) for st_, x in zip(states, q1l)) < SETTLE_POSITION:
+                    settle_steps = i - steps
+                    break
             else:
                 settle_steps = settle_max
                 report.warnings.append(f"move to {task.waypoints[target].name} did not settle within {SETTLE_MAX} s")
@@ -705,7 +710,7 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
             p.removeBody(part, physicsClientId=cid)
     report.cycle_time = round(t_cycle, 6)
     report.path_length = round(path, 6)
-    report.peak_joint_speeds = [round(float(x), 4) for x in peak]
+    report.peak_joint_speeds = [round(x, 4) for x in peak]
     report.collisions = sorted(seen.values(), key=lambda c: (c.time, c.link, c.other))
     return report
 

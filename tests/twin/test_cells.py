@@ -108,6 +108,13 @@ def test_fixture_in_the_path_is_a_collision_with_its_name(tmp_path):
     assert all(p.path.startswith("stations[0].cell.tasks[0].waypoints[") for p in err.value.problems)
 
 
+def test_carried_part_hitting_a_fixture_is_reported_as_the_payload(tmp_path):
+    # a low bar between feeder and nest: the 4 cm part under the tool clips it on the transfer
+    bar = {"id": "low_bar", "size": [0.05, 0.6, 0.05], "pose": {"xyz": [0.45, 0.0, 0.27]}}
+    t = sim(station([task(payload=0.5)], fixtures=FIXTURES + [bar]), tmp_path).tasks[0]
+    assert any(c.link == "payload" and c.other == "fixture low_bar" for c in t.collisions)
+
+
 def test_heavier_payload_never_makes_the_cycle_shorter(tmp_path):
     tasks = [task(payload=m, id=f"m{i}") for i, m in enumerate([0.0, 0.5, 1.0, 2.0, 3.0])]
     times = [t.cycle_time for t in sim(station(tasks), tmp_path).tasks]
