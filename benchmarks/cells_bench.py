@@ -66,33 +66,83 @@ print(json.dumps({"load": t1 - t0, "simulate": t2 - t1, "problems": [str(p) for 
 """
 
 
+HISTORY = """Recorded before the physics was made faster (commit 86fdb6b: 240 Hz, 0.6 position gain with
+velocity feed-forward, the robot URDF loaded for every `simulate_cell` call, null-space IK tried
+first with up to 8 refinement calls per start), same command:
+
+| task | cycle (s) | wall, `simulate_cell` (s) | x real time | wall, task only (s) | x real time, task only |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| panda pick-and-place (0.5 kg), as recorded | 3.22 | 0.214 | 13 | 0.115 | 24 |
+| kuka_iiwa machine tending (2 kg), as recorded | 4.38 | 0.135 | 28 | 0.104 | 36 |
+| panda pick-and-place (0.5 kg), re-measured at load 1.1 | 3.22 | 0.139–0.149 | 19–20 | 0.073–0.082 | 34–39 |
+| kuka_iiwa machine tending (2 kg), re-measured at load 1.1 | 4.38 | 0.089–0.100 | 38–43 | 0.068–0.076 | 50–56 |
+
+Where the time went then (Panda task): ~56 ms URDF load per call, ~27 ms IK (56 IK calls: the
+null-space start never got under 0.05 mm and ran all 8 passes), ~35 ms for 676 steps at 240 Hz."""
+
+
+def _load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+class _StepTimer:
+    """Counts PyBullet steps and the wall time spent inside `stepSimulation` (DIRECT mode)."""
+
+    def __init__(self) -> None:
+        import pybullet as p
+
+        self.p, self.orig = p, p.stepSimulation
+        self.n, self.t = 0, 0.0
+
+        def timed(*args, **kw):
+            start = time.perf_counter()
+            out = self.orig(*args, **kw)
+            self.t += time.perf_counter() - start
+            self.n += 1
+            return out
+
+        p.stepSimulation = timed
+
+    def close(self) -> None:
+        self.p.stepSimulation = self.orig
+
+
 def bench_task(name: str, cell: dict, repeats: int = 5) -> dict:
-    from twin.cells import simulate_cell
+    from twin import cells
+    from twin.cells import _scene_for, _simulate_task, simulate_cell
+    from twin.robots import resolve_robot
 
     station = Station.model_validate({"id": "bench", "kind": "robot_cell", "footprint": {"width": 2.2, "depth": 2.2},
                                       "cell": cell})
-    simulate_cell(station, ROOT, use_cache=False)  # warm up: import, first client
-    walls, cycle = [], None
+    simulate_cell(station, ROOT, use_cache=False)  # warm up: imports, reach of the code paths
+    cells._close_worlds()  # first call in a process: loads the robot
+    start = time.perf_counter()
+    report = simulate_cell(station, ROOT, use_cache=False)
+    first = time.perf_counter() - start
+    walls = []
     for _ in range(repeats):
         start = time.perf_counter()
         report = simulate_cell(station, ROOT, use_cache=False)
         walls.append(time.perf_counter() - start)
-        cycle = report.tasks[0].cycle_time
-    wall = statistics.median(walls)
-    physics = sum(m.duration for m in report.tasks[0].moves)
-    # the task alone (IK + physics), the scene (robot URDF, fixtures) already loaded
-    from twin.cells import _Scene, _simulate_task, shared_client
-    from twin.robots import resolve_robot
-
+    task = report.tasks[0]
+    motion = sum(m.duration for m in task.moves)
+    # the task alone (IK + physics), the scene set up; and the time inside stepSimulation
+    scene = _scene_for(station.cell, resolve_robot(cell["robot"], ROOT))
+    timer = _StepTimer()
     task_walls = []
-    for _ in range(repeats):
-        scene = _Scene(shared_client(), station.cell, resolve_robot(cell["robot"], ROOT))
-        start = time.perf_counter()
-        _simulate_task(scene, station.cell.tasks[0])
-        task_walls.append(time.perf_counter() - start)
-    task_wall = statistics.median(task_walls)
-    return {"name": name, "cycle": cycle, "physics": physics, "wall": wall, "realtime": physics / wall,
-            "task_wall": task_wall, "task_realtime": physics / task_wall}
+    try:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            _simulate_task(scene, station.cell.tasks[0])
+            task_walls.append(time.perf_counter() - start)
+    finally:
+        timer.close()
+    wall, task_wall = statistics.median(walls), statistics.median(task_walls)
+    return {"name": name, "cycle": task.cycle_time, "motion": motion, "first": first, "wall": wall,
+            "realtime": motion / wall, "cycle_realtime": task.cycle_time / wall, "task_wall": task_wall,
+            "task_realtime": motion / task_wall, "step_us": timer.t / timer.n * 1e6, "steps_per_s": timer.n / timer.t,
+            "step_realtime": timer.n * cells.TIME_STEP / timer.t,
+            "tracking_mrad": max(m.tracking_error for m in task.moves) * 1000}
 
 
 def bench_factory(path: Path) -> dict:
@@ -107,25 +157,48 @@ def bench_factory(path: Path) -> dict:
 
 
 def main() -> int:
-    tasks = [bench_task(name, cell) for name, cell in CELLS.items()]
+    from twin.cells import SOLVER_ITERATIONS, TIME_STEP
+
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    load_before = _load()
+    runs = [[bench_task(name, cell) for name, cell in CELLS.items()] for _ in range(rounds)]
     factories = [bench_factory(p) for p in sorted((ROOT / "layouts").glob("*.yaml"))]
+    load_after = _load()
+    hz = round(1 / TIME_STEP)
+
+    def spread(values: list[float], fmt: str) -> str:
+        mid = statistics.median(values)
+        return f"{mid:{fmt}} ({min(values):{fmt}}–{max(values):{fmt}})" if len(values) > 1 else f"{mid:{fmt}}"
+
     lines = [
         "# Robot-cell physics benchmark",
         "",
-        f"`.venv/bin/python benchmarks/cells_bench.py` on {platform.machine()}, {platform.python_version()}, "
-        f"2 shared cores; physics at 240 Hz.",
+        f"`.venv/bin/python benchmarks/cells_bench.py {rounds}` on {platform.machine()}, Python "
+        f"{platform.python_version()}, 2 cores shared with other jobs (load average {load_before} before, "
+        f"{load_after} after); physics at {hz} Hz, {SOLVER_ITERATIONS} solver iterations.",
         "",
-        "## Per task (uncached, median of 5, after one warm-up)",
+        f"## Per task (uncached; median of {rounds} rounds, range in brackets; each round: median of 5 after a warm-up)",
         "",
-        "| task | cycle (s) | simulated motion (s) | wall, whole cell (s) | x real time | wall, task only (s) | x real time, task only |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| task | cycle (s) | physics motion (s) | first call in a process (s) | wall, `simulate_cell` (s) "
+        "| x real time | wall, task only (s) | x real time, task only | stepSimulation (µs/step) | steps/s "
+        "| x real time, stepping only | max tracking error (mrad) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for t in tasks:
-        lines.append(f"| {t['name']} | {t['cycle']:.2f} | {t['physics']:.2f} | {t['wall']:.3f} | {t['realtime']:.0f} | "
-                     f"{t['task_wall']:.3f} | {t['task_realtime']:.0f} |")
-    lines += ["", "Whole cell: `simulate_cell` uncached (reset, load the robot URDF and fixtures, IK, physics). "
-              "Task only: IK and physics with the scene loaded. Targets: >= 100x real time and < 1 s wall per task "
-              "for the Panda. The machine's 2 cores are shared with other jobs, so figures vary by +-50 %.", "",
+    for i, name in enumerate(CELLS):
+        rs = [run[i] for run in runs]
+        t = rs[0]
+        lines.append(
+            f"| {name} | {t['cycle']:.2f} | {t['motion']:.2f} | {spread([r['first'] for r in rs], '.3f')} | "
+            f"{spread([r['wall'] for r in rs], '.3f')} | {spread([r['realtime'] for r in rs], '.0f')} | "
+            f"{spread([r['task_wall'] for r in rs], '.3f')} | {spread([r['task_realtime'] for r in rs], '.0f')} | "
+            f"{spread([r['step_us'] for r in rs], '.1f')} | {spread([r['steps_per_s'] for r in rs], '.0f')} | "
+            f"{spread([r['step_realtime'] for r in rs], '.0f')} | {t['tracking_mrad']:.1f} |")
+    lines += ["", "x real time = physics motion seconds (the moves, without gripper waits) / wall seconds. "
+              "First call: `simulate_cell` in a process that has not loaded the robot yet (URDF load, IK, physics). "
+              "`simulate_cell`: the robot already loaded (the world is restored to its saved state per task). "
+              "Task only: IK and physics. Stepping only: time inside `p.stepSimulation` (DIRECT mode). "
+              "Tracking error: the largest lag of a joint behind the commanded trapezoidal profile. "
+              "Targets: >= 100x real time and < 1 s wall per task for the Panda.", "",
               "## Sample factories (each in a fresh process; cold = empty cache, warm = second run)", "",
               "| layout | cells | tasks | cold: simulate (s) | cold: process (s) | warm: simulate (s) | warm: process (s) | problems |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -146,6 +219,7 @@ def main() -> int:
                 lines.append(f"| {f['file']} | {sid} | {cold['robots'][sid]} | {task_id} | {payload:g} | {c} | {path:.2f} |")
         for p in cold["problems"]:
             lines.append(f"\nproblem in {f['file']}: {p}")
+    lines += ["", "## Before this round of work", "", HISTORY]
     text = "\n".join(lines) + "\n"
     out = ROOT / "benchmarks" / "results" / "cells.md"
     out.parent.mkdir(parents=True, exist_ok=True)

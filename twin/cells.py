@@ -39,7 +39,7 @@ from twin.robots import DEFAULT_ACCELERATION, Robot, resolve_robot, robot_digest
 MODEL_VERSION = "cells-2"  # bump whenever a change alters results (it is part of the cache key)
 TIME_STEP = 1.0 / 120.0  # s; see POSITION_GAIN
 SOLVER_ITERATIONS = 50
-IK_PASSES = 8  # refinement calls per IK start at most
+IK_PASSES = 4  # IK calls per start at most (the residual is under IK_DONE after 1-3)
 IK_DONE_MM, IK_DONE_DEG = 0.05, 0.05  # a start is done when its residual is this small...
 IK_GOOD_MM, IK_GOOD_DEG = 0.5, 0.5  # ...and no other start is tried once the best is this good
 REACH_TOLERANCE_MM = 3.0
@@ -405,10 +405,12 @@ def solve_ik(cid: int, body: RobotBody, xyz: Any, rpy: Any, seed: Any) -> tuple[
     """Joint angles for a tool pose (cell frame), refined from `seed`; returns
     (q, position error mm, orientation error deg) after clamping to the joint limits.
 
-    Plain damped least squares from the seed (the previous waypoint's solution: the smallest
-    move) first; null-space IK towards the home posture, and starts from home and from home
-    turned to face the target, only when that does not converge. Each start is refined until
-    the residual is below `IK_DONE_MM` / `IK_DONE_DEG` (usually one or two calls)."""
+    A start is one null-space IK call (towards the home posture: for a redundant arm it keeps
+    a consistent elbow and wrist, where plain least squares drifts) polished by plain damped
+    least squares, which from there converges in a call or two with a tiny joint change (the
+    null-space solver on its own stalls at 0.2-3 mm); or plain least squares alone. Starts:
+    the previous waypoint's solution, then home turned to face the target, then home; the
+    first whose residual is under `IK_GOOD_MM` / `IK_GOOD_DEG` wins."""
     import numpy as np
     import pybullet as p
 
@@ -429,14 +431,14 @@ def solve_ik(cid: int, body: RobotBody, xyz: Any, rpy: Any, seed: Any) -> tuple[
     local = p.multiplyTransforms(*p.invertTransform(base_pos, base_orn), target.tolist(), (0, 0, 0, 1))[0]
     facing = np.array(body.home, dtype=float)
     facing[0] = float(np.clip(facing[0] + math.atan2(local[1], local[0]), body.lower[0], body.upper[0]))
-    starts = ((seed, False), (seed, True), (facing, True), (body.home, True), (facing, False), (body.home, False))
+    starts = ((seed, True), (seed, False), (facing, True), (body.home, True), (facing, False), (body.home, False))
     for start, nullspace in starts:
         q = np.array(start, dtype=float)
         body.set_arm(cid, q)
-        for _ in range(IK_PASSES):
+        for k in range(IK_PASSES):
             sol = p.calculateInverseKinematics(
                 body.id, body.tcp, list(link_pos), link_orn, maxNumIterations=100, residualThreshold=1e-6,
-                physicsClientId=cid, **(nullspace_args if nullspace else {}),
+                physicsClientId=cid, **(nullspace_args if nullspace and k == 0 else {}),
             )
             q = np.clip(np.array([sol[i] for i in index]), body.lower, body.upper)
             body.set_arm(cid, q)
@@ -497,7 +499,11 @@ class _Scene:
             p.removeBody(fid, physicsClientId=cid)
         # back to the robot as loaded (no contact caches from earlier cells), then the new cell
         p.restoreState(self.loaded, physicsClientId=cid)
-        p.resetBasePositionAndOrientation(body.id, list(cell.base.xyz), _quat(cell.base.rpy), physicsClientId=cid)
+        # PyBullet places a base by its centre of mass, not by the URDF link frame that loadURDF
+        # and the cell's base pose mean: shift by the base's inertial frame
+        inertial = p.getDynamicsInfo(body.id, -1, physicsClientId=cid)[3:5]
+        com_pos, com_orn = p.multiplyTransforms(list(cell.base.xyz), _quat(cell.base.rpy), *inertial)
+        p.resetBasePositionAndOrientation(body.id, com_pos, com_orn, physicsClientId=cid)
         self.fixtures = []
         self.names = {self.floor: ("floor", "floor")}
         for fx in cell.fixtures:

@@ -156,6 +156,28 @@ def test_same_numbers_across_a_reused_client(tmp_path):
     assert alone["tasks"][0] == fresh["tasks"][1]
 
 
+def test_reused_robot_stands_where_the_cell_puts_its_base(tmp_path):
+    """The reused robot is moved, not reloaded: its links must be where a fresh load at the
+    cell's base pose puts them (PyBullet moves a base by its centre of mass, and the iiwa's is
+    10 cm off its link frame)."""
+    import pybullet as p
+
+    from twin import cells
+    from twin.robots import resolve_robot
+
+    robot = resolve_robot("kuka_iiwa", tmp_path)
+    for base in ({"xyz": [0.2, -0.1, 0.3], "rpy": [0, 0, 40]}, {"xyz": [0.0, 0.0, 0.0]}):
+        cell = station([task()], robot="kuka_iiwa", base=base).cell
+        scene = cells._scene_for(cell, robot)
+        scene.restore()
+        with cells.PhysicsClient() as cid:
+            fresh = cells.load_robot(cid, robot, tuple(cell.base.xyz), cells._quat(cell.base.rpy))
+            for link in range(p.getNumJoints(fresh.id, physicsClientId=cid)):
+                want = p.getLinkState(fresh.id, link, computeForwardKinematics=True, physicsClientId=cid)[4]
+                got = p.getLinkState(scene.robot.id, link, computeForwardKinematics=True, physicsClientId=scene.cid)[4]
+                assert got == pytest.approx(want, abs=1e-6), (base, link)
+
+
 def test_cache_key_changes_with_the_physics_settings(tmp_path, monkeypatch):
     from twin import cells
     from twin.robots import resolve_robot
