@@ -1,0 +1,728 @@
+"""The 3D factory scene: a layout (and optionally its schedule) as named PyVista meshes.
+
+`build_scene` turns a placed layout into a `Scene`, a plain list of named `Part`s (floor,
+grid, keep-out zones, docks, aisles, station solids, robot meshes in their home pose,
+fixtures, conveyor belts, AGV routes, material-flow arcs), each with its colour, opacity and
+label. It needs no Plotter, so tests can check geometry and exports can walk the parts;
+`make_plotter` lights and frames it for the browser app, `render_png` shoots it offscreen,
+and `export_scene` writes glTF or VTK files other tools read.
+
+Coordinates are floor metres, z up, the floor's lower-left corner at the origin. A robot
+cell's frame (its robot and fixtures) has its origin at the station's footprint centre on
+the floor with x along the footprint width, turned with the station.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+
+from twin.errors import InputError, LayoutError, Problem
+from twin.geometry import input_port, output_port, rotated_size, station_rect
+from twin.model import Layout, Pose, Station
+
+if TYPE_CHECKING:  # pyvista is imported where it is used: `import twin` stays fast
+    import pyvista as pv
+
+RGB = tuple[float, float, float]
+
+PART_KINDS = ("floor", "grid", "keep_out", "dock", "aisle", "station", "robot", "fixture", "conveyor",
+              "agv_route", "flow")
+COLOR_BY = ("kind", "utilisation")
+EXPORT_SUFFIXES = (".gltf", ".glb", ".vtm", ".vtk")
+
+
+def _hex(code: str) -> RGB:
+    code = code.lstrip("#")
+    return tuple(int(code[i:i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+# A muted palette (Tableau 10) that reads well on a light floor and in print.
+KIND_COLORS: dict[str, RGB] = {
+    "machine": _hex("#4e79a7"),
+    "robot_cell": _hex("#f28e2b"),
+    "manual": _hex("#59a14f"),
+    "inspection": _hex("#b07aa1"),
+    "buffer": _hex("#9c755f"),
+}
+COLORS: dict[str, RGB] = {
+    "floor": _hex("#e4e7eb"),
+    "grid_minor": _hex("#c3c9d1"),
+    "grid_major": _hex("#98a1ad"),
+    "column": _hex("#8d939c"),
+    "wall": _hex("#858a93"),
+    "hazard": _hex("#f2c230"),
+    "receiving": _hex("#2e9d5b"),
+    "shipping": _hex("#2b6cb0"),
+    "aisle": _hex("#f1e9c6"),
+    "fixture": _hex("#7a8794"),
+    "belt": _hex("#3b4047"),
+    "belt_arrow": _hex("#ffd23f"),
+    "agv_route": _hex("#e8702a"),
+    "flow": _hex("#6a5acd"),
+    "unused": _hex("#c8ccd2"),
+}
+# Utilisation ramp, cool to hot (ColorBrewer RdYlBu reversed): 0 blue ... 1 red.
+HEAT_STOPS: tuple[RGB, ...] = tuple(_hex(c) for c in ("#2c7bb6", "#abd9e9", "#ffffbf", "#fdae61", "#d7191c"))
+
+ZONE_HEIGHT = {"column": 3.0, "wall": 2.5, "hazard": 0.04}
+BELT_TOP, BELT_WIDTH, BELT_THICKNESS = 0.85, 0.5, 0.12
+ROUTE_Z, ROUTE_RADIUS = 0.1, 0.05
+FLOW_RADIUS = (0.03, 0.2)  # tube radius for the smallest and the largest flow (m)
+CELL_OPACITY = 0.16  # a robot cell's solid is a see-through guard so its robot shows
+
+
+def heat_color(value: float) -> RGB:
+    """The utilisation colour of a value in [0, 1] (clipped): blue when idle, red when busy."""
+    v = min(max(float(value), 0.0), 1.0) * (len(HEAT_STOPS) - 1)
+    i = min(int(v), len(HEAT_STOPS) - 2)
+    t = v - i
+    a, b = HEAT_STOPS[i], HEAT_STOPS[i + 1]
+    return tuple(a[k] + (b[k] - a[k]) * t for k in range(3))  # type: ignore[return-value]
+
+
+@dataclass
+class Part:
+    """One named piece of the scene. `rgb` means the mesh carries per-cell colours in its
+    "rgb" cell array (robot links) and `color` is only their average; `value` is the number
+    the part shows (utilisation of a station, volume of a flow) and `width` a tube's diameter."""
+
+    name: str
+    kind: str
+    mesh: "pv.PolyData"
+    color: RGB
+    opacity: float = 1.0
+    label: str | None = None
+    label_position: tuple[float, float, float] | None = None
+    station: str | None = None
+    value: float | None = None
+    width: float | None = None
+    rgb: bool = False
+    show_edges: bool = False
+
+
+@dataclass
+class Scene:
+    """The factory as named parts, plus what a viewer needs to explain the colours."""
+
+    name: str
+    floor_size: tuple[float, float]
+    parts: dict[str, Part] = field(default_factory=dict)
+    color_by: str = "kind"
+    legend: list[tuple[str, RGB]] = field(default_factory=list)
+    scalar_bar: str | None = None  # title of the utilisation bar when coloured by it
+
+    def add(self, part: Part) -> Part:
+        if part.kind not in PART_KINDS:
+            raise ValueError(f"unknown part kind {part.kind!r}")
+        self.parts[part.name] = part
+        return part
+
+    def __getitem__(self, name: str) -> Part:
+        return self.parts[name]
+
+    def __iter__(self) -> Iterator[Part]:
+        return iter(self.parts.values())
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def of_kind(self, kind: str) -> list[Part]:
+        return [p for p in self.parts.values() if p.kind == kind]
+
+    @property
+    def height(self) -> float:
+        """Top of the tallest part (m), for framing."""
+        return max((p.mesh.bounds[5] for p in self if p.mesh.n_points), default=0.0)
+
+
+# --- small geometry helpers ------------------------------------------------------------------
+
+
+def _box(xmin: float, xmax: float, ymin: float, ymax: float, zmin: float, zmax: float) -> "pv.PolyData":
+    import pyvista as pv
+
+    return pv.Box(bounds=(xmin, xmax, ymin, ymax, zmin, zmax))
+
+
+def _station_frame(station: Station) -> np.ndarray:
+    """4x4 transform from the station's cell frame to the floor."""
+    angle = math.radians(station.rotation)
+    c, s = round(math.cos(angle)), round(math.sin(angle))
+    m = np.eye(4)
+    m[:2, :2] = [[c, -s], [s, c]]
+    m[0, 3], m[1, 3] = station.position  # type: ignore[misc]
+    return m
+
+
+def _pose_matrix(pose: Pose) -> np.ndarray:
+    """4x4 transform of a pose (xyz in m, rpy in degrees: R = Rz(yaw) Ry(pitch) Rx(roll))."""
+    r, p, y = (math.radians(a) for a in pose.rpy)
+    cr, sr, cp, sp, cy, sy = math.cos(r), math.sin(r), math.cos(p), math.sin(p), math.cos(y), math.sin(y)
+    m = np.eye(4)
+    m[:3, :3] = [
+        [cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr],
+        [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr],
+        [-sp, cp * sr, cp * cr],
+    ]
+    m[:3, 3] = pose.xyz
+    return m
+
+
+def _simplify(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Drop the points of a grid polyline that lie on a straight run."""
+    if len(points) < 3:
+        return list(points)
+    out = [points[0]]
+    for prev, here, nxt in zip(points, points[1:], points[2:]):
+        d1 = (here[0] - prev[0], here[1] - prev[1])
+        d2 = (nxt[0] - here[0], nxt[1] - here[1])
+        if abs(d1[0] * d2[1] - d1[1] * d2[0]) > 1e-9 or d1[0] * d2[0] + d1[1] * d2[1] < 0:
+            out.append(here)
+    out.append(points[-1])
+    return out
+
+
+def _ribbon(points: list[tuple[float, float]], width: float, z: float) -> "pv.PolyData":
+    """A flat strip of `width` along a floor polyline at height z (mitred corners)."""
+    import pyvista as pv
+
+    pts = np.asarray(points, dtype=float)
+    n = len(pts)
+    seg = np.diff(pts, axis=0)
+    seg /= np.maximum(np.linalg.norm(seg, axis=1, keepdims=True), 1e-12)
+    normals = np.stack([-seg[:, 1], seg[:, 0]], axis=1)
+    offsets = np.zeros((n, 2))
+    offsets[0], offsets[-1] = normals[0], normals[-1]
+    for i in range(1, n - 1):
+        mid = normals[i - 1] + normals[i]
+        length = np.linalg.norm(mid)
+        if length < 1e-9:
+            mid = normals[i]
+        else:
+            mid /= length
+            mid /= max(float(np.dot(mid, normals[i])), 0.3)  # keep the strip's width at corners
+        offsets[i] = mid
+    half = width / 2
+    left, right = pts + offsets * half, pts - offsets * half
+    vertices = np.vstack([np.column_stack([left, np.full(n, z)]), np.column_stack([right, np.full(n, z)])])
+    faces = np.hstack([[4, i, i + 1, n + i + 1, n + i] for i in range(n - 1)])
+    return pv.PolyData(vertices, faces)
+
+
+def _chevrons(points: list[tuple[float, float]], z: float, size: float, spacing: float) -> "pv.PolyData":
+    """Flat arrowheads along a floor polyline, pointing the way it runs."""
+    import pyvista as pv
+
+    pts = np.asarray(points, dtype=float)
+    tris, verts = [], []
+    carry = spacing / 2
+    for a, b in zip(pts, pts[1:]):
+        seg = b - a
+        length = float(np.linalg.norm(seg))
+        if length < 1e-9:
+            continue
+        d = seg / length
+        n = np.array([-d[1], d[0]])
+        t = carry
+        while t < length:
+            c = a + d * t
+            k = len(verts)
+            verts += [
+                [*(c + d * size * 0.6), z],
+                [*(c - d * size * 0.4 + n * size * 0.45), z],
+                [*(c - d * size * 0.4 - n * size * 0.45), z],
+            ]
+            tris.append([3, k, k + 1, k + 2])
+            t += spacing
+        carry = t - length
+    if not verts:
+        return pv.PolyData()
+    return pv.PolyData(np.array(verts), np.hstack(tris))
+
+
+def _tube(points: np.ndarray, radius: float, sides: int = 12) -> "pv.PolyData":
+    import pyvista as pv
+
+    line = pv.lines_from_points(points)
+    return line.tube(radius=radius, n_sides=sides, capping=True)
+
+
+# --- robot meshes ----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=128)
+def _read_mesh(path: str) -> "pv.PolyData":
+    """A robot link mesh, read once per process (the Panda's 11 files are large)."""
+    import pyvista as pv
+
+    mesh = pv.read(path)
+    if not isinstance(mesh, pv.PolyData):
+        mesh = mesh.extract_surface()
+    mesh = mesh.triangulate().clean()
+    for name in list(mesh.point_data.keys()):
+        if name != "Normals":
+            del mesh.point_data[name]
+    mesh.cell_data.clear()
+    return mesh
+
+
+@lru_cache(maxsize=64)
+def _cell_visuals(cell_json: str, layout_dir: str | None) -> tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]:
+    """The robot's visuals in its home pose, from the robot-cell physics, cached per cell."""
+    from twin.cells import robot_visuals
+    from twin.model import RobotCell
+
+    cell = RobotCell.model_validate_json(cell_json)
+    out = []
+    for mesh_path, matrix, rgba in robot_visuals(cell, Path(layout_dir) if layout_dir else None):
+        out.append((str(mesh_path), tuple(np.asarray(matrix, dtype=float).ravel()), tuple(rgba)))
+    return tuple(out)
+
+
+def _robot_mesh(station: Station, layout_dir: Path | None, frame: np.ndarray) -> "pv.PolyData":
+    """Every link of a cell's robot, on the floor, merged into one mesh with per-cell colours."""
+    import pyvista as pv
+
+    assert station.cell is not None
+    visuals = _cell_visuals(station.cell.model_dump_json(), str(layout_dir) if layout_dir else None)
+    pieces = []
+    for mesh_path, matrix, rgba in visuals:
+        link = _read_mesh(mesh_path).transform(frame @ np.array(matrix).reshape(4, 4), inplace=False)
+        rgb = np.clip(np.asarray(rgba[:3], dtype=float), 0.18, 0.93)  # black and white links keep some shading
+        link.cell_data["rgb"] = np.tile((rgb * 255).astype(np.uint8), (link.n_cells, 1))
+        pieces.append(link)
+    if not pieces:
+        return pv.PolyData()
+    return pv.merge(pieces, merge_points=False)
+
+
+# --- the schedule ----------------------------------------------------------------------------
+
+
+def schedule_utilisation(layout: Layout, schedule_doc: dict[str, Any]) -> dict[str, float]:
+    """Utilisation per station from a schedule document's KPIs; raises InputError when the
+    document is malformed or names stations the layout does not have."""
+    if not isinstance(schedule_doc, dict):
+        raise InputError("schedule: must be a JSON object (a factory-twin schedule document)")
+    kpis = schedule_doc.get("kpis")
+    if not isinstance(kpis, dict) or not isinstance(kpis.get("utilisation"), dict):
+        raise InputError("schedule: kpis.utilisation is missing: not a factory-twin schedule document")
+    utilisation: dict[str, float] = {}
+    for sid, value in kpis["utilisation"].items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise InputError(f"schedule: kpis.utilisation.{sid}: must be a number, got {value!r}")
+        utilisation[str(sid)] = float(value)
+    named = set(utilisation)
+    for i, op in enumerate(schedule_doc.get("operations") or []):
+        if isinstance(op, dict) and "station" in op:
+            named.add(str(op["station"]))
+    known = {s.id for s in layout.stations}
+    unknown = sorted(named - known)
+    if unknown:
+        where = f" (written for layout '{schedule_doc['layout']}')" if isinstance(schedule_doc.get("layout"), str) else ""
+        raise InputError(
+            f"schedule{where} does not belong to layout '{layout.name}': it names station(s) "
+            f"{', '.join(unknown)} that the layout does not have"
+        )
+    return {s.id: utilisation.get(s.id, 0.0) for s in layout.stations}
+
+
+# --- building the scene ----------------------------------------------------------------------
+
+
+def build_scene(
+    layout: Layout,
+    layout_dir: Path | None = None,
+    schedule_doc: dict | None = None,
+    color_by: str = "kind",
+) -> Scene:
+    """The 3D scene of a placed layout. `color_by` "kind" colours stations by their kind;
+    "utilisation" by their utilisation in `schedule_doc`'s KPIs (blue idle ... red busy).
+    Robot cells show the robot's own meshes (URDF visuals) in its home pose."""
+    if color_by not in COLOR_BY:
+        raise InputError(f"color_by {color_by!r}: use one of {', '.join(COLOR_BY)}")
+    if color_by == "utilisation" and schedule_doc is None:
+        raise InputError("color_by 'utilisation' needs a schedule (its KPIs hold the utilisation)")
+    unplaced = [Problem(f"stations[{i}].position", f"station '{s.id}' is not placed; the 3D scene needs every "
+                        "station placed (give a position, or run the layout search)")
+                for i, s in enumerate(layout.stations) if s.position is None]
+    if unplaced:
+        raise LayoutError(unplaced)
+    utilisation = schedule_utilisation(layout, schedule_doc) if schedule_doc is not None else None
+    layout_dir = Path(layout_dir) if layout_dir is not None else None
+
+    floor = layout.floor
+    scene = Scene(layout.name, (floor.width, floor.depth), color_by=color_by)
+    scene.add(Part("floor", "floor", _box(0, floor.width, 0, floor.depth, -0.1, 0.0), COLORS["floor"]))
+    _add_grid(scene, layout)
+    for zone in floor.keep_out:
+        top = ZONE_HEIGHT[zone.kind]
+        mesh = _box(zone.x, zone.x + zone.width, zone.y, zone.y + zone.depth, 0.0 if zone.kind != "hazard" else 0.01, top)
+        opacity = 0.75 if zone.kind == "hazard" else 1.0
+        scene.add(Part(f"keep_out:{zone.id}", "keep_out", mesh, COLORS[zone.kind], opacity, show_edges=zone.kind == "hazard"))
+    for dock in floor.docks:
+        rect, centre = _dock_apron(layout, dock.position)
+        mesh = _box(*rect, -0.1, 0.02)
+        scene.add(Part(f"dock:{dock.id}", "dock", mesh, COLORS[dock.kind], label=dock.id,
+                       label_position=(*centre, 0.4)))
+    _add_stations(scene, layout, layout_dir, utilisation)
+    _add_conveyors(scene, layout)
+    _add_routes_and_flows(scene, layout)
+
+    if utilisation is not None and color_by == "utilisation":
+        scene.scalar_bar = "Utilisation"
+    else:
+        kinds = sorted({s.kind for s in layout.stations}, key=list(KIND_COLORS).index)
+        scene.legend = [(k.replace("_", " "), KIND_COLORS[k]) for k in kinds]
+    if layout.transport.conveyors:
+        scene.legend.append(("conveyor", COLORS["belt"]))
+    if scene.of_kind("agv_route"):
+        scene.legend.append(("AGV route", COLORS["agv_route"]))
+    if scene.of_kind("flow"):
+        scene.legend.append(("material flow", COLORS["flow"]))
+    return scene
+
+
+def _dock_apron(layout: Layout, point: tuple[float, float], size: float = 2.4) -> tuple[tuple[float, ...], tuple[float, float]]:
+    """A loading apron just outside the floor edge nearest to a dock, so stations placed near
+    the dock never hide it: (xmin, xmax, ymin, ymax) and its centre."""
+    w, d = layout.floor.width, layout.floor.depth
+    x, y = point
+    half = size / 2
+    edge = min((x, "left"), (w - x, "right"), (y, "bottom"), (d - y, "top"))[1]
+    if edge in ("left", "right"):
+        y = min(max(y, half), d - half)
+        x0 = -size if edge == "left" else w
+        rect = (x0, x0 + size, y - half, y + half)
+    else:
+        x = min(max(x, half), w - half)
+        y0 = -size if edge == "bottom" else d
+        rect = (x - half, x + half, y0, y0 + size)
+    return rect, ((rect[0] + rect[1]) / 2, (rect[2] + rect[3]) / 2)
+
+
+def _add_grid(scene: Scene, layout: Layout) -> None:
+    """Placement grid lines, thinned so that at most ~60 show per axis, with a darker line
+    every 5 m (or 10 m on a big floor)."""
+    import pyvista as pv
+
+    floor = layout.floor
+    step = floor.grid
+    while max(floor.width, floor.depth) / step > 60:
+        step *= 2
+    major = 10.0 if max(floor.width, floor.depth) > 80 else 5.0
+    lines = {"grid_minor": [], "grid_major": []}
+    for axis, (length, other) in enumerate(((floor.width, floor.depth), (floor.depth, floor.width))):
+        for k in range(1, int(math.floor(length / step + 1e-9)) + 1):
+            v = k * step
+            if v >= length - 1e-9:
+                continue
+            key = "grid_major" if abs(v / major - round(v / major)) < 1e-6 else "grid_minor"
+            a, b = ((v, 0.0), (v, other)) if axis == 0 else ((0.0, v), (other, v))
+            lines[key].append((a, b))
+    for key, segs in lines.items():
+        if not segs:
+            continue
+        pts = np.array([[*p, 0.004] for seg in segs for p in seg])
+        cells = np.hstack([[2, 2 * i, 2 * i + 1] for i in range(len(segs))])
+        mesh = pv.PolyData(pts, lines=cells)
+        scene.add(Part(key.replace("_", ":"), "grid", mesh, COLORS[key]))
+
+
+def _add_stations(scene: Scene, layout: Layout, layout_dir: Path | None, utilisation: dict[str, float] | None) -> None:
+    for station in layout.stations:
+        rect = station_rect(station)
+        value = utilisation.get(station.id, 0.0) if utilisation is not None else None
+        if scene.color_by == "utilisation" and value is not None:
+            color = heat_color(value)
+        else:
+            color = KIND_COLORS[station.kind]
+        is_cell = station.kind == "robot_cell"
+        mesh = _box(rect.xmin, rect.xmax, rect.ymin, rect.ymax, 0.0, station.height)
+        label = station.id if value is None else f"{station.id} {value:.0%}"
+        scene.add(Part(f"station:{station.id}", "station", mesh, color, CELL_OPACITY if is_cell else 1.0,
+                       label=label, label_position=(*rect.centre, station.height + 0.35), station=station.id,
+                       value=value, show_edges=True))
+        if station.cell is None:
+            continue
+        frame = _station_frame(station)
+        # the cell's floor plate, so the guard reads as a cell from above
+        plate = _box(rect.xmin, rect.xmax, rect.ymin, rect.ymax, 0.0, 0.03)
+        scene.add(Part(f"station:{station.id}:plate", "station", plate, color, 0.85, station=station.id, value=value))
+        for fixture in station.cell.fixtures:
+            sx, sy, sz = fixture.size
+            box = _box(-sx / 2, sx / 2, -sy / 2, sy / 2, -sz / 2, sz / 2).transform(
+                frame @ _pose_matrix(fixture.pose), inplace=False)
+            scene.add(Part(f"fixture:{station.id}:{fixture.id}", "fixture", box, COLORS["fixture"],
+                           station=station.id, show_edges=True))
+        robot = _robot_mesh(station, layout_dir, frame)
+        if robot.n_points:
+            mean = robot.cell_data["rgb"].mean(axis=0) / 255.0
+            scene.add(Part(f"robot:{station.id}", "robot", robot, tuple(float(c) for c in mean), station=station.id,
+                           rgb=True))
+
+
+def _add_conveyors(scene: Scene, layout: Layout) -> None:
+    """Each conveyor as a belt from the output port of one station to the input port of the
+    next, with arrowheads on the belt showing which way it runs."""
+    stations = {s.id: s for s in layout.stations}
+    for conveyor in layout.transport.conveyors:
+        a, b = stations[conveyor.from_station], stations[conveyor.to_station]
+        points = [output_port(a), *conveyor.route, input_port(b)]
+        points = [p for i, p in enumerate(points) if i == 0 or math.dist(p, points[i - 1]) > 1e-6]
+        if len(points) < 2:
+            continue
+        belt = _ribbon(points, BELT_WIDTH, BELT_TOP).extrude((0, 0, -BELT_THICKNESS), capping=True)
+        arrows = _chevrons(points, BELT_TOP + 0.01, BELT_WIDTH * 0.8, 0.9)
+        scene.add(Part(f"conveyor:{conveyor.id}", "conveyor", belt, COLORS["belt"], show_edges=False,
+                       width=BELT_WIDTH))
+        if arrows.n_points:
+            scene.add(Part(f"conveyor:{conveyor.id}:direction", "conveyor", arrows, COLORS["belt_arrow"]))
+
+
+def _add_routes_and_flows(scene: Scene, layout: Layout) -> None:
+    """AGV routes as tubes along the routed aisle paths (with the aisle painted under them),
+    and every material flow as an arc whose width grows with its volume."""
+    from twin.graph import AisleRouter, material_flows
+
+    flows = material_flows(layout)
+    if not flows:
+        return
+    conveyed = {(c.from_station, c.to_station) for c in layout.transport.conveyors}
+    router = AisleRouter(layout)
+    aisle_pieces = []
+    for a, b in sorted(flows):
+        if (a, b) in conveyed:
+            continue
+        path = _simplify(router.path(a, b))
+        if len(path) < 2:
+            continue
+        pts = np.array([[x, y, ROUTE_Z] for x, y in path])
+        scene.add(Part(f"agv_route:{a}->{b}", "agv_route", _tube(pts, ROUTE_RADIUS, 8), COLORS["agv_route"],
+                       width=2 * ROUTE_RADIUS, value=flows[(a, b)]))
+        aisle_pieces.append(_ribbon(path, min(layout.floor.aisle_width * 0.8, 1.6), 0.008))
+    if aisle_pieces:
+        import pyvista as pv
+
+        scene.add(Part("aisle", "aisle", pv.merge(aisle_pieces), COLORS["aisle"]))
+
+    ends = _flow_ends(layout)
+    top = max(s.height for s in layout.stations)
+    vmax = max(flows.values())
+    for (a, b), volume in sorted(flows.items()):
+        p0, p1 = np.array(ends[a]), np.array(ends[b])
+        span = float(np.linalg.norm(p1[:2] - p0[:2]))
+        lift = top + 0.5 + 0.09 * span
+        mid = (p0 + p1) / 2
+        control = np.array([mid[0], mid[1], lift * 2 - (p0[2] + p1[2]) / 2])  # the arc peaks at `lift`
+        t = np.linspace(0.0, 1.0, 32)[:, None]
+        pts = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * control + t ** 2 * p1
+        radius = FLOW_RADIUS[0] + (FLOW_RADIUS[1] - FLOW_RADIUS[0]) * (volume / vmax if vmax > 0 else 0.0)
+        scene.add(Part(f"flow:{a}->{b}", "flow", _tube(pts, radius, 10), COLORS["flow"], 0.5,
+                       value=volume, width=2 * radius))
+
+
+def _flow_ends(layout: Layout) -> dict[str, tuple[float, float, float]]:
+    """Where flow arcs start and end: the top centre of a station, a dock on the floor."""
+    ends = {s.id: (s.position[0], s.position[1], s.height) for s in layout.stations}  # type: ignore[index]
+    for dock in layout.floor.docks:
+        ends[dock.id] = (*_dock_apron(layout, dock.position)[1], 0.1)
+    return ends
+
+
+# --- viewing ---------------------------------------------------------------------------------
+
+
+def _heat_lookup_table() -> "pv.LookupTable":
+    """The utilisation ramp as a VTK lookup table over [0, 1], for the scalar bar."""
+    import pyvista as pv
+
+    values = np.array([[*(np.array(heat_color(v)) * 255), 255] for v in np.linspace(0, 1, 256)], dtype=np.uint8)
+    return pv.LookupTable(values=values, scalar_range=(0.0, 1.0))
+
+
+def make_plotter(scene: Scene, off_screen: bool = True, window_size: tuple[int, int] = (1600, 1000),
+                 top_view: bool = False) -> "pv.Plotter":
+    """A lit, framed Plotter showing the scene: a 3/4 view of the whole floor (or a plan view
+    with `top_view`), station ids as labels, a legend for the kinds or a utilisation bar."""
+    import pyvista as pv
+
+    plotter = pv.Plotter(off_screen=off_screen, window_size=list(window_size))
+    plotter.set_background("#fbfcfd", top="#dde4ec")
+    lut = _heat_lookup_table() if scene.scalar_bar else None
+    bar_mapper = None
+    for part in scene:
+        if not part.mesh.n_points:
+            continue
+        style: dict[str, Any] = {"opacity": part.opacity, "name": part.name, "smooth_shading": part.kind == "robot",
+                                 "ambient": 0.3, "diffuse": 0.75, "specular": 0.05}
+        if part.kind == "grid":
+            style.update(line_width=1.0)
+        if part.show_edges:
+            style.update(show_edges=True, edge_color=tuple(c * 0.55 for c in part.color), line_width=1.0)
+        if part.rgb:
+            plotter.add_mesh(part.mesh, scalars="rgb", rgb=True, **style)
+        elif lut is not None and part.kind == "station" and part.value is not None:
+            mesh = part.mesh.copy(deep=False)
+            mesh.cell_data["utilisation"] = np.full(mesh.n_cells, part.value)
+            actor = plotter.add_mesh(mesh, scalars="utilisation", cmap=lut, clim=(0.0, 1.0), show_scalar_bar=False,
+                                     **style)
+            bar_mapper = bar_mapper or actor.mapper
+        else:
+            plotter.add_mesh(part.mesh, color=part.color, **style)
+    labelled = [p for p in scene if p.label and p.label_position]
+    if labelled:
+        plotter.add_point_labels(
+            np.array([p.label_position for p in labelled]), [p.label for p in labelled],
+            font_size=max(10, round(window_size[1] / 78)), text_color="#1f2933", shape_color="white",
+            shape_opacity=0.8, shape="rounded_rect", margin=2, show_points=False, always_visible=True, bold=True,
+            name="labels",
+        )
+    plotter.add_text(scene.name.replace("_", " "), position="upper_left", font_size=max(9, round(window_size[1] / 90)),
+                     color="#1f2933", name="title")
+    if scene.legend:
+        plotter.add_legend([[name, color] for name, color in scene.legend], bcolor="white", face="rectangle",
+                           loc="upper right", size=(0.13, 0.028 * len(scene.legend) + 0.01), background_opacity=0.85,
+                           name="legend")
+    if bar_mapper is not None:
+        plotter.add_scalar_bar(scene.scalar_bar, mapper=bar_mapper, color="#1f2933", vertical=True,
+                               position_x=0.9, position_y=0.08, width=0.05, height=0.45, fmt="%.1f",
+                               n_labels=6, title_font_size=14, label_font_size=12)
+    plotter.enable_anti_aliasing("ssaa")
+    _frame(plotter, scene, window_size, top_view)
+    return plotter
+
+
+def _frame(plotter: "pv.Plotter", scene: Scene, window_size: tuple[int, int], top_view: bool) -> None:
+    """Point the camera so the whole floor fills the picture."""
+    w, d = scene.floor_size
+    centre = np.array([w / 2, d / 2, 0.0])
+    aspect = window_size[0] / window_size[1]
+    if top_view:
+        plotter.enable_parallel_projection()
+        plotter.camera_position = [tuple(centre + [0, 0, 10 * max(w, d)]), tuple(centre), (0, 1, 0)]
+        plotter.camera.parallel_scale = max(d / 2, w / 2 / aspect) * 1.08
+        plotter.camera.clipping_range = (1.0, 30 * max(w, d))
+        return
+    direction = np.array([-0.32, -1.0, 0.95])
+    direction /= np.linalg.norm(direction)
+    plotter.camera_position = [tuple(centre + direction * max(w, d)), tuple(centre), (0, 0, 1)]
+    plotter.reset_camera(bounds=(0, w, 0, d, 0, max(scene.height * 0.5, 1.0)))
+    plotter.camera.zoom(1.45)
+
+
+def render_png(layout: Layout, path: str | Path, layout_dir: Path | None = None, schedule_doc: dict | None = None,
+               color_by: str = "kind", top_view: bool = False,
+               window_size: tuple[int, int] = (1600, 1000)) -> Path:
+    """Render the layout offscreen to a PNG (3/4 view, or a plan view with `top_view`)."""
+    scene = build_scene(layout, layout_dir, schedule_doc, color_by)
+    return render_scene_png(scene, path, top_view=top_view, window_size=window_size)
+
+
+def render_scene_png(scene: Scene, path: str | Path, top_view: bool = False,
+                     window_size: tuple[int, int] = (1600, 1000)) -> Path:
+    """Render an already built scene offscreen to a PNG."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plotter = make_plotter(scene, off_screen=True, window_size=window_size, top_view=top_view)
+    try:
+        plotter.screenshot(str(path))
+    finally:
+        plotter.close()
+    return path
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+def _export_block(part: Part) -> "pv.PolyData":
+    """A part's mesh with its colour as an "rgb" cell array and its kind in field data, so
+    ParaView and other VTK readers show it as the scene does."""
+    mesh = part.mesh.copy(deep=True)
+    if not (part.rgb and "rgb" in mesh.cell_data):
+        mesh.cell_data["rgb"] = np.tile((np.array(part.color) * 255).astype(np.uint8), (mesh.n_cells, 1))
+    mesh.cell_data["kind"] = np.full(mesh.n_cells, PART_KINDS.index(part.kind), dtype=np.int8)
+    mesh.cell_data["opacity"] = np.full(mesh.n_cells, part.opacity, dtype=np.float32)
+    for name in list(mesh.point_data.keys()):
+        if name != "Normals":
+            del mesh.point_data[name]
+    if "Normals" in mesh.point_data:
+        del mesh.point_data["Normals"]  # not every part has them; merged files need one set of arrays
+    mesh.field_data["part"] = [part.name]
+    mesh.field_data["part_kind"] = [part.kind]
+    return mesh
+
+
+def export_scene(scene: Scene, path: str | Path) -> Path:
+    """Write the scene as glTF (`.gltf`, `.glb`: web viewers, Blender) or VTK (`.vtm`: one
+    named block per part; `.vtk`: everything in one mesh with "rgb" and "kind" cell arrays)."""
+    import pyvista as pv
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise InputError(f"{path}: cannot export a scene as '{suffix or path.name}': use one of "
+                         f"{', '.join(EXPORT_SUFFIXES)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parts = [p for p in scene if p.mesh.n_points]
+    if suffix in (".gltf", ".glb"):
+        plotter = make_plotter(scene, off_screen=True, window_size=(800, 600))
+        try:
+            if suffix == ".gltf":
+                plotter.export_gltf(str(path), inline_data=True)
+            else:
+                import tempfile
+
+                with tempfile.TemporaryDirectory() as tmp:
+                    gltf = Path(tmp) / "scene.gltf"
+                    plotter.export_gltf(str(gltf), inline_data=True)
+                    path.write_bytes(_gltf_to_glb(gltf.read_text(encoding="utf-8")))
+        finally:
+            plotter.close()
+    elif suffix == ".vtm":
+        blocks = pv.MultiBlock()
+        for part in parts:
+            blocks.append(_export_block(part), part.name)
+        blocks.save(str(path))
+    else:
+        merged = pv.merge([_export_block(p) for p in parts], merge_points=False)
+        merged.field_data["part_kinds"] = list(PART_KINDS)
+        merged.save(str(path))
+    return path
+
+
+def _gltf_to_glb(text: str) -> bytes:
+    """Pack a glTF whose buffers are inline data URIs into one binary .glb (glTF 2.0 §4.4)."""
+    import base64
+    import json
+    import struct
+
+    doc = json.loads(text)
+    blob = bytearray()
+    starts = []
+    for buffer in doc.get("buffers", []):
+        uri = buffer.get("uri", "")
+        if not uri.startswith("data:"):
+            raise InputError("glTF export: expected inline buffers")
+        data = base64.b64decode(uri.split(",", 1)[1])
+        while len(blob) % 4:
+            blob.append(0)
+        starts.append(len(blob))
+        blob += data
+    for view in doc.get("bufferViews", []):
+        view["byteOffset"] = view.get("byteOffset", 0) + starts[view["buffer"]]
+        view["buffer"] = 0
+    while len(blob) % 4:
+        blob.append(0)
+    doc["buffers"] = [{"byteLength": len(blob)}] if blob else []
+    head = json.dumps(doc, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 4)
+    chunks = struct.pack("<I4s", len(head), b"JSON") + head
+    if blob:
+        chunks += struct.pack("<I4s", len(blob), b"BIN\x00") + bytes(blob)
+    return struct.pack("<4sII", b"glTF", 2, 12 + len(chunks)) + chunks
