@@ -294,7 +294,10 @@ def _robot_mesh(station: Station, layout_dir: Path | None, frame: np.ndarray) ->
     for mesh_path, matrix, rgba in visuals:
         link = _read_mesh(mesh_path).transform(frame @ np.array(matrix).reshape(4, 4), inplace=False)
         rgb = np.clip(np.asarray(rgba[:3], dtype=float), 0.18, 0.93)  # black and white links keep some shading
-        link.cell_data["rgb"] = np.tile((rgb * 255).astype(np.uint8), (link.n_cells, 1))
+        colour = (rgb * 255).astype(np.uint8)
+        # point colours are what glTF carries (vertex COLOR_0); cell colours are what VTK files carry
+        link.point_data["rgb"] = np.tile(colour, (link.n_points, 1))
+        link.cell_data["rgb"] = np.tile(colour, (link.n_cells, 1))
         pieces.append(link)
     if not pieces:
         return pv.PolyData()
@@ -566,7 +569,7 @@ def make_plotter(scene: Scene, off_screen: bool = True, window_size: tuple[int, 
         if part.show_edges:
             style.update(show_edges=True, edge_color=tuple(c * 0.55 for c in part.color), line_width=1.0)
         if part.rgb:
-            plotter.add_mesh(part.mesh, scalars="rgb", rgb=True, **style)
+            plotter.add_mesh(part.mesh, scalars="rgb", rgb=True, preference="point", **style)
         elif lut is not None and part.kind == "station" and part.value is not None:
             mesh = part.mesh.copy(deep=False)
             mesh.cell_data["utilisation"] = np.full(mesh.n_cells, part.value)
@@ -587,7 +590,7 @@ def make_plotter(scene: Scene, off_screen: bool = True, window_size: tuple[int, 
                      color="#1f2933", name="title")
     if scene.legend:
         plotter.add_legend([[name, color] for name, color in scene.legend], bcolor="white", face="rectangle",
-                           loc="upper right", size=(0.13, 0.028 * len(scene.legend) + 0.01), background_opacity=0.85,
+                           loc="lower right", size=(0.13, 0.028 * len(scene.legend) + 0.01), background_opacity=0.85,
                            name="legend")
     if bar_mapper is not None:
         plotter.add_scalar_bar(scene.scalar_bar, mapper=bar_mapper, color="#1f2933", vertical=True,
@@ -601,18 +604,22 @@ def make_plotter(scene: Scene, off_screen: bool = True, window_size: tuple[int, 
 def _frame(plotter: "pv.Plotter", scene: Scene, window_size: tuple[int, int], top_view: bool) -> None:
     """Point the camera so the whole floor fills the picture."""
     w, d = scene.floor_size
-    centre = np.array([w / 2, d / 2, 0.0])
+    xmin, xmax, ymin, ymax = 0.0, w, 0.0, d
+    for part in scene.of_kind("dock"):  # aprons lie outside the floor
+        b = part.mesh.bounds
+        xmin, xmax, ymin, ymax = min(xmin, b[0]), max(xmax, b[1]), min(ymin, b[2]), max(ymax, b[3])
+    centre = np.array([(xmin + xmax) / 2, (ymin + ymax) / 2, 0.0])
     aspect = window_size[0] / window_size[1]
     if top_view:
         plotter.enable_parallel_projection()
         plotter.camera_position = [tuple(centre + [0, 0, 10 * max(w, d)]), tuple(centre), (0, 1, 0)]
-        plotter.camera.parallel_scale = max(d / 2, w / 2 / aspect) * 1.08
+        plotter.camera.parallel_scale = max((ymax - ymin) / 2, (xmax - xmin) / 2 / aspect) * 1.06
         plotter.camera.clipping_range = (1.0, 30 * max(w, d))
         return
     direction = np.array([-0.32, -1.0, 0.95])
     direction /= np.linalg.norm(direction)
     plotter.camera_position = [tuple(centre + direction * max(w, d)), tuple(centre), (0, 0, 1)]
-    plotter.reset_camera(bounds=(0, w, 0, d, 0, max(scene.height * 0.5, 1.0)))
+    plotter.reset_camera(bounds=(xmin, xmax, ymin, ymax, 0, max(scene.height * 0.5, 1.0)))
     plotter.camera.zoom(1.45)
 
 
@@ -648,11 +655,7 @@ def _export_block(part: Part) -> "pv.PolyData":
         mesh.cell_data["rgb"] = np.tile((np.array(part.color) * 255).astype(np.uint8), (mesh.n_cells, 1))
     mesh.cell_data["kind"] = np.full(mesh.n_cells, PART_KINDS.index(part.kind), dtype=np.int8)
     mesh.cell_data["opacity"] = np.full(mesh.n_cells, part.opacity, dtype=np.float32)
-    for name in list(mesh.point_data.keys()):
-        if name != "Normals":
-            del mesh.point_data[name]
-    if "Normals" in mesh.point_data:
-        del mesh.point_data["Normals"]  # not every part has them; merged files need one set of arrays
+    mesh.point_data.clear()  # not every part has normals; merged files need one set of arrays
     mesh.field_data["part"] = [part.name]
     mesh.field_data["part_kind"] = [part.kind]
     return mesh

@@ -1,0 +1,94 @@
+"""Render a layout in 3D: an offscreen PNG (3/4 view, or a plan view with --top), or a glTF
+(.gltf, .glb) or VTK (.vtm, .vtk) file that other tools open. With --schedule, stations can
+be coloured by their utilisation in that schedule."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from twin.errors import InputError, LayoutError
+
+OUTPUT_SUFFIXES = (".png", ".gltf", ".glb", ".vtm", ".vtk")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="layout file (.yaml, .yml or .json)")
+    parser.add_argument("--schedule", metavar="JSON", help="schedule document (from `factory-twin schedule`)")
+    parser.add_argument("--color-by", choices=("kind", "utilisation"), default=None,
+                        help="station colours (default: utilisation with --schedule, else kind)")
+    parser.add_argument("--top", action="store_true", help="plan view from above instead of the 3/4 view")
+    parser.add_argument("--out", required=True, metavar="PATH",
+                        help=f"output file; its suffix picks the format: {', '.join(OUTPUT_SUFFIXES)}")
+    parser.add_argument("--size", default="1600x1000", metavar="WxH", help="PNG size in pixels (default 1600x1000)")
+
+
+def _read_schedule(path: str) -> dict:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: schedule file not found") from None
+    except (IsADirectoryError, UnicodeDecodeError):
+        raise InputError(f"{path}: not a schedule JSON file") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: must hold a JSON object (a factory-twin schedule document)")
+    return doc
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--size {text!r}: give width x height in pixels, like 1600x1000") from None
+    if not (64 <= w <= 8192 and 64 <= h <= 8192):
+        raise InputError(f"--size {text!r}: each side must be 64 to 8192 pixels")
+    return w, h
+
+
+def run(args: argparse.Namespace) -> int:
+    from twin.io import load_layout
+    from twin.validate import layout_problems
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in OUTPUT_SUFFIXES:
+        raise InputError(f"--out {args.out}: unknown format '{suffix or out.name}': use one of {', '.join(OUTPUT_SUFFIXES)}")
+    size = _size(args.size)
+    try:
+        layout = load_layout(args.file)
+        problems = layout_problems(layout)
+        if problems:
+            raise LayoutError(problems)
+    except LayoutError as exc:
+        print(f"{args.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    schedule_doc = _read_schedule(args.schedule) if args.schedule else None
+    color_by = args.color_by or ("utilisation" if schedule_doc is not None else "kind")
+
+    from twin.scene import build_scene, export_scene, render_scene_png
+
+    try:
+        scene = build_scene(layout, Path(args.file).parent, schedule_doc, color_by)
+    except InputError as exc:
+        where = f"{args.schedule}: " if args.schedule and str(exc).startswith("schedule") else ""
+        raise InputError(where + str(exc)) from None
+    except LayoutError as exc:
+        print(f"{args.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    if suffix == ".png":
+        render_scene_png(scene, out, top_view=args.top, window_size=size)
+    else:
+        export_scene(scene, out)
+    counts = {k: len(scene.of_kind(k)) for k in ("station", "robot", "conveyor", "agv_route", "flow")}
+    print(f"{out}: {layout.name}, {len(layout.stations)} stations, {counts['robot']} robots, "
+          f"{counts['agv_route']} AGV routes, {counts['flow']} flows, coloured by {color_by}")
+    return 0
