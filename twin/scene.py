@@ -73,6 +73,7 @@ ZONE_HEIGHT = {"column": 3.0, "wall": 2.5, "hazard": 0.04}
 BELT_TOP, BELT_WIDTH, BELT_THICKNESS = 0.85, 0.5, 0.12
 ROUTE_Z, ROUTE_RADIUS = 0.1, 0.05
 FLOW_RADIUS = (0.03, 0.2)  # tube radius for the smallest and the largest flow (m)
+FLOW_SAMPLES, FLOW_SIDES = 32, 10  # points along a flow arc, sides of its tube
 CELL_OPACITY = 0.16  # a robot cell's solid is a see-through guard so its robot shows
 
 
@@ -523,10 +524,10 @@ def _add_routes_and_flows(scene: Scene, layout: Layout) -> None:
         lift = top + 0.5 + 0.09 * span
         mid = (p0 + p1) / 2
         control = np.array([mid[0], mid[1], lift * 2 - (p0[2] + p1[2]) / 2])  # the arc peaks at `lift`
-        t = np.linspace(0.0, 1.0, 32)[:, None]
+        t = np.linspace(0.0, 1.0, FLOW_SAMPLES)[:, None]
         pts = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * control + t ** 2 * p1
         radius = FLOW_RADIUS[0] + (FLOW_RADIUS[1] - FLOW_RADIUS[0]) * (volume / vmax if vmax > 0 else 0.0)
-        scene.add(Part(f"flow:{a}->{b}", "flow", _tube(pts, radius, 10), COLORS["flow"], 0.5,
+        scene.add(Part(f"flow:{a}->{b}", "flow", _tube(pts, radius, FLOW_SIDES), COLORS["flow"], 0.5,
                        value=volume, width=2 * radius))
 
 
