@@ -1,0 +1,134 @@
+"""The three bundled sample factories: valid, realistic in size, and sized for the scheduler.
+
+Each sample must load and validate, keep its as-is layout clear of aisles and keep-outs,
+leave most stations to the layout search, and stay between 100 and 250 scheduled operations
+so CP-SAT handles it in seconds. The files also have to round-trip through `save_layout` and
+match the published JSON Schema.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from twin.geometry import station_rect, zone_rect
+from twin.io import load_layout, save_layout
+from twin.model import Layout
+from twin.validate import candidate_stations, layout_problems
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+SAMPLES = ["electronics_assembly", "auto_parts", "food_packaging"]
+
+
+@pytest.fixture(scope="module", params=SAMPLES)
+def sample(request) -> tuple[str, Layout]:
+    name = request.param
+    return name, load_layout(LAYOUTS / f"{name}.yaml")
+
+
+def total_operations(layout: Layout) -> int:
+    return sum(len(p.lots) * len(p.routing) for p in layout.products)
+
+
+def test_loads_and_validates(sample):
+    name, layout = sample
+    assert layout.name == name
+    assert layout_problems(layout) == []
+    assert layout.tick == 1.0
+
+
+def test_size_and_variety(sample):
+    _, layout = sample
+    assert 12 <= len(layout.stations) <= 30
+    assert len(layout.products) >= 3
+    assert len({p.family for p in layout.products}) >= 3
+    robot_cells = [s for s in layout.stations if s.kind == "robot_cell"]
+    assert len(robot_cells) >= 2
+    assert all(s.cell is not None for s in robot_cells)
+    assert layout.changeovers
+    assert any(s.kind == "inspection" for s in layout.stations)
+
+
+def test_every_station_placed_and_most_movable(sample):
+    _, layout = sample
+    assert all(s.position is not None for s in layout.stations)
+    fixed = [s for s in layout.stations if s.fixed]
+    assert 1 <= len(fixed) < len(layout.stations) / 2
+
+
+def test_operation_count_fits_the_scheduler(sample):
+    _, layout = sample
+    assert 100 <= total_operations(layout) <= 250
+
+
+def test_routing_choices_and_transport(sample):
+    """Parallel machines give routing choices; conveyors, AGVs and docks move the material."""
+    _, layout = sample
+    choices = [op for p in layout.products for op in p.routing if len(candidate_stations(layout, op)) >= 2]
+    assert choices
+    assert layout.transport.conveyors
+    kinds = {d.kind for d in layout.floor.docks}
+    assert kinds == {"receiving", "shipping"}
+    assert layout.floor.keep_out
+    used = {s.id for p in layout.products for op in p.routing for s in candidate_stations(layout, op)}
+    idle = [s.id for s in layout.stations if s.kind != "buffer" and s.id not in used]
+    assert idle == [], f"stations no routing uses: {idle}"
+    robot_ops = [op for p in layout.products for op in p.routing if op.task is not None]
+    assert robot_ops
+
+
+def test_as_is_layout_keeps_aisles(sample):
+    """Stations sit an aisle width apart, half of one from keep-outs, and cover 25-40 % of the floor."""
+    _, layout = sample
+    aisle = layout.floor.aisle_width
+    rects = [(s.id, station_rect(s)) for s in layout.stations]
+    for i, (a, ra) in enumerate(rects):
+        for b, rb in rects[i + 1:]:
+            assert ra.gap(rb) >= aisle - 1e-9, f"{a} and {b} are {ra.gap(rb):.2f} m apart"
+        for zone in layout.floor.keep_out:
+            assert ra.gap(zone_rect(zone)) >= aisle / 2 - 1e-9, f"{a} crowds {zone.id}"
+    covered = sum(r.area for _, r in rects) / (layout.floor.width * layout.floor.depth)
+    assert 0.25 <= covered <= 0.40
+
+
+def test_robot_cells_are_plausible(sample):
+    """Every robot task carries a part (grip then release) or drives screws/tools (grip only
+    or no action), and its targets stay inside the cell's footprint."""
+    _, layout = sample
+    for station in layout.stations:
+        if station.cell is None:
+            continue
+        assert station.cell.robot in ("panda", "kuka_iiwa")
+        half_w, half_d = station.footprint.width / 2, station.footprint.depth / 2
+        for task in station.cell.tasks:
+            for wp in task.waypoints:
+                assert abs(wp.xyz[0]) < half_w and abs(wp.xyz[1]) < half_d, (station.id, task.id, wp.name)
+                assert 0.0 < wp.xyz[2] < 1.2
+            actions = [w.action for w in task.waypoints]
+            if "release" in actions:
+                assert actions.index("grip") < actions.index("release")
+
+
+def test_robot_reach_stays_in_footprint_or_fenced(sample):
+    pytest.importorskip("pybullet")
+    from twin.safety import check_clearance
+
+    _, layout = sample
+    assert check_clearance(layout, LAYOUTS) == []
+
+
+def test_save_load_round_trip(sample, tmp_path):
+    name, layout = sample
+    for suffix in (".yaml", ".json"):
+        path = save_layout(layout, tmp_path / f"{name}{suffix}")
+        assert load_layout(path) == layout
+
+
+def test_matches_json_schema(sample):
+    name, _ = sample
+    schema = json.loads((LAYOUTS / "layout.schema.json").read_text(encoding="utf-8"))
+    data = yaml.safe_load((LAYOUTS / f"{name}.yaml").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(data)
