@@ -521,13 +521,13 @@ def _add_routes_and_flows(scene: Scene, layout: Layout) -> None:
     for (a, b), volume in sorted(flows.items()):
         p0, p1 = np.array(ends[a]), np.array(ends[b])
         span = float(np.linalg.norm(p1[:2] - p0[:2]))
-        lift = top + 0.5 + 0.09 * span
+        lift = top + 0.5 + 0.06 * span
         mid = (p0 + p1) / 2
         control = np.array([mid[0], mid[1], lift * 2 - (p0[2] + p1[2]) / 2])  # the arc peaks at `lift`
         t = np.linspace(0.0, 1.0, FLOW_SAMPLES)[:, None]
         pts = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * control + t ** 2 * p1
         radius = FLOW_RADIUS[0] + (FLOW_RADIUS[1] - FLOW_RADIUS[0]) * (volume / vmax if vmax > 0 else 0.0)
-        scene.add(Part(f"flow:{a}->{b}", "flow", _tube(pts, radius, FLOW_SIDES), COLORS["flow"], 0.5,
+        scene.add(Part(f"flow:{a}->{b}", "flow", _tube(pts, radius, FLOW_SIDES), COLORS["flow"], 0.45,
                        value=volume, width=2 * radius))
 
 
@@ -591,7 +591,7 @@ def make_plotter(scene: Scene, off_screen: bool = True, window_size: tuple[int, 
                      color="#1f2933", name="title")
     if scene.legend:
         plotter.add_legend([[name, color] for name, color in scene.legend], bcolor="white", face="rectangle",
-                           loc="lower right", size=(0.13, 0.028 * len(scene.legend) + 0.01), background_opacity=0.85,
+                           loc="lower right", size=(0.12, 0.024 * len(scene.legend) + 0.01), background_opacity=0.85,
                            name="legend")
     if bar_mapper is not None:
         plotter.add_scalar_bar(scene.scalar_bar, mapper=bar_mapper, color="#1f2933", vertical=True,
@@ -613,15 +613,23 @@ def _frame(plotter: "pv.Plotter", scene: Scene, window_size: tuple[int, int], to
     aspect = window_size[0] / window_size[1]
     if top_view:
         plotter.enable_parallel_projection()
+        scale = max((ymax - ymin) / 2, (xmax - xmin) / 2 / aspect) * 1.06
+        # leave the spare margin on the side of the legend (lower right) rather than split it
+        spare_y = scale - (ymax - ymin) / 2
+        spare_x = scale * aspect - (xmax - xmin) / 2
+        if scene.legend and spare_y > spare_x:
+            centre[1] -= spare_y * 0.7
+        elif scene.legend:
+            centre[0] += spare_x * 0.7
         plotter.camera_position = [tuple(centre + [0, 0, 10 * max(w, d)]), tuple(centre), (0, 1, 0)]
-        plotter.camera.parallel_scale = max((ymax - ymin) / 2, (xmax - xmin) / 2 / aspect) * 1.06
+        plotter.camera.parallel_scale = scale
         plotter.camera.clipping_range = (1.0, 30 * max(w, d))
         return
     direction = np.array([-0.32, -1.0, 0.95])
     direction /= np.linalg.norm(direction)
     plotter.camera_position = [tuple(centre + direction * max(w, d)), tuple(centre), (0, 0, 1)]
     plotter.reset_camera(bounds=(xmin, xmax, ymin, ymax, 0, max(scene.height * 0.5, 1.0)))
-    plotter.camera.zoom(1.45)
+    plotter.camera.zoom(1.55)
 
 
 def render_png(layout: Layout, path: str | Path, layout_dir: Path | None = None, schedule_doc: dict | None = None,
