@@ -102,6 +102,7 @@ class _Site:
     obstacles: list[tuple[int, int, int, int]]  # fixed boxes in cells: x0, x1, y0, y1 (half-open)
     base_occ: np.ndarray  # (nx, ny) bool raster of the obstacles
     static_key: tuple
+    edge_margin: np.ndarray  # (n, 4 rotations, 4 sides) metres a station keeps from the floor edges
 
     @property
     def n(self) -> int:
@@ -183,6 +184,7 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
     bounds = np.zeros((n, 4, 4), dtype=np.int64)
     in_off = np.zeros((n, 4, 2))
     out_off = np.zeros((n, 4, 2))
+    edge_margin = np.zeros((n, 4, 4))
     problems = []
     for i, s in enumerate(stations):
         w, d = s.footprint.width, s.footprint.depth
@@ -198,6 +200,7 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
             margin = [0.0, 0.0, 0.0, 0.0]
             for side in sides:
                 margin[_world_side(side, r)] = aisle / 2
+            edge_margin[i, r] = margin
             bounds[i, r] = (
                 math.ceil(margin[0] / g - EPS), math.floor((floor.width - margin[1] - rw) / g + EPS),
                 math.ceil(margin[2] / g - EPS), math.floor((floor.depth - margin[3] - rd) / g + EPS),
@@ -238,7 +241,7 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
         flow[index[a], index[b]] += volume
     dock_xy = np.array([d.position for d in floor.docks], dtype=float).reshape(-1, 2)
     return _Site(layout, g, aisle, floor.width, floor.depth, nx, ny, np.array(movable, dtype=np.int64),
-                 size, ext, bounds, in_off, out_off, flow, dock_xy, obstacles, base_occ, key)
+                 size, ext, bounds, in_off, out_off, flow, dock_xy, obstacles, base_occ, key, edge_margin)
 
 
 # --------------------------------------------------------------------------------------------
@@ -403,7 +406,8 @@ def _legalise(site: _Site, plan: _Plan, movers, targets, rotations=None) -> bool
 
 
 def _conflicts(site: _Site, plan: _Plan) -> list[int]:
-    """Movable stations that are unplaced, leave the floor, touch a keep-out zone or come
+    """Movable stations that are unplaced, leave the floor (or face it with a port closer than
+    half an aisle), touch a keep-out zone or come
     closer than the aisle to a station kept before them (exact geometry, not the raster:
     the layout's own positions need not sit on the lattice)."""
     bad = []
@@ -420,7 +424,9 @@ def _conflicts(site: _Site, plan: _Plan) -> list[int]:
         w, d = site.size[s, int(plan.rot[s])]
         x, y = plan.xy[s]
         box = (x - w / 2, y - d / 2, x + w / 2, y + d / 2)
-        inside = box[0] >= -EPS and box[1] >= -EPS and box[2] <= site.width + EPS and box[3] <= site.depth + EPS
+        m = site.edge_margin[s, int(plan.rot[s])]  # a side with a port keeps half an aisle from the edge
+        inside = (box[0] >= m[0] - EPS and box[1] >= m[2] - EPS and box[2] <= site.width - m[1] + EPS
+                  and box[3] <= site.depth - m[3] + EPS)
         hits_zone = any(box[0] < z[2] - EPS and z[0] < box[2] - EPS and box[1] < z[3] - EPS and z[1] < box[3] - EPS
                         for z in zones)
         near = any(math.hypot(max(o[0] - box[2], box[0] - o[2], 0.0), max(o[1] - box[3], box[1] - o[3], 0.0))

@@ -224,13 +224,23 @@ def flow_distance(layout: Layout, router: AisleRouter | None = None) -> float:
 def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> list[Problem]:
     """Stations (and docks) whose ports do not open onto the one connected aisle network."""
     router = router or AisleRouter(layout)
-    reach_limit = layout.floor.aisle_width + router.step
     _, labels = connected_components(router.matrix, directed=False)
     port_items = list(router.ports.items())
+    # a port opens onto an aisle when a free grid point lies within one aisle width of the
+    # footprint's edge nearest to it (a port may sit inside its footprint, e.g. a cell's table)
+    depth = {}
+    for station in layout.stations:
+        rect = station_rect(station)
+        for side, (x, y) in (("in", input_port(station)), ("out", output_port(station))):
+            depth[(station.id, side)] = max(0.0, min(x - rect.xmin, rect.xmax - x, y - rect.ymin, rect.ymax - y))
+
+    def reach_limit(item: tuple[str, str]) -> float:
+        return depth.get(item, 0.0) + layout.floor.aisle_width + router.step
+
     # the aisle network that counts is the component holding most ports
     votes: dict[int, int] = {}
-    for (_, _), (node, offset) in port_items:
-        if node >= 0 and offset <= reach_limit:
+    for item, (node, offset) in port_items:
+        if node >= 0 and offset <= reach_limit(item):
             votes[labels[node]] = votes.get(labels[node], 0) + 1
     main = max(votes, key=votes.get) if votes else None
     problems: list[Problem] = []
@@ -243,7 +253,7 @@ def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> 
     for (item, side), (node, offset) in port_items:
         if (side == "in" and item in conveyed_in) or (side == "out" and item in conveyed_out):
             continue  # a conveyor serves this port
-        ok = node >= 0 and offset <= reach_limit and labels[node] == main
+        ok = node >= 0 and offset <= reach_limit((item, side)) and labels[node] == main
         if not ok and item not in reported:
             reported.add(item)
             what = "dock" if paths[item].startswith("floor") else "station"
