@@ -126,10 +126,13 @@ def scene_html(kind: str, layout_text: str, layout_dir: str | None, extra: str |
     layout) or 'cell' (extra: the station id). Runs in a worker process: trame's exporter
     needs a process's main thread."""
     import json
+    import sys
     import warnings
 
     from twin.io import parse_layout
 
+    # trame's server reads the command line; a worker inherits its parent's (pytest, streamlit)
+    sys.argv = sys.argv[:1]
     layout = parse_layout(layout_text, "<app>", fmt="json")
     folder = Path(layout_dir) if layout_dir else None
     if kind == "cell":
