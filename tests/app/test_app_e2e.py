@@ -1,11 +1,12 @@
 """The planner in a real headless Chromium: open the app (the sample factory in 3D), load a
 sample, edit a station, see the validation error for a bad value and fix it, run a small
 search, see the 3D canvas of two designs side by side, and download a schedule JSON that
-validates against the schema. A screenshot of each page is kept in artifacts/app/ and
-copied to docs/images/ for the README."""
+validates against the schema. A screenshot of each page is kept in artifacts/app/; with
+FACTORY_TWIN_README_IMAGES=1 they are also copied to docs/images/ for the README."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -34,8 +35,9 @@ def _shot(page, name: str) -> None:
     page.wait_for_timeout(1200)  # let vtk.js redraw at the new size
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
-    README_IMAGES.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, README_IMAGES / f"app_{name}.png")
+    if os.environ.get("FACTORY_TWIN_README_IMAGES") == "1":  # a test run leaves the checkout clean
+        README_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_IMAGES / f"app_{name}.png")
 
 
 def _go(page, name: str) -> None:
