@@ -27,12 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMANDS.items():
-        try:
-            module = importlib.import_module(f"optimizer.cli.{module_name}")
-        except ModuleNotFoundError as exc:  # a command still being built is left out
-            if exc.name == f"optimizer.cli.{module_name}":
-                continue
-            raise
+        module = importlib.import_module(f"optimizer.cli.{module_name}")
         doc = (module.__doc__ or "").strip().splitlines()
         command = sub.add_parser(name, help=doc[0] if doc else None, description=" ".join(doc) or None)
         module.add_arguments(command)
