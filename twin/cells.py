@@ -41,7 +41,8 @@ from typing import Any, Iterator
 
 from twin.errors import LayoutError, Problem
 from twin.model import Layout, RobotCell, RobotTask, Station
-from twin.robots import DEFAULT_ACCELERATION, Robot, resolve_robot, robot_digest
+from twin.robots import DEFAULT_ACCELERATION, Robot, quiet_pybullet as _pybullet, resolve_robot, robot_digest
+
 
 MODEL_VERSION = "cells-2"  # bump whenever a change alters results (it is part of the cache key)
 TIME_STEP = 1.0 / 120.0  # s; see POSITION_GAIN
@@ -79,14 +80,14 @@ class PhysicsClient:
         self.cid: int | None = None
 
     def connect(self) -> int:
-        import pybullet as p
+        p = _pybullet()
 
         if self.cid is None:
             self.cid = p.connect(p.DIRECT)
         return self.cid
 
     def close(self) -> None:
-        import pybullet as p
+        p = _pybullet()
 
         if self.cid is not None:
             try:
@@ -137,7 +138,7 @@ class RobotBody:
 
     def tcp_pose(self, cid: int) -> tuple[Any, Any]:
         import numpy as np
-        import pybullet as p
+        p = _pybullet()
 
         state = p.getLinkState(self.id, self.tcp, computeForwardKinematics=True, physicsClientId=cid)
         pos, orn = p.multiplyTransforms(state[4], state[5], *self.tool_frame())
@@ -150,13 +151,13 @@ class RobotBody:
 
     def link_target(self, pos: Any, orn: Any) -> tuple[Any, Any]:
         """Where the tool link must be for the tool centre point to be at (pos, orn)."""
-        import pybullet as p
+        p = _pybullet()
 
         inv_pos, inv_orn = p.invertTransform(*self.tool_frame())
         return p.multiplyTransforms(pos, orn, inv_pos, inv_orn)
 
     def tcp_position(self, cid: int) -> tuple[float, float, float]:
-        import pybullet as p
+        p = _pybullet()
 
         state = p.getLinkState(self.id, self.tcp, computeForwardKinematics=True, physicsClientId=cid)
         if self.tcp_offset == 0.0 and self.tcp_yaw == 0.0:
@@ -164,7 +165,7 @@ class RobotBody:
         return p.multiplyTransforms(state[4], state[5], *self.tool_frame())[0]
 
     def set_arm(self, cid: int, q: Any) -> None:
-        import pybullet as p
+        p = _pybullet()
 
         for j, v in zip(self.arm_joints, q):
             p.resetJointState(self.id, j, float(v), 0.0, physicsClientId=cid)
@@ -180,7 +181,7 @@ def load_robot(
     """Load `robot` with a fixed base; self-collision on, minus link pairs already touching at
     the home pose (the meshes of neighbouring links overlap by design)."""
     import numpy as np
-    import pybullet as p
+    p = _pybullet()
 
     flags = p.URDF_ENABLE_CACHED_GRAPHICS_SHAPES | (p.URDF_USE_SELF_COLLISION if self_collision else 0)
     body = p.loadURDF(str(robot.urdf), position, orientation, useFixedBase=True, flags=flags, physicsClientId=cid)
@@ -400,7 +401,7 @@ def _scalar_profile(v: float, a: float) -> tuple[float, Any]:
 
 
 def _quat(rpy_deg: tuple[float, float, float]) -> tuple[float, ...]:
-    import pybullet as p
+    p = _pybullet()
 
     return p.getQuaternionFromEuler([math.radians(a) for a in rpy_deg])
 
@@ -421,7 +422,7 @@ def solve_ik(cid: int, body: RobotBody, xyz: Any, rpy: Any, seed: Any) -> tuple[
     the previous waypoint's solution, then home turned to face the target, then home; the
     first whose residual is under `IK_GOOD_MM` / `IK_GOOD_DEG` wins."""
     import numpy as np
-    import pybullet as p
+    p = _pybullet()
 
     target = np.array(xyz, dtype=float)
     orn = _quat(tuple(rpy))
@@ -473,7 +474,7 @@ class _Scene:
     task's numbers do not depend on what ran before it in the same client."""
 
     def __init__(self, cid: int, cell: RobotCell, robot: Robot):
-        import pybullet as p
+        p = _pybullet()
 
         self.cid = cid
         p.resetSimulation(physicsClientId=cid)
@@ -498,7 +499,7 @@ class _Scene:
         self.set_cell(cell)
 
     def set_cell(self, cell: RobotCell) -> None:
-        import pybullet as p
+        p = _pybullet()
 
         cid, body = self.cid, self.robot
         key = json.dumps([cell.base.model_dump(mode="json"), [f.model_dump(mode="json") for f in cell.fixtures]],
@@ -536,7 +537,7 @@ class _Scene:
         self.cell_key = key
 
     def restore(self) -> None:
-        import pybullet as p
+        p = _pybullet()
 
         if self.state is not None:
             p.restoreState(self.state, physicsClientId=self.cid)
@@ -578,7 +579,7 @@ def _scene_for(cell: RobotCell, robot: Robot) -> _Scene:
 
 def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
     import numpy as np
-    import pybullet as p
+    p = _pybullet()
 
     scene.restore()
     cid, body = scene.cid, scene.robot
@@ -901,7 +902,7 @@ _HOME_VISUALS: dict[str, list[tuple[str, Any, tuple[float, ...]]]] = {}
 def _home_visuals(robot: Robot) -> list[tuple[str, Any, tuple[float, ...]]]:
     """The robot's mesh visuals at home, in its base link frame; loaded once per robot and process."""
     import numpy as np
-    import pybullet as p
+    p = _pybullet()
 
     key = str(robot.urdf) + ":" + robot_digest(robot)
     if key in _HOME_VISUALS:
@@ -938,7 +939,7 @@ def robot_visuals(cell: RobotCell, layout_dir: Path | str | None) -> list[tuple[
     (boxes, spheres) that have no file are left out. The robot is loaded once per process;
     each call only moves its visuals to the cell's base pose."""
     import numpy as np
-    import pybullet as p
+    p = _pybullet()
 
     robot = resolve_robot(cell.robot, layout_dir)
     base = np.eye(4)
@@ -953,7 +954,7 @@ def render_cell(station: Station, layout_dir: Path | str | None, png: Path | str
     """Save a picture of the cell with a copy of the robot at every waypoint of its tasks
     (PyBullet's software renderer, no display needed)."""
     import numpy as np
-    import pybullet as p
+    p = _pybullet()
     from PIL import Image
 
     cell = station.cell

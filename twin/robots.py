@@ -13,8 +13,10 @@ PyBullet over the joint space, sampled then refined), once per robot and process
 """
 from __future__ import annotations
 
+
 import hashlib
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -122,6 +124,25 @@ class Robot:
         return self.spec is not None and self.name in SPECS
 
 
+
+def quiet_pybullet():
+    """pybullet, imported once with its build banner kept off the user's terminal."""
+    import sys
+
+    if "pybullet" not in sys.modules:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            import pybullet  # noqa: F401  (the banner is printed here, on file descriptor 2)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+    return sys.modules["pybullet"]
+
+
 def pybullet_data_path() -> Path:
     import pybullet_data
 
@@ -220,7 +241,7 @@ def measure_reach(robot: Robot) -> Reach:
     if key in _REACH:
         return _REACH[key]
     import numpy as np
-    import pybullet as p
+    p = quiet_pybullet()
 
     from twin.cells import PhysicsClient, load_robot
 
