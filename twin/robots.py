@@ -13,7 +13,6 @@ PyBullet over the joint space, sampled then refined), once per robot and process
 """
 from __future__ import annotations
 
-
 import hashlib
 import math
 import os
