@@ -19,6 +19,7 @@ a module-level function (it is pickled by reference); `context` is sent to each 
 """
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
@@ -32,6 +33,13 @@ from twin.errors import InputError
 BACKENDS = ("local", "ray")
 TaskFn = Callable[[Any, Any], Any]
 
+
+
+def _take(iterator: Iterator[Any], count: int) -> tuple[list[Any], bool]:
+    """Up to `count` more items (work is handed out a few at a time, so a stop or a kill
+    leaves little in flight), and whether the iterator has run out."""
+    items = list(itertools.islice(iterator, max(0, count)))
+    return items, count > 0 and len(items) < count
 
 class Stopped(Exception):
     """The caller's stop event was set while work was in flight."""
@@ -134,13 +142,10 @@ class LocalRunner(Runner):
         exhausted = False
         try:
             while True:
-                while not exhausted and len(pending) < limit:
-                    try:
-                        item = next(iterator)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[self._executor().submit(_call_in_worker, fn, item)] = (item, 0)
+                if not exhausted:
+                    more, exhausted = _take(iterator, limit - len(pending))
+                    for item in more:
+                        pending[self._executor().submit(_call_in_worker, fn, item)] = (item, 0)
                 if not pending:
                     return
                 done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
@@ -231,13 +236,10 @@ class RayRunner(Runner):
         exhausted = False
         try:
             while True:
-                while not exhausted and len(pending) < limit:
-                    try:
-                        item = next(iterator)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[self._remote.remote(fn, self._context_ref, item)] = item
+                if not exhausted:
+                    more, exhausted = _take(iterator, limit - len(pending))
+                    for item in more:
+                        pending[self._remote.remote(fn, self._context_ref, item)] = item
                 if not pending:
                     return
                 done, _ = ray.wait(list(pending), num_returns=1, timeout=0.25)

@@ -14,24 +14,23 @@ from optimizer.search import OBJECTIVES, Progress, SearchConfig, SearchInterrupt
 _DEFAULTS = SearchConfig()
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < minimum:
+        reason = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
+        raise argparse.ArgumentTypeError(f"{reason}, got {value}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
 
 
 def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+    return _whole_number(text, 0)
 
 
 def _seconds(text: str) -> float:
