@@ -226,7 +226,8 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
                 continue
             alts: list[tuple[str, float, float, bool]] = []
             for sid in candidates:
-                if op.task is not None:
+                # a robot cell runs the task; any other candidate (a manual bench, say) its time
+                if op.task is not None and (station_by_id[sid].kind == "robot_cell" or op.time is None):
                     seconds = task_times.get((sid, op.task))
                     if seconds is None:
                         problems.append(

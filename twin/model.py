@@ -170,8 +170,9 @@ class Transport(Model):
 
 class Operation(Model):
     """One routing step. Either `stations` lists the ids that can do it, or `station_kind`
-    admits every station of that kind. Its time is `time` per unit, or, for a robot cell,
-    the physics cycle time of `task` per unit plus `handling`."""
+    admits every station of that kind. A robot cell takes the physics cycle time of `task`
+    per unit plus `handling`; any other station takes `time` per unit. An operation that a
+    robot cell or a manual bench can do gives both."""
 
     id: Identifier
     stations: tuple[Identifier, ...] | None = None

@@ -96,14 +96,22 @@ def _routing_problems(layout: Layout) -> list[Problem]:
                 if op.station_kind is not None:
                     problems.append(Problem(f"{path}.station_kind", f"no station of kind '{op.station_kind}' can do it"))
                 continue
-            if (op.time is None) == (op.task is None):
-                problems.append(Problem(path, "give either time (seconds per unit) or task (a robot-cell task)"))
+            if op.time is None and op.task is None:
+                problems.append(Problem(path, "give time (seconds per unit) or task (a robot-cell task)"))
                 continue
             if op.task is not None:
                 for station in candidates:
+                    if station.kind != "robot_cell":
+                        if op.time is None:
+                            problems.append(Problem(f"{path}.time", f"station '{station.id}' is not a robot cell: "
+                                                    "give a time for the stations that do it by hand or machine"))
+                        continue
                     tasks = {t.id for t in station.cell.tasks} if station.cell else set()
                     if op.task not in tasks:
                         problems.append(Problem(f"{path}.task", f"station '{station.id}' has no robot task '{op.task}'"))
+                if op.time is not None and all(s.kind == "robot_cell" for s in candidates):
+                    problems.append(Problem(f"{path}.time", "every station that can do it is a robot cell: "
+                                            "its time comes from the task's physics, not from the file"))
     return problems
 
 

@@ -100,7 +100,7 @@ def test_products_and_routing_tables(session):
     routing.loc[0, "time"] = None  # neither a time nor a task
     assert not session.edit(tables.apply_routing(session.data, 1, routing))
     assert [p.path for p in session.problems] == ["products[1].routing[0]"]
-    assert "give either time" in tables.routing_frame(session.data, 1, session.problems).loc[0, "problems"]
+    assert "give time (seconds per unit) or task" in tables.routing_frame(session.data, 1, session.problems).loc[0, "problems"]
     routing.loc[0, "time"] = 12.0
     routing.loc[0, "stations"] = "cut, weld"
     assert session.edit(tables.apply_routing(session.data, 1, routing))

@@ -137,3 +137,15 @@ def test_problem_rejects_bad_data():
         Problem(jobs=(Job("j", (op,)), Job("j", (op,))), capacities={"m": 1})
     with pytest.raises(InputError, match=r"capacities\[m\]: must be an integer >= 1"):
         Problem(jobs=(Job("j", (op,)),), capacities={"m": 0})
+
+
+def test_robot_cell_or_manual_bench_as_alternatives():
+    data = layout_data()
+    data["stations"].append({"id": "bench", "kind": "manual", "footprint": {"width": 2.0, "depth": 1.0}})
+    data["products"][0]["routing"][2].update(stations=["cell", "bench"], time=12.0)
+    problem = build_problem(Layout.model_validate(data), legs(), {("cell", "pick"): 3.5})
+    stack = problem.jobs[0].operations[2]
+    by_station = {a.station: a for a in stack.alternatives}
+    # 40 units: the cell at its physics cycle plus handling, the bench at its typed time
+    assert by_station["cell"].duration == math.ceil(40 * (3.5 + 1.0)) and by_station["cell"].physics
+    assert by_station["bench"].duration == 40 * 12 and not by_station["bench"].physics

@@ -30,7 +30,13 @@ def test_the_small_layout_is_valid(layout_data):
         (lambda d: d["products"][0]["routing"][0].update(station_kind="machine"),
          "products[0].routing[0]: give either stations or station_kind"),
         (lambda d: d["products"][0]["routing"][0].pop("time"),
-         "products[0].routing[0]: give either time (seconds per unit) or task (a robot-cell task)"),
+         "products[0].routing[0]: give time (seconds per unit) or task (a robot-cell task)"),
+        (lambda d: d["products"][0]["routing"][2].update(stations=["cell", "wash"]),
+         "products[0].routing[2].time: station 'wash' is not a robot cell: give a time for the stations that do "
+         "it by hand or machine"),
+        (lambda d: d["products"][0]["routing"][2].update(time=4.0),
+         "products[0].routing[2].time: every station that can do it is a robot cell: its time comes from the "
+         "task's physics, not from the file"),
         (lambda d: d["products"][0]["routing"][2].update(task="weld"),
          "products[0].routing[2].task: station 'cell' has no robot task 'weld'"),
         (lambda d: d["changeovers"][0].update(stations=["press"]), "changeovers[0].stations: no station 'press'"),
