@@ -111,6 +111,7 @@ def _in_worker(kind: str, *args: Any) -> str:
     needs a main thread, and forking the multi-threaded server (what stpyvista does) can
     hang the child; a spawned worker also keeps robot meshes read once."""
     global _POOL
+    import atexit
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     import multiprocessing
@@ -121,6 +122,7 @@ def _in_worker(kind: str, *args: Any) -> str:
         with _POOL_LOCK:
             if _POOL is None:
                 _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
             pool = _POOL
         try:
             return pool.submit(scene_html, kind, *args).result(timeout=600)
