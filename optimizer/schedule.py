@@ -314,6 +314,10 @@ def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
 def schedule_to_json(problem: Problem, schedule: Schedule, layout_name: str) -> dict[str, Any]:
     """The versioned schedule document (times in seconds); see optimizer/schedule.schema.json."""
     sec = problem.to_seconds
+    from_physics = {
+        (job.id, op.id, alt.station)
+        for job in problem.jobs for op in job.operations for alt in op.alternatives if alt.physics
+    }
     return {
         "version": SCHEMA_VERSION,
         "layout": layout_name,
@@ -331,6 +335,7 @@ def schedule_to_json(problem: Problem, schedule: Schedule, layout_name: str) -> 
                 "job": a.job, "product": a.product, "lot": a.lot, "operation": a.operation,
                 "station": a.station, "lane": a.lane, "start": sec(a.start), "end": sec(a.end),
                 "changeover": sec(a.changeover),
+                "time_source": "physics" if (a.job, a.operation, a.station) in from_physics else "layout",
             }
             for a in schedule.assignments
         ],

@@ -33,7 +33,8 @@ def problem() -> Problem:
 
     return Problem(
         jobs=(
-            job("J1", "X", ("a", "A", 3), ("b", "B", 2), units=10, due=5, weight=2.0),
+            Job("J1", (Operation("a", (Alternative("A", 3, physics=True),)), Operation("b", (Alternative("B", 2),))),
+            product="J1", family="X", units=10, due=5, weight=2.0),
             job("J2", "X", ("b", "B", 4), ("a", "A", 1), ("c", "C", 1), units=5),
             job("J3", "Y", ("c", "C", 2), units=5, release=1),
         ),
@@ -166,6 +167,8 @@ def test_json_validates_and_loads_back_equal():
         assert doc["layout"] == "small" and doc["makespan"] == schedule.makespan * 0.5
         assert doc["operations"][0]["start"] == schedule.assignments[0].start * 0.5
         assert schedule_from_json(doc) == schedule
+        sources = {(o["job"], o["operation"]): o["time_source"] for o in doc["operations"]}
+        assert sources[("J1", "a")] == "physics" and sources[("J2", "a")] == "layout"
 
 
 def test_bad_json_is_an_input_error():
