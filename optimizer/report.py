@@ -158,7 +158,8 @@ def report_markdown(result: "SearchResult", base: Layout, invalid_reasons: list[
         "| --- | --- |",
         f"| candidates | {c.candidates} |",
         f"| short list (scheduled) | {c.shortlist} + the as-is layout |",
-        f"| time limit per schedule | {c.time_limit:g} s (CP-SAT, 1 search worker, seed {c.seed}) |",
+        f"| time limit per schedule | {c.time_limit:g} s (CP-SAT, 1 search worker, seed {c.seed}; "
+        f"budget {c.time_limit / 2:g} deterministic-time units, so the seed decides the result) |",
         f"| generator | {c.generator}, then {c.refine:.0%} refinement by perturbing the best screened |",
         f"| objective | {c.objective} |",
         f"| workers / backend | {c.workers} / {c.backend}{' at ' + c.address if c.address else ''} |",

@@ -550,12 +550,22 @@ def _heat_lookup_table() -> "pv.LookupTable":
     return pv.LookupTable(values=values, scalar_range=(0.0, 1.0))
 
 
+def _quiet_vtk() -> None:
+    """With no display, VTK tries X before it falls back to offscreen EGL/OSMesa and logs a
+    warning that means nothing to the user: keep VTK's log to errors."""
+    from vtkmodules.vtkCommonCore import vtkLogger
+
+    vtkLogger.SetStderrVerbosity(vtkLogger.VERBOSITY_ERROR)
+
+
 def make_plotter(scene: Scene, off_screen: bool = True, window_size: tuple[int, int] = (1600, 1000),
                  top_view: bool = False) -> "pv.Plotter":
     """A lit, framed Plotter showing the scene: a 3/4 view of the whole floor (or a plan view
     with `top_view`), station ids as labels, a legend for the kinds or a utilisation bar."""
     import pyvista as pv
 
+    if off_screen:
+        _quiet_vtk()
     plotter = pv.Plotter(off_screen=off_screen, window_size=list(window_size))
     plotter.set_background("#fbfcfd", top="#dde4ec")
     lut = _heat_lookup_table() if scene.scalar_bar else None
