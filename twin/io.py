@@ -56,8 +56,12 @@ def _reason(error: dict[str, Any]) -> str:
         return f"must be one of {ctx.get('expected')}, got {error.get('input')!r}"
     if kind == "string_pattern_mismatch":
         return "may contain only letters, digits, '_', '-' and '.'"
-    if kind in ("too_short", "too_long"):
-        return error["msg"].replace("Tuple", "list").replace("List", "list").lower()
+    if kind == "too_short":
+        n = ctx.get("min_length")
+        return f"must list at least {n} item{'s' if n != 1 else ''}, got {ctx.get('actual_length')}"
+    if kind == "too_long":
+        n = ctx.get("max_length")
+        return f"must list at most {n} item{'s' if n != 1 else ''}, got {ctx.get('actual_length')}"
     if kind in ("tuple_type", "list_type"):
         return f"must be a list, got {error.get('input')!r}"
     if kind in ("model_type", "dict_type", "model_attributes_type"):
@@ -67,7 +71,12 @@ def _reason(error: dict[str, Any]) -> str:
 
 def problems_from_validation(exc: ValidationError) -> list[Problem]:
     problems = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    nested = [tuple(e["loc"]) for e in errors]
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "too_short" and any(len(o) > len(loc) and o[: len(loc)] == loc for o in nested):
+            continue  # the list is short only because an item in it failed: that item is the news
         # union members show up as extra path parts ('tuple[float, float]'); drop them
         loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in ("none", "float", "int"))))
         problems.append(Problem(format_path(loc), _reason(error)))

@@ -84,6 +84,9 @@ def test_save_is_atomic_and_keeps_old_file_on_failure(tmp_path, layout_data, mon
         (lambda d: d["stations"][0].update(id="bad id!"),
          "stations[0].id: may contain only letters, digits, '_', '-' and '.'"),
         (lambda d: d["transport"]["agv"].update(speed=0), "transport.agv.speed: must be positive"),
+        (lambda d: d.update(products=[]), "products: must list at least 1 item, got 0"),
+        (lambda d: d["stations"][2]["cell"]["tasks"][0]["waypoints"].pop(),
+         "stations[2].cell.tasks[0].waypoints: must list at least 2 items, got 1"),
     ],
 )
 def test_structural_errors_name_path_and_reason(layout_data, edit, expected):
@@ -163,3 +166,11 @@ def test_saved_file_has_normal_permissions(tmp_path, layout_data):
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_failing_only_item_is_reported_not_the_list_length(layout_data):
+    layout_data["stations"] = [layout_data["stations"][0]]
+    layout_data["stations"][0]["footprint"]["width"] = 0
+    with pytest.raises(LayoutError) as info:
+        layout_from_data(layout_data)
+    assert messages(info.value) == ["stations[0].footprint.width: must be positive"]
