@@ -67,3 +67,40 @@ def test_the_check_is_cheap_enough_for_a_layout_search(tmp_path):
     for _ in range(1000):
         check_clearance(lay, tmp_path)
     assert time.perf_counter() - start < 1.0
+
+
+def _pybullet_crossings(placed: Layout) -> set[str]:
+    """Independent check in PyBullet: a vertical cylinder of the reach radius at the robot's
+    base and a box per neighbouring station; closest-point queries say which it reaches."""
+    from twin.geometry import station_rect, to_world
+    from twin.robots import quiet_pybullet
+
+    p = quiet_pybullet()
+    client = p.connect(p.DIRECT)
+    try:
+        robot = placed.station("robot")
+        cx, cy = to_world(robot, robot.cell.base.xyz[:2])
+        radius = envelope_radius("panda")
+        reach = p.createMultiBody(0, p.createCollisionShape(p.GEOM_CYLINDER, radius=radius, height=2.0,
+                                                            physicsClientId=client),
+                                  basePosition=[cx, cy, 1.0], physicsClientId=client)
+        crossed = set()
+        for station in placed.stations:
+            if station.id == "robot":
+                continue
+            rect = station_rect(station)
+            box = p.createMultiBody(0, p.createCollisionShape(p.GEOM_BOX, halfExtents=[rect.width / 2, rect.depth / 2, 1.0],
+                                                              physicsClientId=client),
+                                    basePosition=[*rect.centre, 1.0], physicsClientId=client)
+            if p.getClosestPoints(reach, box, distance=0.0, physicsClientId=client):
+                crossed.add(station.id)
+        return crossed
+    finally:
+        p.disconnect(client)
+
+
+@pytest.mark.parametrize("neighbour", [(6.2, 5.0), (6.6, 5.0), (5.9, 5.9), (6.3, 6.3), (4.0, 6.2), (5.0, 6.4)])
+def test_disc_geometry_agrees_with_pybullet_closest_points(tmp_path, neighbour):
+    placed = layout(cell_size=1.2, neighbour_pos=neighbour)
+    reported = {"press"} if any("crosses station press" in p.message for p in check_clearance(placed, tmp_path)) else set()
+    assert reported == _pybullet_crossings(placed)
