@@ -27,13 +27,24 @@ def layout_data(layout: Layout) -> dict[str, Any]:
     return layout.model_dump(mode="json", by_alias=True)
 
 
-def check(data: dict[str, Any]) -> tuple[Layout | None, list[Problem]]:
+def all_problems(layout: Layout, layout_dir: Path | None = None) -> list[Problem]:
+    """What `factory-twin validate` reports: the layout's own problems, then (when it is
+    sound) robot reach envelopes that leave their cells."""
+    problems = layout_problems(layout)
+    if not problems:
+        from twin.safety import check_clearance
+
+        problems = check_clearance(layout, layout_dir)
+    return problems
+
+
+def check(data: dict[str, Any], layout_dir: Path | None = None) -> tuple[Layout | None, list[Problem]]:
     """Parse and validate plain data: (layout or None, every problem)."""
     try:
         layout = layout_from_data(data)
     except LayoutError as exc:
         return None, exc.problems
-    return layout, layout_problems(layout)
+    return layout, all_problems(layout, layout_dir)
 
 
 @dataclass
@@ -52,7 +63,7 @@ class EditSession:
 
     @classmethod
     def open(cls, layout: Layout, source: str, layout_dir: Path | None = None, path: Path | None = None) -> "EditSession":
-        return cls(layout, source, layout_dir, known_problems=layout_problems(layout), path=path)
+        return cls(layout, source, layout_dir, known_problems=all_problems(layout, layout_dir), path=path)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -74,7 +85,7 @@ class EditSession:
     def edit(self, data: dict[str, Any]) -> bool:
         """Apply an edit; True when it was accepted as the new current layout."""
         self.revision += 1
-        layout, problems = check(data)
+        layout, problems = check(data, self.layout_dir)
         known = {(p.path, p.message) for p in self.known_problems}
         if layout is not None and all((p.path, p.message) in known for p in problems):
             if layout != self.layout:
@@ -91,7 +102,7 @@ class EditSession:
             self.draft, self.draft_problems = None, []
         elif self.history:
             self.layout = self.history.pop()
-            self.known_problems = layout_problems(self.layout)
+            self.known_problems = all_problems(self.layout, self.layout_dir)
         else:
             return False
         self.revision += 1

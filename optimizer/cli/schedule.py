@@ -28,7 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from twin.cells import task_times
     from twin.graph import transport_legs
+    from twin.errors import LayoutError
     from twin.io import load_layout
+    from twin.safety import check_clearance
     from twin.validate import validate_layout
 
     from optimizer.problem import build_problem
@@ -42,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     solver = get_solver(args.solver)
     path = Path(args.file)
     layout = validate_layout(load_layout(path), source=str(path))
+    unsafe = check_clearance(layout, path.resolve().parent)
+    if unsafe:
+        raise LayoutError(unsafe, str(path))
     needs_physics = any(op.task is not None for product in layout.products for op in product.routing)
     times = task_times(layout, path.resolve().parent) if needs_physics else {}
     problem = build_problem(layout, transport_legs(layout), times)

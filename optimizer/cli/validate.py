@@ -1,8 +1,11 @@
-"""Check a layout file and print every problem with its field path (exit 2 when invalid)."""
+"""Check a layout file and print every problem with its field path (exit 2 when invalid).
+
+Structure, references, placement, aisle reachability and robot-cell safety clearance."""
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from twin.errors import LayoutError
 
@@ -21,6 +24,10 @@ def run(args: argparse.Namespace) -> int:
         _print_problems(args.file, exc)
         return 2
     problems = layout_problems(layout)
+    if not problems:  # robot reach envelopes need a sound, placed layout
+        from twin.safety import check_clearance
+
+        problems = check_clearance(layout, Path(args.file).resolve().parent)
     if problems:
         _print_problems(args.file, LayoutError(problems))
         return 2

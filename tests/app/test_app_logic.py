@@ -181,3 +181,15 @@ def test_saved_text_round_trips(layout):
     from twin.io import parse_layout
 
     assert parse_layout(dump_layout(layout)) == layout
+
+
+def test_an_edit_that_lets_a_robot_reach_out_of_its_cell_is_a_draft():
+    opened = open_sample("food_packaging")
+    session = EditSession.open(opened.layout, opened.source, opened.layout_dir, opened.path)
+    assert session.problems == []
+    index = next(i for i, s in enumerate(opened.layout.stations) if s.id == "robot_case_packer_1")
+    assert not session.edit(tables.update_station(session.data, index, width=1.4, depth=1.4))
+    [problem] = session.problems
+    assert problem.path == f"stations[{index}]"
+    assert problem.message.startswith("reach envelope of robot_case_packer_1 (panda")
+    assert session.layout == opened.layout

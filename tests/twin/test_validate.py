@@ -97,3 +97,19 @@ def test_cli_validate_exit_codes(tmp_path, layout_data, capsys):
     broken.write_text("name: [\n")
     assert main(["validate", str(broken)]) == 2
     assert "line 2, column 1: invalid YAML" in capsys.readouterr().err
+
+
+def test_cli_validate_and_schedule_refuse_an_unguarded_robot_reaching_into_the_aisle(tmp_path, layout_data, capsys):
+    layout_data["stations"][2]["footprint"] = {"width": 1.6, "depth": 1.6}
+    path = tmp_path / "unsafe.yaml"
+    path.write_text(yaml.safe_dump(layout_data))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{path}: 1 problem"
+    assert err[1].startswith("  stations[2]: reach envelope of cell (panda, 0.9")
+    assert "leaves its footprint into the aisle by" in err[1]
+    assert main(["schedule", str(path), "--out", str(tmp_path / "s.json")]) == 2
+    assert "reach envelope of cell" in capsys.readouterr().err
+    layout_data["stations"][2]["guarded"] = True
+    path.write_text(yaml.safe_dump(layout_data))
+    assert main(["validate", str(path)]) == 0
