@@ -2,18 +2,19 @@
 tests never depend on (or write into) the repository's own files."""
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[2]
-
-# `factory_app` sits next to app.py; make it importable even before the installed package
-# list names it (streamlit itself puts app.py's folder on the path).
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 
 @pytest.fixture
@@ -25,14 +26,6 @@ def app_env(tmp_path, monkeypatch):
 
 
 # --- browser end-to-end set-up ------------------------------------------------------------------
-
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
