@@ -272,7 +272,8 @@ def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
 
 def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
     """Key figures, times in seconds: makespan, throughput (units/hour), utilisation per station
-    (busy time / (capacity * makespan)), the bottleneck, AGV travel, average work in progress
+    (busy time / (capacity * makespan)), the bottleneck, AGV travel and the most AGV trips under
+    way at once (the fleet the schedule needs; the scheduler does not cap it), average work in progress
     (lots on the floor between their first start and last end, averaged over the makespan),
     total weighted tardiness, and which operation times came from physics."""
     tick = problem.tick
@@ -290,6 +291,13 @@ def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
     }
     bottleneck = max(utilisation, key=lambda s: (utilisation[s], s)) if utilisation else None
     wip = sum(last[j] - first[j] for j in first) / schedule.makespan if schedule.makespan else 0.0
+    # AGV trips under way at once: the fleet a schedule needs (trips ending as others start do not overlap)
+    events = sorted([(t.start, 1) for t in schedule.transports if t.mover == "agv" and t.end > t.start]
+                    + [(t.end, -1) for t in schedule.transports if t.mover == "agv" and t.end > t.start])
+    under_way = peak = 0
+    for _, step in events:
+        under_way += step
+        peak = max(peak, under_way)
     return {
         "makespan": makespan_s,
         "throughput_per_hour": units / (makespan_s / 3600.0) if makespan_s > 0 else 0.0,
@@ -299,6 +307,7 @@ def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
         "bottleneck": bottleneck,
         "agv_distance": round(sum(t.distance for t in schedule.transports if t.mover == "agv"), 6),
         "conveyor_distance": round(sum(t.distance for t in schedule.transports if t.mover == "conveyor"), 6),
+        "agv_peak_trips": peak,
         "average_wip": round(wip, 6),
         "weighted_tardiness": weighted_tardiness(problem, schedule.assignments) * tick,
         "physics_times": [

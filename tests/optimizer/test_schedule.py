@@ -148,6 +148,7 @@ def test_kpis():
     assert figures["bottleneck"] == "B"
     assert figures["agv_distance"] == 6.0 + 6.0  # J1 A->B, J2 B->A; J2 A->C is by conveyor
     assert figures["conveyor_distance"] == 3.0
+    assert figures["agv_peak_trips"] == 2  # J1 A->B over 3..5 and J2 B->A over 4..6 overlap
     assert figures["average_wip"] == pytest.approx((7 + 9 + 2) / 9)
     assert figures["weighted_tardiness"] == 2.0 * (7 - 5) * 0.5
     assert figures["physics_times"] == [
