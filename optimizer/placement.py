@@ -45,6 +45,9 @@ __all__ = [
 Generator = Callable[[Layout, int, np.random.Generator], Iterator[Layout]]
 
 EPS = 1e-6
+# A conveyor is fixed equipment whose every metre costs money and floor, unlike an AGV trip:
+# the generators weigh the flow it carries this many times, so belted pairs stay together.
+CONVEYOR_WEIGHT = 10.0
 # stop a generator after this many proposals in a row that were failures or duplicates
 MAX_IDLE = 400
 
@@ -239,6 +242,9 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
     flow = np.zeros((len(ids), len(ids)))
     for (a, b), volume in material_flows(layout).items():
         flow[index[a], index[b]] += volume
+    for conveyor in layout.transport.conveyors:  # keep belted pairs side by side
+        a, b = index[conveyor.from_station], index[conveyor.to_station]
+        flow[a, b] *= CONVEYOR_WEIGHT
     dock_xy = np.array([d.position for d in floor.docks], dtype=float).reshape(-1, 2)
     return _Site(layout, g, aisle, floor.width, floor.depth, nx, ny, np.array(movable, dtype=np.int64),
                  size, ext, bounds, in_off, out_off, flow, dock_xy, obstacles, base_occ, key, edge_margin)

@@ -28,7 +28,7 @@ from twin.geometry import (
     station_rect,
     zone_rect,
 )
-from twin.model import Layout, Point2
+from twin.model import Conveyor, Layout, Point2
 
 # half of the eight neighbour offsets of a grid point (edges are undirected)
 _STEPS = [(1, 0), (0, 1), (1, 1), (1, -1)]
@@ -163,6 +163,17 @@ def _port_world(layout: Layout, item_id: str, side: str) -> Point2:
     raise KeyError(item_id)
 
 
+def conveyor_path(layout: Layout, conveyor: Conveyor) -> list[Point2]:
+    """The belt's centre line from the output port of one station to the input port of the
+    next: along its drawn route, or else along the building's axes (first x, then y)."""
+    start = _port_world(layout, conveyor.from_station, "out")
+    end = _port_world(layout, conveyor.to_station, "in")
+    if conveyor.route:
+        return [start, *conveyor.route, end]
+    corner = (end[0], start[1])
+    return [start, corner, end] if math.dist(start, corner) > 1e-9 and math.dist(corner, end) > 1e-9 else [start, end]
+
+
 def transport_legs(layout: Layout, router: AisleRouter | None = None) -> dict[tuple[str, str], Leg]:
     """Transport of one lot between every ordered pair of distinct stations and docks: by the
     conveyor that links them if there is one, else by AGV over the routed aisles."""
@@ -174,13 +185,10 @@ def transport_legs(layout: Layout, router: AisleRouter | None = None) -> dict[tu
         for pair, d in distances.items()
     }
     for conveyor in layout.transport.conveyors:
-        a, b = conveyor.from_station, conveyor.to_station
-        start, end = _port_world(layout, a, "out"), _port_world(layout, b, "in")
-        if conveyor.route:
-            length = polyline_length([start, *conveyor.route, end])
-        else:  # belts run along the building's axes: an L-shaped run from port to port
-            length = abs(end[0] - start[0]) + abs(end[1] - start[1])
-        legs[(a, b)] = Leg(seconds=length / conveyor.speed, distance=length, mover="conveyor", conveyor=conveyor.id)
+        length = polyline_length(conveyor_path(layout, conveyor))
+        legs[(conveyor.from_station, conveyor.to_station)] = Leg(
+            seconds=length / conveyor.speed, distance=length, mover="conveyor", conveyor=conveyor.id
+        )
     return legs
 
 
@@ -304,6 +312,6 @@ def used_area(layout: Layout) -> float:
 
 
 __all__ = [
-    "AisleRouter", "Leg", "aisle_graph", "factory_graph", "flow_distance", "material_flows",
+    "AisleRouter", "Leg", "aisle_graph", "conveyor_path", "factory_graph", "flow_distance", "material_flows",
     "reachability_problems", "transport_legs", "used_area", "floor_rect",
 ]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 
 from twin.errors import InputError, LayoutError, Problem
-from twin.geometry import input_port, output_port, rotated_size, station_rect
+from twin.geometry import rotated_size, station_rect
 from twin.model import Layout, Pose, Station
 
 if TYPE_CHECKING:  # pyvista is imported where it is used: `import twin` stays fast
@@ -472,12 +472,12 @@ def _add_stations(scene: Scene, layout: Layout, layout_dir: Path | None, utilisa
 
 
 def _add_conveyors(scene: Scene, layout: Layout) -> None:
-    """Each conveyor as a belt from the output port of one station to the input port of the
-    next, with arrowheads on the belt showing which way it runs."""
-    stations = {s.id: s for s in layout.stations}
+    """Each conveyor as a belt along the path the graph measures (`twin.graph.conveyor_path`),
+    with arrowheads on the belt showing which way it runs."""
+    from twin.graph import conveyor_path
+
     for conveyor in layout.transport.conveyors:
-        a, b = stations[conveyor.from_station], stations[conveyor.to_station]
-        points = [output_port(a), *conveyor.route, input_port(b)]
+        points = conveyor_path(layout, conveyor)
         points = [p for i, p in enumerate(points) if i == 0 or math.dist(p, points[i - 1]) > 1e-6]
         if len(points) < 2:
             continue

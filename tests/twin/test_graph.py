@@ -126,3 +126,14 @@ def test_moving_a_conveyor_end_drops_its_drawn_route(layout_data):
     assert layout.with_placements({"cell": ((16.0, 3.0), 0)}).transport.conveyors[0].route
     assert layout.with_placements({"cnc": ((4.0, 6.0), 0)}).transport.conveyors[0].route  # not moved
     assert layout.with_placements({"cnc": ((4.0, 3.0), 0)}).transport.conveyors[0].route == ()
+
+
+def test_conveyor_path_is_what_the_leg_measures(layout_data):
+    from twin.graph import conveyor_path
+    from twin.geometry import polyline_length
+
+    layout_data["transport"]["conveyors"] = [{"id": "belt", "from": "cnc", "to": "cell"}]
+    layout = layout_from_data(layout_data).with_placements({"cell": ((16.0, 3.0), 0)})
+    path = conveyor_path(layout, layout.transport.conveyors[0])
+    assert path == [(5.0, 6.0), (14.8, 6.0), (14.8, 3.0)]  # along x, then along y
+    assert transport_legs(layout)[("cnc", "cell")].distance == pytest.approx(polyline_length(path))
