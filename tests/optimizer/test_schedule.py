@@ -241,3 +241,26 @@ def test_schema_command(capsys):
     assert json.loads(capsys.readouterr().out) == schedule_json_schema()
     assert main(["schema", "layout"]) == 0
     assert "properties" in json.loads(capsys.readouterr().out)
+
+
+def test_schedule_command_notes_more_agv_trips_than_the_fleet(tmp_path, capsys):
+    # two lots finish together on saw and lathe and both ride to the 2-lane drill at once
+    data = tiny_layout()
+    data["stations"].append({"id": "lathe", "kind": "manual", "footprint": {"width": 2.0, "depth": 2.0},
+                             "position": [4.0, 1.5]})
+    data["stations"][1]["capacity"] = 2
+    data["transport"] = {"agv": {"fleet_size": 1}}
+    data["products"] = [
+        {"id": "p", "family": "f", "demand": 1, "lot_size": 1,
+         "routing": [{"id": "cut", "stations": ["saw"], "time": 10.0}, {"id": "bore", "stations": ["drill"], "time": 5.0}]},
+        {"id": "q", "family": "f", "demand": 1, "lot_size": 1,
+         "routing": [{"id": "turn", "stations": ["lathe"], "time": 10.0}, {"id": "bore", "stations": ["drill"], "time": 5.0}]},
+    ]
+    data.pop("changeovers")
+    path = tmp_path / "fleet.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out = tmp_path / "s.json"
+    assert main(["schedule", str(path), "--out", str(out), "--time-limit", "5", "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert json.loads(out.read_text())["kpis"]["agv_peak_trips"] == 2
+    assert "note: up to 2 AGV trips run at once, the fleet has 1" in printed
