@@ -7,6 +7,7 @@ from typing import Any, Iterable
 import plotly.graph_objects as go
 
 from twin.geometry import input_port, output_port, station_rect, zone_rect
+from twin.graph import conveyor_path
 from twin.model import Layout
 
 KIND_COLOURS = {
@@ -64,14 +65,11 @@ def top_view(layout: Layout, bad_stations: Iterable[str] = (), utilisation: dict
             x=[dk.position[0] for dk in layout.floor.docks], y=[dk.position[1] for dk in layout.floor.docks],
             mode="markers+text", text=[dk.id for dk in layout.floor.docks], textposition="top center",
             marker=dict(symbol="diamond", size=11, color="#333"), name="docks"))
+    ends = {s.id for s in layout.stations if s.position is not None} | {dk.id for dk in layout.floor.docks}
     for conveyor in layout.transport.conveyors:
-        try:
-            a, b = layout.station(conveyor.from_station), layout.station(conveyor.to_station)
-        except KeyError:
+        if conveyor.from_station not in ends or conveyor.to_station not in ends:
             continue
-        if a.position is None or b.position is None:
-            continue
-        pts = [output_port(a), *conveyor.route, input_port(b)]
+        pts = conveyor_path(layout, conveyor)  # the belt the graph measures and the 3D scene draws
         fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
                                  line=dict(color="#FFB000", width=3), name=f"conveyor {conveyor.id}"))
     fig.update_xaxes(range=[-0.5, w + 0.5], title="x (m)", constrain="domain")

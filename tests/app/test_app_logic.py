@@ -171,6 +171,18 @@ def test_charts(layout):
     assert [len(t.x) for t in p.data] == [3, 2]
 
 
+def test_top_view_draws_a_routeless_conveyor_as_the_l_shaped_belt(layout):
+    from twin.io import layout_from_data
+
+    data = layout.model_dump(mode="json", by_alias=True)
+    data["stations"][1]["position"] = [10.0, 9.0]  # weld sits higher than cut: the belt must turn
+    data["transport"]["conveyors"] = [{"id": "belt", "from": "cut", "to": "weld"}]
+    fig = top_view(layout_from_data(data))
+    [belt] = [t for t in fig.data if t.name == "conveyor belt"]
+    # cut's output port (5, 6) along x to below weld's input port (9, 9), then up along y
+    assert list(zip(belt.x, belt.y)) == [(5.0, 6.0), (9.0, 6.0), (9.0, 9.0)]
+
+
 def test_schedule_of_unplaced_layout_is_a_message(layout):
     unplaced = layout.with_stations([layout.stations[0].model_copy(update={"position": None}), *layout.stations[1:]])
     with pytest.raises(LayoutError, match="without a position.*cut"):
