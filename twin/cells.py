@@ -371,30 +371,19 @@ def trapezoid_time(distance: float, vmax: float, amax: float) -> float:
 
 
 def _scalar_profile(v: float, a: float) -> tuple[float, Any]:
-    """Rest-to-rest trapezoid on s in [0, 1]; returns (duration, s(t) -> (s, ds/dt))."""
-    if v * v / a >= 1.0:
-        tp = math.sqrt(1.0 / a)
-        total = 2 * tp
+    """Rest-to-rest trapezoid on s in [0, 1]; returns (duration, s(t))."""
+    total = trapezoid_time(1.0, v, a)
+    ta = min(v / a, total / 2)  # a triangle when full speed is never reached
 
-        def f(t: float) -> tuple[float, float]:
-            if t <= tp:
-                return 0.5 * a * t * t, a * t
-            r = max(total - t, 0.0)
-            return 1.0 - 0.5 * a * r * r, a * r
-
-        return total, f
-    ta = v / a
-    total = 1.0 / v + ta
-
-    def g(t: float) -> tuple[float, float]:
+    def s(t: float) -> float:
         if t <= ta:
-            return 0.5 * a * t * t, a * t
+            return 0.5 * a * t * t
         if t <= total - ta:
-            return 0.5 * a * ta * ta + v * (t - ta), v
+            return 0.5 * a * ta * ta + v * (t - ta)
         r = max(total - t, 0.0)
-        return 1.0 - 0.5 * a * r * r, a * r
+        return 1.0 - 0.5 * a * r * r
 
-    return total, g
+    return total, s
 
 
 # --- the simulation --------------------------------------------------------------------------
@@ -674,14 +663,14 @@ def _simulate_task(scene: _Scene, task: RobotTask) -> TaskReport:
                 a_s = float(np.min(amax[big] / np.abs(d[big])))
                 total, prof = _scalar_profile(v_s, a_s)
             else:
-                total, prof = 0.0, lambda t: (1.0, 0.0)
+                total, prof = 0.0, lambda t: 1.0
             steps = int(math.ceil(total / TIME_STEP - 1e-9))
             settle_steps = 0
             tracking = 0.0
             q0l, dl, q1l = q0.tolist(), d.tolist(), q1.tolist()
             for i in range(1, steps + 1 + settle_max):
                 if i <= steps:
-                    s, _ = prof(min(i * TIME_STEP, total))
+                    s = prof(min(i * TIME_STEP, total))
                     qt = [a + b * s for a, b in zip(q0l, dl)]
                 else:
                     qt = q1l
