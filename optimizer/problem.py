@@ -144,7 +144,8 @@ class Problem:
         return list(self.capacities)
 
     def transport_ticks(self, a: str, b: str) -> int:
-        """Ticks from station a to station b; 0 on the same station or for an unknown leg."""
+        """Ticks from station a to station b; 0 on the same station or for a leg the problem
+        does not list (hand-made problems; `build_problem` lists every leg a routing may take)."""
         if a == b:
             return 0
         leg = self.transport.get((a, b))
@@ -189,45 +190,55 @@ class LegLike(Protocol):
 
 
 def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: Mapping[tuple[str, str], float] | None = None) -> Problem:
-    """The scheduling problem of a layout: one job per lot of each product.
+    """The scheduling problem of a layout that `twin.validate` accepts: one job per lot of
+    each product.
 
     Lot duration on a station = ceil((unit_time * units + setup) / tick), where unit_time is the
     operation's `time`, or for a robot-cell `task` the physics time `task_times[(station, task)]`
-    plus `handling`. Raises LayoutError naming the operation when a station set is empty or a
-    task time is missing.
+    plus `handling`. Raises LayoutError naming the operation when a station set is empty, a
+    task time is missing, or `legs` has no finite leg between two stations the routing may
+    take one after the other (so `Problem.transport_ticks` never falls back to 0 for them).
     """
+    from twin.validate import candidate_stations
+
     tick = float(layout.tick)
     task_times = dict(task_times or {})
-    station_by_id = {s.id: s for s in layout.stations}
+    station_ids = {s.id for s in layout.stations}
+    # legs between stations only (the graph also has docks)
+    transport = {
+        (a, b): TransportLeg(seconds_to_ticks(leg.seconds, tick), float(leg.distance), str(leg.mover))
+        for (a, b), leg in legs.items()
+        if a != b and a in station_ids and b in station_ids and math.isfinite(leg.seconds)
+    }
     problems: list[ErrorItem] = []
     jobs: list[Job] = []
     physics: list[PhysicsTime] = []
     for i, product in enumerate(layout.products):
         # per-unit time and setup for each (operation, station), computed once per product
         routing: list[tuple[str, list[tuple[str, float, float, bool]]]] = []
+        previous: list[str] = []
         for j, op in enumerate(product.routing):
             path = f"products[{i}].routing[{j}]"
-            if op.stations is not None:
-                candidates = list(op.stations)
-                unknown = [s for s in candidates if s not in station_by_id]
-                if unknown:
-                    problems.append(ErrorItem(f"{path}.stations", f"unknown station(s) {', '.join(unknown)}"))
-                    candidates = [s for s in candidates if s in station_by_id]
-            elif op.station_kind is not None:
-                candidates = [s.id for s in layout.stations if s.kind == op.station_kind]
-            else:
-                candidates = []
+            candidates = candidate_stations(layout, op)
             if not candidates:
                 field_name = "stations" if op.stations is not None else "station_kind"
                 problems.append(ErrorItem(f"{path}.{field_name}", "no station can do this operation"))
+                previous = []
                 continue
+            # a lot must be able to travel every leg its routing may take
+            here = [s.id for s in candidates]
+            missing = sorted((a, b) for a in previous for b in here if a != b and (a, b) not in transport)
+            if missing:
+                problems.append(ErrorItem(path, "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
+            previous = here
             if op.time is None and op.task is None:
                 problems.append(ErrorItem(f"{path}.time", "an operation needs a time or a task"))
                 continue
             alts: list[tuple[str, float, float, bool]] = []
-            for sid in candidates:
+            for station in candidates:
+                sid = station.id
                 # a robot cell runs the task; any other candidate (a manual bench, say) its time
-                if op.task is not None and (station_by_id[sid].kind == "robot_cell" or op.time is None):
+                if op.task is not None and (station.kind == "robot_cell" or op.time is None):
                     seconds = task_times.get((sid, op.task))
                     if seconds is None:
                         problems.append(
@@ -265,44 +276,12 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
             )
     if problems:
         raise LayoutError(problems, source=layout.name)
-    # legs between stations only (the graph also has docks); a lot must be able to travel
-    # every leg its routing may take
-    transport: dict[tuple[str, str], TransportLeg] = {}
-    unreachable: set[tuple[str, str]] = set()
-    for (a, b), leg in legs.items():
-        if a == b or a not in station_by_id or b not in station_by_id:
-            continue
-        if not math.isfinite(leg.seconds):
-            unreachable.add((a, b))
-            continue
-        transport[(a, b)] = TransportLeg(seconds_to_ticks(leg.seconds, tick), float(leg.distance), str(leg.mover))
-    if unreachable:
-        for i, product in enumerate(layout.products):
-            first = [job for job in jobs if job.product == product.id][:1]
-            if not first:
-                continue
-            ops = first[0].operations
-            for j in range(1, len(ops)):
-                bad = sorted(
-                    (x.station, y.station) for x in ops[j - 1].alternatives for y in ops[j].alternatives
-                    if (x.station, y.station) in unreachable
-                )
-                if bad:
-                    problems.append(ErrorItem(
-                        f"products[{i}].routing[{j}]",
-                        "no transport route " + ", ".join(f"{x} -> {y}" for x, y in bad),
-                    ))
     changeovers: dict[str, dict[tuple[str, str], int]] = {}
-    for c, rule in enumerate(layout.changeovers):
+    for rule in layout.changeovers:
         for sid in rule.stations:
-            if sid not in station_by_id:
-                problems.append(ErrorItem(f"changeovers[{c}].stations", f"unknown station {sid!r}"))
-                continue
             table = changeovers.setdefault(sid, {})
             key = (rule.from_family, rule.to_family)
             table[key] = max(table.get(key, 0), seconds_to_ticks(rule.time, tick))
-    if problems:
-        raise LayoutError(problems, source=layout.name)
     return Problem(
         jobs=tuple(jobs),
         capacities={s.id: s.capacity for s in layout.stations},

@@ -57,8 +57,9 @@ def layout_data(tick: float = 1.0) -> dict:
     }
 
 
-def legs() -> dict[tuple[str, str], Leg]:
-    ids = ["cnc", "wash", "cell", "dock_in"]
+def legs(*more: str) -> dict[tuple[str, str], Leg]:
+    """A leg between every two stations and the dock, like `twin.graph.transport_legs`."""
+    ids = ["cnc", "wash", "cell", "dock_in", *more]
     return {(a, b): Leg(seconds=12.5, distance=2.5) for a in ids for b in ids if a != b}
 
 
@@ -127,6 +128,14 @@ def test_unreachable_leg_used_by_a_routing_is_a_layout_error():
     assert str(err.value.problems[0]) == "products[0].routing[2]: no transport route cnc -> cell"
 
 
+def test_missing_leg_used_by_a_routing_is_a_layout_error():
+    # no silent 0-tick transport: every leg the routing may take must be given
+    partial = {pair: leg for pair, leg in legs().items() if pair != ("wash", "cell")}
+    with pytest.raises(LayoutError) as err:
+        build_problem(Layout.model_validate(layout_data()), partial, {("cell", "pick"): 2.0})
+    assert [str(p) for p in err.value.problems] == ["products[0].routing[2]: no transport route wash -> cell"]
+
+
 def test_problem_rejects_bad_data():
     op = Operation("o", (Alternative("m", 3),))
     with pytest.raises(InputError, match=r"jobs\[0\].operations\[0\].alternatives: no station can do this operation"):
@@ -143,7 +152,7 @@ def test_robot_cell_or_manual_bench_as_alternatives():
     data = layout_data()
     data["stations"].append({"id": "bench", "kind": "manual", "footprint": {"width": 2.0, "depth": 1.0}})
     data["products"][0]["routing"][2].update(stations=["cell", "bench"], time=12.0)
-    problem = build_problem(Layout.model_validate(data), legs(), {("cell", "pick"): 3.5})
+    problem = build_problem(Layout.model_validate(data), legs("bench"), {("cell", "pick"): 3.5})
     stack = problem.jobs[0].operations[2]
     by_station = {a.station: a for a in stack.alternatives}
     # 40 units: the cell at its physics cycle plus handling, the bench at its typed time
