@@ -118,11 +118,6 @@ class Robot:
     spec: RobotSpec | None
     warnings: tuple[str, ...] = field(default=())
 
-    @property
-    def builtin(self) -> bool:
-        return self.spec is not None and self.name in SPECS
-
-
 
 def quiet_pybullet():
     """pybullet, imported once with its build banner kept off the user's terminal."""
@@ -247,16 +242,9 @@ def measure_reach(robot: Robot) -> Reach:
     rng = np.random.default_rng(12345)
     with PhysicsClient() as cid:
         body = load_robot(cid, robot, self_collision=False)
-        arm = body.arm_joints
         lo, hi = body.lower, body.upper
 
-        def fk(q):
-            for j, v in zip(arm, q):
-                p.resetJointState(body.id, j, float(v), physicsClientId=cid)
-
         def pos(link: int):
-            if link < 0:
-                return np.array(p.getBasePositionAndOrientation(body.id, physicsClientId=cid)[0])
             return np.array(p.getLinkState(body.id, link, computeForwardKinematics=True, physicsClientId=cid)[4])
 
         datasheet = None
@@ -264,13 +252,13 @@ def measure_reach(robot: Robot) -> Reach:
             a, b = body.link(robot.spec.reach_from), body.link(robot.spec.reach_to)
 
             def dist(q):
-                fk(q)
+                body.set_arm(cid, q)
                 return float(np.linalg.norm(pos(b) - pos(a)))
 
             datasheet = _maximise(dist, lo, hi, rng)
 
         def horizontal(q):
-            fk(q)
+            body.set_arm(cid, q)
             tcp = body.tcp_position(cid)
             return float(math.hypot(tcp[0], tcp[1]))
 
