@@ -15,7 +15,6 @@ conservative: it ignores that the arm reaches less far near the floor and overhe
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,15 +32,13 @@ def _envelope_radius(robot: str, layout_dir: str | None) -> float:
     return measure_reach(resolve_robot(robot, layout_dir)).horizontal
 
 
+def _folder_key(layout_dir: Path | str | None) -> str | None:
+    return str(Path(layout_dir).resolve()) if layout_dir is not None else None
+
+
 def envelope_radius(robot: str, layout_dir: Path | str | None = None) -> float:
     """Horizontal reach (m) of a robot's tool centre point, measured from its kinematics."""
-    return _envelope_radius(robot, str(Path(layout_dir).resolve()) if layout_dir is not None else None)
-
-
-def _distance(cx: float, cy: float, rect: Rect) -> float:
-    dx = max(rect.xmin - cx, 0.0, cx - rect.xmax)
-    dy = max(rect.ymin - cy, 0.0, cy - rect.ymax)
-    return math.hypot(dx, dy)
+    return _envelope_radius(robot, _folder_key(layout_dir))
 
 
 def _overshoot(cx: float, cy: float, r: float, rect: Rect) -> float:
@@ -55,12 +52,14 @@ def check_clearance(layout: Layout, layout_dir: Path | str | None) -> list[Probl
     clear. Unplaced stations are skipped (the search places them later)."""
     problems: list[Problem] = []
     placed = [(i, s, station_rect(s)) for i, s in enumerate(layout.stations) if s.position is not None]
-    zones = [(z, zone_rect(z)) for z in layout.floor.keep_out]
-    for i, station, own in placed:
-        if station.kind != "robot_cell" or station.cell is None or station.guarded:
-            continue
+    robots = [(i, s, own) for i, s, own in placed if s.kind == "robot_cell" and s.cell is not None and not s.guarded]
+    if not robots:
+        return problems
+    folder = _folder_key(layout_dir)  # once per call: the search calls this for every candidate
+    zones = [(f"keep-out zone {z.id}", zone_rect(z)) for z in layout.floor.keep_out]
+    for i, station, own in robots:
         try:
-            radius = envelope_radius(station.cell.robot, layout_dir)
+            radius = _envelope_radius(station.cell.robot, folder)
         except LayoutError as exc:
             problems += [Problem(f"stations[{i}].cell.robot", p.message) for p in exc.problems]
             continue
@@ -69,13 +68,10 @@ def check_clearance(layout: Layout, layout_dir: Path | str | None) -> list[Probl
         if out <= EPS:
             continue
         what = f"reach envelope of {station.id} ({station.cell.robot}, {radius:.2f} m)"
-        hits = []
-        for j, other, rect in placed:
-            if j != i and _distance(cx, cy, rect) < radius - EPS:
-                hits.append((radius - _distance(cx, cy, rect), f"station {other.id}"))
-        for zone, rect in zones:
-            if _distance(cx, cy, rect) < radius - EPS:
-                hits.append((radius - _distance(cx, cy, rect), f"keep-out zone {zone.id}"))
+        centre = Rect(cx, cy, cx, cy)
+        others = [(f"station {other.id}", rect) for j, other, rect in placed if j != i] + zones
+        hits = [(radius - rect.gap(centre), name) for name, rect in others]
+        hits = [(depth, name) for depth, name in hits if depth > EPS]
         fix = "mark the station guarded, enlarge its footprint or move the robot base"
         if hits:
             for depth, name in hits:
