@@ -1,11 +1,10 @@
-"""3D plotters for the browser: the project's scene (`twin.scene`) when it is there, else a
-plain box model of the floor, and a robot cell with its robot meshes and fixtures.
+"""3D plotters for the browser: the project's scene (`twin.scene`), a plain box model of the
+floor to show while that is built, and a robot cell with its robot meshes and fixtures.
 
 PyVista is imported here, only when a 3D view is asked for."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from twin.geometry import station_rect, zone_rect
 from twin.model import Layout, Station
@@ -15,34 +14,25 @@ from factory_app.charts import KIND_COLOURS, ZONE_COLOURS
 WINDOW = (900, 560)
 
 
-def _utilisation_rgb(u: float) -> tuple[float, float, float]:
-    u = max(0.0, min(1.0, u))
-    return ((60 + 195 * u) / 255, (170 - 120 * u) / 255, (80 - 40 * u) / 255)
-
-
-def utilisation_of(doc: dict[str, Any] | None) -> dict[str, float] | None:
-    return dict(doc["kpis"]["utilisation"]) if doc else None
-
-
 def layout_plotter(layout: Layout, layout_dir: Path | None = None, schedule_doc: dict | None = None,
                    window_size: tuple[int, int] = WINDOW):
-    """A plotter of the whole factory, coloured by utilisation when a schedule is given."""
-    try:
-        from twin import scene as twin_scene  # the project's scene, when it exists
-    except ImportError:
-        twin_scene = None
-    if twin_scene is not None and hasattr(twin_scene, "build_scene") and hasattr(twin_scene, "make_plotter"):
-        scene = twin_scene.build_scene(layout, layout_dir=layout_dir, schedule_doc=schedule_doc,
-                                       color_by="utilisation" if schedule_doc else "kind")
-        return twin_scene.make_plotter(scene, off_screen=True, window_size=window_size)
-    return box_plotter(layout, schedule_doc, window_size)
+    """A plotter of the whole factory (`twin.scene`), coloured by utilisation when a schedule
+    is given."""
+    from twin.scene import build_scene, make_plotter
+
+    scene = build_scene(layout, layout_dir=layout_dir, schedule_doc=schedule_doc,
+                        color_by="utilisation" if schedule_doc else "kind")
+    return make_plotter(scene, off_screen=True, window_size=window_size)
 
 
 def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: tuple[int, int] = WINDOW):
-    """Stations as boxes of their footprint and height on the floor plane."""
+    """Stations as boxes of their footprint and height on the floor plane: the quick stand-in
+    for `layout_plotter`, in the same utilisation colours (`twin.scene.heat_color`)."""
     import pyvista as pv
 
-    util = utilisation_of(schedule_doc)
+    from twin.scene import heat_color
+
+    util = schedule_doc["kpis"]["utilisation"] if schedule_doc else None
     plotter = pv.Plotter(off_screen=True, window_size=list(window_size))
     w, d = layout.floor.width, layout.floor.depth
     plotter.add_mesh(pv.Plane(center=(w / 2, d / 2, 0), i_size=w, j_size=d), color="#EEEEEE")
@@ -54,7 +44,7 @@ def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: t
         if station.position is None:
             continue
         r = station_rect(station)
-        colour = _utilisation_rgb(util.get(station.id, 0.0)) if util is not None else KIND_COLOURS.get(station.kind, "#888")
+        colour = heat_color(util.get(station.id, 0.0)) if util is not None else KIND_COLOURS.get(station.kind, "#888")
         plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, 0, station.height)), color=colour, show_edges=True)
     plotter.camera_position = "iso"
     plotter.set_background("white")
@@ -62,50 +52,34 @@ def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: t
 
 
 def cell_plotter(station: Station, layout_dir: Path | None, window_size: tuple[int, int] = (640, 480)):
-    """A robot cell in its own frame: the robot's meshes in the home pose, fixtures as boxes,
-    task waypoints as small spheres (red where a task cannot reach)."""
+    """A robot cell in its own frame: the robot's meshes in the home pose and the fixtures (the
+    same parts `twin.scene` places on the floor), task waypoints as small spheres."""
     import numpy as np
     import pyvista as pv
+
+    from twin.scene import fixture_parts, robot_part
 
     cell = station.cell
     plotter = pv.Plotter(off_screen=True, window_size=list(window_size))
     fw, fd = station.footprint.width, station.footprint.depth
     plotter.add_mesh(pv.Plane(center=(0, 0, 0), i_size=fw, j_size=fd), color="#DDDDDD")
     if cell is not None:
+        parts = fixture_parts(station)
         try:
-            from twin.cells import robot_visuals
-
-            for filename, matrix, rgba in robot_visuals(cell, layout_dir):
-                mesh = _read_mesh(filename).copy()
-                mesh.transform(np.asarray(matrix), inplace=True)
-                plotter.add_mesh(mesh, color=rgba[:3] if sum(rgba[:3]) > 0 else "#F0F0F0")
-        except Exception:  # a cell whose robot cannot be resolved still shows its fixtures
-            pass
-        for fixture in cell.fixtures:
-            sx, sy, sz = fixture.size
-            x, y, z = fixture.pose.xyz
-            box = pv.Box((-sx / 2, sx / 2, -sy / 2, sy / 2, -sz / 2, sz / 2))
-            box.rotate_z(fixture.pose.rpy[2], inplace=True)
-            box.translate((x, y, z), inplace=True)
-            plotter.add_mesh(box, color="#8FA3BF", opacity=0.9)
+            robot = robot_part(station, layout_dir)
+        except Exception:  # noqa: BLE001 - a cell whose robot cannot be resolved still shows its fixtures
+            robot = None
+        for part in parts + ([robot] if robot is not None else []):
+            if part.rgb:
+                plotter.add_mesh(part.mesh, scalars="rgb", rgb=True, preference="point", smooth_shading=True)
+            else:
+                plotter.add_mesh(part.mesh, color=part.color, opacity=0.9, show_edges=part.show_edges)
         for task in cell.tasks:
             pts = np.array([wp.xyz for wp in task.waypoints], dtype=float)
             plotter.add_mesh(pv.PolyData(pts), color="#D62728", point_size=10, render_points_as_spheres=True)
     plotter.camera_position = "iso"
     plotter.set_background("white")
     return plotter
-
-
-_MESHES: dict[str, Any] = {}
-
-
-def _read_mesh(filename: str):
-    """Read each robot mesh file once per process (the Panda's take seconds to read)."""
-    import pyvista as pv
-
-    if filename not in _MESHES:
-        _MESHES[filename] = pv.read(filename)
-    return _MESHES[filename]
 
 
 def png_bytes(plotter) -> bytes:

@@ -454,21 +454,40 @@ def _add_stations(scene: Scene, layout: Layout, layout_dir: Path | None, utilisa
                        value=value, show_edges=True))
         if station.cell is None:
             continue
-        frame = _station_frame(station)
         # the cell's floor plate, so the guard reads as a cell from above
         plate = _box(rect.xmin, rect.xmax, rect.ymin, rect.ymax, 0.0, 0.03)
         scene.add(Part(f"station:{station.id}:plate", "station", plate, color, 0.85, station=station.id, value=value))
-        for fixture in station.cell.fixtures:
-            sx, sy, sz = fixture.size
-            box = _box(-sx / 2, sx / 2, -sy / 2, sy / 2, -sz / 2, sz / 2).transform(
-                frame @ _pose_matrix(fixture.pose), inplace=False)
-            scene.add(Part(f"fixture:{station.id}:{fixture.id}", "fixture", box, COLORS["fixture"],
-                           station=station.id, show_edges=True))
-        robot = _robot_mesh(station, layout_dir, frame)
-        if robot.n_points:
-            mean = robot.cell_data["rgb"].mean(axis=0) / 255.0
-            scene.add(Part(f"robot:{station.id}", "robot", robot, tuple(float(c) for c in mean), station=station.id,
-                           rgb=True))
+        frame = _station_frame(station)
+        for part in fixture_parts(station, frame):
+            scene.add(part)
+        robot = robot_part(station, layout_dir, frame)
+        if robot is not None:
+            scene.add(robot)
+
+
+def fixture_parts(station: Station, frame: np.ndarray | None = None) -> list[Part]:
+    """A robot cell's fixtures as boxes, placed by `frame` (4x4, cell frame to floor; None
+    keeps them in the cell's own frame)."""
+    assert station.cell is not None
+    frame = np.eye(4) if frame is None else frame
+    parts = []
+    for fixture in station.cell.fixtures:
+        sx, sy, sz = fixture.size
+        box = _box(-sx / 2, sx / 2, -sy / 2, sy / 2, -sz / 2, sz / 2).transform(
+            frame @ _pose_matrix(fixture.pose), inplace=False)
+        parts.append(Part(f"fixture:{station.id}:{fixture.id}", "fixture", box, COLORS["fixture"],
+                          station=station.id, show_edges=True))
+    return parts
+
+
+def robot_part(station: Station, layout_dir: Path | None, frame: np.ndarray | None = None) -> Part | None:
+    """A robot cell's robot in its home pose (URDF visuals, per-cell colours), placed by
+    `frame` as in `fixture_parts`; None when the robot has no visual meshes."""
+    robot = _robot_mesh(station, layout_dir, np.eye(4) if frame is None else frame)
+    if not robot.n_points:
+        return None
+    mean = robot.cell_data["rgb"].mean(axis=0) / 255.0
+    return Part(f"robot:{station.id}", "robot", robot, tuple(float(c) for c in mean), station=station.id, rgb=True)
 
 
 def _add_conveyors(scene: Scene, layout: Layout) -> None:
