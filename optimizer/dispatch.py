@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 from typing import Callable
 
-from twin.errors import InputError, NoFeasibleSchedule
+from twin.errors import NoFeasibleSchedule
 
 from optimizer.problem import Job, Problem
-from optimizer.schedule import Schedule, make_schedule
+from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Placed = dict[tuple[int, int], tuple[str, int, int]]
 
@@ -161,8 +161,7 @@ def solve(
 ) -> Schedule:
     """The best dispatching-rule schedule (status "feasible"; the lower bound is the simple
     job-length / station-load bound). Raises NoFeasibleSchedule if it breaks the horizon."""
-    if objective not in ("makespan", "weighted_tardiness"):
-        raise InputError(f"unknown objective {objective!r}; valid: makespan, weighted_tardiness")
+    validate_objective(objective)
     placed = best_placement(problem, objective=objective, seed=seed)
     schedule = make_schedule(
         problem, placed, status="feasible", lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,

@@ -18,6 +18,13 @@ from optimizer.problem import Problem
 
 SCHEMA_VERSION = 1
 STATUSES = ("optimal", "feasible")
+OBJECTIVES = ("makespan", "weighted_tardiness")
+
+
+def validate_objective(objective: str) -> None:
+    """InputError for an objective no scheduler knows, listing the valid ones."""
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ def objective_value(problem: Problem, assignments, objective: str) -> float:
         return float(max((a.end for a in assignments), default=0))
     if objective == "weighted_tardiness":
         return round(float(weighted_tardiness(problem, assignments)), 6)
-    raise ValueError(f"unknown objective {objective!r}; valid: makespan, weighted_tardiness")
+    raise ValueError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
 
 
 def weighted_tardiness(problem: Problem, assignments) -> float:

@@ -33,9 +33,7 @@ from twin.errors import InputError, NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
 from optimizer.problem import Problem
-from optimizer.schedule import Schedule, make_schedule
-
-OBJECTIVES = ("makespan", "weighted_tardiness")
+from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
 
@@ -56,11 +54,6 @@ class _Vars:
     tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
     weights: dict[int, int] = field(default_factory=dict)
     weight_scale: float = 1.0
-
-
-def _validate_objective(objective: str) -> None:
-    if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
 
 
 def _safe_horizon(problem: Problem) -> int:
@@ -385,7 +378,7 @@ def solve(
     same on every run as long as the wall-clock `time_limit` is not reached first. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
     when the time runs out.
     """
-    _validate_objective(objective)
+    validate_objective(objective)
     started = time.monotonic()
     warm = None
     if hint is None:

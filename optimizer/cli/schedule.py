@@ -12,7 +12,7 @@ from pathlib import Path
 
 from twin.errors import InputError
 
-OBJECTIVES = ("makespan", "weighted_tardiness")
+from optimizer.schedule import OBJECTIVES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -183,6 +183,8 @@ def test_registry():
         get_solver("tabu")
     with pytest.raises(InputError, match=r"unknown objective 'cost'; valid: makespan, weighted_tardiness"):
         solve(two_by_two(), objective="cost")
+    with pytest.raises(InputError, match=r"unknown objective 'cost'; valid: makespan, weighted_tardiness"):
+        dispatch.solve(two_by_two(), objective="cost")
 
 
 def test_dispatch_is_feasible_and_no_better_than_optimal():
