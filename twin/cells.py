@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from twin.errors import LayoutError, Problem
+from twin.geometry import Rect
 from twin.model import Layout, RobotCell, RobotTask, Station
 from twin.robots import DEFAULT_ACCELERATION, Robot, quiet_pybullet as _pybullet, resolve_robot, robot_digest
 
@@ -796,24 +797,23 @@ def _fit_problems(station: Station) -> list[Problem]:
     """Base, fixtures and waypoints must lie inside the station's footprint (cell frame)."""
     cell = station.cell
     assert cell is not None
-    hw, hd = station.footprint.width / 2 + 1e-9, station.footprint.depth / 2 + 1e-9
+    w, d = station.footprint.width, station.footprint.depth
+    foot = Rect(-w / 2, -d / 2, w / 2, d / 2)
     out = []
     bx, by, _ = cell.base.xyz
-    if abs(bx) > hw or abs(by) > hd:
-        out.append(Problem("cell.base", f"robot base ({bx:g}, {by:g}) lies outside the {station.footprint.width:g} x "
-                                        f"{station.footprint.depth:g} m footprint"))
+    if not foot.contains_point((bx, by)):
+        out.append(Problem("cell.base", f"robot base ({bx:g}, {by:g}) lies outside the {w:g} x {d:g} m footprint"))
     for i, fx in enumerate(cell.fixtures):
         x, y, _ = fx.pose.xyz
         # a fixture rotated only about z: check its rotated corners
         yaw = math.radians(fx.pose.rpy[2])
         ex = abs(math.cos(yaw)) * fx.size[0] / 2 + abs(math.sin(yaw)) * fx.size[1] / 2
         ey = abs(math.sin(yaw)) * fx.size[0] / 2 + abs(math.cos(yaw)) * fx.size[1] / 2
-        if abs(x) + ex > hw or abs(y) + ey > hd:
-            out.append(Problem(f"cell.fixtures[{i}]", f"fixture {fx.id} sticks out of the {station.footprint.width:g} x "
-                                                      f"{station.footprint.depth:g} m footprint"))
+        if not Rect(x - ex, y - ey, x + ex, y + ey).within(foot):
+            out.append(Problem(f"cell.fixtures[{i}]", f"fixture {fx.id} sticks out of the {w:g} x {d:g} m footprint"))
     for j, task in enumerate(cell.tasks):
         for k, wp in enumerate(task.waypoints):
-            if abs(wp.xyz[0]) > hw or abs(wp.xyz[1]) > hd:
+            if not foot.contains_point(wp.xyz[:2]):
                 out.append(Problem(f"cell.tasks[{j}].waypoints[{k}]", f"waypoint {wp.name} ({wp.xyz[0]:g}, {wp.xyz[1]:g}) "
                                                                        "lies outside the footprint"))
     return out
