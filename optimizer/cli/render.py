@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 from twin.errors import InputError, LayoutError
+
+from optimizer.cli.validate import _print_problems  # the same problem list `validate` prints
 
 OUTPUT_SUFFIXES = (".png", ".gltf", ".glb", ".vtm", ".vtk")
 
@@ -65,9 +66,7 @@ def run(args: argparse.Namespace) -> int:
         if problems:
             raise LayoutError(problems)
     except LayoutError as exc:
-        print(f"{args.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems(args.file, exc)
         return 2
     schedule_doc = _read_schedule(args.schedule) if args.schedule else None
     color_by = args.color_by or ("utilisation" if schedule_doc is not None else "kind")
@@ -80,9 +79,7 @@ def run(args: argparse.Namespace) -> int:
         where = f"{args.schedule}: " if args.schedule and str(exc).startswith("schedule") else ""
         raise InputError(where + str(exc)) from None
     except LayoutError as exc:
-        print(f"{args.file}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+        _print_problems(args.file, exc)
         return 2
     if suffix == ".png":
         render_scene_png(scene, out, top_view=args.top, window_size=size)
