@@ -9,7 +9,6 @@ and the best schedule kept; the CP-SAT scheduler uses it as its warm start and h
 from __future__ import annotations
 
 import random
-from typing import Callable
 
 from twin.errors import NoFeasibleSchedule
 
@@ -127,11 +126,17 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
     return placed
 
 
-def _score(problem: Problem, placed: Placed, objective: str) -> tuple:
+def job_ends(problem: Problem, placed: Placed) -> dict[int, int]:
+    """{job index: when its last placed operation ends}."""
     ends: dict[int, int] = {}
     for (j, k), (station, _, start) in placed.items():
         end = start + problem.jobs[j].operations[k].duration_on(station)
         ends[j] = max(ends.get(j, 0), end)
+    return ends
+
+
+def _score(problem: Problem, placed: Placed, objective: str) -> tuple:
+    ends = job_ends(problem, placed)
     makespan = max(ends.values(), default=0)
     tardiness = sum(
         job.weight * max(0, ends.get(j, 0) - job.due) for j, job in enumerate(problem.jobs) if job.due is not None
@@ -189,6 +194,3 @@ def simple_lower_bound(problem: Problem) -> int:
                 load[alt.station] = load.get(alt.station, 0) + alt.duration
     station_bound = max((-(-t // problem.capacities[s]) for s, t in load.items()), default=0)
     return max(job_bound, station_bound)
-
-
-dispatch: Callable[..., Schedule] = solve

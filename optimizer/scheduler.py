@@ -292,7 +292,6 @@ def _objective(model: cp_model.CpModel, problem: Problem, v: _Vars, objective: s
 
 def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, placed: dict) -> None:
     """Hint every decision of a dispatching schedule: starts, stations, lanes, lane arcs."""
-    ends: dict[int, int] = {}
     for (j, k), (station, lane, start) in placed.items():
         op = problem.jobs[j].operations[k]
         model.AddHint(v.start[(j, k)], start)
@@ -305,7 +304,6 @@ def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, placed: dict) -> 
                 lit = v.lane.get((j, k, s, ln))
                 if lit is not None:
                     model.AddHint(lit, s == station and ln == lane)
-        ends[j] = max(ends.get(j, 0), start + op.duration_on(station))
     for (station, lane), arc_vars in v.arcs.items():
         keys = v.arc_nodes[(station, lane)]
         node = {key: i + 1 for i, key in enumerate(keys)}
@@ -322,6 +320,7 @@ def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, placed: dict) -> 
             chosen.update(zip(path, path[1:]))
         for pair, lit in arc_vars.items():
             model.AddHint(lit, pair in chosen)
+    ends = dispatch_mod.job_ends(problem, placed)
     if v.makespan is not None:
         model.AddHint(v.makespan, max(ends.values(), default=0))
     for j, t in v.tardiness.items():
@@ -389,10 +388,7 @@ def solve(
     horizon = _safe_horizon(problem)
     warm_makespan = None
     if warm is not None:
-        warm_makespan = max(
-            (start + problem.jobs[j].operations[k].duration_on(st) for (j, k), (st, _, start) in warm.items()),
-            default=0,
-        )
+        warm_makespan = max(dispatch_mod.job_ends(problem, warm).values(), default=0)
         if objective == "makespan":
             horizon = min(horizon, warm_makespan)
     if problem.horizon is not None:
