@@ -27,12 +27,12 @@ def _fmt(value: float | None, unit: str = "s") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twin.cells import render_cell, simulate_layout
+    from twin.cells import render_cell, robot_cells, simulate_layout
     from twin.io import load_layout
 
     path = Path(args.file)
     layout = load_layout(path)
-    cells = [s for s in layout.stations if s.kind == "robot_cell" and s.cell is not None]
+    cells = [s for _, s in robot_cells(layout)]
     if args.cell is not None:
         ids = [s.id for s in cells]
         if args.cell not in ids:
