@@ -174,12 +174,11 @@ def fidelity(layouts: list[Path], rates: tuple[int, ...] = (240, 120, 60)) -> li
     from twin import cells
     from twin.io import load_layout
 
-    stations = [Station.model_validate({"id": name.split()[0], "kind": "robot_cell",
-                                        "footprint": {"width": 2.2, "depth": 2.2}, "cell": cell})
+    stations = [(None, Station.model_validate({"id": name.split()[0], "kind": "robot_cell",
+                                               "footprint": {"width": 2.2, "depth": 2.2}, "cell": cell}))
                 for name, cell in CELLS.items()]
     for path in layouts:
-        stations += [(path, s) for s in load_layout(path).stations if s.kind == "robot_cell" and s.cell is not None]
-    stations = [s if isinstance(s, tuple) else (None, s) for s in stations]
+        stations += [(path, s) for _, s in cells.robot_cells(load_layout(path))]
     chosen = cells.TIME_STEP
     table: dict[int, list[tuple[str, float | None, float]]] = {}
     try:
