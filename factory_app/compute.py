@@ -43,16 +43,12 @@ def cell_task_times(layout: Layout, layout_dir: Path | None) -> dict[tuple[str, 
 
 def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float = 5.0,
                     objective: str = "makespan", workers: int = 1) -> ScheduleResult:
-    """Schedule one placed layout (CP-SAT, dispatching rules as the fallback scheduler).
+    """Schedule one placed layout (CP-SAT, warm-started from a dispatching-rule schedule).
     Raises FactoryTwinError subclasses with plain messages."""
     from twin.graph import transport_legs
     from optimizer.problem import build_problem
     from optimizer.schedule import check_schedule, schedule_to_json
-
-    try:
-        from optimizer.scheduler import solve
-    except ImportError:  # pragma: no cover - the CP-SAT scheduler is part of the project
-        from optimizer.dispatch import solve
+    from optimizer.scheduler import solve
 
     layout = parse_layout(layout_text, "<app>", fmt="json")
     missing = unplaced(layout)
