@@ -174,6 +174,7 @@ def test_same_seed_same_schedule():
     a = solve(problem, time_limit=10.0, workers=1, seed=3)
     b = solve(problem, time_limit=10.0, workers=1, seed=3)
     assert a.status == "optimal" and a == b
+    assert a.makespan == 666 and check_schedule(problem, a) == []  # the published optimum of la01
 
 
 def test_registry():
