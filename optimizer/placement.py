@@ -35,6 +35,7 @@ from itertools import count
 import numpy as np
 
 from twin.errors import LayoutError, Problem
+from twin.geometry import input_port_local, output_port_local
 from twin.model import Layout
 
 __all__ = [
@@ -134,20 +135,12 @@ def _box_cells(xmin: float, ymin: float, xmax: float, ymax: float, g: float, ais
 
 
 def _port_sides(offset: tuple[float, float], w: float, d: float) -> list[int]:
-    """Which footprint sides (0 left, 1 right, 2 bottom, 3 top; local frame) a port opens onto:
-    the nearest edge (all nearest edges on a tie)."""
+    """Which sides (0 left, 1 right, 2 bottom, 3 top) of a w x d footprint a port at `offset`
+    from its centre opens onto: the nearest edge (all nearest edges on a tie)."""
     x, y = offset
     dist = [x + w / 2, w / 2 - x, y + d / 2, d / 2 - y]
     best = min(dist)
     return [i for i, v in enumerate(dist) if v <= best + 1e-6]
-
-
-def _world_side(side: int, rot: int) -> int:
-    """A local side (0 left, 1 right, 2 bottom, 3 top) after rot x 90 degrees CCW."""
-    ccw = {0: 2, 2: 1, 1: 3, 3: 0}  # left -> bottom -> right -> top -> left
-    for _ in range(rot % 4):
-        side = ccw[side]
-    return side
 
 
 def _static_key(layout: Layout) -> tuple:
@@ -191,9 +184,7 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
     problems = []
     for i, s in enumerate(stations):
         w, d = s.footprint.width, s.footprint.depth
-        local_in = s.input_port if s.input_port is not None else (-w / 2, 0.0)
-        local_out = s.output_port if s.output_port is not None else (w / 2, 0.0)
-        sides = set(_port_sides(local_in, w, d)) | set(_port_sides(local_out, w, d))
+        local_in, local_out = input_port_local(s), output_port_local(s)
         for r in range(4):
             rw, rd = (d, w) if r % 2 else (w, d)
             size[i, r] = (rw, rd)
@@ -201,8 +192,8 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
             in_off[i, r] = _rotate(local_in, r)
             out_off[i, r] = _rotate(local_out, r)
             margin = [0.0, 0.0, 0.0, 0.0]
-            for side in sides:
-                margin[_world_side(side, r)] = aisle / 2
+            for side in set(_port_sides(in_off[i, r], rw, rd)) | set(_port_sides(out_off[i, r], rw, rd)):
+                margin[side] = aisle / 2
             edge_margin[i, r] = margin
             bounds[i, r] = (
                 math.ceil(margin[0] / g - EPS), math.floor((floor.width - margin[1] - rw) / g + EPS),
