@@ -95,46 +95,47 @@ class AisleRouter:
         r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
         self.matrix = coo_matrix((np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(n, n)).tocsr()
 
-    def nearest_free(self, point: Point2) -> tuple[int, float]:
-        """The free grid point closest to `point`, and the distance to it (inf if none)."""
-        free_idx = np.flatnonzero(self.free)
-        if free_idx.size == 0:
-            return -1, math.inf
-        d = np.hypot(self.points[free_idx, 0] - point[0], self.points[free_idx, 1] - point[1])
-        k = int(np.argmin(d))
-        return int(free_idx[k]), float(d[k])
+    @cached_property
+    def port_points(self) -> dict[tuple[str, str], Point2]:
+        """(station or dock id, 'in'/'out') -> the port's place on the floor (a dock is both)."""
+        points: dict[tuple[str, str], Point2] = {}
+        for station in self.layout.stations:
+            points[(station.id, "in")] = input_port(station)
+            points[(station.id, "out")] = output_port(station)
+        for dock in self.layout.floor.docks:
+            points[(dock.id, "in")] = points[(dock.id, "out")] = dock.position
+        return points
 
     @cached_property
     def ports(self) -> dict[tuple[str, str], tuple[int, float]]:
-        """(station or dock id, 'in'/'out') -> (grid node, metres from port to node)."""
-        ports: dict[tuple[str, str], tuple[int, float]] = {}
-        for station in self.layout.stations:
-            ports[(station.id, "in")] = self.nearest_free(input_port(station))
-            ports[(station.id, "out")] = self.nearest_free(output_port(station))
-        for dock in self.layout.floor.docks:
-            node = self.nearest_free(dock.position)
-            ports[(dock.id, "in")] = ports[(dock.id, "out")] = node
-        return ports
+        """(station or dock id, 'in'/'out') -> (grid node, metres from port to node): the free
+        grid point closest to each port (-1 and inf when no point is free)."""
+        keys = list(self.port_points)
+        free_idx = np.flatnonzero(self.free)
+        if free_idx.size == 0:
+            return {key: (-1, math.inf) for key in keys}
+        here = np.array([self.port_points[key] for key in keys])
+        free_points = self.points[free_idx]
+        d = np.hypot(here[:, 0, None] - free_points[None, :, 0], here[:, 1, None] - free_points[None, :, 1])
+        nearest = np.argmin(d, axis=1)
+        return {
+            key: (int(free_idx[k]), float(d[row, k])) for row, (key, k) in enumerate(zip(keys, nearest))
+        }
 
     def port_distances(self) -> dict[tuple[str, str], float]:
         """Routed metres from every output port (stations, docks) to every input port."""
         ids = [s.id for s in self.layout.stations] + [d.id for d in self.layout.floor.docks]
-        sources = [self.ports[(i, "out")] for i in ids]
-        targets = [self.ports[(i, "in")] for i in ids]
-        valid = [k for k, (node, _) in enumerate(sources) if node >= 0]
-        result: dict[tuple[str, str], float] = {}
-        if valid:
-            dist = dijkstra(self.matrix, directed=False, indices=[sources[k][0] for k in valid])
-        for row, k in enumerate(valid):
-            for j, (tnode, toff) in enumerate(targets):
-                if j == k or tnode < 0:
-                    continue
-                result[(ids[k], ids[j])] = float(dist[row, tnode]) + sources[k][1] + toff
-        for k, a in enumerate(ids):
-            for j, b in enumerate(ids):
-                if j != k:
-                    result.setdefault((a, b), math.inf)
-        return result
+        src_node, src_off = np.array([self.ports[(i, "out")] for i in ids]).T
+        dst_node, dst_off = np.array([self.ports[(i, "in")] for i in ids]).T
+        src_ok, dst_ok = src_node >= 0, dst_node >= 0
+        table = np.full((len(ids), len(ids)), math.inf)
+        if src_ok.any() and dst_ok.any():
+            dist = dijkstra(self.matrix, directed=False, indices=src_node[src_ok].astype(int))
+            table[np.ix_(src_ok, dst_ok)] = (
+                dist[:, dst_node[dst_ok].astype(int)] + src_off[src_ok, None] + dst_off[None, dst_ok]
+            )
+        rows = table.tolist()
+        return {(a, b): rows[k][j] for k, a in enumerate(ids) for j, b in enumerate(ids) if j != k}
 
     def path(self, a: str, b: str) -> list[Point2]:
         """Aisle polyline from a's output port to b's input port (empty when unreachable)."""
