@@ -140,6 +140,7 @@ def test_side_by_side_3d(app_env):
     _run(at)
     assert {s.label for s in at.selectbox} >= {"Left design", "Right design"}
     assert not at.error
+    assert sum("Coloured by station kind" in c.value for c in at.caption) == 2  # one per side
 
 
 def test_cells_page_without_cells(app_env):
@@ -154,6 +155,8 @@ def test_no_samples_means_a_hint_not_a_crash(app_env, monkeypatch, tmp_path):
     for page in ("Cells", "3D", "Schedule", "Optimise"):
         at.sidebar.radio(key="page").set_value(page)
         _run(at)
+        assert not at.error
+        assert any("Open a layout on the Layout page first" in i.value for i in at.info), page
 
 
 def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
