@@ -71,6 +71,7 @@ class AisleRouter:
             free &= ~inside
         self.free = free
         self._build_edges()
+        self._predecessors: dict[int, np.ndarray] = {}
 
     def _build_edges(self) -> None:
         nx_, ny_ = self.shape
@@ -142,7 +143,9 @@ class AisleRouter:
         (src, _), (dst, _) = self.ports[(a, "out")], self.ports[(b, "in")]
         if src < 0 or dst < 0:
             return []
-        _, pred = dijkstra(self.matrix, directed=False, indices=src, return_predecessors=True)
+        if src not in self._predecessors:  # one search per source, whatever the number of targets
+            self._predecessors[src] = dijkstra(self.matrix, directed=False, indices=src, return_predecessors=True)[1]
+        pred = self._predecessors[src]
         if src != dst and pred[dst] < 0:
             return []
         nodes, node = [], dst
