@@ -94,6 +94,7 @@ class AisleRouter:
             weights.append(np.full(int(ok.sum()), math.hypot(sx * dx, sy * dy)))
         n = nx_ * ny_
         r, c, w = np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+        # stored in both directions, so the searches need not symmetrise it (directed=False) each time
         self.matrix = coo_matrix((np.concatenate([w, w]), (np.concatenate([r, c]), np.concatenate([c, r]))), shape=(n, n)).tocsr()
 
     @cached_property
@@ -131,7 +132,7 @@ class AisleRouter:
         src_ok, dst_ok = src_node >= 0, dst_node >= 0
         table = np.full((len(ids), len(ids)), math.inf)
         if src_ok.any() and dst_ok.any():
-            dist = dijkstra(self.matrix, directed=False, indices=src_node[src_ok].astype(int))
+            dist = dijkstra(self.matrix, indices=src_node[src_ok].astype(int))
             table[np.ix_(src_ok, dst_ok)] = (
                 dist[:, dst_node[dst_ok].astype(int)] + src_off[src_ok, None] + dst_off[None, dst_ok]
             )
@@ -144,7 +145,7 @@ class AisleRouter:
         if src < 0 or dst < 0:
             return []
         if src not in self._predecessors:  # one search per source, whatever the number of targets
-            self._predecessors[src] = dijkstra(self.matrix, directed=False, indices=src, return_predecessors=True)[1]
+            self._predecessors[src] = dijkstra(self.matrix, indices=src, return_predecessors=True)[1]
         pred = self._predecessors[src]
         if src != dst and pred[dst] < 0:
             return []
