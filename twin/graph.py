@@ -11,6 +11,7 @@ sparse graph routines (a search evaluates thousands of layouts); `aisle_graph` a
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -238,39 +239,33 @@ def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> 
     """Stations (and docks) whose ports do not open onto the one connected aisle network."""
     router = router or AisleRouter(layout)
     _, labels = connected_components(router.matrix, directed=False)
-    port_items = list(router.ports.items())
     # a port opens onto an aisle when a free grid point lies within one aisle width of the
     # footprint's edge nearest to it (a port may sit inside its footprint, e.g. a cell's table)
-    depth = {}
-    for station in layout.stations:
-        rect = station_rect(station)
-        for side, (x, y) in (("in", input_port(station)), ("out", output_port(station))):
-            depth[(station.id, side)] = max(0.0, min(x - rect.xmin, rect.xmax - x, y - rect.ymin, rect.ymax - y))
-
-    def reach_limit(item: tuple[str, str]) -> float:
-        return depth.get(item, 0.0) + layout.floor.aisle_width + router.step
+    rects = {s.id: station_rect(s) for s in layout.stations}
+    opens: dict[tuple[str, str], bool] = {}
+    for (item, side), (node, offset) in router.ports.items():
+        depth = 0.0
+        if item in rects:
+            rect, (x, y) = rects[item], router.port_points[(item, side)]
+            depth = max(0.0, min(x - rect.xmin, rect.xmax - x, y - rect.ymin, rect.ymax - y))
+        opens[(item, side)] = node >= 0 and offset <= depth + layout.floor.aisle_width + router.step
 
     # the aisle network that counts is the component holding most ports
-    votes: dict[int, int] = {}
-    for item, (node, offset) in port_items:
-        if node >= 0 and offset <= reach_limit(item):
-            votes[labels[node]] = votes.get(labels[node], 0) + 1
-    main = max(votes, key=votes.get) if votes else None
+    votes = Counter(labels[router.ports[port][0]] for port, ok in opens.items() if ok)
+    main = votes.most_common(1)[0][0] if votes else None
     problems: list[Problem] = []
-    conveyed = {(c.from_station, c.to_station) for c in layout.transport.conveyors}
-    conveyed_in = {b for _, b in conveyed}
-    conveyed_out = {a for a, _ in conveyed}
+    conveyed_in = {c.to_station for c in layout.transport.conveyors}
+    conveyed_out = {c.from_station for c in layout.transport.conveyors}
     paths = {s.id: f"stations[{i}]" for i, s in enumerate(layout.stations)}
     paths.update({d.id: f"floor.docks[{i}]" for i, d in enumerate(layout.floor.docks)})
     reported = set()
-    for (item, side), (node, offset) in port_items:
+    for (item, side), ok in opens.items():
         if (side == "in" and item in conveyed_in) or (side == "out" and item in conveyed_out):
             continue  # a conveyor serves this port
-        ok = node >= 0 and offset <= reach_limit((item, side)) and labels[node] == main
-        if not ok and item not in reported:
+        if not (ok and labels[router.ports[(item, side)][0]] == main) and item not in reported:
             reported.add(item)
-            what = "dock" if paths[item].startswith("floor") else "station"
-            port = "" if what == "dock" else f" ({'input' if side == 'in' else 'output'} port)"
+            what = "station" if item in rects else "dock"
+            port = f" ({'input' if side == 'in' else 'output'} port)" if item in rects else ""
             problems.append(Problem(paths[item], f"{what} '{item}' is unreachable{port}: no aisle of "
                                     f"{layout.floor.aisle_width:g} m leads to it"))
     return problems
