@@ -22,7 +22,6 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from twin.errors import Problem
 from twin.geometry import (
-    floor_rect,
     input_port,
     output_port,
     polyline_length,
@@ -313,5 +312,5 @@ def used_area(layout: Layout) -> float:
 
 __all__ = [
     "AisleRouter", "Leg", "aisle_graph", "conveyor_path", "factory_graph", "flow_distance", "material_flows",
-    "reachability_problems", "transport_legs", "used_area", "floor_rect",
+    "reachability_problems", "transport_legs", "used_area",
 ]
