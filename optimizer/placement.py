@@ -35,7 +35,7 @@ from itertools import count
 import numpy as np
 
 from twin.errors import LayoutError, Problem
-from twin.geometry import input_port_local, output_port_local
+from twin.geometry import Rect, input_port_local, output_port_local, station_rect, zone_rect
 from twin.model import Layout
 
 __all__ = [
@@ -116,21 +116,23 @@ class _Site:
         w, d = self.size[s, r]
         return (round(k * self.g + w / 2, 6), round(j * self.g + d / 2, 6))
 
+    def rect(self, s: int, x: float, y: float, r: int) -> Rect:
+        """Footprint of station s centred at (x, y) with rotation index r."""
+        return station_rect(self.layout.stations[s], (x, y), r * 90)
+
     def cells(self, s: int, x: float, y: float, r: int) -> tuple[int, int, int, int]:
         """Occupancy box (cells, half-open) of station s centred at (x, y) with rotation r."""
-        w, d = self.size[s, r]
-        return _box_cells(x - w / 2, y - d / 2, x + w / 2, y + d / 2, self.g, self.aisle, self.aisle)
+        return _box_cells(self.rect(s, x, y, r), self.g, self.aisle, self.aisle)
 
 
-def _box_cells(xmin: float, ymin: float, xmax: float, ymax: float, g: float, aisle: float,
-               gap: float) -> tuple[int, int, int, int]:
+def _box_cells(box: Rect, g: float, aisle: float, gap: float) -> tuple[int, int, int, int]:
     """Cells an obstacle blocks so that a station whose occupancy avoids them keeps `gap`
     metres from it along x or y (see the module docstring; gap <= aisle)."""
     return (
-        math.floor((xmin + aisle - gap) / g + EPS),
-        math.ceil((xmax + gap) / g - EPS),
-        math.floor((ymin + aisle - gap) / g + EPS),
-        math.ceil((ymax + gap) / g - EPS),
+        math.floor((box.xmin + aisle - gap) / g + EPS),
+        math.ceil((box.xmax + gap) / g - EPS),
+        math.floor((box.ymin + aisle - gap) / g + EPS),
+        math.ceil((box.ymax + gap) / g - EPS),
     )
 
 
@@ -211,17 +213,14 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
     obstacles = []
     for zone in floor.keep_out:
         gap = aisle / 2 if zone.kind == "column" else aisle
-        obstacles.append(_box_cells(zone.x, zone.y, zone.x + zone.width, zone.y + zone.depth, g, aisle, gap))
+        obstacles.append(_box_cells(zone_rect(zone), g, aisle, gap))
     for dock in floor.docks:
         x, y = dock.position
-        obstacles.append(_box_cells(x, y, x, y, g, aisle, aisle / 2))
+        obstacles.append(_box_cells(Rect(x, y, x, y), g, aisle, aisle / 2))
     movable = []
     for i, s in enumerate(stations):
         if s.fixed:
-            r = s.rotation // 90
-            w, d = size[i, r]
-            x, y = s.position
-            obstacles.append(_box_cells(x - w / 2, y - d / 2, x + w / 2, y + d / 2, g, aisle, aisle))
+            obstacles.append(_box_cells(station_rect(s), g, aisle, aisle))
         else:
             movable.append(i)
     base_occ = np.zeros((nx, ny), dtype=bool)
@@ -408,26 +407,18 @@ def _conflicts(site: _Site, plan: _Plan) -> list[int]:
     closer than the aisle to a station kept before them (exact geometry, not the raster:
     the layout's own positions need not sit on the lattice)."""
     bad = []
-    kept: list[tuple[float, float, float, float]] = []
-    zones = [(z.x, z.y, z.x + z.width, z.y + z.depth) for z in site.layout.floor.keep_out]
-    for i, s in enumerate(site.layout.stations):
-        if s.fixed:
-            w, d = site.size[i, int(plan.rot[i])]
-            kept.append((plan.xy[i, 0] - w / 2, plan.xy[i, 1] - d / 2, plan.xy[i, 0] + w / 2, plan.xy[i, 1] + d / 2))
+    kept = [station_rect(s) for s in site.layout.stations if s.fixed]
+    zones = [zone_rect(z) for z in site.layout.floor.keep_out]
     for s in site.movable:
         if np.isnan(plan.xy[s, 0]):
             bad.append(int(s))
             continue
-        w, d = site.size[s, int(plan.rot[s])]
-        x, y = plan.xy[s]
-        box = (x - w / 2, y - d / 2, x + w / 2, y + d / 2)
-        m = site.edge_margin[s, int(plan.rot[s])]  # a side with a port keeps half an aisle from the edge
-        inside = (box[0] >= m[0] - EPS and box[1] >= m[2] - EPS and box[2] <= site.width - m[1] + EPS
-                  and box[3] <= site.depth - m[3] + EPS)
-        hits_zone = any(box[0] < z[2] - EPS and z[0] < box[2] - EPS and box[1] < z[3] - EPS and z[1] < box[3] - EPS
-                        for z in zones)
-        near = any(math.hypot(max(o[0] - box[2], box[0] - o[2], 0.0), max(o[1] - box[3], box[1] - o[3], 0.0))
-                   < site.aisle - EPS for o in kept)
+        r = int(plan.rot[s])
+        box = site.rect(s, plan.xy[s, 0], plan.xy[s, 1], r)
+        m = site.edge_margin[s, r]  # a side with a port keeps half an aisle from the edge
+        inside = box.within(Rect(m[0], m[2], site.width - m[1], site.depth - m[3]))
+        hits_zone = any(box.overlaps(z) for z in zones)
+        near = any(box.gap(o) < site.aisle - EPS for o in kept)
         if not inside or hits_zone or near:
             bad.append(int(s))
             continue
@@ -552,15 +543,9 @@ def _perturb_source(site: _Site, elites: _Elites, rng: np.random.Generator) -> I
 def _slot_grid(site: _Site, rng: np.random.Generator, n_slots: int) -> np.ndarray:
     """Slot centres on a regular grid over the floor, jittered per call, avoiding fixed
     stations and zones: at least `n_slots` of them when the floor allows."""
-    stations = site.layout.stations
-    blocked = []
-    for zone in site.layout.floor.keep_out:
-        blocked.append((zone.x, zone.y, zone.x + zone.width, zone.y + zone.depth))
-    for i, s in enumerate(stations):
-        if s.fixed:
-            w, d = site.size[i, s.rotation // 90]
-            blocked.append((s.position[0] - w / 2, s.position[1] - d / 2, s.position[0] + w / 2, s.position[1] + d / 2))
-    blocked_arr = np.array(blocked).reshape(-1, 4)
+    blocked = [zone_rect(z) for z in site.layout.floor.keep_out]
+    blocked += [station_rect(s) for s in site.layout.stations if s.fixed]
+    blocked_arr = np.array([(b.xmin, b.ymin, b.xmax, b.ymax) for b in blocked]).reshape(-1, 4)
     aspect = site.width / site.depth
     scale = rng.uniform(1.0, 1.5)
     slots = np.zeros((0, 2))
