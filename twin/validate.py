@@ -38,6 +38,11 @@ def _id_problems(layout: Layout) -> list[Problem]:
     problems += _duplicates("products", (p.id for p in layout.products))
     problems += _duplicates("floor.keep_out", (z.id for z in layout.floor.keep_out))
     problems += _duplicates("floor.docks", (d.id for d in layout.floor.docks))
+    station_ids = {s.id for s in layout.stations}
+    problems += [  # material flows and aisle routes name stations and docks alike
+        Problem(f"floor.docks[{i}].id", f"id '{d.id}' is also a station's")
+        for i, d in enumerate(layout.floor.docks) if d.id in station_ids
+    ]
     problems += _duplicates("transport.conveyors", (c.id for c in layout.transport.conveyors))
     for i, product in enumerate(layout.products):
         problems += _duplicates(f"products[{i}].routing", (o.id for o in product.routing))

@@ -24,6 +24,7 @@ def test_the_small_layout_is_valid(layout_data):
     [
         (lambda d: d["stations"][1].update(id="cnc"), "stations[0].id: duplicate id 'cnc'"),
         (lambda d: d["products"][1].update(id="bracket"), "products[0].id: duplicate id 'bracket'"),
+        (lambda d: d["floor"]["docks"][1].update(id="cell"), "floor.docks[1].id: id 'cell' is also a station's"),
         (lambda d: d["products"][0]["routing"][0].update(stations=["lathe"]), "products[0].routing[0].stations: no station 'lathe'"),
         (lambda d: d["products"][0]["routing"][1].update(station_kind="manual"),
          "products[0].routing[1].station_kind: no station of kind 'manual' can do it"),
