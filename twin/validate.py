@@ -148,8 +148,8 @@ def _placement_problems(layout: Layout) -> list[Problem]:
     problems = []
     floor = floor_rect(layout.floor)
     zones = [(zone, zone_rect(zone)) for zone in layout.floor.keep_out]
-    for i, zone in enumerate(layout.floor.keep_out):
-        if not zone_rect(zone).within(floor):
+    for i, (zone, zrect) in enumerate(zones):
+        if not zrect.within(floor):
             problems.append(Problem(f"floor.keep_out[{i}]", "lies partly outside the floor"))
     for i, dock in enumerate(layout.floor.docks):
         if not floor.contains_point(dock.position):
@@ -164,10 +164,8 @@ def _placement_problems(layout: Layout) -> list[Problem]:
         for zone, zrect in zones:
             if rect.overlaps(zrect):
                 problems.append(Problem(f"stations[{i}].position", f"station '{station.id}' overlaps keep-out zone '{zone.id}'"))
-    for a in range(len(placed)):
-        i, station, rect = placed[a]
-        for b in range(a + 1, len(placed)):
-            j, other, orect = placed[b]
+    for a, (_, station, rect) in enumerate(placed):
+        for j, other, orect in placed[a + 1:]:
             if rect.overlaps(orect):
                 problems.append(Problem(f"stations[{j}].position", f"station '{other.id}' overlaps station '{station.id}'"))
     return problems
