@@ -6,7 +6,7 @@ that need the whole layout (references, overlaps, reachability) live in `twin.va
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,8 +16,8 @@ Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-
 Point2 = tuple[float, float]
 Point3 = tuple[float, float, float]
 
-STATION_KINDS = ("machine", "robot_cell", "manual", "inspection", "buffer")
 StationKind = Literal["machine", "robot_cell", "manual", "inspection", "buffer"]
+STATION_KINDS: tuple[str, ...] = get_args(StationKind)
 Rotation = Literal[0, 90, 180, 270]
 
 
