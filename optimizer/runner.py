@@ -105,10 +105,7 @@ def _init_worker(context: Any) -> None:
 
 
 def _call_in_worker(fn: TaskFn, item: Any) -> Any:
-    try:
-        return fn(_WORKER_CONTEXT, item)
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a CP-SAT solve installs its own handler
+    return fn(_WORKER_CONTEXT, item)
 
 
 class LocalRunner(Runner):

@@ -31,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -453,14 +452,6 @@ def _task_times(layout: Layout, layout_dir: Path) -> dict[tuple[str, str], float
     return task_times(layout, layout_dir)
 
 
-def _restore_sigint() -> None:
-    """Give Ctrl-C back to Python. A CP-SAT solve in this process (the placement generator's,
-    or a schedule on the inline runner) leaves its own SIGINT handler behind, which ends
-    the process without a word instead of raising KeyboardInterrupt."""
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-
 def _warm_imports() -> None:
     """Import what the tasks use, so forked local workers start warm and every missing
     module shows up before any work starts."""
@@ -696,7 +687,6 @@ class _Search:
             self.next_seq = seq
             return
         for layout in placement.generate(self.config.generator, self.base, budget, self.config.seed):
-            _restore_sigint()
             item = self._accept(seq, layout, self.config.generator)
             if item is False:
                 continue
@@ -739,7 +729,6 @@ class _Search:
 
     def _screen_all(self, items: Iterator[tuple], size: int) -> None:
         for _, records in self.runner.map_unordered(screen_chunk, self._chunks(items, size), self.stop):
-            _restore_sigint()
             self.store.add_screened(records)
             for r in records:
                 self.done_keys[r.seq] = r.key
@@ -785,7 +774,6 @@ class _Search:
         self.tracker.emit()
         todo = [(seq, store.screen_record(seq).placements) for seq in shortlist if seq not in done]
         for _, record in self.runner.map_unordered(schedule_task, iter(todo), self.stop):
-            _restore_sigint()
             store.add_schedule(record)
             self.tracker.scheduled += 1
             if record.status == "ok" and record.seq > 0 and record.makespan is not None:
