@@ -109,20 +109,20 @@ def test_every_structural_problem_is_reported_at_once(layout_data):
     ]
 
 
-def test_malformed_yaml_names_file_line_and_column(tmp_path):
-    path = tmp_path / "broken.yaml"
-    path.write_text("name: x\nfloor:\n  width: [1, 2\n  depth: 3\n")
+@pytest.mark.parametrize(
+    "name,text,expected",
+    [
+        ("broken.yaml", "name: x\nfloor:\n  width: [1, 2\n  depth: 3\n",
+         "line 4, column 8: invalid YAML: expected ',' or ']', but got ':'"),
+        ("broken.json", '{"name": "x",\n "floor": }', "line 2, column 11: invalid JSON: Expecting value"),
+    ],
+)
+def test_malformed_file_names_file_line_and_column(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
     with pytest.raises(LayoutError) as info:
         load_layout(path)
-    assert str(info.value) == f"{path}: line 4, column 8: invalid YAML: expected ',' or ']', but got ':'"
-
-
-def test_malformed_json_names_line_and_column(tmp_path):
-    path = tmp_path / "broken.json"
-    path.write_text('{"name": "x",\n "floor": }')
-    with pytest.raises(LayoutError) as info:
-        load_layout(path)
-    assert str(info.value) == f"{path}: line 2, column 11: invalid JSON: Expecting value"
+    assert str(info.value) == f"{path}: {expected}"
 
 
 def test_not_a_mapping_and_missing_file(tmp_path):
