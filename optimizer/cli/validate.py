@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from twin.errors import LayoutError
+from twin.errors import LayoutError, Problem
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         layout = load_layout(args.file)
     except LayoutError as exc:
-        _print_problems(args.file, exc)
+        _print_problems(args.file, exc.problems)
         return 2
     problems = layout_problems(layout)
     if not problems:  # robot reach envelopes need a sound, placed layout
@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
 
         problems = check_clearance(layout, Path(args.file).resolve().parent)
     if problems:
-        _print_problems(args.file, LayoutError(problems))
+        _print_problems(args.file, problems)
         return 2
     placed = sum(s.position is not None for s in layout.stations)
     print(f"{args.file}: valid layout '{layout.name}': {len(layout.stations)} stations ({placed} placed), "
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problems(source: str, exc: LayoutError) -> None:
-    print(f"{source}: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}", file=sys.stderr)
-    for problem in exc.problems:
+def _print_problems(source: str, problems: list[Problem]) -> None:
+    print(f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr)
+    for problem in problems:
         print(f"  {problem}", file=sys.stderr)
