@@ -257,6 +257,16 @@ class _Plan:
         return _Plan(self.xy.copy(), self.rot.copy(), self.lattice.copy())
 
 
+def _fixed_plan(site: _Site) -> _Plan:
+    """Only the fixed stations placed: what every new plan starts from."""
+    plan = _Plan(np.full((site.n, 2), np.nan), np.zeros(site.n, dtype=np.int64), np.full((site.n, 2), -1, dtype=np.int64))
+    for i, s in enumerate(site.layout.stations):
+        if s.fixed:
+            plan.xy[i] = s.position
+            plan.rot[i] = s.rotation // 90
+    return plan
+
+
 def _plan_of(site: _Site, layout: Layout) -> _Plan:
     n = site.n
     xy = np.full((n, 2), np.nan)
@@ -434,7 +444,7 @@ def _repaired(site: _Site, plan: _Plan) -> _Plan | None:
     if not bad:
         return plan
     centre = (site.width / 2, site.depth / 2)
-    for movers in (bad, _legalise_order_by_area(site)):
+    for movers in (bad, _legalise_order(site)):
         trial = plan.copy()
         targets = [tuple(trial.xy[s]) if not np.isnan(trial.xy[s, 0]) else centre for s in movers]
         for s in movers:
@@ -442,11 +452,6 @@ def _repaired(site: _Site, plan: _Plan) -> _Plan | None:
         if _legalise(site, trial, movers, targets):
             return trial
     return None
-
-
-def _legalise_order_by_area(site: _Site) -> list[int]:
-    area = np.array([site.size[s, 0].prod() for s in site.movable])
-    return [int(site.movable[q]) for q in np.argsort(-area, kind="stable")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -581,10 +586,11 @@ def _pinned(site: _Site) -> tuple[list[int], np.ndarray]:
     return items, np.array(xy, dtype=float).reshape(-1, 2)
 
 
-def _legalise_order(site: _Site, rng: np.random.Generator, noise: float) -> list[int]:
-    """Big stations first (they are hardest to fit), shuffled a little."""
-    area = np.array([site.size[s, 0].prod() for s in site.movable])
-    keys = -area * np.exp(rng.normal(0.0, noise, len(area)))
+def _legalise_order(site: _Site, rng: np.random.Generator | None = None, noise: float = 0.0) -> list[int]:
+    """Big stations first (they are hardest to fit), shuffled a little when `rng` is given."""
+    keys = -np.array([site.size[s, 0].prod() for s in site.movable])
+    if rng is not None:
+        keys = keys * np.exp(rng.normal(0.0, noise, len(keys)))
     return [int(site.movable[q]) for q in np.argsort(keys, kind="stable")]
 
 
@@ -602,11 +608,7 @@ def _qap_source(site: _Site, rng: np.random.Generator, iterations: int | None = 
     flow = sym[np.ix_(items, items)]
     if iterations is None:
         iterations = 300 + 40 * n_m
-    base = _Plan(np.full((site.n, 2), np.nan), np.zeros(site.n, dtype=np.int64), np.full((site.n, 2), -1, dtype=np.int64))
-    for i, s in enumerate(site.layout.stations):
-        if s.fixed:
-            base.xy[i] = s.position
-            base.rot[i] = s.rotation // 90
+    base = _fixed_plan(site)
     while True:
         slots = _slot_grid(site, rng, n_m)
         if len(slots) < n_m:
@@ -750,11 +752,7 @@ def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float = 0.15,
     the best (by the port-to-port proxy) becomes the next start. Restarts now and then."""
     movable = [int(s) for s in site.movable]
     n_free = min(len(movable), 6)
-    base = _Plan(np.full((site.n, 2), np.nan), np.zeros(site.n, dtype=np.int64), np.full((site.n, 2), -1, dtype=np.int64))
-    for i, s in enumerate(site.layout.stations):
-        if s.fixed:
-            base.xy[i] = s.position
-            base.rot[i] = s.rotation // 90
+    base = _fixed_plan(site)
     if starts is None:
         starts = _qap_source(site, rng, keep=1, variants=1)
     incumbent: _Plan | None = None
