@@ -34,12 +34,12 @@ BACKENDS = ("local", "ray")
 TaskFn = Callable[[Any, Any], Any]
 
 
-
 def _take(iterator: Iterator[Any], count: int) -> tuple[list[Any], bool]:
     """Up to `count` more items (work is handed out a few at a time, so a stop or a kill
     leaves little in flight), and whether the iterator has run out."""
     items = list(itertools.islice(iterator, max(0, count)))
     return items, count > 0 and len(items) < count
+
 
 class Stopped(Exception):
     """The caller's stop event was set while work was in flight."""
@@ -108,8 +108,48 @@ def _call_in_worker(fn: TaskFn, item: Any) -> Any:
     return fn(_WORKER_CONTEXT, item)
 
 
-class LocalRunner(Runner):
-    """Spawned worker processes on this machine."""
+class _InFlightRunner(Runner):
+    """The hand-out loop the process and Ray backends share: keep `2 * workers` tasks in
+    flight, wait briefly for any to finish, honour the stop event, yield what came in. The
+    backends supply how a task is submitted, awaited, collected and cancelled."""
+
+    def map_unordered(self, fn, items, stop=None):
+        iterator = iter(items)
+        pending: dict[Any, tuple[Any, int]] = {}  # task handle -> (item, retries so far)
+        exhausted = False
+        try:
+            while True:
+                if not exhausted:
+                    more, exhausted = _take(iterator, 2 * self.workers - len(pending))
+                    for item in more:
+                        pending[self._submit(fn, item)] = (item, 0)
+                if not pending:
+                    return
+                done = self._wait(list(pending))
+                if stop is not None and stop.is_set():
+                    raise Stopped()
+                yield from self._collect(fn, done, pending)
+        finally:
+            for handle in pending:
+                self._cancel(handle)
+
+    def _submit(self, fn: TaskFn, item: Any) -> Any:
+        raise NotImplementedError
+
+    def _wait(self, handles: list[Any]) -> Iterable[Any]:
+        """The handles that finished within a quarter second."""
+        raise NotImplementedError
+
+    def _collect(self, fn: TaskFn, done: Iterable[Any], pending: dict[Any, tuple[Any, int]]) -> Iterator[tuple[Any, Any]]:
+        """(item, result) of each finished handle, removed from `pending`."""
+        raise NotImplementedError
+
+    def _cancel(self, handle: Any) -> None:
+        raise NotImplementedError
+
+
+class LocalRunner(_InFlightRunner):
+    """Forked worker processes on this machine."""
 
     name = "local"
 
@@ -132,42 +172,39 @@ class LocalRunner(Runner):
         self._kill_pool()
         self._executor()
 
-    def map_unordered(self, fn, items, stop=None):
-        iterator = iter(items)
-        limit = 2 * self.workers
-        pending: dict[Future, tuple[Any, int]] = {}
-        exhausted = False
+    def _submit(self, fn, item):
         try:
-            while True:
-                if not exhausted:
-                    more, exhausted = _take(iterator, limit - len(pending))
-                    for item in more:
-                        pending[self._executor().submit(_call_in_worker, fn, item)] = (item, 0)
-                if not pending:
-                    return
-                done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-                if stop is not None and stop.is_set():
-                    raise Stopped()
-                broken: list[tuple[Any, int]] = []
-                for future in done:
-                    item, tries = pending.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        broken.append((item, tries))
-                        continue
-                    yield item, result
-                if broken:
-                    # a worker died: the pool is unusable, so every task still in it is resubmitted
-                    broken += [pending.pop(f) for f in list(pending)]
-                    self._restart()
-                    for item, tries in broken:
-                        if tries >= self.max_retries:
-                            raise WorkerLost(f"a worker process died {tries + 1} times running the same task")
-                        pending[self._executor().submit(_call_in_worker, fn, item)] = (item, tries + 1)
-        finally:
-            for future in pending:
-                future.cancel()
+            return self._executor().submit(_call_in_worker, fn, item)
+        except BrokenProcessPool as exc:
+            # a worker died since the last wait: this task goes the way of the others in the pool
+            failed: Future = Future()
+            failed.set_exception(exc)
+            return failed
+
+    def _wait(self, handles):
+        return wait(handles, timeout=0.25, return_when=FIRST_COMPLETED)[0]
+
+    def _collect(self, fn, done, pending):
+        broken: list[tuple[Any, int]] = []
+        for future in done:
+            item, tries = pending.pop(future)
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken.append((item, tries))
+                continue
+            yield item, result
+        if broken:
+            # a worker died: the pool is unusable, so every task still in it is resubmitted
+            broken += [pending.pop(f) for f in list(pending)]
+            self._restart()
+            for item, tries in broken:
+                if tries >= self.max_retries:
+                    raise WorkerLost(f"a worker process died {tries + 1} times running the same task")
+                pending[self._submit(fn, item)] = (item, tries + 1)
+
+    def _cancel(self, handle):
+        handle.cancel()
 
     def _kill_pool(self) -> None:
         pool, self._pool = self._pool, None
@@ -195,7 +232,7 @@ def _ray_call(fn: TaskFn, context: Any, item: Any) -> Any:
     return fn(context, item)
 
 
-class RayRunner(Runner):
+class RayRunner(_InFlightRunner):
     """Ray tasks on a local Ray this runner starts, or on the cluster at `address`."""
 
     name = "ray"
@@ -225,38 +262,29 @@ class RayRunner(Runner):
         self._context_ref = ray.put(context)
         self._remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_ray_call)
 
-    def map_unordered(self, fn, items, stop=None):
+    def _submit(self, fn, item):
+        return self._remote.remote(fn, self._context_ref, item)
+
+    def _wait(self, handles):
+        return self._ray.wait(handles, num_returns=1, timeout=0.25)[0]
+
+    def _collect(self, fn, done, pending):
         ray = self._ray
-        iterator = iter(items)
-        limit = 2 * self.workers
-        pending: dict[Any, Any] = {}
-        exhausted = False
+        for ref in done:
+            item, _ = pending.pop(ref)
+            try:
+                result = ray.get(ref)
+            except ray.exceptions.WorkerCrashedError as exc:
+                raise WorkerLost(f"a Ray worker kept dying on one task: {exc}") from None
+            except ray.exceptions.RayTaskError as exc:
+                raise exc.as_instanceof_cause() from None
+            yield item, result
+
+    def _cancel(self, handle):
         try:
-            while True:
-                if not exhausted:
-                    more, exhausted = _take(iterator, limit - len(pending))
-                    for item in more:
-                        pending[self._remote.remote(fn, self._context_ref, item)] = item
-                if not pending:
-                    return
-                done, _ = ray.wait(list(pending), num_returns=1, timeout=0.25)
-                if stop is not None and stop.is_set():
-                    raise Stopped()
-                for ref in done:
-                    item = pending.pop(ref)
-                    try:
-                        result = ray.get(ref)
-                    except ray.exceptions.WorkerCrashedError as exc:
-                        raise WorkerLost(f"a Ray worker kept dying on one task: {exc}") from None
-                    except ray.exceptions.RayTaskError as exc:
-                        raise exc.as_instanceof_cause() from None
-                    yield item, result
-        finally:
-            for ref in pending:
-                try:
-                    ray.cancel(ref, force=True)
-                except Exception:  # noqa: BLE001 - best effort: the task may have just finished
-                    pass
+            self._ray.cancel(handle, force=True)
+        except Exception:  # noqa: BLE001 - best effort: the task may have just finished
+            pass
 
     def close(self) -> None:
         if self._owns_ray and self._ray.is_initialized():
