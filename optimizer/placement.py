@@ -324,7 +324,7 @@ def _choose_rotations(site: _Site, plan: _Plan, stations, sweeps: int = 2) -> No
             r0 = int(plan.rot[s])
             best_r, best_cost = r0, math.inf
             for r in range(4):
-                if tuple(site.ext[s, r]) != tuple(site.ext[s, r0]) or tuple(site.size[s, r]) != tuple(site.size[s, r0]):
+                if not np.array_equal(site.size[s, r], site.size[s, r0]):  # same size, same occupancy
                     continue
                 kmin, kmax, jmin, jmax = site.bounds[s, r]
                 if not (kmin <= k <= kmax and jmin <= j <= jmax):
