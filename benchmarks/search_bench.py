@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from optimizer import placement  # noqa: E402
 from optimizer.runner import make_runner  # noqa: E402
-from optimizer.search import EvalContext, _digest, _warm_imports, screen_chunk  # noqa: E402
+from optimizer.search import EvalContext, _warm_imports, screen_chunk  # noqa: E402
 from twin.io import load_layout  # noqa: E402
 
 
@@ -78,7 +78,7 @@ def main() -> int:
     items = _items(layout, args.candidates, seed=0)
     gen_seconds = time.perf_counter() - t0
     text = layout.model_dump_json(by_alias=True)
-    ctx = EvalContext(layout_json=text, layout_dir=str(layout_path.parent), digest=_digest(text), task_times=(),
+    ctx = EvalContext(layout_json=text, layout_dir=str(layout_path.parent), task_times=(),
                       time_limit=1.0, seed=0, objective="makespan")
     rows = []
     for backend in args.backends.split(","):

@@ -270,7 +270,6 @@ class EvalContext:
 
     layout_json: str
     layout_dir: str
-    digest: str
     task_times: tuple[tuple[str, str, float], ...]
     time_limit: float
     seed: int
@@ -281,11 +280,11 @@ _BASE_CACHE: dict[str, Layout] = {}
 
 
 def _context_layout(ctx: EvalContext) -> Layout:
-    base = _BASE_CACHE.get(ctx.digest)
+    base = _BASE_CACHE.get(ctx.layout_json)
     if base is None:
         base = Layout.model_validate_json(ctx.layout_json)
         _BASE_CACHE.clear()
-        _BASE_CACHE[ctx.digest] = base
+        _BASE_CACHE[ctx.layout_json] = base
     return base
 
 
@@ -610,7 +609,6 @@ class _Search:
         store.set_meta(task_times=[[s, t, v] for (s, t), v in sorted(times.items())], status="running")
         ctx = EvalContext(
             layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
-            digest=_digest(self.base.model_dump_json(by_alias=True)),
             task_times=tuple((s, t, v) for (s, t), v in sorted(times.items())), time_limit=float(config.time_limit),
             seed=config.seed, objective="weighted_tardiness" if config.objective == "weighted_tardiness" else "makespan",
         )
