@@ -232,9 +232,9 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
     flow = np.zeros((len(ids), len(ids)))
     for (a, b), volume in material_flows(layout).items():
         flow[index[a], index[b]] += volume
-    for conveyor in layout.transport.conveyors:  # keep belted pairs side by side
-        a, b = index[conveyor.from_station], index[conveyor.to_station]
-        flow[a, b] *= CONVEYOR_WEIGHT
+    # keep belted pairs side by side; once per pair, however many belts link it
+    for a, b in {(c.from_station, c.to_station) for c in layout.transport.conveyors}:
+        flow[index[a], index[b]] *= CONVEYOR_WEIGHT
     dock_xy = np.array([d.position for d in floor.docks], dtype=float).reshape(-1, 2)
     return _Site(layout, g, aisle, floor.width, floor.depth, nx, ny, np.array(movable, dtype=np.int64),
                  size, ext, bounds, in_off, out_off, flow, dock_xy, obstacles, base_occ, key, edge_margin)
