@@ -288,22 +288,18 @@ def _context_layout(ctx: EvalContext) -> Layout:
     return base
 
 
-def _check_layout(layout: Layout, layout_dir: Path, reference: Layout, router: Any = None) -> list[str]:
-    from optimizer.layout_checker import check_layout
-
-    return [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router)]
-
-
 def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, measure_invalid: bool = False) -> dict[str, Any]:
     """Stage 1 of one layout: validity (the independent checker), flow distance, conveyor
     length, floor area. Invalid layouts get their problems, and metrics only when
     `measure_invalid` (the as-is layout is measured whatever the checker says)."""
     from twin.graph import AisleRouter, material_flows, transport_legs, used_area
 
+    from optimizer.layout_checker import check_layout
+
     if not _all_placed(layout):
         return {"valid": False, "problems": ["not every station has a position"]}
     router = AisleRouter(layout)  # shared by the checker's reachability test and the flows
-    problems = _check_layout(layout, layout_dir, reference, router)
+    problems = [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router)]
     if problems and not measure_invalid:
         return {"valid": False, "problems": problems}
     legs = transport_legs(layout, router)  # routed once, shared by flow and conveyor metres
@@ -636,7 +632,7 @@ class _Search:
         # marked complete only once the folder is written: a crash before this resumes here
         store.set_meta(elapsed=result.elapsed, status="complete", finished=datetime.now().isoformat(timespec="seconds"))
         self.tracker.begin("done")
-        return _result_from_store(store)
+        return result
 
     def _save_elapsed(self, status: str) -> None:
         try:
@@ -761,16 +757,16 @@ class _Search:
 
     def _stage2(self) -> None:
         store = self.store
-        shortlist = [r.seq for r in store.best_by_flow(self.config.shortlist)]
+        shortlist = store.best_by_flow(self.config.shortlist)
         baseline = store.screen_record(0)
         if baseline is not None and baseline.flow_distance is not None:
-            shortlist.insert(0, 0)  # the as-is layout, for comparison, even if the checker objects
+            shortlist.insert(0, baseline)  # the as-is layout, for comparison, even if the checker objects
         self.tracker.shortlist_total = len(shortlist)
         done = store.scheduled_seqs()
-        self.tracker.scheduled = len(done & set(shortlist))
+        self.tracker.scheduled = sum(r.seq in done for r in shortlist)
         self._update_best_makespan()
         self.tracker.emit()
-        todo = [(seq, store.screen_record(seq).placements) for seq in shortlist if seq not in done]
+        todo = [(r.seq, r.placements) for r in shortlist if r.seq not in done]
         for _, record in self.runner.map_unordered(schedule_task, iter(todo), self.stop):
             store.add_schedule(record)
             self.tracker.scheduled += 1
