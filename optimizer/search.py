@@ -601,11 +601,14 @@ class _Search:
         if config.generator not in generators:
             raise InputError(f"unknown generator {config.generator!r}; valid: {', '.join(sorted(generators))}")
         self.tracker.emit()
-        times = _task_times(self.base, self.layout_dir)  # LayoutError for a bad robot cell
-        store.set_meta(task_times=[[s, t, v] for (s, t), v in sorted(times.items())], status="running")
+        times = store.get_meta("task_times")  # a resumed run keeps the cycle times it started with
+        if times is None:
+            times = [[s, t, v] for (s, t), v in sorted(_task_times(self.base, self.layout_dir).items())]  # LayoutError for a bad robot cell
+            store.set_meta(task_times=times)
+        store.set_meta(status="running")
         ctx = EvalContext(
             layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
-            task_times=tuple((s, t, v) for (s, t), v in sorted(times.items())), time_limit=float(config.time_limit),
+            task_times=tuple((s, t, v) for s, t, v in times), time_limit=float(config.time_limit),
             seed=config.seed, objective="weighted_tardiness" if config.objective == "weighted_tardiness" else "makespan",
         )
         _warm_imports()

@@ -211,3 +211,18 @@ def test_unplaced_station_as_is_is_recorded_not_scheduled(tmp_path):
     assert result.baseline is not None and not result.baseline.valid and result.baseline.schedule_status is None
     assert result.screened == 60 and result.best is not None
     assert "not every station" in result.baseline.problems[0]
+
+
+def test_resume_keeps_the_cycle_times_the_run_started_with(tiny, tmp_path, monkeypatch):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(SearchInterrupted) as info:
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", stop=stop)
+    with RunStore.open(info.value.run_dir) as store:
+        assert store.get_meta("task_times") == []
+
+    def no_physics(*args):
+        raise AssertionError("a resumed run must not simulate the robot cells again")
+
+    monkeypatch.setattr(search, "_task_times", no_physics)
+    assert run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir).screened == 60
