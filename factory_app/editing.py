@@ -17,7 +17,7 @@ from typing import Any
 from twin.errors import LayoutError, Problem
 from twin.io import layout_from_data
 from twin.model import Layout
-from twin.validate import layout_problems
+from twin.validate import all_problems
 
 MAX_UNDO = 50
 
@@ -25,17 +25,6 @@ MAX_UNDO = 50
 def layout_data(layout: Layout) -> dict[str, Any]:
     """Every field of a layout (defaults included) as plain JSON-like data, for editing."""
     return layout.model_dump(mode="json", by_alias=True)
-
-
-def all_problems(layout: Layout, layout_dir: Path | None = None) -> list[Problem]:
-    """What `factory-twin validate` reports: the layout's own problems, then (when it is
-    sound) robot reach envelopes that leave their cells."""
-    problems = layout_problems(layout)
-    if not problems:
-        from twin.safety import check_clearance
-
-        problems = check_clearance(layout, layout_dir)
-    return problems
 
 
 def check(data: dict[str, Any], layout_dir: Path | None = None) -> tuple[Layout | None, list[Problem]]:

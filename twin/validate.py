@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
@@ -187,9 +188,21 @@ def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
     return problems
 
 
-def validate_layout(layout: Layout, source: str | None = None) -> Layout:
-    """Return the layout unchanged, or raise LayoutError listing every problem."""
+def all_problems(layout: Layout, layout_dir: Path | None = None) -> list[Problem]:
+    """What `factory-twin validate` reports: the layout's own problems, then (once it is
+    sound) robot reach envelopes that leave an unguarded cell (`twin.safety`)."""
     problems = layout_problems(layout)
+    if not problems:
+        from twin.safety import check_clearance
+
+        problems = check_clearance(layout, layout_dir)
+    return problems
+
+
+def validate_layout(layout: Layout, source: str | None = None, layout_dir: Path | None = None) -> Layout:
+    """Return the layout unchanged, or raise LayoutError listing every problem (robot
+    safety clearance included)."""
+    problems = all_problems(layout, layout_dir)
     if problems:
         raise LayoutError(problems, source)
     return layout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from twin.errors import InputError, LayoutError
 
-from optimizer.cli.validate import _print_problems  # the same problem list `validate` prints
+from optimizer.cli.validate import print_problems
 
 OUTPUT_SUFFIXES = (".png", ".gltf", ".glb", ".vtm", ".vtk")
 
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         if problems:
             raise LayoutError(problems)
     except LayoutError as exc:
-        _print_problems(args.file, exc)
+        print_problems(args.file, exc.problems)
         return 2
     schedule_doc = _read_schedule(args.schedule) if args.schedule else None
     color_by = args.color_by or ("utilisation" if schedule_doc is not None else "kind")
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         where = f"{args.schedule}: " if args.schedule and str(exc).startswith("schedule") else ""
         raise InputError(where + str(exc)) from None
     except LayoutError as exc:
-        _print_problems(args.file, exc)
+        print_problems(args.file, exc.problems)
         return 2
     if suffix == ".png":
         render_scene_png(scene, out, top_view=args.top, window_size=size)

@@ -28,9 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from twin.cells import task_times
     from twin.graph import transport_legs
-    from twin.errors import LayoutError
     from twin.io import load_layout
-    from twin.safety import check_clearance
     from twin.validate import validate_layout
 
     from optimizer.problem import build_problem
@@ -43,10 +41,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
     solver = get_solver(args.solver)
     path = Path(args.file)
-    layout = validate_layout(load_layout(path), source=str(path))
-    unsafe = check_clearance(layout, path.resolve().parent)
-    if unsafe:
-        raise LayoutError(unsafe, str(path))
+    layout = validate_layout(load_layout(path), source=str(path), layout_dir=path.resolve().parent)
     needs_physics = any(op.task is not None for product in layout.products for op in product.routing)
     times = task_times(layout, path.resolve().parent) if needs_physics else {}
     problem = build_problem(layout, transport_legs(layout), times)

@@ -16,20 +16,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from twin.io import load_layout
-    from twin.validate import layout_problems
+    from twin.validate import all_problems
 
     try:
         layout = load_layout(args.file)
     except LayoutError as exc:
-        _print_problems(args.file, exc.problems)
+        print_problems(args.file, exc.problems)
         return 2
-    problems = layout_problems(layout)
-    if not problems:  # robot reach envelopes need a sound, placed layout
-        from twin.safety import check_clearance
-
-        problems = check_clearance(layout, Path(args.file).resolve().parent)
+    problems = all_problems(layout, Path(args.file).resolve().parent)
     if problems:
-        _print_problems(args.file, problems)
+        print_problems(args.file, problems)
         return 2
     placed = sum(s.position is not None for s in layout.stations)
     print(f"{args.file}: valid layout '{layout.name}': {len(layout.stations)} stations ({placed} placed), "
@@ -37,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_problems(source: str, problems: list[Problem]) -> None:
+def print_problems(source: str, problems: list[Problem]) -> None:
+    """The problem list on stderr, as `validate` and `render` show it."""
     print(f"{source}: {len(problems)} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr)
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
