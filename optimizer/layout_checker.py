@@ -6,11 +6,10 @@ the generators in `optimizer.placement`, so a generator bug cannot hide itself: 
 placed, inside the floor, clear of keep-out zones, at least the aisle width from every other
 station, fixed stations where the reference has them, every port and dock on the one aisle
 network (`twin.graph.reachability_problems`), and robot safety clearance
-(`twin.safety.check_clearance`, when that module is present).
+(`twin.safety.check_clearance`).
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,16 +122,6 @@ def _reference_problems(layout: Layout, reference: Layout) -> list[Problem]:
     return problems
 
 
-def _safety_module():
-    """twin.safety if it exists yet; None only while the module itself is missing."""
-    try:
-        return importlib.import_module("twin.safety")
-    except ModuleNotFoundError as exc:
-        if exc.name == "twin.safety":
-            return None
-        raise
-
-
 def check_layout(
     layout: Layout,
     layout_dir: Path | None = None,
@@ -158,7 +147,7 @@ def check_layout(
     from twin.graph import reachability_problems
 
     problems += reachability_problems(layout, router)
-    safety = _safety_module()
-    if safety is not None:
-        problems += list(safety.check_clearance(layout, Path(layout_dir) if layout_dir is not None else None))
+    from twin.safety import check_clearance
+
+    problems += check_clearance(layout, Path(layout_dir) if layout_dir is not None else None)
     return problems

@@ -1,7 +1,6 @@
 """The independent layout checker rejects each kind of bad placement, naming the stations."""
 from __future__ import annotations
 
-import sys
 
 import pytest
 
@@ -128,14 +127,6 @@ def test_robot_safety_clearance_is_checked():
     guarded = make_layout(weld={"kind": "robot_cell", "footprint": {"width": 1, "depth": 1}, "cell": cell,
                                 "guarded": True})
     assert check_layout(guarded) == []
-
-
-def test_safety_skipped_while_module_missing(monkeypatch):
-    cell = {"robot": "panda", "tasks": [{"id": "t", "waypoints": [
-        {"name": "a", "xyz": [0.4, 0.0, 0.3]}, {"name": "b", "xyz": [0.4, 0.2, 0.3]}]}]}
-    small = make_layout(weld={"kind": "robot_cell", "footprint": {"width": 1, "depth": 1}, "cell": cell})
-    monkeypatch.setitem(sys.modules, "twin.safety", None)
-    assert check_layout(small) == []
 
 
 def test_every_problem_is_reported():
