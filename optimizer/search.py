@@ -537,8 +537,7 @@ def run_search(
         store = RunStore.open(resume)
         try:
             stored = SearchConfig.from_dict(store.get_meta("config"))
-            config = replace(stored, workers=config.workers, backend=config.backend, address=config.address,
-                             chunk_size=config.chunk_size).check()
+            config = replace(config, **{name: getattr(stored, name) for name in SearchConfig.RESULT_FIELDS}).check()
             if store.get_meta("layout_sha256") != _digest(text):
                 raise InputError(f"{layout_path} has changed since run {store.run_dir} started; "
                                  f"resume with the original file or start a new run")

@@ -61,16 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-_RESULT_FLAGS = {"candidates": "candidates", "shortlist": "shortlist", "time_limit": "time_limit", "seed": "seed",
-                 "generator": "generator", "objective": "objective"}
-
-
 def _config(args: argparse.Namespace) -> SearchConfig:
     from twin.errors import InputError
 
     if args.address and args.backend != "ray":
         raise InputError("--address needs --backend ray")
-    given = {field: getattr(args, flag) for flag, field in _RESULT_FLAGS.items() if getattr(args, flag) is not None}
+    given = {name: getattr(args, name) for name in SearchConfig.RESULT_FIELDS if getattr(args, name, None) is not None}
     if args.resume:
         from optimizer.store import RunStore
 
