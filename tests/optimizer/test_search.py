@@ -14,7 +14,9 @@ from optimizer.search import (CandidateRow, SearchConfig, SearchInterrupted, lis
 from optimizer.store import RunStore
 from search_fixtures import tiny_layout_data, write_tiny_layout
 from twin.errors import InputError, LayoutError
-from twin.graph import flow_distance, used_area
+from optimizer.problem import build_problem
+from optimizer.schedule import check_schedule, schedule_from_json
+from twin.graph import flow_distance, transport_legs, used_area
 from twin.io import load_layout, parse_layout
 
 # tiny schedules are proven optimal in ~50 ms (so results repeat); the limit matters only under load
@@ -101,6 +103,9 @@ def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_
     assert load_layout(tiny).station("mill").position == best.station("mill").position  # fixed stays
     schedule = yaml.safe_load((folder / "best_schedule.json").read_text())
     assert schedule["makespan"] == result.best.makespan
+    # the stored best schedule passes the independent checker on a problem rebuilt from the saved layout
+    problem = build_problem(best, transport_legs(best))
+    assert check_schedule(problem, schedule_from_json(schedule)) == []
     assert (folder / "best_layout.png").stat().st_size > 1000
     report = (folder / "report.md").read_text()
     assert "Pareto front" in report and "flow distance" in report and f"#{result.best.seq}" in report
