@@ -32,21 +32,13 @@ def unplaced(layout: Layout) -> list[str]:
     return [s.id for s in layout.stations if s.position is None]
 
 
-def cell_task_times(layout: Layout, layout_dir: Path | None) -> dict[tuple[str, str], float] | None:
-    """Physics cycle times when the layout has robot cells and a routing needs them."""
-    if not any(op.task for p in layout.products for op in p.routing):
-        return None
-    from twin.cells import task_times
-
-    return task_times(layout, layout_dir)
-
-
 def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float = 5.0,
                     objective: str = "makespan", workers: int = 1) -> ScheduleResult:
     """Schedule one placed layout (CP-SAT, warm-started from a dispatching-rule schedule).
     Raises FactoryTwinError subclasses with plain messages."""
-    from twin.graph import transport_legs
-    from optimizer.problem import build_problem
+    from twin.validate import validate_layout
+
+    from optimizer.problem import layout_problem
     from optimizer.schedule import check_schedule, schedule_to_json
     from optimizer.scheduler import solve
 
@@ -57,9 +49,8 @@ def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float 
             f"stations without a position cannot be scheduled: {', '.join(missing)} "
             "(give them an x and y, or let Optimise place them)"
         )
-    legs = transport_legs(layout)
-    times = cell_task_times(layout, Path(layout_dir) if layout_dir else None)
-    problem = build_problem(layout, legs, times)
+    folder = Path(layout_dir) if layout_dir else None
+    problem = layout_problem(validate_layout(layout, layout.name, folder), folder)
     schedule = solve(problem, time_limit=time_limit, workers=workers, seed=0, objective=objective)
     return ScheduleResult(schedule_to_json(problem, schedule, layout.name), check_schedule(problem, schedule))
 

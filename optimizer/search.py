@@ -350,13 +350,11 @@ def schedule_layout(layout: Layout, task_times: dict[tuple[str, str], float], *,
     One search worker and a budget in CP-SAT's deterministic time (`time_limit` / 2 units,
     about `time_limit` wall seconds on a 2-core machine) make the result depend on the seed
     alone, not on the machine's load; the wall clock (4 x `time_limit`) is only a safety net."""
-    from twin.graph import transport_legs
-
-    from optimizer.problem import build_problem
+    from optimizer.problem import layout_problem
     from optimizer.schedule import check_schedule, schedule_to_json
     from optimizer.scheduler import solve
 
-    problem = build_problem(layout, transport_legs(layout), task_times)
+    problem = layout_problem(layout, task_times=task_times)
     schedule = solve(problem, time_limit=4 * time_limit, deterministic_time=time_limit / 2, workers=1, seed=seed,
                      objective=objective)
     errors = check_schedule(problem, schedule)
@@ -440,8 +438,6 @@ def _stored_layout(store: RunStore) -> Layout:
 
 def _task_times(layout: Layout, layout_dir: Path) -> dict[tuple[str, str], float]:
     """Robot-cell cycle times from physics (cached on disk by the physics module)."""
-    if not any(s.cell is not None for s in layout.stations):
-        return {}
     from twin.cells import task_times
 
     return task_times(layout, layout_dir)

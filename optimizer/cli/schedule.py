@@ -26,12 +26,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twin.cells import task_times
-    from twin.graph import transport_legs
     from twin.io import load_layout
     from twin.validate import validate_layout
 
-    from optimizer.problem import build_problem
+    from optimizer.problem import layout_problem
     from optimizer.schedule import check_schedule, kpis, schedule_to_json
     from optimizer.scheduler import get_solver
 
@@ -42,9 +40,7 @@ def run(args: argparse.Namespace) -> int:
     solver = get_solver(args.solver)
     path = Path(args.file)
     layout = validate_layout(load_layout(path), source=str(path), layout_dir=path.resolve().parent)
-    needs_physics = any(op.task is not None for product in layout.products for op in product.routing)
-    times = task_times(layout, path.resolve().parent) if needs_physics else {}
-    problem = build_problem(layout, transport_legs(layout), times)
+    problem = layout_problem(layout, path.resolve().parent)
     schedule = solver(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, objective=args.objective)
     errors = check_schedule(problem, schedule)
     if errors:  # a solver bug: say so loudly rather than write a wrong schedule
