@@ -35,7 +35,7 @@ from itertools import count
 import numpy as np
 
 from twin.errors import LayoutError, Problem
-from twin.geometry import Rect, input_port_local, output_port_local, station_rect, zone_rect
+from twin.geometry import Rect, input_port_local, output_port_local, rotate, station_rect, zone_rect
 from twin.model import Layout
 
 __all__ = [
@@ -76,14 +76,6 @@ def candidate_key(layout: Layout) -> str:
 
 # --------------------------------------------------------------------------------------------
 # the site: everything about a layout that placements do not change
-
-
-def _rotate(offset: tuple[float, float], rot: int) -> tuple[float, float]:
-    """A station-local offset turned by rot x 90 degrees counter-clockwise."""
-    x, y = offset
-    for _ in range(rot % 4):
-        x, y = -y, x
-    return x, y
 
 
 @dataclass
@@ -191,8 +183,8 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
             rw, rd = (d, w) if r % 2 else (w, d)
             size[i, r] = (rw, rd)
             ext[i, r] = (math.ceil((rw + aisle) / g - EPS), math.ceil((rd + aisle) / g - EPS))
-            in_off[i, r] = _rotate(local_in, r)
-            out_off[i, r] = _rotate(local_out, r)
+            in_off[i, r] = rotate(local_in, 90 * r)
+            out_off[i, r] = rotate(local_out, 90 * r)
             margin = [0.0, 0.0, 0.0, 0.0]
             for side in set(_port_sides(in_off[i, r], rw, rd)) | set(_port_sides(out_off[i, r], rw, rd)):
                 margin[side] = aisle / 2

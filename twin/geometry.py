@@ -94,14 +94,20 @@ def station_rect(station: Station, position: Point2 | None = None, rotation: int
     return Rect(x - w / 2, y - d / 2, x + w / 2, y + d / 2)
 
 
+def rotate(local: Point2, rotation: int) -> Point2:
+    """A station-local offset turned by `rotation` degrees (a multiple of 90) counter-clockwise."""
+    x, y = local
+    for _ in range((rotation // 90) % 4):
+        x, y = -y, x
+    return (x, y)
+
+
 def to_world(station: Station, local: Point2) -> Point2:
     """Station-local offset (x along footprint width) to floor coordinates."""
     if station.position is None:
         raise ValueError(f"station {station.id} has no position")
-    angle = math.radians(station.rotation)
-    c, s = round(math.cos(angle)), round(math.sin(angle))
-    lx, ly = local
-    return (station.position[0] + c * lx - s * ly, station.position[1] + s * lx + c * ly)
+    dx, dy = rotate(local, station.rotation)
+    return (station.position[0] + dx, station.position[1] + dy)
 
 
 def input_port_local(station: Station) -> Point2:
