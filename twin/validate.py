@@ -131,6 +131,11 @@ def _reference_problems(layout: Layout) -> list[Problem]:
                 problems.append(Problem(f"transport.conveyors[{i}].{field}", f"no station '{sid}'"))
         if conveyor.from_station == conveyor.to_station:
             problems.append(Problem(f"transport.conveyors[{i}].to", "a conveyor must link two different stations"))
+        earlier = [c.id for c in layout.transport.conveyors[:i]
+                   if (c.from_station, c.to_station) == (conveyor.from_station, conveyor.to_station)]
+        if earlier:
+            problems.append(Problem(f"transport.conveyors[{i}]", f"conveyor '{earlier[0]}' already links "
+                                    f"'{conveyor.from_station}' to '{conveyor.to_station}'"))
     for i, change in enumerate(layout.changeovers):
         for sid in change.stations:
             if sid not in station_ids:
