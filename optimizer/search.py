@@ -44,9 +44,11 @@ import numpy as np
 from twin.errors import FactoryTwinError, InputError, LayoutError, NoFeasibleSchedule
 from twin.model import Layout
 
+from optimizer.schedule import OBJECTIVES as schedule_objectives
 from optimizer.store import DB_NAME, RunStore, ScheduleRecord, ScreenRecord
 
-OBJECTIVES = ("makespan", "throughput", "weighted_tardiness")
+# the scheduler's objectives, plus throughput (units per hour of the makespan schedule)
+OBJECTIVES = (*schedule_objectives, "throughput")
 REFINE_ROUND = 250  # candidates per refinement round (results of a round feed the next)
 ELITE = 16  # best screened layouts a refinement round perturbs
 

@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from optimizer.runner import BACKENDS
 from optimizer.search import OBJECTIVES, Progress, SearchConfig, SearchInterrupted
 
 _DEFAULTS = SearchConfig()
@@ -50,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shortlist", type=_count, help=f"best-by-flow candidates to schedule (default {d.shortlist})")
     parser.add_argument("--time-limit", type=_seconds, help=f"CP-SAT seconds per schedule (default {d.time_limit:g})")
     parser.add_argument("--workers", type=_positive_int, default=d.workers, help=f"worker processes or Ray CPUs (default {d.workers})")
-    parser.add_argument("--backend", choices=("local", "ray"), default=d.backend, help="local processes (default) or Ray tasks")
+    parser.add_argument("--backend", choices=BACKENDS, default=d.backend, help="local processes (default) or Ray tasks")
     parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
     parser.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
     parser.add_argument("--generator", help=f"placement generator: cpsat, mixed, perturb, qap (default {d.generator})")

@@ -45,9 +45,8 @@ def test_size_and_variety(sample):
     assert 12 <= len(layout.stations) <= 30
     assert len(layout.products) >= 3
     assert len({p.family for p in layout.products}) >= 3
-    robot_cells = [s for s in layout.stations if s.kind == "robot_cell"]
-    assert len(robot_cells) >= 2
-    assert all(s.cell is not None for s in robot_cells)
+    assert sum(s.kind == "robot_cell" for s in layout.stations) >= 2
+    assert all(s.cell is not None for s in layout.stations if s.kind == "robot_cell")
     assert layout.changeovers
     assert any(s.kind == "inspection" for s in layout.stations)
 
