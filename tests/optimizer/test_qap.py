@@ -208,6 +208,20 @@ def test_new_bests_are_reported_in_improving_order():
     assert reported[-1] == (result.perm.tolist(), result.cost)
 
 
+def test_target_stops_the_search_once_reached():
+    flow, dist = random_instance(np.random.default_rng(17), 8)
+    optimum = brute_force(flow, dist)
+    free_run = solve_qap(flow, dist, time_limit=60, seed=0, max_iterations=4000)
+    assert free_run.cost == optimum and free_run.iterations == 4000
+    stopped = solve_qap(flow, dist, time_limit=60, seed=0, max_iterations=4000, target=optimum)
+    assert stopped.cost == optimum
+    assert stopped.iterations < 4000
+    # a target the start already meets: no move at all
+    start = np.arange(8)
+    met = solve_qap(flow, dist, time_limit=60, initial=start, target=qap_cost(flow, dist, start))
+    assert met.iterations == 0 and met.perm.tolist() == start.tolist()
+
+
 def test_initial_layout_is_the_start():
     flow, dist = random_instance(np.random.default_rng(16), 6)
     start = np.array([5, 4, 3, 2, 1, 0])
