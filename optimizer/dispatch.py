@@ -2,22 +2,34 @@
 
 A flexible Giffler-Thompson list scheduler: repeatedly take the operation that could finish
 first (on station s*), gather every ready operation that could start on s* before that, and
-let a priority rule pick among them. It respects transport gaps, changeovers and lanes
-exactly as the CP-SAT model does. Several rules (and seeded random tie-breaking) are tried
-and the best schedule kept; the CP-SAT scheduler uses it as its warm start and horizon.
+let a priority rule pick among them. It respects transport gaps, changeovers, lanes and
+limited fleets (a trip waits for a free vehicle) exactly as the CP-SAT model does. Several
+rules (and seeded random tie-breaking) are tried and the best schedule kept; the CP-SAT
+scheduler uses it as its warm start and horizon.
 """
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 from twin.errors import NoFeasibleSchedule
 
 from optimizer.problem import Job, Problem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
-Placed = dict[tuple[int, int], tuple[str, int, int]]
+Key = tuple[int, int]  # (job index, operation index)
+Placed = dict[Key, tuple[str, int, int]]
 
 RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo", "setup")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A list schedule: {(job, operation): (station, lane, start)}, and when each lot leaves
+    on a fleet leg ({(job, operation): tick}), since a trip may wait for a free vehicle."""
+
+    placed: Placed
+    departures: dict[Key, int]
 
 
 def _remaining_work(job: Job) -> list[int]:
@@ -30,7 +42,7 @@ def _remaining_work(job: Job) -> list[int]:
     return out
 
 
-def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | None = None) -> Placed:
+def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | None = None) -> Placement:
     """One list schedule under a priority rule; `rng` adds random tie-breaking noise."""
     jobs = problem.jobs
     work = [_remaining_work(job) for job in jobs]
@@ -40,11 +52,28 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
     nxt = [0] * len(jobs)
     ready = [job.release for job in jobs]  # when the previous operation ended (or release)
     where: list[str | None] = [None] * len(jobs)
+    vehicles: dict[str, list[int]] = {mover: [0] * size for mover, size in problem.fleets.items()}  # free times
     placed: Placed = {}
+    departures: dict[Key, int] = {}
+
+    def trip(j: int, station: str) -> tuple[int, int, tuple[str, int] | None]:
+        """(departure, arrival, (mover, vehicle)) of job j's lot to `station`, None off a fleet leg.
+        It takes the vehicle freed last before the lot is ready (keeping earlier-freed ones
+        for lots ready earlier), else the first to come free."""
+        if where[j] is None:
+            return ready[j], ready[j], None
+        leg = problem.fleet_leg(where[j], station)
+        if leg is None:
+            return ready[j], ready[j] + problem.transport_ticks(where[j], station), None
+        free = vehicles[leg.mover]
+        idle = [v for v, t in enumerate(free) if t <= ready[j]]
+        vehicle = max(idle, key=free.__getitem__) if idle else min(range(len(free)), key=free.__getitem__)
+        depart = max(ready[j], free[vehicle])
+        return depart, depart + leg.ticks, (leg.mover, vehicle)
 
     def earliest(j: int, station: str, duration: int) -> tuple[int, int, int, int]:
         """(start, end, lane, changeover) of the next operation of job j on `station`, best lane."""
-        arrive = ready[j] + (problem.transport_ticks(where[j], station) if where[j] is not None else 0)
+        arrive = trip(j, station)[1]
         if duration == 0:
             return arrive, arrive, 0, 0
         best = None
@@ -81,6 +110,11 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
 
     def commit(j: int, station: str, lane: int, start: int, duration: int) -> None:
         k = nxt[j]
+        depart, arrive, vehicle = trip(j, station)
+        if vehicle is not None:
+            mover, index = vehicle
+            vehicles[mover][index] = arrive
+            departures[(j, k)] = depart
         placed[(j, k)] = (station, lane, start)
         if duration > 0:
             lanes[station][lane] = [start + duration, jobs[j].family]
@@ -123,7 +157,7 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
                 conflict.append((j, duration, start, lane, setup))
         j, duration, start, lane, _ = max(conflict, key=lambda c: (priority(c[0], c[1], c[2], c[4]), -c[2], -c[0]))
         commit(j, s_star, lane, start, duration)
-    return placed
+    return Placement(placed, departures)
 
 
 def job_ends(problem: Problem, placed: Placed) -> dict[int, int]:
@@ -144,7 +178,9 @@ def _score(problem: Problem, placed: Placed, objective: str) -> tuple:
     return (tardiness, makespan) if objective == "weighted_tardiness" else (makespan, tardiness)
 
 
-def best_placement(problem: Problem, *, objective: str = "makespan", seed: int = 0, iterations: int | None = None) -> Placed:
+def best_placement(
+    problem: Problem, *, objective: str = "makespan", seed: int = 0, iterations: int | None = None
+) -> Placement:
     """The best list schedule over every rule plus `iterations` seeded randomised runs."""
     if iterations is None:
         iterations = max(4, min(40, 4000 // max(1, problem.n_operations)))
@@ -154,10 +190,10 @@ def best_placement(problem: Problem, *, objective: str = "makespan", seed: int =
     noisy = ("mwkr", "mopnr", "setup") if objective == "makespan" else ("atc", "edd", "setup")
     candidates += [(noisy[i % 3], random.Random(rng.random())) for i in range(iterations)]
     for rule, noise in candidates:
-        placed = list_schedule(problem, rule, noise)
-        score = _score(problem, placed, objective)
+        placement = list_schedule(problem, rule, noise)
+        score = _score(problem, placement.placed, objective)
         if best_score is None or score < best_score:
-            best, best_score = placed, score
+            best, best_score = placement, score
     return best
 
 
@@ -167,10 +203,11 @@ def solve(
     """The best dispatching-rule schedule (status "feasible"; the lower bound is the simple
     job-length / station-load bound). Raises NoFeasibleSchedule if it breaks the horizon."""
     validate_objective(objective)
-    placed = best_placement(problem, objective=objective, seed=seed)
+    best = best_placement(problem, objective=objective, seed=seed)
     schedule = make_schedule(
-        problem, placed, status="feasible", lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,
-        objective=objective, solver="dispatch",
+        problem, best.placed, status="feasible",
+        lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,
+        objective=objective, solver="dispatch", departures=best.departures,
     )
     if problem.horizon is not None and schedule.makespan > problem.horizon:
         raise NoFeasibleSchedule(

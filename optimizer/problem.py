@@ -78,6 +78,9 @@ class Problem:
     """A flexible job shop with transport gaps, sequence-dependent changeovers and lanes.
 
     `transport[(a, b)]` is the leg from station a to station b (missing pairs take 0 ticks);
+    `fleets[mover]` is how many vehicles of that mover there are: each trip of a leg with that
+    mover holds one vehicle for its ticks, so at most that many such trips run at once (movers
+    not listed, conveyors say, carry any number of lots at once).
     `changeovers[station][(from_family, to_family)]` is the set-up between consecutive lots on
     one lane of that station (missing pairs take 0). `horizon`, if set, is a hard latest end.
     """
@@ -85,6 +88,7 @@ class Problem:
     jobs: tuple[Job, ...]
     capacities: Mapping[str, int]
     transport: Mapping[tuple[str, str], TransportLeg] = field(default_factory=dict)
+    fleets: Mapping[str, int] = field(default_factory=dict)
     changeovers: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
     tick: float = 1.0
     horizon: int | None = None
@@ -128,6 +132,9 @@ class Problem:
         for pair, leg in self.transport.items():
             if not isinstance(leg.ticks, int) or leg.ticks < 0:
                 problems.append(ErrorItem(f"transport[{pair[0]}->{pair[1]}]", "ticks must be an integer >= 0"))
+        for mover, size in self.fleets.items():
+            if not isinstance(size, int) or size < 1:
+                problems.append(ErrorItem(f"fleets[{mover}]", "must be an integer >= 1"))
         for station, table in self.changeovers.items():
             for pair, ticks in table.items():
                 if not isinstance(ticks, int) or ticks < 0:
@@ -150,6 +157,11 @@ class Problem:
             return 0
         leg = self.transport.get((a, b))
         return leg.ticks if leg is not None else 0
+
+    def fleet_leg(self, a: str, b: str) -> TransportLeg | None:
+        """The leg from a to b when a trip on it holds a vehicle of a limited fleet, else None."""
+        leg = self.transport.get((a, b)) if a != b else None
+        return leg if leg is not None and leg.ticks > 0 and leg.mover in self.fleets else None
 
     def changeover_ticks(self, station: str, from_family: str, to_family: str) -> int:
         """Set-up ticks on a lane of `station` when a `to_family` lot follows `from_family`."""
@@ -286,6 +298,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
         jobs=tuple(jobs),
         capacities={s.id: s.capacity for s in layout.stations},
         transport=transport,
+        fleets={"agv": layout.transport.agv.fleet_size},
         changeovers=changeovers,
         tick=tick,
         name=layout.name,

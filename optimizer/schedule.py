@@ -10,7 +10,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from twin.errors import InputError
 
@@ -79,9 +79,15 @@ def make_schedule(
     lower_bound: float,
     objective: str,
     solver: str,
+    departures: Mapping[tuple[int, int], int] | None = None,
 ) -> Schedule:
     """A Schedule from {(job index, op index): (station, lane, start)}: durations, changeovers,
-    transports, makespan and objective value are derived here so every solver agrees."""
+    transports, makespan and objective value are derived here so every solver agrees.
+
+    `departures[(j, k)]` is when the lot leaves for operation k of job j; a trip that must wait
+    for a free vehicle leaves later than the previous operation ends (the default).
+    """
+    departures = departures or {}
     assignments: list[Assignment] = []
     transports: list[Transport] = []
     for j, job in enumerate(problem.jobs):
@@ -93,9 +99,10 @@ def make_schedule(
             if prev is not None and prev[0] != station:
                 leg = problem.transport.get((prev[0], station))
                 ticks = problem.transport_ticks(prev[0], station)
+                depart = departures.get((j, k), prev[1])
                 transports.append(
                     Transport(
-                        job.id, prev[0], station, prev[1], prev[1] + ticks,
+                        job.id, prev[0], station, depart, depart + ticks,
                         leg.mover if leg else "agv", leg.distance if leg else 0.0,
                     )
                 )
@@ -231,31 +238,15 @@ def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
                     f"between {before.job}/{before.operation} (ends {before.end}) and {after.job}/{after.operation} (starts {after.start})"
                 )
     # station capacity at any time
-    events: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for a in schedule.assignments:
-        if a.end > a.start:
-            events[a.station] += [(a.start, 1), (a.end, -1)]
-    for station, evs in events.items():
-        load, worst, when = 0, 0, 0
-        for t, delta in sorted(evs):  # ends (-1) sort before starts (+1) at the same time
-            load += delta
-            if load > worst:
-                worst, when = load, t
+        spans[a.station].append((a.start, a.end))
+    for station, station_spans in spans.items():
+        worst, when = peak_overlap(station_spans)
         if worst > problem.capacities.get(station, 0):
             errors.append(f"{station}: {worst} operations at time {when}, capacity {problem.capacities.get(station, 0)}")
 
-    # transports, as the schedule reports them
-    expected: list[tuple] = []
-    for job in problem.jobs:
-        seq = [by_op[(job.id, op.id)][0] for op in job.operations if by_op.get((job.id, op.id))]
-        for before, after in zip(seq, seq[1:]):
-            if before.station != after.station:
-                expected.append((job.id, before.station, after.station, before.end, before.end + problem.transport_ticks(before.station, after.station)))
-    reported = [(t.job, t.from_station, t.to_station, t.start, t.end) for t in schedule.transports]
-    if sorted(expected) != sorted(reported):
-        missing = sorted(set(expected) - set(reported))
-        extra = sorted(set(reported) - set(expected))
-        errors.append(f"transports do not match the operations (missing {missing[:3]}, unexpected {extra[:3]})")
+    errors += _check_transports(problem, schedule, by_op)
 
     makespan = max((a.end for a in schedule.assignments), default=0)
     if schedule.makespan != makespan:
@@ -274,13 +265,64 @@ def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
     return errors
 
 
+def _check_transports(problem: Problem, schedule: Schedule, by_op: dict[tuple[str, str], list[Assignment]]) -> list[str]:
+    """One trip per change of station, inside its window (leaves after the previous operation
+    ends, arrives before the next one starts, lasts the leg's ticks), on the leg's mover, and
+    no limited fleet with more trips under way than vehicles."""
+    errors: list[str] = []
+    # a lot may travel the same leg more than once: trips pair up with moves in time order
+    expected: dict[tuple[str, str, str], list[tuple[Assignment, Assignment]]] = defaultdict(list)
+    for job in problem.jobs:
+        seq = [by_op[(job.id, op.id)][0] for op in job.operations if by_op.get((job.id, op.id))]
+        for before, after in zip(seq, seq[1:]):
+            if before.station != after.station:
+                expected[(job.id, before.station, after.station)].append((before, after))
+    reported: dict[tuple[str, str, str], list[Transport]] = defaultdict(list)
+    for t in schedule.transports:
+        reported[(t.job, t.from_station, t.to_station)].append(t)
+    missing = sorted(k for k in expected if len(reported.get(k, ())) < len(expected[k]))
+    extra = sorted(k for k in reported if len(reported[k]) > len(expected.get(k, ())))
+    if missing or extra:
+        errors.append(f"transports do not match the operations (missing {missing[:3]}, unexpected {extra[:3]})")
+    for key, moves in sorted(expected.items()):
+        name = f"{key[0]} {key[1]}->{key[2]}"
+        ticks = problem.transport_ticks(key[1], key[2])
+        leg = problem.transport.get((key[1], key[2]))
+        for (before, after), trip in zip(moves, sorted(reported.get(key, ()), key=lambda t: t.start)):
+            if trip.end - trip.start != ticks:
+                errors.append(f"{name}: trip lasts {trip.end - trip.start} ticks, the leg takes {ticks}")
+            if trip.start < before.end:
+                errors.append(f"{name}: leaves at {trip.start}, before {before.operation} ends at {before.end}")
+            if trip.end > after.start:
+                errors.append(f"{name}: arrives at {trip.end}, after {after.operation} starts at {after.start}")
+            if leg is not None and trip.mover != leg.mover:
+                errors.append(f"{name}: moved by {trip.mover}, the leg's mover is {leg.mover}")
+    for mover, size in problem.fleets.items():
+        worst, when = peak_overlap((t.start, t.end) for t in schedule.transports if t.mover == mover)
+        if worst > size:
+            errors.append(f"{mover}: {worst} trips under way at time {when}, the fleet has {size}")
+    return errors
+
+
+def peak_overlap(spans: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    """(most spans under way at once, the first time it happens). Empty spans count for
+    nothing, and one ending as another starts does not overlap it (ends sort first)."""
+    events = sorted(ev for start, end in spans if end > start for ev in ((start, 1), (end, -1)))
+    load, worst, when = 0, 0, 0
+    for t, delta in events:
+        load += delta
+        if load > worst:
+            worst, when = load, t
+    return worst, when
+
+
 # --- KPIs -----------------------------------------------------------------------------------
 
 
 def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
     """Key figures, times in seconds: makespan, throughput (units/hour), utilisation per station
     (busy time / (capacity * makespan)), the bottleneck, AGV travel and the most AGV trips under
-    way at once (the fleet the schedule needs; the scheduler does not cap it), average work in progress
+    way at once (never more than the fleet), average work in progress
     (lots on the floor between their first start and last end, averaged over the makespan),
     total weighted tardiness, and which operation times came from physics."""
     tick = problem.tick
@@ -298,13 +340,7 @@ def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
     }
     bottleneck = max(utilisation, key=lambda s: (utilisation[s], s)) if utilisation else None
     wip = sum(last[j] - first[j] for j in first) / schedule.makespan if schedule.makespan else 0.0
-    # AGV trips under way at once: the fleet a schedule needs (trips ending as others start do not overlap)
-    events = sorted([(t.start, 1) for t in schedule.transports if t.mover == "agv" and t.end > t.start]
-                    + [(t.end, -1) for t in schedule.transports if t.mover == "agv" and t.end > t.start])
-    under_way = peak = 0
-    for _, step in events:
-        under_way += step
-        peak = max(peak, under_way)
+    peak, _ = peak_overlap((t.start, t.end) for t in schedule.transports if t.mover == "agv")
     return {
         "makespan": makespan_s,
         "throughput_per_hour": units / (makespan_s / 3600.0) if makespan_s > 0 else 0.0,

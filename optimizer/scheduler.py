@@ -8,6 +8,10 @@ The model is built in named steps (`_variables`, `_constraints`, `_objective`, `
   literal each, exactly one present.
 - Consecutive operations of a job: `start >= end + transport`, the transport depending on the
   pair of stations chosen (no gap on the same station).
+- Limited fleets (the AGVs): a move that may take a fleet leg gets a departure
+  `d >= end(previous)`, and each fleet leg it may take an optional interval `[d, d + ticks)`,
+  present when both its stations are chosen, with `start >= d + ticks`; a Cumulative per
+  mover keeps the trips under way within the fleet (so a lot may wait for a free vehicle).
 - Stations: capacity 1 -> NoOverlap; capacity c > 1 without changeovers -> Cumulative (lanes are
   assigned afterwards by interval colouring, always possible since at most c overlap); a
   station with changeovers gets explicit lanes, each with NoOverlap and a successor circuit
@@ -18,12 +22,14 @@ The model is built in named steps (`_variables`, `_constraints`, `_objective`, `
 - Objectives: makespan, or weighted tardiness (weights scaled to integers).
 - Search: branch on the earliest start first (plus CP-SAT's portfolio); strong disjunctive
   propagation.
-- Warm start: the best dispatching-rule schedule gives the hint and, for makespan, the horizon.
+- Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
+  makespan, the horizon.
 """
 from __future__ import annotations
 
 import math
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -50,6 +56,8 @@ class _Vars:
     lane_interval: dict[tuple[int, int, str, int], cp_model.IntervalVar] = field(default_factory=dict)
     arcs: dict[tuple[str, int], dict[tuple[int, int], cp_model.IntVar]] = field(default_factory=dict)
     arc_nodes: dict[tuple[str, int], list[Key]] = field(default_factory=dict)
+    departure: dict[Key, cp_model.IntVar] = field(default_factory=dict)  # moves that may take a fleet leg
+    trip: dict[tuple[int, int, str, str], cp_model.IntVar] = field(default_factory=dict)  # both stations open
     makespan: cp_model.IntVar | None = None
     tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
     weights: dict[int, int] = field(default_factory=dict)
@@ -166,6 +174,7 @@ def _constraints(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
         last = len(job.operations) - 1
         model.Add(v.end[(j, last)] <= v.horizon)
 
+    _fleet_trips(model, problem, v)
     _pooled_capacity(model, problem, v)
     # stations
     for station, capacity in problem.capacities.items():
@@ -191,6 +200,48 @@ def _constraints(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
                 lane_lit = {key: v.lane[(key[0], key[1], station, lane)] for key, _ in members}
                 model.AddNoOverlap(v.lane_interval[(key[0], key[1], station, lane)] for key, _ in members)
             _lane_circuit(model, problem, v, station, lane, [key for key, _ in members], lane_lit)
+
+
+def _fleet_trips(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
+    """Trips that hold a vehicle of a limited fleet. A move that may take a fleet leg gets one
+    departure (after the previous operation ends), and each fleet leg it may take an interval
+    from it, present when both stations are chosen, that the next operation starts after; one
+    Cumulative per mover, unless its possible moves cannot outnumber its vehicles."""
+    trips: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    moves: dict[str, set[Key]] = defaultdict(set)
+    for j, job in enumerate(problem.jobs):
+        for k in range(1, len(job.operations)):
+            legs = [
+                (a.station, b.station, leg)
+                for a in job.operations[k - 1].alternatives for b in job.operations[k].alternatives
+                if (leg := problem.fleet_leg(a.station, b.station)) is not None
+            ]
+            if not legs:
+                continue
+            depart = model.NewIntVar(0, v.horizon, f"dep_{j}_{k}")
+            model.Add(depart >= v.end[(j, k - 1)])
+            v.departure[(j, k)] = depart
+            for sa, sb, leg in legs:
+                name = f"trip_{j}_{k}_{sa}_{sb}"
+                here, there = v.presence[(j, k - 1, sa)], v.presence[(j, k, sb)]
+                if here is True or there is True:  # a fixed station: the trip is as present as the other
+                    present = there if here is True else here
+                else:  # present exactly when both stations are chosen
+                    present = model.NewBoolVar(name)
+                    model.AddImplication(present, here)
+                    model.AddImplication(present, there)
+                    model.AddBoolOr([here.Not(), there.Not(), present])
+                    v.trip[(j, k, sa, sb)] = present
+                arrives = model.Add(v.start[(j, k)] >= depart + leg.ticks)
+                if present is True:
+                    trips[leg.mover].append(model.NewFixedSizeIntervalVar(depart, leg.ticks, name))
+                else:
+                    arrives.OnlyEnforceIf(present)
+                    trips[leg.mover].append(model.NewOptionalFixedSizeIntervalVar(depart, leg.ticks, present, name))
+                moves[leg.mover].add((j, k))
+    for mover, intervals in trips.items():
+        if len(moves[mover]) > problem.fleets[mover]:
+            model.AddCumulative(intervals, [1] * len(intervals), problem.fleets[mover])
 
 
 def _pooled_capacity(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
@@ -290,8 +341,10 @@ def _objective(model: cp_model.CpModel, problem: Problem, v: _Vars, objective: s
 # --- warm start -----------------------------------------------------------------------------
 
 
-def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, placed: dict) -> None:
-    """Hint every decision of a dispatching schedule: starts, stations, lanes, lane arcs."""
+def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, warm: dispatch_mod.Placement) -> None:
+    """Hint every decision of a dispatching schedule: starts, stations, lanes, lane arcs,
+    departures (a move off a fleet leg leaves as the previous operation ends)."""
+    placed = warm.placed
     for (j, k), (station, lane, start) in placed.items():
         op = problem.jobs[j].operations[k]
         model.AddHint(v.start[(j, k)], start)
@@ -320,6 +373,12 @@ def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, placed: dict) -> 
             chosen.update(zip(path, path[1:]))
         for pair, lit in arc_vars.items():
             model.AddHint(lit, pair in chosen)
+    for (j, k), depart in v.departure.items():
+        station, _, start = placed[(j, k - 1)]
+        ready = start + problem.jobs[j].operations[k - 1].duration_on(station)
+        model.AddHint(depart, warm.departures.get((j, k), ready))
+    for (j, k, sa, sb), lit in v.trip.items():
+        model.AddHint(lit, placed[(j, k - 1)][0] == sa and placed[(j, k)][0] == sb)
     ends = dispatch_mod.job_ends(problem, placed)
     if v.makespan is not None:
         model.AddHint(v.makespan, max(ends.values(), default=0))
@@ -388,7 +447,7 @@ def solve(
     horizon = _safe_horizon(problem)
     warm_makespan = None
     if warm is not None:
-        warm_makespan = max(dispatch_mod.job_ends(problem, warm).values(), default=0)
+        warm_makespan = max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0)
         if objective == "makespan":
             horizon = min(horizon, warm_makespan)
     if problem.horizon is not None:
@@ -411,9 +470,10 @@ def solve(
         bound = solver.BestObjectiveBound()
         if objective == "weighted_tardiness":
             bound = bound / v.weight_scale
+        found = _solution(problem, v, solver)
         return make_schedule(
-            problem, _solution(problem, v, solver), status="optimal" if status == cp_model.OPTIMAL else "feasible",
-            lower_bound=max(0.0, bound), objective=objective, solver="cpsat",
+            problem, found.placed, status="optimal" if status == cp_model.OPTIMAL else "feasible",
+            lower_bound=max(0.0, bound), objective=objective, solver="cpsat", departures=found.departures,
         )
     if status == cp_model.INFEASIBLE:
         where = f" within the horizon of {problem.horizon} ticks" if problem.horizon is not None else ""
@@ -422,9 +482,9 @@ def solve(
         raise RuntimeError(f"invalid CP-SAT model: {model.Validate()}")
     if warm is not None:  # time ran out before CP-SAT reported anything; the warm start stands
         return make_schedule(
-            problem, _assign_lanes(problem, warm), status="feasible",
+            problem, _assign_lanes(problem, warm.placed), status="feasible",
             lower_bound=dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0,
-            objective=objective, solver="dispatch",
+            objective=objective, solver="dispatch", departures=warm.departures,
         )
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
 
@@ -451,8 +511,9 @@ def _solve(
     return solver.Solve(model), solver
 
 
-def _solution(problem: Problem, v: _Vars, solver: cp_model.CpSolver) -> dict[Key, tuple[str, int, int]]:
-    """{(job, operation): (station, lane, start)} read back from the solver."""
+def _solution(problem: Problem, v: _Vars, solver: cp_model.CpSolver) -> dispatch_mod.Placement:
+    """{(job, operation): (station, lane, start)} read back from the solver, and the departures
+    of the moves whose chosen stations make a fleet leg (the others leave as the operation ends)."""
     placed: dict[Key, tuple[str, int, int]] = {}
     for j, job in enumerate(problem.jobs):
         for k, op in enumerate(job.operations):
@@ -466,7 +527,11 @@ def _solution(problem: Problem, v: _Vars, solver: cp_model.CpSolver) -> dict[Key
                 if lit is not None and solver.BooleanValue(lit):
                     lane = ln
             placed[(j, k)] = (station, lane, solver.Value(v.start[(j, k)]))
-    return _assign_lanes(problem, placed)
+    departures = {
+        (j, k): solver.Value(depart) for (j, k), depart in v.departure.items()
+        if problem.fleet_leg(placed[(j, k - 1)][0], placed[(j, k)][0]) is not None
+    }
+    return dispatch_mod.Placement(_assign_lanes(problem, placed), departures)
 
 
 # --- registry ---------------------------------------------------------------------------------

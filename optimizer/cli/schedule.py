@@ -64,9 +64,5 @@ def run(args: argparse.Namespace) -> int:
     if bottleneck is not None:
         print(f"bottleneck {bottleneck} ({100 * figures['utilisation'][bottleneck]:.0f} % busy), "
               f"throughput {figures['throughput_per_hour']:.1f} units/h")
-    fleet = layout.transport.agv.fleet_size
-    if figures["agv_peak_trips"] > fleet:
-        print(f"note: up to {figures['agv_peak_trips']} AGV trips run at once, the fleet has {fleet} "
-              "(the scheduler does not cap AGV trips; a trip may wait for a free AGV)")
     print(f"wrote {out}")
     return 0

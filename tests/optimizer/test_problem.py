@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from twin.errors import InputError, LayoutError
+from twin.graph import transport_legs
+from twin.io import load_layout
 from twin.model import Layout
 
 from optimizer.problem import (
@@ -14,10 +17,14 @@ from optimizer.problem import (
     Job,
     Operation,
     Problem,
+    TransportLeg,
     build_problem,
     seconds_to_ticks,
     ticks_to_seconds,
 )
+
+
+LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,37 @@ def test_problem_rejects_bad_data():
         Problem(jobs=(Job("j", (op,)), Job("j", (op,))), capacities={"m": 1})
     with pytest.raises(InputError, match=r"capacities\[m\]: must be an integer >= 1"):
         Problem(jobs=(Job("j", (op,)),), capacities={"m": 0})
+    with pytest.raises(InputError, match=r"fleets\[agv\]: must be an integer >= 1"):
+        Problem(jobs=(Job("j", (op,)),), capacities={"m": 1}, fleets={"agv": 0})
+
+
+def test_fleet_legs():
+    problem = Problem(
+        jobs=(Job("j", (Operation("o", (Alternative("a", 3),)),)),),
+        capacities={"a": 1, "b": 1, "c": 1},
+        transport={("a", "b"): TransportLeg(4), ("a", "c"): TransportLeg(2, mover="conveyor"),
+                   ("b", "c"): TransportLeg(0), ("a", "a"): TransportLeg(5)},
+        fleets={"agv": 2},
+    )
+    assert problem.fleet_leg("a", "b") == TransportLeg(4)
+    # conveyors carry any number of lots; a 0-tick leg or staying put holds no vehicle
+    assert problem.fleet_leg("a", "c") is None and problem.fleet_leg("b", "c") is None
+    assert problem.fleet_leg("a", "a") is None and problem.fleet_leg("c", "a") is None
+
+
+def test_build_problem_takes_the_agv_fleet():
+    assert build_problem(Layout.model_validate(layout_data()), legs(), {("cell", "pick"): 2.0}).fleets == {"agv": 2}
+    data = layout_data() | {"transport": {"agv": {"fleet_size": 5}}}
+    assert build_problem(Layout.model_validate(data), legs(), {("cell", "pick"): 2.0}).fleets == {"agv": 5}
+
+
+@pytest.mark.parametrize("name, fleet", [("auto_parts", 2), ("electronics_assembly", 3), ("food_packaging", 3)])
+def test_sample_layouts_schedule_their_agv_fleet(name, fleet):
+    layout = load_layout(LAYOUTS / f"{name}.yaml")
+    times = {(s.id, task.id): 4.0 for s in layout.stations if s.cell is not None for task in s.cell.tasks}
+    problem = build_problem(layout, transport_legs(layout), times)
+    assert layout.transport.agv.fleet_size == fleet and problem.fleets == {"agv": fleet}
+    assert any(problem.fleet_leg(a, b) is not None for a, b in problem.transport)
 
 
 def test_robot_cell_or_manual_bench_as_alternatives():

@@ -15,6 +15,7 @@ from optimizer.cli import main
 from optimizer.problem import Alternative, Job, Operation, PhysicsTime, Problem, TransportLeg
 from optimizer.schedule import (
     Schedule,
+    Transport,
     check_schedule,
     kpis,
     make_schedule,
@@ -136,6 +137,46 @@ def test_release_lane_and_transports():
     assert any(e.startswith("transports do not match") for e in check_schedule(problem(), no_moves))
 
 
+def retimed(schedule: Schedule, job: str, start: int, end: int) -> Schedule:
+    """The schedule with the (only) trip of `job` moved to start..end."""
+    transports = tuple(replace(t, start=start, end=end) if t.job == job else t for t in schedule.transports)
+    return replace(schedule, transports=transports)
+
+
+def test_fleet_caps_the_trips_under_way():
+    # J1 rides A->B over 3..5 and J2 B->A over 4..6: two AGVs at time 4
+    errors = check_schedule(replace(problem(), fleets={"agv": 1}), good())
+    assert errors == ["agv: 2 trips under way at time 4, the fleet has 1"]
+    assert check_schedule(replace(problem(), fleets={"agv": 2}), good()) == []
+    # the conveyor leg A->C is not a fleet leg, whatever the fleet
+    assert check_schedule(replace(problem(), fleets={"agv": 2, "conveyor": 1}), good()) == []
+
+
+def test_trip_outside_its_window():
+    # J1/a ends at 3 on A, the leg to B takes 2, J1/b starts at 5 on B
+    assert check_schedule(problem(), retimed(good(), "J1", 2, 4)) == ["J1 A->B: leaves at 2, before a ends at 3"]
+    assert check_schedule(problem(), retimed(good(), "J1", 4, 6)) == ["J1 A->B: arrives at 6, after b starts at 5"]
+    assert check_schedule(problem(), retimed(good(), "J1", 3, 4)) == ["J1 A->B: trip lasts 1 ticks, the leg takes 2"]
+
+
+def test_trip_on_the_wrong_mover():
+    broken = replace(good(), transports=tuple(
+        replace(t, mover="conveyor") if t.job == "J1" else t for t in good().transports
+    ))
+    assert check_schedule(problem(), broken) == ["J1 A->B: moved by conveyor, the leg's mover is agv"]
+
+
+def test_a_trip_may_leave_late():
+    # J2/b ends on B at 4; its lot waits, leaves at 5 and reaches A at 7, as J2/a starts
+    late = make_schedule(
+        problem(), {(0, 0): ("A", 0, 0), (0, 1): ("B", 0, 5), (1, 0): ("B", 0, 0), (1, 1): ("A", 0, 7),
+                    (1, 2): ("C", 0, 9), (2, 0): ("C", 0, 1)},
+        status="feasible", lower_bound=6, objective="makespan", solver="test", departures={(1, 1): 5},
+    )
+    assert Transport("J2", "B", "A", 5, 7, "agv", 6.0) in late.transports
+    assert check_schedule(problem(), late) == []
+
+
 def test_horizon():
     assert "J2/c: ends at 9, after the horizon 8" in check_schedule(replace(problem(), horizon=8), good())
 
@@ -243,8 +284,8 @@ def test_schema_command(capsys):
     assert "properties" in json.loads(capsys.readouterr().out)
 
 
-def test_schedule_command_notes_more_agv_trips_than_the_fleet(tmp_path, capsys):
-    # two lots finish together on saw and lathe and both ride to the 2-lane drill at once
+def test_schedule_command_keeps_agv_trips_within_the_fleet(tmp_path, capsys):
+    # two lots finish together on saw and lathe; with one AGV the second waits for it
     data = tiny_layout()
     data["stations"].append({"id": "lathe", "kind": "manual", "footprint": {"width": 2.0, "depth": 2.0},
                              "position": [4.0, 1.5]})
@@ -262,5 +303,8 @@ def test_schedule_command_notes_more_agv_trips_than_the_fleet(tmp_path, capsys):
     out = tmp_path / "s.json"
     assert main(["schedule", str(path), "--out", str(out), "--time-limit", "5", "--workers", "1"]) == 0
     printed = capsys.readouterr().out
-    assert json.loads(out.read_text())["kpis"]["agv_peak_trips"] == 2
-    assert "note: up to 2 AGV trips run at once, the fleet has 1" in printed
+    doc = json.loads(out.read_text())
+    assert doc["kpis"]["agv_peak_trips"] == 1
+    trips = sorted((t["start"], t["end"]) for t in doc["transports"])
+    assert len(trips) == 2 and trips[0][1] <= trips[1][0]
+    assert "note" not in printed

@@ -5,6 +5,7 @@ by hand in the comments.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from twin.errors import InputError, NoFeasibleSchedule
 from optimizer import dispatch
 from optimizer.jssp import read_jssp
 from optimizer.problem import Alternative, Job, Operation, Problem, TransportLeg
-from optimizer.schedule import check_schedule
+from optimizer.schedule import check_schedule, kpis
 from optimizer.scheduler import SOLVERS, get_solver, solve
 
 JSSP = Path("/work/shared/benchmarks/jssp")
@@ -196,6 +197,71 @@ def test_dispatch_is_feasible_and_no_better_than_optimal():
         assert schedule.lower_bound <= optimum
 
 
+# --- AGV fleets ---------------------------------------------------------------------------------
+
+
+def two_trips(fleet: int) -> Problem:
+    # J1: A(5) then B(5), J2: C(5) then D(5); both moves are 10-tick AGV legs
+    return Problem(
+        jobs=(job("J1", op("a", ("A", 5)), op("b", ("B", 5))), job("J2", op("c", ("C", 5)), op("d", ("D", 5)))),
+        capacities={"A": 1, "B": 1, "C": 1, "D": 1},
+        transport={("A", "B"): TransportLeg(10, 8.0), ("C", "D"): TransportLeg(10, 8.0)},
+        fleets={"agv": fleet},
+    )
+
+
+@pytest.mark.parametrize("fleet, optimum", [(1, 30), (2, 20)])
+def test_fleet_makes_a_trip_wait(fleet, optimum):
+    # both lots are ready to travel at 5: two AGVs carry them together (5 + 10 + 5 = 20), one
+    # AGV carries them one after the other, the second over 15..25 (ends 30)
+    schedule = solved(two_trips(fleet))
+    assert (schedule.status, schedule.makespan) == ("optimal", optimum)
+    trips = sorted((t.start, t.end) for t in schedule.transports)
+    assert trips == ([(5, 15), (15, 25)] if fleet == 1 else [(5, 15), (5, 15)])
+    rule = dispatch.solve(two_trips(fleet))
+    assert check_schedule(two_trips(fleet), rule) == []
+    assert kpis(two_trips(fleet), rule)["agv_peak_trips"] <= fleet and rule.makespan == optimum
+
+
+def choose_around_the_fleet(c2: int | None, fleet: int) -> Problem:
+    """J1: A(5) then B(5) over a 10-tick AGV leg. J2: c on C(5) (or C2(c2)), then d on D(5)
+    or E(14); only C->D is an AGV leg (10 ticks), C->E, C2->D and C2->E are 2-tick conveyors."""
+    c = op("c", ("C", 5)) if c2 is None else op("c", ("C", 5), ("C2", c2))
+    conveyor = TransportLeg(2, 1.0, "conveyor")
+    return Problem(
+        jobs=(job("J1", op("a", ("A", 5)), op("b", ("B", 5))), job("J2", c, op("d", ("D", 5), ("E", 14)))),
+        capacities={s: 1 for s in ("A", "B", "C", "C2", "D", "E")},
+        transport={("A", "B"): TransportLeg(10), ("C", "D"): TransportLeg(10), ("C", "E"): conveyor,
+                   ("C2", "D"): conveyor, ("C2", "E"): conveyor},
+        fleets={"agv": fleet},
+    )
+
+
+@pytest.mark.parametrize(
+    "c2, fleet, optimum, stations",
+    [
+        # J1 alone ends at 5 + 10 + 5 = 20. J2 on C, D: 20 with a second AGV, else its trip or
+        # J1's waits 10 ticks: 30. On C, E by conveyor: 5 + 2 + 14 = 21.
+        (None, 2, 20, ("C", "D")),
+        (None, 1, 21, ("C", "E")),
+        # C2 (7) then D by conveyor: 7 + 2 + 5 = 14, within J1's 20 (C, E: 21; C2, E: 23). A trip
+        # counted as soon as D is chosen would hold the one AGV and make it 21.
+        (7, 1, 20, ("C2", "D")),
+        # C2 (20): C2, D 27 and C2, E 36, so C, E 21 is best; a trip counted as soon as C is
+        # chosen would hold the one AGV for 10 ticks before E (C, E >= 29), so C2, D (27) would win.
+        (20, 1, 21, ("C", "E")),
+        (20, 2, 20, ("C", "D")),
+    ],
+)
+def test_fleet_legs_count_only_when_both_stations_are_chosen(c2, fleet, optimum, stations):
+    problem = choose_around_the_fleet(c2, fleet)
+    schedule = solved(problem)
+    assert (schedule.status, schedule.makespan) == ("optimal", optimum)
+    assert tuple(a.station for a in schedule.assignments if a.job == "J2") == stations
+    rule = dispatch.solve(problem)
+    assert check_schedule(problem, rule) == [] and rule.makespan >= optimum
+
+
 # --- property: random small flexible job shops ---------------------------------------------------
 
 
@@ -229,6 +295,18 @@ def flexible_job_shops(draw) -> Problem:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(flexible_job_shops(), st.sampled_from(["makespan", "weighted_tardiness"]))
 def test_every_schedule_passes_the_checker(problem, objective):
+    exact = solve(problem, time_limit=5.0, workers=1, objective=objective)
+    assert check_schedule(problem, exact) == []
+    rule = dispatch.solve(problem, objective=objective)
+    assert check_schedule(problem, rule) == []
+    if exact.status == "optimal":
+        assert exact.objective_value <= rule.objective_value + 1e-9
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(flexible_job_shops(), st.sampled_from([1, 2]), st.sampled_from(["makespan", "weighted_tardiness"]))
+def test_every_schedule_keeps_to_the_fleet(problem, fleet, objective):
+    problem = replace(problem, fleets={"agv": fleet})
     exact = solve(problem, time_limit=5.0, workers=1, objective=objective)
     assert check_schedule(problem, exact) == []
     rule = dispatch.solve(problem, objective=objective)
