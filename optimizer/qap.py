@@ -7,11 +7,10 @@ permutation p (facility i sits at location p[i]) and costs
     cost(p) = sum_ij A[i, j] * B[p[i], p[j]].
 
 `solve_qap` is a robust tabu search in the style of Taillard (1991): swap moves picked from a
-full table of swap deltas (each move evaluated in O(1)), random tabu tenure, aspiration by
-objective and by time, and perturbation restarts from the best layout when the search stalls.
-The table is vectorised, since Python loops over pairs would be ~100x slower at n = 20: up to
-`_DENSE_MAX` locations it is recomputed from a closed form with two small matrix products
-(fewest numpy calls), above that it is updated incrementally in O(m^2).
+full table of swap deltas (each move evaluated in O(1), the table updated in O(n^2) per move),
+random tabu tenure, aspiration by objective and by time, and restarts from the best layout
+kicked by a growing number of random swaps when the search stalls (iterated tabu search). The
+move loop is compiled with numba: in Python or numpy each move would cost 10-100x more.
 `read_qaplib` and `bench_instances` serve `factory-twin bench qap`.
 """
 from __future__ import annotations
@@ -22,19 +21,16 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
+from numba import njit
 
 from twin.errors import InputError
 
 __all__ = ["QapInstance", "QapResult", "read_qaplib", "qap_cost", "solve_qap", "bench_instances"]
 
-# Up to this many locations the delta table is recomputed each move with two small matrix
-# products (fewer numpy calls); above it, it is updated in O(m^2). Measured crossover, not a
-# correctness matter: both give identical tables for integer data.
-_DENSE_MAX = 48
 # Search rhythm, in units of k^2 moves (k = movable facilities): aspiration by time (Taillard
 # used 5) and the stall length that triggers a restart.
 _ASPIRATION = 5
-_STALL = 20
+_STALL = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,67 +124,172 @@ def qap_cost(flow: np.ndarray, dist: np.ndarray, perm: np.ndarray | Iterable[int
 
 
 # --------------------------------------------------------------------------------------------
-# swap deltas
+# swap deltas and the search loop, compiled (numba): the loop makes ~10^5-10^7 moves a second,
+# which numpy cannot do at n ~ 20-60 where each call costs more than the arithmetic
 
 
-def _pair_term(m: np.ndarray) -> np.ndarray:
-    """G[r, s] = M[r, r] + M[s, s] - M[r, s] - M[s, r]: what swapping r and s does to M's terms."""
-    d = m.diagonal()
-    return d[:, None] + d[None, :] - m - m.T
+@njit(cache=True)
+def _swap_delta(a: np.ndarray, b: np.ndarray, p: np.ndarray, r: int, s: int) -> float:
+    """Cost change of swapping the locations of facilities r and s (Taillard's formula, O(m))."""
+    pr, ps = p[r], p[s]
+    d = (a[r, r] - a[s, s]) * (b[ps, ps] - b[pr, pr]) + (a[r, s] - a[s, r]) * (b[ps, pr] - b[pr, ps])
+    for k in range(p.shape[0]):
+        if k != r and k != s:
+            pk = p[k]
+            d += (a[k, r] - a[k, s]) * (b[pk, ps] - b[pk, pr]) + (a[r, k] - a[s, k]) * (b[ps, pk] - b[pr, pk])
+    return d
 
 
-def _full_delta(a: np.ndarray, bp: np.ndarray, ga: np.ndarray | None = None) -> np.ndarray:
-    """Cost change of swapping the locations of facilities r and s, for every pair (r, s).
-
-    `bp` is the distance matrix seen through the permutation (bp[i, j] = B[p[i], p[j]]) and
-    `ga` is `_pair_term(a)` (constant, so callers pass it in). Taillard's swap delta, summed
-    over all third facilities k with two matrix products, simplifies to
-
-        delta = G(A) * G(Bp) - G(A^T Bp + A Bp^T)
-
-    with G = `_pair_term`. O(n^3) flops but only ~12 numpy calls: for the n <= ~60 of layout
-    search this is cheaper than an O(n^2) update, whose per-call overhead dominates. The
-    diagonal is meaningless.
-    """
-    if ga is None:
-        ga = _pair_term(a)
-    return ga * _pair_term(bp) - _pair_term(a.T @ bp + a @ bp.T)
+@njit(cache=True)
+def _fill_deltas(a: np.ndarray, b: np.ndarray, p: np.ndarray, mr: np.ndarray, ms: np.ndarray, delta: np.ndarray) -> None:
+    """delta[r, s] for every move (r, s), from scratch: O(moves * m)."""
+    for i in range(mr.shape[0]):
+        delta[mr[i], ms[i]] = _swap_delta(a, b, p, mr[i], ms[i])
 
 
-def _delta_rows(a: np.ndarray, at: np.ndarray, bp: np.ndarray, ga: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Exact deltas of the swaps (r, s) for the facilities r in `rows` and every s: O(len*n^2).
-
-    The same identity as `_full_delta`, restricted to a few rows: S = A^T Bp + A Bp^T is needed
-    only in rows and columns `rows` and on its diagonal.
-    """
-    ab = a * bp
-    ds = ab.sum(axis=0) + ab.sum(axis=1)  # diag(S)
-    s_rows = at[rows] @ bp + a[rows] @ bp.T  # S[r, :]
-    s_cols = bp.T[rows] @ a + bp[rows] @ at  # S[:, r], as rows
-    bd = bp.diagonal()
-    g_bp = bd[rows][:, None] + bd[None, :] - bp[rows] - bp.T[rows]
-    return ga[rows] * g_bp + s_rows + s_cols - ds[rows][:, None] - ds[None, :]
-
-
-def _swap_update(
-    delta: np.ndarray, a: np.ndarray, at: np.ndarray, bp: np.ndarray, ga: np.ndarray, r: int, s: int
+@njit(cache=True)
+def _update_deltas(
+    a: np.ndarray, b: np.ndarray, p: np.ndarray, mr: np.ndarray, ms: np.ndarray, delta: np.ndarray, u: int, v: int
 ) -> None:
-    """Bring the delta table up to date after facilities r and s swapped (bp already swapped).
+    """Bring delta up to date after facilities u and v swapped (p already swapped): moves that
+    share neither facility change by Taillard's O(1) correction, the others are recomputed."""
+    pu, pv = p[u], p[v]
+    for i in range(mr.shape[0]):
+        r, s = mr[i], ms[i]
+        if r == u or r == v or s == u or s == v:
+            delta[r, s] = _swap_delta(a, b, p, r, s)
+        else:
+            pr, ps = p[r], p[s]
+            delta[r, s] += (a[r, u] - a[r, v] + a[s, v] - a[s, u]) * (b[ps, pu] - b[ps, pv] + b[pr, pv] - b[pr, pu]) + (
+                a[u, r] - a[v, r] + a[v, s] - a[u, s]
+            ) * (b[pu, ps] - b[pv, ps] + b[pv, pr] - b[pu, pr])
 
-    Pairs disjoint from {r, s} change by two outer-difference terms (Taillard's O(1)-per-pair
-    update, vectorised over the table); the rows and columns of r and s are recomputed
-    exactly. O(n^2): used when there are many locations, where O(n^3) would cost more.
-    """
-    x = a[r] - a[s]
-    y = bp[s] - bp[r]
-    z = at[r] - at[s]
-    w = bp[:, s] - bp[:, r]
-    delta += (x[:, None] - x[None, :]) * (y[:, None] - y[None, :])
-    delta += (z[:, None] - z[None, :]) * (w[:, None] - w[None, :])
-    rows = np.array((r, s))
-    exact = _delta_rows(a, at, bp, ga, rows)
-    delta[rows, :] = exact
-    delta[:, rows] = exact.T
+
+@njit(cache=True)
+def _cost(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> float:
+    total = 0.0
+    for i in range(p.shape[0]):
+        for j in range(p.shape[0]):
+            total += a[i, j] * b[p[i], p[j]]
+    return total
+
+
+@njit(cache=True)
+def _seed_kernel(seed: int) -> None:
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _kick(p: np.ndarray, movable: np.ndarray, swaps: int) -> None:
+    for _ in range(swaps):
+        i = np.random.randint(movable.shape[0])
+        j = np.random.randint(movable.shape[0] - 1)
+        if j >= i:
+            j += 1
+        r, s = movable[i], movable[j]
+        p[r], p[s] = p[s], p[r]
+
+
+@njit(cache=True)
+def _run_tabu(
+    a: np.ndarray,
+    b: np.ndarray,
+    p: np.ndarray,
+    delta: np.ndarray,
+    tabu: np.ndarray,
+    best_perm: np.ndarray,
+    movable: np.ndarray,
+    mr: np.ndarray,
+    ms: np.ndarray,
+    state: np.ndarray,
+    costs: np.ndarray,
+    stop_at: int,
+    goal: float,
+    tenure_lo: int,
+    tenure_hi: int,
+    aspiration: int,
+    stall_limit: int,
+    eps: float,
+    inexact: bool,
+) -> int:
+    """Robust tabu search moves until iteration `stop_at`, a new best (returns 1) or a best at
+    or below `goal` (returns 2); 0 when the iterations ran out. The search state lives in the
+    arrays (state = [iteration, last new best, restarts, kick size], costs = [cost, best]) so
+    the caller can check the clock and report bests between calls."""
+    it, last_best, restarts, kick = state[0], state[1], state[2], state[3]
+    cost, best_cost = costs[0], costs[1]
+    k = movable.shape[0]
+    n_moves = mr.shape[0]
+    max_kick = max(3, k // 2)
+    code = 0
+    while it < stop_at:
+        if it - last_best >= stall_limit:
+            # restart from the best layout kicked by `kick` random swaps, growing each time it
+            # brings nothing new; past half the facilities, from a random layout
+            restarts += 1
+            last_best = it
+            p[:] = best_perm
+            if kick > max_kick:
+                kick = 2
+                for i in range(k - 1, 0, -1):
+                    j = np.random.randint(i + 1)
+                    r, s = movable[i], movable[j]
+                    p[r], p[s] = p[s], p[r]
+            else:
+                _kick(p, movable, kick)
+                kick += 1
+            _fill_deltas(a, b, p, mr, ms, delta)
+            cost = _cost(a, b, p)
+            tabu[:, :] = it
+        it += 1
+        chosen = -1
+        chosen_value = np.inf
+        ties = 0
+        aspired = False
+        improving = best_cost - cost - eps
+        for i in range(n_moves):
+            r, s = mr[i], ms[i]
+            d = delta[r, s]
+            tr = tabu[r, p[s]]
+            ts = tabu[s, p[r]]
+            if tr < it - aspiration or ts < it - aspiration or d < improving:
+                if not aspired:  # aspired moves (by time or by a new best) take precedence
+                    aspired = True
+                    chosen_value = np.inf
+            elif aspired or (tr >= it and ts >= it):
+                continue  # tabu: both facilities would return to a recent location
+            # ties broken uniformly at random (reservoir sampling)
+            if d < chosen_value - eps:
+                chosen, chosen_value, ties = i, d, 1
+            elif d <= chosen_value + eps:
+                ties += 1
+                if np.random.random() * ties < 1.0:
+                    chosen = i
+        if chosen < 0:  # every move tabu: take any
+            chosen = np.random.randint(n_moves)
+        u, v = mr[chosen], ms[chosen]
+        loc_u, loc_v = p[u], p[v]
+        cost += delta[u, v]
+        p[u], p[v] = loc_v, loc_u
+        tabu[u, loc_u] = it + np.random.randint(tenure_lo, tenure_hi + 1)
+        tabu[v, loc_v] = it + np.random.randint(tenure_lo, tenure_hi + 1)
+        if inexact and it % 256 == 0:  # float round-off must not accumulate
+            _fill_deltas(a, b, p, mr, ms, delta)
+            cost = _cost(a, b, p)
+        else:
+            _update_deltas(a, b, p, mr, ms, delta, u, v)
+        if cost < best_cost - eps:
+            cost = _cost(a, b, p)  # exact, no drift
+            if cost < best_cost - eps:
+                best_cost = cost
+                best_perm[:] = p
+                last_best = it
+                kick = 2
+                code = 2 if best_cost <= goal else 1
+                break
+    state[0], state[1], state[2], state[3] = it, last_best, restarts, kick
+    costs[0], costs[1] = cost, best_cost
+    return code
 
 
 # --------------------------------------------------------------------------------------------
@@ -198,9 +299,9 @@ def _swap_update(
 def _as_matrices(flow: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int, bool]:
     """Check shapes and pad the flow with zero-flow dummy facilities up to the location count.
 
-    Returns (a, b, n, m, integral). The search computes in float64 because BLAS matrix
-    products are several times faster than numpy's integer ones; integer data stays exact
-    as long as every sum is below 2^53, checked here (else it stays int64).
+    Returns (a, b, n, m, integral). Integer data is held in float64, where it stays exact as
+    long as every sum is below 2^53, checked here (else it stays int64 for the exact costs and
+    the search treats its float copy as inexact).
     """
     flow = np.asarray(flow)
     dist = np.asarray(dist)
@@ -261,15 +362,6 @@ def _initial_perm(
     return perm
 
 
-def _perturb(perm: np.ndarray, movable: np.ndarray, rng: np.random.Generator, strength: int) -> np.ndarray:
-    """Random swaps among movable facilities: the restart kick of the iterated search."""
-    perm = perm.copy()
-    for _ in range(strength):
-        r, s = rng.choice(movable, size=2, replace=False)
-        perm[r], perm[s] = perm[s], perm[r]
-    return perm
-
-
 def solve_qap(
     flow: np.ndarray,
     dist: np.ndarray,
@@ -291,10 +383,13 @@ def solve_qap(
       with `max_iterations` (and enough time) the same seed gives the same result.
     - `target` stops the search as soon as a placement costing at most this much is found
       (a known optimum, say: benchmarks measure the time to reach it).
+    - The first call in a process loads the compiled search loop (about 0.3 s; on a fresh
+      install numba compiles it once, a few seconds) before its clock starts.
 
     Asymmetric and float matrices work; more locations than facilities are handled by
     zero-flow dummy facilities, whose moves to and from empty slots are ordinary swaps.
     """
+    _load_kernel()
     start = time.perf_counter()
     deadline = start + max(0.0, float(time_limit))
     a, b, n, m, integral = _as_matrices(flow, dist)
@@ -327,8 +422,8 @@ def solve_qap(
 
     if moves.any() and limit > 0 and best_cost > goal:
         iterations, restarts, best_perm, best_cost = _tabu_search(
-            a, b, perm, moves, movable, rng, deadline, limit, goal, best_perm, best_cost, on_solution, n, inexact,
-            exact,
+            a, b, perm, moves, movable, int(rng.integers(2**31)), deadline, limit, goal, best_perm, best_cost,
+            on_solution, n, inexact or a.dtype != np.float64, exact,
         )
 
     final = best_perm[:n].copy()
@@ -341,13 +436,35 @@ def solve_qap(
     )
 
 
+_kernel_loaded = False
+
+
+def _load_kernel() -> None:
+    """Compile or load the numba loop once per process on a tiny problem, so that no caller's
+    time limit pays for it."""
+    global _kernel_loaded
+    if _kernel_loaded:
+        return
+    a = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]])
+    p = np.arange(3, dtype=np.int64)
+    mr, ms = (np.ascontiguousarray(x, dtype=np.int64) for x in np.nonzero(np.triu(np.ones((3, 3), dtype=bool), 1)))
+    delta = np.zeros((3, 3))
+    _fill_deltas(a, a, p, mr, ms, delta)
+    _seed_kernel(0)
+    _run_tabu(
+        a, a, p, delta, np.zeros((3, 3), dtype=np.int64), p.copy(), p.copy(), mr, ms,
+        np.array([0, 0, 0, 2], dtype=np.int64), np.array([_cost(a, a, p), 0.0]), 4, -np.inf, 2, 3, 45, 45, 0.0, False,
+    )
+    _kernel_loaded = True
+
+
 def _tabu_search(
     a: np.ndarray,
     b: np.ndarray,
     perm: np.ndarray,
     moves: np.ndarray,
     movable: np.ndarray,
-    rng: np.random.Generator,
+    seed: int,
     deadline: float,
     limit: int,
     goal: float,
@@ -358,98 +475,42 @@ def _tabu_search(
     inexact: bool,
     exact: Callable[[np.ndarray], int | float],
 ) -> tuple[int, int, np.ndarray, int | float]:
-    """The Ro-TS loop with perturbation restarts; returns (iterations, restarts, best, cost)."""
-    m = a.shape[0]
+    """Run the compiled loop in slices of ~10 ms, checking the clock and reporting new bests
+    between slices; returns (iterations, restarts, best, cost)."""
     k = len(movable)
-    at = np.ascontiguousarray(a.T)
-    ga = _pair_term(a)
-    dense = m <= _DENSE_MAX  # recompute the delta table (few big calls) or update it (O(m^2))
     tenure_lo = max(2, int(0.9 * k))
     tenure_hi = max(tenure_lo + 1, int(np.ceil(1.1 * k)))
     aspiration = _ASPIRATION * k * k  # a placement unseen this long is forced (Taillard's diversification)
-    # Ro-TS alone can circle in one region; after this many moves without a new best, restart
-    # from a kicked copy of the best layout (or, every third time, from a random one)
-    stall_limit = max(10_000, _STALL * k * k)
-    eps = 1e-9 * (1.0 + abs(float(best_cost))) if inexact else 0
-    inf = np.inf
-    resync_every = 256
-    # Ties between equal deltas are broken at random (degenerate instances have many) by adding
-    # noise smaller than any real difference: < 1/2 for integer data, ~1e-9 relative for floats.
-    # A window into a random pool, moved every move, is far cheaper than fresh draws.
-    scale = 0.49 if not inexact else 1e-9 * (1.0 + float(np.abs(a).max()) * float(np.abs(b).max()))
-    pool = rng.random(8 * m * m + 1031) * scale
-    pool_span = len(pool) - m * m
-
-    it = 0
-    restarts = 0
+    stall_limit = _STALL * k * k  # moves without a new best before a restart
+    eps = 1e-9 * (1.0 + abs(float(best_cost))) if inexact else 0.0
+    mr, ms = (np.ascontiguousarray(x, dtype=np.int64) for x in np.nonzero(moves))
+    a, b = a.astype(np.float64), b.astype(np.float64)  # one compiled variant; int64 data runs as inexact
     p = perm.copy()
-    bp = b.take(p, axis=0).take(p, axis=1)
-    delta = _full_delta(a, bp, ga)
-    cost = exact(p)
-    tabu = np.zeros((m, m), dtype=np.int64)  # tabu[i, loc]: facility i may not return to loc before this
-    tenures = rng.integers(tenure_lo, tenure_hi + 1, size=4096)
-    all_moves = np.flatnonzero(moves.ravel())
-    last_best = 0
-    while it < limit:
-        if (it & 15) == 0 and time.perf_counter() >= deadline:
-            break
-        if it - last_best >= stall_limit:
-            restarts += 1
-            last_best = it
-            if restarts % 3 == 0:
-                p = best_perm.copy()
-                p[movable] = rng.permutation(p[movable])
-            else:
-                p = _perturb(best_perm, movable, rng, int(rng.integers(max(2, k // 4), max(3, k // 2) + 1)))
-            bp = b.take(p, axis=0).take(p, axis=1)
-            delta = _full_delta(a, bp, ga)
-            cost = exact(p)
-            tabu.fill(it)
-        it += 1
-        t = tabu.take(p, axis=1)  # t[r, s] = tabu[r, p[s]]: r moving to s's location
-        old = t < it - aspiration
-        aspired = (old | old.T | (delta < best_cost - cost - eps)) & moves
-        if aspired.any():
-            cand = np.where(aspired, delta, inf)
-        else:
-            free = t < it
-            cand = np.where((free | free.T) & moves, delta, inf)
-        offset = (it * 7919) % pool_span
-        cand += pool[offset : offset + m * m].reshape(m, m)
-        idx = int(cand.argmin())
-        if cand.flat[idx] == inf:  # every move tabu: take any
-            idx = int(all_moves[rng.integers(len(all_moves))])
-        r, s = divmod(idx, m)
-
-        loc_r, loc_s = p[r], p[s]
-        p[r], p[s] = loc_s, loc_r
-        cost += delta[r, s]
-        bp = b.take(p, axis=0).take(p, axis=1)
-        j = it & 4095
-        if j == 0:
-            tenures = rng.integers(tenure_lo, tenure_hi + 1, size=4096)
-        tabu[r, loc_r] = it + tenures[j]
-        tabu[s, loc_s] = it + tenures[(j + 2048) & 4095]
-        if dense:
-            delta = _full_delta(a, bp, ga)
-        else:
-            _swap_update(delta, a, at, bp, ga, r, s)
-        if inexact and it % resync_every == 0:  # float round-off must not accumulate
-            if not dense:
-                delta = _full_delta(a, bp, ga)
-            cost = exact(p)
-
-        if cost < best_cost - eps:
-            cost = exact(p)  # exact value and type for the caller, no drift
-            if cost < best_cost - eps:
-                best_cost = cost
-                best_perm = p.copy()
-                last_best = it
-                if on_solution is not None:
-                    on_solution(best_perm[:n].copy(), best_cost)
-                if best_cost <= goal:
-                    break
-    return it, restarts, best_perm, best_cost
+    best = best_perm.copy()
+    delta = np.zeros(a.shape)
+    _fill_deltas(a, b, p, mr, ms, delta)
+    tabu = np.zeros(a.shape, dtype=np.int64)  # tabu[i, loc]: facility i may not return to loc before this
+    state = np.array([0, 0, 0, 2], dtype=np.int64)
+    costs = np.array([_cost(a, b, p), float(best_cost)], dtype=np.float64)
+    _seed_kernel(seed)
+    slice_moves = 256
+    while state[0] < limit and time.perf_counter() < deadline:
+        began = time.perf_counter()
+        done = int(state[0])
+        code = _run_tabu(
+            a, b, p, delta, tabu, best, movable, mr, ms, state, costs, int(min(limit, done + slice_moves)), goal,
+            tenure_lo, tenure_hi, aspiration, stall_limit, eps, inexact,
+        )
+        if code:
+            best_cost = exact(best)
+            if on_solution is not None:
+                on_solution(best[:n].copy(), best_cost)
+            if code == 2:
+                break
+        elif state[0] > done:  # aim at ~10 ms a slice
+            per_move = (time.perf_counter() - began) / (state[0] - done)
+            slice_moves = int(min(max(64, 0.01 / max(per_move, 1e-9)), 1 << 22))
+    return int(state[0]), int(state[2]), best, best_cost
 
 
 # --------------------------------------------------------------------------------------------
