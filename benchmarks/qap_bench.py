@@ -192,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
             f"run stopped when it reaches the target or at {args.time_limit:g} s; the median over the "
             "seeds. Better: lower cost, else more runs reaching the target, else less median time.\n\n"
             f"{header}\n" + "\n".join(rows) + "\n\n" + checks + "\n\n"
-            "Reproduce: `.venv/bin/python benchmarks/qap_bench.py --time-limit "
-            f"{args.time_limit:g} --seed {args.seed} --seeds {args.seeds}`\n"
+            "Reproduce: `.venv/bin/python benchmarks/qap_bench.py "
+            + (f"--dir {args.dir} --out {args.out} " if args.dir != DEFAULT_DIR else "")
+            + f"--time-limit {args.time_limit:g} --seed {args.seed} --seeds {args.seeds}`\n"
         )
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
