@@ -438,6 +438,12 @@ def solve_qap(
     )
 
 
+def _move_lists(moves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The allowed swaps (r, s) of a boolean move matrix as two index arrays for the kernel."""
+    r, s = np.nonzero(moves)
+    return np.ascontiguousarray(r, dtype=np.int64), np.ascontiguousarray(s, dtype=np.int64)
+
+
 _kernel_loaded = False
 
 
@@ -448,14 +454,10 @@ def _load_kernel() -> None:
     if _kernel_loaded:
         return
     a = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 3.0], [2.0, 3.0, 0.0]])
-    p = np.arange(3, dtype=np.int64)
-    mr, ms = (np.ascontiguousarray(x, dtype=np.int64) for x in np.nonzero(np.triu(np.ones((3, 3), dtype=bool), 1)))
-    delta = np.zeros((3, 3))
-    _fill_deltas(a, a, p, mr, ms, delta)
-    _seed_kernel(0)
-    _run_tabu(
-        a, a, p, delta, np.zeros((3, 3), dtype=np.int64), p.copy(), p.copy(), mr, ms,
-        np.array([0, 0, 0, 2], dtype=np.int64), np.array([_cost(a, a, p), 0.0]), 4, -np.inf, 2, 3, 45, 45, 0.0, False,
+    start = np.arange(3, dtype=np.int64)
+    _tabu_search(
+        a, a, start, np.triu(np.ones((3, 3), dtype=bool), 1), start, 0, np.inf, 4, -np.inf, start,
+        _cost(a, a, start), None, 3, False, lambda p: _cost(a, a, p),
     )
     _kernel_loaded = True
 
@@ -485,7 +487,7 @@ def _tabu_search(
     aspiration = _ASPIRATION * k * k  # a placement unseen this long is forced (Taillard's diversification)
     stall_limit = _STALL * k * k  # moves without a new best before a restart
     eps = 1e-9 * (1.0 + abs(float(best_cost))) if inexact else 0.0
-    mr, ms = (np.ascontiguousarray(x, dtype=np.int64) for x in np.nonzero(moves))
+    mr, ms = _move_lists(moves)
     a, b = a.astype(np.float64), b.astype(np.float64)  # one compiled variant; int64 data runs as inexact
     p = perm.copy()
     best = best_perm.copy()

@@ -13,6 +13,7 @@ from optimizer.cli import main
 from optimizer.qap import (
     QapInstance,
     _fill_deltas,
+    _move_lists,
     _update_deltas,
     bench_instances,
     qap_cost,
@@ -110,7 +111,7 @@ def test_delta_table_matches_recomputation_after_a_walk_of_swaps(kind):
     a[:n, :n] = flow  # dummy facilities: zero flow, as in the search
     b = dist.astype(np.float64)
     perm = rng.permutation(m).astype(np.int64)
-    mr, ms = (np.ascontiguousarray(x, dtype=np.int64) for x in np.nonzero(np.triu(np.ones((m, m), dtype=bool), 1)))
+    mr, ms = _move_lists(np.triu(np.ones((m, m), dtype=bool), 1))
     delta = np.zeros((m, m))
     _fill_deltas(a, b, perm, mr, ms, delta)
     for _ in range(25):
