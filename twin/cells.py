@@ -324,12 +324,6 @@ class CellReport:
     problems: list[Problem] = field(default_factory=list)  # cell-level, paths relative to the station
     warnings: list[str] = field(default_factory=list)
 
-    def task(self, task_id: str) -> TaskReport:
-        for t in self.tasks:
-            if t.task_id == task_id:
-                return t
-        raise KeyError(task_id)
-
     @property
     def ok(self) -> bool:
         return not self.problems and all(t.ok for t in self.tasks)

@@ -14,8 +14,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
@@ -29,6 +29,9 @@ from twin.geometry import (
     zone_rect,
 )
 from twin.model import Conveyor, Layout, Point2
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # half of the eight neighbour offsets of a grid point (edges are undirected)
 _STEPS = [(1, 0), (0, 1), (1, 1), (1, -1)]
@@ -158,21 +161,11 @@ class AisleRouter:
         return [tuple(map(float, self.points[n])) for n in nodes]
 
 
-def _port_world(layout: Layout, item_id: str, side: str) -> Point2:
-    for station in layout.stations:
-        if station.id == item_id:
-            return output_port(station) if side == "out" else input_port(station)
-    for dock in layout.floor.docks:
-        if dock.id == item_id:
-            return dock.position
-    raise KeyError(item_id)
-
-
 def conveyor_path(layout: Layout, conveyor: Conveyor) -> list[Point2]:
     """The belt's centre line from the output port of one station to the input port of the
     next: along its drawn route, or else along the building's axes (first x, then y)."""
-    start = _port_world(layout, conveyor.from_station, "out")
-    end = _port_world(layout, conveyor.to_station, "in")
+    start = output_port(layout.station(conveyor.from_station))
+    end = input_port(layout.station(conveyor.to_station))
     if conveyor.route:
         return [start, *conveyor.route, end]
     corner = (end[0], start[1])
@@ -272,6 +265,8 @@ def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> 
 
 def aisle_graph(layout: Layout, router: AisleRouter | None = None) -> nx.Graph:
     """The aisle routing grid as a networkx graph: nodes carry `pos`, edges `length`."""
+    import networkx as nx  # people's and drawings' view only: off the search's import path
+
     router = router or AisleRouter(layout)
     graph = nx.Graph()
     for node in np.flatnonzero(router.free):
@@ -286,6 +281,8 @@ def aisle_graph(layout: Layout, router: AisleRouter | None = None) -> nx.Graph:
 def factory_graph(layout: Layout, router: AisleRouter | None = None) -> nx.DiGraph:
     """Stations and docks as nodes (with their attributes); material flows as edges carrying
     volume, routed distance, transport seconds and mover."""
+    import networkx as nx  # people's and drawings' view only: off the search's import path
+
     router = router or AisleRouter(layout)
     legs = transport_legs(layout, router)
     graph = nx.DiGraph(name=layout.name)

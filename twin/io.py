@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -152,13 +152,13 @@ def save_layout(layout: Layout, path: str | Path) -> Path:
     path = Path(path)
     text = dump_layout(layout, "json" if path.suffix.lower() == ".json" else "yaml")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # created with mode 0o666 so the process umask applies, as for any file the user saves
+    # (mkstemp makes owner-only files, and changing the umask would race other threads)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes owner-only files; a layout is a normal file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -173,8 +173,3 @@ def layout_json_schema() -> dict[str, Any]:
     schema["$id"] = "https://factory-twin.dev/schemas/layout-1.json"
     return schema
 
-
-def export_layout_schema(path: str | Path) -> Path:
-    path = Path(path)
-    path.write_text(json.dumps(layout_json_schema(), indent=2) + "\n", encoding="utf-8")
-    return path

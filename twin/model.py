@@ -151,7 +151,7 @@ class Conveyor(Model):
     speed: Positive = Field(0.3, description="belt speed (m/s)")
     route: tuple[Point2, ...] = Field((), description="optional polyline (m); default: an L-shaped run port to port")
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)  # merged with Model's
 
 
 class AgvFleet(Model):

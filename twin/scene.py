@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 
 from twin.errors import InputError, LayoutError, Problem
-from twin.geometry import rotated_size, station_rect
+from twin.geometry import station_rect
 from twin.model import Layout, Pose, Station
 
 if TYPE_CHECKING:  # pyvista is imported where it is used: `import twin` stays fast

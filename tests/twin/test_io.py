@@ -154,7 +154,8 @@ def test_candidate_copy_moves_only_what_it_names(layout_data):
     assert moved.station("cnc").position == (6.0, 3.0) and moved.station("cnc").rotation == 90
     assert moved.station("wash") == layout.station("wash")
     assert layout.station("cnc").position == (4.0, 6.0)
-    assert isinstance(moved, Layout)
+    assert moved.transport == layout.transport and moved.products == layout.products
+    assert [s.id for s in moved.stations] == [s.id for s in layout.stations]
 
 
 def test_saved_file_has_normal_permissions(tmp_path, layout_data):
