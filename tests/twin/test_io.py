@@ -16,7 +16,6 @@ from twin.io import (
     parse_layout,
     save_layout,
 )
-from twin.model import Layout
 
 
 def messages(exc: LayoutError) -> list[str]:
