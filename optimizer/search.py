@@ -98,6 +98,10 @@ class SearchConfig:
             raise InputError(f"unknown backend {self.backend!r}; valid: {', '.join(BACKENDS)}")
         if self.address and self.backend != "ray":
             raise InputError("an address is only used with the ray backend")
+        from optimizer.placement import GENERATORS
+
+        if self.generator not in GENERATORS:
+            raise InputError(f"unknown generator {self.generator!r}; valid: {', '.join(sorted(GENERATORS))}")
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -445,6 +449,11 @@ def _task_times(layout: Layout, layout_dir: Path) -> dict[tuple[str, str], float
     return task_times(layout, layout_dir)
 
 
+def _task_times_meta(layout: Layout, layout_dir: Path) -> list[list]:
+    """The cycle times as stored in the run database: [station, task, seconds] rows."""
+    return [[s, t, v] for (s, t), v in sorted(_task_times(layout, layout_dir).items())]  # LayoutError for a bad robot cell
+
+
 def _warm_imports() -> None:
     """Import what the tasks use, so forked local workers start warm and every missing
     module shows up before any work starts."""
@@ -551,9 +560,11 @@ def run_search(
         run_dir = Path(out_dir) if out_dir is not None else default_run_dir(base.name)
         if (run_dir / DB_NAME).exists():
             raise InputError(f"{run_dir} already holds a run; resume it with --resume {run_dir} or pick another --out")
+        # physics before the run exists: a bad robot cell (LayoutError) leaves no run behind
+        times = _task_times_meta(base, layout_path.resolve().parent)
         store = RunStore.create(run_dir)
         store.set_meta(config=config.to_dict(), layout_path=str(layout_path.resolve()), layout_name=base.name,
-                       layout_text=text, layout_sha256=_digest(text), status="running",
+                       layout_text=text, layout_sha256=_digest(text), task_times=times, status="running",
                        started=datetime.now().isoformat(timespec="seconds"), elapsed=0.0)
     try:
         return _Search(store, base, layout_path, config, progress, stop).run()
@@ -594,22 +605,20 @@ class _Search:
         from optimizer.runner import Stopped, make_runner
 
         store, config = self.store, self.config
-        generators = getattr(_placement_api(), "GENERATORS", {})
-        if config.generator not in generators:
-            raise InputError(f"unknown generator {config.generator!r}; valid: {', '.join(sorted(generators))}")
-        self.tracker.emit()
-        times = store.get_meta("task_times")  # a resumed run keeps the cycle times it started with
-        if times is None:
-            times = [[s, t, v] for (s, t), v in sorted(_task_times(self.base, self.layout_dir).items())]  # LayoutError for a bad robot cell
-            store.set_meta(task_times=times)
-        store.set_meta(status="running")
-        ctx = EvalContext(
-            layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
-            task_times=tuple((s, t, v) for s, t, v in times), time_limit=float(config.time_limit),
-            seed=config.seed, objective="weighted_tardiness" if config.objective == "weighted_tardiness" else "makespan",
-        )
-        _warm_imports()
+        # everything from here on is inside the try, so a failure never leaves the run "running"
         try:
+            self.tracker.emit()
+            times = store.get_meta("task_times")  # a resumed run keeps the cycle times it started with
+            if times is None:  # only a run that failed in physics before task_times were stored
+                times = _task_times_meta(self.base, self.layout_dir)
+                store.set_meta(task_times=times)
+            store.set_meta(status="running")
+            ctx = EvalContext(
+                layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
+                task_times=tuple((s, t, v) for s, t, v in times), time_limit=float(config.time_limit),
+                seed=config.seed, objective="weighted_tardiness" if config.objective == "weighted_tardiness" else "makespan",
+            )
+            _warm_imports()
             with make_runner(config.backend, config.workers, ctx, config.address) as runner:
                 self.runner = runner
                 self._screen_baseline(ctx)

@@ -13,7 +13,7 @@ from optimizer.search import (CandidateRow, SearchConfig, SearchInterrupted, lis
                               run_search, screen_layout)
 from optimizer.store import RunStore
 from search_fixtures import tiny_layout_data, write_tiny_layout
-from twin.errors import InputError, LayoutError
+from twin.errors import InputError, LayoutError, Problem
 from optimizer.problem import build_problem
 from optimizer.schedule import check_schedule, schedule_from_json
 from twin.graph import flow_distance, transport_legs, used_area
@@ -192,6 +192,27 @@ def test_bad_settings_and_inputs_say_what_is_wrong(tiny, tmp_path):
     broken.write_text(yaml.safe_dump(data))
     with pytest.raises(LayoutError, match=r"stations\[0\].footprint.width: must be positive"):
         run_search(broken, SearchConfig(**SMALL), out_dir=tmp_path / "b")
+
+
+def test_a_bad_robot_cell_or_generator_leaves_no_running_run(tiny, tmp_path, monkeypatch):
+    with pytest.raises(InputError) as info:
+        run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "runs" / "g")
+    assert str(info.value) == "unknown generator 'magic'; valid: cpsat, mixed, perturb, qap"
+    with pytest.raises(InputError) as info:
+        SearchConfig(generator="magic").check()  # caught by the settings check, before any run exists
+    assert str(info.value) == "unknown generator 'magic'; valid: cpsat, mixed, perturb, qap"
+    problem = Problem("stations[0].tasks[0]", "robot cell 'saw': task 'cut' is out of reach")
+
+    def bad_cell(*args):
+        raise LayoutError([problem])
+
+    monkeypatch.setattr(search, "_task_times", bad_cell)
+    with pytest.raises(LayoutError) as info:
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "runs" / "cell")
+    assert str(info.value) == "stations[0].tasks[0]: robot cell 'saw': task 'cut' is out of reach"
+    assert not (tmp_path / "runs" / "g" / "run.sqlite").exists()
+    assert not (tmp_path / "runs" / "cell" / "run.sqlite").exists()
+    assert [r for r in list_runs(tmp_path / "runs") if r.status == "running"] == []
 
 
 def test_resume_refuses_a_changed_layout_file(tiny, tmp_path):
