@@ -37,10 +37,12 @@ def compute_controls(state: AppState, design: Design, key: str) -> None:
             doc, problems = cached_schedule(layout_key(design.layout),
                                             str(design.layout_dir) if design.layout_dir else None,
                                             float(limit), objective)
-            state.remember_schedule(design.layout, doc)
-            if problems:
-                st.error("The schedule checker found problems:\n\n- " + "\n- ".join(problems))
-            st.rerun()
+            if problems:  # a wrong schedule is shown as an error, never kept or shown as a result
+                st.error("The schedule checker found problems, so this schedule was not kept:\n\n- "
+                         + "\n- ".join(problems))
+            else:
+                state.remember_schedule(design.layout, doc)
+                st.rerun()
 
 
 def render(state: AppState) -> None:

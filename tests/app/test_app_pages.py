@@ -134,6 +134,26 @@ def test_schedule_error_is_a_message(app_env):
     assert any("without a position" in e.value and "S4" in e.value for e in at.error)
 
 
+def test_schedule_failing_the_checker_is_an_error_and_not_kept(app_env, monkeypatch):
+    import optimizer.schedule
+
+    from factory_app.ui import cached_schedule
+
+    monkeypatch.setattr(optimizer.schedule, "check_schedule", lambda problem, schedule: ["lot 0 starts too early"])
+    cached_schedule.clear()  # results are cached by value across tests
+    try:
+        at = _start("Schedule")
+        _button(at, "schedule_go").click()
+        _run(at)
+        errors = [e.value for e in at.error]
+        assert any("schedule checker found problems" in e and "lot 0 starts too early" in e for e in errors), errors
+        assert _state(at).schedules == {}
+        assert not at.metric  # nothing shown as a result
+        assert any("No schedule yet" in i.value for i in at.info)
+    finally:
+        cached_schedule.clear()
+
+
 def test_side_by_side_3d(app_env):
     at = _start("3D")
     at.toggle(key="side_by_side").set_value(True)
