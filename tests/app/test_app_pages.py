@@ -3,15 +3,18 @@ edits are validated at once with errors next to the field, undo works, schedules
 downloads appear, and failures are messages, not tracebacks."""
 from __future__ import annotations
 
+from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from optimizer.problem import layout_problem
+from optimizer.schedule import check_schedule, schedule_from_json
 
 from twin.io import parse_layout
 
 from factory_app.compute import validate_schedule_doc
 from factory_app.ui import STATE_KEY
-
-from pathlib import Path
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -114,8 +117,13 @@ def test_schedule_page_computes_kpis_gantt_and_downloads(app_env):
     assert not at.error
     labels = {m.label for m in at.metric}
     assert {"Makespan", "Throughput", "Bottleneck"} <= labels
-    doc = next(iter(_state(at).schedules.values()))
+    state = _state(at)
+    doc = next(iter(state.schedules.values()))
     assert validate_schedule_doc(doc) == []
+    # the remembered document is a feasible schedule of the open layout, checked independently
+    problem = layout_problem(state.layout, state.session.layout_dir)
+    assert check_schedule(problem, schedule_from_json(doc)) == []
+    assert doc["makespan"] == pytest.approx(max(o["end"] for o in doc["operations"]))
     assert at.metric[0].value == f"{doc['makespan']:,.0f} s"
     # the 3D page now colours the current layout by utilisation
     at.sidebar.radio(key="page").set_value("3D")
