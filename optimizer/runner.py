@@ -296,9 +296,7 @@ def make_runner(backend: str, workers: int, context: Any, address: str | None = 
     """The runner for a backend name; an unknown name lists the valid ones."""
     if workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}")
-    if backend == "local":
-        if address:
-            raise InputError("--address is for --backend ray")
+    if backend == "local":  # SearchConfig.check refuses an address without the ray backend
         return InlineRunner(context) if workers == 1 else LocalRunner(context, workers)
     if backend == "ray":
         return RayRunner(context, workers, address)

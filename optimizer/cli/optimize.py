@@ -65,8 +65,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _config(args: argparse.Namespace) -> SearchConfig:
     from twin.errors import InputError
 
-    if args.address and args.backend != "ray":
-        raise InputError("--address needs --backend ray")
     given = {name: getattr(args, name) for name in SearchConfig.RESULT_FIELDS if getattr(args, name, None) is not None}
     if args.resume:
         from optimizer.store import RunStore

@@ -73,7 +73,7 @@ def test_default_run_folder_is_under_runs_named_after_the_layout(tmp_path, monke
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--address", "1.2.3.4:6379"], "--address needs --backend ray"),
+    (["--address", "1.2.3.4:6379"], "an address is only used with the ray backend"),
     (["--generator", "nope"], "unknown generator 'nope'"),
     (["--resume", "no-such-run"], "no run database"),
 ])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.runner import InlineRunner, LocalRunner, Stopped, WorkerLost, make_runner
+from optimizer.search import SearchConfig
 from twin.errors import InputError
 
 
@@ -70,8 +71,8 @@ def test_bad_backend_settings_name_the_valid_ones():
         make_runner("spark", 2, {})
     with pytest.raises(InputError, match="at least 1"):
         make_runner("local", 0, {})
-    with pytest.raises(InputError, match="--address is for --backend ray"):
-        make_runner("local", 2, {}, address="10.0.0.1:6379")
+    with pytest.raises(InputError, match="^an address is only used with the ray backend$"):
+        SearchConfig(backend="local", address="10.0.0.1:6379").check()  # the one place that checks it
 
 
 # --- a real local Ray ------------------------------------------------------------------------------
