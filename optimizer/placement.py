@@ -138,9 +138,12 @@ def _port_sides(offset: tuple[float, float], w: float, d: float) -> list[int]:
 
 
 def _static_key(layout: Layout) -> tuple:
-    """What a site depends on: everything but the movable stations' placements."""
+    """What a site depends on: everything but the movable stations' placements. Of the
+    transport only the conveyor (from, to) pairs count (`Layout.with_placements` copies the
+    transport, so keying on its identity would miss for every derived layout)."""
     return (
-        id(layout.floor), id(layout.products), id(layout.transport),
+        id(layout.floor), id(layout.products),
+        tuple(sorted({(c.from_station, c.to_station) for c in layout.transport.conveyors})),
         tuple((s.id, id(s.footprint), s.input_port, s.output_port, s.fixed,
                s.position if s.fixed else None, s.rotation if s.fixed else None, s.kind) for s in layout.stations),
     )
@@ -151,7 +154,9 @@ _SITES: dict[tuple, _Site] = {}
 
 def _site(layout: Layout) -> _Site:
     """The site of a layout, cached: candidates of one layout share theirs (the cache keeps
-    the floor, products and transport objects alive, so their ids stay unique)."""
+    the floor and products objects alive, so their ids stay unique). A cached site's own
+    layout may be another layout with the same key: the caller's layout is what candidates
+    are built from."""
     key = _static_key(layout)
     site = _SITES.get(key)
     if site is None:
@@ -780,10 +785,11 @@ def _cpsat_source(site: _Site, rng: np.random.Generator, det_time: float = 0.15,
 # generators
 
 
-def _drive(site: _Site, budget: int, sources: list[Iterator[_Plan | None]], pattern: list[int],
+def _drive(layout: Layout, site: _Site, budget: int, sources: list[Iterator[_Plan | None]], pattern: list[int],
            elites: _Elites | None = None) -> Iterator[Layout]:
-    """Pull plans from the sources in a fixed pattern, yield each new one as a layout, and
-    stop at the budget or when every source has idled MAX_IDLE times in a row."""
+    """Pull plans from the sources in a fixed pattern, yield each new one as `layout` with the
+    plan's placements, and stop at the budget or when every source has idled MAX_IDLE times
+    in a row."""
     seen: set[str] = set()
     idle = [0] * len(sources)
     produced = 0
@@ -806,7 +812,7 @@ def _drive(site: _Site, budget: int, sources: list[Iterator[_Plan | None]], patt
         if elites is not None:
             elites.add(_proxy_cost(site, plan), plan)
         produced += 1
-        yield _to_layout(site, plan)
+        yield _to_layout(site, plan, layout)
 
 
 def _start(layout: Layout) -> tuple[_Site, _Plan | None]:
@@ -819,7 +825,7 @@ def qap_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Ite
     site = _site(layout)
     if len(site.movable) == 0:
         return
-    yield from _drive(site, budget, [_qap_source(site, rng)], [0])
+    yield from _drive(layout, site, budget, [_qap_source(site, rng)], [0])
 
 
 def cpsat_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
@@ -827,7 +833,7 @@ def cpsat_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> I
     site = _site(layout)
     if len(site.movable) == 0:
         return
-    yield from _drive(site, budget, [_cpsat_source(site, rng)], [0])
+    yield from _drive(layout, site, budget, [_cpsat_source(site, rng)], [0])
 
 
 def perturb_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
@@ -838,7 +844,7 @@ def perturb_candidates(layout: Layout, budget: int, rng: np.random.Generator) ->
         return
     elites = _Elites()
     elites.add(_proxy_cost(site, start), start)
-    yield from _drive(site, budget, [_perturb_source(site, elites, rng)], [0], elites)
+    yield from _drive(layout, site, budget, [_perturb_source(site, elites, rng)], [0], elites)
 
 
 def mixed_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
@@ -860,7 +866,7 @@ def mixed_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> I
         sources.append(_late_perturb(site, elites, rng))
     else:
         sources.append(_perturb_source(site, elites, rng))
-    yield from _drive(site, budget, sources, pattern, elites)
+    yield from _drive(layout, site, budget, sources, pattern, elites)
 
 
 def _elite_starts(elites: _Elites, rng: np.random.Generator, fallback: Iterator[_Plan | None]) -> Iterator[_Plan | None]:
