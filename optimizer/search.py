@@ -251,16 +251,10 @@ def apply_placements(base: Layout, placements: dict[str, list[float]]) -> Layout
     return base.with_placements({sid: ((float(p[0]), float(p[1])), int(p[2])) for sid, p in placements.items()})
 
 
-def _placement_api():
-    try:
-        from optimizer import placement
-    except ModuleNotFoundError as exc:  # pragma: no cover - only while the module is being written
-        raise InputError(f"the layout search needs optimizer.placement ({exc})") from None
-    return placement
-
-
 def _placements_of(layout: Layout) -> dict[str, list[float]]:
-    return {sid: [float(p[0]), float(p[1]), int(p[2])] for sid, p in _placement_api().placements(layout).items()}
+    from optimizer import placement
+
+    return {sid: [float(p[0]), float(p[1]), int(p[2])] for sid, p in placement.placements(layout).items()}
 
 
 def _all_placed(layout: Layout) -> bool:
@@ -652,7 +646,9 @@ class _Search:
     # --- stage 1 ----------------------------------------------------------------------------
 
     def _baseline_key(self) -> str:
-        return _placement_api().candidate_key(self.base) if _all_placed(self.base) else "as-is (not all placed)"
+        from optimizer import placement
+
+        return placement.candidate_key(self.base) if _all_placed(self.base) else "as-is (not all placed)"
 
     def _screen_baseline(self, ctx: EvalContext) -> None:
         key = self._baseline_key()
@@ -669,7 +665,9 @@ class _Search:
     def _accept(self, seq: int, layout: Layout, origin: str) -> tuple[int, str, str, dict] | None | bool:
         """The work item for a new candidate; None when already screened in an earlier session;
         False when it duplicates an earlier candidate (it gets no sequence number)."""
-        key = _placement_api().candidate_key(layout)
+        from optimizer import placement
+
+        key = placement.candidate_key(layout)
         if key in self.seen:
             return False
         self.seen.add(key)
@@ -684,11 +682,9 @@ class _Search:
 
     def _generated(self, budget: int) -> Iterator[tuple[int, str, str, dict]]:
         """Work items for the generator's first `budget` distinct candidates (seq 1..)."""
-        placement = _placement_api()
+        from optimizer import placement
+
         seq = 1
-        if budget <= 0:
-            self.next_seq = seq
-            return
         for layout in placement.generate(self.config.generator, self.base, budget, self.config.seed):
             item = self._accept(seq, layout, self.config.generator)
             if item is False:
@@ -703,7 +699,8 @@ class _Search:
 
     def _refined(self, first_seq: int, count: int, round_no: int) -> Iterator[tuple[int, str, str, dict]]:
         """A refinement round: perturb the best screened layouts so far."""
-        placement = _placement_api()
+        from optimizer import placement
+
         elite = self.store.best_by_flow(ELITE, below_seq=first_seq)
         parents = [apply_placements(self.base, r.placements) for r in elite] or [self.base]
         rng = np.random.default_rng([self.config.seed, round_no, 0x7E51])
