@@ -35,7 +35,7 @@ from itertools import count
 import numpy as np
 
 from twin.errors import LayoutError, Problem
-from twin.geometry import Rect, input_port_local, output_port_local, rotate, station_rect, zone_rect
+from twin.geometry import Rect, input_port_local, output_port_local, rotate, rotated_size, station_rect, zone_rect
 from twin.model import Layout
 
 __all__ = [
@@ -185,7 +185,7 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
         w, d = s.footprint.width, s.footprint.depth
         local_in, local_out = input_port_local(s), output_port_local(s)
         for r in range(4):
-            rw, rd = (d, w) if r % 2 else (w, d)
+            rw, rd = rotated_size(s, 90 * r)
             size[i, r] = (rw, rd)
             ext[i, r] = (math.ceil((rw + aisle) / g - EPS), math.ceil((rd + aisle) / g - EPS))
             in_off[i, r] = rotate(local_in, 90 * r)
