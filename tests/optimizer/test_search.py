@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from optimizer import search
-from optimizer.search import (CandidateRow, SearchConfig, SearchInterrupted, list_runs, load_run, pareto_front, rank,
-                              run_search, screen_layout)
+from optimizer.layout_checker import check_layout
+from optimizer.search import (CandidateRow, SearchConfig, SearchInterrupted, apply_placements, list_runs, load_run,
+                              pareto_front, rank, run_search, screen_layout)
 from optimizer.store import RunStore
 from search_fixtures import tiny_layout_data, write_tiny_layout
 from twin.errors import InputError, LayoutError, Problem
@@ -94,9 +95,19 @@ def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_
     assert result.best.makespan <= result.baseline.makespan
     assert result.leaderboard[0] == result.best and len(result.leaderboard) == 4
     assert result.pareto and all(r.ranked for r in result.pareto)
-    # the shortlist is the 4 best valid candidates by flow distance
+    # the shortlist is the 4 best valid candidates by flow distance, recomputed here from the
+    # stored placements with the independent checker and the graph module
+    base = load_layout(tiny)
     with RunStore.open(result.run_dir) as store:
-        assert {r.seq for r in store.best_by_flow(4)} == {r.seq for r in result.leaderboard}
+        stored = [r for r in store.screen_records() if r.seq > 0]
+    assert len(stored) == 60
+    measured = []
+    for r in stored:
+        layout = apply_placements(base, r.placements)
+        if check_layout(layout, layout_dir=tiny.parent, reference=base) == []:
+            measured.append((flow_distance(layout), r.seq))
+    expected = [seq for _, seq in sorted(measured)[:len(result.leaderboard)]]
+    assert sorted(r.seq for r in result.leaderboard) == sorted(expected)
     folder = result.run_dir
     best = load_layout(folder / "best_layout.yaml")
     assert best.with_placements({}) == result.best_layout()
