@@ -131,9 +131,8 @@ def _pct(value: float | None) -> str:
 def _problem_summary(store: "RunStore") -> list[tuple[str, int]]:
     """The most common reasons candidates were invalid (station names folded together)."""
     counter: Counter[str] = Counter()
-    for record in store.screen_records():
-        if record.seq > 0 and not record.valid and record.problems:
-            counter[re.sub(r"'[^']*'", "'…'", record.problems[0].split(": ", 1)[-1])] += 1
+    for problem in store.first_problems():  # no placements read or decoded
+        counter[re.sub(r"'[^']*'", "'…'", problem.split(": ", 1)[-1])] += 1
     return counter.most_common(5)
 
 

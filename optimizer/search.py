@@ -793,10 +793,8 @@ def _rows(store: RunStore, seqs: set[int] | None = None) -> list[CandidateRow]:
     schedules = {r.seq: r for r in store.schedule_records()}
     wanted = set(schedules) | {0} if seqs is None else seqs
     rows = []
-    for seq in sorted(wanted):
-        s = store.screen_record(seq)
-        if s is None:
-            continue
+    for s in store.screen_records(wanted):  # one query, in sequence order
+        seq = s.seq
         sched = schedules.get(seq)
         rows.append(CandidateRow(
             seq=s.seq, key=s.key, origin=s.origin, valid=s.valid, problems=s.problems, flow_distance=s.flow_distance,

@@ -200,38 +200,49 @@ class RunStore:
     def scheduled_seqs(self) -> set[int]:
         return {row[0] for row in self._db.execute("SELECT seq FROM schedules")}
 
-    def screen_records(self, valid_only: bool = False) -> list[ScreenRecord]:
-        sql = "SELECT seq, key, origin, placements, valid, problems, flow_distance, conveyor_length, floor_area, seconds FROM candidates"
-        if valid_only:
-            sql += " WHERE valid = 1"
-        return [_screen_record(row) for row in self._db.execute(sql + " ORDER BY seq")]
+    def _screen_select(self, where: str = "", params: tuple = (), tail: str = " ORDER BY seq") -> list[ScreenRecord]:
+        sql = f"SELECT {_SCREEN_COLUMNS} FROM candidates" + (f" WHERE {where}" if where else "") + tail
+        return [_screen_record(row) for row in self._db.execute(sql, params)]
+
+    def screen_records(self, seqs: Iterable[int] | None = None) -> list[ScreenRecord]:
+        """Every screened layout in sequence order, or only those numbered in `seqs`."""
+        if seqs is None:
+            return self._screen_select()
+        # one query whatever the count (no limit on SQL variables): the numbers as a JSON array
+        return self._screen_select("seq IN (SELECT value FROM json_each(?))", (json.dumps(sorted(set(seqs))),))
 
     def screen_record(self, seq: int) -> ScreenRecord | None:
-        row = self._db.execute(
-            "SELECT seq, key, origin, placements, valid, problems, flow_distance, conveyor_length, floor_area, seconds"
-            " FROM candidates WHERE seq = ?", (seq,),
-        ).fetchone()
-        return None if row is None else _screen_record(row)
+        found = self._screen_select("seq = ?", (seq,), tail="")
+        return found[0] if found else None
 
     def best_by_flow(self, limit: int, below_seq: int | None = None) -> list[ScreenRecord]:
         """The `limit` valid candidates (the as-is layout excluded) with the shortest flow
         distance, ties by sequence number; only those before `below_seq` if given."""
-        rows = self._db.execute(
-            "SELECT seq, key, origin, placements, valid, problems, flow_distance, conveyor_length, floor_area, seconds"
-            " FROM candidates WHERE valid = 1 AND flow_distance IS NOT NULL AND seq > 0 AND seq < ?"
-            " ORDER BY flow_distance, seq LIMIT ?", (below_seq if below_seq is not None else 2**62, limit),
+        return self._screen_select(
+            "valid = 1 AND flow_distance IS NOT NULL AND seq > 0 AND seq < ?",
+            (below_seq if below_seq is not None else 2**62, limit), tail=" ORDER BY flow_distance, seq LIMIT ?",
         )
-        return [_screen_record(row) for row in rows]
 
-    def schedule_records(self, with_json: bool = False) -> list[ScheduleRecord]:
-        cols = "seq, status, solver_status, makespan, objective_value, lower_bound, throughput, agv_distance, check_errors, error, seconds"
-        cols += ", schedule_json" if with_json else ""
+    def first_problems(self) -> list[str]:
+        """The first problem of every invalid candidate (the as-is layout excluded), in
+        sequence order; candidates without problems are left out."""
+        rows = self._db.execute(
+            "SELECT json_extract(problems, '$[0]') FROM candidates"
+            " WHERE seq > 0 AND valid = 0 AND json_array_length(problems) > 0 ORDER BY seq"
+        )
+        return [row[0] for row in rows]
+
+    def schedule_records(self) -> list[ScheduleRecord]:
+        """Every stage-2 result in sequence order, without its schedule JSON (see `schedule_json`)."""
         out = []
-        for row in self._db.execute(f"SELECT {cols} FROM schedules ORDER BY seq"):
+        for row in self._db.execute(
+            "SELECT seq, status, solver_status, makespan, objective_value, lower_bound, throughput, agv_distance,"
+            " check_errors, error, seconds FROM schedules ORDER BY seq"
+        ):
             out.append(ScheduleRecord(
                 seq=row[0], status=row[1], solver_status=row[2], makespan=row[3], objective_value=row[4],
                 lower_bound=row[5], throughput=row[6], agv_distance=row[7], check_errors=tuple(json.loads(row[8])),
-                error=row[9], seconds=row[10], schedule_json=row[11] if with_json else None,
+                error=row[9], seconds=row[10],
             ))
         return out
 
@@ -257,6 +268,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     # NORMAL in WAL mode survives a killed process; only a power cut may lose the last commits
     db.execute("PRAGMA synchronous=NORMAL")
     return db
+
+
+# the columns `_screen_record` reads, in its order
+_SCREEN_COLUMNS = "seq, key, origin, placements, valid, problems, flow_distance, conveyor_length, floor_area, seconds"
 
 
 def _screen_record(row: tuple) -> ScreenRecord:

@@ -37,6 +37,10 @@ def test_records_survive_reopen(tmp_path):
         assert store.scheduled_seqs() == {1, 3}
         assert store.schedule_json(1) == {"x": 1}
         assert [r.check_errors for r in store.schedule_records()] == [(), ("overlap",)]
+        assert [r.seq for r in store.screen_records()] == [0, 1, 2, 3]
+        assert store.screen_records({3, 0, 9}) == [store.screen_record(0), store.screen_record(3)]  # 9: not there
+        assert store.screen_records([]) == []
+        assert store.first_problems() == ["stations[0].position: overlaps"]
 
 
 def test_best_by_flow_skips_invalid_and_as_is_and_breaks_ties_by_seq(tmp_path):
