@@ -22,6 +22,9 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 def _run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    # app.py turns a page's crash into an error message, so at.exception alone never fails
+    crashes = [e.value for e in at.error if "page failed" in e.value or "Could not open the sample" in e.value]
+    assert not crashes, crashes
     return at
 
 
