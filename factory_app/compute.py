@@ -36,11 +36,7 @@ def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float 
                     objective: str = "makespan", workers: int = 1) -> ScheduleResult:
     """Schedule one placed layout (CP-SAT, warm-started from a dispatching-rule schedule).
     Raises FactoryTwinError subclasses with plain messages."""
-    from twin.validate import validate_layout
-
-    from optimizer.problem import layout_problem
-    from optimizer.schedule import check_schedule, schedule_to_json
-    from optimizer.scheduler import solve
+    from optimizer.scheduler import schedule_layout as solve_layout
 
     layout = parse_layout(layout_text, "<app>", fmt="json")
     missing = unplaced(layout)
@@ -49,10 +45,9 @@ def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float 
             f"stations without a position cannot be scheduled: {', '.join(missing)} "
             "(give them an x and y, or let Optimise place them)"
         )
-    folder = Path(layout_dir) if layout_dir else None
-    problem = layout_problem(validate_layout(layout, layout.name, folder), folder)
-    schedule = solve(problem, time_limit=time_limit, workers=workers, seed=0, objective=objective)
-    return ScheduleResult(schedule_to_json(problem, schedule, layout.name), check_schedule(problem, schedule))
+    result = solve_layout(layout, Path(layout_dir) if layout_dir else None, time_limit=time_limit, workers=workers,
+                          seed=0, objective=objective)
+    return ScheduleResult(result.to_json(), result.check)
 
 
 def validate_schedule_doc(doc: dict[str, Any]) -> list[str]:

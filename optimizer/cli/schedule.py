@@ -27,25 +27,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from twin.io import load_layout
-    from twin.validate import validate_layout
 
-    from optimizer.problem import layout_problem
-    from optimizer.schedule import check_schedule, kpis, schedule_to_json
-    from optimizer.scheduler import get_solver
+    from optimizer.schedule import kpis
+    from optimizer.scheduler import schedule_layout
 
     if args.time_limit <= 0:
         raise InputError(f"--time-limit must be positive, got {args.time_limit:g}")
     if args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
-    solver = get_solver(args.solver)
     path = Path(args.file)
-    layout = validate_layout(load_layout(path), source=str(path), layout_dir=path.resolve().parent)
-    problem = layout_problem(layout, path.resolve().parent)
-    schedule = solver(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed, objective=args.objective)
-    errors = check_schedule(problem, schedule)
-    if errors:  # a solver bug: say so loudly rather than write a wrong schedule
-        raise RuntimeError("the schedule failed the independent check:\n  " + "\n  ".join(errors))
-    doc = schedule_to_json(problem, schedule, layout.name)
+    result = schedule_layout(load_layout(path), path.resolve().parent, time_limit=args.time_limit,
+                             workers=args.workers, seed=args.seed, objective=args.objective, solver=args.solver,
+                             source=str(path))
+    if result.check:  # a solver bug: say so loudly rather than write a wrong schedule
+        raise RuntimeError("the schedule failed the independent check:\n  " + "\n  ".join(result.check))
+    layout, problem, schedule = result.layout, result.problem, result.schedule
+    doc = result.to_json()
     out = Path(args.out)
     try:
         out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

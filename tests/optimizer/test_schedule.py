@@ -9,7 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
-from twin.errors import InputError, NoFeasibleSchedule
+from twin.errors import InputError, LayoutError, NoFeasibleSchedule
+from twin.io import load_layout
 
 from optimizer.cli import main
 from optimizer.problem import Alternative, Job, Operation, PhysicsTime, Problem, TransportLeg
@@ -23,7 +24,7 @@ from optimizer.schedule import (
     schedule_json_schema,
     schedule_to_json,
 )
-from optimizer.scheduler import solve
+from optimizer.scheduler import schedule_layout, solve
 
 
 def problem() -> Problem:
@@ -308,3 +309,25 @@ def test_schedule_command_keeps_agv_trips_within_the_fleet(tmp_path, capsys):
     trips = sorted((t["start"], t["end"]) for t in doc["transports"])
     assert len(trips) == 2 and trips[0][1] <= trips[1][0]
     assert "note" not in printed
+
+
+def test_schedule_layout_validates_solves_and_checks(tmp_path, monkeypatch):
+    import optimizer.schedule
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(yaml.safe_dump(tiny_layout()))
+    layout = load_layout(path)
+    result = schedule_layout(layout, tmp_path, time_limit=5, workers=1, seed=1)
+    assert result.check == [] and result.schedule.status == "optimal"
+    assert check_schedule(result.problem, result.schedule) == []
+    doc = result.to_json()
+    jsonschema.validate(doc, schedule_json_schema())
+    assert doc["layout"] == "tiny" and len(doc["operations"]) == 5
+    # the checker's findings are returned, not hidden
+    monkeypatch.setattr(optimizer.schedule, "check_schedule", lambda problem, schedule: ["wrong"])
+    assert schedule_layout(layout, tmp_path, time_limit=5, workers=1, solver="dispatch").check == ["wrong"]
+    bad = tiny_layout()
+    bad["products"][0]["routing"][0]["stations"] = ["laser"]
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(LayoutError, match="laser"):
+        schedule_layout(load_layout(path), tmp_path, time_limit=5, workers=1)
