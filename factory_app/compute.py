@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twin.errors import FactoryTwinError, LayoutError, Problem
+from twin.errors import LayoutError, Problem
 from twin.io import dump_layout, parse_layout
 from twin.model import Layout
 
@@ -67,15 +67,18 @@ def schedule_json_text(doc: dict[str, Any]) -> str:
 def cell_reports(layout_text: str, layout_dir: str | None) -> list[dict[str, Any]]:
     """One report per robot cell (`CellReport.to_dict()`), or {'station', 'error'} when the
     cell cannot be simulated; physics results are cached on disk by `twin.cells`."""
-    from twin.cells import robot_cells, simulate_cell
+    from twin.cells import robot_cells, simulate_layout
 
     layout = parse_layout(layout_text, "<app>", fmt="json")
+    reports, problems = simulate_layout(layout, layout_dir)
     out = []
-    for _, station in robot_cells(layout):
-        try:
-            out.append(simulate_cell(station, layout_dir).to_dict())
-        except FactoryTwinError as exc:
-            out.append({"station": station.id, "error": str(exc)})
+    for i, station in robot_cells(layout):
+        if station.id in reports:
+            out.append(reports[station.id].to_dict())
+            continue
+        where = f"stations[{i}]"
+        mine = [str(p) for p in problems if p.path == where or p.path.startswith(where + ".")]
+        out.append({"station": station.id, "error": "; ".join(mine) or "this cell could not be simulated"})
     return out
 
 

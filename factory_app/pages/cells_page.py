@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from twin.cells import robot_cells
+
 from factory_app.compute import layout_key, task_rows
 from factory_app.state import AppState
 from factory_app.ui import cached_cell_reports, reported, show_3d
@@ -15,7 +17,7 @@ def render(state: AppState) -> None:
         st.info("Open a layout on the Layout page first.")
         return
     layout, layout_dir = state.session.layout, state.session.layout_dir
-    cells = [s for s in layout.stations if s.kind == "robot_cell" and s.cell is not None]
+    cells = [station for _, station in robot_cells(layout)]
     if not cells:
         st.info(f"'{layout.name}' has no robot cells.")
         return

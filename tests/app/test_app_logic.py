@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from twin.errors import LayoutError
-from twin.io import dump_layout, load_layout
+from twin.io import dump_layout, load_layout, parse_layout
 
 from factory_app import tables
 from factory_app.charts import gantt, gantt_rows, pareto, top_view
@@ -205,3 +205,17 @@ def test_an_edit_that_lets_a_robot_reach_out_of_its_cell_is_a_draft():
     assert problem.path == f"stations[{index}]"
     assert problem.message.startswith("reach envelope of robot_case_packer_1 (panda")
     assert session.layout == opened.layout
+
+
+def test_cell_reports_show_a_broken_cell_next_to_the_others():
+    from factory_app.compute import cell_reports
+
+    folder = Path(__file__).resolve().parents[2] / "layouts"
+    text = (folder / "electronics_assembly.yaml").read_text().replace("robot: kuka_iiwa", "robot: no_such_robot", 1)
+    layout = parse_layout(text)
+    reports = cell_reports(layout_key(layout), str(folder))
+    assert [r["station"] for r in reports] == [s.id for s in layout.stations if s.kind == "robot_cell"]
+    broken = [r for r in reports if "error" in r]
+    assert len(broken) == 1 and "unknown robot 'no_such_robot'" in broken[0]["error"]
+    assert broken[0]["error"].startswith("stations[") and ".cell.robot: " in broken[0]["error"]
+    assert all(r["ok"] and r["tasks"] for r in reports if "error" not in r)
