@@ -9,23 +9,14 @@ import plotly.graph_objects as go
 from twin.geometry import input_port, output_port, station_rect, zone_rect
 from twin.graph import conveyor_path
 from twin.model import Layout
+from twin.scene import KIND_COLORS  # the 3D scene's palette; twin.scene loads pyvista only when drawing
 
-KIND_COLOURS = {
-    "machine": "#4C78A8", "robot_cell": "#F58518", "manual": "#54A24B",
-    "inspection": "#B279A2", "buffer": "#9D9D9D",
-}
+KIND_COLOURS = {kind: "#" + "".join(f"{round(c * 255):02x}" for c in rgb) for kind, rgb in KIND_COLORS.items()}
 ZONE_COLOURS = {"column": "#555555", "wall": "#333333", "hazard": "#E45756"}
 
 
-def _utilisation_colour(u: float) -> str:
-    """Green (idle) to red (busy)."""
-    u = max(0.0, min(1.0, u))
-    return f"rgb({int(60 + 195 * u)},{int(170 - 120 * u)},{int(80 - 40 * u)})"
-
-
-def top_view(layout: Layout, bad_stations: Iterable[str] = (), utilisation: dict[str, float] | None = None,
-             height: int = 480) -> go.Figure:
-    """The floor from above: stations (coloured by kind, or by utilisation), keep-out zones,
+def top_view(layout: Layout, bad_stations: Iterable[str] = (), height: int = 480) -> go.Figure:
+    """The floor from above: stations (coloured by kind, as in the 3D scene), keep-out zones,
     docks and ports; stations with problems are outlined in red."""
     bad = set(bad_stations)
     fig = go.Figure()
@@ -40,17 +31,13 @@ def top_view(layout: Layout, bad_stations: Iterable[str] = (), utilisation: dict
         if station.position is None:
             continue
         r = station_rect(station)
-        if utilisation is not None:
-            fill = _utilisation_colour(utilisation.get(station.id, 0.0))
-        else:
-            fill = KIND_COLOURS.get(station.kind, "#888")
+        fill = KIND_COLOURS.get(station.kind, "#888")
         outline = dict(color="#D62728", width=4) if station.id in bad else dict(color="#333", width=1)
         fig.add_shape(type="rect", x0=r.xmin, y0=r.ymin, x1=r.xmax, y1=r.ymax, line=outline, fillcolor=fill, opacity=0.85)
         xs.append(station.position[0])
         ys.append(station.position[1])
-        util = f"<br>utilisation {utilisation.get(station.id, 0.0):.0%}" if utilisation is not None else ""
         texts.append(f"<b>{station.id}</b><br>{station.kind}, {station.footprint.width:g} x {station.footprint.depth:g} m"
-                     f"<br>rotation {station.rotation}°, capacity {station.capacity}{util}")
+                     f"<br>rotation {station.rotation}°, capacity {station.capacity}")
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=[t.split("<br>")[0] for t in texts], hovertext=texts,
                              hoverinfo="text", textfont=dict(color="white", size=11), name="stations", showlegend=False))
     ports_in = [input_port(s) for s in layout.stations if s.position is not None]

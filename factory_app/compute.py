@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from twin.errors import LayoutError, Problem
+from twin.errors import LayoutError
 from twin.io import dump_layout, parse_layout
 from twin.model import Layout
 
@@ -98,7 +98,3 @@ def task_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             "ok": bool(task.get("ok")),
         })
     return rows
-
-
-def problems_text(problems: list[Problem]) -> list[str]:
-    return [str(p) for p in problems]

@@ -6,7 +6,6 @@ The thread never calls Streamlit; it only writes plain attributes that the page 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,30 +42,26 @@ def search_input(layout: Layout, source_path: Path | None, layout_dir: Path | No
 class JobView:
     """What the page shows about a job, read in one go."""
 
-    stage: str
     fraction: float
     text: str
     done: bool
 
 
 class SearchJob:
-    """One layout search in a daemon thread: `progress` is the latest snapshot, `result` the
-    SearchResult when it ends, `error` a plain message when it fails or is stopped."""
+    """One layout search in a daemon thread: `progress` is the latest snapshot, `run_dir` the
+    run's folder, `error` a plain message when it fails or is stopped."""
 
     def __init__(self, layout_path: Path, config: Any, out_dir: Path | None = None):
         self.layout_path = Path(layout_path)
         self.config = config
         self.out_dir = out_dir
         self.progress: Any = None
-        self.result: Any = None
         self.error: str | None = None
         self.run_dir: Path | None = out_dir
-        self.started = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> "SearchJob":
-        self.started = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="factory-twin-search", daemon=True)
         self._thread.start()
         return self
@@ -87,9 +82,9 @@ class SearchJob:
         from optimizer.search import run_search
 
         try:
-            self.result = run_search(self.layout_path, self.config, out_dir=self.out_dir,
-                                     progress=self._on_progress, stop=self._stop)
-            self.run_dir = self.result.run_dir
+            result = run_search(self.layout_path, self.config, out_dir=self.out_dir,
+                                progress=self._on_progress, stop=self._stop)
+            self.run_dir = result.run_dir
         except FactoryTwinError as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - the page shows it as a message
@@ -117,7 +112,7 @@ def fraction(progress: Any) -> float:
 
 def describe(progress: Any, done: bool, error: str | None = None) -> JobView:
     if progress is None:
-        return JobView("start", 0.0, error or "Starting…", done)
+        return JobView(0.0, error or "Starting…", done)
     p = progress
     best = f" · best makespan {p.best_makespan:,.0f} s" if p.best_makespan is not None else ""
     eta = f" · about {p.eta:,.0f} s left" if p.eta is not None and not done else ""
@@ -125,4 +120,4 @@ def describe(progress: Any, done: bool, error: str | None = None) -> JobView:
             f"scheduled {p.scheduled}/{p.shortlist}{best} · {p.elapsed:,.0f} s{eta}")
     if error:
         text = error
-    return JobView(p.stage, 1.0 if done and not error else fraction(p), text, done)
+    return JobView(1.0 if done and not error else fraction(p), text, done)

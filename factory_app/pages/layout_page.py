@@ -109,10 +109,6 @@ def _field_errors(messages: list[str]) -> None:
         st.error(message, icon=":material/warning:")
 
 
-def _edit(session: EditSession, data: dict) -> None:
-    session.edit(data)
-
-
 def _station_editor(session: EditSession, data: dict, problems) -> None:
     stations = data.get("stations") or []
     st.markdown("**Edit a station**")

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from factory_app.charts import pareto
+from factory_app.editing import layout_data
 from factory_app.jobs import SearchJob, search_input
 from factory_app.paths import inside, runs_dir
 from factory_app.state import AppState, Design
@@ -155,19 +156,13 @@ def _results(state: AppState, run_dir: Path) -> None:
         if c2.button("Open the best layout in the editor", key="opt_edit_best", width="stretch"):
             best = result.best_layout()
             if state.session is not None and best is not None:
-                state.session.edit(_data(best))
+                state.session.edit(layout_data(best))
                 st.success("The best layout is now the current layout (undo goes back).")
         files = [f for f in ("best_layout.yaml", "best_schedule.json", "report.md") if (run_dir / f).is_file()]
         cols = st.columns(max(1, len(files)))
         for col, name in zip(cols, files):
             col.download_button(f"Download {name}", (run_dir / name).read_bytes(), file_name=name,
                                 key=f"opt_dl_{name}", width="stretch")
-
-
-def _data(layout):
-    from factory_app.editing import layout_data
-
-    return layout_data(layout)
 
 
 def _row(r) -> dict:

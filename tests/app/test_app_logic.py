@@ -156,7 +156,7 @@ def test_open_sample(app_env):
 
 
 def test_charts(layout):
-    fig = top_view(layout, bad_stations=["weld"], utilisation={"cut": 1.0})
+    fig = top_view(layout, bad_stations=["weld"])
     outlines = [s.line.color for s in fig.layout.shapes]
     assert outlines.count("#D62728") == 1  # one station outlined as bad
     result = schedule_layout(layout_key(layout), None, time_limit=2.0)
