@@ -7,7 +7,7 @@ search job. Pages read and change it; nothing in it calls Streamlit.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,13 +55,21 @@ class AppState:
     def remember_schedule(self, layout: Layout, doc: dict[str, Any]) -> None:
         self.schedules[digest(layout)] = doc
 
+    def current_design(self) -> Design | None:
+        """The open layout as a design, with the schedule computed for it in this session."""
+        if self.session is None:
+            return None
+        layout = self.session.layout
+        label = f"{CURRENT} ({layout.name})"
+        return Design(label, layout, self.session.layout_dir, self.schedule_of(layout))
+
     def all_designs(self) -> dict[str, Design]:
-        """The open layout first (with its schedule if computed), then designs from runs."""
+        """The open layout first, then designs from runs; each with its schedule: the one
+        stored with it, else the one computed for its layout in this session."""
         out: dict[str, Design] = {}
-        if self.session is not None:
-            layout = self.session.layout
-            out[f"{CURRENT} ({layout.name})"] = Design(
-                f"{CURRENT} ({layout.name})", layout, self.session.layout_dir, self.schedule_of(layout)
-            )
-        out.update(self.designs)
+        current = self.current_design()
+        if current is not None:
+            out[current.label] = current
+        for label, design in self.designs.items():
+            out[label] = design if design.schedule_doc else replace(design, schedule_doc=self.schedule_of(design.layout))
         return out

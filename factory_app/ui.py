@@ -14,7 +14,7 @@ import streamlit as st
 from twin.errors import FactoryTwinError, LayoutError
 from twin.io import parse_layout
 
-from factory_app.state import AppState
+from factory_app.state import AppState, Design
 
 STATE_KEY = "factory_twin"
 
@@ -23,6 +23,20 @@ def app_state() -> AppState:
     if STATE_KEY not in st.session_state:
         st.session_state[STATE_KEY] = AppState()
     return st.session_state[STATE_KEY]
+
+
+OPEN_A_LAYOUT = "Open a layout on the Layout page first."
+
+
+def pick_design(designs: dict[str, Design], label: str, key: str, default: int = 0) -> Design | None:
+    """A select box over `designs` (`AppState.all_designs()`, read once per rerun); None, with
+    a hint, when there is none."""
+    if not designs:
+        st.info(OPEN_A_LAYOUT)
+        return None
+    names = list(designs)
+    name = st.selectbox(label, names, index=min(default, len(names) - 1), key=key)
+    return designs[name]
 
 
 def show_error(exc: BaseException, what: str = "") -> None:

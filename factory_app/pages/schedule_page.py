@@ -10,17 +10,7 @@ from factory_app.charts import gantt
 from factory_app.compute import layout_key, schedule_json_text
 from factory_app.paths import safe_name
 from factory_app.state import AppState, Design
-from factory_app.ui import cached_schedule, reported
-
-
-def pick_design(state: AppState, label: str, key: str, default: int = 0) -> Design | None:
-    designs = state.all_designs()
-    if not designs:
-        st.info("Open a layout on the Layout page first.")
-        return None
-    names = list(designs)
-    name = st.selectbox(label, names, index=min(default, len(names) - 1), key=key)
-    return designs[name]
+from factory_app.ui import cached_schedule, pick_design, reported
 
 
 def compute_controls(state: AppState, design: Design, key: str) -> None:
@@ -47,10 +37,10 @@ def compute_controls(state: AppState, design: Design, key: str) -> None:
 
 def render(state: AppState) -> None:
     st.header("Schedule")
-    design = pick_design(state, "Design", "schedule_design")
+    design = pick_design(state.all_designs(), "Design", "schedule_design")
     if design is None:
         return
-    doc = design.schedule_doc or state.schedule_of(design.layout)
+    doc = design.schedule_doc
     compute_controls(state, design, "schedule")
     if doc is None:
         st.info("No schedule yet for this design: press **Compute schedule**.")

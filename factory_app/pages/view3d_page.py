@@ -8,17 +8,16 @@ import streamlit as st
 
 from factory_app.compute import layout_key
 from factory_app.pages.schedule_page import compute_controls
-from factory_app.state import AppState
-from factory_app.ui import reported, show_3d
+from factory_app.state import AppState, Design
+from factory_app.ui import OPEN_A_LAYOUT, pick_design, reported, show_3d
 
 
-def _view(state: AppState, column, label: str, key: str, default: int) -> None:
-    designs = state.all_designs()
-    names = list(designs)
+def _view(designs: dict[str, Design], column, label: str, key: str, default: int) -> None:
     with column:
-        name = st.selectbox(label, names, index=min(default, len(names) - 1), key=f"{key}_design")
-        design = designs[name]
-        doc = design.schedule_doc or state.schedule_of(design.layout)
+        design = pick_design(designs, label, f"{key}_design", default)
+        if design is None:
+            return
+        doc = design.schedule_doc
         if doc:
             k = doc["kpis"]
             st.caption(f"Coloured by utilisation (see the colour bar) · makespan {doc['makespan']:,.0f} s · "
@@ -35,16 +34,16 @@ def render(state: AppState) -> None:
     st.header("3D")
     designs = state.all_designs()
     if not designs:
-        st.info("Open a layout on the Layout page first.")
+        st.info(OPEN_A_LAYOUT)
         return
     side = st.toggle("Two designs side by side", value=False, key="side_by_side")
     if side:
         left, right = st.columns(2)
-        _view(state, left, "Left design", "left", 0)
-        _view(state, right, "Right design", "right", 1)
+        _view(designs, left, "Left design", "left", 0)
+        _view(designs, right, "Right design", "right", 1)
     else:
-        _view(state, st.container(), "Design", "main", 0)
-    current = next(iter(designs.values()))
-    if state.schedule_of(current.layout) is None:
+        _view(designs, st.container(), "Design", "main", 0)
+    current = state.current_design()  # the open layout, not a run's design
+    if current is not None and current.schedule_doc is None:
         with st.expander("Colour the current layout by utilisation"):
             compute_controls(state, current, "view3d")

@@ -219,3 +219,18 @@ def test_cell_reports_show_a_broken_cell_next_to_the_others():
     assert len(broken) == 1 and "unknown robot 'no_such_robot'" in broken[0]["error"]
     assert broken[0]["error"].startswith("stations[") and ".cell.robot: " in broken[0]["error"]
     assert all(r["ok"] and r["tasks"] for r in reports if "error" not in r)
+
+
+def test_designs_carry_their_schedule(layout):
+    from factory_app.state import AppState, Design
+
+    state = AppState()
+    state.designs["run: best"] = Design("run: best", layout, None)
+    assert state.current_design() is None  # no layout open: a run's design is not "current"
+    assert state.all_designs()["run: best"].schedule_doc is None
+    doc = {"makespan": 1.0}
+    state.remember_schedule(layout, doc)  # computed in this session for the same layout
+    assert state.all_designs()["run: best"].schedule_doc is doc
+    stored = {"makespan": 2.0}
+    state.designs["run: as-is"] = Design("run: as-is", layout, None, stored)
+    assert state.all_designs()["run: as-is"].schedule_doc is stored  # the stored one comes first
