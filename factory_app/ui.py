@@ -81,6 +81,49 @@ def cached_cell_reports(layout_text: str, layout_dir: str | None) -> list[dict]:
     return cell_reports(layout_text, layout_dir)
 
 
+def run_stamp(db: Path) -> tuple[int, int, int, int]:
+    """When a run database last changed: mtime and size of `run.sqlite` and of its WAL file
+    (in WAL mode the commits land in the WAL first, so the main file alone can look unchanged)."""
+    out: list[int] = []
+    for path in (db, db.with_name(db.name + "-wal")):
+        try:
+            info = path.stat()
+            out += [info.st_mtime_ns, info.st_size]
+        except OSError:
+            out += [0, 0]
+    return tuple(out)  # type: ignore[return-value]
+
+
+def cached_run(run_dir: Path):
+    """`optimizer.search.load_run`, read again only when the run's database changed."""
+    from optimizer.store import DB_NAME
+
+    return _load_run(str(run_dir), run_stamp(Path(run_dir) / DB_NAME))
+
+
+def cached_run_list(root: Path) -> list:
+    """`optimizer.search.list_runs`, read again only when a run database under `root` changed
+    (or one was added or removed)."""
+    from optimizer.store import DB_NAME
+
+    stamps = tuple((str(db), run_stamp(db)) for db in sorted(root.glob(f"*/{DB_NAME}"))) if root.is_dir() else ()
+    return _list_runs(str(root), stamps)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _load_run(run_dir: str, stamp: tuple) -> Any:  # stamp: part of the cache key only
+    from optimizer.search import load_run
+
+    return load_run(run_dir)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _list_runs(root: str, stamps: tuple) -> list:  # stamps: part of the cache key only
+    from optimizer.search import list_runs
+
+    return list_runs(root)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def cached_layout_plotter(layout_text: str, layout_dir: str | None, doc_text: str | None):
     from factory_app.scene3d import layout_plotter

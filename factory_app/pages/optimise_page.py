@@ -12,7 +12,7 @@ from factory_app.editing import layout_data
 from factory_app.jobs import SearchJob, search_input
 from factory_app.paths import inside, runs_dir
 from factory_app.state import AppState, Design
-from factory_app.ui import reported, show_error
+from factory_app.ui import cached_run, cached_run_list, reported, show_error
 
 RUN_KEY = "optimise_run_dir"
 
@@ -91,9 +91,7 @@ def _progress(state: AppState) -> None:
 
 
 def _past_runs(state: AppState) -> None:
-    from optimizer.search import list_runs
-
-    runs = list_runs(runs_dir())
+    runs = cached_run_list(runs_dir())
     if not runs:
         return
     with st.expander(f"Past runs ({len(runs)})", expanded=st.session_state.get(RUN_KEY) is None):
@@ -114,12 +112,10 @@ def _fmt(value, unit: str = "") -> str:
 
 
 def _results(state: AppState, run_dir: Path) -> None:
-    from optimizer.search import load_run
-
     if not inside(run_dir, runs_dir()):
         st.error("That run folder is outside the app's runs folder.")
         return
-    result = load_run(run_dir)
+    result = cached_run(run_dir)
     st.subheader(f"Run {run_dir.name}")
     st.caption(f"{result.status} · {result.screened} screened, {result.valid} valid, {result.scheduled} scheduled "
                f"({result.schedule_ok} passed the checker) · {result.elapsed:,.0f} s · seed {result.config.seed} · "

@@ -234,3 +234,30 @@ def test_designs_carry_their_schedule(layout):
     stored = {"makespan": 2.0}
     state.designs["run: as-is"] = Design("run: as-is", layout, None, stored)
     assert state.all_designs()["run: as-is"].schedule_doc is stored  # the stored one comes first
+
+
+def test_runs_are_read_again_only_when_their_database_changes(tmp_path, monkeypatch):
+    import optimizer.search
+
+    from factory_app import ui
+
+    calls = []
+    monkeypatch.setattr(optimizer.search, "load_run", lambda run_dir: calls.append(("load", str(run_dir))) or len(calls))
+    monkeypatch.setattr(optimizer.search, "list_runs", lambda root: calls.append(("list", str(root))) or [len(calls)])
+    ui._load_run.clear()
+    ui._list_runs.clear()
+    run = tmp_path / "run-1"
+    run.mkdir()
+    db = run / "run.sqlite"
+    db.write_bytes(b"x")
+    assert ui.cached_run(run) == ui.cached_run(run) == 1
+    assert ui.cached_run_list(tmp_path) == ui.cached_run_list(tmp_path) == [2]
+    (run / "run.sqlite-wal").write_bytes(b"commit")  # WAL mode: commits land here first
+    assert ui.cached_run(run) == 3
+    assert ui.cached_run_list(tmp_path) == [4]
+    (tmp_path / "run-2").mkdir()
+    (tmp_path / "run-2" / "run.sqlite").write_bytes(b"y")  # a new run
+    assert ui.cached_run_list(tmp_path) == [5]
+    assert ui.cached_run(run) == 3
+    ui._load_run.clear()
+    ui._list_runs.clear()
