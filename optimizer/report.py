@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from optimizer.search import CandidateRow, SearchResult
     from optimizer.store import RunStore
 
-STATION_COLOURS = {
-    "machine": "#8fb3d9", "robot_cell": "#f2b880", "manual": "#a9d18e", "inspection": "#d5a6e6", "buffer": "#d9d9d9",
-}
-
 
 def write_run_folder(result: "SearchResult", base: Layout, store: "RunStore", layout_dir: Path | None = None) -> dict[str, Path]:
     """Write the best layout, its schedule, its picture and the report; returns their paths."""
@@ -72,6 +68,8 @@ def top_view_png(layout: Layout, path: Path | str) -> Path:
     from matplotlib.patches import Rectangle
 
     from twin.geometry import input_port, output_port, station_rect, zone_rect
+    from twin.graph import conveyor_path
+    from twin.scene import KIND_COLORS
 
     floor = layout.floor
     width = 12.0
@@ -81,18 +79,17 @@ def top_view_png(layout: Layout, path: Path | str) -> Path:
         for zone in floor.keep_out:
             r = zone_rect(zone)
             ax.add_patch(Rectangle((r.xmin, r.ymin), r.width, r.depth, facecolor="#555555", hatch="//", alpha=0.7))
-        by_id = {s.id: s for s in layout.stations}
+        placed = {s.id for s in layout.stations if s.position is not None}
         for conveyor in layout.transport.conveyors:
-            a, b = by_id.get(conveyor.from_station), by_id.get(conveyor.to_station)
-            if a is None or b is None or a.position is None or b.position is None:
+            if conveyor.from_station not in placed or conveyor.to_station not in placed:
                 continue
-            points = [output_port(a), *conveyor.route, input_port(b)]
+            points = conveyor_path(layout, conveyor)  # the run the graph measures and the 3D scene draws
             ax.plot([p[0] for p in points], [p[1] for p in points], color="#c0392b", linewidth=2.5, zorder=3)
         for station in layout.stations:
             if station.position is None:
                 continue
             r = station_rect(station)
-            ax.add_patch(Rectangle((r.xmin, r.ymin), r.width, r.depth, facecolor=STATION_COLOURS.get(station.kind, "#cccccc"),
+            ax.add_patch(Rectangle((r.xmin, r.ymin), r.width, r.depth, facecolor=KIND_COLORS[station.kind],
                                    edgecolor="black", linewidth=1.5 if station.fixed else 0.8, zorder=2))
             ax.text(*r.centre, station.id, ha="center", va="center", fontsize=7, zorder=4)
             for port, marker in ((input_port(station), ">"), (output_port(station), "s")):
