@@ -41,7 +41,7 @@ from twin.model import Layout
 
 from optimizer import dispatch as dispatch_mod
 from optimizer.problem import Problem
-from optimizer.schedule import Schedule, make_schedule, validate_objective
+from optimizer.schedule import Schedule, check_schedule, make_schedule, schedule_to_json, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
 
@@ -569,8 +569,6 @@ class LayoutSchedule:
 
     def to_json(self) -> dict:
         """The schedule document (`optimizer/schedule.schema.json`)."""
-        from optimizer.schedule import schedule_to_json
-
         return schedule_to_json(self.problem, self.schedule, self.layout.name)
 
 
@@ -591,11 +589,10 @@ def schedule_layout(
     layout, InputError for an unknown solver, NoFeasibleSchedule when no schedule is found."""
     from twin.validate import validate_layout
 
-    from optimizer import schedule as schedule_mod
     from optimizer.problem import layout_problem
 
     solve_with = get_solver(solver)
     layout = validate_layout(layout, source=source or layout.name, layout_dir=layout_dir)
     problem = layout_problem(layout, layout_dir)
     schedule = solve_with(problem, time_limit=time_limit, workers=workers, seed=seed, objective=objective)
-    return LayoutSchedule(layout, problem, schedule, schedule_mod.check_schedule(problem, schedule))
+    return LayoutSchedule(layout, problem, schedule, check_schedule(problem, schedule))

@@ -312,7 +312,7 @@ def test_schedule_command_keeps_agv_trips_within_the_fleet(tmp_path, capsys):
 
 
 def test_schedule_layout_validates_solves_and_checks(tmp_path, monkeypatch):
-    import optimizer.schedule
+    import optimizer.scheduler
 
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_layout()))
@@ -324,7 +324,7 @@ def test_schedule_layout_validates_solves_and_checks(tmp_path, monkeypatch):
     jsonschema.validate(doc, schedule_json_schema())
     assert doc["layout"] == "tiny" and len(doc["operations"]) == 5
     # the checker's findings are returned, not hidden
-    monkeypatch.setattr(optimizer.schedule, "check_schedule", lambda problem, schedule: ["wrong"])
+    monkeypatch.setattr(optimizer.scheduler, "check_schedule", lambda problem, schedule: ["wrong"])
     assert schedule_layout(layout, tmp_path, time_limit=5, workers=1, solver="dispatch").check == ["wrong"]
     bad = tiny_layout()
     bad["products"][0]["routing"][0]["stations"] = ["laser"]
