@@ -108,6 +108,46 @@ class RobotCell(Model):
     tasks: tuple[RobotTask, ...] = Field(min_length=1)
 
 
+# --- variability, breakdowns and steady demand (read by the running twin, twin.sim) ---------
+# The plan (CP-SAT) uses each time's mean; the shapes, breakdowns, buffers and arrival rates
+# below are the running twin's. Every default reproduces the deterministic plan.
+
+Factor = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
+DistributionKind = Literal["fixed", "exponential", "triangular", "lognormal", "empirical"]
+DISTRIBUTION_KINDS: tuple[str, ...] = get_args(DistributionKind)
+BufferCapacity = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class Variability(Model):
+    """The shape of a random time around a mean given elsewhere (an operation's time or
+    physics cycle, a station's MTBF or MTTR, a product's arrival interval), so the plan and
+    the twin share the mean. `fixed`: always the mean; `exponential`; `triangular` between
+    `low` and `high` times the mean (the mode follows from the mean); `lognormal` with
+    coefficient of variation `cv`; `empirical`: observed `samples` (any unit), rescaled so
+    their mean is the mean."""
+
+    kind: DistributionKind = "fixed"
+    cv: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] | None = Field(
+        None, description="lognormal: standard deviation / mean")
+    low: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = Field(
+        None, description="triangular: smallest value as a fraction of the mean")
+    high: Annotated[float, Field(ge=1, le=100, allow_inf_nan=False)] | None = Field(
+        None, description="triangular: largest value as a multiple of the mean")
+    samples: tuple[Factor, ...] | None = Field(
+        None, min_length=1, max_length=100_000, description="empirical: observed values, rescaled to the mean")
+
+
+EXPONENTIAL = Variability(kind="exponential")
+
+
+class Breakdowns(Model):
+    """How a station with `mtbf`/`mttr` fails: operating time between failures and repair
+    time, each a shape around that mean (exponential unless given)."""
+
+    uptime: Variability = EXPONENTIAL
+    repair: Variability = EXPONENTIAL
+
+
 # --- stations ------------------------------------------------------------------------------
 
 
@@ -132,6 +172,10 @@ class Station(Model):
     cost: NonNegative | None = Field(None, description="purchase cost (any currency)")
     guarded: bool = Field(False, description="a safety fence contains the robot's reach envelope")
     cell: RobotCell | None = None
+    breakdowns: Breakdowns = Field(Breakdowns(), description="failure shapes; used when mtbf and mttr are given")
+    input_buffer: BufferCapacity | None = Field(None, description="lots that may wait before the station; None: no limit")
+    output_buffer: BufferCapacity | None = Field(
+        None, description="finished lots that may wait for transport; when full the station blocks; None: no limit")
 
     def with_placement(self, position: Point2, rotation: Rotation | None = None) -> "Station":
         """A copy of this station at a new place: how a candidate layout is made."""
@@ -181,6 +225,7 @@ class Operation(Model):
     task: Identifier | None = Field(None, description="robot-cell task id whose simulated cycle is the unit time")
     handling: NonNegative = Field(0.0, description="extra seconds per unit on top of a task's cycle")
     setup: NonNegative = Field(0.0, description="fixed seconds per lot before the first unit")
+    variability: Variability = Field(Variability(), description="shape of the time per unit around its mean")
 
 
 class Product(Model):
@@ -192,6 +237,10 @@ class Product(Model):
     due: Positive | None = Field(None, description="due time (s from shift start)")
     weight: Positive = Field(1.0, description="tardiness weight")
     routing: tuple[Operation, ...] = Field(min_length=1)
+    rate: Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)] | None = Field(
+        None, description="steady demand for the running twin (units/h, lots of lot_size arriving); "
+        "None: the twin releases the demand's lots")
+    arrivals: Variability = Field(EXPONENTIAL, description="shape of the time between steady-demand lots")
 
     @property
     def lots(self) -> list[int]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
-from twin.model import Layout, Operation, Station
+from twin.model import Layout, Operation, Station, Variability
 
 
 def _duplicates(prefix: str, ids: Iterable[str]) -> list[Problem]:
@@ -177,6 +177,41 @@ def _placement_problems(layout: Layout) -> list[Problem]:
     return problems
 
 
+_SHAPE_FIELDS = {"fixed": (), "exponential": (), "triangular": ("low", "high"), "lognormal": ("cv",),
+                 "empirical": ("samples",)}
+
+
+def variability_problems(path: str, shape: Variability) -> list[Problem]:
+    """A distribution's own fields: the ones its kind needs, none of another kind's, and a
+    triangular whose mode (3 - low - high, as a fraction of the mean) lies between its ends."""
+    needed = _SHAPE_FIELDS[shape.kind]
+    article = "an" if shape.kind[0] in "aeiou" else "a"
+    problems = [Problem(f"{path}.{name}", f"{article} {shape.kind} distribution needs {name}")
+                for name in needed if getattr(shape, name) is None]
+    problems += [Problem(f"{path}.{name}", f"not a field of {article} {shape.kind} distribution")
+                 for name in ("cv", "low", "high", "samples") if name not in needed and getattr(shape, name) is not None]
+    if shape.kind == "triangular" and not problems:
+        mode = 3.0 - shape.low - shape.high
+        if not shape.low - 1e-12 <= mode <= shape.high + 1e-12:
+            problems.append(Problem(f"{path}.high", f"no triangular distribution from {shape.low:g} to {shape.high:g} "
+                                    "times the mean has that mean (the ends are too lopsided)"))
+    return problems
+
+
+def _twin_problems(layout: Layout) -> list[Problem]:
+    """The running twin's additions: distributions, and breakdown shapes only with MTBF/MTTR."""
+    problems = []
+    for i, station in enumerate(layout.stations):
+        path = f"stations[{i}].breakdowns"
+        problems += variability_problems(f"{path}.uptime", station.breakdowns.uptime)
+        problems += variability_problems(f"{path}.repair", station.breakdowns.repair)
+    for i, product in enumerate(layout.products):
+        problems += variability_problems(f"products[{i}].arrivals", product.arrivals)
+        for j, op in enumerate(product.routing):
+            problems += variability_problems(f"products[{i}].routing[{j}].variability", op.variability)
+    return problems
+
+
 def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
     """Every problem in the layout; aisle reachability only when the rest is sound."""
     problems = (
@@ -185,6 +220,7 @@ def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
         + _reference_problems(layout)
         + _routing_problems(layout)
         + _placement_problems(layout)
+        + _twin_problems(layout)
     )
     if check_routes and not problems and all(s.position is not None for s in layout.stations):
         from twin.graph import reachability_problems
