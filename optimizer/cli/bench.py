@@ -9,19 +9,21 @@ import argparse
 import json
 import sys
 
+from optimizer.cli import arguments
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
     jssp = kinds.add_parser("jssp", help="job-shop instances (n_jobs n_machines, then machine/duration pairs)")
-    jssp.add_argument("files", nargs="+", metavar="FILE")
-    jssp.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance (default 10)")
-    jssp.add_argument("--workers", type=int, default=2, help="CP-SAT search workers (default 2)")
-    jssp.add_argument("--seed", type=int, default=0)
+    jssp.add_argument("files", nargs="+", type=arguments.input_file, metavar="FILE")
+    jssp.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="seconds per instance (default 10)")
+    jssp.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
+    jssp.add_argument("--seed", type=arguments.seed, default=0)
     jssp.add_argument("--json", action="store_true", help="one JSON object per line (the only output format)")
     qap = kinds.add_parser("qap", help="QAPLIB instances (n, flow matrix, distance matrix)")
-    qap.add_argument("files", nargs="+", metavar="FILE")
-    qap.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance (default 10)")
-    qap.add_argument("--seed", type=int, default=0)
+    qap.add_argument("files", nargs="+", type=arguments.input_file, metavar="FILE")
+    qap.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="seconds per instance (default 10)")
+    qap.add_argument("--seed", type=arguments.seed, default=0)
     qap.add_argument("--json", action="store_true", help="one JSON object per line (the only output format)")
 
 

@@ -9,55 +9,27 @@ import argparse
 import sys
 from pathlib import Path
 
+from optimizer.cli import arguments
 from optimizer.runner import BACKENDS
 from optimizer.search import OBJECTIVES, Progress, SearchConfig, SearchInterrupted
 
 _DEFAULTS = SearchConfig()
 
 
-def _whole_number(text: str, minimum: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-    if value < minimum:
-        reason = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
-        raise argparse.ArgumentTypeError(f"{reason}, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    return _whole_number(text, 1)
-
-
-def _count(text: str) -> int:
-    return _whole_number(text, 0)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = _DEFAULTS
     parser.add_argument("file", metavar="FILE", help="layout file (.yaml or .json)")
-    parser.add_argument("--candidates", type=_positive_int, help=f"candidate layouts to screen (default {d.candidates})")
-    parser.add_argument("--shortlist", type=_count, help=f"best-by-flow candidates to schedule (default {d.shortlist})")
-    parser.add_argument("--time-limit", type=_seconds, help=f"CP-SAT seconds per schedule (default {d.time_limit:g})")
-    parser.add_argument("--workers", type=_positive_int, default=d.workers, help=f"worker processes or Ray CPUs (default {d.workers})")
+    parser.add_argument("--candidates", type=arguments.positive_int, help=f"candidate layouts to screen (default {d.candidates})")
+    parser.add_argument("--shortlist", type=arguments.count, help=f"best-by-flow candidates to schedule (default {d.shortlist})")
+    parser.add_argument("--time-limit", type=arguments.seconds, help=f"CP-SAT seconds per schedule (default {d.time_limit:g})")
+    parser.add_argument("--workers", type=arguments.workers, default=d.workers, help=f"worker processes or Ray CPUs (default {d.workers})")
     parser.add_argument("--backend", choices=BACKENDS, default=d.backend, help="local processes (default) or Ray tasks")
     parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
-    parser.add_argument("--seed", type=int, help=f"random seed (default {d.seed})")
+    parser.add_argument("--seed", type=arguments.seed, help=f"random seed, 0 to {arguments.MAX_SEED} (default {d.seed})")
     parser.add_argument("--generator", help=f"placement generator: cpsat, mixed, perturb, qap (default {d.generator})")
     parser.add_argument("--objective", choices=OBJECTIVES, help=f"ranking objective (default {d.objective})")
-    parser.add_argument("--chunk-size", type=_positive_int, default=d.chunk_size, help=f"candidates per screening task (default {d.chunk_size})")
-    parser.add_argument("--out", metavar="DIR", help="run folder (default runs/<layout>-<timestamp>)")
+    parser.add_argument("--chunk-size", type=arguments.positive_int, default=d.chunk_size, help=f"candidates per screening task (default {d.chunk_size})")
+    parser.add_argument("--out", type=arguments.output_dir, metavar="DIR", help="run folder (default runs/<layout>-<timestamp>)")
     parser.add_argument("--resume", metavar="RUN", help="resume the interrupted run in this folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -76,6 +48,11 @@ def _config(args: argparse.Namespace) -> SearchConfig:
             raise InputError("a resumed run keeps its settings; drop " + ", ".join(clash))
         if args.out:
             raise InputError("--out and --resume do not go together: a resumed run stays in its folder")
+    if not args.address and args.workers > arguments.local_worker_limit():
+        where = "local Ray" if args.backend == "ray" else "local worker processes"
+        raise InputError(f"--workers {args.workers}: at most {arguments.local_worker_limit()} {where} on this "
+                         f"machine ({arguments.WORKERS_PER_CORE} per core); a Ray cluster (--backend ray "
+                         "--address) can take more")
     return SearchConfig(**given, workers=args.workers, backend=args.backend, address=args.address,
                         chunk_size=args.chunk_size).check()
 

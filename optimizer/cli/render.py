@@ -9,6 +9,8 @@ from pathlib import Path
 
 from twin.errors import InputError, LayoutError
 
+from optimizer.cli import arguments
+
 from optimizer.cli.validate import print_problems
 
 OUTPUT_SUFFIXES = (".png", ".gltf", ".glb", ".vtm", ".vtk")
@@ -16,11 +18,11 @@ OUTPUT_SUFFIXES = (".png", ".gltf", ".glb", ".vtm", ".vtk")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="layout file (.yaml, .yml or .json)")
-    parser.add_argument("--schedule", metavar="JSON", help="schedule document (from `factory-twin schedule`)")
+    parser.add_argument("--schedule", type=arguments.input_file, metavar="JSON", help="schedule document (from `factory-twin schedule`)")
     parser.add_argument("--color-by", choices=("kind", "utilisation"), default=None,
                         help="station colours (default: utilisation with --schedule, else kind)")
     parser.add_argument("--top", action="store_true", help="plan view from above instead of the 3/4 view")
-    parser.add_argument("--out", required=True, metavar="PATH",
+    parser.add_argument("--out", type=arguments.output_file, required=True, metavar="PATH",
                         help=f"output file; its suffix picks the format: {', '.join(OUTPUT_SUFFIXES)}")
     parser.add_argument("--size", default="1600x1000", metavar="WxH", help="PNG size in pixels (default 1600x1000)")
 

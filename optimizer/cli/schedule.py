@@ -12,15 +12,17 @@ from pathlib import Path
 
 from twin.errors import InputError
 
+from optimizer.cli import arguments
 from optimizer.schedule import OBJECTIVES
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="layout file (YAML or JSON)")
-    parser.add_argument("--out", default="schedule.json", help="schedule JSON to write (default schedule.json)")
-    parser.add_argument("--time-limit", type=float, default=10.0, help="CP-SAT seconds (default 10)")
-    parser.add_argument("--workers", type=int, default=2, help="CP-SAT search workers (default 2)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=arguments.output_file, default="schedule.json",
+                        help="schedule JSON to write (default schedule.json)")
+    parser.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="CP-SAT seconds (default 10)")
+    parser.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
+    parser.add_argument("--seed", type=arguments.seed, default=0, help=f"0 to {arguments.MAX_SEED} (default 0)")
     parser.add_argument("--objective", choices=OBJECTIVES, default="makespan")
     parser.add_argument("--solver", default="cpsat", help="cpsat (default) or dispatch")
 
@@ -31,10 +33,6 @@ def run(args: argparse.Namespace) -> int:
     from optimizer.schedule import kpis
     from optimizer.scheduler import schedule_layout
 
-    if args.time_limit <= 0:
-        raise InputError(f"--time-limit must be positive, got {args.time_limit:g}")
-    if args.workers < 1:
-        raise InputError(f"--workers must be at least 1, got {args.workers}")
     path = Path(args.file)
     result = schedule_layout(load_layout(path), path.resolve().parent, time_limit=args.time_limit,
                              workers=args.workers, seed=args.seed, objective=args.objective, solver=args.solver,

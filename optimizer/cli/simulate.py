@@ -12,13 +12,15 @@ from pathlib import Path
 
 from twin.errors import InputError
 
+from optimizer.cli import arguments
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="layout file (YAML or JSON)")
     parser.add_argument("--cell", metavar="ID", help="only this robot-cell station")
     parser.add_argument("--json", action="store_true", help="print the reports as one JSON object")
-    parser.add_argument("--render", metavar="PNG", help="save a picture of the cell (needs --cell when there are several)")
-    parser.add_argument("--cache-dir", metavar="DIR", help="cache folder (default: FACTORY_TWIN_CACHE or ~/.cache/factory-twin/cells)")
+    parser.add_argument("--render", type=arguments.output_file, metavar="PNG", help="save a picture of the cell (needs --cell when there are several)")
+    parser.add_argument("--cache-dir", type=arguments.output_dir, metavar="DIR", help="cache folder (default: FACTORY_TWIN_CACHE or ~/.cache/factory-twin/cells)")
     parser.add_argument("--no-cache", action="store_true", help="simulate again, ignore and do not write the cache")
 
 
