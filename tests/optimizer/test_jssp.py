@@ -71,4 +71,7 @@ def test_bench_command(capsys, tmp_path):
     assert main(["bench", "jssp", str(JSSP / "ft06.txt"), "--time-limit", "10"]) == 0
     row = json.loads(capsys.readouterr().out)
     assert row["makespan"] == 55 and row["valid"]
-    assert main(["bench", "jssp", str(tmp_path / "nope.txt")]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["bench", "jssp", str(tmp_path / "nope.txt")])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().endswith(f"argument FILE: {tmp_path / 'nope.txt'}: file not found")
