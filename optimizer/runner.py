@@ -88,11 +88,14 @@ _WORKER_CONTEXT: Any = None
 
 
 def _init_worker(context: Any) -> None:
-    """Runs once in each worker process: keep the context, leave Ctrl-C to the parent, and
-    die with the parent even when it is killed with SIGKILL."""
+    """Runs once in each worker process: keep the context, leave Ctrl-C to the parent, end
+    quietly on the SIGTERM the pool sends at shutdown (the parent's SIGTERM handler is
+    inherited by fork and would raise there), and die with the parent even when it is killed
+    with SIGKILL."""
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = context
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
 

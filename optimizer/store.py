@@ -13,7 +13,9 @@ Tables:
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from typing import Any, Iterable
 from twin.errors import InputError
 
 DB_NAME = "run.sqlite"
+LOCK_NAME = "run.lock"
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -96,12 +99,44 @@ class ScheduleRecord:
     seconds: float = 0.0
 
 
-class RunStore:
-    """A run database. `RunStore.create(run_dir)` starts one; `RunStore.open(run_dir)` reopens it."""
+class RunLock:
+    """An exclusive lock on a run folder, held by the one process that writes the run, so that
+    two `--resume` of one run cannot interleave their writes. The kernel drops it when the
+    process dies, so a killed run never leaves a stale lock behind."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection):
+    def __init__(self, run_dir: Path):
+        self.path = Path(run_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self) -> "RunLock":
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise InputError(f"{self.path.parent}: the run is in use by process {holder}; wait for it to "
+                             "finish or stop it first") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the lock
+            self._fd = None
+
+
+class RunStore:
+    """A run database. `RunStore.create(run_dir)` starts one; `RunStore.open(run_dir)` reopens it.
+    A store opened to write (`create`, or `open(..., write=True)`) holds the run folder's lock
+    until it is closed."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection, lock: RunLock | None = None):
         self.path = path
         self._db = connection
+        self._lock = lock
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -110,29 +145,60 @@ class RunStore:
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         path = run_dir / DB_NAME
+        lock = RunLock(run_dir).acquire()
         if path.exists():
+            lock.release()
             raise InputError(f"{path}: a run database already exists; resume it with --resume {run_dir}")
-        store = cls(path, _connect(path))
+        store = cls(path, _connect(path), lock)
         with store._db:
             store._db.executescript(_SCHEMA)
         store.set_meta(schema_version=SCHEMA_VERSION, created=time.time())
         return store
 
     @classmethod
-    def open(cls, run_dir: Path | str) -> "RunStore":
-        """Reopen a run; `run_dir` may be the run folder or its run.sqlite file."""
+    def open(cls, run_dir: Path | str, write: bool = False) -> "RunStore":
+        """Reopen a run; `run_dir` may be the run folder or its run.sqlite file. To write (a
+        resume), the folder's lock is taken and the whole database is checked first, so a
+        damaged file is refused before any work starts."""
         run_dir = Path(run_dir)
         path = run_dir if run_dir.suffix == ".sqlite" else run_dir / DB_NAME
         if not path.is_file():
             raise InputError(f"{run_dir}: no run database ({DB_NAME}) found")
+        lock = RunLock(path.parent).acquire() if write else None
         try:
-            store = cls(path, _connect(path))
+            store = cls(path, _connect(path), lock)
             version = store.get_meta("schema_version")
+            if version != SCHEMA_VERSION:
+                raise InputError(f"{path}: run database version {version!r}, this program reads {SCHEMA_VERSION}")
+            if write:
+                store.check_integrity()
         except sqlite3.DatabaseError as exc:
+            if lock:
+                lock.release()
             raise InputError(f"{path}: not a readable run database ({exc})") from None
-        if version != SCHEMA_VERSION:
-            raise InputError(f"{path}: run database version {version!r}, this program reads {SCHEMA_VERSION}")
+        except InputError:
+            if lock:
+                lock.release()
+            raise
         return store
+
+    def check_integrity(self) -> None:
+        """SQLite's own check of every page, then every stored JSON value: a damaged database
+        is named with what is wrong instead of failing later with a traceback."""
+        found = [line for row in self._db.execute("PRAGMA quick_check(3)") for line in row[0].splitlines()]
+        if found != ["ok"]:
+            more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+            raise InputError(f"{self.path}: the run database is damaged ({found[0]}{more}); "
+                             "the run cannot be resumed")
+        for table, column, key in (("meta", "value", "key"), ("candidates", "placements", "seq"),
+                                   ("candidates", "problems", "seq"), ("schedules", "check_errors", "seq"),
+                                   ("schedules", "schedule_json", "seq")):
+            row = self._db.execute(
+                f"SELECT {key} FROM {table} WHERE {column} IS NOT NULL AND NOT json_valid({column}) LIMIT 1"
+            ).fetchone()
+            if row is not None:
+                raise InputError(f"{self.path}: the run database is damaged: {table}.{column} of "
+                                 f"{key} {row[0]!r} is not JSON; the run cannot be resumed")
 
     @property
     def run_dir(self) -> Path:
@@ -140,6 +206,8 @@ class RunStore:
 
     def close(self) -> None:
         self._db.close()
+        if self._lock:
+            self._lock.release()
 
     def __enter__(self) -> "RunStore":
         return self

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 from twin.errors import FactoryTwinError
@@ -35,9 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a service manager, `kill`, a batch scheduler's time limit) stops the command
+    the way Ctrl-C does: a search marks its run interrupted and can be resumed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         return int(args._run(args) or 0)
     except FactoryTwinError as exc:
@@ -46,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -97,16 +97,19 @@ def test_resume_refuses_other_result_settings(tmp_path, capsys):
     assert code == 2 and "--seed 7 (the run has 0)" in capsys.readouterr().err
 
 
-def test_ctrl_c_stops_cleanly_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_or_sigterm_stops_cleanly_and_says_how_to_resume(tmp_path, stop):
     tiny = write_tiny_layout(tmp_path)
     run_dir = tmp_path / "run"
     proc = _cli(str(tiny), "--candidates", "3000", "--workers", "2", "--chunk-size", "10", "--out", str(run_dir), *FAST)
     _wait_for(proc, run_dir, 30)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert f"--resume {run_dir}" in err and "Traceback" not in err
     assert 30 <= _screened(run_dir) < 3000
+    with RunStore.open(run_dir) as store:
+        assert store.get_meta("status") == "interrupted"
 
 
 def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):

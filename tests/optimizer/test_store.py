@@ -67,3 +67,52 @@ def test_open_names_what_is_wrong(tmp_path):
     (tmp_path / DB_NAME).write_bytes(b"this is not sqlite at all, not even close" * 20)
     with pytest.raises(InputError, match="not a readable run database"):
         RunStore.open(tmp_path)
+
+
+def test_a_run_written_by_one_process_is_refused_to_a_second(tmp_path):
+    import os
+
+    writer = RunStore.create(tmp_path / "run")
+    with pytest.raises(InputError) as info:
+        RunStore.open(tmp_path / "run", write=True)
+    assert str(info.value) == (f"{tmp_path / 'run'}: the run is in use by process {os.getpid()}; "
+                               "wait for it to finish or stop it first")
+    with RunStore.open(tmp_path / "run") as reader:  # reading (the app, --resume's settings) is fine
+        assert reader.get_meta("schema_version") == 1
+    writer.close()
+    RunStore.open(tmp_path / "run", write=True).close()  # the lock went with the writer
+
+
+def _filled_run(run_dir) -> None:
+    with RunStore.create(run_dir) as store:
+        store.set_meta(config={"seed": 3}, status="interrupted")
+        store.add_screened([_screen(seq, 10.0 + seq) for seq in range(400)])
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def test_resume_refuses_a_database_with_damaged_pages(tmp_path):
+    _filled_run(tmp_path)
+    path = tmp_path / DB_NAME
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle:middle + 4096] = bytes(range(256)) * 16  # random-looking bytes over a page in the middle
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError) as info:
+        RunStore.open(tmp_path, write=True).close()
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: the run database is damaged (")
+    assert message.endswith("); the run cannot be resumed")
+
+
+def test_resume_names_a_stored_value_that_is_not_json(tmp_path):
+    _filled_run(tmp_path)
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    with db:
+        db.execute("UPDATE candidates SET placements = '{not json' WHERE seq = 7")
+    db.close()
+    with pytest.raises(InputError) as info:
+        RunStore.open(tmp_path, write=True)
+    assert str(info.value) == (f"{tmp_path / DB_NAME}: the run database is damaged: candidates.placements of "
+                               "seq 7 is not JSON; the run cannot be resumed")
+    RunStore.open(tmp_path, write=False).close()  # reading the rest stays possible
