@@ -25,23 +25,21 @@ sys.path.insert(0, str(ROOT))
 
 from optimizer import placement  # noqa: E402
 from optimizer.runner import make_runner  # noqa: E402
-from optimizer.search import EvalContext, _warm_imports, screen_chunk  # noqa: E402
+from optimizer.search.rows import placements_of  # noqa: E402
+from optimizer.search.tasks import Candidate, EvalContext, screen_chunk  # noqa: E402
 from twin.io import load_layout  # noqa: E402
 
 
-def _items(layout, n: int, seed: int) -> list[tuple]:
-    items = []
-    for seq, cand in enumerate(placement.generate("mixed", layout, n, seed), start=1):
-        p = {sid: [x, y, r] for sid, (x, y, r) in placement.placements(cand).items()}
-        items.append((seq, placement.candidate_key(cand), "mixed", p))
-    return items
+def _items(layout, n: int, seed: int) -> list[Candidate]:
+    return [Candidate(seq, placement.candidate_key(cand), "mixed", placements_of(cand))
+            for seq, cand in enumerate(placement.generate("mixed", layout, n, seed), start=1)]
 
 
-def _chunks(items: list[tuple], size: int) -> list[list[tuple]]:
+def _chunks(items: list[Candidate], size: int) -> list[list[Candidate]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def measure(backend: str, workers: int, ctx: EvalContext, items: list[tuple], chunk: int, repeat: int) -> dict:
+def measure(backend: str, workers: int, ctx: EvalContext, items: list[Candidate], chunk: int, repeat: int) -> dict:
     """Best and median rate over `repeat` timed passes on one runner (the machine is shared,
     so the best pass is the one least disturbed by other work)."""
     started = time.perf_counter()
@@ -73,7 +71,6 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     layout_path = Path(args.layout).resolve()
     layout = load_layout(layout_path)
-    _warm_imports()
     t0 = time.perf_counter()
     items = _items(layout, args.candidates, seed=0)
     gen_seconds = time.perf_counter() - t0

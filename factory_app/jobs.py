@@ -79,7 +79,7 @@ class SearchJob:
         return self.done
 
     def _run(self) -> None:
-        from optimizer.search import run_search
+        from optimizer.search.run import run_search
 
         try:
             result = run_search(self.layout_path, self.config, out_dir=self.out_dir,

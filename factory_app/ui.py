@@ -95,14 +95,14 @@ def run_stamp(db: Path) -> tuple[int, int, int, int]:
 
 
 def cached_run(run_dir: Path):
-    """`optimizer.search.load_run`, read again only when the run's database changed."""
+    """`optimizer.search.results.load_run`, read again only when the run's database changed."""
     from optimizer.store import DB_NAME
 
     return _load_run(str(run_dir), run_stamp(Path(run_dir) / DB_NAME))
 
 
 def cached_run_list(root: Path) -> list:
-    """`optimizer.search.list_runs`, read again only when a run database under `root` changed
+    """`optimizer.search.results.list_runs`, read again only when a run database under `root` changed
     (or one was added or removed)."""
     from optimizer.store import DB_NAME
 
@@ -112,14 +112,14 @@ def cached_run_list(root: Path) -> list:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _load_run(run_dir: str, stamp: tuple) -> Any:  # stamp: part of the cache key only
-    from optimizer.search import load_run
+    from optimizer.search.results import load_run
 
     return load_run(run_dir)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _list_runs(root: str, stamps: tuple) -> list:  # stamps: part of the cache key only
-    from optimizer.search import list_runs
+    from optimizer.search.results import list_runs
 
     return list_runs(root)
 

@@ -13,19 +13,18 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from twin.io import save_layout
 from twin.model import Layout
 
-if TYPE_CHECKING:
-    from optimizer.search import CandidateRow, SearchResult
-    from optimizer.store import RunStore
+from optimizer.search.results import SearchResult
+from optimizer.search.rows import CandidateRow
+from optimizer.store import RunStore
 
 
-def write_run_folder(result: "SearchResult", base: Layout, store: "RunStore", layout_dir: Path | None = None) -> dict[str, Path]:
+def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout_dir: Path | None = None) -> dict[str, Path]:
     """Write the best layout, its schedule, its picture and the report; returns their paths."""
-    from twin.io import save_layout
-
     run_dir = result.run_dir
     out: dict[str, Path] = {}
     if result.best is not None:
@@ -125,7 +124,7 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:+.2f} %"
 
 
-def _problem_summary(store: "RunStore") -> list[tuple[str, int]]:
+def _problem_summary(store: RunStore) -> list[tuple[str, int]]:
     """The most common reasons candidates were invalid (station names folded together)."""
     counter: Counter[str] = Counter()
     for problem in store.first_problems():  # no placements read or decoded
@@ -133,13 +132,13 @@ def _problem_summary(store: "RunStore") -> list[tuple[str, int]]:
     return counter.most_common(5)
 
 
-def _moved(best: "CandidateRow", baseline: "CandidateRow | None") -> int:
+def _moved(best: CandidateRow, baseline: CandidateRow | None) -> int:
     if baseline is None:
         return 0
     return sum(1 for sid, p in best.placements.items() if baseline.placements.get(sid) != p)
 
 
-def report_markdown(result: "SearchResult", base: Layout, invalid_reasons: list[tuple[str, int]] | None = None) -> str:
+def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tuple[str, int]] | None = None) -> str:
     c = result.config
     lines = [
         f"# Layout search: {result.layout_name}",

@@ -20,7 +20,7 @@ RUN_KEY = "optimise_run_dir"
 def render(state: AppState) -> None:
     st.header("Optimise")
     try:
-        from optimizer.search import OBJECTIVES, SearchConfig
+        from optimizer.search.config import OBJECTIVES, SearchConfig
         from optimizer.runner import BACKENDS
     except ImportError as exc:
         st.info(f"The layout search is not available in this installation ({exc}).")
@@ -61,7 +61,7 @@ def _settings(state: AppState, running: bool, objectives, backends, SearchConfig
                                   seed=int(seed), objective=objective, backend=backend, workers=int(workers),
                                   address=address.strip() or None).check()
             path = search_input(layout, state.session.path, state.session.layout_dir)
-            from optimizer.search import default_run_dir
+            from optimizer.search.run import default_run_dir
 
             out = default_run_dir(layout.name, runs_dir())
             state.job = SearchJob(path, config, out).start()

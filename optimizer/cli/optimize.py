@@ -11,7 +11,9 @@ from pathlib import Path
 
 from optimizer.cli import arguments
 from optimizer.runner import BACKENDS
-from optimizer.search import OBJECTIVES, Progress, SearchConfig, SearchInterrupted
+from optimizer.search.config import OBJECTIVES, SearchConfig
+from optimizer.search.progress import Progress
+from optimizer.search.run import SearchInterrupted, run_search
 
 _DEFAULTS = SearchConfig()
 
@@ -100,8 +102,6 @@ def _clock(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from optimizer.search import run_search
-
     config = _config(args)
     bar = _Bar(enabled=not args.quiet)
     try:

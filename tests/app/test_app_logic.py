@@ -237,13 +237,13 @@ def test_designs_carry_their_schedule(layout):
 
 
 def test_runs_are_read_again_only_when_their_database_changes(tmp_path, monkeypatch):
-    import optimizer.search
+    import optimizer.search.results
 
     from factory_app import ui
 
     calls = []
-    monkeypatch.setattr(optimizer.search, "load_run", lambda run_dir: calls.append(("load", str(run_dir))) or len(calls))
-    monkeypatch.setattr(optimizer.search, "list_runs", lambda root: calls.append(("list", str(root))) or [len(calls)])
+    monkeypatch.setattr(optimizer.search.results, "load_run", lambda run_dir: calls.append(("load", str(run_dir))) or len(calls))
+    monkeypatch.setattr(optimizer.search.results, "list_runs", lambda root: calls.append(("list", str(root))) or [len(calls)])
     ui._load_run.clear()
     ui._list_runs.clear()
     run = tmp_path / "run-1"

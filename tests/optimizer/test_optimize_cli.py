@@ -140,7 +140,7 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert _screened(cut) == _screened(tmp_path / "whole") == 400
     assert _keys(cut) == _keys(tmp_path / "whole")
     assert all(_keys(cut)[seq] == key for seq, key in kept.items())
-    from optimizer.search import load_run
+    from optimizer.search.results import load_run
 
     a, b = load_run(cut), load_run(tmp_path / "whole")
     assert a.status == b.status == "complete"

@@ -178,7 +178,7 @@ def test_perturb_keeps_the_given_layouts_other_fields():
 
 def test_layouts_derived_from_one_base_share_one_site():
     from optimizer import placement
-    from optimizer.search import apply_placements
+    from optimizer.search.rows import apply_placements
 
     base = build_layout([(2.0, 2.0), (3.0, 1.0)], placed=True)
     a = apply_placements(base, {"s1": [3.0, 10.0, 0]})

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.runner import InlineRunner, LocalRunner, Stopped, WorkerLost, make_runner
-from optimizer.search import SearchConfig
+from optimizer.search.config import SearchConfig
 from twin.errors import InputError
 
 
@@ -108,7 +108,7 @@ def test_ray_backend_runs_tasks_and_retries_a_lost_worker(ray_runner_cls, tmp_pa
 
 @pytest.mark.ray
 def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls, tmp_path):
-    from optimizer.search import SearchConfig, run_search
+    from optimizer.search.run import run_search
     from optimizer.store import RunStore
     from search_fixtures import write_tiny_layout
 

@@ -8,10 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optimizer import search
 from optimizer.layout_checker import check_layout
-from optimizer.search import (CandidateRow, SearchConfig, SearchInterrupted, apply_placements, list_runs, load_run,
-                              pareto_front, rank, run_search, screen_layout)
+from optimizer.search import run as search_run
+from optimizer.search import tasks
+from optimizer.search.config import SearchConfig
+from optimizer.search.ranking import pareto_front, rank
+from optimizer.search.results import list_runs, load_run
+from optimizer.search.rows import CandidateRow, apply_placements
+from optimizer.search.run import SearchInterrupted, run_search
+from optimizer.search.tasks import screen_layout
 from optimizer.store import RunStore
 from search_fixtures import tiny_layout_data, write_tiny_layout
 from twin.errors import InputError, LayoutError, Problem
@@ -168,7 +173,7 @@ def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(tiny, tmp
 
 
 def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tmp_path, monkeypatch):
-    real = search.schedule_layout
+    real = tasks.schedule_layout
     calls = []
 
     def sabotage(layout, task_times, **kw):
@@ -179,7 +184,7 @@ def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tm
             errors = ["makespan is 500, schedule says 1"]
         return doc, errors
 
-    monkeypatch.setattr(search, "schedule_layout", sabotage)
+    monkeypatch.setattr(tasks, "schedule_layout", sabotage)
     result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run")
     with RunStore.open(result.run_dir) as store:
         failed = [r for r in store.schedule_records() if r.status == "failed-check"]
@@ -217,7 +222,7 @@ def test_a_bad_robot_cell_or_generator_leaves_no_running_run(tiny, tmp_path, mon
     def bad_cell(*args):
         raise LayoutError([problem])
 
-    monkeypatch.setattr(search, "_task_times", bad_cell)
+    monkeypatch.setattr(search_run, "task_times", bad_cell)
     with pytest.raises(LayoutError) as info:
         run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "runs" / "cell")
     assert str(info.value) == "stations[0].tasks[0]: robot cell 'saw': task 'cut' is out of reach"
@@ -261,5 +266,5 @@ def test_resume_keeps_the_cycle_times_the_run_started_with(tiny, tmp_path, monke
     def no_physics(*args):
         raise AssertionError("a resumed run must not simulate the robot cells again")
 
-    monkeypatch.setattr(search, "_task_times", no_physics)
+    monkeypatch.setattr(search_run, "task_times", no_physics)
     assert run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir).screened == 60

@@ -1,0 +1,41 @@
+"""The layout search run: generate candidates, screen them all fast, schedule the short list,
+rank, and keep the Pareto front.
+
+Stage 1 (every candidate, in chunks per worker task): the independent layout checker
+(`optimizer.layout_checker.check_layout`; invalid candidates are stored with their problems
+and never shortlisted), the routed material-flow distance (volume x aisle or conveyor
+metres, as `twin.graph.flow_distance`), the installed conveyor length and the floor area the
+stations use (`twin.graph.used_area`).
+
+Stage 2 (the as-is layout plus the `shortlist` distinct candidates with the shortest flow
+distance): the CP-SAT scheduler with one search worker per task under a short time limit,
+warm-started by its dispatching rules; every schedule goes through the independent
+`check_schedule`, and one that fails is recorded as such and never ranked. Robot-cell cycle
+times come from physics once per run: a task's cycle lives in the cell's own frame, so it
+does not change when the station moves.
+
+The candidate sequence is deterministic per seed and made in the parent process: first the
+placement generator's candidates (`optimizer.placement.generate`), then refinement rounds
+that perturb the best screened layouts so far (`optimizer.placement.perturb`). Duplicates
+(same `candidate_key`) are skipped. Every result goes into the run database as it comes in,
+so a resumed run regenerates the same sequence, skips what is done and ends with the same
+count as an uninterrupted one.
+
+Ranking: by makespan (throughput ranks the same way; weighted tardiness first by its value),
+then by flow distance, then by candidate key, so equal numbers never reorder between runs.
+The Pareto front is over makespan, floor area and travel (installed conveyor metres plus AGV
+metres driven in the schedule).
+
+The modules, lowest first (each imports only those above it):
+- `config`: `SearchConfig`, the settings of a run, and `OBJECTIVES`;
+- `rows`: `CandidateRow`, one evaluated layout, and placements to and from layouts;
+- `ranking`: `rank`, `rank_key`, `pareto_front`;
+- `tasks`: the work done in workers (`screen_chunk`, `schedule_task`) and its context;
+- `results`: reading runs back (`SearchResult`, `load_run`, `list_runs`); the report reads these;
+- `progress`: `Progress` snapshots and the tracker that makes them;
+- `candidates`: the numbered candidate sequence of a run (generated, then refined);
+- `run`: the run's life cycle (`run_search`, `SearchInterrupted`, `default_run_dir`).
+
+This file imports none of them, so `import optimizer.search.results` does not start a run's
+machinery (and the report, which `run` uses, can read results without an import cycle).
+"""

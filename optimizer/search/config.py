@@ -1,0 +1,73 @@
+"""The settings of a search run, checked before any run exists."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from twin.errors import InputError
+
+from optimizer.placement import GENERATORS
+from optimizer.runner import BACKENDS
+from optimizer.schedule import OBJECTIVES as schedule_objectives
+
+# the scheduler's objectives, plus throughput (units per hour of the makespan schedule)
+OBJECTIVES = (*schedule_objectives, "throughput")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """What to search and how. The first group decides the result and is fixed for a run (a
+    resumed run keeps its own); `workers`, `backend`, `address` and `chunk_size` only decide
+    where and how fast the work runs."""
+
+    candidates: int = 5000
+    shortlist: int = 200
+    time_limit: float = 1.5  # seconds per schedule
+    seed: int = 0
+    generator: str = "mixed"
+    objective: str = "makespan"
+    refine: float = 0.2  # share of the candidates made by perturbing the best screened ones
+    workers: int = 2
+    backend: str = "local"
+    address: str | None = None
+    chunk_size: int = 50  # candidates per stage-1 task
+
+    RESULT_FIELDS = ("candidates", "shortlist", "time_limit", "seed", "generator", "objective", "refine")
+
+    def check(self) -> "SearchConfig":
+        """Raise InputError naming the first bad setting."""
+        if not isinstance(self.candidates, int) or self.candidates < 1:
+            raise InputError(f"candidates must be a whole number >= 1, got {self.candidates!r}")
+        if not isinstance(self.shortlist, int) or self.shortlist < 0:
+            raise InputError(f"shortlist must be a whole number >= 0, got {self.shortlist!r}")
+        if not (isinstance(self.time_limit, (int, float)) and self.time_limit > 0 and math.isfinite(self.time_limit)):
+            raise InputError(f"time limit must be a positive number of seconds, got {self.time_limit!r}")
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise InputError(f"workers must be a whole number >= 1, got {self.workers!r}")
+        if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
+            raise InputError(f"chunk size must be a whole number >= 1, got {self.chunk_size!r}")
+        if self.objective not in OBJECTIVES:
+            raise InputError(f"unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        if not 0 <= self.refine <= 1:
+            raise InputError(f"refine must be between 0 and 1, got {self.refine!r}")
+        if self.backend not in BACKENDS:
+            raise InputError(f"unknown backend {self.backend!r}; valid: {', '.join(BACKENDS)}")
+        if self.address and self.backend != "ray":
+            raise InputError("an address is only used with the ray backend")
+        if self.generator not in GENERATORS:
+            raise InputError(f"unknown generator {self.generator!r}; valid: {', '.join(sorted(GENERATORS))}")
+        return self
+
+    @property
+    def schedule_objective(self) -> str:
+        """The scheduler's objective: throughput ranks the makespan schedule."""
+        return "weighted_tardiness" if self.objective == "weighted_tardiness" else "makespan"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SearchConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})

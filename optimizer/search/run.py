@@ -1,0 +1,283 @@
+"""The run's life cycle: start or resume a run folder, screen every candidate (stage 1),
+schedule the short list (stage 2), write the run folder, and stop cleanly on Ctrl-C."""
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from twin.cells import task_times
+from twin.errors import FactoryTwinError, InputError, LayoutError
+from twin.io import load_layout
+from twin.model import Layout
+
+from optimizer import placement
+from optimizer.report import write_run_folder
+from optimizer.runner import Runner, Stopped, make_runner
+from optimizer.search.candidates import CandidateSequence, Numbered
+from optimizer.search.config import SearchConfig
+from optimizer.search.progress import Progress, Tracker
+from optimizer.search.results import SearchResult, load_run, result_from_store, stored_layout
+from optimizer.search.rows import all_placed, placements_of
+from optimizer.search.tasks import Candidate, EvalContext, schedule_task, screen_chunk
+from optimizer.store import DB_NAME, RunStore, ScreenRecord
+
+REFINE_ROUND = 250  # candidates per refinement round (results of a round feed the next)
+
+T = TypeVar("T")
+
+
+class SearchInterrupted(FactoryTwinError):
+    """Ctrl-C or a stop request: the run folder holds everything finished so far."""
+
+    exit_code = 130
+
+    def __init__(self, run_dir: Path, layout_path: Path, counts: dict[str, int], config: SearchConfig):
+        self.run_dir = run_dir
+        self.counts = counts
+        super().__init__(
+            f"search stopped after screening {counts['screened']} of {config.candidates} candidates and scheduling "
+            f"{counts['scheduled']} of {config.shortlist}; finished work is kept in {run_dir / DB_NAME}. "
+            f"Resume with: factory-twin optimize {layout_path} --resume {run_dir}"
+        )
+
+
+def default_run_dir(layout_name: str, root: Path | str = "runs") -> Path:
+    """runs/<layout name>-<timestamp>, made unique with a suffix."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(root) / f"{layout_name}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path(root) / f"{layout_name}-{stamp}-{n}"
+    return path
+
+
+def run_search(
+    layout_path: Path | str,
+    config: SearchConfig | None = None,
+    out_dir: Path | str | None = None,
+    resume: Path | str | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    stop: threading.Event | None = None,
+) -> SearchResult:
+    """Search layouts for `layout_path` and write the run folder; returns the ranked result.
+
+    `resume` reopens an interrupted run folder: the run keeps its own result settings (count,
+    short list, time limit, seed, generator, objective); `config` then only says where the
+    work runs. Raises SearchInterrupted on Ctrl-C or when `stop` is set (finished work is
+    kept), LayoutError for a bad layout, InputError for bad settings.
+    """
+    config = (config or SearchConfig()).check()
+    layout_path = Path(layout_path)
+    text = _read_text(layout_path)
+    if resume is not None:
+        store = RunStore.open(resume)
+        try:
+            stored = SearchConfig.from_dict(store.get_meta("config"))
+            config = replace(config, **{name: getattr(stored, name) for name in SearchConfig.RESULT_FIELDS}).check()
+            if store.get_meta("layout_sha256") != _digest(text):
+                raise InputError(f"{layout_path} has changed since run {store.run_dir} started; "
+                                 f"resume with the original file or start a new run")
+            if store.get_meta("status") == "complete":
+                store.close()
+                return load_run(store.run_dir)
+        except BaseException:
+            store.close()
+            raise
+        base = stored_layout(store)
+    else:
+        base = load_layout(layout_path)
+        run_dir = Path(out_dir) if out_dir is not None else default_run_dir(base.name)
+        if (run_dir / DB_NAME).exists():
+            raise InputError(f"{run_dir} already holds a run; resume it with --resume {run_dir} or pick another --out")
+        # physics before the run exists: a bad robot cell (LayoutError) leaves no run behind
+        times = _task_times_meta(base, layout_path.resolve().parent)
+        store = RunStore.create(run_dir)
+        store.set_meta(config=config.to_dict(), layout_path=str(layout_path.resolve()), layout_name=base.name,
+                       layout_text=text, layout_sha256=_digest(text), task_times=times, status="running",
+                       started=datetime.now().isoformat(timespec="seconds"), elapsed=0.0)
+    try:
+        return _Search(store, base, layout_path, config, progress, stop).run()
+    finally:
+        store.close()
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LayoutError("file not found", str(path)) from None
+    except (IsADirectoryError, UnicodeDecodeError):
+        raise LayoutError("not a readable layout file", str(path)) from None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _task_times_meta(layout: Layout, layout_dir: Path) -> list[list]:
+    """Robot-cell cycle times from physics (cached on disk by the physics module), as stored
+    in the run database: [station, task, seconds] rows. LayoutError for a bad robot cell."""
+    return [[s, t, v] for (s, t), v in sorted(task_times(layout, layout_dir).items())]
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Search:
+    """One session of a run (a fresh start or a resume)."""
+
+    def __init__(self, store: RunStore, base: Layout, layout_path: Path, config: SearchConfig,
+                 progress: Callable[[Progress], None] | None, stop: threading.Event | None):
+        self.store = store
+        self.base = base
+        self.layout_path = layout_path
+        self.layout_dir = layout_path.resolve().parent
+        self.config = config
+        self.stop = stop
+        self.candidates = CandidateSequence(store, base, config)
+        self.tracker = Tracker(config, store.counts(), progress, float(store.get_meta("elapsed", 0.0)),
+                               config.shortlist + 1)
+        best = store.best_by_flow(1)
+        self.tracker.best_flow = best[0].flow_distance if best else None
+
+    # --- the session ----------------------------------------------------------------------
+
+    def run(self) -> SearchResult:
+        store, config = self.store, self.config
+        # everything from here on is inside the try, so a failure never leaves the run "running"
+        try:
+            self.tracker.emit()
+            times = store.get_meta("task_times")  # a resumed run keeps the cycle times it started with
+            if times is None:  # only a run that failed in physics before task_times were stored
+                times = _task_times_meta(self.base, self.layout_dir)
+                store.set_meta(task_times=times)
+            store.set_meta(status="running")
+            ctx = EvalContext(
+                layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
+                task_times=tuple((s, t, v) for s, t, v in times), time_limit=float(config.time_limit),
+                seed=config.seed, objective=config.schedule_objective,
+            )
+            with make_runner(config.backend, config.workers, ctx, config.address) as runner:
+                self._screen_baseline(ctx)
+                self.tracker.begin("screen")
+                self._stage1(runner)
+                self.tracker.begin("schedule")
+                self._stage2(runner)
+        except (KeyboardInterrupt, Stopped):
+            self._save_elapsed("interrupted")
+            raise SearchInterrupted(store.run_dir, self.layout_path, store.counts(), config) from None
+        except BaseException:
+            self._save_elapsed("interrupted")
+            raise
+        self.tracker.begin("report")
+        result = result_from_store(store)
+        result.status, result.elapsed = "complete", self.tracker.elapsed()
+        write_run_folder(result, self.base, store, self.layout_dir)
+        # marked complete only once the folder is written: a crash before this resumes here
+        store.set_meta(elapsed=result.elapsed, status="complete", finished=datetime.now().isoformat(timespec="seconds"))
+        self.tracker.begin("done")
+        return result
+
+    def _save_elapsed(self, status: str) -> None:
+        try:
+            self.store.set_meta(elapsed=self.tracker.elapsed(), status=status)
+        except Exception:  # noqa: BLE001 - never hide the real error behind a bookkeeping one
+            pass
+
+    # --- stage 1 ----------------------------------------------------------------------------
+
+    def _screen_baseline(self, ctx: EvalContext) -> None:
+        placed = all_placed(self.base)
+        key = placement.candidate_key(self.base) if placed else "as-is (not all placed)"
+        self.candidates.seen.add(key)
+        if 0 in self.candidates.done_keys:
+            return
+        if placed:
+            record = screen_chunk(ctx, [Candidate(0, key, "as-is", placements_of(self.base))])[0]
+        else:
+            record = ScreenRecord(0, key, "as-is", {}, False, ("not every station has a position",))
+        self.store.add_screened([record])
+        self.candidates.mark_done(0, key)
+
+    def _screen_all(self, runner: Runner, numbered: Iterator[Numbered], first_seq: int, size: int) -> int:
+        """Screen the new candidates of `numbered`, in chunks of `size`; returns the sequence
+        number after the last one numbered (`first_seq` when there was none)."""
+        next_seq = first_seq
+
+        def new_candidates() -> Iterator[Candidate]:
+            nonlocal next_seq
+            for seq, candidate in numbered:
+                next_seq = seq + 1
+                if candidate is not None:
+                    yield candidate
+
+        for _, records in runner.map_unordered(screen_chunk, _chunks(new_candidates(), size), self.stop):
+            self.store.add_screened(records)
+            for r in records:
+                self.candidates.mark_done(r.seq, r.key)
+                self.tracker.screened += 1
+                if r.valid:
+                    self.tracker.valid += 1
+                    if r.flow_distance is not None and (self.tracker.best_flow is None or r.flow_distance < self.tracker.best_flow):
+                        self.tracker.best_flow = r.flow_distance
+            self.tracker.emit()
+        return next_seq
+
+    def _stage1(self, runner: Runner) -> None:
+        c = self.config
+        n_refine = int(round(c.candidates * c.refine))
+        if self.store.get_meta("stage1_complete"):
+            return  # resumed in stage 2: no need to regenerate the candidates
+        next_seq = self._screen_all(runner, self.candidates.generated(c.candidates - n_refine), 1, c.chunk_size)
+        round_no = 0
+        # a round's results steer the next, so each round finishes before the next starts;
+        # smaller chunks keep every worker busy until the end of a round
+        round_chunk = max(1, min(c.chunk_size, REFINE_ROUND // (4 * runner.workers)))
+        while next_seq <= c.candidates:
+            first = next_seq
+            count = min(REFINE_ROUND, c.candidates - first + 1)
+            next_seq = self._screen_all(runner, self.candidates.refined(first, count, round_no), first, round_chunk)
+            round_no += 1
+            if next_seq == first:  # perturbation found nothing new
+                break
+        self.store.set_meta(stage1_complete=True)
+
+    # --- stage 2 ----------------------------------------------------------------------------
+
+    def _stage2(self, runner: Runner) -> None:
+        store = self.store
+        shortlist = store.best_by_flow(self.config.shortlist)
+        baseline = store.screen_record(0)
+        if baseline is not None and baseline.flow_distance is not None:
+            shortlist.insert(0, baseline)  # the as-is layout, for comparison, even if the checker objects
+        self.tracker.shortlist_total = len(shortlist)
+        done = store.scheduled_seqs()
+        self.tracker.scheduled = sum(r.seq in done for r in shortlist)
+        self._update_best_makespan()
+        self.tracker.emit()
+        todo = [(r.seq, r.placements) for r in shortlist if r.seq not in done]
+        for _, record in runner.map_unordered(schedule_task, iter(todo), self.stop):
+            store.add_schedule(record)
+            self.tracker.scheduled += 1
+            if record.status == "ok" and record.seq > 0 and record.makespan is not None:
+                if self.tracker.best_makespan is None or record.makespan < self.tracker.best_makespan:
+                    self.tracker.best_makespan = record.makespan
+            self.tracker.emit()
+
+    def _update_best_makespan(self) -> None:
+        ok = [r.makespan for r in self.store.schedule_records() if r.status == "ok" and r.seq > 0 and r.makespan is not None]
+        self.tracker.best_makespan = min(ok) if ok else None

@@ -1,0 +1,144 @@
+"""The work done in workers: stage 1 screens a chunk of candidates, stage 2 schedules one.
+
+Both are module-level functions `fn(context, item)` as `optimizer.runner` wants them; the
+`EvalContext` is sent to each worker once and lives as long as the worker does.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from twin.errors import FactoryTwinError, NoFeasibleSchedule
+from twin.graph import AisleRouter, material_flows, transport_legs, used_area
+from twin.model import Layout
+
+from optimizer.layout_checker import check_layout
+from optimizer.problem import layout_problem
+from optimizer.schedule import check_schedule, schedule_to_json
+from optimizer.scheduler import solve
+from optimizer.search.rows import all_placed, apply_placements
+from optimizer.store import ScheduleRecord, ScreenRecord
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stage-1 work item: a new candidate with its sequence number, key, origin and
+    placements (station id -> [x, y, rotation])."""
+
+    seq: int
+    key: str
+    origin: str
+    placements: dict[str, list[float]]
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    """What every task needs besides its items; sent once per worker."""
+
+    layout_json: str
+    layout_dir: str
+    task_times: tuple[tuple[str, str, float], ...]
+    time_limit: float
+    seed: int
+    objective: str  # the scheduler's objective
+
+    @cached_property
+    def base(self) -> Layout:
+        """The base layout, parsed once per context (so once per worker); never pickled."""
+        return Layout.model_validate_json(self.layout_json)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("base", None)  # the parsed layout stays where it was parsed
+        return state
+
+
+def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, measure_invalid: bool = False) -> dict[str, Any]:
+    """Stage 1 of one layout: validity (the independent checker), flow distance, conveyor
+    length, floor area. Invalid layouts get their problems, and metrics only when
+    `measure_invalid` (the as-is layout is measured whatever the checker says)."""
+    if not all_placed(layout):
+        return {"valid": False, "problems": ["not every station has a position"]}
+    router = AisleRouter(layout)  # shared by the checker's reachability test and the flows
+    problems = [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router)]
+    if problems and not measure_invalid:
+        return {"valid": False, "problems": problems}
+    legs = transport_legs(layout, router)  # routed once, shared by flow and conveyor metres
+    flow = 0.0
+    unroutable = []
+    for pair, volume in material_flows(layout).items():
+        distance = legs[pair].distance
+        if not math.isfinite(distance):
+            unroutable.append(f"material flow {pair[0]} -> {pair[1]} has no aisle route")
+        flow += volume * distance
+    if unroutable:
+        return {"valid": False, "problems": problems + unroutable}
+    conveyor = sum(leg.distance for leg in legs.values() if leg.mover == "conveyor")
+    return {"valid": not problems, "problems": problems, "flow_distance": flow, "conveyor_length": conveyor,
+            "floor_area": used_area(layout)}
+
+
+def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]:
+    """A stage-1 task: screen each candidate of the chunk (seq 0, the as-is layout, is
+    measured even when the checker objects)."""
+    base = ctx.base
+    out = []
+    for item in chunk:
+        started = time.perf_counter()
+        try:
+            metrics = screen_layout(apply_placements(base, item.placements), Path(ctx.layout_dir), base,
+                                    measure_invalid=item.seq == 0)
+        except ImportError:
+            raise  # a missing module is a broken installation, not a bad candidate
+        except FactoryTwinError as exc:
+            metrics = {"valid": False, "problems": [f"screening failed: {exc}"]}
+        except Exception as exc:  # noqa: BLE001 - one broken candidate must not end a long run
+            metrics = {"valid": False, "problems": [f"screening failed: {type(exc).__name__}: {exc}"]}
+        out.append(ScreenRecord(
+            seq=item.seq, key=item.key, origin=item.origin, placements=item.placements, valid=metrics["valid"],
+            problems=tuple(metrics["problems"]), flow_distance=metrics.get("flow_distance"),
+            conveyor_length=metrics.get("conveyor_length"), floor_area=metrics.get("floor_area"),
+            seconds=time.perf_counter() - started,
+        ))
+    return out
+
+
+def schedule_layout(layout: Layout, task_times: dict[tuple[str, str], float], *, time_limit: float, seed: int,
+                    objective: str) -> tuple[dict[str, Any], list[str]]:
+    """Stage 2 of one layout: its scheduling problem solved by CP-SAT, and the independent
+    checker's verdict. Returns (schedule JSON, errors).
+
+    One search worker and a budget in CP-SAT's deterministic time (`time_limit` / 2 units,
+    about `time_limit` wall seconds on a 2-core machine) make the result depend on the seed
+    alone, not on the machine's load; the wall clock (4 x `time_limit`) is only a safety net."""
+    problem = layout_problem(layout, task_times=task_times)
+    schedule = solve(problem, time_limit=4 * time_limit, deterministic_time=time_limit / 2, workers=1, seed=seed,
+                     objective=objective)
+    errors = check_schedule(problem, schedule)
+    return schedule_to_json(problem, schedule, layout.name), errors
+
+
+def schedule_task(ctx: EvalContext, item: tuple[int, dict]) -> ScheduleRecord:
+    """A stage-2 task: schedule one (seq, placements) and check the result."""
+    seq, placements = item
+    started = time.perf_counter()
+    times = {(sid, tid): secs for sid, tid, secs in ctx.task_times}
+    try:
+        doc, errors = schedule_layout(apply_placements(ctx.base, placements), times, time_limit=ctx.time_limit,
+                                      seed=ctx.seed, objective=ctx.objective)
+    except NoFeasibleSchedule as exc:
+        return ScheduleRecord(seq, "infeasible", error=str(exc), seconds=time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - recorded and never ranked, the run goes on
+        return ScheduleRecord(seq, "error", error=f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - started)
+    kpis = doc.get("kpis", {})
+    return ScheduleRecord(
+        seq=seq, status="failed-check" if errors else "ok", solver_status=doc["status"], makespan=doc["makespan"],
+        objective_value=doc["objective_value"], lower_bound=doc["lower_bound"], throughput=kpis.get("throughput_per_hour"),
+        agv_distance=kpis.get("agv_distance"), check_errors=tuple(errors),
+        schedule_json=json.dumps(doc, separators=(",", ":")), seconds=time.perf_counter() - started,
+    )
