@@ -13,7 +13,6 @@ from optimizer.cli import arguments
 from optimizer.runner import BACKENDS
 from optimizer.search.config import OBJECTIVES, SearchConfig
 from optimizer.search.progress import Progress
-from optimizer.search.run import SearchInterrupted, run_search
 
 _DEFAULTS = SearchConfig()
 
@@ -102,6 +101,10 @@ def _clock(seconds: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # here, not at the top: every command's module is imported to build the parser, and the
+    # run pulls in the solver and the physics, which other commands do not need
+    from optimizer.search.run import SearchInterrupted, run_search
+
     config = _config(args)
     bar = _Bar(enabled=not args.quiet)
     try:
