@@ -6,61 +6,67 @@ from typing import Any, Iterable
 
 import plotly.graph_objects as go
 
-from twin.geometry import input_port, output_port, station_rect, zone_rect
-from twin.graph import conveyor_path
+from twin.floorplan import floor_plan
 from twin.model import Layout
-from twin.scene import KIND_COLORS  # the 3D scene's palette; twin.scene loads pyvista only when drawing
+from twin.palette import COLORS, hex_colour
 
-KIND_COLOURS = {kind: "#" + "".join(f"{round(c * 255):02x}" for c in rgb) for kind, rgb in KIND_COLORS.items()}
-ZONE_COLOURS = {"column": "#555555", "wall": "#333333", "hazard": "#E45756"}
+
+def _path(points) -> str:
+    """An SVG path through the points, closed: a plotly 'path' shape."""
+    return "M " + " L ".join(f"{x:.3f},{y:.3f}" for x, y in points) + " Z"
 
 
 def top_view(layout: Layout, bad_stations: Iterable[str] = (), height: int = 480) -> go.Figure:
-    """The floor from above: stations (coloured by kind, as in the 3D scene), keep-out zones,
-    docks and ports; stations with problems are outlined in red."""
+    """The floor plan (`twin.floorplan`) from above: stations coloured by kind as in the 3D
+    scene, keep-out zones, docks, ports and conveyors; stations with problems are outlined
+    in red."""
+    plan = floor_plan(layout)
     bad = set(bad_stations)
     fig = go.Figure()
-    w, d = layout.floor.width, layout.floor.depth
-    fig.add_shape(type="rect", x0=0, y0=0, x1=w, y1=d, line=dict(color="#222", width=2), fillcolor="#FAFAFA", layer="below")
-    for zone in layout.floor.keep_out:
-        r = zone_rect(zone)
-        fig.add_shape(type="rect", x0=r.xmin, y0=r.ymin, x1=r.xmax, y1=r.ymax, line=dict(width=0),
-                      fillcolor=ZONE_COLOURS.get(zone.kind, "#555"), opacity=0.6)
-    xs, ys, texts = [], [], []
-    for station in layout.stations:
-        if station.position is None:
-            continue
-        r = station_rect(station)
-        fill = KIND_COLOURS.get(station.kind, "#888")
-        outline = dict(color="#D62728", width=4) if station.id in bad else dict(color="#333", width=1)
-        fig.add_shape(type="rect", x0=r.xmin, y0=r.ymin, x1=r.xmax, y1=r.ymax, line=outline, fillcolor=fill, opacity=0.85)
-        xs.append(station.position[0])
-        ys.append(station.position[1])
-        texts.append(f"<b>{station.id}</b><br>{station.kind}, {station.footprint.width:g} x {station.footprint.depth:g} m"
+    o = plan.outline
+    fig.add_shape(type="rect", x0=o.xmin, y0=o.ymin, x1=o.xmax, y1=o.ymax, layer="below", name="floor",
+                  line=dict(color=hex_colour(COLORS["floor_edge"]), width=2), fillcolor=hex_colour(COLORS["floor"]))
+    for zone in plan.zones:
+        r = zone.rect
+        fig.add_shape(type="rect", x0=r.xmin, y0=r.ymin, x1=r.xmax, y1=r.ymax, layer="below", name=f"zone:{zone.id}",
+                      line=dict(width=0.5, color="#444"), fillcolor=hex_colour(zone.colour))
+    for dock in plan.docks:
+        r = dock.apron
+        fig.add_shape(type="rect", x0=r.xmin, y0=r.ymin, x1=r.xmax, y1=r.ymax, layer="below", name=f"dock:{dock.id}",
+                      line=dict(width=0), fillcolor=hex_colour(dock.colour))
+    if plan.docks:
+        fig.add_trace(go.Scatter(x=[d.apron.centre[0] for d in plan.docks], y=[d.apron.centre[1] for d in plan.docks],
+                                 mode="text", text=[f"<b>{d.id}</b>" for d in plan.docks], cliponaxis=False,
+                                 textfont=dict(color="white", size=10),
+                                 hovertext=[f"{d.kind} dock {d.id}" for d in plan.docks], hoverinfo="text",
+                                 name="docks", showlegend=False))
+    for station in plan.stations:
+        outline = dict(color=hex_colour(COLORS["problem"]), width=4) if station.id in bad else dict(color="#333", width=1)
+        fig.add_shape(type="path", path=_path(station.corners), layer="below", name=f"station:{station.id}",
+                      line=outline, fillcolor=hex_colour(station.colour), opacity=0.9)
+    hover = []
+    for shape in plan.stations:
+        station = layout.station(shape.id)
+        hover.append(f"<b>{station.id}</b><br>{station.kind}, {station.footprint.width:g} x {station.footprint.depth:g} m"
                      f"<br>rotation {station.rotation}°, capacity {station.capacity}")
-    fig.add_trace(go.Scatter(x=xs, y=ys, mode="text", text=[t.split("<br>")[0] for t in texts], hovertext=texts,
-                             hoverinfo="text", textfont=dict(color="white", size=11), name="stations", showlegend=False))
-    ports_in = [input_port(s) for s in layout.stations if s.position is not None]
-    ports_out = [output_port(s) for s in layout.stations if s.position is not None]
-    if ports_in:
-        fig.add_trace(go.Scatter(x=[p[0] for p in ports_in], y=[p[1] for p in ports_in], mode="markers",
-                                 marker=dict(symbol="triangle-right", size=7, color="#2CA02C"), name="input port"))
-        fig.add_trace(go.Scatter(x=[p[0] for p in ports_out], y=[p[1] for p in ports_out], mode="markers",
-                                 marker=dict(symbol="square", size=6, color="#D62728"), name="output port"))
-    if layout.floor.docks:
-        fig.add_trace(go.Scatter(
-            x=[dk.position[0] for dk in layout.floor.docks], y=[dk.position[1] for dk in layout.floor.docks],
-            mode="markers+text", text=[dk.id for dk in layout.floor.docks], textposition="top center",
-            marker=dict(symbol="diamond", size=11, color="#333"), name="docks"))
-    ends = {s.id for s in layout.stations if s.position is not None} | {dk.id for dk in layout.floor.docks}
-    for conveyor in layout.transport.conveyors:
-        if conveyor.from_station not in ends or conveyor.to_station not in ends:
-            continue
-        pts = conveyor_path(layout, conveyor)  # the belt the graph measures and the 3D scene draws
-        fig.add_trace(go.Scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
-                                 line=dict(color="#FFB000", width=3), name=f"conveyor {conveyor.id}"))
-    fig.update_xaxes(range=[-0.5, w + 0.5], title="x (m)", constrain="domain")
-    fig.update_yaxes(range=[-0.5, d + 0.5], title="y (m)", scaleanchor="x", scaleratio=1)
+    fig.add_trace(go.Scatter(x=[s.centre[0] for s in plan.stations], y=[s.centre[1] for s in plan.stations],
+                             mode="text", text=[s.label for s in plan.stations], hovertext=hover, hoverinfo="text",
+                             textfont=dict(color=hex_colour(COLORS["text"]), size=10), name="stations", showlegend=False))
+    for conveyor in plan.conveyors:
+        xs, ys = [p[0] for p in conveyor.points], [p[1] for p in conveyor.points]
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=f"conveyor {conveyor.id}",
+                                 line=dict(color=hex_colour(conveyor.colour), width=4),
+                                 marker=dict(symbol="arrow", angleref="previous", size=[0] * (len(xs) - 1) + [12],
+                                             color=hex_colour(COLORS["belt_arrow"]))))
+    if plan.stations:
+        for name, attr, symbol in (("input port", "input_port", "circle"), ("output port", "output_port", "square")):
+            points = [getattr(s, attr) for s in plan.stations]
+            fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="markers", name=name,
+                                     marker=dict(symbol=symbol, size=7, color=hex_colour(COLORS[name.replace(" ", "_")]))))
+    box = plan.bounds
+    fig.update_xaxes(range=[box.xmin - 0.3, box.xmax + 0.3], title="x (m)", constrain="domain", showgrid=False)
+    fig.update_yaxes(range=[box.ymin - 0.3, box.ymax + 0.3], title="y (m)", scaleanchor="x", scaleratio=1,
+                     showgrid=False)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white",
                       legend=dict(orientation="h", y=1.02, x=0), title=None)
     return fig

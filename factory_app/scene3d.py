@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from twin.geometry import station_rect, zone_rect
+from twin.floorplan import floor_plan, schedule_utilisation
 from twin.model import Layout, Station
-
-from factory_app.charts import KIND_COLOURS, ZONE_COLOURS
+from twin.palette import COLORS
 
 WINDOW = (900, 560)
 
@@ -26,26 +25,32 @@ def layout_plotter(layout: Layout, layout_dir: Path | None = None, schedule_doc:
 
 
 def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: tuple[int, int] = WINDOW):
-    """Stations as boxes of their footprint and height on the floor plane: the quick stand-in
-    for `layout_plotter`, in the same utilisation colours (`twin.scene.heat_color`)."""
+    """The floor plan (`twin.floorplan`) raised into boxes of each station's footprint and
+    height: the quick stand-in for `layout_plotter`, in the same colours (by utilisation when
+    a schedule is given)."""
     import pyvista as pv
 
-    from twin.scene import heat_color
-
-    util = schedule_doc["kpis"]["utilisation"] if schedule_doc else None
+    if schedule_doc is not None:
+        plan = floor_plan(layout, schedule_utilisation(layout, schedule_doc), color_by="utilisation")
+    else:
+        plan = floor_plan(layout)
     plotter = pv.Plotter(off_screen=True, window_size=list(window_size))
-    w, d = layout.floor.width, layout.floor.depth
-    plotter.add_mesh(pv.Plane(center=(w / 2, d / 2, 0), i_size=w, j_size=d), color="#EEEEEE")
-    for zone in layout.floor.keep_out:
-        r = zone_rect(zone)
-        plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, 0, 3.0)), color=ZONE_COLOURS.get(zone.kind, "#555"),
-                         opacity=0.5)
-    for station in layout.stations:
-        if station.position is None:
-            continue
-        r = station_rect(station)
-        colour = heat_color(util.get(station.id, 0.0)) if util is not None else KIND_COLOURS.get(station.kind, "#888")
-        plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, 0, station.height)), color=colour, show_edges=True)
+    o = plan.outline
+    plotter.add_mesh(pv.Plane(center=(*o.centre, 0), i_size=o.width, j_size=o.depth), color=COLORS["floor"])
+    for zone in plan.zones:
+        r = zone.rect
+        plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, 0, 3.0)), color=zone.colour, opacity=0.5)
+    for dock in plan.docks:
+        r = dock.apron
+        plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, -0.05, 0.0)), color=dock.colour)
+    for station in plan.stations:
+        r = station.rect
+        plotter.add_mesh(pv.Box((r.xmin, r.xmax, r.ymin, r.ymax, 0, station.height)), color=station.colour,
+                         show_edges=True, name=f"station:{station.id}")
+    for conveyor in plan.conveyors:
+        points = [(x, y, 0.05) for x, y in conveyor.points]
+        plotter.add_mesh(pv.lines_from_points(points), color=conveyor.colour, line_width=4,
+                         name=f"conveyor:{conveyor.id}")
     plotter.camera_position = "iso"
     plotter.set_background("white")
     return plotter

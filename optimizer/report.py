@@ -59,49 +59,59 @@ def render_layout_png(layout: Layout, path: Path, schedule_doc: dict[str, Any] |
 
 
 def top_view_png(layout: Layout, path: Path | str) -> Path:
-    """A plain top view: floor, keep-out zones, stations with ids, ports, docks, conveyors."""
+    """A plain top view of the floor plan (`twin.floorplan`): floor, keep-out zones, docks,
+    stations with ids and ports, conveyors with arrowheads, a legend of the kinds."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Patch, Polygon, Rectangle
 
-    from twin.geometry import input_port, output_port, station_rect, zone_rect
-    from twin.graph import conveyor_path
-    from twin.scene import KIND_COLORS
+    from twin.floorplan import floor_plan
+    from twin.palette import COLORS
 
-    floor = layout.floor
+    plan = floor_plan(layout)
+    box = plan.bounds
     width = 12.0
-    fig, ax = plt.subplots(figsize=(width, max(3.0, width * floor.depth / floor.width) + 0.6), dpi=110)
+    fig, ax = plt.subplots(figsize=(width, max(3.0, width * box.depth / box.width) + 0.9), dpi=110)
     try:
-        ax.add_patch(Rectangle((0, 0), floor.width, floor.depth, facecolor="#fafafa", edgecolor="black"))
-        for zone in floor.keep_out:
-            r = zone_rect(zone)
-            ax.add_patch(Rectangle((r.xmin, r.ymin), r.width, r.depth, facecolor="#555555", hatch="//", alpha=0.7))
-        placed = {s.id for s in layout.stations if s.position is not None}
-        for conveyor in layout.transport.conveyors:
-            if conveyor.from_station not in placed or conveyor.to_station not in placed:
-                continue
-            points = conveyor_path(layout, conveyor)  # the run the graph measures and the 3D scene draws
-            ax.plot([p[0] for p in points], [p[1] for p in points], color="#c0392b", linewidth=2.5, zorder=3)
-        for station in layout.stations:
-            if station.position is None:
-                continue
-            r = station_rect(station)
-            ax.add_patch(Rectangle((r.xmin, r.ymin), r.width, r.depth, facecolor=KIND_COLORS[station.kind],
-                                   edgecolor="black", linewidth=1.5 if station.fixed else 0.8, zorder=2))
-            ax.text(*r.centre, station.id, ha="center", va="center", fontsize=7, zorder=4)
-            for port, marker in ((input_port(station), ">"), (output_port(station), "s")):
-                ax.plot(*port, marker=marker, color="black", markersize=3, zorder=4)
-        for dock in floor.docks:
-            ax.plot(*dock.position, marker="D", color="#27ae60" if dock.kind == "receiving" else "#2980b9", markersize=8)
-            ax.annotate(dock.id, dock.position, textcoords="offset points", xytext=(4, 4), fontsize=7)
-        ax.set_xlim(-0.5, floor.width + 0.5)
-        ax.set_ylim(-0.5, floor.depth + 0.5)
+        o = plan.outline
+        ax.add_patch(Rectangle((o.xmin, o.ymin), o.width, o.depth, facecolor=COLORS["floor"],
+                               edgecolor=COLORS["floor_edge"], linewidth=1.2, zorder=0))
+        for zone in plan.zones:
+            r = zone.rect
+            ax.add_patch(Rectangle((r.xmin, r.ymin), r.width, r.depth, facecolor=zone.colour, edgecolor="#444444",
+                                   hatch="//" if zone.kind == "hazard" else None, linewidth=0.6, zorder=1))
+        for dock in plan.docks:
+            r = dock.apron
+            ax.add_patch(Rectangle((r.xmin, r.ymin), r.width, r.depth, facecolor=dock.colour, edgecolor="none",
+                                   zorder=1, gid=f"dock:{dock.id}"))
+            ax.text(*r.centre, dock.id, ha="center", va="center", fontsize=7, color="white", fontweight="bold",
+                    zorder=4)
+        for station in plan.stations:
+            ax.add_patch(Polygon(station.corners, closed=True, facecolor=station.colour, edgecolor="black",
+                                 linewidth=1.6 if station.fixed else 0.6, zorder=2, gid=f"station:{station.id}"))
+            ax.text(*station.centre, station.label, ha="center", va="center", fontsize=7, zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.75))
+            ax.plot(*station.input_port, marker="o", color=COLORS["input_port"], markersize=3.5, zorder=4)
+            ax.plot(*station.output_port, marker="s", color=COLORS["output_port"], markersize=3.5, zorder=4)
+        for conveyor in plan.conveyors:
+            ax.plot([p[0] for p in conveyor.points], [p[1] for p in conveyor.points], color=conveyor.colour,
+                    linewidth=3, solid_capstyle="butt", zorder=3, gid=f"conveyor:{conveyor.id}")
+            for (x, y), (dx, dy) in conveyor.marks(1.5):
+                ax.annotate("", (x + dx * 0.25, y + dy * 0.25), (x - dx * 0.25, y - dy * 0.25), zorder=3,
+                            arrowprops=dict(arrowstyle="-|>", color=COLORS["belt_arrow"], lw=0, mutation_scale=12))
+        margin = 0.3
+        ax.set_xlim(box.xmin - margin, box.xmax + margin)
+        ax.set_ylim(box.ymin - margin, box.ymax + margin)
         ax.set_aspect("equal")
         ax.set_xlabel("x (m)")
         ax.set_ylabel("y (m)")
-        ax.set_title(f"{layout.name}: top view (thick edge = fixed station)")
+        ax.set_title(f"{plan.name}: top view (thick edge = fixed station; ports: o in, ▪ out)")
+        handles = [Patch(facecolor=colour, edgecolor="black", linewidth=0.5, label=name) for name, colour in plan.legend]
+        if handles:
+            ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=len(handles),
+                      fontsize=8, frameon=False)
         fig.tight_layout()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)

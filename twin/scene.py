@@ -3,7 +3,9 @@
 `build_scene` turns a placed layout into a `Scene`, a plain list of named `Part`s (floor,
 grid, keep-out zones, docks, aisles, station solids, robot meshes in their home pose,
 fixtures, conveyor belts, AGV routes, material-flow arcs), each with its colour, opacity and
-label. It needs no Plotter, so tests can check geometry and exports can walk the parts;
+label. The flat geometry (floor, zones, dock aprons, station footprints and colours,
+conveyor centre lines) is the floor plan (`twin.floorplan`) that the 2D views draw too; the
+scene raises it into 3D. It needs no Plotter, so tests can check geometry and exports can walk the parts;
 `make_plotter` lights and frames it for the browser app, `render_png` shoots it offscreen,
 and `export_scene` writes glTF or VTK files other tools read.
 
@@ -22,52 +24,16 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 
 from twin.errors import InputError, LayoutError, Problem
-from twin.geometry import station_rect
+from twin.floorplan import FloorPlan, floor_plan, schedule_utilisation
 from twin.model import Layout, Pose, Station
+from twin.palette import COLORS, RGB, heat_color
 
 if TYPE_CHECKING:  # pyvista is imported where it is used: `import twin` stays fast
     import pyvista as pv
 
-RGB = tuple[float, float, float]
-
 PART_KINDS = ("floor", "grid", "keep_out", "dock", "aisle", "station", "robot", "fixture", "conveyor",
               "agv_route", "flow")
-COLOR_BY = ("kind", "utilisation")
 EXPORT_SUFFIXES = (".gltf", ".glb", ".vtm", ".vtk")
-
-
-def _hex(code: str) -> RGB:
-    code = code.lstrip("#")
-    return tuple(int(code[i:i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
-
-
-# A muted palette (Tableau 10) that reads well on a light floor and in print.
-KIND_COLORS: dict[str, RGB] = {
-    "machine": _hex("#4e79a7"),
-    "robot_cell": _hex("#f28e2b"),
-    "manual": _hex("#59a14f"),
-    "inspection": _hex("#b07aa1"),
-    "buffer": _hex("#9c755f"),
-}
-COLORS: dict[str, RGB] = {
-    "floor": _hex("#e4e7eb"),
-    "grid_minor": _hex("#c3c9d1"),
-    "grid_major": _hex("#98a1ad"),
-    "column": _hex("#8d939c"),
-    "wall": _hex("#858a93"),
-    "hazard": _hex("#f2c230"),
-    "receiving": _hex("#2e9d5b"),
-    "shipping": _hex("#2b6cb0"),
-    "aisle": _hex("#f1e9c6"),
-    "fixture": _hex("#7a8794"),
-    "belt": _hex("#3b4047"),
-    "belt_arrow": _hex("#ffd23f"),
-    "agv_route": _hex("#e8702a"),
-    "flow": _hex("#6a5acd"),
-    "unused": _hex("#c8ccd2"),
-}
-# Utilisation ramp, cool to hot (ColorBrewer RdYlBu reversed): 0 blue ... 1 red.
-HEAT_STOPS: tuple[RGB, ...] = tuple(_hex(c) for c in ("#2c7bb6", "#abd9e9", "#ffffbf", "#fdae61", "#d7191c"))
 
 ZONE_HEIGHT = {"column": 3.0, "wall": 2.5, "hazard": 0.04}
 BELT_TOP, BELT_WIDTH, BELT_THICKNESS = 0.85, 0.5, 0.12
@@ -75,15 +41,6 @@ ROUTE_Z, ROUTE_RADIUS = 0.1, 0.05
 FLOW_RADIUS = (0.03, 0.2)  # tube radius for the smallest and the largest flow (m)
 FLOW_SAMPLES, FLOW_SIDES = 32, 10  # points along a flow arc, sides of its tube
 CELL_OPACITY = 0.16  # a robot cell's solid is a see-through guard so its robot shows
-
-
-def heat_color(value: float) -> RGB:
-    """The utilisation colour of a value in [0, 1] (clipped): blue when idle, red when busy."""
-    v = min(max(float(value), 0.0), 1.0) * (len(HEAT_STOPS) - 1)
-    i = min(int(v), len(HEAT_STOPS) - 2)
-    t = v - i
-    a, b = HEAT_STOPS[i], HEAT_STOPS[i + 1]
-    return tuple(a[k] + (b[k] - a[k]) * t for k in range(3))  # type: ignore[return-value]
 
 
 @dataclass
@@ -215,34 +172,19 @@ def _ribbon(points: list[tuple[float, float]], width: float, z: float) -> "pv.Po
     return pv.PolyData(vertices, faces)
 
 
-def _chevrons(points: list[tuple[float, float]], z: float, size: float, spacing: float) -> "pv.PolyData":
-    """Flat arrowheads along a floor polyline, pointing the way it runs."""
+def _chevrons(marks: list[tuple[tuple[float, float], tuple[float, float]]], z: float, size: float) -> "pv.PolyData":
+    """Flat arrowheads at height z, one per (point, unit direction) mark."""
     import pyvista as pv
 
-    pts = np.asarray(points, dtype=float)
-    tris, verts = [], []
-    carry = spacing / 2
-    for a, b in zip(pts, pts[1:]):
-        seg = b - a
-        length = float(np.linalg.norm(seg))
-        if length < 1e-9:
-            continue
-        d = seg / length
-        n = np.array([-d[1], d[0]])
-        t = carry
-        while t < length:
-            c = a + d * t
-            k = len(verts)
-            verts += [
-                [*(c + d * size * 0.6), z],
-                [*(c - d * size * 0.4 + n * size * 0.45), z],
-                [*(c - d * size * 0.4 - n * size * 0.45), z],
-            ]
-            tris.append([3, k, k + 1, k + 2])
-            t += spacing
-        carry = t - length
-    if not verts:
+    if not marks:
         return pv.PolyData()
+    verts, tris = [], []
+    for k, (c, d) in enumerate(marks):
+        c, d = np.asarray(c, dtype=float), np.asarray(d, dtype=float)
+        n = np.array([-d[1], d[0]])
+        verts += [[*(c + d * size * 0.6), z], [*(c - d * size * 0.4 + n * size * 0.45), z],
+                  [*(c - d * size * 0.4 - n * size * 0.45), z]]
+        tris.append([3, 3 * k, 3 * k + 1, 3 * k + 2])
     return pv.PolyData(np.array(verts), np.hstack(tris))
 
 
@@ -305,37 +247,6 @@ def _robot_mesh(station: Station, layout_dir: Path | None, frame: np.ndarray) ->
     return pv.merge(pieces, merge_points=False)
 
 
-# --- the schedule ----------------------------------------------------------------------------
-
-
-def schedule_utilisation(layout: Layout, schedule_doc: dict[str, Any]) -> dict[str, float]:
-    """Utilisation per station from a schedule document's KPIs; raises InputError when the
-    document is malformed or names stations the layout does not have."""
-    if not isinstance(schedule_doc, dict):
-        raise InputError("schedule: must be a JSON object (a factory-twin schedule document)")
-    kpis = schedule_doc.get("kpis")
-    if not isinstance(kpis, dict) or not isinstance(kpis.get("utilisation"), dict):
-        raise InputError("schedule: kpis.utilisation is missing: not a factory-twin schedule document")
-    utilisation: dict[str, float] = {}
-    for sid, value in kpis["utilisation"].items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise InputError(f"schedule: kpis.utilisation.{sid}: must be a number, got {value!r}")
-        utilisation[str(sid)] = float(value)
-    named = set(utilisation)
-    for i, op in enumerate(schedule_doc.get("operations") or []):
-        if isinstance(op, dict) and "station" in op:
-            named.add(str(op["station"]))
-    known = {s.id for s in layout.stations}
-    unknown = sorted(named - known)
-    if unknown:
-        where = f" (written for layout '{schedule_doc['layout']}')" if isinstance(schedule_doc.get("layout"), str) else ""
-        raise InputError(
-            f"schedule{where} does not belong to layout '{layout.name}': it names station(s) "
-            f"{', '.join(unknown)} that the layout does not have"
-        )
-    return {s.id: utilisation.get(s.id, 0.0) for s in layout.stations}
-
-
 # --- building the scene ----------------------------------------------------------------------
 
 
@@ -348,66 +259,39 @@ def build_scene(
     """The 3D scene of a placed layout. `color_by` "kind" colours stations by their kind;
     "utilisation" by their utilisation in `schedule_doc`'s KPIs (blue idle ... red busy).
     Robot cells show the robot's own meshes (URDF visuals) in its home pose."""
-    if color_by not in COLOR_BY:
-        raise InputError(f"color_by {color_by!r}: use one of {', '.join(COLOR_BY)}")
-    if color_by == "utilisation" and schedule_doc is None:
-        raise InputError("color_by 'utilisation' needs a schedule (its KPIs hold the utilisation)")
-    unplaced = [Problem(f"stations[{i}].position", f"station '{s.id}' is not placed; the 3D scene needs every "
-                        "station placed (give a position, or run the layout search)")
-                for i, s in enumerate(layout.stations) if s.position is None]
-    if unplaced:
-        raise LayoutError(unplaced)
     utilisation = schedule_utilisation(layout, schedule_doc) if schedule_doc is not None else None
+    plan = floor_plan(layout, utilisation, color_by)
+    if plan.unplaced:
+        raise LayoutError([Problem(f"stations[{i}].position", f"station '{s.id}' is not placed; the 3D scene needs "
+                                   "every station placed (give a position, or run the layout search)")
+                           for i, s in enumerate(layout.stations) if s.position is None])
     layout_dir = Path(layout_dir) if layout_dir is not None else None
 
-    floor = layout.floor
+    floor = plan.outline
     scene = Scene(layout.name, (floor.width, floor.depth), color_by=color_by)
-    scene.add(Part("floor", "floor", _box(0, floor.width, 0, floor.depth, -0.1, 0.0), COLORS["floor"]))
+    scene.add(Part("floor", "floor", _box(floor.xmin, floor.xmax, floor.ymin, floor.ymax, -0.1, 0.0), COLORS["floor"]))
     _add_grid(scene, layout)
-    for zone in floor.keep_out:
-        top = ZONE_HEIGHT[zone.kind]
-        mesh = _box(zone.x, zone.x + zone.width, zone.y, zone.y + zone.depth, 0.0 if zone.kind != "hazard" else 0.01, top)
+    for zone in plan.zones:
+        r = zone.rect
+        mesh = _box(r.xmin, r.xmax, r.ymin, r.ymax, 0.0 if zone.kind != "hazard" else 0.01, ZONE_HEIGHT[zone.kind])
         opacity = 0.75 if zone.kind == "hazard" else 1.0
-        scene.add(Part(f"keep_out:{zone.id}", "keep_out", mesh, COLORS[zone.kind], opacity, show_edges=zone.kind == "hazard"))
-    for dock in floor.docks:
-        rect, centre = _dock_apron(layout, dock.position)
-        mesh = _box(*rect, -0.1, 0.02)
-        scene.add(Part(f"dock:{dock.id}", "dock", mesh, COLORS[dock.kind], label=dock.id,
-                       label_position=(*centre, 0.4)))
-    _add_stations(scene, layout, layout_dir, utilisation)
-    _add_conveyors(scene, layout)
-    _add_routes_and_flows(scene, layout)
+        scene.add(Part(f"keep_out:{zone.id}", "keep_out", mesh, zone.colour, opacity, show_edges=zone.kind == "hazard"))
+    for dock in plan.docks:
+        r = dock.apron
+        scene.add(Part(f"dock:{dock.id}", "dock", _box(r.xmin, r.xmax, r.ymin, r.ymax, -0.1, 0.02), dock.colour,
+                       label=dock.id, label_position=(*r.centre, 0.4)))
+    _add_stations(scene, layout, plan, layout_dir)
+    _add_conveyors(scene, plan)
+    _add_routes_and_flows(scene, layout, plan)
 
-    if utilisation is not None and color_by == "utilisation":
+    scene.legend = list(plan.legend)
+    if color_by == "utilisation":
         scene.scalar_bar = "Utilisation"
-    else:
-        kinds = sorted({s.kind for s in layout.stations}, key=list(KIND_COLORS).index)
-        scene.legend = [(k.replace("_", " "), KIND_COLORS[k]) for k in kinds]
-    if layout.transport.conveyors:
-        scene.legend.append(("conveyor", COLORS["belt"]))
     if scene.of_kind("agv_route"):
         scene.legend.append(("AGV route", COLORS["agv_route"]))
     if scene.of_kind("flow"):
         scene.legend.append(("material flow", COLORS["flow"]))
     return scene
-
-
-def _dock_apron(layout: Layout, point: tuple[float, float], size: float = 2.4) -> tuple[tuple[float, ...], tuple[float, float]]:
-    """A loading apron just outside the floor edge nearest to a dock, so stations placed near
-    the dock never hide it: (xmin, xmax, ymin, ymax) and its centre."""
-    w, d = layout.floor.width, layout.floor.depth
-    x, y = point
-    half = size / 2
-    edge = min((x, "left"), (w - x, "right"), (y, "bottom"), (d - y, "top"))[1]
-    if edge in ("left", "right"):
-        y = min(max(y, half), d - half)
-        x0 = -size if edge == "left" else w
-        rect = (x0, x0 + size, y - half, y + half)
-    else:
-        x = min(max(x, half), w - half)
-        y0 = -size if edge == "bottom" else d
-        rect = (x - half, x + half, y0, y0 + size)
-    return rect, ((rect[0] + rect[1]) / 2, (rect[2] + rect[3]) / 2)
 
 
 def _add_grid(scene: Scene, layout: Layout) -> None:
@@ -438,25 +322,23 @@ def _add_grid(scene: Scene, layout: Layout) -> None:
         scene.add(Part(key.replace("_", ":"), "grid", mesh, COLORS[key]))
 
 
-def _add_stations(scene: Scene, layout: Layout, layout_dir: Path | None, utilisation: dict[str, float] | None) -> None:
-    for station in layout.stations:
-        rect = station_rect(station)
-        value = utilisation.get(station.id, 0.0) if utilisation is not None else None
-        if scene.color_by == "utilisation" and value is not None:
-            color = heat_color(value)
-        else:
-            color = KIND_COLORS[station.kind]
-        is_cell = station.kind == "robot_cell"
-        mesh = _box(rect.xmin, rect.xmax, rect.ymin, rect.ymax, 0.0, station.height)
-        label = station.id if value is None else f"{station.id} {value:.0%}"
-        scene.add(Part(f"station:{station.id}", "station", mesh, color, CELL_OPACITY if is_cell else 1.0,
-                       label=label, label_position=(*rect.centre, station.height + 0.35), station=station.id,
-                       value=value, show_edges=True))
+def _add_stations(scene: Scene, layout: Layout, plan: FloorPlan, layout_dir: Path | None) -> None:
+    """Each station as a solid of its plan footprint and height; a robot cell as a see-through
+    guard over a floor plate, with its fixtures and its robot inside."""
+    for shape in plan.stations:
+        r = shape.rect
+        is_cell = shape.kind == "robot_cell"
+        mesh = _box(r.xmin, r.xmax, r.ymin, r.ymax, 0.0, shape.height)
+        scene.add(Part(f"station:{shape.id}", "station", mesh, shape.colour, CELL_OPACITY if is_cell else 1.0,
+                       label=shape.label, label_position=(*shape.centre, shape.height + 0.35), station=shape.id,
+                       value=shape.utilisation, show_edges=True))
+        station = layout.station(shape.id)
         if station.cell is None:
             continue
         # the cell's floor plate, so the guard reads as a cell from above
-        plate = _box(rect.xmin, rect.xmax, rect.ymin, rect.ymax, 0.0, 0.03)
-        scene.add(Part(f"station:{station.id}:plate", "station", plate, color, 0.85, station=station.id, value=value))
+        plate = _box(r.xmin, r.xmax, r.ymin, r.ymax, 0.0, 0.03)
+        scene.add(Part(f"station:{shape.id}:plate", "station", plate, shape.colour, 0.85, station=shape.id,
+                       value=shape.utilisation))
         frame = _station_frame(station)
         for part in fixture_parts(station, frame):
             scene.add(part)
@@ -490,25 +372,19 @@ def robot_part(station: Station, layout_dir: Path | None, frame: np.ndarray | No
     return Part(f"robot:{station.id}", "robot", robot, tuple(float(c) for c in mean), station=station.id, rgb=True)
 
 
-def _add_conveyors(scene: Scene, layout: Layout) -> None:
-    """Each conveyor as a belt along the path the graph measures (`twin.graph.conveyor_path`),
-    with arrowheads on the belt showing which way it runs."""
-    from twin.graph import conveyor_path
-
-    for conveyor in layout.transport.conveyors:
-        points = conveyor_path(layout, conveyor)
-        points = [p for i, p in enumerate(points) if i == 0 or math.dist(p, points[i - 1]) > 1e-6]
-        if len(points) < 2:
-            continue
-        belt = _ribbon(points, BELT_WIDTH, BELT_TOP).extrude((0, 0, -BELT_THICKNESS), capping=True)
-        arrows = _chevrons(points, BELT_TOP + 0.01, BELT_WIDTH * 0.8, 0.9)
-        scene.add(Part(f"conveyor:{conveyor.id}", "conveyor", belt, COLORS["belt"], show_edges=False,
+def _add_conveyors(scene: Scene, plan: FloorPlan) -> None:
+    """Each conveyor as a belt along its plan centre line (the run the graph measures), with
+    arrowheads on the belt showing which way it runs."""
+    for conveyor in plan.conveyors:
+        belt = _ribbon(conveyor.points, BELT_WIDTH, BELT_TOP).extrude((0, 0, -BELT_THICKNESS), capping=True)
+        arrows = _chevrons(conveyor.marks(0.9), BELT_TOP + 0.01, BELT_WIDTH * 0.8)
+        scene.add(Part(f"conveyor:{conveyor.id}", "conveyor", belt, conveyor.colour, show_edges=False,
                        width=BELT_WIDTH))
         if arrows.n_points:
             scene.add(Part(f"conveyor:{conveyor.id}:direction", "conveyor", arrows, COLORS["belt_arrow"]))
 
 
-def _add_routes_and_flows(scene: Scene, layout: Layout) -> None:
+def _add_routes_and_flows(scene: Scene, layout: Layout, plan: FloorPlan) -> None:
     """AGV routes as tubes along the routed aisle paths (with the aisle painted under them),
     and every material flow as an arc whose width grows with its volume."""
     from twin.graph import AisleRouter, material_flows
@@ -534,7 +410,7 @@ def _add_routes_and_flows(scene: Scene, layout: Layout) -> None:
 
         scene.add(Part("aisle", "aisle", pv.merge(aisle_pieces), COLORS["aisle"]))
 
-    ends = _flow_ends(layout)
+    ends = _flow_ends(plan)
     top = max(s.height for s in layout.stations)
     vmax = max(flows.values())
     for (a, b), volume in sorted(flows.items()):
@@ -550,11 +426,11 @@ def _add_routes_and_flows(scene: Scene, layout: Layout) -> None:
                        value=volume, width=2 * radius))
 
 
-def _flow_ends(layout: Layout) -> dict[str, tuple[float, float, float]]:
-    """Where flow arcs start and end: the top centre of a station, a dock on the floor."""
-    ends = {s.id: (s.position[0], s.position[1], s.height) for s in layout.stations}  # type: ignore[index]
-    for dock in layout.floor.docks:
-        ends[dock.id] = (*_dock_apron(layout, dock.position)[1], 0.1)
+def _flow_ends(plan: FloorPlan) -> dict[str, tuple[float, float, float]]:
+    """Where flow arcs start and end: the top centre of a station, a dock's apron on the floor."""
+    ends = {s.id: (*s.centre, s.height) for s in plan.stations}
+    for dock in plan.docks:
+        ends[dock.id] = (*dock.apron.centre, 0.1)
     return ends
 
 

@@ -158,7 +158,7 @@ def test_open_sample(app_env):
 def test_charts(layout):
     fig = top_view(layout, bad_stations=["weld"])
     outlines = [s.line.color for s in fig.layout.shapes]
-    assert outlines.count("#D62728") == 1  # one station outlined as bad
+    assert outlines.count("#d62728") == 1  # one station outlined as bad
     result = schedule_layout(layout_key(layout), None, time_limit=2.0)
     assert result.check == [] and validate_schedule_doc(result.doc) == []
     rows = gantt_rows(result.doc)

@@ -235,3 +235,23 @@ def test_sample_factories_build_with_every_robot(sample):
     cells = {s.id for s in layout.stations if s.kind == "robot_cell"}
     assert {p.station for p in scene.of_kind("robot")} == cells
     assert scene.of_kind("flow")
+
+
+def test_the_plan_view_draws_each_station_once_from_the_floor_plan(layout):
+    from twin.floorplan import floor_plan
+
+    plan = floor_plan(layout)
+    plotter = scene_mod.make_plotter(build_scene(layout), window_size=SMALL, top_view=True)
+    try:
+        solids = [name for name in plotter.actors if name.startswith("station:") and not name.endswith(":plate")]
+        assert sorted(solids) == sorted(f"station:{s.id}" for s in layout.stations)
+        for shape in plan.stations:
+            xmin, xmax, ymin, ymax, _, zmax = plotter.actors[f"station:{shape.id}"].GetBounds()
+            r = shape.rect
+            assert (xmin, xmax, ymin, ymax, zmax) == pytest.approx((r.xmin, r.xmax, r.ymin, r.ymax, shape.height))
+        docks = sorted(name for name in plotter.actors if name.startswith("dock:"))
+        assert docks == ["dock:in", "dock:out"]
+        assert plotter.actors["dock:in"].GetBounds()[:4] == pytest.approx(
+            (plan.docks[0].apron.xmin, plan.docks[0].apron.xmax, plan.docks[0].apron.ymin, plan.docks[0].apron.ymax))
+    finally:
+        plotter.close()

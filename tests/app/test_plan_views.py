@@ -1,0 +1,58 @@
+"""The app's plan views draw the floor plan (`twin.floorplan`): every station exactly once,
+where the plan puts it, in the plan's colours."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from twin.floorplan import floor_plan
+from twin.io import load_layout
+from twin.palette import hex_colour
+
+from factory_app.charts import top_view
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def layout():
+    return load_layout(ROOT / "layouts" / "food_packaging.yaml")
+
+
+def _numbers(path: str) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", path)]
+
+
+def test_the_plotly_plan_draws_each_station_once_at_its_footprint(layout):
+    plan = floor_plan(layout)
+    fig = top_view(layout, bad_stations=[plan.stations[0].id])
+    shapes = [s for s in fig.layout.shapes if (s.name or "").startswith("station:")]
+    assert Counter(s.name for s in shapes) == Counter(f"station:{s.id}" for s in layout.stations)
+    for shape in shapes:
+        station = plan.station(shape.name.split(":", 1)[1])
+        assert np.array(_numbers(shape.path)) == pytest.approx(np.array(station.corners), abs=1e-3)
+        assert shape.fillcolor == hex_colour(station.colour)
+    [labels] = [t for t in fig.data if t.name == "stations"]
+    assert Counter(labels.text) == Counter(s.id for s in layout.stations)
+    outlined = [s.name for s in shapes if s.line.width == 4]
+    assert outlined == [f"station:{plan.stations[0].id}"]
+
+
+def test_the_quick_3d_model_raises_each_station_once(layout):
+    pytest.importorskip("pyvista")
+    from factory_app.scene3d import box_plotter
+
+    plotter = box_plotter(layout)
+    try:
+        boxes = {name: actor for name, actor in plotter.actors.items() if name.startswith("station:")}
+        assert sorted(boxes) == sorted(f"station:{s.id}" for s in layout.stations)
+        for station in floor_plan(layout).stations:
+            xmin, xmax, ymin, ymax, zmin, zmax = boxes[f"station:{station.id}"].GetBounds()
+            r = station.rect
+            assert (xmin, xmax, ymin, ymax, zmax) == pytest.approx((r.xmin, r.xmax, r.ymin, r.ymax, station.height))
+    finally:
+        plotter.close()
