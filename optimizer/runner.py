@@ -28,7 +28,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from twin.errors import InputError
+from twin.errors import FactoryTwinError, InputError
 
 BACKENDS = ("local", "ray")
 TaskFn = Callable[[Any, Any], Any]
@@ -45,8 +45,11 @@ class Stopped(Exception):
     """The caller's stop event was set while work was in flight."""
 
 
-class WorkerLost(RuntimeError):
-    """A task kept failing because its worker process died."""
+class WorkerLost(FactoryTwinError):
+    """The workers are gone: a task kept failing because its worker process died, or the Ray
+    cluster stopped answering. Finished work is kept; the run can be resumed."""
+
+    exit_code = 1
 
 
 class Runner:
@@ -269,7 +272,10 @@ class RayRunner(_InFlightRunner):
         return self._remote.remote(fn, self._context_ref, item)
 
     def _wait(self, handles):
-        return self._ray.wait(handles, num_returns=1, timeout=0.25)[0]
+        try:
+            return self._ray.wait(handles, num_returns=1, timeout=0.25)[0]
+        except self._ray.exceptions.RayError as exc:
+            raise self._lost(exc) from None
 
     def _collect(self, fn, done, pending):
         ray = self._ray
@@ -281,7 +287,14 @@ class RayRunner(_InFlightRunner):
                 raise WorkerLost(f"a Ray worker kept dying on one task: {exc}") from None
             except ray.exceptions.RayTaskError as exc:
                 raise exc.as_instanceof_cause() from None
+            except ray.exceptions.RayError as exc:  # a node, the raylet or the cluster itself is gone
+                raise self._lost(exc) from None
             yield item, result
+
+    @staticmethod
+    def _lost(exc: Exception) -> WorkerLost:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return WorkerLost(f"the Ray cluster stopped answering ({type(exc).__name__}: {first})")
 
     def _cancel(self, handle):
         try:

@@ -15,6 +15,7 @@ from optimizer.search.config import OBJECTIVES, SearchConfig
 from optimizer.search.progress import Progress
 
 _DEFAULTS = SearchConfig()
+NO_CHECKED_SCHEDULE = 3  # as `schedule` exits when there is no feasible schedule
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,9 +119,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"run folder: {result.run_dir}")
     print(f"screened {result.screened} candidates ({result.valid} valid), scheduled {result.scheduled} "
           f"({result.schedule_ok} passed the schedule checker) in {result.elapsed:.0f} s")
-    if result.best is None:
-        print("no candidate has a checked schedule; see report.md")
+    if result.best is None and result.config.shortlist == 0:
+        print("screening only (--shortlist 0): nothing was scheduled")
         return 0
+    if result.best is None:  # nothing to recommend: a failure, whatever was screened
+        print(f"error: no candidate has a checked schedule; see {Path(result.run_dir) / 'report.md'}", file=sys.stderr)
+        return NO_CHECKED_SCHEDULE
     gain = result.improvement()
     for key, label, unit in (("makespan", "makespan", "s"), ("flow_distance", "flow distance", "units x m"),
                              ("floor_area", "floor area", "m2"), ("travel", "travel", "m")):

@@ -17,7 +17,7 @@ from twin.model import Layout
 
 from optimizer import placement
 from optimizer.report import write_run_folder
-from optimizer.runner import Runner, Stopped, make_runner
+from optimizer.runner import Runner, Stopped, WorkerLost, make_runner
 from optimizer.search.candidates import CandidateSequence, Numbered
 from optimizer.search.config import SearchConfig
 from optimizer.search.progress import Progress, Tracker
@@ -36,10 +36,14 @@ class SearchInterrupted(FactoryTwinError):
 
     exit_code = 130
 
-    def __init__(self, run_dir: Path, layout_path: Path, counts: dict[str, int], config: SearchConfig):
+    def __init__(self, run_dir: Path, layout_path: Path, counts: dict[str, int], config: SearchConfig,
+                 cause: WorkerLost | None = None):
         self.run_dir = run_dir
         self.counts = counts
+        if cause is not None:  # not the user's stop: the workers were lost
+            self.exit_code = cause.exit_code
         super().__init__(
+            (f"{cause}: " if cause is not None else "") +
             f"search stopped after screening {counts['screened']} of {config.candidates} candidates and scheduling "
             f"{counts['scheduled']} of {config.shortlist}; finished work is kept in {run_dir / DB_NAME}. "
             f"Resume with: factory-twin optimize {layout_path} --resume {run_dir}"
@@ -76,7 +80,7 @@ def run_search(
     layout_path = Path(layout_path)
     text = _read_text(layout_path)
     if resume is not None:
-        store = RunStore.open(resume)
+        store = RunStore.open(resume, write=True)
         try:
             stored = SearchConfig.from_dict(store.get_meta("config"))
             config = replace(config, **{name: getattr(stored, name) for name in SearchConfig.RESULT_FIELDS}).check()
@@ -180,6 +184,9 @@ class _Search:
         except (KeyboardInterrupt, Stopped):
             self._save_elapsed("interrupted")
             raise SearchInterrupted(store.run_dir, self.layout_path, store.counts(), config) from None
+        except WorkerLost as exc:
+            self._save_elapsed("interrupted")
+            raise SearchInterrupted(store.run_dir, self.layout_path, store.counts(), config, cause=exc) from None
         except BaseException:
             self._save_elapsed("interrupted")
             raise
@@ -227,6 +234,7 @@ class _Search:
 
         for _, records in runner.map_unordered(screen_chunk, _chunks(new_candidates(), size), self.stop):
             self.store.add_screened(records)
+            self._save_elapsed("running")  # a kill -9 loses at most one chunk's worth of elapsed time
             for r in records:
                 self.candidates.mark_done(r.seq, r.key)
                 self.tracker.screened += 1
@@ -272,6 +280,7 @@ class _Search:
         todo = [(r.seq, r.placements) for r in shortlist if r.seq not in done]
         for _, record in runner.map_unordered(schedule_task, iter(todo), self.stop):
             store.add_schedule(record)
+            self._save_elapsed("running")
             self.tracker.scheduled += 1
             if record.status == "ok" and record.seq > 0 and record.makespan is not None:
                 if self.tracker.best_makespan is None or record.makespan < self.tracker.best_makespan:

@@ -124,6 +124,8 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     assert proc.returncode == -signal.SIGKILL
     interrupted = _screened(cut)
     assert 120 <= interrupted < 400
+    with RunStore.open(cut) as store:  # the time spent so far survives the kill
+        assert store.get_meta("elapsed") > 0
     kept = _keys(cut)
     deadline = time.monotonic() + 10  # the workers die with their parent
     while any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
@@ -145,3 +147,20 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     a, b = load_run(cut), load_run(tmp_path / "whole")
     assert a.status == b.status == "complete"
     assert (a.best.key, a.best.makespan) == (b.best.key, b.best.makespan)
+
+
+def test_a_run_without_any_checked_schedule_is_a_failure(tmp_path, monkeypatch, capsys):
+    from optimizer.search import run as search_run
+    from optimizer.store import ScheduleRecord
+
+    tiny = write_tiny_layout(tmp_path)
+    monkeypatch.setattr(search_run, "schedule_task",
+                        lambda ctx, item: ScheduleRecord(seq=item[0], status="error", error="solver crashed"))
+    code = main(["optimize", str(tiny), "--candidates", "20", "--workers", "1", "--out", str(tmp_path / "run"), *FAST])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert f"error: no candidate has a checked schedule; see {tmp_path / 'run' / 'report.md'}" in err
+    assert (tmp_path / "run" / "report.md").exists()
+    code = main(["optimize", str(tiny), "--candidates", "20", "--workers", "1", "--out", str(tmp_path / "screen"),
+                 "--shortlist", "0", "--quiet"])
+    assert code == 0 and "screening only (--shortlist 0)" in capsys.readouterr().out

@@ -268,3 +268,60 @@ def test_resume_keeps_the_cycle_times_the_run_started_with(tiny, tmp_path, monke
 
     monkeypatch.setattr(search_run, "task_times", no_physics)
     assert run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir).screened == 60
+
+
+class _LosesItsWorkers:
+    """A runner that does the real work inline until `after` tasks, then behaves as a Ray
+    cluster whose node died: every further call raises WorkerLost."""
+
+    def __init__(self, real, after: int):
+        self.real, self.after, self.workers = real, after, 1
+
+    def __enter__(self):
+        self.real.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.real.__exit__(*exc)
+
+    def map_unordered(self, fn, items, stop=None):
+        from optimizer.runner import WorkerLost
+
+        for n, pair in enumerate(self.real.map_unordered(fn, items, stop)):
+            if n >= self.after:
+                raise WorkerLost("the Ray cluster stopped answering (NodeDiedError: node gone)")
+            yield pair
+
+
+def test_lost_workers_end_the_run_as_interrupted_with_how_to_resume(tiny, tmp_path, monkeypatch):
+    real_make_runner = search_run.make_runner
+    monkeypatch.setattr(search_run, "make_runner",
+                        lambda *a, **k: _LosesItsWorkers(real_make_runner(*a, **k), after=2))
+    with pytest.raises(SearchInterrupted) as info:
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut")
+    message = str(info.value)
+    assert message.startswith("the Ray cluster stopped answering (NodeDiedError: node gone): search stopped after")
+    assert f"--resume {tmp_path / 'cut'}" in message and info.value.exit_code == 1
+    with RunStore.open(tmp_path / "cut") as store:
+        assert store.get_meta("status") == "interrupted" and store.get_meta("elapsed") > 0
+        assert store.counts()["screened"] == 20  # two chunks of ten were kept
+    monkeypatch.setattr(search_run, "make_runner", real_make_runner)
+    resumed = run_search(tiny, SearchConfig(**SMALL), resume=tmp_path / "cut")
+    assert resumed.status == "complete" and resumed.screened == 60
+
+
+def test_a_resume_while_the_run_is_in_use_is_refused(tiny, tmp_path):
+    import os
+
+    stop = threading.Event()
+    with pytest.raises(SearchInterrupted):
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut", stop=stop,
+                   progress=lambda p: stop.set() if p.screened >= 10 else None)
+    holder = RunStore.open(tmp_path / "cut", write=True)  # as a second process resuming it would
+    try:
+        with pytest.raises(InputError) as info:
+            run_search(tiny, SearchConfig(**SMALL), resume=tmp_path / "cut")
+        assert str(info.value) == (f"{tmp_path / 'cut'}: the run is in use by process {os.getpid()}; "
+                                   "wait for it to finish or stop it first")
+    finally:
+        holder.close()
