@@ -127,11 +127,12 @@ class AisleRouter:
             key: (int(free_idx[k]), float(d[row, k])) for row, (key, k) in enumerate(zip(keys, nearest))
         }
 
-    def port_distances(self) -> dict[tuple[str, str], float]:
-        """Routed metres from every output port (stations, docks) to every input port."""
+    def port_distances(self, from_side: str = "out", to_side: str = "in") -> dict[tuple[str, str], float]:
+        """Routed metres from every output port (stations, docks) to every input port; other
+        sides give, for instance, an empty AGV's run from a drop-off ('in') to a pick-up ('out')."""
         ids = [s.id for s in self.layout.stations] + [d.id for d in self.layout.floor.docks]
-        src_node, src_off = np.array([self.ports[(i, "out")] for i in ids]).T
-        dst_node, dst_off = np.array([self.ports[(i, "in")] for i in ids]).T
+        src_node, src_off = np.array([self.ports[(i, from_side)] for i in ids]).T
+        dst_node, dst_off = np.array([self.ports[(i, to_side)] for i in ids]).T
         src_ok, dst_ok = src_node >= 0, dst_node >= 0
         table = np.full((len(ids), len(ids)), math.inf)
         if src_ok.any() and dst_ok.any():
@@ -140,7 +141,7 @@ class AisleRouter:
                 dist[:, dst_node[dst_ok].astype(int)] + src_off[src_ok, None] + dst_off[None, dst_ok]
             )
         rows = table.tolist()
-        return {(a, b): rows[k][j] for k, a in enumerate(ids) for j, b in enumerate(ids) if j != k}
+        return {(a, b): rows[k][j] for k, a in enumerate(ids) for j, b in enumerate(ids) if j != k or from_side != to_side}
 
     def path(self, a: str, b: str) -> list[Point2]:
         """Aisle polyline from a's output port to b's input port (empty when unreachable)."""

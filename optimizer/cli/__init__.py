@@ -18,13 +18,14 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate",
     "optimize": "optimize",
     "render": "render",
+    "evaluate": "evaluate",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="factory-twin",
-        description="Digital-twin factory planner: validate, schedule, simulate, optimise, render.",
+        description="Digital-twin factory planner: validate, schedule, simulate, optimise, render, evaluate.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMANDS.items():

@@ -1,4 +1,5 @@
-"""Print a JSON Schema: `schema layout` (layout files) or `schema schedule` (schedule JSON)."""
+"""Print a JSON Schema: `schema layout` (layout files), `schema schedule` (schedule JSON) or
+`schema evaluation` (the `evaluate --json` document)."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,7 @@ import json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("kind", choices=("layout", "schedule"), help="which document's schema")
+    parser.add_argument("kind", choices=("layout", "schedule", "evaluation"), help="which document's schema")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -14,6 +15,10 @@ def run(args: argparse.Namespace) -> int:
         from twin.io import layout_json_schema
 
         schema = layout_json_schema()
+    elif args.kind == "evaluation":
+        from twin.sim.kpis import evaluation_json_schema
+
+        schema = evaluation_json_schema()
     else:
         from optimizer.schedule import schedule_json_schema
 

@@ -1,0 +1,91 @@
+"""Following a CP-SAT schedule with variability and failures off reproduces it: no operation
+starts earlier than planned, each starts exactly on time when nothing holds it up, and the
+replayed times pass the scheduler's independent checker."""
+from __future__ import annotations
+
+import pytest
+
+from optimizer.problem import build_problem
+from optimizer.schedule import Assignment, Schedule, Transport, check_schedule, objective_value, schedule_to_json
+from optimizer.scheduler import solve
+from twin.errors import InputError
+from twin.graph import transport_legs
+from twin.io import layout_from_data
+from twin.sim.control import plan_from_schedule
+from twin.sim.engine import run_replication
+from twin.sim.factory import LegSpec, compile_factory
+
+TASK_TIMES = {("cell", "pick"): 4.0}  # whole seconds, so the plan's ticks lose nothing to rounding
+
+
+def planned(layout_data: dict, fleet_size: int):
+    layout_data["transport"]["agv"]["fleet_size"] = fleet_size
+    layout = layout_from_data(layout_data)
+    problem = build_problem(layout, transport_legs(layout), TASK_TIMES)
+    schedule = solve(problem, time_limit=10.0, workers=1, seed=0)
+    assert check_schedule(problem, schedule) == []
+    # the twin moves lots in the plan's (whole-tick) transport times
+    legs = {pair: LegSpec(leg.ticks * problem.tick, leg.distance, leg.mover) for pair, leg in problem.transport.items()}
+    factory = compile_factory(layout, TASK_TIMES, legs=legs)
+    return problem, schedule, factory, schedule_to_json(problem, schedule, layout.name)
+
+
+def replayed_schedule(problem, run) -> Schedule:
+    """The replay's operation and trip times as a Schedule in ticks, for the checker."""
+    def ticks(seconds: float) -> int:
+        assert seconds == pytest.approx(round(seconds), abs=1e-6)
+        return int(round(seconds / problem.tick))
+
+    jobs = {job.id: job for job in problem.jobs}
+    assignments = tuple(
+        Assignment(r.lot, r.product, jobs[r.lot].lot, r.operation, r.station, r.lane, ticks(r.start), ticks(r.end),
+                   ticks(r.changeover))
+        for r in run.operations
+    )
+    transports = tuple(
+        Transport(t.lot, t.from_station, t.to_station, ticks(t.start), ticks(t.end),
+                  "conveyor" if t.vehicle < 0 else "agv", problem.transport[(t.from_station, t.to_station)].distance)
+        for t in run.trips
+    )
+    value = objective_value(problem, assignments, "makespan")
+    return Schedule("feasible", max(a.end for a in assignments), 0.0, 1.0, assignments, transports, "makespan", value)
+
+
+def delayed(doc: dict, after: float, delay: float) -> dict:
+    """The plan with every operation from `after` on started `delay` seconds later: still
+    feasible (gaps only grow), and no longer as early as the factory allows."""
+    ops = [dict(o, start=o["start"] + delay, end=o["end"] + delay) if o["start"] >= after else o
+           for o in doc["operations"]]
+    return dict(doc, operations=ops)
+
+
+@pytest.mark.parametrize("fleet_size,delay", [(2, 0.0), (12, 0.0), (12, 500.0)])
+def test_replay_keeps_the_plan(layout_data, fleet_size, delay):
+    problem, schedule, factory, doc = planned(layout_data, fleet_size)
+    after = problem.to_seconds(schedule.makespan) / 2
+    doc = delayed(doc, after, delay)
+    run = run_replication(factory, plan=plan_from_schedule(doc, factory), trace=True)
+    plan = {(o["job"], o["operation"]): o for o in doc["operations"]}
+    assert len(run.operations) == len(plan)
+    for record in run.operations:
+        target = plan[(record.lot, record.operation)]
+        assert (record.station, record.lane) == (target["station"], target["lane"])
+        assert record.start >= target["start"] - 1e-9
+        if fleet_size == 12:  # a vehicle for every trip: nothing holds a lot up
+            assert record.start == pytest.approx(target["start"], abs=1e-9)
+    assert check_schedule(problem, replayed_schedule(problem, run)) == []
+
+
+def test_a_schedule_of_another_layout_is_refused(layout_data):
+    _, _, factory, doc = planned(layout_data, 2)
+    other = dict(doc, layout="elsewhere")
+    with pytest.raises(InputError, match="s.json: the schedule is for layout 'elsewhere', not 'small'"):
+        plan_from_schedule(other, factory, "s.json")
+    moved = dict(doc, operations=[dict(doc["operations"][0], station="wash")] + doc["operations"][1:])
+    first = doc["operations"][0]
+    with pytest.raises(InputError) as info:
+        plan_from_schedule(moved, factory, "s.json")
+    assert str(info.value) == f"s.json: operations[0].station: 'wash' cannot do {first['job']}/{first['operation']}"
+    short = dict(doc, operations=doc["operations"][1:])
+    with pytest.raises(InputError, match=r"s.json: 1 operations of the layout are not planned, e.g. "):
+        plan_from_schedule(short, factory, "s.json")

@@ -1,0 +1,80 @@
+"""The AGV fleet as individual vehicles on the aisle graph. A trip request takes the nearest
+idle vehicle (shortest empty run to the pick-up); when none is idle it waits, and the next
+vehicle to become free serves the oldest request. A trip: the empty run, then loading,
+the loaded run and unloading (the loaded part lasts the plan's leg time)."""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import simpy
+
+from twin.sim.accounting import Occupancy
+from twin.sim.factory import Factory, LegSpec
+
+VEHICLE_STATES = ("loaded", "empty", "idle")
+
+
+@dataclass
+class Vehicle:
+    index: int
+    at: str  # where it stands: a dock or the station it last unloaded at
+    state: str = "idle"
+
+
+@dataclass(frozen=True)
+class Trip:
+    lot: str
+    vehicle: int
+    from_station: str
+    to_station: str
+    start: float  # loading begins
+    end: float  # unloading ends
+    empty_seconds: float
+
+
+class Fleet:
+    def __init__(self, env: simpy.Environment, factory: Factory, warmup: float):
+        self.env = env
+        self.factory = factory
+        self.vehicles = [Vehicle(k, factory.agv_home) for k in range(factory.agv_fleet)]
+        self.waiting: deque[tuple[str, simpy.Event]] = deque()
+        self.occupancy = Occupancy(VEHICLE_STATES, "idle", len(self.vehicles), warmup)
+        self.trips: list[Trip] = []
+
+    def _set(self, vehicle: Vehicle, state: str) -> None:
+        self.occupancy.move(self.env.now, vehicle.state, state)
+        vehicle.state = state
+
+    def _assign(self, pickup: str) -> simpy.Event:
+        event = self.env.event()
+        idle = [v for v in self.vehicles if v.state == "idle"]
+        if idle:
+            nearest = min(idle, key=lambda v: (self.factory.empty_run_seconds(v.at, pickup), v.index))
+            self._set(nearest, "empty")
+            event.succeed(nearest)
+        else:
+            self.waiting.append((pickup, event))
+        return event
+
+    def carry(self, lot: str, leg: LegSpec, a: str, b: str, on_loaded: Callable[[], None]):
+        """Move a lot from a's output to b's input; `on_loaded` runs once it left a."""
+        vehicle: Vehicle = yield self._assign(a)
+        empty = self.factory.empty_run_seconds(vehicle.at, a)
+        if empty > 0:
+            yield self.env.timeout(empty)
+        self._set(vehicle, "loaded")
+        start = self.env.now
+        half_load = min(self.factory.agv_load_time, leg.seconds) / 2
+        yield self.env.timeout(half_load)
+        on_loaded()
+        yield self.env.timeout(leg.seconds - half_load)
+        vehicle.at = b
+        self.trips.append(Trip(lot, vehicle.index, a, b, start, self.env.now, empty))
+        if self.waiting:
+            _, event = self.waiting.popleft()
+            self._set(vehicle, "empty")
+            event.succeed(vehicle)
+        else:
+            self._set(vehicle, "idle")

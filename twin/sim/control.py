@@ -1,0 +1,102 @@
+"""Who goes next: a dispatching rule (FIFO, EDD, SPT) with the earliest-free alternative
+station, or a plan to follow (a CP-SAT schedule's station choices, lane sequences and start
+times; nothing starts before its planned time)."""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from twin.errors import InputError
+from twin.sim.factory import Factory
+
+POLICIES = ("fifo", "edd", "spt")
+
+
+@dataclass(frozen=True)
+class PlannedOperation:
+    station: str
+    lane: int
+    start: float  # seconds
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A schedule as the twin follows it: (lot id, operation id) -> where and when."""
+
+    operations: Mapping[tuple[str, str], PlannedOperation]
+
+    def lane_sequences(self) -> dict[tuple[str, int], list[tuple[str, str, float]]]:
+        """(station, lane) -> [(lot, operation, start)] in planned order."""
+        lanes: dict[tuple[str, int], list[tuple[str, str, float]]] = {}
+        for (lot, op), planned in self.operations.items():
+            lanes.setdefault((planned.station, planned.lane), []).append((lot, op, planned.start))
+        for seq in lanes.values():
+            seq.sort(key=lambda item: (item[2], item[0], item[1]))
+        return lanes
+
+
+def check_policy(policy: str) -> str:
+    if policy not in POLICIES:
+        raise InputError(f"unknown policy {policy!r}; valid: {', '.join(POLICIES)}")
+    return policy
+
+
+def queue_key(policy: str, station: str) -> Callable[[Any], tuple]:
+    """Sort key of the lots waiting at a station: the smallest goes next."""
+    if policy == "edd":
+        return lambda lot: (math.inf if lot.due is None else lot.due, lot.seq)
+    if policy == "spt":
+        return lambda lot: (lot.mean_seconds(station), lot.seq)
+    return lambda lot: (lot.queued_at, lot.seq)
+
+
+def lot_ids(factory: Factory) -> dict[str, tuple[int, int]]:
+    """The layout's lots as the scheduler names its jobs: 'product#k' -> (product index, k)."""
+    return {f"{p.id}#{k}": (i, k) for i, p in enumerate(factory.products) for k in range(len(p.lots))}
+
+
+def plan_from_schedule(doc: Any, factory: Factory, source: str = "schedule") -> Plan:
+    """The plan in a schedule JSON document (`factory-twin schedule --out`), checked against
+    the factory: the same layout, every lot's operations once each, on a station that can do
+    them, on an existing lane. InputError names what does not belong."""
+    def fail(message: str) -> InputError:
+        return InputError(f"{source}: {message}")
+
+    if not isinstance(doc, dict) or not isinstance(doc.get("operations"), list):
+        raise fail("not a schedule document (no list of operations)")
+    if doc.get("layout") != factory.name:
+        raise fail(f"the schedule is for layout {doc.get('layout')!r}, not {factory.name!r}")
+    steady = [p.id for p in factory.products if p.rate is not None]
+    if steady:
+        raise fail(f"product {steady[0]!r} has a steady demand rate; a schedule plans the layout's lots only")
+    lots = lot_ids(factory)
+    operations: dict[tuple[str, str], PlannedOperation] = {}
+    for i, entry in enumerate(doc["operations"]):
+        where = f"operations[{i}]"
+        try:
+            lot, op_id, station = str(entry["job"]), str(entry["operation"]), str(entry["station"])
+            lane, start = int(entry["lane"]), float(entry["start"])
+        except (TypeError, KeyError, ValueError) as exc:
+            raise fail(f"{where}: needs job, operation, station, lane and start ({exc})") from None
+        if lot not in lots:
+            raise fail(f"{where}.job: no lot {lot!r} in layout {factory.name!r}")
+        product = factory.products[lots[lot][0]]
+        ops = {op.id: op for op in product.operations}
+        if op_id not in ops:
+            raise fail(f"{where}.operation: product {product.id!r} has no operation {op_id!r}")
+        if station not in {alt.station for alt in ops[op_id].alternatives}:
+            raise fail(f"{where}.station: {station!r} cannot do {lot}/{op_id}")
+        if not 0 <= lane < factory.stations[station].capacity:
+            raise fail(f"{where}.lane: {station!r} has no lane {lane} (capacity {factory.stations[station].capacity})")
+        if not math.isfinite(start) or start < 0:
+            raise fail(f"{where}.start: must be a time >= 0, got {entry['start']!r}")
+        if (lot, op_id) in operations:
+            raise fail(f"{where}: {lot}/{op_id} is planned twice")
+        operations[(lot, op_id)] = PlannedOperation(station, lane, start)
+    missing = [f"{lot}/{op.id}" for lot, (i, _) in lots.items() for op in factory.products[i].operations
+               if (lot, op.id) not in operations]
+    if missing:
+        raise fail(f"{len(missing)} operations of the layout are not planned, e.g. {', '.join(missing[:3])}")
+    return Plan(operations)

@@ -1,0 +1,192 @@
+"""The factory the simulation runs, compiled once from a Layout: stations with their lanes,
+buffers and breakdowns, products with their routings and demand, transport legs and the AGV
+fleet. Plain frozen data, so it pickles to worker processes and two runs share it.
+
+Times are the plan's means (an operation's `time`, or a robot cell's physics cycle plus
+`handling`), so the plan and the twin describe one factory; the shapes around them, the
+breakdowns and the buffers are the twin's own.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from twin.errors import LayoutError, Problem
+from twin.model import Breakdowns, Layout, Variability
+
+
+@dataclass(frozen=True)
+class StationSpec:
+    id: str
+    capacity: int
+    input_buffer: int | None  # lots waiting before the station; None: no limit
+    output_buffer: int | None  # finished lots waiting for transport; None: no limit
+    mtbf: float | None
+    mttr: float | None
+    breakdowns: Breakdowns
+
+
+@dataclass(frozen=True)
+class Alternative:
+    station: str
+    unit_seconds: float  # mean seconds per unit
+    setup: float  # seconds per lot, part of the operation
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    id: str
+    alternatives: tuple[Alternative, ...]
+    variability: Variability
+
+    def on(self, station: str) -> Alternative:
+        for alt in self.alternatives:
+            if alt.station == station:
+                return alt
+        raise KeyError(station)
+
+
+@dataclass(frozen=True)
+class ProductSpec:
+    id: str
+    family: str
+    operations: tuple[OperationSpec, ...]
+    lots: tuple[int, ...]  # units per lot of the layout's demand
+    lot_size: int
+    release: float
+    due: float | None
+    weight: float
+    rate: float | None  # steady demand (units/h); None: release `lots`
+    arrivals: Variability
+
+
+@dataclass(frozen=True)
+class LegSpec:
+    """A loaded trip from one station's output to another's input (seconds include loading
+    and unloading, as in the plan)."""
+
+    seconds: float
+    distance: float
+    mover: str  # "agv" or "conveyor"
+
+
+@dataclass(frozen=True)
+class Factory:
+    name: str
+    stations: Mapping[str, StationSpec]
+    products: tuple[ProductSpec, ...]
+    legs: Mapping[tuple[str, str], LegSpec]
+    changeovers: Mapping[str, Mapping[tuple[str, str], float]]
+    agv_speed: float
+    agv_fleet: int
+    agv_load_time: float
+    agv_home: str  # where the vehicles wait at the start (a receiving dock, else a station)
+    empty_runs: Mapping[tuple[str, str], float]  # metres from a drop-off (input port) to a pick-up (output port)
+
+    def leg(self, a: str, b: str) -> LegSpec:
+        return self.legs.get((a, b), _NO_TRAVEL) if a != b else _NO_TRAVEL
+
+    def changeover(self, station: str, before: str | None, after: str) -> float:
+        if before is None or before == after:
+            return 0.0
+        return float(self.changeovers.get(station, {}).get((before, after), 0.0))
+
+    def empty_run_seconds(self, here: str, pickup: str) -> float:
+        return self.empty_runs.get((here, pickup), 0.0) / self.agv_speed
+
+
+_NO_TRAVEL = LegSpec(0.0, 0.0, "conveyor")
+
+
+def compile_factory(
+    layout: Layout,
+    task_times: Mapping[tuple[str, str], float] | None = None,
+    legs: Mapping[tuple[str, str], LegSpec] | None = None,
+) -> Factory:
+    """The simulation model of a layout that `twin.validate` accepts. `task_times[(station,
+    task)]` are the robot cells' physics cycles (`twin.cells.task_times`); `legs` replaces the
+    routed transport (tests use instant legs to compare with queueing theory), in which case
+    AGVs run empty in no time."""
+    from twin.validate import candidate_stations
+
+    task_times = dict(task_times or {})
+    problems: list[Problem] = []
+    products = []
+    for i, product in enumerate(layout.products):
+        operations = []
+        for j, op in enumerate(product.routing):
+            alternatives = []
+            for station in candidate_stations(layout, op):
+                if op.task is not None and (station.kind == "robot_cell" or op.time is None):
+                    seconds = task_times.get((station.id, op.task))
+                    if seconds is None:
+                        problems.append(Problem(f"products[{i}].routing[{j}].task",
+                                                f"no simulated cycle time for task {op.task!r} on station {station.id!r}"))
+                        continue
+                    unit = float(seconds) + op.handling
+                else:
+                    unit = float(op.time)
+                alternatives.append(Alternative(station.id, unit, op.setup))
+            operations.append(OperationSpec(op.id, tuple(alternatives), op.variability))
+        products.append(ProductSpec(
+            product.id, product.family, tuple(operations), tuple(product.lots), product.lot_size, product.release,
+            product.due, product.weight, product.rate, product.arrivals,
+        ))
+    changeovers: dict[str, dict[tuple[str, str], float]] = {}
+    for rule in layout.changeovers:
+        for sid in rule.stations:
+            table = changeovers.setdefault(sid, {})
+            key = (rule.from_family, rule.to_family)
+            table[key] = max(table.get(key, 0.0), rule.time)
+    if legs is None:
+        problems += [Problem(f"stations[{i}].position", f"station '{s.id}' is not placed; the running twin needs "
+                             "every station placed (the layout search places the others)")
+                     for i, s in enumerate(layout.stations) if s.position is None]
+        if not problems:
+            legs, empty_runs = _routed_transport(layout)
+            problems += _unroutable(products, legs)
+    else:
+        empty_runs = {}
+    if problems:
+        raise LayoutError(problems, source=layout.name)
+    receiving = [d.id for d in layout.floor.docks if d.kind == "receiving"]
+    home = receiving[0] if receiving else layout.stations[0].id
+    return Factory(
+        name=layout.name,
+        stations={s.id: StationSpec(s.id, s.capacity, s.input_buffer, s.output_buffer, s.mtbf, s.mttr, s.breakdowns)
+                  for s in layout.stations},
+        products=tuple(products),
+        legs=dict(legs),
+        changeovers=changeovers,
+        agv_speed=layout.transport.agv.speed,
+        agv_fleet=layout.transport.agv.fleet_size,
+        agv_load_time=layout.transport.agv.load_time,
+        agv_home=home,
+        empty_runs=empty_runs,
+    )
+
+
+def _unroutable(products: list[ProductSpec], legs: Mapping[tuple[str, str], LegSpec]) -> list[Problem]:
+    """A problem for each routing step that a lot could not travel to from the step before."""
+    problems = []
+    for i, product in enumerate(products):
+        for j, (before, after) in enumerate(zip(product.operations, product.operations[1:]), start=1):
+            missing = sorted({(a.station, b.station) for a in before.alternatives for b in after.alternatives
+                              if a.station != b.station and (a.station, b.station) not in legs})
+            if missing:
+                problems.append(Problem(f"products[{i}].routing[{j}]",
+                                        "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
+    return problems
+
+
+def _routed_transport(layout: Layout) -> tuple[dict[tuple[str, str], LegSpec], dict[tuple[str, str], float]]:
+    """Loaded legs as the plan has them (`twin.graph.transport_legs`) and empty runs over the
+    same aisles, from where a vehicle unloaded (an input port or a dock) to the next pick-up."""
+    from twin.graph import AisleRouter, transport_legs
+
+    router = AisleRouter(layout)
+    legs = {pair: LegSpec(leg.seconds, leg.distance, leg.mover)
+            for pair, leg in transport_legs(layout, router).items() if math.isfinite(leg.seconds)}
+    empty = {pair: d for pair, d in router.port_distances("in", "out").items() if math.isfinite(d)}
+    return legs, empty
