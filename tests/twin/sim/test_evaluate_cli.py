@@ -39,6 +39,11 @@ def test_json_document_follows_its_schema(layout_file, capsys, tmp_path):
     for shares in doc["stations"].values():
         assert sum(shares[s] for s in STATES) == pytest.approx(1.0)
     assert doc["bottleneck"] in doc["stations"]
+    # Little's law over a whole run (every lot made, no warm-up): WIP = throughput x lead time
+    k = doc["kpis"]
+    for wip, rate, lead in zip(k["wip"]["per_replication"], throughput["per_replication"],
+                               k["lead_time_s"]["per_replication"]):
+        assert wip == pytest.approx(rate / 3600 * lead, rel=0.01)
     rows = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
     operations = [r for r in rows if r["event"] == "operation"]
     assert len(operations) == 3 * 3 + 1 * 1  # bracket: 3 lots x 3 operations; cover: 1 lot x 1
