@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from optimizer import placement  # noqa: E402
+from optimizer.planning import ScheduleOptions  # noqa: E402
 from optimizer.runner import make_runner  # noqa: E402
 from optimizer.search.rows import placements_of  # noqa: E402
 from optimizer.search.tasks import Candidate, EvalContext, screen_chunk  # noqa: E402
@@ -76,7 +77,7 @@ def main() -> int:
     gen_seconds = time.perf_counter() - t0
     text = layout.model_dump_json(by_alias=True)
     ctx = EvalContext(layout_json=text, layout_dir=str(layout_path.parent), task_times=(),
-                      time_limit=1.0, seed=0, objective="makespan")
+                      schedule_options=ScheduleOptions(time_limit=1.0, workers=1))
     rows = []
     for backend in args.backends.split(","):
         for workers in (1, 2):

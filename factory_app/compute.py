@@ -36,7 +36,7 @@ def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float 
                     objective: str = "makespan", workers: int = 1) -> ScheduleResult:
     """Schedule one placed layout (CP-SAT, warm-started from a dispatching-rule schedule).
     Raises FactoryTwinError subclasses with plain messages."""
-    from optimizer.scheduler import schedule_layout as solve_layout
+    from optimizer.planning import ScheduleOptions, schedule_layout as solve_layout
 
     layout = parse_layout(layout_text, "<app>", fmt="json")
     missing = unplaced(layout)
@@ -45,8 +45,8 @@ def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float 
             f"stations without a position cannot be scheduled: {', '.join(missing)} "
             "(give them an x and y, or let Optimise place them)"
         )
-    result = solve_layout(layout, Path(layout_dir) if layout_dir else None, time_limit=time_limit, workers=workers,
-                          seed=0, objective=objective)
+    options = ScheduleOptions(time_limit=time_limit, workers=workers, seed=0, objective=objective)
+    result = solve_layout(layout, Path(layout_dir) if layout_dir else None, options)
     return ScheduleResult(result.to_json(), result.check)
 
 

@@ -198,10 +198,13 @@ def best_placement(
 
 
 def solve(
-    problem: Problem, *, time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan"
+    problem: Problem, *, time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan",
+    deterministic_time: float | None = None,
 ) -> Schedule:
     """The best dispatching-rule schedule (status "feasible"; the lower bound is the simple
-    job-length / station-load bound). Raises NoFeasibleSchedule if it breaks the horizon."""
+    job-length / station-load bound). Raises NoFeasibleSchedule if it breaks the horizon.
+    The budget (`time_limit`, `deterministic_time`) and `workers` are accepted like every
+    registered solver's and unused: the rules have no budget to spend."""
     validate_objective(objective)
     best = best_placement(problem, objective=objective, seed=seed)
     schedule = make_schedule(

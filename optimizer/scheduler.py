@@ -31,17 +31,15 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from ortools.sat.python import cp_model
 
 from twin.errors import InputError, NoFeasibleSchedule
-from twin.model import Layout
 
 from optimizer import dispatch as dispatch_mod
 from optimizer.problem import Problem
-from optimizer.schedule import Schedule, check_schedule, make_schedule, schedule_to_json, validate_objective
+from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
 
@@ -547,52 +545,9 @@ SOLVERS: dict[str, Solver] = {
 
 
 def get_solver(name: str) -> Solver:
-    """A solver by name: `solver(problem, *, time_limit, workers, seed, objective) -> Schedule`."""
+    """A solver by name: `solver(problem, *, time_limit, workers, seed, objective,
+    deterministic_time=None) -> Schedule`."""
     try:
         return SOLVERS[name]
     except KeyError:
         raise InputError(f"unknown solver {name!r}; valid: {', '.join(sorted(SOLVERS))}") from None
-
-
-# --- a layout, end to end ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LayoutSchedule:
-    """A layout's schedule, the problem it solves, and what the independent checker found
-    (`check`, empty when the schedule is feasible)."""
-
-    layout: Layout
-    problem: Problem
-    schedule: Schedule
-    check: list[str]
-
-    def to_json(self) -> dict:
-        """The schedule document (`optimizer/schedule.schema.json`)."""
-        return schedule_to_json(self.problem, self.schedule, self.layout.name)
-
-
-def schedule_layout(
-    layout: Layout,
-    layout_dir: Path | None,
-    *,
-    time_limit: float = 10.0,
-    workers: int = 2,
-    seed: int = 0,
-    objective: str = "makespan",
-    solver: str = "cpsat",
-    source: str | None = None,
-) -> LayoutSchedule:
-    """Validate a placed layout, build its problem (robot-cell times from physics, transport
-    legs over its aisles), solve it with the named solver and check the answer independently:
-    the one pipeline of the `schedule` command and the app. Raises LayoutError for an invalid
-    layout, InputError for an unknown solver, NoFeasibleSchedule when no schedule is found."""
-    from twin.validate import validate_layout
-
-    from optimizer.problem import layout_problem
-
-    solve_with = get_solver(solver)
-    layout = validate_layout(layout, source=source or layout.name, layout_dir=layout_dir)
-    problem = layout_problem(layout, layout_dir)
-    schedule = solve_with(problem, time_limit=time_limit, workers=workers, seed=seed, objective=objective)
-    return LayoutSchedule(layout, problem, schedule, check_schedule(problem, schedule))

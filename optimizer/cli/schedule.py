@@ -31,12 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from twin.io import load_layout
 
     from optimizer.schedule import kpis
-    from optimizer.scheduler import schedule_layout
+    from optimizer.planning import ScheduleOptions, schedule_layout
 
     path = Path(args.file)
-    result = schedule_layout(load_layout(path), path.resolve().parent, time_limit=args.time_limit,
-                             workers=args.workers, seed=args.seed, objective=args.objective, solver=args.solver,
-                             source=str(path))
+    options = ScheduleOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed,
+                              objective=args.objective, solver=args.solver)
+    result = schedule_layout(load_layout(path), path.resolve().parent, options, source=str(path))
     if result.check:  # a solver bug: say so loudly rather than write a wrong schedule
         raise RuntimeError("the schedule failed the independent check:\n  " + "\n  ".join(result.check))
     layout, problem, schedule = result.layout, result.problem, result.schedule

@@ -16,6 +16,7 @@ from twin.io import load_layout
 from twin.model import Layout
 
 from optimizer import placement
+from optimizer.planning import ScheduleOptions
 from optimizer.report import write_run_folder
 from optimizer.runner import Runner, Stopped, WorkerLost, make_runner
 from optimizer.search.candidates import CandidateSequence, Numbered
@@ -130,6 +131,16 @@ def _task_times_meta(layout: Layout, layout_dir: Path) -> list[list]:
     return [[s, t, v] for (s, t), v in sorted(task_times(layout, layout_dir).items())]
 
 
+def _schedule_options(config: SearchConfig) -> ScheduleOptions:
+    """Stage 2's: one search worker and a budget in CP-SAT's deterministic time (`time_limit`
+    / 2 units, about `time_limit` wall seconds on a 2-core machine) make the result depend on
+    the seed alone, not on the machine's load; the wall clock (4 x `time_limit`) is only a
+    safety net."""
+    time_limit = float(config.time_limit)
+    return ScheduleOptions(time_limit=4 * time_limit, deterministic_time=time_limit / 2, workers=1, seed=config.seed,
+                           objective=config.schedule_objective, solver="cpsat")
+
+
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     chunk: list[T] = []
     for item in items:
@@ -172,8 +183,7 @@ class _Search:
             store.set_meta(status="running")
             ctx = EvalContext(
                 layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
-                task_times=tuple((s, t, v) for s, t, v in times), time_limit=float(config.time_limit),
-                seed=config.seed, objective=config.schedule_objective,
+                task_times=tuple((s, t, v) for s, t, v in times), schedule_options=_schedule_options(config),
             )
             with make_runner(config.backend, config.workers, ctx, config.address) as runner:
                 self._screen_baseline(ctx)

@@ -18,9 +18,7 @@ from twin.graph import AisleRouter, material_flows, transport_legs, used_area
 from twin.model import Layout
 
 from optimizer.layout_checker import check_layout
-from optimizer.problem import layout_problem
-from optimizer.schedule import check_schedule, schedule_to_json
-from optimizer.scheduler import solve
+from optimizer.planning import ScheduleOptions, schedule_layout
 from optimizer.search.rows import all_placed, apply_placements
 from optimizer.store import ScheduleRecord, ScreenRecord
 
@@ -43,9 +41,7 @@ class EvalContext:
     layout_json: str
     layout_dir: str
     task_times: tuple[tuple[str, str, float], ...]
-    time_limit: float
-    seed: int
-    objective: str  # the scheduler's objective
+    schedule_options: ScheduleOptions  # stage 2's
 
     @cached_property
     def base(self) -> Layout:
@@ -108,29 +104,16 @@ def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]
     return out
 
 
-def schedule_layout(layout: Layout, task_times: dict[tuple[str, str], float], *, time_limit: float, seed: int,
-                    objective: str) -> tuple[dict[str, Any], list[str]]:
-    """Stage 2 of one layout: its scheduling problem solved by CP-SAT, and the independent
-    checker's verdict. Returns (schedule JSON, errors).
-
-    One search worker and a budget in CP-SAT's deterministic time (`time_limit` / 2 units,
-    about `time_limit` wall seconds on a 2-core machine) make the result depend on the seed
-    alone, not on the machine's load; the wall clock (4 x `time_limit`) is only a safety net."""
-    problem = layout_problem(layout, task_times=task_times)
-    schedule = solve(problem, time_limit=4 * time_limit, deterministic_time=time_limit / 2, workers=1, seed=seed,
-                     objective=objective)
-    errors = check_schedule(problem, schedule)
-    return schedule_to_json(problem, schedule, layout.name), errors
-
-
 def schedule_task(ctx: EvalContext, item: tuple[int, dict]) -> ScheduleRecord:
     """A stage-2 task: schedule one (seq, placements) and check the result."""
     seq, placements = item
     started = time.perf_counter()
     times = {(sid, tid): secs for sid, tid, secs in ctx.task_times}
     try:
-        doc, errors = schedule_layout(apply_placements(ctx.base, placements), times, time_limit=ctx.time_limit,
-                                      seed=ctx.seed, objective=ctx.objective)
+        # the layout checker passed it in stage 1, and the cycle times were measured once per run
+        result = schedule_layout(apply_placements(ctx.base, placements), Path(ctx.layout_dir), ctx.schedule_options,
+                                 task_times=times, validate=False)
+        doc, errors = result.to_json(), result.check
     except NoFeasibleSchedule as exc:
         return ScheduleRecord(seq, "infeasible", error=str(exc), seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - recorded and never ranked, the run goes on

@@ -3,6 +3,7 @@ folder, determinism, stop and resume, and the checker's veto."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -176,13 +177,13 @@ def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tm
     real = tasks.schedule_layout
     calls = []
 
-    def sabotage(layout, task_times, **kw):
-        doc, errors = real(layout, task_times, **kw)
+    def sabotage(layout, layout_dir, options, **kw):
+        result = real(layout, layout_dir, options, **kw)
         calls.append(layout)
         if len(calls) == 2:  # the first candidate after the as-is layout
-            doc = {**doc, "makespan": 1.0}
-            errors = ["makespan is 500, schedule says 1"]
-        return doc, errors
+            result = replace(result, schedule=replace(result.schedule, makespan=1),
+                             check=["makespan is 500, schedule says 1"])
+        return result
 
     monkeypatch.setattr(tasks, "schedule_layout", sabotage)
     result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run")

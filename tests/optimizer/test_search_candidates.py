@@ -6,6 +6,7 @@ import pickle
 
 import pytest
 
+from optimizer.planning import ScheduleOptions
 from optimizer.search.candidates import CandidateSequence
 from optimizer.search.config import SearchConfig
 from optimizer.search.tasks import EvalContext
@@ -46,7 +47,7 @@ def test_a_database_holding_another_candidate_under_a_number_is_refused(tmp_path
 
 def test_the_worker_context_parses_its_layout_once_and_never_ships_it(tmp_path):
     base = load_layout(write_tiny_layout(tmp_path))
-    ctx = EvalContext(base.model_dump_json(by_alias=True), str(tmp_path), (), 1.0, 0, "makespan")
+    ctx = EvalContext(base.model_dump_json(by_alias=True), str(tmp_path), (), ScheduleOptions())
     assert ctx.base is ctx.base and ctx.base == base
     copy = pickle.loads(pickle.dumps(ctx))
     assert "base" not in copy.__dict__ and copy == ctx and copy.base == base

@@ -1,0 +1,78 @@
+"""A placed layout to a checked schedule, the one way: the `schedule` command, the layout
+search and the app all call `schedule_layout`.
+
+Build the scheduling problem (transport legs routed over the aisles, robot-cell cycle times
+from physics unless given), solve it with a solver picked by name from
+`optimizer.scheduler.SOLVERS`, and check the answer with the independent checker.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twin.model import Layout
+from twin.validate import validate_layout
+
+from optimizer.problem import Problem, layout_problem
+from optimizer.schedule import Schedule, check_schedule, schedule_to_json
+from optimizer.scheduler import get_solver
+
+
+@dataclass(frozen=True)
+class ScheduleOptions:
+    """How to solve. The budget is `time_limit` wall seconds, or, with `deterministic_time`,
+    that many CP-SAT deterministic-time units (which do not depend on the machine's load, so
+    with one worker the seed alone decides the result; the wall clock is then only a safety
+    net). Solvers without a budget (dispatching rules) ignore both."""
+
+    time_limit: float = 10.0
+    deterministic_time: float | None = None
+    workers: int = 2
+    seed: int = 0
+    objective: str = "makespan"
+    solver: str = "cpsat"
+
+
+@dataclass(frozen=True)
+class LayoutSchedule:
+    """A layout's schedule, the problem it solves, and what the independent checker found
+    (`check`, empty when the schedule is feasible)."""
+
+    layout: Layout
+    problem: Problem
+    schedule: Schedule
+    check: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The schedule document (`optimizer/schedule.schema.json`)."""
+        return schedule_to_json(self.problem, self.schedule, self.layout.name)
+
+
+def schedule_layout(
+    layout: Layout,
+    layout_dir: Path | None,
+    options: ScheduleOptions = ScheduleOptions(),
+    *,
+    task_times: Mapping[tuple[str, str], float] | None = None,
+    validate: bool = True,
+    source: str | None = None,
+) -> LayoutSchedule:
+    """Schedule a placed layout and check the answer independently.
+
+    Robot-cell cycle times are measured in physics (robot files next to the layout in
+    `layout_dir`) unless `task_times` gives them (a search measures them once per run).
+    `validate=False` skips `validate_layout` for a layout the caller has checked already (the
+    search's candidates passed the layout checker in stage 1). Raises LayoutError for an
+    invalid layout (`source` names it), InputError for an unknown solver or objective,
+    NoFeasibleSchedule when no schedule is found."""
+    solve_with = get_solver(options.solver)
+    if validate:
+        layout = validate_layout(layout, source=source or layout.name, layout_dir=layout_dir)
+    problem = layout_problem(layout, layout_dir, task_times=task_times)
+    budget: dict[str, Any] = {"time_limit": options.time_limit}
+    if options.deterministic_time is not None:
+        budget["deterministic_time"] = options.deterministic_time
+    schedule = solve_with(problem, **budget, workers=options.workers, seed=options.seed, objective=options.objective)
+    return LayoutSchedule(layout, problem, schedule, check_schedule(problem, schedule))
