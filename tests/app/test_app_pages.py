@@ -146,11 +146,11 @@ def test_schedule_error_is_a_message(app_env):
 
 
 def test_schedule_failing_the_checker_is_an_error_and_not_kept(app_env, monkeypatch):
-    import optimizer.scheduler
+    import optimizer.planning
 
     from factory_app.ui import cached_schedule
 
-    monkeypatch.setattr(optimizer.scheduler, "check_schedule", lambda problem, schedule: ["lot 0 starts too early"])
+    monkeypatch.setattr(optimizer.planning, "check_schedule", lambda problem, schedule: ["lot 0 starts too early"])
     cached_schedule.clear()  # results are cached by value across tests
     try:
         at = _start("Schedule")
