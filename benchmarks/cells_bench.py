@@ -54,11 +54,11 @@ import json, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
 from twin.io import load_layout
-from twin.cells import simulate_layout
+from twin.physics import Physics, simulate_layout
 path = Path(sys.argv[1])
 layout = load_layout(path)
 t1 = time.perf_counter()
-reports, problems = simulate_layout(layout, path.parent, sys.argv[2])
+reports, problems = simulate_layout(layout, path.parent, Physics(sys.argv[2]))
 t2 = time.perf_counter()
 print(json.dumps({"load": t1 - t0, "simulate": t2 - t1, "problems": [str(p) for p in problems],
     "cells": {sid: [(t.task_id, t.cycle_time, t.path_length, t.payload, t.from_cache) for t in r.tasks] for sid, r in reports.items()},
@@ -70,11 +70,11 @@ DETAIL_SCRIPT = """
 import json, sys
 from pathlib import Path
 from twin.io import load_layout
-from twin.cells import simulate_layout
+from twin.physics import Physics, simulate_layout
 from twin.robots import SPECS
 path = Path(sys.argv[1])
 layout = load_layout(path)
-reports, _ = simulate_layout(layout, path.parent, sys.argv[2])
+reports, _ = simulate_layout(layout, path.parent, Physics(sys.argv[2]))
 out = {}
 for s in layout.stations:
     if s.id not in reports:
@@ -131,32 +131,33 @@ class _StepTimer:
 
 
 def bench_task(name: str, cell: dict, repeats: int = 5) -> dict:
-    from twin import cells
-    from twin.cells import _scene_for, _simulate_task, simulate_cell
+    from twin.physics import Physics, settings, simulate_cell
+    from twin.physics.simulate import simulate_task
     from twin.robots import resolve_robot
 
     station = Station.model_validate({"id": "bench", "kind": "robot_cell", "footprint": {"width": 2.2, "depth": 2.2},
                                       "cell": cell})
-    simulate_cell(station, ROOT, use_cache=False)  # warm up: imports, reach of the code paths
-    cells._close_worlds()  # first call in a process: loads the robot
+    physics = Physics(use_cache=False)
+    simulate_cell(station, ROOT, physics)  # warm up: imports, reach of the code paths
+    physics.clear()  # first call in a context: loads the robot
     start = time.perf_counter()
-    report = simulate_cell(station, ROOT, use_cache=False)
+    report = simulate_cell(station, ROOT, physics)
     first = time.perf_counter() - start
     walls = []
     for _ in range(repeats):
         start = time.perf_counter()
-        report = simulate_cell(station, ROOT, use_cache=False)
+        report = simulate_cell(station, ROOT, physics)
         walls.append(time.perf_counter() - start)
     task = report.tasks[0]
     motion = sum(m.duration for m in task.moves)
-    # the task alone (IK + physics), the scene set up; and the time inside stepSimulation
-    scene = _scene_for(station.cell, resolve_robot(cell["robot"], ROOT))
+    # the task alone (IK + physics), the world set up; and the time inside stepSimulation
+    world = physics.worlds.world_for(station.cell, resolve_robot(cell["robot"], ROOT))
     timer = _StepTimer()
     task_walls = []
     try:
         for _ in range(repeats):
             start = time.perf_counter()
-            _simulate_task(scene, station.cell.tasks[0])
+            simulate_task(world, station.cell.tasks[0])
             task_walls.append(time.perf_counter() - start)
     finally:
         timer.close()
@@ -164,37 +165,38 @@ def bench_task(name: str, cell: dict, repeats: int = 5) -> dict:
     return {"name": name, "cycle": task.cycle_time, "motion": motion, "first": first, "wall": wall,
             "realtime": motion / wall, "cycle_realtime": task.cycle_time / wall, "task_wall": task_wall,
             "task_realtime": motion / task_wall, "step_us": timer.t / timer.n * 1e6, "steps_per_s": timer.n / timer.t,
-            "step_realtime": timer.n * cells.TIME_STEP / timer.t,
+            "step_realtime": timer.n * settings.TIME_STEP / timer.t,
             "tracking_mrad": max(m.tracking_error for m in task.moves) * 1000}
 
 
 def fidelity(layouts: list[Path], rates: tuple[int, ...] = (240, 120, 60)) -> list[str]:
     """Cycle times and tracking error of the benchmark cells and every sample cell at other
     physics steps, against the finest: what the chosen step costs in accuracy."""
-    from twin import cells
     from twin.io import load_layout
+    from twin.physics import Physics, robot_cells, settings, simulate_cell
 
     stations = [(None, Station.model_validate({"id": name.split()[0], "kind": "robot_cell",
                                                "footprint": {"width": 2.2, "depth": 2.2}, "cell": cell}))
                 for name, cell in CELLS.items()]
     for path in layouts:
-        stations += [(path, s) for _, s in cells.robot_cells(load_layout(path))]
-    chosen = cells.TIME_STEP
+        stations += [(path, s) for _, s in robot_cells(load_layout(path))]
+    chosen = settings.TIME_STEP
     table: dict[int, list[tuple[str, float | None, float]]] = {}
+    physics = Physics(use_cache=False)
     try:
         for hz in rates:
-            cells.TIME_STEP = 1.0 / hz
-            cells._close_worlds()
+            settings.TIME_STEP = 1.0 / hz
+            physics.clear()  # the worlds take the step when they are built
             rows = []
             for path, station in stations:
-                rep = cells.simulate_cell(station, path.parent if path else ROOT, use_cache=False)
+                rep = simulate_cell(station, path.parent if path else ROOT, physics)
                 for t in rep.tasks:
                     label = f"{path.stem + ' / ' if path else ''}{station.id} / {t.task_id}"
                     rows.append((label, t.cycle_time, max((m.tracking_error for m in t.moves), default=0.0)))
             table[hz] = rows
     finally:
-        cells.TIME_STEP = chosen
-        cells._close_worlds()
+        settings.TIME_STEP = chosen
+        physics.close()
     ref = table[rates[0]]
     lines = ["| cell / task | " + " | ".join(f"{hz} Hz: cycle (s), vs {rates[0]} Hz, tracking (mrad)" for hz in rates) + " |",
              "| --- |" + " ---: |" * len(rates)]
@@ -222,7 +224,7 @@ def bench_factory(path: Path) -> dict:
 
 
 def main() -> int:
-    from twin.cells import SOLVER_ITERATIONS, TIME_STEP
+    from twin.physics.settings import SOLVER_ITERATIONS, TIME_STEP
 
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     load_before = _load()

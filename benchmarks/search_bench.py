@@ -28,6 +28,7 @@ from optimizer.planning import ScheduleOptions  # noqa: E402
 from optimizer.runner import make_runner  # noqa: E402
 from optimizer.search.rows import placements_of  # noqa: E402
 from optimizer.search.tasks import Candidate, EvalContext, screen_chunk  # noqa: E402
+from twin.physics import Physics  # noqa: E402
 from twin.io import load_layout  # noqa: E402
 
 
@@ -77,7 +78,7 @@ def main() -> int:
     gen_seconds = time.perf_counter() - t0
     text = layout.model_dump_json(by_alias=True)
     ctx = EvalContext(layout_json=text, layout_dir=str(layout_path.parent), task_times=(),
-                      schedule_options=ScheduleOptions(time_limit=1.0, workers=1))
+                      schedule_options=ScheduleOptions(time_limit=1.0, workers=1), physics=Physics())
     rows = []
     for backend in args.backends.split(","):
         for workers in (1, 2):

@@ -12,6 +12,7 @@ from typing import Any
 from twin.errors import LayoutError
 from twin.io import dump_layout, parse_layout
 from twin.model import Layout
+from twin.physics import CellFailure, CellReport, Physics
 
 
 @dataclass
@@ -32,7 +33,7 @@ def unplaced(layout: Layout) -> list[str]:
     return [s.id for s in layout.stations if s.position is None]
 
 
-def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float = 5.0,
+def schedule_layout(layout_text: str, layout_dir: str | None, physics: Physics, time_limit: float = 5.0,
                     objective: str = "makespan", workers: int = 1) -> ScheduleResult:
     """Schedule one placed layout (CP-SAT, warm-started from a dispatching-rule schedule).
     Raises FactoryTwinError subclasses with plain messages."""
@@ -46,7 +47,7 @@ def schedule_layout(layout_text: str, layout_dir: str | None, time_limit: float 
             "(give them an x and y, or let Optimise place them)"
         )
     options = ScheduleOptions(time_limit=time_limit, workers=workers, seed=0, objective=objective)
-    result = solve_layout(layout, Path(layout_dir) if layout_dir else None, options)
+    result = solve_layout(layout, Path(layout_dir) if layout_dir else None, physics, options)
     return ScheduleResult(result.to_json(), result.check)
 
 
@@ -64,37 +65,53 @@ def schedule_json_text(doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def cell_reports(layout_text: str, layout_dir: str | None) -> list[dict[str, Any]]:
-    """One report per robot cell (`CellReport.to_dict()`), or {'station', 'error'} when the
-    cell cannot be simulated; physics results are cached on disk by `twin.cells`."""
-    from twin.cells import robot_cells, simulate_layout
+def cell_reports(layout_text: str, layout_dir: str | None, physics: Physics) -> list[CellReport | CellFailure]:
+    """One report per robot cell, or a `CellFailure` saying why the cell cannot be simulated;
+    physics results are cached on disk by `physics`."""
+    from twin.physics import robot_cells, simulate_layout
 
     layout = parse_layout(layout_text, "<app>", fmt="json")
-    reports, problems = simulate_layout(layout, layout_dir)
-    out = []
+    reports, problems = simulate_layout(layout, layout_dir, physics)
+    out: list[CellReport | CellFailure] = []
     for i, station in robot_cells(layout):
         if station.id in reports:
-            out.append(reports[station.id].to_dict())
+            out.append(reports[station.id])
             continue
         where = f"stations[{i}]"
         mine = [str(p) for p in problems if p.path == where or p.path.startswith(where + ".")]
-        out.append({"station": station.id, "error": "; ".join(mine) or "this cell could not be simulated"})
+        out.append(CellFailure(station.id, "; ".join(mine) or "this cell could not be simulated"))
     return out
 
 
-def task_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The per-task table of one cell report: cycle time, reach, collisions, path, speeds."""
+def task_rows(report: CellReport) -> list[dict[str, Any]]:
+    """The per-task table of one cell report: cycle time, reach (each unreachable waypoint
+    with the reason), collisions, path, speeds."""
     rows = []
-    for task in report.get("tasks", []):
-        speeds = task.get("peak_joint_speeds") or []
+    for task in report.tasks:
+        speeds = task.peak_joint_speeds
         rows.append({
-            "task": task["task_id"],
-            "cycle time (s)": None if task.get("cycle_time") is None else round(task["cycle_time"], 2),
-            "reachable": bool(task.get("reachable")),
-            "unreachable": "; ".join(f"{u.get('name', u.get('index'))}: {u.get('reason', '')}" for u in task.get("unreachable", [])),
-            "collisions": len(task.get("collisions", [])),
-            "path length (m)": round(task.get("path_length", 0.0), 3),
+            "task": task.task_id,
+            "cycle time (s)": None if task.cycle_time is None else round(task.cycle_time, 2),
+            "reachable": task.reachable,
+            "unreachable": "; ".join(f"{u.name}: {u.reason}" for u in task.unreachable),
+            "collisions": len(task.collisions),
+            "path length (m)": round(task.path_length, 3),
             "peak joint speed (rad/s)": round(max(speeds), 2) if speeds else None,
-            "ok": bool(task.get("ok")),
+            "ok": task.ok,
         })
     return rows
+
+
+def cell_summary(reports: list[CellReport | CellFailure]) -> list[dict[str, Any]]:
+    """The Cells page's overview table: one row per robot cell."""
+    summary = []
+    for rep in reports:
+        if isinstance(rep, CellFailure):
+            summary.append({"station": rep.station_id, "robot": "", "ok": False, "tasks": 0, "worst cycle (s)": None,
+                            "note": rep.error})
+            continue
+        cycles = [t.cycle_time for t in rep.tasks if t.cycle_time is not None]
+        summary.append({"station": rep.station_id, "robot": rep.robot, "ok": rep.ok, "tasks": len(rep.tasks),
+                        "worst cycle (s)": round(max(cycles), 2) if cycles else None,
+                        "note": "; ".join([str(p) for p in rep.problems] + rep.warnings)})
+    return summary

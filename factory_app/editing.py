@@ -17,6 +17,7 @@ from typing import Any
 from twin.errors import LayoutError, Problem
 from twin.io import layout_from_data
 from twin.model import Layout
+from twin.physics import Physics
 from twin.validate import all_problems
 
 MAX_UNDO = 50
@@ -27,13 +28,14 @@ def layout_data(layout: Layout) -> dict[str, Any]:
     return layout.model_dump(mode="json", by_alias=True)
 
 
-def check(data: dict[str, Any], layout_dir: Path | None = None) -> tuple[Layout | None, list[Problem]]:
-    """Parse and validate plain data: (layout or None, every problem)."""
+def check(data: dict[str, Any], layout_dir: Path | None, physics: Physics) -> tuple[Layout | None, list[Problem]]:
+    """Parse and validate plain data: (layout or None, every problem; robot reach envelopes
+    measured in `physics`)."""
     try:
         layout = layout_from_data(data)
     except LayoutError as exc:
         return None, exc.problems
-    return layout, all_problems(layout, layout_dir)
+    return layout, all_problems(layout, layout_dir, physics)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class EditSession:
 
     layout: Layout
     source: str
+    physics: Physics  # validation measures robot reach envelopes
     layout_dir: Path | None = None
     known_problems: list[Problem] = field(default_factory=list)  # of the current layout
     draft: dict[str, Any] | None = None  # an edit that was not accepted
@@ -51,8 +54,10 @@ class EditSession:
     path: Path | None = None  # the file the layout was opened from, if any
 
     @classmethod
-    def open(cls, layout: Layout, source: str, layout_dir: Path | None = None, path: Path | None = None) -> "EditSession":
-        return cls(layout, source, layout_dir, known_problems=all_problems(layout, layout_dir), path=path)
+    def open(cls, layout: Layout, source: str, physics: Physics, layout_dir: Path | None = None,
+             path: Path | None = None) -> "EditSession":
+        return cls(layout, source, physics, layout_dir, known_problems=all_problems(layout, layout_dir, physics),
+                   path=path)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -74,7 +79,7 @@ class EditSession:
     def edit(self, data: dict[str, Any]) -> bool:
         """Apply an edit; True when it was accepted as the new current layout."""
         self.revision += 1
-        layout, problems = check(data, self.layout_dir)
+        layout, problems = check(data, self.layout_dir, self.physics)
         known = {(p.path, p.message) for p in self.known_problems}
         if layout is not None and all((p.path, p.message) in known for p in problems):
             if layout != self.layout:
@@ -91,7 +96,7 @@ class EditSession:
             self.draft, self.draft_problems = None, []
         elif self.history:
             self.layout = self.history.pop()
-            self.known_problems = all_problems(self.layout, self.layout_dir)
+            self.known_problems = all_problems(self.layout, self.layout_dir, self.physics)
         else:
             return False
         self.revision += 1

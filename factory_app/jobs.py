@@ -13,6 +13,7 @@ from typing import Any
 from twin.errors import FactoryTwinError, LayoutError
 from twin.io import dump_layout, save_layout
 from twin.model import Layout
+from twin.physics import Physics
 
 from factory_app.paths import runs_dir, safe_name
 
@@ -51,8 +52,9 @@ class SearchJob:
     """One layout search in a daemon thread: `progress` is the latest snapshot, `run_dir` the
     run's folder, `error` a plain message when it fails or is stopped."""
 
-    def __init__(self, layout_path: Path, config: Any, out_dir: Path | None = None):
+    def __init__(self, layout_path: Path, config: Any, physics: Physics, out_dir: Path | None = None):
         self.layout_path = Path(layout_path)
+        self.physics = physics
         self.config = config
         self.out_dir = out_dir
         self.progress: Any = None
@@ -83,7 +85,7 @@ class SearchJob:
 
         try:
             result = run_search(self.layout_path, self.config, out_dir=self.out_dir,
-                                progress=self._on_progress, stop=self._stop)
+                                progress=self._on_progress, stop=self._stop, physics=self.physics)
             self.run_dir = result.run_dir
         except FactoryTwinError as exc:
             self.error = str(exc)

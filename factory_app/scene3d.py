@@ -9,18 +9,19 @@ from pathlib import Path
 from twin.floorplan import floor_plan, schedule_utilisation
 from twin.model import Layout, Station
 from twin.palette import COLORS
+from twin.physics import Physics
 
 WINDOW = (900, 560)
 
 
-def layout_plotter(layout: Layout, layout_dir: Path | None = None, schedule_doc: dict | None = None,
+def layout_plotter(layout: Layout, physics: Physics, layout_dir: Path | None = None, schedule_doc: dict | None = None,
                    window_size: tuple[int, int] = WINDOW):
     """A plotter of the whole factory (`twin.scene`), coloured by utilisation when a schedule
     is given."""
     from twin.scene import build_scene, make_plotter
 
     scene = build_scene(layout, layout_dir=layout_dir, schedule_doc=schedule_doc,
-                        color_by="utilisation" if schedule_doc else "kind")
+                        color_by="utilisation" if schedule_doc else "kind", physics=physics)
     return make_plotter(scene, off_screen=True, window_size=window_size)
 
 
@@ -56,7 +57,8 @@ def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: t
     return plotter
 
 
-def cell_plotter(station: Station, layout_dir: Path | None, window_size: tuple[int, int] = (640, 480)):
+def cell_plotter(station: Station, layout_dir: Path | None, physics: Physics,
+                 window_size: tuple[int, int] = (640, 480)):
     """A robot cell in its own frame: the robot's meshes in the home pose and the fixtures (the
     same parts `twin.scene` places on the floor), task waypoints as small spheres."""
     import numpy as np
@@ -71,7 +73,7 @@ def cell_plotter(station: Station, layout_dir: Path | None, window_size: tuple[i
     if cell is not None:
         parts = fixture_parts(station)
         try:
-            robot = robot_part(station, layout_dir)
+            robot = robot_part(station, layout_dir, physics)
         except Exception:  # noqa: BLE001 - a cell whose robot cannot be resolved still shows its fixtures
             robot = None
         for part in parts + ([robot] if robot is not None else []):
@@ -99,11 +101,21 @@ def png_bytes(plotter) -> bytes:
     return buffer.getvalue()
 
 
+_WORKER_PHYSICS: Physics | None = None
+
+
+def start_worker() -> None:
+    """Initializer of the app's scene worker process: its physics context, for its lifetime
+    (robot meshes are loaded once per worker)."""
+    global _WORKER_PHYSICS
+    _WORKER_PHYSICS = Physics()
+
+
 def scene_html(kind: str, layout_text: str, layout_dir: str | None, extra: str | None) -> str:
     """The vtk.js page (trame export, what stpyvista's trame backend shows) of a scene:
     `kind` is 'layout' (extra: schedule JSON or None), 'quick' (the box model; extra as for
     layout) or 'cell' (extra: the station id). Runs in a worker process: trame's exporter
-    needs a process's main thread."""
+    needs a process's main thread, and `start_worker` must have run there."""
     import json
     import sys
     import warnings
@@ -112,13 +124,16 @@ def scene_html(kind: str, layout_text: str, layout_dir: str | None, extra: str |
 
     # trame's server reads the command line; a worker inherits its parent's (pytest, streamlit)
     sys.argv = sys.argv[:1]
+    physics = _WORKER_PHYSICS
+    if physics is None:
+        raise RuntimeError("scene_html runs in the scene worker process, after start_worker")
     layout = parse_layout(layout_text, "<app>", fmt="json")
     folder = Path(layout_dir) if layout_dir else None
     if kind == "cell":
-        plotter = cell_plotter(layout.station(extra), folder)
+        plotter = cell_plotter(layout.station(extra), folder, physics)
     else:
         doc = json.loads(extra) if extra else None
-        plotter = box_plotter(layout, doc) if kind == "quick" else layout_plotter(layout, folder, doc)
+        plotter = box_plotter(layout, doc) if kind == "quick" else layout_plotter(layout, physics, folder, doc)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

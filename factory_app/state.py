@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.model import Layout
+from twin.physics import Physics
 
 from factory_app.compute import layout_key
 from factory_app.editing import EditSession
@@ -36,6 +37,7 @@ def digest(layout: Layout) -> str:
 
 @dataclass
 class AppState:
+    physics: Physics  # the app's physics context (validation, cells, schedules, searches)
     session: EditSession | None = None
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)  # layout digest -> schedule doc
     designs: dict[str, Design] = field(default_factory=dict)  # label -> design from runs
@@ -43,7 +45,7 @@ class AppState:
     message: str | None = None  # one-shot notice for the next page view
 
     def open(self, opened: Opened) -> None:
-        self.session = EditSession.open(opened.layout, opened.source, opened.layout_dir, opened.path)
+        self.session = EditSession.open(opened.layout, opened.source, self.physics, opened.layout_dir, opened.path)
 
     @property
     def layout(self) -> Layout | None:

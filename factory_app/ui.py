@@ -13,15 +13,23 @@ import streamlit as st
 
 from twin.errors import FactoryTwinError, LayoutError
 from twin.io import parse_layout
+from twin.physics import Physics
 
 from factory_app.state import AppState, Design
 
 STATE_KEY = "factory_twin"
 
 
+@st.cache_resource(show_spinner=False)
+def app_physics() -> Physics:
+    """The app's physics context: one per server process, shared by every session (its
+    simulations take turns on its lock)."""
+    return Physics()
+
+
 def app_state() -> AppState:
     if STATE_KEY not in st.session_state:
-        st.session_state[STATE_KEY] = AppState()
+        st.session_state[STATE_KEY] = AppState(app_physics())
     return st.session_state[STATE_KEY]
 
 
@@ -70,15 +78,15 @@ def reported(what: str = "") -> Iterator[None]:
 def cached_schedule(layout_text: str, layout_dir: str | None, time_limit: float, objective: str) -> tuple[dict, list[str]]:
     from factory_app.compute import schedule_layout
 
-    result = schedule_layout(layout_text, layout_dir, time_limit=time_limit, objective=objective)
+    result = schedule_layout(layout_text, layout_dir, app_physics(), time_limit=time_limit, objective=objective)
     return result.doc, result.check
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_cell_reports(layout_text: str, layout_dir: str | None) -> list[dict]:
+def cached_cell_reports(layout_text: str, layout_dir: str | None) -> list:
     from factory_app.compute import cell_reports
 
-    return cell_reports(layout_text, layout_dir)
+    return cell_reports(layout_text, layout_dir, app_physics())
 
 
 def run_stamp(db: Path) -> tuple[int, int, int, int]:
@@ -130,7 +138,7 @@ def cached_layout_plotter(layout_text: str, layout_dir: str | None, doc_text: st
 
     layout = parse_layout(layout_text, "<app>", fmt="json")
     doc = json.loads(doc_text) if doc_text else None
-    return layout_plotter(layout, Path(layout_dir) if layout_dir else None, doc)
+    return layout_plotter(layout, app_physics(), Path(layout_dir) if layout_dir else None, doc)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -138,7 +146,7 @@ def cached_cell_plotter(layout_text: str, layout_dir: str | None, station_id: st
     from factory_app.scene3d import cell_plotter
 
     layout = parse_layout(layout_text, "<app>", fmt="json")
-    return cell_plotter(layout.station(station_id), Path(layout_dir) if layout_dir else None)
+    return cell_plotter(layout.station(station_id), Path(layout_dir) if layout_dir else None, app_physics())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -173,12 +181,13 @@ def _in_worker(kind: str, *args: Any) -> str:
     from concurrent.futures.process import BrokenProcessPool
     import multiprocessing
 
-    from factory_app.scene3d import scene_html
+    from factory_app.scene3d import scene_html, start_worker
 
     for attempt in range(2):
         with _POOL_LOCK:
             if _POOL is None:
-                _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                            initializer=start_worker)
                 atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
             pool = _POOL
         try:

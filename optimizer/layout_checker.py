@@ -17,6 +17,7 @@ import numpy as np
 
 from twin.errors import Problem
 from twin.model import Layout
+from twin.physics import Physics
 
 if TYPE_CHECKING:  # pragma: no cover
     from twin.graph import AisleRouter
@@ -128,12 +129,13 @@ def check_layout(
     reference: Layout | None = None,
     *,
     router: "AisleRouter | None" = None,
+    physics: Physics,
 ) -> list[Problem]:
     """Every reason the placed layout cannot be built; an empty list means it is valid.
 
     `reference` is the layout the candidate was made from: its fixed stations must not move
     and no station may change anything but its placement. `layout_dir` resolves robot files
-    for the safety check. `router`, if given, must be an AisleRouter built on `layout`
+    for the safety check, whose reach envelopes are measured in `physics`. `router`, if given, must be an AisleRouter built on `layout`
     (a search that also routes flows can share it). Reachability and safety are checked only
     when the placement geometry is sound, since aisles between overlapping stations mean
     nothing.
@@ -149,5 +151,5 @@ def check_layout(
     problems += reachability_problems(layout, router)
     from twin.safety import check_clearance
 
-    problems += check_clearance(layout, Path(layout_dir) if layout_dir is not None else None)
+    problems += check_clearance(layout, layout_dir, physics)
     return problems

@@ -2,7 +2,7 @@
 search and the app all call `schedule_layout`.
 
 Build the scheduling problem (transport legs routed over the aisles, robot-cell cycle times
-from physics unless given), solve it with a solver picked by name from
+from physics, in the caller's `Physics` context, unless given), solve it with a solver picked by name from
 `optimizer.scheduler.SOLVERS`, and check the answer with the independent checker.
 """
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from twin.model import Layout
+from twin.physics import Physics
+from twin.physics import task_times as measure_task_times
 from twin.validate import validate_layout
 
 from optimizer.problem import Problem, layout_problem
@@ -53,6 +55,7 @@ class LayoutSchedule:
 def schedule_layout(
     layout: Layout,
     layout_dir: Path | None,
+    physics: Physics,
     options: ScheduleOptions = ScheduleOptions(),
     *,
     task_times: Mapping[tuple[str, str], float] | None = None,
@@ -61,16 +64,19 @@ def schedule_layout(
 ) -> LayoutSchedule:
     """Schedule a placed layout and check the answer independently.
 
-    Robot-cell cycle times are measured in physics (robot files next to the layout in
-    `layout_dir`) unless `task_times` gives them (a search measures them once per run).
+    Robot-cell cycle times are measured in `physics` (robot files next to the layout in
+    `layout_dir`) unless `task_times` gives them (a search measures them once per run), and
+    so are the robots' reach envelopes that validation checks.
     `validate=False` skips `validate_layout` for a layout the caller has checked already (the
     search's candidates passed the layout checker in stage 1). Raises LayoutError for an
     invalid layout (`source` names it), InputError for an unknown solver or objective,
     NoFeasibleSchedule when no schedule is found."""
     solve_with = get_solver(options.solver)
     if validate:
-        layout = validate_layout(layout, source=source or layout.name, layout_dir=layout_dir)
-    problem = layout_problem(layout, layout_dir, task_times=task_times)
+        layout = validate_layout(layout, layout_dir, physics, source=source or layout.name)
+    if task_times is None:
+        task_times = measure_task_times(layout, layout_dir, physics)
+    problem = layout_problem(layout, task_times)
     budget: dict[str, Any] = {"time_limit": options.time_limit}
     if options.deterministic_time is not None:
         budget["deterministic_time"] = options.deterministic_time

@@ -306,15 +306,10 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
     )
 
 
-def layout_problem(layout, layout_dir=None, task_times: Mapping[tuple[str, str], float] | None = None) -> Problem:
+def layout_problem(layout, task_times: Mapping[tuple[str, str], float]) -> Problem:
     """The scheduling problem of a placed layout, the one way every caller builds it:
-    transport legs routed over its aisles, robot-cell cycle times measured in physics unless
-    `task_times` gives them (the physics module caches them on disk, and has nothing to do
-    without robot cells)."""
+    transport legs routed over its aisles, robot-cell cycle times as given (measured by
+    `twin.physics.task_times`; empty without robot cells)."""
     from twin.graph import transport_legs
 
-    if task_times is None:
-        from twin.cells import task_times as measure
-
-        task_times = measure(layout, layout_dir)
     return build_problem(layout, transport_legs(layout), task_times)

@@ -17,13 +17,15 @@ from typing import Any
 
 from twin.io import save_layout
 from twin.model import Layout
+from twin.physics import Physics
 
 from optimizer.search.results import SearchResult
 from optimizer.search.rows import CandidateRow
 from optimizer.store import RunStore
 
 
-def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout_dir: Path | None = None) -> dict[str, Path]:
+def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout_dir: Path | None,
+                     physics: Physics) -> dict[str, Path]:
     """Write the best layout, its schedule, its picture and the report; returns their paths."""
     run_dir = result.run_dir
     out: dict[str, Path] = {}
@@ -34,7 +36,7 @@ def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout
         path = run_dir / "best_schedule.json"
         path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         out["schedule"] = path
-        out["png"] = render_layout_png(best, run_dir / "best_layout.png", doc, layout_dir)
+        out["png"] = render_layout_png(best, run_dir / "best_layout.png", physics, doc, layout_dir)
     path = run_dir / "report.md"
     path.write_text(report_markdown(result, base, _problem_summary(store)), encoding="utf-8")
     out["report"] = path
@@ -44,7 +46,7 @@ def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout
 # --- pictures ------------------------------------------------------------------------------------
 
 
-def render_layout_png(layout: Layout, path: Path, schedule_doc: dict[str, Any] | None = None,
+def render_layout_png(layout: Layout, path: Path, physics: Physics, schedule_doc: dict[str, Any] | None = None,
                       layout_dir: Path | None = None) -> Path:
     """The 3D scene if the scene module can draw it here, else the plain top view."""
     try:
@@ -52,7 +54,7 @@ def render_layout_png(layout: Layout, path: Path, schedule_doc: dict[str, Any] |
     except ImportError:
         return top_view_png(layout, path)
     try:
-        render_png(layout, path, layout_dir=layout_dir, schedule_doc=schedule_doc)
+        render_png(layout, path, layout_dir=layout_dir, schedule_doc=schedule_doc, physics=physics)
     except Exception:  # noqa: BLE001 - a picture is not worth failing a finished search
         return top_view_png(layout, path)
     return Path(path)

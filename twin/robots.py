@@ -8,14 +8,13 @@ one, because a URDF is not a datasheet: pybullet's iiwa URDF says 10 rad/s for e
 and no URDF carries acceleration limits. A URDF without a table entry plans with its own
 velocity limits and an assumed acceleration, and says so in `Robot.warnings`.
 
-`measure_reach` measures a robot's reach from its kinematics (forward kinematics in
-PyBullet over the joint space, sampled then refined), once per robot and process.
+This module is data and file handling only: it never starts PyBullet (a robot's measured
+reach lives in `twin.physics.reach`).
 """
 from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -119,24 +118,6 @@ class Robot:
     warnings: tuple[str, ...] = field(default=())
 
 
-def quiet_pybullet():
-    """pybullet, imported once with its build banner kept off the user's terminal."""
-    import sys
-
-    if "pybullet" not in sys.modules:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 2)
-            import pybullet  # noqa: F401  (the banner is printed here, on file descriptor 2)
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(devnull)
-    return sys.modules["pybullet"]
-
-
 def pybullet_data_path() -> Path:
     import pybullet_data
 
@@ -192,77 +173,3 @@ def robot_digest(robot: Robot) -> str:
     st = robot.urdf.stat()
     digest = _file_digest(str(robot.urdf), st.st_mtime_ns, st.st_size)
     return hashlib.sha256((digest + repr(robot.spec)).encode()).hexdigest()
-
-
-# --- reach, measured from the kinematics ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Reach measured on the URDF. `datasheet` is the spec's reach (shoulder to its reach
-    point, as the manufacturer defines it); `horizontal` is the largest horizontal distance of
-    the tool centre point (or any link origin) from the base's vertical axis: the radius of the
-    floor disc the robot can sweep, used by the safety clearance check."""
-
-    datasheet: float | None
-    horizontal: float
-
-
-def _maximise(f, lo, hi, rng, samples: int = 1500, iters: int = 500) -> float:
-    import numpy as np
-
-    qs = rng.uniform(lo, hi, (samples, len(lo)))
-    values = [f(q) for q in qs]
-    best = int(np.argmax(values))
-    q, v = qs[best], values[best]
-    step = 0.3
-    for i in range(iters):
-        q2 = np.clip(q + rng.normal(0.0, step, len(lo)), lo, hi)
-        v2 = f(q2)
-        if v2 > v:
-            q, v = q2, v2
-        if i % 100 == 99:
-            step *= 0.5
-    return float(v)
-
-
-_REACH: dict[tuple[str, str], Reach] = {}
-
-
-def measure_reach(robot: Robot) -> Reach:
-    """Measure a robot's reach on its URDF (deterministic: fixed seed), once per process."""
-    key = (str(robot.urdf), robot_digest(robot))
-    if key in _REACH:
-        return _REACH[key]
-    import numpy as np
-    p = quiet_pybullet()
-
-    from twin.cells import PhysicsClient, load_robot
-
-    rng = np.random.default_rng(12345)
-    with PhysicsClient() as cid:
-        body = load_robot(cid, robot, self_collision=False)
-        lo, hi = body.lower, body.upper
-
-        def pos(link: int):
-            return np.array(p.getLinkState(body.id, link, computeForwardKinematics=True, physicsClientId=cid)[4])
-
-        datasheet = None
-        if robot.spec is not None:
-            a, b = body.link(robot.spec.reach_from), body.link(robot.spec.reach_to)
-
-            def dist(q):
-                body.set_arm(cid, q)
-                return float(np.linalg.norm(pos(b) - pos(a)))
-
-            datasheet = _maximise(dist, lo, hi, rng)
-
-        def horizontal(q):
-            body.set_arm(cid, q)
-            tcp = body.tcp_position(cid)
-            return float(math.hypot(tcp[0], tcp[1]))
-
-        horiz = _maximise(horizontal, lo, hi, rng)
-    result = Reach(datasheet, horiz)
-    _REACH[key] = result
-    return result

@@ -5,40 +5,25 @@ envelope that leaves the footprint crosses an aisle (the free floor between stat
 where it reaches one, a neighbouring station or a keep-out zone. A station with
 `guarded: true` has a fence that contains its robot, so it is not checked.
 
-How: the envelope is measured once per robot and process from the robot's kinematics in
-PyBullet (`twin.robots.measure_reach`: the largest horizontal distance of the tool centre
-point from the base's vertical axis over the joint space). On the floor it is the disc of
-that radius around the robot base. The per-layout check is then exact 2D geometry,
-disc-in-rectangle and disc-rectangle distance tests, with no physics client involved, so it
+How: the envelope is measured once per robot and `Physics` context from the robot's
+kinematics in PyBullet (`twin.physics.reach`: the largest horizontal distance of the tool
+centre point from the base's vertical axis over the joint space); hence the `physics`
+parameter. On the floor it is the disc of that radius around the robot base. The per-layout
+check is then exact 2D geometry, disc-in-rectangle and disc-rectangle distance tests, so it
 costs microseconds per cell and can run on every candidate of a layout search. The disc is
 conservative: it ignores that the arm reaches less far near the floor and overhead.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from twin.errors import LayoutError, Problem
 from twin.geometry import Rect, station_rect, to_world, zone_rect
 from twin.model import Layout
+from twin.physics.context import Physics
+from twin.physics.reach import envelope_radius
 
 EPS = 1e-6
-
-
-@lru_cache(maxsize=256)
-def _envelope_radius(robot: str, layout_dir: str | None) -> float:
-    from twin.robots import measure_reach, resolve_robot
-
-    return measure_reach(resolve_robot(robot, layout_dir)).horizontal
-
-
-def _folder_key(layout_dir: Path | str | None) -> str | None:
-    return str(Path(layout_dir).resolve()) if layout_dir is not None else None
-
-
-def envelope_radius(robot: str, layout_dir: Path | str | None = None) -> float:
-    """Horizontal reach (m) of a robot's tool centre point, measured from its kinematics."""
-    return _envelope_radius(robot, _folder_key(layout_dir))
 
 
 def _overshoot(cx: float, cy: float, r: float, rect: Rect) -> float:
@@ -46,7 +31,7 @@ def _overshoot(cx: float, cy: float, r: float, rect: Rect) -> float:
     return max(r - (cx - rect.xmin), r - (rect.xmax - cx), r - (cy - rect.ymin), r - (rect.ymax - cy))
 
 
-def check_clearance(layout: Layout, layout_dir: Path | str | None) -> list[Problem]:
+def check_clearance(layout: Layout, layout_dir: Path | str | None, physics: Physics) -> list[Problem]:
     """Problems for every unguarded, placed robot cell whose reach envelope leaves its
     footprint, naming the neighbouring stations and keep-out zones it reaches; empty when
     clear. Unplaced stations are skipped (the search places them later)."""
@@ -55,11 +40,10 @@ def check_clearance(layout: Layout, layout_dir: Path | str | None) -> list[Probl
     robots = [(i, s, own) for i, s, own in placed if s.kind == "robot_cell" and s.cell is not None and not s.guarded]
     if not robots:
         return problems
-    folder = _folder_key(layout_dir)  # once per call: the search calls this for every candidate
     zones = [(f"keep-out zone {z.id}", zone_rect(z)) for z in layout.floor.keep_out]
     for i, station, own in robots:
         try:
-            radius = _envelope_radius(station.cell.robot, folder)
+            radius = envelope_radius(station.cell.robot, layout_dir, physics)
         except LayoutError as exc:
             problems += [Problem(f"stations[{i}].cell.robot", p.message) for p in exc.problems]
             continue

@@ -31,6 +31,8 @@ from twin.palette import COLORS, RGB, heat_color
 if TYPE_CHECKING:  # pyvista is imported where it is used: `import twin` stays fast
     import pyvista as pv
 
+    from twin.physics import Physics
+
 PART_KINDS = ("floor", "grid", "keep_out", "dock", "aisle", "station", "robot", "fixture", "conveyor",
               "agv_route", "flow")
 EXPORT_SUFFIXES = (".gltf", ".glb", ".vtm", ".vtk")
@@ -214,28 +216,16 @@ def _read_mesh(path: str) -> "pv.PolyData":
     return mesh
 
 
-@lru_cache(maxsize=64)
-def _cell_visuals(cell_json: str, layout_dir: str | None) -> tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]:
-    """The robot's visuals in its home pose, from the robot-cell physics, cached per cell."""
-    from twin.cells import robot_visuals
-    from twin.model import RobotCell
-
-    cell = RobotCell.model_validate_json(cell_json)
-    out = []
-    for mesh_path, matrix, rgba in robot_visuals(cell, Path(layout_dir) if layout_dir else None):
-        out.append((str(mesh_path), tuple(np.asarray(matrix, dtype=float).ravel()), tuple(rgba)))
-    return tuple(out)
-
-
-def _robot_mesh(station: Station, layout_dir: Path | None, frame: np.ndarray) -> "pv.PolyData":
+def _robot_mesh(station: Station, layout_dir: Path | None, physics: Physics, frame: np.ndarray) -> "pv.PolyData":
     """Every link of a cell's robot, on the floor, merged into one mesh with per-cell colours."""
     import pyvista as pv
 
+    from twin.physics.visuals import robot_visuals
+
     assert station.cell is not None
-    visuals = _cell_visuals(station.cell.model_dump_json(), str(layout_dir) if layout_dir else None)
     pieces = []
-    for mesh_path, matrix, rgba in visuals:
-        link = _read_mesh(mesh_path).transform(frame @ np.array(matrix).reshape(4, 4), inplace=False)
+    for mesh_path, matrix, rgba in robot_visuals(station.cell, layout_dir, physics):
+        link = _read_mesh(str(mesh_path)).transform(frame @ np.asarray(matrix, dtype=float), inplace=False)
         rgb = np.clip(np.asarray(rgba[:3], dtype=float), 0.18, 0.93)  # black and white links keep some shading
         colour = (rgb * 255).astype(np.uint8)
         # point colours are what glTF carries (vertex COLOR_0); cell colours are what VTK files carry
@@ -255,10 +245,13 @@ def build_scene(
     layout_dir: Path | None = None,
     schedule_doc: dict | None = None,
     color_by: str = "kind",
+    *,
+    physics: Physics,
 ) -> Scene:
     """The 3D scene of a placed layout. `color_by` "kind" colours stations by their kind;
     "utilisation" by their utilisation in `schedule_doc`'s KPIs (blue idle ... red busy).
-    Robot cells show the robot's own meshes (URDF visuals) in its home pose."""
+    Robot cells show the robot's own meshes (URDF visuals) in its home pose, loaded in
+    `physics`."""
     utilisation = schedule_utilisation(layout, schedule_doc) if schedule_doc is not None else None
     plan = floor_plan(layout, utilisation, color_by)
     if plan.unplaced:
@@ -280,7 +273,7 @@ def build_scene(
         r = dock.apron
         scene.add(Part(f"dock:{dock.id}", "dock", _box(r.xmin, r.xmax, r.ymin, r.ymax, -0.1, 0.02), dock.colour,
                        label=dock.id, label_position=(*r.centre, 0.4)))
-    _add_stations(scene, layout, plan, layout_dir)
+    _add_stations(scene, layout, plan, layout_dir, physics)
     _add_conveyors(scene, plan)
     _add_routes_and_flows(scene, layout, plan)
 
@@ -322,7 +315,7 @@ def _add_grid(scene: Scene, layout: Layout) -> None:
         scene.add(Part(key.replace("_", ":"), "grid", mesh, COLORS[key]))
 
 
-def _add_stations(scene: Scene, layout: Layout, plan: FloorPlan, layout_dir: Path | None) -> None:
+def _add_stations(scene: Scene, layout: Layout, plan: FloorPlan, layout_dir: Path | None, physics: Physics) -> None:
     """Each station as a solid of its plan footprint and height; a robot cell as a see-through
     guard over a floor plate, with its fixtures and its robot inside."""
     for shape in plan.stations:
@@ -342,7 +335,7 @@ def _add_stations(scene: Scene, layout: Layout, plan: FloorPlan, layout_dir: Pat
         frame = _station_frame(station)
         for part in fixture_parts(station, frame):
             scene.add(part)
-        robot = robot_part(station, layout_dir, frame)
+        robot = robot_part(station, layout_dir, physics, frame)
         if robot is not None:
             scene.add(robot)
 
@@ -362,10 +355,11 @@ def fixture_parts(station: Station, frame: np.ndarray | None = None) -> list[Par
     return parts
 
 
-def robot_part(station: Station, layout_dir: Path | None, frame: np.ndarray | None = None) -> Part | None:
+def robot_part(station: Station, layout_dir: Path | None, physics: Physics,
+               frame: np.ndarray | None = None) -> Part | None:
     """A robot cell's robot in its home pose (URDF visuals, per-cell colours), placed by
     `frame` as in `fixture_parts`; None when the robot has no visual meshes."""
-    robot = _robot_mesh(station, layout_dir, np.eye(4) if frame is None else frame)
+    robot = _robot_mesh(station, layout_dir, physics, np.eye(4) if frame is None else frame)
     if not robot.n_points:
         return None
     mean = robot.cell_data["rgb"].mean(axis=0) / 255.0
@@ -539,9 +533,9 @@ def _frame(plotter: "pv.Plotter", scene: Scene, window_size: tuple[int, int], to
 
 def render_png(layout: Layout, path: str | Path, layout_dir: Path | None = None, schedule_doc: dict | None = None,
                color_by: str = "kind", top_view: bool = False,
-               window_size: tuple[int, int] = (1600, 1000)) -> Path:
+               window_size: tuple[int, int] = (1600, 1000), *, physics: Physics) -> Path:
     """Render the layout offscreen to a PNG (3/4 view, or a plan view with `top_view`)."""
-    scene = build_scene(layout, layout_dir, schedule_doc, color_by)
+    scene = build_scene(layout, layout_dir, schedule_doc, color_by, physics=physics)
     return render_scene_png(scene, path, top_view=top_view, window_size=window_size)
 
 

@@ -2,17 +2,23 @@
 do, placed stations inside the floor and clear of each other and of keep-out zones, and every
 station reachable over the aisles. Each problem names its field path.
 
-`layout_problems` lists them; `validate_layout` raises one LayoutError holding all of them.
+`layout_problems` lists them without physics; `all_problems` adds the robot cells' safety
+clearance, whose reach envelopes are measured in a `Physics` context, and `validate_layout`
+raises one LayoutError holding all of them.
 """
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
 from twin.model import Layout, Operation, Station, Variability
+
+if TYPE_CHECKING:
+    from twin.physics import Physics
 
 
 def _duplicates(prefix: str, ids: Iterable[str]) -> list[Problem]:
@@ -229,21 +235,22 @@ def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
     return problems
 
 
-def all_problems(layout: Layout, layout_dir: Path | None = None) -> list[Problem]:
+def all_problems(layout: Layout, layout_dir: Path | None, physics: Physics) -> list[Problem]:
     """What `factory-twin validate` reports: the layout's own problems, then (once it is
-    sound) robot reach envelopes that leave an unguarded cell (`twin.safety`)."""
+    sound) robot reach envelopes that leave an unguarded cell (`twin.safety`, which measures
+    them in `physics`)."""
     problems = layout_problems(layout)
     if not problems:
         from twin.safety import check_clearance
 
-        problems = check_clearance(layout, layout_dir)
+        problems = check_clearance(layout, layout_dir, physics)
     return problems
 
 
-def validate_layout(layout: Layout, source: str | None = None, layout_dir: Path | None = None) -> Layout:
+def validate_layout(layout: Layout, layout_dir: Path | None, physics: Physics, source: str | None = None) -> Layout:
     """Return the layout unchanged, or raise LayoutError listing every problem (robot
-    safety clearance included)."""
-    problems = all_problems(layout, layout_dir)
+    safety clearance included, measured in `physics`)."""
+    problems = all_problems(layout, layout_dir, physics)
     if problems:
         raise LayoutError(problems, source)
     return layout

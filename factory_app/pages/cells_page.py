@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from twin.cells import robot_cells
+from twin.physics import CellFailure, robot_cells
 
-from factory_app.compute import layout_key, task_rows
+from factory_app.compute import cell_summary, layout_key, task_rows
 from factory_app.state import AppState
 from factory_app.ui import cached_cell_reports, reported, show_3d
 
@@ -28,20 +28,10 @@ def render(state: AppState) -> None:
         reports = cached_cell_reports(key, folder)
     if reports is None:
         return
-    summary = []
-    for rep in reports:
-        if "error" in rep:
-            summary.append({"station": rep["station"], "robot": "", "ok": False, "tasks": 0, "worst cycle (s)": None,
-                            "note": rep["error"]})
-            continue
-        cycles = [t["cycle_time"] for t in rep["tasks"] if t.get("cycle_time") is not None]
-        summary.append({"station": rep["station"], "robot": rep["robot"], "ok": rep["ok"], "tasks": len(rep["tasks"]),
-                        "worst cycle (s)": round(max(cycles), 2) if cycles else None,
-                        "note": "; ".join(rep.get("problems", []) + rep.get("warnings", []))})
-    st.dataframe(summary, width="stretch", hide_index=True)
+    st.dataframe(cell_summary(reports), width="stretch", hide_index=True)
     names = [c.id for c in cells]
     pick = st.selectbox("Cell", names, key="cell_pick")
-    rep = next((r for r in reports if r["station"] == pick), None)
+    rep = next((r for r in reports if r.station_id == pick), None)
     left, right = st.columns([3, 2])
     with left:
         with reported("No 3D view of the cell"), st.spinner("Building the cell scene…"):
@@ -49,15 +39,15 @@ def render(state: AppState) -> None:
     with right:
         if rep is None:
             st.info("No report for this cell.")
-        elif "error" in rep:
-            st.error(rep["error"])
+        elif isinstance(rep, CellFailure):
+            st.error(rep.error)
         else:
-            st.markdown(f"**{pick}** · robot `{rep['robot']}` · {'all tasks ok' if rep['ok'] else ':red[problems]'}")
+            st.markdown(f"**{pick}** · robot `{rep.robot}` · {'all tasks ok' if rep.ok else ':red[problems]'}")
             st.dataframe(task_rows(rep), width="stretch", hide_index=True)
-            for problem in rep.get("problems", []):
-                st.error(problem)
-            for task in rep["tasks"]:
-                for c in task.get("collisions", []):
-                    st.warning(f"{task['task_id']}: {c.get('reason', c)}")
-            for warning in rep.get("warnings", []):
+            for problem in rep.problems:
+                st.error(str(problem))
+            for task in rep.tasks:
+                for c in task.collisions:
+                    st.warning(f"{task.task_id}: {c.reason}")
+            for warning in rep.warnings:
                 st.caption(warning)

@@ -64,7 +64,7 @@ def _settings(state: AppState, running: bool, objectives, backends, SearchConfig
             from optimizer.search.run import default_run_dir
 
             out = default_run_dir(layout.name, runs_dir())
-            state.job = SearchJob(path, config, out).start()
+            state.job = SearchJob(path, config, state.physics, out).start()
             st.session_state[RUN_KEY] = None
             st.rerun()
         except Exception as exc:  # noqa: BLE001 - bad settings are messages

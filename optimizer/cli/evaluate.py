@@ -84,8 +84,8 @@ def _write_trace(path: str, run) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twin.cells import task_times
     from twin.io import load_layout
+    from twin.physics import Physics, task_times
     from twin.sim.control import plan_from_schedule
     from twin.sim.factory import compile_factory
     from twin.sim.kpis import evaluation_document, evaluation_table
@@ -94,8 +94,9 @@ def run(args: argparse.Namespace) -> int:
 
     _check(args)
     path = Path(args.file)
-    layout = validate_layout(load_layout(path), str(path), path.resolve().parent)
-    factory = compile_factory(layout, task_times(layout, path.resolve().parent))
+    with Physics() as physics:  # safety clearance and robot-cell cycle times
+        layout = validate_layout(load_layout(path), path.resolve().parent, physics, source=str(path))
+        factory = compile_factory(layout, task_times(layout, path.resolve().parent, physics))
     plan = plan_from_schedule(_read_schedule(args.schedule), factory, args.schedule) if args.schedule else None
     horizon = args.horizon
     if horizon is None and any(p.rate is not None for p in factory.products):

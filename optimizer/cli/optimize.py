@@ -104,12 +104,15 @@ def _clock(seconds: float) -> str:
 def run(args: argparse.Namespace) -> int:
     # here, not at the top: every command's module is imported to build the parser, and the
     # run pulls in the solver and the physics, which other commands do not need
+    from twin.physics import Physics
+
     from optimizer.search.run import SearchInterrupted, run_search
 
     config = _config(args)
     bar = _Bar(enabled=not args.quiet)
     try:
-        result = run_search(args.file, config, out_dir=args.out, resume=args.resume, progress=bar)
+        with Physics() as physics:
+            result = run_search(args.file, config, out_dir=args.out, resume=args.resume, progress=bar, physics=physics)
     except SearchInterrupted as exc:
         bar.close()
         print(str(exc), file=sys.stderr)

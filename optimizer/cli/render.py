@@ -73,10 +73,12 @@ def run(args: argparse.Namespace) -> int:
     schedule_doc = _read_schedule(args.schedule) if args.schedule else None
     color_by = args.color_by or ("utilisation" if schedule_doc is not None else "kind")
 
+    from twin.physics import Physics
     from twin.scene import build_scene, export_scene, render_scene_png
 
     try:
-        scene = build_scene(layout, Path(args.file).parent, schedule_doc, color_by)
+        with Physics() as physics:  # the robots' meshes come from their URDFs
+            scene = build_scene(layout, Path(args.file).parent, schedule_doc, color_by, physics=physics)
     except InputError as exc:
         where = f"{args.schedule}: " if args.schedule and str(exc).startswith("schedule") else ""
         raise InputError(where + str(exc)) from None

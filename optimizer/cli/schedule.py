@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from twin.io import load_layout
+    from twin.physics import Physics
 
     from optimizer.schedule import kpis
     from optimizer.planning import ScheduleOptions, schedule_layout
@@ -36,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.file)
     options = ScheduleOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed,
                               objective=args.objective, solver=args.solver)
-    result = schedule_layout(load_layout(path), path.resolve().parent, options, source=str(path))
+    with Physics() as physics:
+        result = schedule_layout(load_layout(path), path.resolve().parent, physics, options, source=str(path))
     if result.check:  # a solver bug: say so loudly rather than write a wrong schedule
         raise RuntimeError("the schedule failed the independent check:\n  " + "\n  ".join(result.check))
     layout, problem, schedule = result.layout, result.problem, result.schedule

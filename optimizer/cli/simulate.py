@@ -29,8 +29,9 @@ def _fmt(value: float | None, unit: str = "s") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from twin.cells import render_cell, robot_cells, simulate_layout
     from twin.io import load_layout
+    from twin.physics import Physics, robot_cells, simulate_layout
+    from twin.physics.visuals import render_cell
 
     path = Path(args.file)
     layout = load_layout(path)
@@ -41,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--cell {args.cell}: no robot cell with that id; robot cells: {', '.join(ids) or 'none'}")
         layout = layout.with_stations([s for s in layout.stations if s.id == args.cell or s.kind != "robot_cell"])
         cells = [s for s in cells if s.id == args.cell]
-    reports, problems = simulate_layout(layout, path.parent, args.cache_dir, use_cache=not args.no_cache)
+    with Physics(args.cache_dir, use_cache=not args.no_cache) as physics:
+        reports, problems = simulate_layout(layout, path.parent, physics)
     if args.json:
         print(json.dumps({
             "layout": layout.name,

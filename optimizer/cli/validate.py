@@ -16,6 +16,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from twin.io import load_layout
+    from twin.physics import Physics
     from twin.validate import all_problems
 
     try:
@@ -23,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     except LayoutError as exc:
         print_problems(args.file, exc.problems)
         return 2
-    problems = all_problems(layout, Path(args.file).resolve().parent)
+    with Physics() as physics:  # the safety check measures robot reach envelopes
+        problems = all_problems(layout, Path(args.file).resolve().parent, physics)
     if problems:
         print_problems(args.file, problems)
         return 2

@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from twin.cells import task_times
 from twin.errors import FactoryTwinError, InputError, LayoutError
 from twin.io import load_layout
 from twin.model import Layout
+from twin.physics import Physics, task_times
 
 from optimizer import placement
 from optimizer.planning import ScheduleOptions
@@ -69,13 +69,16 @@ def run_search(
     resume: Path | str | None = None,
     progress: Callable[[Progress], None] | None = None,
     stop: threading.Event | None = None,
+    *,
+    physics: Physics,
 ) -> SearchResult:
     """Search layouts for `layout_path` and write the run folder; returns the ranked result.
 
     `resume` reopens an interrupted run folder: the run keeps its own result settings (count,
     short list, time limit, seed, generator, objective); `config` then only says where the
     work runs. Raises SearchInterrupted on Ctrl-C or when `stop` is set (finished work is
-    kept), LayoutError for a bad layout, InputError for bad settings.
+    kept), LayoutError for a bad layout, InputError for bad settings. Physics (cycle times,
+    reach envelopes) runs in `physics`, and in a copy of it in each worker.
     """
     config = (config or SearchConfig()).check()
     layout_path = Path(layout_path)
@@ -101,13 +104,13 @@ def run_search(
         if (run_dir / DB_NAME).exists():
             raise InputError(f"{run_dir} already holds a run; resume it with --resume {run_dir} or pick another --out")
         # physics before the run exists: a bad robot cell (LayoutError) leaves no run behind
-        times = _task_times_meta(base, layout_path.resolve().parent)
+        times = _task_times_meta(base, layout_path.resolve().parent, physics)
         store = RunStore.create(run_dir)
         store.set_meta(config=config.to_dict(), layout_path=str(layout_path.resolve()), layout_name=base.name,
                        layout_text=text, layout_sha256=_digest(text), task_times=times, status="running",
                        started=datetime.now().isoformat(timespec="seconds"), elapsed=0.0)
     try:
-        return _Search(store, base, layout_path, config, progress, stop).run()
+        return _Search(store, base, layout_path, config, progress, stop, physics).run()
     finally:
         store.close()
 
@@ -125,10 +128,10 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _task_times_meta(layout: Layout, layout_dir: Path) -> list[list]:
+def _task_times_meta(layout: Layout, layout_dir: Path, physics: Physics) -> list[list]:
     """Robot-cell cycle times from physics (cached on disk by the physics module), as stored
     in the run database: [station, task, seconds] rows. LayoutError for a bad robot cell."""
-    return [[s, t, v] for (s, t), v in sorted(task_times(layout, layout_dir).items())]
+    return [[s, t, v] for (s, t), v in sorted(task_times(layout, layout_dir, physics).items())]
 
 
 def _schedule_options(config: SearchConfig) -> ScheduleOptions:
@@ -156,8 +159,9 @@ class _Search:
     """One session of a run (a fresh start or a resume)."""
 
     def __init__(self, store: RunStore, base: Layout, layout_path: Path, config: SearchConfig,
-                 progress: Callable[[Progress], None] | None, stop: threading.Event | None):
+                 progress: Callable[[Progress], None] | None, stop: threading.Event | None, physics: Physics):
         self.store = store
+        self.physics = physics
         self.base = base
         self.layout_path = layout_path
         self.layout_dir = layout_path.resolve().parent
@@ -178,12 +182,13 @@ class _Search:
             self.tracker.emit()
             times = store.get_meta("task_times")  # a resumed run keeps the cycle times it started with
             if times is None:  # only a run that failed in physics before task_times were stored
-                times = _task_times_meta(self.base, self.layout_dir)
+                times = _task_times_meta(self.base, self.layout_dir, self.physics)
                 store.set_meta(task_times=times)
             store.set_meta(status="running")
             ctx = EvalContext(
                 layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
                 task_times=tuple((s, t, v) for s, t, v in times), schedule_options=_schedule_options(config),
+                physics=self.physics,
             )
             with make_runner(config.backend, config.workers, ctx, config.address) as runner:
                 self._screen_baseline(ctx)
@@ -203,7 +208,7 @@ class _Search:
         self.tracker.begin("report")
         result = result_from_store(store)
         result.status, result.elapsed = "complete", self.tracker.elapsed()
-        write_run_folder(result, self.base, store, self.layout_dir)
+        write_run_folder(result, self.base, store, self.layout_dir, self.physics)
         # marked complete only once the folder is written: a crash before this resumes here
         store.set_meta(elapsed=result.elapsed, status="complete", finished=datetime.now().isoformat(timespec="seconds"))
         self.tracker.begin("done")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from twin.errors import FactoryTwinError, NoFeasibleSchedule
 from twin.graph import AisleRouter, material_flows, transport_legs, used_area
 from twin.model import Layout
+from twin.physics import Physics
 
 from optimizer.layout_checker import check_layout
 from optimizer.planning import ScheduleOptions, schedule_layout
@@ -42,6 +43,8 @@ class EvalContext:
     layout_dir: str
     task_times: tuple[tuple[str, str, float], ...]
     schedule_options: ScheduleOptions  # stage 2's
+    # pickles as its settings: each worker process gets its own clients and caches
+    physics: Physics = field(compare=False)
 
     @cached_property
     def base(self) -> Layout:
@@ -54,14 +57,16 @@ class EvalContext:
         return state
 
 
-def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, measure_invalid: bool = False) -> dict[str, Any]:
-    """Stage 1 of one layout: validity (the independent checker), flow distance, conveyor
-    length, floor area. Invalid layouts get their problems, and metrics only when
+def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, physics: Physics,
+                  measure_invalid: bool = False) -> dict[str, Any]:
+    """Stage 1 of one layout: validity (the independent checker, robot reach envelopes
+    measured in `physics`), flow distance, conveyor length, floor area. Invalid layouts get their problems, and metrics only when
     `measure_invalid` (the as-is layout is measured whatever the checker says)."""
     if not all_placed(layout):
         return {"valid": False, "problems": ["not every station has a position"]}
     router = AisleRouter(layout)  # shared by the checker's reachability test and the flows
-    problems = [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router)]
+    problems = [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router,
+                                                   physics=physics)]
     if problems and not measure_invalid:
         return {"valid": False, "problems": problems}
     legs = transport_legs(layout, router)  # routed once, shared by flow and conveyor metres
@@ -87,7 +92,7 @@ def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]
     for item in chunk:
         started = time.perf_counter()
         try:
-            metrics = screen_layout(apply_placements(base, item.placements), Path(ctx.layout_dir), base,
+            metrics = screen_layout(apply_placements(base, item.placements), Path(ctx.layout_dir), base, ctx.physics,
                                     measure_invalid=item.seq == 0)
         except ImportError:
             raise  # a missing module is a broken installation, not a bad candidate
@@ -111,8 +116,8 @@ def schedule_task(ctx: EvalContext, item: tuple[int, dict]) -> ScheduleRecord:
     times = {(sid, tid): secs for sid, tid, secs in ctx.task_times}
     try:
         # the layout checker passed it in stage 1, and the cycle times were measured once per run
-        result = schedule_layout(apply_placements(ctx.base, placements), Path(ctx.layout_dir), ctx.schedule_options,
-                                 task_times=times, validate=False)
+        result = schedule_layout(apply_placements(ctx.base, placements), Path(ctx.layout_dir), ctx.physics,
+                                 ctx.schedule_options, task_times=times, validate=False)
         doc, errors = result.to_json(), result.check
     except NoFeasibleSchedule as exc:
         return ScheduleRecord(seq, "infeasible", error=str(exc), seconds=time.perf_counter() - started)

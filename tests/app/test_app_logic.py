@@ -9,6 +9,7 @@ import pytest
 
 from twin.errors import LayoutError
 from twin.io import dump_layout, load_layout, parse_layout
+from twin.physics import CellFailure
 
 from factory_app import tables
 from factory_app.charts import gantt, gantt_rows, pareto, top_view
@@ -26,8 +27,8 @@ def layout():
 
 
 @pytest.fixture
-def session(layout):
-    return EditSession.open(layout, "test")
+def session(layout, physics):
+    return EditSession.open(layout, "test", physics)
 
 
 def test_invalid_edit_keeps_last_valid_layout_and_names_the_field(session, layout):
@@ -155,11 +156,11 @@ def test_open_sample(app_env):
         open_sample("nope")
 
 
-def test_charts(layout):
+def test_charts(layout, physics):
     fig = top_view(layout, bad_stations=["weld"])
     outlines = [s.line.color for s in fig.layout.shapes]
     assert outlines.count("#d62728") == 1  # one station outlined as bad
-    result = schedule_layout(layout_key(layout), None, time_limit=2.0)
+    result = schedule_layout(layout_key(layout), None, physics, time_limit=2.0)
     assert result.check == [] and validate_schedule_doc(result.doc) == []
     rows = gantt_rows(result.doc)
     assert {r["row"] for r in rows} == {"cut", "weld", "check"}
@@ -183,10 +184,10 @@ def test_top_view_draws_a_routeless_conveyor_as_the_l_shaped_belt(layout):
     assert list(zip(belt.x, belt.y)) == [(5.0, 6.0), (9.0, 6.0), (9.0, 9.0)]
 
 
-def test_schedule_of_unplaced_layout_is_a_message(layout):
+def test_schedule_of_unplaced_layout_is_a_message(layout, physics):
     unplaced = layout.with_stations([layout.stations[0].model_copy(update={"position": None}), *layout.stations[1:]])
     with pytest.raises(LayoutError, match="without a position.*cut"):
-        schedule_layout(layout_key(unplaced), None)
+        schedule_layout(layout_key(unplaced), None, physics)
 
 
 def test_saved_text_round_trips(layout):
@@ -195,9 +196,9 @@ def test_saved_text_round_trips(layout):
     assert parse_layout(dump_layout(layout)) == layout
 
 
-def test_an_edit_that_lets_a_robot_reach_out_of_its_cell_is_a_draft():
+def test_an_edit_that_lets_a_robot_reach_out_of_its_cell_is_a_draft(physics):
     opened = open_sample("food_packaging")
-    session = EditSession.open(opened.layout, opened.source, opened.layout_dir, opened.path)
+    session = EditSession.open(opened.layout, opened.source, physics, opened.layout_dir, opened.path)
     assert session.problems == []
     index = next(i for i, s in enumerate(opened.layout.stations) if s.id == "robot_case_packer_1")
     assert not session.edit(tables.update_station(session.data, index, width=1.4, depth=1.4))
@@ -207,24 +208,48 @@ def test_an_edit_that_lets_a_robot_reach_out_of_its_cell_is_a_draft():
     assert session.layout == opened.layout
 
 
-def test_cell_reports_show_a_broken_cell_next_to_the_others():
-    from factory_app.compute import cell_reports
+def test_cell_reports_show_a_broken_cell_next_to_the_others(physics):
+    from factory_app.compute import cell_reports, cell_summary
 
     folder = Path(__file__).resolve().parents[2] / "layouts"
     text = (folder / "electronics_assembly.yaml").read_text().replace("robot: kuka_iiwa", "robot: no_such_robot", 1)
     layout = parse_layout(text)
-    reports = cell_reports(layout_key(layout), str(folder))
-    assert [r["station"] for r in reports] == [s.id for s in layout.stations if s.kind == "robot_cell"]
-    broken = [r for r in reports if "error" in r]
-    assert len(broken) == 1 and "unknown robot 'no_such_robot'" in broken[0]["error"]
-    assert broken[0]["error"].startswith("stations[") and ".cell.robot: " in broken[0]["error"]
-    assert all(r["ok"] and r["tasks"] for r in reports if "error" not in r)
+    reports = cell_reports(layout_key(layout), str(folder), physics)
+    assert [r.station_id for r in reports] == [s.id for s in layout.stations if s.kind == "robot_cell"]
+    broken = [r for r in reports if isinstance(r, CellFailure)]
+    assert len(broken) == 1 and "unknown robot 'no_such_robot'" in broken[0].error
+    assert broken[0].error.startswith("stations[") and ".cell.robot: " in broken[0].error
+    assert all(r.ok and r.tasks for r in reports if not isinstance(r, CellFailure))
+    [row] = [r for r in cell_summary(reports) if r["station"] == broken[0].station_id]
+    assert (row["ok"], row["note"]) == (False, broken[0].error)
 
 
-def test_designs_carry_their_schedule(layout):
+def test_cells_table_gives_the_reason_a_waypoint_is_out_of_reach(physics):
+    """The Cells page's task table names each unreachable waypoint with its reason (the
+    end-effector error), not just the name."""
+    from factory_app.compute import cell_reports, task_rows
+
+    folder = Path(__file__).resolve().parents[2] / "layouts"
+    far = "- {name: pick, xyz: [-1.4, 0.0, 0.42], rpy: [180, 0, 180], action: grip}"
+    text = (folder / "electronics_assembly.yaml").read_text()
+    text = text.replace("- {name: pick, xyz: [-0.5, 0.0, 0.42], rpy: [180, 0, 180], action: grip}", far, 1)
+    assert far in text
+    reports = cell_reports(layout_key(parse_layout(text)), str(folder), physics)
+    [report] = [r for r in reports if r.station_id == "robot_assembly"]
+    [row] = task_rows(report)
+    assert (row["task"], row["reachable"], row["ok"], row["cycle time (s)"]) == ("place_board", False, False, None)
+    [unreachable] = report.tasks[0].unreachable
+    # the Panda's base is at the cell centre: the tool falls short of x = -1.4 m by roughly 0.5 m
+    # ...and, stretched out, cannot hold the tool upright either
+    assert 400 < unreachable.error_mm < 700 and unreachable.orientation_error_deg > 2.0
+    assert row["unreachable"] == (f"pick: unreachable: end-effector error {unreachable.error_mm:.1f} mm, "
+                                  f"orientation error {unreachable.orientation_error_deg:.1f} deg")
+
+
+def test_designs_carry_their_schedule(layout, physics):
     from factory_app.state import AppState, Design
 
-    state = AppState()
+    state = AppState(physics)
     state.designs["run: best"] = Design("run: best", layout, None)
     assert state.current_design() is None  # no layout open: a run's design is not "current"
     assert state.all_designs()["run: best"].schedule_doc is None

@@ -12,6 +12,7 @@ from optimizer.problem import layout_problem
 from optimizer.schedule import check_schedule, schedule_from_json
 
 from twin.io import parse_layout
+from twin.physics import task_times
 
 from factory_app.compute import validate_schedule_doc
 from factory_app.ui import STATE_KEY
@@ -124,7 +125,7 @@ def test_schedule_page_computes_kpis_gantt_and_downloads(app_env):
     doc = next(iter(state.schedules.values()))
     assert validate_schedule_doc(doc) == []
     # the remembered document is a feasible schedule of the open layout, checked independently
-    problem = layout_problem(state.layout, state.session.layout_dir)
+    problem = layout_problem(state.layout, task_times(state.layout, state.session.layout_dir, state.physics))
     assert check_schedule(problem, schedule_from_json(doc)) == []
     assert doc["makespan"] == pytest.approx(max(o["end"] for o in doc["operations"]))
     assert at.metric[0].value == f"{doc['makespan']:,.0f} s"

@@ -45,12 +45,12 @@ def build_layout(sizes, width=24.0, depth=16.0, fixed_at=(12.0, 8.0), columns=((
     })
 
 
-def assert_good_candidates(layout: Layout, candidates: list[Layout], budget: int) -> None:
+def assert_good_candidates(layout: Layout, candidates: list[Layout], budget: int, physics) -> None:
     assert len(candidates) <= budget
     keys = [candidate_key(c) for c in candidates]
     assert len(set(keys)) == len(keys), "candidates must be distinct"
     for candidate in candidates:
-        problems = check_layout(candidate, reference=layout)
+        problems = check_layout(candidate, reference=layout, physics=physics)
         assert problems == [], [str(p) for p in problems]
         assert candidate.station("s0") == layout.station("s0")
 
@@ -63,12 +63,12 @@ side_ports = st.sampled_from([None, ((0.0, -0.5), (0.0, 0.5)), ((-0.5, 0.0), (-0
 @pytest.mark.parametrize("name", sorted(GENERATORS))
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sizes=sizes, port=side_ports, placed=st.booleans(), seed=st.integers(0, 2**16))
-def test_generators_yield_only_valid_candidates(name, sizes, port, placed, seed):
+def test_generators_yield_only_valid_candidates(name, sizes, port, placed, seed, physics):
     ports = {1: port} if port is not None else None
     layout = build_layout(sizes, ports=ports, placed=placed)
     budget = 8
     candidates = list(generate(name, layout, budget, seed))
-    assert_good_candidates(layout, candidates, budget)
+    assert_good_candidates(layout, candidates, budget, physics)
     assert candidates, "a roomy floor always has candidates"
 
 
@@ -97,12 +97,12 @@ def test_budget_zero_and_nothing_movable():
     assert perturb(only_fixed, np.random.default_rng(0)) is only_fixed
 
 
-def test_small_floor_runs_out_of_distinct_candidates():
+def test_small_floor_runs_out_of_distinct_candidates(physics):
     # one 2 x 2 station on a 6 x 6 floor with a fixed one: few distinct placements exist
     layout = build_layout([(2.0, 2.0)], width=8.0, depth=6.0, fixed_at=(6.0, 3.0), columns=())
     candidates = list(generate("perturb", layout, 10_000, seed=0))
     assert 0 < len(candidates) < 10_000
-    assert_good_candidates(layout, candidates, 10_000)
+    assert_good_candidates(layout, candidates, 10_000, physics)
 
 
 def test_station_too_big_for_the_floor():
@@ -125,11 +125,11 @@ def test_placements_and_candidate_key():
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**16), moves=st.integers(1, 4))
-def test_perturb_moves_only_movable_stations_and_stays_valid(seed, moves):
+def test_perturb_moves_only_movable_stations_and_stays_valid(seed, moves, physics):
     layout = build_layout([(2.0, 2.0), (3.0, 1.0), (1.5, 1.5)], placed=True)
-    assert check_layout(layout) == []
+    assert check_layout(layout, physics=physics) == []
     child = perturb(layout, np.random.default_rng(seed), moves=moves)
-    assert check_layout(child, reference=layout) == []
+    assert check_layout(child, reference=layout, physics=physics) == []
     assert candidate_key(child) != candidate_key(layout)
     before, after = placements(layout), placements(child)
     assert after["s0"] == before["s0"]
@@ -137,33 +137,33 @@ def test_perturb_moves_only_movable_stations_and_stays_valid(seed, moves):
     assert 1 <= len(changed) <= 2 * moves
 
 
-def test_perturb_places_unplaced_stations():
+def test_perturb_places_unplaced_stations(physics):
     layout = build_layout([(2.0, 2.0), (3.0, 1.0)])
     child = perturb(layout, np.random.default_rng(1))
-    assert check_layout(child, reference=layout) == []
+    assert check_layout(child, reference=layout, physics=physics) == []
 
 
-def test_generators_pull_the_flow_together():
+def test_generators_pull_the_flow_together(physics):
     # the proxy-driven generators should beat a spread-out line on routed flow distance
     from twin.graph import flow_distance
 
     layout = build_layout([(2.0, 2.0), (2.0, 2.0), (2.0, 2.0), (2.0, 2.0)], placed=True, width=30, depth=20)
     spread = layout.with_placements({"s1": ((2.0, 18.0), 0), "s2": ((28.0, 2.0), 0), "s3": ((2.0, 2.0), 0),
                                      "s4": ((28.0, 18.0), 0)})
-    assert check_layout(spread) == []
+    assert check_layout(spread, physics=physics) == []
     best = min(flow_distance(c) for c in itertools.islice(generate("qap", spread, 20, seed=0), 20))
     assert best < 0.7 * flow_distance(spread)
 
 
 @pytest.mark.parametrize("path", sorted(LAYOUTS.glob("*.yaml")), ids=lambda p: p.stem)
-def test_sample_factories(path):
+def test_sample_factories(path, physics):
     from twin.io import load_layout
 
     layout = load_layout(path)
     candidates = list(generate("mixed", layout, 12, seed=0))
     assert len(candidates) == 12
     for candidate in candidates:
-        problems = check_layout(candidate, path.parent, reference=layout)
+        problems = check_layout(candidate, path.parent, reference=layout, physics=physics)
         assert problems == [], [str(p) for p in problems]
 
 

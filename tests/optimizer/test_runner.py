@@ -107,15 +107,15 @@ def test_ray_backend_runs_tasks_and_retries_a_lost_worker(ray_runner_cls, tmp_pa
 
 
 @pytest.mark.ray
-def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls, tmp_path):
+def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls, tmp_path, physics):
     from optimizer.search.run import run_search
     from optimizer.store import RunStore
     from search_fixtures import write_tiny_layout
 
     tiny = write_tiny_layout(tmp_path)
     small = dict(candidates=40, shortlist=3, time_limit=3.0, chunk_size=10)
-    local = run_search(tiny, SearchConfig(**small, workers=1), out_dir=tmp_path / "local")
-    remote = run_search(tiny, SearchConfig(**small, workers=2, backend="ray"), out_dir=tmp_path / "ray")
+    local = run_search(tiny, SearchConfig(**small, workers=1), out_dir=tmp_path / "local", physics=physics)
+    remote = run_search(tiny, SearchConfig(**small, workers=2, backend="ray"), out_dir=tmp_path / "ray", physics=physics)
     with RunStore.open(local.run_dir) as a, RunStore.open(remote.run_dir) as b:
         assert [(r.key, r.flow_distance, r.floor_area) for r in a.screen_records()] == \
                [(r.key, r.flow_distance, r.floor_area) for r in b.screen_records()]

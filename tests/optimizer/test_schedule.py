@@ -312,13 +312,13 @@ def test_schedule_command_keeps_agv_trips_within_the_fleet(tmp_path, capsys):
     assert "note" not in printed
 
 
-def test_schedule_layout_validates_solves_and_checks(tmp_path, monkeypatch):
+def test_schedule_layout_validates_solves_and_checks(tmp_path, monkeypatch, physics):
     import optimizer.planning
 
     path = tmp_path / "tiny.yaml"
     path.write_text(yaml.safe_dump(tiny_layout()))
     layout = load_layout(path)
-    result = schedule_layout(layout, tmp_path, ScheduleOptions(time_limit=5, workers=1, seed=1))
+    result = schedule_layout(layout, tmp_path, physics, ScheduleOptions(time_limit=5, workers=1, seed=1))
     assert result.check == [] and result.schedule.status == "optimal"
     assert check_schedule(result.problem, result.schedule) == []
     doc = result.to_json()
@@ -326,9 +326,9 @@ def test_schedule_layout_validates_solves_and_checks(tmp_path, monkeypatch):
     assert doc["layout"] == "tiny" and len(doc["operations"]) == 5
     # the checker's findings are returned, not hidden
     monkeypatch.setattr(optimizer.planning, "check_schedule", lambda problem, schedule: ["wrong"])
-    assert schedule_layout(layout, tmp_path, ScheduleOptions(time_limit=5, workers=1, solver="dispatch")).check == ["wrong"]
+    assert schedule_layout(layout, tmp_path, physics, ScheduleOptions(time_limit=5, workers=1, solver="dispatch")).check == ["wrong"]
     bad = tiny_layout()
     bad["products"][0]["routing"][0]["stations"] = ["laser"]
     path.write_text(yaml.safe_dump(bad))
     with pytest.raises(LayoutError, match="laser"):
-        schedule_layout(load_layout(path), tmp_path, ScheduleOptions(time_limit=5, workers=1))
+        schedule_layout(load_layout(path), tmp_path, physics, ScheduleOptions(time_limit=5, workers=1))

@@ -49,19 +49,19 @@ def tiny(tmp_path) -> Path:
 # --- stage 1 and ranking -------------------------------------------------------------------------
 
 
-def test_screen_measures_what_the_graph_module_measures(tiny):
+def test_screen_measures_what_the_graph_module_measures(tiny, physics):
     layout = load_layout(tiny)
-    metrics = screen_layout(layout, tiny.parent, layout)
+    metrics = screen_layout(layout, tiny.parent, layout, physics)
     assert metrics["valid"] and metrics["problems"] == []
     assert metrics["flow_distance"] == pytest.approx(flow_distance(layout))
     assert metrics["floor_area"] == pytest.approx(used_area(layout))
     assert metrics["conveyor_length"] == 0.0
 
 
-def test_screen_rejects_an_overlap_with_the_checkers_reason(tiny):
+def test_screen_rejects_an_overlap_with_the_checkers_reason(tiny, physics):
     layout = load_layout(tiny)
     bad = layout.with_placements({"drill": ((20.5, 11.0), 0)})  # on top of the saw
-    metrics = screen_layout(bad, tiny.parent, layout)
+    metrics = screen_layout(bad, tiny.parent, layout, physics)
     assert not metrics["valid"]
     assert any("drill" in p or "saw" in p for p in metrics["problems"])
     assert "flow_distance" not in metrics
@@ -89,9 +89,9 @@ def test_pareto_front_keeps_exactly_the_non_dominated():
 # --- the run ----------------------------------------------------------------------------------
 
 
-def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_path):
+def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_path, physics):
     seen = []
-    result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", progress=seen.append)
+    result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", progress=seen.append, physics=physics)
     assert result.status == "complete"
     assert (result.screened, result.scheduled) == (60, 4)
     assert result.valid == 60 and result.schedule_ok == 4
@@ -110,7 +110,7 @@ def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_
     measured = []
     for r in stored:
         layout = apply_placements(base, r.placements)
-        if check_layout(layout, layout_dir=tiny.parent, reference=base) == []:
+        if check_layout(layout, layout_dir=tiny.parent, reference=base, physics=physics) == []:
             measured.append((flow_distance(layout), r.seq))
     expected = [seq for _, seq in sorted(measured)[:len(result.leaderboard)]]
     assert sorted(r.seq for r in result.leaderboard) == sorted(expected)
@@ -138,17 +138,17 @@ def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_
     assert [r.run_dir for r in runs] == [folder] and runs[0].best_makespan == result.best.makespan
 
 
-def test_same_seed_same_candidates_and_result_other_seed_differs(tiny, tmp_path):
-    a = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "a")
-    b = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "b")
-    c = run_search(tiny, SearchConfig(**{**SMALL, "seed": 1}), out_dir=tmp_path / "c")
+def test_same_seed_same_candidates_and_result_other_seed_differs(tiny, tmp_path, physics):
+    a = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "a", physics=physics)
+    b = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "b", physics=physics)
+    c = run_search(tiny, SearchConfig(**{**SMALL, "seed": 1}), out_dir=tmp_path / "c", physics=physics)
     assert _keys(a.run_dir) == _keys(b.run_dir)
     assert a.best.key == b.best.key and a.best.makespan == b.best.makespan
     assert _keys(a.run_dir) != _keys(c.run_dir)
     assert len(set(_keys(a.run_dir).values())) == 61  # distinct, the as-is layout included
 
 
-def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(tiny, tmp_path):
+def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(tiny, tmp_path, physics):
     stop = threading.Event()
 
     def progress(p):
@@ -156,29 +156,29 @@ def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(tiny, tmp
             stop.set()
 
     with pytest.raises(SearchInterrupted, match="--resume") as info:
-        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut", progress=progress, stop=stop)
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut", progress=progress, stop=stop, physics=physics)
     cut = info.value.run_dir
     partial = load_run(cut)
     assert partial.status == "interrupted" and 20 <= partial.screened < 60
     assert not (cut / "report.md").exists()
     screened_before = _keys(cut)
-    resumed = run_search(tiny, SearchConfig(**{**SMALL, "candidates": 999}), resume=cut)  # result settings come from the run
-    whole = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "whole")
+    resumed = run_search(tiny, SearchConfig(**{**SMALL, "candidates": 999}), resume=cut, physics=physics)  # result settings come from the run
+    whole = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "whole", physics=physics)
     assert resumed.screened == whole.screened == 60
     assert _keys(cut) == _keys(whole.run_dir)
     assert all(_keys(cut)[s] == k for s, k in screened_before.items())  # finished work kept as it was
     assert resumed.best.key == whole.best.key
     assert (cut / "report.md").exists()
     # resuming a complete run just reads it back
-    assert run_search(tiny, SearchConfig(**SMALL), resume=cut).best == resumed.best
+    assert run_search(tiny, SearchConfig(**SMALL), resume=cut, physics=physics).best == resumed.best
 
 
-def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tmp_path, monkeypatch):
+def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tmp_path, monkeypatch, physics):
     real = tasks.schedule_layout
     calls = []
 
-    def sabotage(layout, layout_dir, options, **kw):
-        result = real(layout, layout_dir, options, **kw)
+    def sabotage(layout, layout_dir, physics, options, **kw):
+        result = real(layout, layout_dir, physics, options, **kw)
         calls.append(layout)
         if len(calls) == 2:  # the first candidate after the as-is layout
             result = replace(result, schedule=replace(result.schedule, makespan=1),
@@ -186,7 +186,7 @@ def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tm
         return result
 
     monkeypatch.setattr(tasks, "schedule_layout", sabotage)
-    result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run")
+    result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", physics=physics)
     with RunStore.open(result.run_dir) as store:
         failed = [r for r in store.schedule_records() if r.status == "failed-check"]
     assert len(failed) == 1 and failed[0].check_errors == ("makespan is 500, schedule says 1",)
@@ -194,26 +194,26 @@ def test_a_schedule_that_fails_the_checker_is_recorded_and_never_ranked(tiny, tm
     assert result.best.makespan > 1.0
 
 
-def test_bad_settings_and_inputs_say_what_is_wrong(tiny, tmp_path):
+def test_bad_settings_and_inputs_say_what_is_wrong(tiny, tmp_path, physics):
     with pytest.raises(InputError, match="candidates"):
-        run_search(tiny, SearchConfig(candidates=0))
+        run_search(tiny, SearchConfig(candidates=0), physics=physics)
     with pytest.raises(InputError, match="unknown backend 'dask'; valid: local, ray"):
-        run_search(tiny, SearchConfig(backend="dask"))
+        run_search(tiny, SearchConfig(backend="dask"), physics=physics)
     with pytest.raises(InputError, match="unknown generator 'magic'; valid: cpsat, mixed, perturb, qap"):
-        run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "g")
+        run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "g", physics=physics)
     with pytest.raises(LayoutError, match="file not found"):
-        run_search(tmp_path / "missing.yaml", SearchConfig(**SMALL))
+        run_search(tmp_path / "missing.yaml", SearchConfig(**SMALL), physics=physics)
     broken = tmp_path / "broken.yaml"
     data = tiny_layout_data()
     data["stations"][0]["footprint"]["width"] = -1
     broken.write_text(yaml.safe_dump(data))
     with pytest.raises(LayoutError, match=r"stations\[0\].footprint.width: must be positive"):
-        run_search(broken, SearchConfig(**SMALL), out_dir=tmp_path / "b")
+        run_search(broken, SearchConfig(**SMALL), out_dir=tmp_path / "b", physics=physics)
 
 
-def test_a_bad_robot_cell_or_generator_leaves_no_running_run(tiny, tmp_path, monkeypatch):
+def test_a_bad_robot_cell_or_generator_leaves_no_running_run(tiny, tmp_path, monkeypatch, physics):
     with pytest.raises(InputError) as info:
-        run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "runs" / "g")
+        run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "runs" / "g", physics=physics)
     assert str(info.value) == "unknown generator 'magic'; valid: cpsat, mixed, perturb, qap"
     with pytest.raises(InputError) as info:
         SearchConfig(generator="magic").check()  # caught by the settings check, before any run exists
@@ -225,42 +225,42 @@ def test_a_bad_robot_cell_or_generator_leaves_no_running_run(tiny, tmp_path, mon
 
     monkeypatch.setattr(search_run, "task_times", bad_cell)
     with pytest.raises(LayoutError) as info:
-        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "runs" / "cell")
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "runs" / "cell", physics=physics)
     assert str(info.value) == "stations[0].tasks[0]: robot cell 'saw': task 'cut' is out of reach"
     assert not (tmp_path / "runs" / "g" / "run.sqlite").exists()
     assert not (tmp_path / "runs" / "cell" / "run.sqlite").exists()
     assert [r for r in list_runs(tmp_path / "runs") if r.status == "running"] == []
 
 
-def test_resume_refuses_a_changed_layout_file(tiny, tmp_path):
+def test_resume_refuses_a_changed_layout_file(tiny, tmp_path, physics):
     stop = threading.Event()
     stop.set()
     with pytest.raises(SearchInterrupted) as info:
-        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", stop=stop)
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", stop=stop, physics=physics)
     data = tiny_layout_data()
     data["products"][0]["demand"] = 61
     tiny.write_text(yaml.safe_dump(data))
     with pytest.raises(InputError, match="has changed since run"):
-        run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir)
+        run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir, physics=physics)
 
 
-def test_unplaced_station_as_is_is_recorded_not_scheduled(tmp_path):
+def test_unplaced_station_as_is_is_recorded_not_scheduled(tmp_path, physics):
     data = tiny_layout_data()
     del data["stations"][0]["position"]  # the saw: the search places it
     path = tmp_path / "unplaced.yaml"
     path.write_text(yaml.safe_dump(data))
     assert parse_layout(path.read_text()).station("saw").position is None
-    result = run_search(path, SearchConfig(**SMALL), out_dir=tmp_path / "run")
+    result = run_search(path, SearchConfig(**SMALL), out_dir=tmp_path / "run", physics=physics)
     assert result.baseline is not None and not result.baseline.valid and result.baseline.schedule_status is None
     assert result.screened == 60 and result.best is not None
     assert "not every station" in result.baseline.problems[0]
 
 
-def test_resume_keeps_the_cycle_times_the_run_started_with(tiny, tmp_path, monkeypatch):
+def test_resume_keeps_the_cycle_times_the_run_started_with(tiny, tmp_path, monkeypatch, physics):
     stop = threading.Event()
     stop.set()
     with pytest.raises(SearchInterrupted) as info:
-        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", stop=stop)
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", stop=stop, physics=physics)
     with RunStore.open(info.value.run_dir) as store:
         assert store.get_meta("task_times") == []
 
@@ -268,7 +268,7 @@ def test_resume_keeps_the_cycle_times_the_run_started_with(tiny, tmp_path, monke
         raise AssertionError("a resumed run must not simulate the robot cells again")
 
     monkeypatch.setattr(search_run, "task_times", no_physics)
-    assert run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir).screened == 60
+    assert run_search(tiny, SearchConfig(**SMALL), resume=info.value.run_dir, physics=physics).screened == 60
 
 
 class _LosesItsWorkers:
@@ -294,12 +294,12 @@ class _LosesItsWorkers:
             yield pair
 
 
-def test_lost_workers_end_the_run_as_interrupted_with_how_to_resume(tiny, tmp_path, monkeypatch):
+def test_lost_workers_end_the_run_as_interrupted_with_how_to_resume(tiny, tmp_path, monkeypatch, physics):
     real_make_runner = search_run.make_runner
     monkeypatch.setattr(search_run, "make_runner",
                         lambda *a, **k: _LosesItsWorkers(real_make_runner(*a, **k), after=2))
     with pytest.raises(SearchInterrupted) as info:
-        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut")
+        run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut", physics=physics)
     message = str(info.value)
     assert message.startswith("the Ray cluster stopped answering (NodeDiedError: node gone): search stopped after")
     assert f"--resume {tmp_path / 'cut'}" in message and info.value.exit_code == 1
@@ -307,21 +307,21 @@ def test_lost_workers_end_the_run_as_interrupted_with_how_to_resume(tiny, tmp_pa
         assert store.get_meta("status") == "interrupted" and store.get_meta("elapsed") > 0
         assert store.counts()["screened"] == 20  # two chunks of ten were kept
     monkeypatch.setattr(search_run, "make_runner", real_make_runner)
-    resumed = run_search(tiny, SearchConfig(**SMALL), resume=tmp_path / "cut")
+    resumed = run_search(tiny, SearchConfig(**SMALL), resume=tmp_path / "cut", physics=physics)
     assert resumed.status == "complete" and resumed.screened == 60
 
 
-def test_a_resume_while_the_run_is_in_use_is_refused(tiny, tmp_path):
+def test_a_resume_while_the_run_is_in_use_is_refused(tiny, tmp_path, physics):
     import os
 
     stop = threading.Event()
     with pytest.raises(SearchInterrupted):
         run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "cut", stop=stop,
-                   progress=lambda p: stop.set() if p.screened >= 10 else None)
+                   progress=lambda p: stop.set() if p.screened >= 10 else None, physics=physics)
     holder = RunStore.open(tmp_path / "cut", write=True)  # as a second process resuming it would
     try:
         with pytest.raises(InputError) as info:
-            run_search(tiny, SearchConfig(**SMALL), resume=tmp_path / "cut")
+            run_search(tiny, SearchConfig(**SMALL), resume=tmp_path / "cut", physics=physics)
         assert str(info.value) == (f"{tmp_path / 'cut'}: the run is in use by process {os.getpid()}; "
                                    "wait for it to finish or stop it first")
     finally:

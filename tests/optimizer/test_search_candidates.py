@@ -45,9 +45,9 @@ def test_a_database_holding_another_candidate_under_a_number_is_refused(tmp_path
             list(CandidateSequence(store, base, config).generated(5))
 
 
-def test_the_worker_context_parses_its_layout_once_and_never_ships_it(tmp_path):
+def test_the_worker_context_parses_its_layout_once_and_never_ships_it(tmp_path, physics):
     base = load_layout(write_tiny_layout(tmp_path))
-    ctx = EvalContext(base.model_dump_json(by_alias=True), str(tmp_path), (), ScheduleOptions())
+    ctx = EvalContext(base.model_dump_json(by_alias=True), str(tmp_path), (), ScheduleOptions(), physics)
     assert ctx.base is ctx.base and ctx.base == base
     copy = pickle.loads(pickle.dumps(ctx))
     assert "base" not in copy.__dict__ and copy == ctx and copy.base == base

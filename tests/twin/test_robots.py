@@ -1,4 +1,4 @@
-"""Robot spec table, robot-file resolution and reach measured from the kinematics."""
+"""Robot spec table and robot-file resolution."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,8 @@ import os
 import pytest
 
 from twin.errors import LayoutError
-from twin.robots import SPECS, measure_reach, resolve_robot, robot_digest
+from twin.physics.reach import measure_reach
+from twin.robots import SPECS, resolve_robot, robot_digest
 
 TINY_URDF = """<?xml version="1.0"?>
 <robot name="tiny">
@@ -20,15 +21,6 @@ TINY_URDF = """<?xml version="1.0"?>
   <joint name="tool" type="fixed"><parent link="arm"/><child link="tip"/><origin xyz="0.5 0 0"/></joint>
 </robot>
 """
-
-
-@pytest.mark.parametrize("name", sorted(SPECS))
-def test_reach_measured_from_the_kinematics_matches_the_datasheet(name):
-    robot = resolve_robot(name, None)
-    reach = measure_reach(robot)
-    assert reach.datasheet == pytest.approx(SPECS[name].reach, rel=0.05)
-    # the tool reaches farther than the datasheet point, and not absurdly farther
-    assert SPECS[name].reach < reach.horizontal < SPECS[name].reach + 0.3
 
 
 def test_spec_table_overrides_unrealistic_urdf_limits():
@@ -63,12 +55,12 @@ def test_symlink_out_of_the_layout_folder_is_refused(tmp_path):
         resolve_robot("arm.urdf", folder)
 
 
-def test_urdf_without_table_entry_uses_its_own_limits_with_a_warning(tmp_path):
+def test_urdf_without_table_entry_uses_its_own_limits_with_a_warning(tmp_path, physics):
     (tmp_path / "robots").mkdir()
     (tmp_path / "robots" / "tiny.urdf").write_text(TINY_URDF)
     robot = resolve_robot("robots/tiny.urdf", tmp_path)
     assert robot.spec is None and "no datasheet entry" in robot.warnings[0]
-    assert measure_reach(robot).horizontal == pytest.approx(0.5, abs=0.01)
+    assert measure_reach(robot, physics).horizontal == pytest.approx(0.5, abs=0.01)
     missing = tmp_path / "nothing.urdf"
     with pytest.raises(LayoutError, match="not found"):
         resolve_robot(missing.name, tmp_path)

@@ -111,12 +111,12 @@ def test_robot_cells_are_plausible(sample):
                 assert actions.index("grip") < actions.index("release")
 
 
-def test_robot_reach_stays_in_footprint_or_fenced(sample):
+def test_robot_reach_stays_in_footprint_or_fenced(sample, physics):
     pytest.importorskip("pybullet")
     from twin.safety import check_clearance
 
     _, layout = sample
-    assert check_clearance(layout, LAYOUTS) == []
+    assert check_clearance(layout, LAYOUTS, physics) == []
 
 
 def test_save_load_round_trip(sample, tmp_path):

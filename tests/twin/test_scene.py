@@ -42,8 +42,8 @@ def utilisation_doc(values: dict[str, float], layout_name: str = "small") -> dic
     return {"version": 1, "layout": layout_name, "kpis": {"utilisation": values}, "operations": [], "transports": []}
 
 
-def test_every_station_is_a_solid_of_its_footprint_and_height_where_it_stands(layout):
-    scene = build_scene(layout)
+def test_every_station_is_a_solid_of_its_footprint_and_height_where_it_stands(layout, physics):
+    scene = build_scene(layout, physics=physics)
     assert {p.station for p in scene.of_kind("station")} == {"cnc", "wash", "cell"}
     assert scene["station:cnc"].mesh.bounds == pytest.approx((3.0, 5.0, 5.0, 7.0, 0.0, 1.5))
     # turned by 90 degrees: the 2 m width now runs along y
@@ -56,8 +56,8 @@ def test_every_station_is_a_solid_of_its_footprint_and_height_where_it_stands(la
     assert scene.of_kind("grid")
 
 
-def test_robot_cells_show_the_robot_meshes_standing_inside_the_cell(layout):
-    scene = build_scene(layout)
+def test_robot_cells_show_the_robot_meshes_standing_inside_the_cell(layout, physics):
+    scene = build_scene(layout, physics=physics)
     robot = scene["robot:cell"]
     assert robot.mesh.n_cells > 10_000  # the Panda's link meshes, not a stand-in box
     xmin, xmax, ymin, ymax, zmin, zmax = robot.mesh.bounds
@@ -68,16 +68,16 @@ def test_robot_cells_show_the_robot_meshes_standing_inside_the_cell(layout):
     assert fixture == pytest.approx((16.2, 16.8, 5.8, 6.2, 0.0, 0.7), abs=1e-6)
 
 
-def test_robot_and_fixtures_turn_with_their_station(data):
+def test_robot_and_fixtures_turn_with_their_station(data, physics):
     data["stations"][2]["rotation"] = 90
-    scene = build_scene(layout_from_data(data))
+    scene = build_scene(layout_from_data(data), physics=physics)
     # the table sits 0.5 m along the cell's x, which now points along the floor's y
     assert scene["fixture:cell:table"].mesh.bounds == pytest.approx((15.8, 16.2, 6.2, 6.8, 0.0, 0.7), abs=1e-6)
 
 
-def test_utilisation_colours_make_the_busiest_station_the_hottest(layout):
+def test_utilisation_colours_make_the_busiest_station_the_hottest(layout, physics):
     doc = utilisation_doc({"cnc": 0.92, "wash": 0.15, "cell": 0.5})
-    scene = build_scene(layout, schedule_doc=doc, color_by="utilisation")
+    scene = build_scene(layout, schedule_doc=doc, color_by="utilisation", physics=physics)
     stations = {p.station: p for p in scene.of_kind("station") if p.name == f"station:{p.station}"}
     hottest = np.array(heat_color(1.0))
     distance = {sid: float(np.linalg.norm(np.array(p.color) - hottest)) for sid, p in stations.items()}
@@ -86,7 +86,7 @@ def test_utilisation_colours_make_the_busiest_station_the_hottest(layout):
     assert stations["wash"].value == pytest.approx(0.15)
     assert "92%" in stations["cnc"].label
     assert scene.scalar_bar and not any(name == "machine" for name, _ in scene.legend)
-    kind_scene = build_scene(layout, schedule_doc=doc, color_by="kind")
+    kind_scene = build_scene(layout, schedule_doc=doc, color_by="kind", physics=physics)
     assert kind_scene["station:cnc"].color == kind_scene["station:wash"].color  # both machines
 
 
@@ -96,25 +96,25 @@ def test_heat_colours_run_from_blue_to_red():
     assert heat_color(5.0) == heat_color(1.0) and heat_color(-1) == heat_color(0.0)
 
 
-def test_a_schedule_of_another_layout_is_a_clear_error(layout):
+def test_a_schedule_of_another_layout_is_a_clear_error(layout, physics):
     with pytest.raises(InputError, match="lathe_9"):
-        build_scene(layout, schedule_doc=utilisation_doc({"cnc": 0.5, "lathe_9": 0.7}), color_by="utilisation")
+        build_scene(layout, schedule_doc=utilisation_doc({"cnc": 0.5, "lathe_9": 0.7}), color_by="utilisation", physics=physics)
     with pytest.raises(InputError, match="kpis.utilisation"):
-        build_scene(layout, schedule_doc={"operations": []}, color_by="utilisation")
+        build_scene(layout, schedule_doc={"operations": []}, color_by="utilisation", physics=physics)
     with pytest.raises(InputError, match="needs a schedule"):
-        build_scene(layout, color_by="utilisation")
+        build_scene(layout, color_by="utilisation", physics=physics)
     with pytest.raises(InputError, match="kind, utilisation"):
-        build_scene(layout, color_by="rainbow")
+        build_scene(layout, color_by="rainbow", physics=physics)
 
 
-def test_unplaced_stations_are_named(data):
+def test_unplaced_stations_are_named(data, physics):
     del data["stations"][0]["position"]
     with pytest.raises(LayoutError, match=r"stations\[0\]\.position"):
-        build_scene(layout_from_data(data))
+        build_scene(layout_from_data(data), physics=physics)
 
 
-def test_flow_arcs_grow_wider_with_volume(layout):
-    flows = sorted(build_scene(layout).of_kind("flow"), key=lambda p: p.value)
+def test_flow_arcs_grow_wider_with_volume(layout, physics):
+    flows = sorted(build_scene(layout, physics=physics).of_kind("flow"), key=lambda p: p.value)
     assert len(flows) >= 3
     widths = [p.width for p in flows]
     assert widths == sorted(widths) and widths[-1] > widths[0]
@@ -126,8 +126,8 @@ def test_flow_arcs_grow_wider_with_volume(layout):
         assert radius == pytest.approx(np.full(radius.shape, part.width / 2), rel=1e-3)
 
 
-def test_conveyors_are_belts_and_the_other_flows_ride_agvs_along_the_aisles(layout):
-    scene = build_scene(layout)
+def test_conveyors_are_belts_and_the_other_flows_ride_agvs_along_the_aisles(layout, physics):
+    scene = build_scene(layout, physics=physics)
     belt = scene["conveyor:belt1"].mesh.bounds
     # from cnc's output port (5, 6) via (7, 6) to the turned washer's input port (10, 5)
     assert belt[0] == pytest.approx(5.0, abs=0.01) and belt[1] == pytest.approx(10.0, abs=0.3)
@@ -148,17 +148,17 @@ def _pixels(path: Path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"), dtype=float)
 
 
-def test_png_renders_are_written_and_not_blank(layout, tmp_path):
-    out = render_png(layout, tmp_path / "a" / "scene.png", window_size=SMALL)
-    top = render_png(layout, tmp_path / "top.png", top_view=True, window_size=SMALL)
+def test_png_renders_are_written_and_not_blank(layout, tmp_path, physics):
+    out = render_png(layout, tmp_path / "a" / "scene.png", window_size=SMALL, physics=physics)
+    top = render_png(layout, tmp_path / "top.png", top_view=True, window_size=SMALL, physics=physics)
     for path in (out, top):
         image = _pixels(path)
         assert image.shape == (SMALL[1], SMALL[0], 3)
         assert image.std() > 15  # a picture, not a flat background
 
 
-def test_exports_write_files_that_load_back(layout, tmp_path):
-    scene = build_scene(layout)
+def test_exports_write_files_that_load_back(layout, tmp_path, physics):
+    scene = build_scene(layout, physics=physics)
     vtm = pv.read(export_scene(scene, tmp_path / "scene.vtm"))
     assert "station:cnc" in vtm.keys() and "robot:cell" in vtm.keys()
     assert vtm["station:cnc"].bounds == pytest.approx(scene["station:cnc"].mesh.bounds)
@@ -224,12 +224,12 @@ def test_render_command_errors(layout_file, data, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
-def test_sample_factories_build_with_every_robot(sample):
+def test_sample_factories_build_with_every_robot(sample, physics):
     path = ROOT / "layouts" / f"{sample}.yaml"
     if not path.is_file():
         pytest.skip(f"{path.name} not written yet")
     layout = load_layout(path)
-    scene = build_scene(layout, path.parent)
+    scene = build_scene(layout, path.parent, physics=physics)
     solids = [p for p in scene.of_kind("station") if p.name == f"station:{p.station}"]
     assert len(solids) == len(layout.stations)
     cells = {s.id for s in layout.stations if s.kind == "robot_cell"}
@@ -237,11 +237,11 @@ def test_sample_factories_build_with_every_robot(sample):
     assert scene.of_kind("flow")
 
 
-def test_the_plan_view_draws_each_station_once_from_the_floor_plan(layout):
+def test_the_plan_view_draws_each_station_once_from_the_floor_plan(layout, physics):
     from twin.floorplan import floor_plan
 
     plan = floor_plan(layout)
-    plotter = scene_mod.make_plotter(build_scene(layout), window_size=SMALL, top_view=True)
+    plotter = scene_mod.make_plotter(build_scene(layout, physics=physics), window_size=SMALL, top_view=True)
     try:
         solids = [name for name in plotter.actors if name.startswith("station:") and not name.endswith(":plate")]
         assert sorted(solids) == sorted(f"station:{s.id}" for s in layout.stations)

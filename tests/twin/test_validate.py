@@ -14,9 +14,9 @@ def problems_of(data: dict) -> list[str]:
     return [str(p) for p in layout_problems(layout_from_data(data))]
 
 
-def test_the_small_layout_is_valid(layout_data):
+def test_the_small_layout_is_valid(layout_data, physics):
     layout = layout_from_data(layout_data)
-    assert validate_layout(layout) is layout
+    assert validate_layout(layout, None, physics) is layout
 
 
 @pytest.mark.parametrize(
@@ -76,11 +76,11 @@ def test_walled_in_station_is_unreachable(layout_data):
     ]
 
 
-def test_validate_layout_raises_with_all_problems(layout_data):
+def test_validate_layout_raises_with_all_problems(layout_data, physics):
     layout_data["stations"][1]["id"] = "cnc"
     layout_data["products"][0]["routing"][0]["stations"] = ["lathe"]
     with pytest.raises(LayoutError) as info:
-        validate_layout(layout_from_data(layout_data), "f.yaml")
+        validate_layout(layout_from_data(layout_data), None, physics, "f.yaml")
     assert str(info.value).splitlines() == [
         "f.yaml: 2 problems",
         "  stations[0].id: duplicate id 'cnc'",

@@ -105,7 +105,7 @@ def compile_factory(
     legs: Mapping[tuple[str, str], LegSpec] | None = None,
 ) -> Factory:
     """The simulation model of a layout that `twin.validate` accepts. `task_times[(station,
-    task)]` are the robot cells' physics cycles (`twin.cells.task_times`); `legs` replaces the
+    task)]` are the robot cells' physics cycles (`twin.physics.task_times`); `legs` replaces the
     routed transport (tests use instant legs to compare with queueing theory), in which case
     AGVs run empty in no time."""
     from twin.validate import candidate_stations
