@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from twin.errors import LayoutError, Problem
+from twin.robot_files import check_urdf
 
 DEG = math.pi / 180.0
 
@@ -125,8 +126,9 @@ def pybullet_data_path() -> Path:
 
 
 def resolve_robot(robot: str, layout_dir: Path | str | None, path: str = "cell.robot") -> Robot:
-    """The `Robot` a cell names. A URDF path must stay inside the layout's folder (no `..`,
-    no absolute path, no symlink out): anything else raises `LayoutError` at `path`."""
+    """The `Robot` a cell names: a built-in name, or a URDF next to the layout that keeps the
+    rule of `twin.robot_files` (inside the layout's folder with every file it references, of
+    bounded size, a real URDF). Anything else raises `LayoutError` at `path`; no physics runs."""
     key = ALIASES.get(robot, robot)
     if key in SPECS:
         spec = SPECS[key]
@@ -136,15 +138,7 @@ def resolve_robot(robot: str, layout_dir: Path | str | None, path: str = "cell.r
         raise LayoutError(Problem(path, f"unknown robot {robot!r}: use one of {known} or a .urdf file next to the layout"))
     if layout_dir is None:
         raise LayoutError(Problem(path, f"robot file {robot!r} needs the layout's folder to resolve against"))
-    base = Path(layout_dir).resolve()
-    candidate = Path(robot)
-    if candidate.is_absolute() or ".." in candidate.parts:
-        raise LayoutError(Problem(path, f"robot file {robot!r} must be a relative path inside the layout's folder {base}"))
-    resolved = (base / candidate).resolve()
-    if not resolved.is_relative_to(base):
-        raise LayoutError(Problem(path, f"robot file {robot!r} resolves to {resolved}, outside the layout's folder {base}"))
-    if not resolved.is_file():
-        raise LayoutError(Problem(path, f"robot file {robot!r} not found in {base}"))
+    resolved = check_urdf(robot, layout_dir, path)
     warning = (
         f"robot {robot!r} has no datasheet entry: planning with the URDF's own velocity limits "
         f"and an assumed {DEFAULT_ACCELERATION} rad/s^2 acceleration"
@@ -153,23 +147,46 @@ def resolve_robot(robot: str, layout_dir: Path | str | None, path: str = "cell.r
 
 
 @lru_cache(maxsize=64)
-def _file_digest(path: str, mtime_ns: int, size: int) -> str:
-    h = hashlib.sha256()
+def _references(path: str, mtime_ns: int, size: int) -> tuple[tuple[str, str], ...]:
+    """(name as written, file) of everything the URDF references (meshes change collisions too)."""
     text = Path(path).read_bytes()
-    h.update(text)
-    # files the URDF references (meshes) change collisions too
+    out = []
     for ref in sorted(set(re.findall(rb'filename="([^"]+)"', text))):
         name = ref.decode(errors="replace").removeprefix("package://")
-        target = Path(path).parent / name
+        out.append((name, str(Path(path).parent / name)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _file_digest(path: str, stamps: tuple) -> str:
+    """The URDF's bytes and each referenced file's, streamed (a file outside the layout's
+    folder or over the size limit never gets here: `twin.robot_files` refused it). `stamps`
+    (mtime and size of the URDF and of each reference) is the cache key only."""
+    h = hashlib.sha256()
+    h.update(Path(path).read_bytes())
+    for name, target in _references(path, *stamps[0]):
+        target = Path(target)
         if target.is_file():
             st = target.stat()
             h.update(name.encode() + str(st.st_size).encode())
-            h.update(hashlib.sha256(target.read_bytes()).digest())
+            with target.open("rb") as f:
+                h.update(hashlib.file_digest(f, "sha256").digest())
     return h.hexdigest()
 
 
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
 def robot_digest(robot: Robot) -> str:
-    """Hash of the robot file, the files it references, and the datasheet entry."""
-    st = robot.urdf.stat()
-    digest = _file_digest(str(robot.urdf), st.st_mtime_ns, st.st_size)
+    """Hash of the robot file, the files it references, and the datasheet entry; read again
+    whenever any of those files changes."""
+    own = _stamp(robot.urdf)
+    refs = _references(str(robot.urdf), *own)
+    stamps = (own, *(_stamp(Path(target)) for _, target in refs))
+    digest = _file_digest(str(robot.urdf), stamps)
     return hashlib.sha256((digest + repr(robot.spec)).encode()).hexdigest()

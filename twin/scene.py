@@ -335,7 +335,11 @@ def _add_stations(scene: Scene, layout: Layout, plan: FloorPlan, layout_dir: Pat
         frame = _station_frame(station)
         for part in fixture_parts(station, frame):
             scene.add(part)
-        robot = robot_part(station, layout_dir, physics, frame)
+        try:
+            robot = robot_part(station, layout_dir, physics, frame)
+        except LayoutError as exc:  # a robot file that cannot be loaded: say which station's
+            index = layout.stations.index(station)
+            raise LayoutError([Problem(f"stations[{index}].{p.path}", p.message) for p in exc.problems]) from None
         if robot is not None:
             scene.add(robot)
 

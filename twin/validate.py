@@ -235,11 +235,27 @@ def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
     return problems
 
 
+def robot_problems(layout: Layout, layout_dir: Path | None) -> list[Problem]:
+    """Every robot cell's robot (guarded or not) is a built-in name or a URDF file that keeps
+    the rule of `twin.robot_files`; reads files only, never starts physics."""
+    from twin.robots import resolve_robot
+
+    problems = []
+    for i, station in enumerate(layout.stations):
+        if station.cell is None:
+            continue
+        try:
+            resolve_robot(station.cell.robot, layout_dir, path=f"stations[{i}].cell.robot")
+        except LayoutError as exc:
+            problems += exc.problems
+    return problems
+
+
 def all_problems(layout: Layout, layout_dir: Path | None, physics: Physics) -> list[Problem]:
-    """What `factory-twin validate` reports: the layout's own problems, then (once it is
-    sound) robot reach envelopes that leave an unguarded cell (`twin.safety`, which measures
-    them in `physics`)."""
-    problems = layout_problems(layout)
+    """What `factory-twin validate` reports: the layout's own problems and its robot files',
+    then (once all is sound) robot reach envelopes that leave an unguarded cell
+    (`twin.safety`, which measures them in `physics`)."""
+    problems = layout_problems(layout) + robot_problems(layout, layout_dir)
     if not problems:
         from twin.safety import check_clearance
 

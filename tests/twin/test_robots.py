@@ -72,3 +72,90 @@ def test_robot_digest_changes_with_the_file(tmp_path):
     before = robot_digest(resolve_robot("tiny.urdf", tmp_path))
     path.write_text(TINY_URDF.replace('velocity="1.5"', 'velocity="1.0"'))
     assert robot_digest(resolve_robot("tiny.urdf", tmp_path)) != before
+
+
+# --- the rule for robot files (twin.robot_files) -------------------------------------------------
+
+
+def _folder(tmp_path):
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    return folder
+
+
+def _refused(robot: str, folder) -> str:
+    with pytest.raises(LayoutError) as err:
+        resolve_robot(robot, folder, path="stations[2].cell.robot")
+    [problem] = err.value.problems
+    assert problem.path == "stations[2].cell.robot"
+    return problem.message
+
+
+@pytest.mark.parametrize("name", ["ur5", "../../etc/passwd", "/etc/passwd"])
+def test_a_robot_is_a_built_in_name_or_a_urdf_file(tmp_path, name):
+    assert _refused(name, tmp_path) == (f"unknown robot {name!r}: use one of kuka_iiwa, panda "
+                                        "or a .urdf file next to the layout")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "robot file 'arm.urdf' is empty"),
+    ("\x00\x01 not xml", "robot file 'arm.urdf' is not a URDF: invalid XML (not well-formed (invalid token): line 1, "
+                         "column 0)"),
+    ("<mesh/>", "robot file 'arm.urdf' is not a URDF: its root element is <mesh>, not <robot>"),
+    ('<robot name="x"></robot>', "robot file 'arm.urdf' has no <link>: a robot needs links and joints"),
+    ('<robot name="x"><link name="base"/></robot>',
+     "robot file 'arm.urdf' has no movable joint: a robot needs one to move"),
+])
+def test_a_broken_urdf_is_named_with_what_is_wrong(tmp_path, text, message):
+    folder = _folder(tmp_path)
+    (folder / "arm.urdf").write_text(text)
+    assert _refused("arm.urdf", folder) == message
+
+
+def _with_mesh(ref: str) -> str:
+    return TINY_URDF.replace('<geometry><box size="0.5 0.05 0.05"/></geometry>',
+                             f'<geometry><mesh filename="{ref}"/></geometry>')
+
+
+def test_every_referenced_mesh_must_lie_inside_the_layout_folder(tmp_path):
+    folder = _folder(tmp_path)
+    base = folder.resolve()
+    (tmp_path / "outside.stl").write_bytes(b"solid x\nendsolid x\n")
+    os.symlink(tmp_path / "outside.stl", folder / "link.stl")
+    cases = {
+        "../outside.stl": f"which resolves to {tmp_path.resolve() / 'outside.stl'}, outside the layout's folder {base}",
+        "package://../outside.stl": f"which resolves to {tmp_path.resolve() / 'outside.stl'}, outside the layout's "
+                                    f"folder {base}",
+        "link.stl": f"which resolves to {tmp_path.resolve() / 'outside.stl'}, outside the layout's folder {base}",
+        "/etc/passwd": f"a referenced file must be a path relative to the URDF, inside the layout's folder {base}",
+        "file:///etc/passwd": f"a referenced file must be a path relative to the URDF, inside the layout's folder {base}",
+        "missing.stl": f"which is not a file in {base}",
+    }
+    for ref, tail in cases.items():
+        (folder / "arm.urdf").write_text(_with_mesh(ref))
+        sep = ": " if tail.startswith("a referenced") else ", "
+        assert _refused("arm.urdf", folder) == f"robot file 'arm.urdf' references {ref!r}{sep}{tail}", ref
+
+
+def test_a_mesh_in_a_sibling_folder_inside_the_layout_folder_is_fine_and_part_of_the_digest(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "robots").mkdir()
+    (folder / "meshes").mkdir()
+    (folder / "meshes" / "arm.stl").write_bytes(b"solid a\nendsolid a\n")
+    (folder / "robots" / "arm.urdf").write_text(_with_mesh("../meshes/arm.stl"))
+    before = robot_digest(resolve_robot("robots/arm.urdf", folder))
+    (folder / "meshes" / "arm.stl").write_bytes(b"solid b\nendsolid b\n")
+    assert robot_digest(resolve_robot("robots/arm.urdf", folder)) != before
+
+
+def test_a_huge_mesh_is_refused_by_its_size_without_reading_it(tmp_path):
+    folder = _folder(tmp_path)
+    with open(folder / "huge.stl", "wb") as f:
+        f.truncate(8 * 2**30)  # sparse: 8 GiB that take no disk
+    (folder / "arm.urdf").write_text(_with_mesh("huge.stl"))
+    assert _refused("arm.urdf", folder) == ("robot file 'arm.urdf' references 'huge.stl', which is 8.0 GiB, "
+                                            "over the 64.0 MiB limit for a robot mesh")
+    big = folder / "big.urdf"
+    with open(big, "wb") as f:
+        f.truncate(5 * 2**20)
+    assert _refused("big.urdf", folder) == "robot file 'big.urdf' is 5.0 MiB, over the 4.0 MiB limit for a URDF"

@@ -120,3 +120,46 @@ def test_cli_validate_and_schedule_refuse_an_unguarded_robot_reaching_into_the_a
     layout_data["stations"][2]["guarded"] = True
     path.write_text(yaml.safe_dump(layout_data))
     assert main(["validate", str(path)]) == 0
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_cli_validate_checks_a_robot_file_without_starting_physics(tmp_path, layout_data, capsys, monkeypatch,
+                                                                   guarded):
+    import twin.physics.client
+
+    def no_physics(*args, **kwargs):
+        raise AssertionError("validate started a physics client")
+
+    monkeypatch.setattr(twin.physics.client.PhysicsClient, "__init__", no_physics)
+    (tmp_path / "arm.urdf").write_text("")
+    layout_data["stations"][2]["cell"]["robot"] = "arm.urdf"
+    layout_data["stations"][2]["guarded"] = guarded
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(layout_data))
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"{path}: 1 problem",
+                                                    "  stations[2].cell.robot: robot file 'arm.urdf' is empty"]
+    monkeypatch.undo()
+    for command in (["schedule", str(path), "--out", str(tmp_path / "s.json")],
+                    ["simulate", str(path)],
+                    ["render", str(path), "--out", str(tmp_path / "f.png")],
+                    ["optimize", str(path), "--candidates", "5", "--out", str(tmp_path / "run")]):
+        assert main(command) == 2, command
+        out = capsys.readouterr()
+        assert "stations[2].cell.robot: robot file 'arm.urdf' is empty" in out.out + out.err, command
+        assert "Traceback" not in out.out + out.err
+
+
+def test_cli_a_urdf_pybullet_cannot_load_is_a_message_naming_the_station_and_file(tmp_path, layout_data, capsys):
+    urdf = (tmp_path / "arm.urdf")
+    urdf.write_text('<robot name="x"><link name="base"/><joint name="j" type="revolute"><parent link="base"/>'
+                    '<child link="missing"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/>'
+                    '</joint></robot>')
+    layout_data["stations"][2]["cell"]["robot"] = "arm.urdf"
+    layout_data["stations"][2]["guarded"] = True
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(layout_data))
+    assert main(["simulate", str(path)]) == 2
+    out = capsys.readouterr()
+    assert "stations[2].cell.robot: robot file 'arm.urdf': PyBullet cannot load it" in out.out + out.err
+    assert "Traceback" not in out.out + out.err

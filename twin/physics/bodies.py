@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from twin.errors import LayoutError, Problem
 from twin.physics.client import PhysicsClient, invert, multiply
 from twin.robots import DEFAULT_ACCELERATION, Robot
 
@@ -96,7 +97,10 @@ def load_robot(
     the home pose (the meshes of neighbouring links overlap by design)."""
     import numpy as np
 
-    body = client.load_urdf(str(robot.urdf), position, orientation, self_collision)
+    try:
+        body = client.load_urdf(str(robot.urdf), position, orientation, self_collision)
+    except client.p.error as exc:  # a URDF the file check let through but PyBullet refuses
+        raise LayoutError(Problem("cell.robot", f"robot file {robot.name!r}: PyBullet cannot load it ({exc})")) from None
     n = client.joint_count(body)
     infos = [client.joint_info(body, j) for j in range(n)]
     links = {info[12].decode(): j for j, info in enumerate(infos)}
