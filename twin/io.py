@@ -1,7 +1,8 @@
 """Reading and writing layout files (YAML or JSON) and the layout JSON Schema.
 
 Parsing turns every mistake into a `LayoutError` with the field path and a plain reason;
-malformed YAML names the file, line and column. Saving writes a temporary file and renames
+malformed YAML names the file, line and column. The bounded, alias- and depth-safe reading
+of text lives in `twin.readers`; the count limits in `twin.limits`. Saving writes a temporary file and renames
 it, so a failed save never destroys the previous good file.
 """
 from __future__ import annotations
@@ -16,9 +17,9 @@ import yaml
 from pydantic import ValidationError
 
 from twin.errors import LayoutError, Problem
+from twin.limits import data_size_problems, layout_size_problems, limit
 from twin.model import Layout
-
-MAX_LAYOUT_BYTES = 5_000_000
+from twin.readers import UnreadableFile, parse_document, read_text_file
 
 
 def format_path(loc: tuple[Any, ...]) -> str:
@@ -32,6 +33,10 @@ def format_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _reason(error: dict[str, Any]) -> str:
     """A short plain-English reason for one pydantic error."""
     kind = error["type"]
@@ -43,9 +48,13 @@ def _reason(error: dict[str, Any]) -> str:
     if kind == "greater_than":
         return "must be positive" if ctx.get("gt") == 0 else f"must be greater than {ctx.get('gt')}"
     if kind == "greater_than_equal":
-        return "must not be negative" if ctx.get("ge") == 0 else f"must be at least {ctx.get('ge')}"
+        return "must not be negative" if ctx.get("ge") == 0 else f"must be at least {_number(ctx.get('ge'))}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx.get('le')}"
+        return f"must be at most {_number(ctx.get('le'))}, got {error.get('input')!r}"
+    if kind == "less_than":
+        return f"must be less than {_number(ctx.get('lt'))}, got {error.get('input')!r}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {error.get('input')!r}"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
         return f"must be a {'whole ' if kind.startswith('int') else ''}number, got {error.get('input')!r}"
     if kind in ("string_type",):
@@ -88,51 +97,44 @@ def problems_from_validation(exc: ValidationError) -> list[Problem]:
 
 
 def layout_from_data(data: Any, source: str | None = None) -> Layout:
-    """Build a Layout from parsed YAML/JSON data, or raise LayoutError with every problem."""
+    """Build a Layout from parsed YAML/JSON data, or raise LayoutError with every problem.
+
+    Counts (stations, lots, ...) and nesting are checked on the plain data first, so an
+    oversized document is refused before any model object is built."""
     if not isinstance(data, dict):
         raise LayoutError("the file must hold a mapping of fields (name, floor, stations, ...)", source)
+    problems = data_size_problems(data)
+    if problems:
+        raise LayoutError(problems, source)
     try:
-        return Layout.model_validate(data)
+        layout = Layout.model_validate(data)
     except ValidationError as exc:
-        raise LayoutError(problems_from_validation(exc), source) from None
+        from twin.validate import data_problems
+
+        problems = problems_from_validation(exc)
+        reported = {p.path for p in problems}
+        # reference checks read plain data, so they report in the same round as the model's
+        problems += [p for p in data_problems(data) if p.path not in reported]
+        raise LayoutError(problems, source) from None
+    problems = layout_size_problems(layout)
+    if problems:
+        raise LayoutError(problems, source)
+    return layout
 
 
 def parse_layout(text: str, source: str = "<layout>", fmt: str | None = None) -> Layout:
     """Parse layout text; `fmt` is 'yaml' or 'json' (default: from the source's suffix, else YAML)."""
-    fmt = fmt or ("json" if source.lower().endswith(".json") else "yaml")
-    if fmt == "json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise LayoutError(f"line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}", source) from None
-    else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            reason = exc.problem or exc.context or "malformed YAML"
-            raise LayoutError(f"{where}invalid YAML: {reason}", source) from None
-        except yaml.YAMLError as exc:
-            raise LayoutError(f"invalid YAML: {exc}", source) from None
-    return layout_from_data(data, source)
+    return layout_from_data(parse_document(text, source, fmt), source)
 
 
 def load_layout(path: str | Path) -> Layout:
     """Read and parse a layout file (structure only; `twin.validate` checks the whole)."""
-    path = Path(path)
+    source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_LAYOUT_BYTES:
-            raise LayoutError(f"file is {size} bytes, more than the {MAX_LAYOUT_BYTES} allowed", str(path))
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LayoutError("file not found", str(path)) from None
-    except IsADirectoryError:
-        raise LayoutError("is a folder, not a layout file", str(path)) from None
-    except UnicodeDecodeError:
-        raise LayoutError("not a text file (UTF-8 expected)", str(path)) from None
-    return parse_layout(text, str(path))
+        text = read_text_file(path, limit("file_bytes"), "FACTORY_TWIN_MAX_FILE_BYTES")
+    except UnreadableFile as exc:
+        raise LayoutError(str(exc), source) from None
+    return parse_layout(text, source)
 
 
 def layout_to_data(layout: Layout) -> dict[str, Any]:

@@ -1,7 +1,10 @@
 """The layout model: an immutable description of a factory as the planner writes it.
 
 Units are metres and seconds throughout. Models are frozen pydantic models that reject
-unknown fields, so a typo in a layout file is an error, not a silently ignored key. Checks
+unknown fields, so a typo in a layout file is an error, not a silently ignored key. Every
+number has a finite range chosen from what a real factory can be (NaN and infinity are
+refused everywhere, and so is a value that would overflow the scheduler's integers or ask
+for petabytes); counts are limited in `twin.limits`. Checks
 that need the whole layout (references, overlaps, reachability) live in `twin.validate`.
 """
 from __future__ import annotations
@@ -10,11 +13,54 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Positive = Annotated[float, Field(gt=0)]
-NonNegative = Annotated[float, Field(ge=0)]
+
+def _between(low: float, high: float, *, low_open: bool = False) -> object:
+    """A finite float in [low, high] ((low, high] with `low_open`)."""
+    if low_open:
+        return Annotated[float, Field(gt=low, le=high, allow_inf_nan=False)]
+    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False)]
+
+
+def _count_between(low: int, high: int) -> object:
+    return Annotated[int, Field(ge=low, le=high)]
+
+
+MAX_FLOOR = 2_000.0  # m: the largest factory buildings are about 1.5 km long
+DAY, WEEK, YEAR = 86_400.0, 604_800.0, 31_536_000.0
+
+Length = _between(0, MAX_FLOOR, low_open=True)  # floor and zone sizes (m)
+Coordinate = _between(-MAX_FLOOR, MAX_FLOOR)  # a point on the floor (m); `twin.validate` checks it lies inside
+LocalOffset = _between(-500.0, 500.0)  # relative to a station's centre (m)
+CellCoordinate = _between(-100.0, 100.0)  # in a robot cell's frame (m)
+Angle = _between(-360.0, 360.0)  # degrees
+UnitTime = _between(0, WEEK, low_open=True)  # seconds per unit or per changeover
+ExtraTime = _between(0, WEEK)  # handling and set-up seconds
+ShiftTime = _between(0, YEAR)  # release and due: seconds from the shift start, within a year
+Speed = _between(0.01, 10.0)  # m/s: the slowest conveyors to the fastest sorters and AGVs
+
+FloorCorner = _between(0, MAX_FLOOR)  # a keep-out zone's lower-left corner (m)
+GridStep = _between(0.05, 10.0)  # m
+AisleWidth = _between(0.3, 30.0)  # m
+Payload = _between(0, 2_500.0)  # kg: the strongest industrial robots carry about 2.3 t
+GripperTime = _between(0, 60.0)  # s
+Scale = _between(0.01, 1.0)  # fraction of the robot's rated joint speed or acceleration
+StationSize = _between(0, 500.0, low_open=True)  # m
+StationHeight = _between(0, 100.0, low_open=True)  # m
+Capacity = _count_between(1, 100)  # identical parallel units (lanes) of one station
+Mtbf = _between(0, 1e9, low_open=True)  # s, about 30 years
+Mttr = _between(0, 1e7, low_open=True)  # s, about 4 months
+Cost = _between(0, 1e12)  # any currency
+FleetSize = _count_between(1, 1_000)
+LoadTime = _between(0, DAY)
+Units = _count_between(1, 10_000_000)
+DueTime = _between(0, YEAR, low_open=True)
+Weight = _between(0.001, 1_000.0)  # 1e6 : 1 at most, so weighted sums fit the scheduler's integers
+Tick = _between(0.001, 3_600.0)  # s
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Point2 = tuple[float, float]
-Point3 = tuple[float, float, float]
+Point2 = tuple[Coordinate, Coordinate]
+Point3 = tuple[CellCoordinate, CellCoordinate, CellCoordinate]
+LocalPoint = tuple[LocalOffset, LocalOffset]
+Angles = tuple[Angle, Angle, Angle]
 
 StationKind = Literal["machine", "robot_cell", "manual", "inspection", "buffer"]
 STATION_KINDS: tuple[str, ...] = get_args(StationKind)
@@ -35,10 +81,10 @@ class Zone(Model):
 
     id: Identifier
     kind: Literal["column", "wall", "hazard"] = "column"
-    x: NonNegative = Field(description="lower-left corner x (m)")
-    y: NonNegative = Field(description="lower-left corner y (m)")
-    width: Positive
-    depth: Positive
+    x: FloorCorner = Field(description="lower-left corner x (m)")
+    y: FloorCorner = Field(description="lower-left corner y (m)")
+    width: Length
+    depth: Length
 
 
 class Dock(Model):
@@ -50,10 +96,10 @@ class Dock(Model):
 
 
 class Floor(Model):
-    width: Positive = Field(description="floor size along x (m)")
-    depth: Positive = Field(description="floor size along y (m)")
-    grid: Positive = Field(1.0, description="placement and aisle-routing grid spacing (m)")
-    aisle_width: Positive = Field(1.5, description="minimum free aisle width between stations (m)")
+    width: Length = Field(description="floor size along x (m)")
+    depth: Length = Field(description="floor size along y (m)")
+    grid: GridStep = Field(1.0, description="placement and aisle-routing grid spacing (m)")
+    aisle_width: AisleWidth = Field(1.5, description="minimum free aisle width between stations (m)")
     keep_out: tuple[Zone, ...] = ()
     docks: tuple[Dock, ...] = ()
 
@@ -66,14 +112,14 @@ class Pose(Model):
     footprint centre on the floor, x along the footprint width, z up."""
 
     xyz: Point3 = (0.0, 0.0, 0.0)
-    rpy: Point3 = (0.0, 0.0, 0.0)
+    rpy: Angles = (0.0, 0.0, 0.0)
 
 
 class Fixture(Model):
     """A box in the cell: table, feeder, conveyor end, part tray."""
 
     id: Identifier
-    size: tuple[Positive, Positive, Positive] = Field(description="box size x, y, z (m)")
+    size: tuple[Length, Length, Length] = Field(description="box size x, y, z (m)")
     pose: Pose = Pose()
 
 
@@ -82,18 +128,18 @@ class Waypoint(Model):
 
     name: Identifier
     xyz: Point3
-    rpy: Point3 = Field((180.0, 0.0, 0.0), description="tool orientation (deg); default points down")
+    rpy: Angles = Field((180.0, 0.0, 0.0), description="tool orientation (deg); default points down")
     action: Literal["none", "grip", "release"] = "none"
 
 
 class RobotTask(Model):
     id: Identifier
     waypoints: tuple[Waypoint, ...] = Field(min_length=2)
-    payload: NonNegative = Field(0.0, description="mass carried between grip and release (kg)")
-    gripper_close: NonNegative = Field(0.2, description="seconds to close the gripper")
-    gripper_open: NonNegative = Field(0.2, description="seconds to open the gripper")
-    speed_scale: Annotated[float, Field(gt=0, le=1)] = 1.0
-    accel_scale: Annotated[float, Field(gt=0, le=1)] = 1.0
+    payload: Payload = Field(0.0, description="mass carried between grip and release (kg)")
+    gripper_close: GripperTime = Field(0.2, description="seconds to close the gripper")
+    gripper_open: GripperTime = Field(0.2, description="seconds to open the gripper")
+    speed_scale: Scale = 1.0
+    accel_scale: Scale = 1.0
 
 
 class RobotCell(Model):
@@ -152,24 +198,24 @@ class Breakdowns(Model):
 
 
 class Footprint(Model):
-    width: Positive = Field(description="size along the station's local x (m)")
-    depth: Positive = Field(description="size along the station's local y (m)")
+    width: StationSize = Field(description="size along the station's local x (m)")
+    depth: StationSize = Field(description="size along the station's local y (m)")
 
 
 class Station(Model):
     id: Identifier
     kind: StationKind
     footprint: Footprint
-    height: Positive = 1.5
+    height: StationHeight = 1.5
     position: Point2 | None = Field(None, description="footprint centre on the floor (m); None: the search places it")
     rotation: Rotation = 0
     fixed: bool = Field(False, description="the layout search may not move a fixed station")
-    capacity: Annotated[int, Field(ge=1)] = 1
-    input_port: Point2 | None = Field(None, description="local offset of the input port (m); default: left edge centre")
-    output_port: Point2 | None = Field(None, description="local offset of the output port (m); default: right edge centre")
-    mtbf: Positive | None = Field(None, description="mean time between failures (s)")
-    mttr: Positive | None = Field(None, description="mean time to repair (s)")
-    cost: NonNegative | None = Field(None, description="purchase cost (any currency)")
+    capacity: Capacity = Field(1, description="identical parallel units (lanes)")
+    input_port: LocalPoint | None = Field(None, description="local offset of the input port (m); default: left edge centre")
+    output_port: LocalPoint | None = Field(None, description="local offset of the output port (m); default: right edge centre")
+    mtbf: Mtbf | None = Field(None, description="mean time between failures (s)")
+    mttr: Mttr | None = Field(None, description="mean time to repair (s)")
+    cost: Cost | None = Field(None, description="purchase cost (any currency)")
     guarded: bool = Field(False, description="a safety fence contains the robot's reach envelope")
     cell: RobotCell | None = None
     breakdowns: Breakdowns = Field(Breakdowns(), description="failure shapes; used when mtbf and mttr are given")
@@ -192,16 +238,16 @@ class Conveyor(Model):
     id: Identifier
     from_station: Identifier = Field(alias="from")
     to_station: Identifier = Field(alias="to")
-    speed: Positive = Field(0.3, description="belt speed (m/s)")
+    speed: Speed = Field(0.3, description="belt speed (m/s)")
     route: tuple[Point2, ...] = Field((), description="optional polyline (m); default: an L-shaped run port to port")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)  # merged with Model's
 
 
 class AgvFleet(Model):
-    speed: Positive = Field(1.0, description="travel speed (m/s)")
-    fleet_size: Annotated[int, Field(ge=1)] = 2
-    load_time: NonNegative = Field(10.0, description="seconds to load plus unload one lot")
+    speed: Speed = Field(1.0, description="travel speed (m/s)")
+    fleet_size: FleetSize = 2
+    load_time: LoadTime = Field(10.0, description="seconds to load plus unload one lot")
 
 
 class Transport(Model):
@@ -221,21 +267,21 @@ class Operation(Model):
     id: Identifier
     stations: tuple[Identifier, ...] | None = None
     station_kind: StationKind | None = None
-    time: Positive | None = Field(None, description="processing seconds per unit")
+    time: UnitTime | None = Field(None, description="processing seconds per unit")
     task: Identifier | None = Field(None, description="robot-cell task id whose simulated cycle is the unit time")
-    handling: NonNegative = Field(0.0, description="extra seconds per unit on top of a task's cycle")
-    setup: NonNegative = Field(0.0, description="fixed seconds per lot before the first unit")
+    handling: ExtraTime = Field(0.0, description="extra seconds per unit on top of a task's cycle")
+    setup: ExtraTime = Field(0.0, description="fixed seconds per lot before the first unit")
     variability: Variability = Field(Variability(), description="shape of the time per unit around its mean")
 
 
 class Product(Model):
     id: Identifier
     family: Identifier = Field(description="changeover family")
-    demand: Annotated[int, Field(ge=1)] = Field(description="units to make")
-    lot_size: Annotated[int, Field(ge=1)] = Field(description="units per lot; each lot is one job")
-    release: NonNegative = Field(0.0, description="earliest start (s from shift start)")
-    due: Positive | None = Field(None, description="due time (s from shift start)")
-    weight: Positive = Field(1.0, description="tardiness weight")
+    demand: Units = Field(description="units to make")
+    lot_size: Units = Field(description="units per lot; each lot is one job")
+    release: ShiftTime = Field(0.0, description="earliest start (s from shift start)")
+    due: DueTime | None = Field(None, description="due time (s from shift start)")
+    weight: Weight = Field(1.0, description="tardiness weight")
     routing: tuple[Operation, ...] = Field(min_length=1)
     rate: Annotated[float, Field(gt=0, le=1e7, allow_inf_nan=False)] | None = Field(
         None, description="steady demand for the running twin (units/h, lots of lot_size arriving); "
@@ -255,7 +301,7 @@ class Changeover(Model):
     stations: tuple[Identifier, ...] = Field(min_length=1)
     from_family: Identifier
     to_family: Identifier
-    time: Positive
+    time: UnitTime
 
 
 # --- the layout ------------------------------------------------------------------------------
@@ -263,9 +309,9 @@ class Changeover(Model):
 
 class Layout(Model):
     name: Identifier
-    description: str = ""
+    description: Annotated[str, Field(max_length=10_000)] = ""
     version: Literal[1] = 1
-    tick: Positive = Field(1.0, description="scheduler time unit (s); times are rounded up to whole ticks")
+    tick: Tick = Field(1.0, description="scheduler time unit (s); times are rounded up to whole ticks")
     floor: Floor
     stations: tuple[Station, ...] = Field(min_length=1)
     transport: Transport = Transport()

@@ -8,25 +8,54 @@ raises one LayoutError holding all of them.
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
-from twin.model import Layout, Operation, Station, Variability
+from twin.model import STATION_KINDS, YEAR, Layout, Operation, Station, Variability
 
 if TYPE_CHECKING:
     from twin.physics import Physics
 
 
-def _duplicates(prefix: str, ids: Iterable[str]) -> list[Problem]:
+# The id, reference and routing checks read plain data (what a file holds, or a layout's
+# dump), so they also run when the model refuses the file and report in the same round.
+Data = dict[str, Any]
+
+
+def _items(data: Any, key: str) -> list[Data]:
+    """The mappings in list `key` of `data` (anything else becomes {} so indices stay true)."""
+    value = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [item if isinstance(item, dict) else {} for item in value]
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _texts(value: Any) -> list[str] | None:
+    """A list of texts (non-texts dropped), or None when `value` is not a list."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, (list, tuple)) else None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _duplicates(prefix: str, ids: Iterable[Any]) -> list[Problem]:
     ids = list(ids)
-    counts = Counter(ids)
+    counts = Counter(i for i in ids if isinstance(i, str))
     problems, reported = [], set()
     for index, item in enumerate(ids):
-        if counts[item] > 1 and item not in reported:
+        if isinstance(item, str) and counts[item] > 1 and item not in reported:
             reported.add(item)
             problems.append(Problem(f"{prefix}[{index}].id", f"duplicate id '{item}'"))
     return problems
@@ -40,119 +69,154 @@ def candidate_stations(layout: Layout, operation: Operation) -> list[Station]:
     return [s for s in layout.stations if s.kind == operation.station_kind]
 
 
-def _id_problems(layout: Layout) -> list[Problem]:
-    problems = _duplicates("stations", (s.id for s in layout.stations))
-    problems += _duplicates("products", (p.id for p in layout.products))
-    problems += _duplicates("floor.keep_out", (z.id for z in layout.floor.keep_out))
-    problems += _duplicates("floor.docks", (d.id for d in layout.floor.docks))
-    station_ids = {s.id for s in layout.stations}
+def _candidate_data(stations: list[Data], op: Data) -> list[Data]:
+    ids = _texts(op.get("stations"))
+    if ids is not None:
+        return [s for s in stations if s.get("id") in ids]
+    return [s for s in stations if s.get("kind") == op.get("station_kind")]
+
+
+def _id_problems(data: Data) -> list[Problem]:
+    stations, floor = _items(data, "stations"), data.get("floor")
+    problems = _duplicates("stations", (s.get("id") for s in stations))
+    problems += _duplicates("products", (p.get("id") for p in _items(data, "products")))
+    problems += _duplicates("floor.keep_out", (z.get("id") for z in _items(floor, "keep_out")))
+    docks = _items(floor, "docks")
+    problems += _duplicates("floor.docks", (d.get("id") for d in docks))
+    station_ids = {_text(s.get("id")) for s in stations} - {None}
     problems += [  # material flows and aisle routes name stations and docks alike
-        Problem(f"floor.docks[{i}].id", f"id '{d.id}' is also a station's")
-        for i, d in enumerate(layout.floor.docks) if d.id in station_ids
+        Problem(f"floor.docks[{i}].id", f"id '{d['id']}' is also a station's")
+        for i, d in enumerate(docks) if _text(d.get("id")) in station_ids
     ]
-    problems += _duplicates("transport.conveyors", (c.id for c in layout.transport.conveyors))
-    for i, product in enumerate(layout.products):
-        problems += _duplicates(f"products[{i}].routing", (o.id for o in product.routing))
-    for i, station in enumerate(layout.stations):
-        if station.cell is None:
+    problems += _duplicates("transport.conveyors", (c.get("id") for c in _items(data.get("transport"), "conveyors")))
+    for i, product in enumerate(_items(data, "products")):
+        problems += _duplicates(f"products[{i}].routing", (o.get("id") for o in _items(product, "routing")))
+    for i, station in enumerate(stations):
+        cell = station.get("cell")
+        if not isinstance(cell, dict):
             continue
-        problems += _duplicates(f"stations[{i}].cell.tasks", (t.id for t in station.cell.tasks))
-        problems += _duplicates(f"stations[{i}].cell.fixtures", (f.id for f in station.cell.fixtures))
-        for j, task in enumerate(station.cell.tasks):
+        problems += _duplicates(f"stations[{i}].cell.tasks", (t.get("id") for t in _items(cell, "tasks")))
+        problems += _duplicates(f"stations[{i}].cell.fixtures", (f.get("id") for f in _items(cell, "fixtures")))
+        for j, task in enumerate(_items(cell, "tasks")):
             problems += [
                 Problem(p.path.replace(".id", ".name"), p.message)
-                for p in _duplicates(f"stations[{i}].cell.tasks[{j}].waypoints", (w.name for w in task.waypoints))
+                for p in _duplicates(f"stations[{i}].cell.tasks[{j}].waypoints", (w.get("name") for w in _items(task, "waypoints")))
             ]
     return problems
 
 
-def _station_problems(layout: Layout) -> list[Problem]:
+def _station_problems(data: Data) -> list[Problem]:
+    problems = []
+    for i, station in enumerate(_items(data, "stations")):
+        path, kind, cell = f"stations[{i}]", station.get("kind"), station.get("cell")
+        if kind == "robot_cell" and cell is None:
+            problems.append(Problem(f"{path}.cell", "a robot_cell station needs a cell (robot, fixtures, tasks)"))
+        if kind in STATION_KINDS and kind != "robot_cell" and cell is not None:
+            problems.append(Problem(f"{path}.cell", f"only robot_cell stations have a cell, this one is a {kind}"))
+        if (station.get("mtbf") is None) != (station.get("mttr") is None):
+            problems.append(Problem(f"{path}.mttr" if station.get("mttr") is None else f"{path}.mtbf",
+                                    "mtbf and mttr go together"))
+        if station.get("fixed") is True and station.get("position") is None:
+            problems.append(Problem(f"{path}.position", "a fixed station needs a position"))
+    return problems
+
+
+def _port_problems(layout: Layout) -> list[Problem]:
     problems = []
     for i, station in enumerate(layout.stations):
-        path = f"stations[{i}]"
-        if station.kind == "robot_cell" and station.cell is None:
-            problems.append(Problem(f"{path}.cell", "a robot_cell station needs a cell (robot, fixtures, tasks)"))
-        if station.kind != "robot_cell" and station.cell is not None:
-            problems.append(Problem(f"{path}.cell", f"only robot_cell stations have a cell, this one is a {station.kind}"))
-        if (station.mtbf is None) != (station.mttr is None):
-            problems.append(Problem(f"{path}.mttr" if station.mttr is None else f"{path}.mtbf", "mtbf and mttr go together"))
-        if station.fixed and station.position is None:
-            problems.append(Problem(f"{path}.position", "a fixed station needs a position"))
         half_w, half_d = station.footprint.width / 2, station.footprint.depth / 2
         for port in ("input_port", "output_port"):
             offset = getattr(station, port)
             if offset is not None and (abs(offset[0]) > half_w + 1e-9 or abs(offset[1]) > half_d + 1e-9):
-                problems.append(Problem(f"{path}.{port}", "must lie within the station's footprint"))
+                problems.append(Problem(f"stations[{i}].{port}", "must lie within the station's footprint"))
     return problems
 
 
-def _routing_problems(layout: Layout) -> list[Problem]:
+def _operation_problems(path: str, op: Data, stations: list[Data]) -> list[Problem]:
+    """One routing step: who can do it, and a time or a robot task that fits them."""
+    names, kind = op.get("stations"), op.get("station_kind")
+    if (names is None) == (kind is None):
+        return [Problem(path, "give either stations or station_kind")]
     problems = []
-    station_ids = {s.id for s in layout.stations}
-    for i, product in enumerate(layout.products):
-        if product.due is not None and product.due <= product.release:
-            problems.append(Problem(f"products[{i}].due", f"must be later than release ({product.release:g} s)"))
-        for j, op in enumerate(product.routing):
-            path = f"products[{i}].routing[{j}]"
-            if (op.stations is None) == (op.station_kind is None):
-                problems.append(Problem(path, "give either stations or station_kind"))
-                continue
-            if op.stations is not None:
-                missing = [sid for sid in op.stations if sid not in station_ids]
-                for sid in missing:
-                    problems.append(Problem(f"{path}.stations", f"no station '{sid}'"))
-                if not op.stations:
-                    problems.append(Problem(f"{path}.stations", "must list at least one station"))
-            candidates = candidate_stations(layout, op)
-            if not candidates:
-                if op.station_kind is not None:
-                    problems.append(Problem(f"{path}.station_kind", f"no station of kind '{op.station_kind}' can do it"))
-                continue
-            if op.time is None and op.task is None:
-                problems.append(Problem(path, "give time (seconds per unit) or task (a robot-cell task)"))
-                continue
-            if op.task is not None:
-                for station in candidates:
-                    if station.kind != "robot_cell":
-                        if op.time is None:
-                            problems.append(Problem(f"{path}.time", f"station '{station.id}' is not a robot cell: "
-                                                    "give a time for the stations that do it by hand or machine"))
-                        continue
-                    tasks = {t.id for t in station.cell.tasks} if station.cell else set()
-                    if op.task not in tasks:
-                        problems.append(Problem(f"{path}.task", f"station '{station.id}' has no robot task '{op.task}'"))
-                if op.time is not None and all(s.kind == "robot_cell" for s in candidates):
-                    problems.append(Problem(f"{path}.time", "every station that can do it is a robot cell: "
-                                            "its time comes from the task's physics, not from the file"))
+    if names is not None:
+        station_ids = {s.get("id") for s in stations}
+        problems += [Problem(f"{path}.stations", f"no station '{sid}'")
+                     for sid in _texts(names) or [] if sid not in station_ids]
+        if isinstance(names, (list, tuple)) and not names:
+            problems.append(Problem(f"{path}.stations", "must list at least one station"))
+    candidates = _candidate_data(stations, op)
+    if not candidates:
+        if kind is not None and kind in STATION_KINDS:
+            problems.append(Problem(f"{path}.station_kind", f"no station of kind '{kind}' can do it"))
+        return problems
+    time, task = op.get("time"), op.get("task")
+    if time is None and task is None:
+        return problems + [Problem(path, "give time (seconds per unit) or task (a robot-cell task)")]
+    if task is None:
+        return problems
+    for station in candidates:
+        if station.get("kind") != "robot_cell":
+            if time is None:
+                problems.append(Problem(f"{path}.time", f"station '{station.get('id')}' is not a robot cell: "
+                                        "give a time for the stations that do it by hand or machine"))
+            continue
+        cell = station.get("cell")
+        if cell is not None and not isinstance(cell, dict):
+            continue  # the model reports the malformed cell
+        if task not in {t.get("id") for t in _items(cell, "tasks")}:
+            problems.append(Problem(f"{path}.task", f"station '{station.get('id')}' has no robot task '{task}'"))
+    if time is not None and all(s.get("kind") == "robot_cell" for s in candidates):
+        problems.append(Problem(f"{path}.time", "every station that can do it is a robot cell: "
+                                "its time comes from the task's physics, not from the file"))
     return problems
 
 
-def _reference_problems(layout: Layout) -> list[Problem]:
+def _routing_problems(data: Data) -> list[Problem]:
     problems = []
-    station_ids = {s.id for s in layout.stations}
-    families = {p.family for p in layout.products}
-    for i, conveyor in enumerate(layout.transport.conveyors):
-        for field, sid in (("from", conveyor.from_station), ("to", conveyor.to_station)):
-            if sid not in station_ids:
+    stations = _items(data, "stations")
+    for i, product in enumerate(_items(data, "products")):
+        due, release = _number(product.get("due")), _number(product.get("release", 0.0))
+        in_range = due is not None and release is not None and 0 <= release <= YEAR and 0 < due <= YEAR
+        if in_range and due <= release:
+            problems.append(Problem(f"products[{i}].due", f"must be later than release ({release:g} s)"))
+        for j, op in enumerate(_items(product, "routing")):
+            problems += _operation_problems(f"products[{i}].routing[{j}]", op, stations)
+    return problems
+
+
+def _reference_problems(data: Data) -> list[Problem]:
+    problems = []
+    station_ids = {_text(s.get("id")) for s in _items(data, "stations")} - {None}
+    families = {p.get("family") for p in _items(data, "products")}
+    conveyors = _items(data.get("transport"), "conveyors")
+    ends = [(c.get("from", c.get("from_station")), c.get("to", c.get("to_station"))) for c in conveyors]
+    for i, (conveyor, (start, end)) in enumerate(zip(conveyors, ends)):
+        for field, sid in (("from", start), ("to", end)):
+            if isinstance(sid, str) and sid not in station_ids:
                 problems.append(Problem(f"transport.conveyors[{i}].{field}", f"no station '{sid}'"))
-        if conveyor.from_station == conveyor.to_station:
+        if isinstance(start, str) and start == end:
             problems.append(Problem(f"transport.conveyors[{i}].to", "a conveyor must link two different stations"))
-        earlier = [c.id for c in layout.transport.conveyors[:i]
-                   if (c.from_station, c.to_station) == (conveyor.from_station, conveyor.to_station)]
-        if earlier:
+        earlier = [c.get("id") for c, pair in zip(conveyors[:i], ends[:i]) if pair == (start, end)]
+        if earlier and isinstance(start, str) and isinstance(end, str):
             problems.append(Problem(f"transport.conveyors[{i}]", f"conveyor '{earlier[0]}' already links "
-                                    f"'{conveyor.from_station}' to '{conveyor.to_station}'"))
-    for i, change in enumerate(layout.changeovers):
-        for sid in change.stations:
+                                    f"'{start}' to '{end}'"))
+    for i, change in enumerate(_items(data, "changeovers")):
+        for sid in _texts(change.get("stations")) or []:
             if sid not in station_ids:
                 problems.append(Problem(f"changeovers[{i}].stations", f"no station '{sid}'"))
         for field in ("from_family", "to_family"):
-            family = getattr(change, field)
-            if family not in families:
+            family = change.get(field)
+            if isinstance(family, str) and family not in families:
                 problems.append(Problem(f"changeovers[{i}].{field}", f"no product has family '{family}'"))
-        if change.from_family == change.to_family:
+        if isinstance(change.get("from_family"), str) and change.get("from_family") == change.get("to_family"):
             problems.append(Problem(f"changeovers[{i}].to_family", "a changeover needs two different families"))
     return problems
+
+
+def data_problems(data: Data) -> list[Problem]:
+    """Unique ids, references and routings checked on plain data (a file's, or a layout's
+    dump): what `twin.io` adds to the model's own problems when the model refuses a file."""
+    return _id_problems(data) + _station_problems(data) + _reference_problems(data) + _routing_problems(data)
 
 
 def _placement_problems(layout: Layout) -> list[Problem]:
@@ -220,14 +284,8 @@ def _twin_problems(layout: Layout) -> list[Problem]:
 
 def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
     """Every problem in the layout; aisle reachability only when the rest is sound."""
-    problems = (
-        _id_problems(layout)
-        + _station_problems(layout)
-        + _reference_problems(layout)
-        + _routing_problems(layout)
-        + _placement_problems(layout)
-        + _twin_problems(layout)
-    )
+    data = layout.model_dump(by_alias=True)
+    problems = data_problems(data) + _port_problems(layout) + _placement_problems(layout) + _twin_problems(layout)
     if check_routes and not problems and all(s.position is not None for s in layout.stations):
         from twin.graph import reachability_problems
 

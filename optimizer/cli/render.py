@@ -28,12 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _read_schedule(path: str) -> dict:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: schedule file not found") from None
-    except (IsADirectoryError, UnicodeDecodeError):
-        raise InputError(f"{path}: not a schedule JSON file") from None
+    from twin.limits import limit
+    from twin.readers import UnreadableFile, read_text_file
+
+    try:  # a schedule is about as big as its layout: the same bounded read and limit
+        text = read_text_file(path, limit("file_bytes"), "FACTORY_TWIN_MAX_FILE_BYTES")
+    except UnreadableFile as exc:
+        raise InputError(f"{path}: schedule file: {exc}") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -82,7 +82,7 @@ def test_save_is_atomic_and_keeps_old_file_on_failure(tmp_path, layout_data, mon
         (lambda d: d.pop("floor"), "floor: required field is missing"),
         (lambda d: d["stations"][0].update(id="bad id!"),
          "stations[0].id: may contain only letters, digits, '_', '-' and '.'"),
-        (lambda d: d["transport"]["agv"].update(speed=0), "transport.agv.speed: must be positive"),
+        (lambda d: d["transport"]["agv"].update(speed=0), "transport.agv.speed: must be at least 0.01"),
         (lambda d: d.update(products=[]), "products: must list at least 1 item, got 0"),
         (lambda d: d["stations"][2]["cell"]["tasks"][0]["waypoints"].pop(),
          "stations[2].cell.tasks[0].waypoints: must list at least 2 items, got 1"),
@@ -173,4 +173,5 @@ def test_a_failing_only_item_is_reported_not_the_list_length(layout_data):
     layout_data["stations"][0]["footprint"]["width"] = 0
     with pytest.raises(LayoutError) as info:
         layout_from_data(layout_data)
-    assert messages(info.value) == ["stations[0].footprint.width: must be positive"]
+    assert messages(info.value) == ["stations[0].footprint.width: must be positive",
+                                    "products[0].routing[2].stations: no station 'cell'"]

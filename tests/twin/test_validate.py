@@ -99,7 +99,9 @@ def test_cli_validate_exit_codes(tmp_path, layout_data, capsys):
     bad.write_text(yaml.safe_dump(layout_data))
     assert main(["validate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert err.splitlines() == [f"{bad}: 1 problem", "  stations[0].footprint.width: must be positive"]
+    # the model's problem and the duplicate id (a check on plain data) come in one round
+    assert err.splitlines() == [f"{bad}: 2 problems", "  stations[0].footprint.width: must be positive",
+                                "  stations[0].id: duplicate id 'cnc'"]
     broken = tmp_path / "broken.yaml"
     broken.write_text("name: [\n")
     assert main(["validate", str(broken)]) == 2
