@@ -36,39 +36,52 @@ class UnreadableFile(Exception):
 
 _OS_REASONS = {
     errno.ENOENT: "file not found",
-    errno.ELOOP: "a loop of symbolic links",
-    errno.ENAMETOOLONG: "the file name is too long",
-    errno.ENOTDIR: "a part of the path is not a folder",
-    errno.EACCES: "permission denied: cannot read it",
-    errno.EPERM: "permission denied: cannot read it",
+    errno.ELOOP: "a symbolic link loop",
+    errno.ENAMETOOLONG: "name too long for the file system",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
 }
 
 
-def _os_reason(exc: OSError) -> str:
-    return _OS_REASONS.get(exc.errno or 0, f"cannot read it ({exc.strerror or exc})")
+def os_error_reason(exc: OSError) -> str:
+    """A plain reason for an OSError on a path (the path itself is named by the caller)."""
+    return _OS_REASONS.get(exc.errno or 0, str(exc.strerror or exc))
+
+
+def file_problem(path: str | Path) -> str | None:
+    """Why `path` cannot be read as an input file (missing, a folder, a device such as
+    /dev/urandom, a link loop, unreadable, ...), or None when it is a readable regular file."""
+    try:
+        mode = os.stat(path).st_mode
+    except ValueError:  # a NUL character in the name
+        return "the file name holds a NUL character"
+    except OSError as exc:
+        return os_error_reason(exc)
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    if not os.access(path, os.R_OK):
+        return "permission denied"
+    return None
 
 
 def read_text_file(path: str | Path, max_bytes: int, setting: str) -> str:
     """The UTF-8 text of a regular file of at most `max_bytes` bytes (`setting` names the
     environment variable that raises the limit), or UnreadableFile saying why not."""
-    try:
-        info = os.stat(path)
-    except ValueError:  # a NUL character in the name
-        raise UnreadableFile("the file name holds a NUL character") from None
-    except OSError as exc:
-        raise UnreadableFile(_os_reason(exc)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise UnreadableFile("is a folder, not a layout file")
-    if not stat.S_ISREG(info.st_mode):
-        raise UnreadableFile("not a regular file (a device, pipe or socket): give a layout file")
+    problem = file_problem(path)
+    if problem is not None:
+        raise UnreadableFile(problem)
+    size = os.stat(path).st_size
     too_big = f"more than the {max_bytes:,} bytes allowed (setting {setting})"
-    if info.st_size > max_bytes:
-        raise UnreadableFile(f"file is {info.st_size:,} bytes, {too_big}")
+    if size > max_bytes:
+        raise UnreadableFile(f"file is {size:,} bytes, {too_big}")
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)  # bounded even if the file grew since stat
     except OSError as exc:
-        raise UnreadableFile(_os_reason(exc)) from None
+        raise UnreadableFile(os_error_reason(exc)) from None
     if len(data) > max_bytes:
         raise UnreadableFile(f"file is {too_big}")
     try:

@@ -8,11 +8,12 @@ makes a machine thrash."""
 from __future__ import annotations
 
 import argparse
-import errno
 import math
 import os
 import stat
 from pathlib import Path
+
+from twin.readers import file_problem, os_error_reason
 
 MAX_SEED = 2**31 - 1
 MAX_SECONDS = 7 * 24 * 3600.0  # a week: longer than any batch job the tool is meant for
@@ -76,15 +77,7 @@ def workers(text: str) -> int:
 
 
 def _stat_error(path: Path, exc: OSError) -> str:
-    if exc.errno == errno.ELOOP:
-        return f"{path}: a symbolic link loop"
-    if exc.errno == errno.ENAMETOOLONG:
-        return f"{path}: name too long for the file system"
-    if exc.errno == errno.ENOTDIR:
-        return f"{path}: a part of the path is a file, not a folder"
-    if exc.errno == errno.EACCES:
-        return f"{path}: permission denied"
-    return f"{path}: {exc.strerror or exc}"
+    return f"{path}: {os_error_reason(exc)}"
 
 
 def output_file(text: str) -> Path:
@@ -151,17 +144,7 @@ def _check_parent(path: Path) -> None:
 def input_file(text: str) -> Path:
     """A file to read: exists, is a regular file (not a folder or a device such as
     /dev/urandom) and is readable."""
-    path = Path(text)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise argparse.ArgumentTypeError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise argparse.ArgumentTypeError(_stat_error(path, exc)) from None
-    if stat.S_ISDIR(mode):
-        raise argparse.ArgumentTypeError(f"{path}: is a folder, not a file")
-    if not stat.S_ISREG(mode):
-        raise argparse.ArgumentTypeError(f"{path}: not a regular file")
-    if not os.access(path, os.R_OK):
-        raise argparse.ArgumentTypeError(f"{path}: permission denied")
-    return path
+    problem = file_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text}: {problem}")
+    return Path(text)
