@@ -139,7 +139,7 @@ def _operation_problems(path: str, op: Data, stations: list[Data]) -> list[Probl
         return [Problem(path, "give either stations or station_kind")]
     problems = []
     if names is not None:
-        station_ids = {s.get("id") for s in stations}
+        station_ids = {_text(s.get("id")) for s in stations}
         problems += [Problem(f"{path}.stations", f"no station '{sid}'")
                      for sid in _texts(names) or [] if sid not in station_ids]
         if isinstance(names, (list, tuple)) and not names:
@@ -163,7 +163,7 @@ def _operation_problems(path: str, op: Data, stations: list[Data]) -> list[Probl
         cell = station.get("cell")
         if cell is not None and not isinstance(cell, dict):
             continue  # the model reports the malformed cell
-        if task not in {t.get("id") for t in _items(cell, "tasks")}:
+        if _text(task) not in {_text(t.get("id")) for t in _items(cell, "tasks")}:
             problems.append(Problem(f"{path}.task", f"station '{station.get('id')}' has no robot task '{task}'"))
     if time is not None and all(s.get("kind") == "robot_cell" for s in candidates):
         problems.append(Problem(f"{path}.time", "every station that can do it is a robot cell: "
@@ -187,7 +187,7 @@ def _routing_problems(data: Data) -> list[Problem]:
 def _reference_problems(data: Data) -> list[Problem]:
     problems = []
     station_ids = {_text(s.get("id")) for s in _items(data, "stations")} - {None}
-    families = {p.get("family") for p in _items(data, "products")}
+    families = {_text(p.get("family")) for p in _items(data, "products")}
     conveyors = _items(data.get("transport"), "conveyors")
     ends = [(c.get("from", c.get("from_station")), c.get("to", c.get("to_station"))) for c in conveyors]
     for i, (conveyor, (start, end)) in enumerate(zip(conveyors, ends)):
@@ -219,17 +219,24 @@ def data_problems(data: Data) -> list[Problem]:
     return _id_problems(data) + _station_problems(data) + _reference_problems(data) + _routing_problems(data)
 
 
+def _floor_problems(layout: Layout) -> list[Problem]:
+    """Keep-out zones and docks inside the floor."""
+    problems = []
+    floor = floor_rect(layout.floor)
+    for i, zone in enumerate(layout.floor.keep_out):
+        if not zone_rect(zone).within(floor):
+            problems.append(Problem(f"floor.keep_out[{i}]", "lies partly outside the floor"))
+    for i, dock in enumerate(layout.floor.docks):
+        if not floor.contains_point(dock.position):
+            problems.append(Problem(f"floor.docks[{i}].position", "lies outside the floor"))
+    return problems
+
+
 def _placement_problems(layout: Layout) -> list[Problem]:
     """Placed stations inside the floor, clear of keep-out zones and of each other."""
     problems = []
     floor = floor_rect(layout.floor)
     zones = [(zone, zone_rect(zone)) for zone in layout.floor.keep_out]
-    for i, (zone, zrect) in enumerate(zones):
-        if not zrect.within(floor):
-            problems.append(Problem(f"floor.keep_out[{i}]", "lies partly outside the floor"))
-    for i, dock in enumerate(layout.floor.docks):
-        if not floor.contains_point(dock.position):
-            problems.append(Problem(f"floor.docks[{i}].position", "lies outside the floor"))
     placed = [(i, s, station_rect(s)) for i, s in enumerate(layout.stations) if s.position is not None]
     for i, station, rect in placed:
         if not rect.within(floor):
@@ -282,10 +289,16 @@ def _twin_problems(layout: Layout) -> list[Problem]:
     return problems
 
 
+def search_input_problems(layout: Layout) -> list[Problem]:
+    """Every problem but where the stations stand: what a layout search, which places the
+    stations anew, must refuse before it starts (the as-is placement may be invalid)."""
+    data = layout.model_dump(by_alias=True)
+    return data_problems(data) + _port_problems(layout) + _floor_problems(layout) + _twin_problems(layout)
+
+
 def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
     """Every problem in the layout; aisle reachability only when the rest is sound."""
-    data = layout.model_dump(by_alias=True)
-    problems = data_problems(data) + _port_problems(layout) + _placement_problems(layout) + _twin_problems(layout)
+    problems = search_input_problems(layout) + _placement_problems(layout)
     if check_routes and not problems and all(s.position is not None for s in layout.stations):
         from twin.graph import reachability_problems
 
