@@ -4,7 +4,6 @@ functions that need them, which keeps the app's first view fast.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,10 +58,6 @@ def validate_schedule_doc(doc: dict[str, Any]) -> list[str]:
 
     validator = jsonschema.Draft202012Validator(schedule_json_schema())
     return [f"{'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message}" for e in validator.iter_errors(doc)]
-
-
-def schedule_json_text(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2) + "\n"
 
 
 def cell_reports(layout_text: str, layout_dir: str | None, physics: Physics) -> list[CellReport | CellFailure]:

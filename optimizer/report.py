@@ -9,7 +9,6 @@
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -19,6 +18,7 @@ from twin.io import save_layout
 from twin.model import Layout
 from twin.physics import Physics
 
+from optimizer.schedule import schedule_json_text
 from optimizer.search.results import SearchResult
 from optimizer.search.rows import CandidateRow
 from optimizer.store import RunStore
@@ -34,7 +34,7 @@ def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout
         out["layout"] = save_layout(best, run_dir / "best_layout.yaml")
         doc = store.schedule_json(result.best.seq)
         path = run_dir / "best_schedule.json"
-        path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        path.write_text(schedule_json_text(doc, indent=1), encoding="utf-8")
         out["schedule"] = path
         out["png"] = render_layout_png(best, run_dir / "best_layout.png", physics, doc, layout_dir)
     path = run_dir / "report.md"

@@ -7,12 +7,13 @@ trusts the solver), so tests and benchmarks call it rather than believing a solv
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
-from twin.errors import InputError
+from twin.errors import FactoryTwinError, InputError
 
 from optimizer.problem import Problem
 
@@ -434,6 +435,31 @@ def schedule_from_json(doc: dict[str, Any]) -> Schedule:
         objective_value=round(doc["objective_value"] / tick, 6),
         solver=doc.get("solver", ""),
     )
+
+
+class NonFiniteSchedule(FactoryTwinError):
+    """A schedule document holds NaN or infinity: a bug upstream, never written as JSON."""
+
+
+def _non_finite_path(value: Any, path: str = "") -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "(document)"
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
+    for key, item in items:
+        found = _non_finite_path(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}".lstrip("."))
+        if found:
+            return found
+    return None
+
+
+def schedule_json_text(doc: dict[str, Any], indent: int | None = 2) -> str:
+    """The schedule document as JSON text. NaN and Infinity are not JSON: a document holding
+    one is refused (NonFiniteSchedule naming the field), never written."""
+    try:
+        return json.dumps(doc, indent=indent, allow_nan=False) + "\n"
+    except ValueError:
+        raise NonFiniteSchedule(f"the schedule's {_non_finite_path(doc)} is not a finite number; "
+                                "nothing was written") from None
 
 
 def schedule_json_schema() -> dict[str, Any]:

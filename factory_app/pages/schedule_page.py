@@ -6,8 +6,10 @@ import streamlit as st
 
 from twin.io import dump_layout
 
+from optimizer.schedule import schedule_json_text
+
 from factory_app.charts import gantt
-from factory_app.compute import layout_key, schedule_json_text
+from factory_app.compute import layout_key
 from factory_app.paths import safe_name
 from factory_app.state import AppState, Design
 from factory_app.ui import cached_schedule, pick_design, reported

@@ -9,7 +9,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from twin.errors import LayoutError, Problem
+
 from optimizer.cli import arguments
+from optimizer.cli.validate import print_problems
 from optimizer.runner import BACKENDS
 from optimizer.search.config import OBJECTIVES, SearchConfig
 from optimizer.search.progress import Progress
@@ -101,6 +104,17 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def _input_problems(file: str) -> list[Problem]:
+    """What `validate` would refuse, except the as-is placement (the search re-places stations)."""
+    from twin.io import load_layout
+    from twin.validate import search_input_problems
+
+    try:
+        return search_input_problems(load_layout(file))
+    except LayoutError as exc:
+        return exc.problems
+
+
 def run(args: argparse.Namespace) -> int:
     # here, not at the top: every command's module is imported to build the parser, and the
     # run pulls in the solver and the physics, which other commands do not need
@@ -109,6 +123,11 @@ def run(args: argparse.Namespace) -> int:
     from optimizer.search.run import SearchInterrupted, run_search
 
     config = _config(args)
+    if not args.resume:  # refuse bad input before a run folder exists
+        problems = _input_problems(args.file)
+        if problems:
+            print_problems(args.file, problems)
+            return 2
     bar = _Bar(enabled=not args.quiet)
     try:
         with Physics() as physics:

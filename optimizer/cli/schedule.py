@@ -7,7 +7,6 @@ summary. Exit codes: 0 ok, 2 bad input, 3 no feasible schedule.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from twin.errors import InputError
@@ -31,8 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from twin.io import load_layout
     from twin.physics import Physics
 
-    from optimizer.schedule import kpis
     from optimizer.planning import ScheduleOptions, schedule_layout
+    from optimizer.schedule import kpis, schedule_json_text
 
     path = Path(args.file)
     options = ScheduleOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed,
@@ -42,10 +41,10 @@ def run(args: argparse.Namespace) -> int:
     if result.check:  # a solver bug: say so loudly rather than write a wrong schedule
         raise RuntimeError("the schedule failed the independent check:\n  " + "\n  ".join(result.check))
     layout, problem, schedule = result.layout, result.problem, result.schedule
-    doc = result.to_json()
+    text = schedule_json_text(result.to_json())
     out = Path(args.out)
     try:
-        out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from None
     figures = kpis(problem, schedule)

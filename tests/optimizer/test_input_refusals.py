@@ -1,0 +1,85 @@
+"""Bad input is refused up front with exit 2 and every message at once, never a run, a
+traceback or a wrong answer with exit 0: `optimize` validates like `validate` (all but the
+as-is placement), `schedule` refuses absurd numbers, and no schedule JSON holds NaN."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import yaml
+
+from optimizer.cli import main
+from optimizer.schedule import NonFiniteSchedule, schedule_json_text
+from search_fixtures import tiny_layout_data
+
+
+def _write(tmp_path, data: dict, name: str = "bad.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_optimize_refuses_five_mistakes_in_one_round_before_any_run_folder(tmp_path, capsys):
+    data = tiny_layout_data()
+    data["stations"].append(dict(data["stations"][0], position=[8.0, 3.0]))  # a second 'saw'
+    data["stations"].append({"id": "arm", "kind": "robot_cell", "footprint": {"width": 2.0, "depth": 2.0}})
+    data["products"][0]["routing"][1]["stations"] = ["lathe"]  # no such station
+    del data["products"][1]["routing"][2]["time"]  # neither time nor task
+    data["products"][1].update(release=500.0, due=100.0)  # due before release
+    path = _write(tmp_path, data)
+    out = tmp_path / "run"
+    assert main(["optimize", str(path), "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}: 5 problems",
+        "  stations[0].id: duplicate id 'saw'",
+        "  stations[6].cell: a robot_cell station needs a cell (robot, fixtures, tasks)",
+        "  products[0].routing[1].stations: no station 'lathe'",
+        "  products[1].due: must be later than release (500 s)",
+        "  products[1].routing[2]: give time (seconds per unit) or task (a robot-cell task)",
+    ]
+    assert not out.exists()
+
+
+def test_a_search_may_start_from_an_invalid_placement_but_not_a_broken_floor():
+    from twin.io import layout_from_data
+    from twin.validate import layout_problems, search_input_problems
+
+    data = tiny_layout_data()
+    data["stations"][0]["position"] = data["stations"][2]["position"]  # saw on top of drill
+    layout = layout_from_data(data)
+    assert [str(p) for p in layout_problems(layout)] == ["stations[2].position: station 'drill' overlaps station 'saw'"]
+    assert search_input_problems(layout) == []
+    data["floor"]["docks"][0]["position"] = [-5.0, 7.0]
+    assert [str(p) for p in search_input_problems(layout_from_data(data))] == [
+        "floor.docks[0].position: lies outside the floor"]
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda d: d.update(tick=1e308), "tick: must be at most 3600, got 1e+308"),
+    (lambda d: d["products"][0].update(weight=math.inf), "products[0].weight: must be a finite number, got inf"),
+    (lambda d: d["products"][0]["routing"][0].update(time=math.inf),
+     "products[0].routing[0].time: must be a finite number, got inf"),
+    (lambda d: d["stations"][0].update(capacity=10**30),
+     "stations[0].capacity: must be at most 100, got 1000000000000000000000000000000"),
+])
+def test_schedule_refuses_absurd_numbers_with_one_message(tmp_path, capsys, edit, message):
+    data = tiny_layout_data()
+    edit(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")  # json writes inf as Infinity, which Python reads back
+    out = tmp_path / "schedule.json"
+    assert main(["schedule", str(path), "--out", str(out), "--time-limit", "5"]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") <= 2 and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_a_schedule_document_with_nan_is_never_written():
+    doc = {"version": 1, "kpis": {"makespan": 10.0, "throughput_per_hour": math.nan}}
+    with pytest.raises(NonFiniteSchedule) as info:
+        schedule_json_text(doc)
+    assert str(info.value) == "the schedule's kpis.throughput_per_hour is not a finite number; nothing was written"
+    assert NonFiniteSchedule.exit_code == 1
+    doc["kpis"]["throughput_per_hour"] = 3.0
+    assert json.loads(schedule_json_text(doc)) == doc
