@@ -437,8 +437,9 @@ def schedule_from_json(doc: dict[str, Any]) -> Schedule:
     )
 
 
-class NonFiniteSchedule(FactoryTwinError):
-    """A schedule document holds NaN or infinity: a bug upstream, never written as JSON."""
+class WrongSchedule(FactoryTwinError):
+    """A schedule that fails the independent checker or holds NaN or infinity: a bug
+    upstream, never written or reported as a success (exit 1)."""
 
 
 def _non_finite_path(value: Any, path: str = "") -> str | None:
@@ -454,11 +455,11 @@ def _non_finite_path(value: Any, path: str = "") -> str | None:
 
 def schedule_json_text(doc: dict[str, Any], indent: int | None = 2) -> str:
     """The schedule document as JSON text. NaN and Infinity are not JSON: a document holding
-    one is refused (NonFiniteSchedule naming the field), never written."""
+    one is refused (WrongSchedule naming the field), never written."""
     try:
         return json.dumps(doc, indent=indent, allow_nan=False) + "\n"
     except ValueError:
-        raise NonFiniteSchedule(f"the schedule's {_non_finite_path(doc)} is not a finite number; "
+        raise WrongSchedule(f"the schedule's {_non_finite_path(doc)} is not a finite number; "
                                 "nothing was written") from None
 
 

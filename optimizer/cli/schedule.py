@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from twin.physics import Physics
 
     from optimizer.planning import ScheduleOptions, schedule_layout
-    from optimizer.schedule import kpis, schedule_json_text
+    from optimizer.schedule import WrongSchedule, kpis, schedule_json_text
 
     path = Path(args.file)
     options = ScheduleOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed,
@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     with Physics() as physics:
         result = schedule_layout(load_layout(path), path.resolve().parent, physics, options, source=str(path))
     if result.check:  # a solver bug: say so loudly rather than write a wrong schedule
-        raise RuntimeError("the schedule failed the independent check:\n  " + "\n  ".join(result.check))
+        raise WrongSchedule("the schedule failed the independent check, so it is not written:\n  "
+                            + "\n  ".join(result.check))
     layout, problem, schedule = result.layout, result.problem, result.schedule
     text = schedule_json_text(result.to_json())
     out = Path(args.out)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from optimizer.cli import main
-from optimizer.schedule import NonFiniteSchedule, schedule_json_text
+from optimizer.schedule import WrongSchedule, schedule_json_text
 from search_fixtures import tiny_layout_data
 
 
@@ -77,9 +77,19 @@ def test_schedule_refuses_absurd_numbers_with_one_message(tmp_path, capsys, edit
 
 def test_a_schedule_document_with_nan_is_never_written():
     doc = {"version": 1, "kpis": {"makespan": 10.0, "throughput_per_hour": math.nan}}
-    with pytest.raises(NonFiniteSchedule) as info:
+    with pytest.raises(WrongSchedule) as info:
         schedule_json_text(doc)
     assert str(info.value) == "the schedule's kpis.throughput_per_hour is not a finite number; nothing was written"
-    assert NonFiniteSchedule.exit_code == 1
+    assert WrongSchedule.exit_code == 1
     doc["kpis"]["throughput_per_hour"] = 3.0
     assert json.loads(schedule_json_text(doc)) == doc
+
+
+def test_a_schedule_that_fails_the_checker_is_not_written(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("optimizer.planning.check_schedule", lambda problem, schedule: ["a lot starts before its release"])
+    path = _write(tmp_path, tiny_layout_data(), "tiny.yaml")
+    out = tmp_path / "schedule.json"
+    assert main(["schedule", str(path), "--out", str(out), "--time-limit", "5"]) == 1
+    assert capsys.readouterr().err == (
+        "error: the schedule failed the independent check, so it is not written:\n  a lot starts before its release\n")
+    assert not out.exists()
