@@ -16,7 +16,9 @@ from typing import Any
 from twin.errors import InputError, Problem
 from twin.model import Layout
 
-MAX_NESTING = 20  # the deepest layout value (stations[i].cell.tasks[j].waypoints[k].xyz[0]) is at 10
+DEEPEST_LAYOUT_VALUE = 10  # stations[i].cell.tasks[j].waypoints[k].xyz[0]
+MAX_NESTING = 20
+TOO_DEEP = f"nested more than {MAX_NESTING} levels deep (a layout needs at most {DEEPEST_LAYOUT_VALUE})"
 # The scheduler counts time in whole ticks; weighted tardiness multiplies them by integer weights
 # of up to 10^6 and sums over lots, so the work in a file must stay well inside 64-bit integers.
 MAX_WORK_TICKS = 10**9
@@ -37,7 +39,7 @@ LIMITS: dict[str, Limit] = {
                     "values (numbers, texts, lists, mappings) in a file, every alias expanded"),
     "stations": Limit("FACTORY_TWIN_MAX_STATIONS", 2_000, "stations"),
     "products": Limit("FACTORY_TWIN_MAX_PRODUCTS", 500, "products"),
-    "lots": Limit("FACTORY_TWIN_MAX_LOTS", 1_000, "lots (jobs) over all products"),
+    "lots": Limit("FACTORY_TWIN_MAX_LOTS", 10_000, "lots (jobs) over all products"),
     "operations": Limit("FACTORY_TWIN_MAX_OPERATIONS", 200, "operations in one routing"),
     "waypoints": Limit("FACTORY_TWIN_MAX_WAYPOINTS", 1_000, "waypoints in one robot task or points in one conveyor route"),
     "items": Limit("FACTORY_TWIN_MAX_ITEMS", 10_000, "items in any other list (zones, docks, conveyors, ...)"),
@@ -90,7 +92,7 @@ def data_size_problems(data: Any) -> list[Problem]:
     while stack:
         value, path, key, depth = stack.pop()
         if depth > MAX_NESTING:
-            problems.append(Problem(path, f"nested more than {MAX_NESTING} levels deep (a layout needs at most 10)"))
+            problems.append(Problem(path, TOO_DEEP))
             continue
         if isinstance(value, dict):
             stack.extend((v, f"{path}.{k}" if path else str(k), str(k), depth + 1) for k, v in value.items())

@@ -4,8 +4,8 @@ Units are metres and seconds throughout. Models are frozen pydantic models that 
 unknown fields, so a typo in a layout file is an error, not a silently ignored key. Every
 number has a finite range chosen from what a real factory can be (NaN and infinity are
 refused everywhere, and so is a value that would overflow the scheduler's integers or ask
-for petabytes); counts are limited in `twin.limits`. Checks
-that need the whole layout (references, overlaps, reachability) live in `twin.validate`.
+for petabytes); counts are limited in `twin.limits`. Checks that need the whole layout
+(references, overlaps, reachability) live in `twin.validate`.
 """
 from __future__ import annotations
 

@@ -25,9 +25,7 @@ from typing import Any
 import yaml
 
 from twin.errors import LayoutError, Problem
-from twin.limits import MAX_NESTING, limit
-
-_DEEPEST_LAYOUT_VALUE = 10
+from twin.limits import MAX_NESTING, TOO_DEEP, limit
 
 
 class UnreadableFile(Exception):
@@ -104,8 +102,7 @@ def _value_error(exc: ValueError) -> str:
 
 
 def _too_deep(line: int, column: int) -> str:
-    return (f"line {line}, column {column}: nested more than {MAX_NESTING} levels deep "
-            f"(a layout needs at most {_DEEPEST_LAYOUT_VALUE})")
+    return f"line {line}, column {column}: {TOO_DEEP}"
 
 
 def _too_many_values(max_values: int) -> str:

@@ -89,7 +89,7 @@ def test_default_limits_refuse_twenty_thousand_stations_and_ten_million_lots(lay
     layout_data["stations"] = layout_data["stations"][:3]
     layout_data["products"][0].update(demand=10_000_000, lot_size=1)
     assert messages(layout_data) == [
-        "products: make 10,000,001 lots (demand / lot_size summed), more than the 1,000 allowed "
+        "products: make 10,000,001 lots (demand / lot_size summed), more than the 10,000 allowed "
         "(setting FACTORY_TWIN_MAX_LOTS)",
         "tick: the release, due and processing times add up to 1.84e+10 ticks of 1 s, more than the "
         "1,000,000,000 the scheduler can count: raise tick or lower demand and times"]
