@@ -211,7 +211,6 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
     task time is missing, or `legs` has no finite leg between two stations the routing may
     take one after the other (so `Problem.transport_ticks` never falls back to 0 for them).
     """
-    from twin.validate import candidate_stations
 
     tick = float(layout.tick)
     task_times = dict(task_times or {})
@@ -231,7 +230,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
         previous: list[str] = []
         for j, op in enumerate(product.routing):
             path = f"products[{i}].routing[{j}]"
-            candidates = candidate_stations(layout, op)
+            candidates = layout.candidate_stations(op)
             if not candidates:
                 field_name = "stations" if op.stations is not None else "station_kind"
                 problems.append(ErrorItem(f"{path}.{field_name}", "no station can do this operation"))

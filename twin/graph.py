@@ -197,7 +197,6 @@ def material_flows(layout: Layout) -> dict[tuple[str, str], float]:
     Where an operation has several candidate stations, its volume is split evenly among
     them; the first operation is fed from every receiving dock and the last ships to every
     shipping dock, likewise split."""
-    from twin.validate import candidate_stations
 
     receiving = [d.id for d in layout.floor.docks if d.kind == "receiving"]
     shipping = [d.id for d in layout.floor.docks if d.kind == "shipping"]
@@ -213,7 +212,7 @@ def material_flows(layout: Layout) -> dict[tuple[str, str], float]:
                     flows[(a, b)] = flows.get((a, b), 0.0) + share
 
     for product in layout.products:
-        steps = [[s.id for s in candidate_stations(layout, op)] for op in product.routing]
+        steps = [[s.id for s in layout.candidate_stations(op)] for op in product.routing]
         add(receiving, steps[0], product.demand)
         for here, there in zip(steps, steps[1:]):
             add(here, there, product.demand)

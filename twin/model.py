@@ -330,6 +330,13 @@ class Layout(Model):
                 return product
         raise KeyError(product_id)
 
+    def candidate_stations(self, operation: Operation) -> list[Station]:
+        """Stations that can do an operation: the ids it lists, or every station of its kind."""
+        if operation.stations is not None:
+            ids = set(operation.stations)
+            return [s for s in self.stations if s.id in ids]
+        return [s for s in self.stations if s.kind == operation.station_kind]
+
     def with_stations(self, stations: tuple[Station, ...] | list[Station]) -> "Layout":
         """A copy with new stations (same ids, new placements): a candidate layout."""
         return self.model_copy(update={"stations": tuple(stations)})

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
-from twin.model import STATION_KINDS, YEAR, Layout, Operation, Station, Variability
+from twin.model import STATION_KINDS, YEAR, Layout, Variability
 
 if TYPE_CHECKING:
     from twin.physics import Physics
@@ -59,14 +59,6 @@ def _duplicates(prefix: str, ids: Iterable[Any]) -> list[Problem]:
             reported.add(item)
             problems.append(Problem(f"{prefix}[{index}].id", f"duplicate id '{item}'"))
     return problems
-
-
-def candidate_stations(layout: Layout, operation: Operation) -> list[Station]:
-    """Stations that can do an operation (by explicit ids or by kind)."""
-    if operation.stations is not None:
-        ids = set(operation.stations)
-        return [s for s in layout.stations if s.id in ids]
-    return [s for s in layout.stations if s.kind == operation.station_kind]
 
 
 def _candidate_data(stations: list[Data], op: Data) -> list[Data]:

@@ -17,7 +17,7 @@ import yaml
 from twin.geometry import station_rect, zone_rect
 from twin.io import load_layout, save_layout
 from twin.model import Layout
-from twin.validate import candidate_stations, layout_problems
+from twin.validate import layout_problems
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
 SAMPLES = ["electronics_assembly", "auto_parts", "food_packaging"]
@@ -66,13 +66,13 @@ def test_operation_count_fits_the_scheduler(sample):
 def test_routing_choices_and_transport(sample):
     """Parallel machines give routing choices; conveyors, AGVs and docks move the material."""
     _, layout = sample
-    choices = [op for p in layout.products for op in p.routing if len(candidate_stations(layout, op)) >= 2]
+    choices = [op for p in layout.products for op in p.routing if len(layout.candidate_stations(op)) >= 2]
     assert choices
     assert layout.transport.conveyors
     kinds = {d.kind for d in layout.floor.docks}
     assert kinds == {"receiving", "shipping"}
     assert layout.floor.keep_out
-    used = {s.id for p in layout.products for op in p.routing for s in candidate_stations(layout, op)}
+    used = {s.id for p in layout.products for op in p.routing for s in layout.candidate_stations(op)}
     idle = [s.id for s in layout.stations if s.kind != "buffer" and s.id not in used]
     assert idle == [], f"stations no routing uses: {idle}"
     robot_ops = [op for p in layout.products for op in p.routing if op.task is not None]

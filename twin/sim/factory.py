@@ -108,7 +108,6 @@ def compile_factory(
     task)]` are the robot cells' physics cycles (`twin.physics.task_times`); `legs` replaces the
     routed transport (tests use instant legs to compare with queueing theory), in which case
     AGVs run empty in no time."""
-    from twin.validate import candidate_stations
 
     task_times = dict(task_times or {})
     problems: list[Problem] = []
@@ -117,7 +116,7 @@ def compile_factory(
         operations = []
         for j, op in enumerate(product.routing):
             alternatives = []
-            for station in candidate_stations(layout, op):
+            for station in layout.candidate_stations(op):
                 if op.task is not None and (station.kind == "robot_cell" or op.time is None):
                     seconds = task_times.get((station.id, op.task))
                     if seconds is None:
