@@ -11,11 +11,11 @@ import pytest
 from optimizer.cli import main
 from twin.errors import InputError, LayoutError
 from twin.io import layout_from_data, load_layout
+from twin.palette import heat_color
 
 pv = pytest.importorskip("pyvista")
 scene_mod = pytest.importorskip("twin.scene")
-build_scene, export_scene, render_png, heat_color = (
-    scene_mod.build_scene, scene_mod.export_scene, scene_mod.render_png, scene_mod.heat_color)
+build_scene, export_scene, render_png = scene_mod.build_scene, scene_mod.export_scene, scene_mod.render_png
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ["electronics_assembly", "auto_parts", "food_packaging"]
