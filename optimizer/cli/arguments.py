@@ -80,16 +80,21 @@ def _stat_error(path: Path, exc: OSError) -> str:
     return f"{path}: {os_error_reason(exc)}"
 
 
+def _mode(path: Path) -> int | None:
+    """The file's mode, None when nothing is there; any other failure is the user's message."""
+    try:
+        return path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(_stat_error(path, exc)) from None
+
+
 def output_file(text: str) -> Path:
     """A file to write: its folder exists and is writable, and the path is not a folder or a
     device. An existing regular file is replaced."""
     path = Path(text)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise argparse.ArgumentTypeError(_stat_error(path, exc)) from None
+    mode = _mode(path)
     if mode is not None and stat.S_ISDIR(mode):
         raise argparse.ArgumentTypeError(f"{path}: is a folder; give a file name")
     if mode is not None and not stat.S_ISREG(mode):
@@ -101,12 +106,7 @@ def output_file(text: str) -> Path:
 def output_dir(text: str) -> Path:
     """A folder to create or fill: not an existing file, its parent writable."""
     path = Path(text)
-    try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise argparse.ArgumentTypeError(_stat_error(path, exc)) from None
+    mode = _mode(path)
     if mode is not None and not stat.S_ISDIR(mode):
         raise argparse.ArgumentTypeError(f"{path}: exists and is not a folder")
     if mode is None:
