@@ -4,8 +4,9 @@
 - `best_schedule.json`: its checked schedule document;
 - `best_layout.png`: a picture of it (the 3D scene when `twin.scene.render_png` is there and
   works, else a plain top view drawn with matplotlib);
-- `report.md`: inputs, counts, the best against the as-is layout, the top 10 and the Pareto
-  front.
+- `report.md`: inputs, counts, the running twin's verdict (the best simulated design against
+  the as-is layout, paired per replication, and the recommendation), the best against the
+  as-is layout by the plan, the top 10 and the Pareto front.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from twin.model import Layout
 from twin.physics import Physics
 
 from optimizer.schedule import schedule_json_text
+from optimizer.search.decide import Decision, SimulatedDesign
 from optimizer.search.results import SearchResult
 from optimizer.search.rows import CandidateRow
 from optimizer.store import RunStore
@@ -125,6 +127,110 @@ def top_view_png(layout: Layout, path: Path | str) -> Path:
 
 # --- the report ----------------------------------------------------------------------------------
 
+NOT_BETTER = "no design is significantly better than the as-is layout"
+# the simulated figures the verdict shows: (name, label, digits, larger is better)
+VERDICT_FIGURES = (
+    ("throughput_per_hour", "throughput (units/h)", 2, True), ("makespan_s", "makespan (s)", 0, False),
+    ("lead_time_s", "lead time (s)", 0, False), ("lead_time_p90_s", "lead time P90 (s)", 0, False),
+    ("wip", "WIP (units)", 1, False), ("weighted_tardiness", "weighted tardiness (s)", 0, False),
+    ("agv_loaded_m", "AGV metres loaded", 0, False), ("agv_empty_m", "AGV metres empty", 0, False),
+)
+
+
+def design_name(design: SimulatedDesign | CandidateRow) -> str:
+    """'as-is' or '#seq', with '(dispatch fallback)' when its schedule is only that."""
+    name = "as-is" if design.is_baseline else f"#{design.seq}"
+    return name + (" (dispatch fallback)" if design.dispatch_only else "")
+
+
+def _interval(low: float | None, high: float | None, digits: int) -> str:
+    return "–" if low is None or high is None else f"[{low:,.{digits}f}, {high:,.{digits}f}]"
+
+
+def recommendation_line(decision: Decision) -> str:
+    """One sentence: what to build, and why."""
+    figure = decision.figure.replace("_", " ")
+    if decision.baseline is None:
+        best = decision.best
+        return (f"recommended: {design_name(best)} (the as-is layout could not be simulated, so nothing was "
+                "compared with it)") if best else "nothing was simulated without error"
+    if decision.best is None:
+        return f"recommended: keep the as-is layout ({NOT_BETTER}: no candidate was simulated without error)"
+    if decision.significant:
+        return (f"recommended: {design_name(decision.best)}, significantly better than the as-is layout on "
+                f"{figure} (95 % paired interval)")
+    return f"recommended: keep the as-is layout ({NOT_BETTER} on {figure} at 95 %)"
+
+
+def verdict_text(result: SearchResult) -> list[str]:
+    """The running twin's verdict as plain lines (the CLI prints them)."""
+    d = result.decision
+    if d is None:
+        return []
+    cpsat, scheduled = result.cpsat_share()
+    lines = [f"running twin: {len(d.ranking)} designs and the as-is layout, seed {result.config.seed}, "
+             f"common random numbers; short list with a real CP-SAT schedule: {cpsat} of {scheduled}"]
+    shown = [x for x in (d.baseline, d.best) if x is not None]
+    for name, label, digits, _ in VERDICT_FIGURES[:3]:
+        parts = [f"{design_name(x)} {x.kpi(name)['mean']:,.{digits}f}" for x in shown]
+        diff = d.comparison.get(name)
+        if diff is not None:
+            parts.append(f"difference {diff.mean:+,.{digits}f} {_interval(diff.low, diff.high, digits)}")
+        lines.append(f"  {label:22s} " + ", ".join(parts))
+    return lines + [recommendation_line(d)]
+
+
+def _verdict_markdown(result: SearchResult) -> list[str]:
+    d = result.decision
+    c = result.config
+    lines = ["", "## Verdict of the running twin (the final yardstick)", ""]
+    if d is None:
+        return lines + ["Nothing was simulated (`--simulate 0`, or the as-is layout is not fully placed), so the "
+                        "ranking below is the plan's."]
+    cpsat, scheduled = result.cpsat_share()
+    share = f"{100 * cpsat / scheduled:.0f} %" if scheduled else "–"
+    lines += [
+        f"The {len(d.ranking) + len(d.failed)} best designs of the plan ranking and the as-is layout were simulated "
+        f"with seed {c.seed} and common random numbers (replication r of every design draws the same numbers per "
+        f"station, vehicle and product), {c.replications} replications each, then {c.replications} more per round "
+        f"for the designs still in contention, up to {c.max_replications}. Each design follows its own checked "
+        "schedule, or the FIFO rule when it has none. Ranked by simulated "
+        f"{d.figure.replace('_', ' ')}.",
+        "",
+        f"- short list with a real CP-SAT schedule: {cpsat} of {scheduled} candidates ({share}); the rest have only "
+        "the dispatch-rule fallback, labelled *(dispatch fallback)* below",
+        f"- **{recommendation_line(d)}**",
+    ]
+    if d.failed:
+        lines.append(f"- {len(d.failed)} designs could not be simulated, e.g. {design_name(d.failed[0])}: "
+                     f"{d.failed[0].error}")
+    if d.best is not None and d.baseline is not None:
+        lines += ["", f"Best design {design_name(d.best)} against the as-is layout: mean "
+                      f"[95 % CI] over {d.best.replications} and {d.baseline.replications} replications; the "
+                      "difference (best − as-is) is paired per replication (paired t).", "",
+                  "| KPI | as-is | best | difference | 95 % CI of the difference | significant |",
+                  "| --- | ---: | ---: | ---: | ---: | --- |"]
+        for name, label, digits, larger_better in VERDICT_FIGURES:
+            a, b, diff = d.baseline.kpi(name), d.best.kpi(name), d.comparison[name]
+            better = diff.above_zero() if larger_better else diff.below_zero()
+            worse = diff.below_zero() if larger_better else diff.above_zero()
+            verdict = "better" if better else "worse" if worse else "no"
+            lines.append(f"| {label} | {_num(a['mean'], digits)} | {_num(b['mean'], digits)} | "
+                         f"{diff.mean:+,.{digits}f} | {_interval(diff.low, diff.high, digits)} | {verdict} |")
+    lines += ["", "| rank | design | follows | replications | throughput (units/h) [95 % CI] | makespan (s) | "
+                  "lead time (s) |", "| ---: | --- | --- | ---: | --- | ---: | ---: |"]
+    for i, x in enumerate(d.ranking[:10], 1):
+        t = x.kpi("throughput_per_hour")
+        lines.append(f"| {i} | {design_name(x)} | {x.control_label} | {x.replications} | {t['mean']:,.2f} "
+                     f"{_interval(t['ci95_low'], t['ci95_high'], 2)} | {_num(x.kpi('makespan_s')['mean'], 0)} | "
+                     f"{_num(x.kpi('lead_time_s')['mean'], 0)} |")
+    if d.baseline is not None:
+        t = d.baseline.kpi("throughput_per_hour")
+        lines.append(f"| – | {design_name(d.baseline)} | {d.baseline.control_label} | {d.baseline.replications} | "
+                     f"{t['mean']:,.2f} {_interval(t['ci95_low'], t['ci95_high'], 2)} | "
+                     f"{_num(d.baseline.kpi('makespan_s')['mean'], 0)} | {_num(d.baseline.kpi('lead_time_s')['mean'], 0)} |")
+    return lines
+
 
 def _num(value: float | None, digits: int = 1) -> str:
     if value is None:
@@ -180,13 +286,14 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
     if invalid_reasons:
         lines += ["- most common reasons for invalid candidates:"]
         lines += [f"  - {n} × {reason}" for reason, n in invalid_reasons]
+    lines += _verdict_markdown(result)
     b, best = result.baseline, result.best
-    lines += ["", "## Best layout vs the as-is layout", ""]
+    lines += ["", "## Best layout vs the as-is layout (the plan's figures)", ""]
     if best is None:
         lines += ["No candidate was scheduled with a checked schedule, so there is no best layout."]
     else:
         lines += [
-            f"Best: candidate #{best.seq} ({best.origin}), {_moved(best, b)} of {len(best.placements)} stations moved "
+            f"Best: candidate {design_name(best)} ({best.origin}), {_moved(best, b)} of {len(best.placements)} stations moved "
             f"(`best_layout.yaml`, `best_schedule.json`, `best_layout.png`).",
             "",
             "| measure | as-is | best | change | change % |",
@@ -208,18 +315,17 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
                           f"{'; '.join(b.problems[:3])}{' …' if len(b.problems) > 3 else ''}"]
         if b is not None and b.schedule_status not in (None, "ok"):
             lines += ["", f"The as-is layout's schedule is {b.schedule_status}."]
-    lines += ["", "## Leaderboard (top 10)", "",
+    lines += ["", "## Leaderboard (top 10; by the running twin where simulated, then by the plan)", "",
               "| rank | candidate | origin | makespan (s) | throughput (units/h) | flow distance | floor area (m²) | travel (m) |",
               "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
     for i, row in enumerate(result.leaderboard[:10], 1):
-        lines.append(f"| {i} | #{row.seq} | {row.origin} | {_num(row.makespan, 0)} | {_num(row.throughput, 1)} | "
+        lines.append(f"| {i} | {design_name(row)} | {row.origin} | {_num(row.makespan, 0)} | {_num(row.throughput, 1)} | "
                      f"{_num(row.flow_distance, 0)} | {_num(row.floor_area, 1)} | {_num(row.travel, 1)} |")
     lines += ["", "## Pareto front (makespan, floor area, travel; all minimised)", "",
               "| candidate | makespan (s) | floor area (m²) | travel (m) | flow distance |",
               "| ---: | ---: | ---: | ---: | ---: |"]
     for row in result.pareto:
-        name = "as-is" if row.is_baseline else f"#{row.seq}"
-        lines.append(f"| {name} | {_num(row.makespan, 0)} | {_num(row.floor_area, 1)} | {_num(row.travel, 1)} | "
+        lines.append(f"| {design_name(row)} | {_num(row.makespan, 0)} | {_num(row.floor_area, 1)} | {_num(row.travel, 1)} | "
                      f"{_num(row.flow_distance, 0)} |")
     lines.append("")
     return "\n".join(lines)

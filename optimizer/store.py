@@ -10,6 +10,8 @@ Tables:
 - `candidates`: one row per screened layout, `seq` 0 being the as-is layout and 1..N the
   candidates in generation order; placements, stage-1 metrics and the checker's problems.
 - `schedules`: one row per scheduled candidate (stage 2), with its checked result.
+- `simulations`: one row per simulated replication of a design (stage 3, the final
+  yardstick): its KPIs, so a resumed run recomputes no replication it already has.
 """
 from __future__ import annotations
 
@@ -61,6 +63,17 @@ CREATE TABLE IF NOT EXISTS schedules (
     seconds REAL NOT NULL,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS simulations (
+    seq INTEGER NOT NULL REFERENCES candidates(seq),
+    replication INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    control TEXT NOT NULL,
+    kpis TEXT NOT NULL,
+    error TEXT,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (seq, replication)
+);
 """
 
 
@@ -96,6 +109,23 @@ class ScheduleRecord:
     check_errors: tuple[str, ...] = ()
     error: str | None = None
     schedule_json: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class SimulationRecord:
+    """One replication of one design in the running twin (stage 3). `status`: ok or error
+    (the simulation itself failed; the design is then left out of the final ranking).
+    `control`: what the twin followed: the design's CP-SAT plan ("cpsat"), its dispatch-rule
+    fallback plan ("dispatch"), or the FIFO rule when it has no checked schedule ("fifo").
+    `kpis`: figure name -> value (see `optimizer.search.simulate.KPI_NAMES`)."""
+
+    seq: int
+    replication: int
+    status: str
+    control: str
+    kpis: dict[str, Any]
+    error: str | None = None
     seconds: float = 0.0
 
 
@@ -171,6 +201,8 @@ class RunStore:
             if version != SCHEMA_VERSION:
                 raise InputError(f"{path}: run database version {version!r}, this program reads {SCHEMA_VERSION}")
             if write:
+                with store._db:  # tables added since the run started (a run made by an older version)
+                    store._db.executescript(_SCHEMA)
                 store.check_integrity()
         except sqlite3.DatabaseError as exc:
             if lock:
@@ -192,7 +224,7 @@ class RunStore:
                              "the run cannot be resumed")
         for table, column, key in (("meta", "value", "key"), ("candidates", "placements", "seq"),
                                    ("candidates", "problems", "seq"), ("schedules", "check_errors", "seq"),
-                                   ("schedules", "schedule_json", "seq")):
+                                   ("schedules", "schedule_json", "seq"), ("simulations", "kpis", "seq")):
             row = self._db.execute(
                 f"SELECT {key} FROM {table} WHERE {column} IS NOT NULL AND NOT json_valid({column}) LIMIT 1"
             ).fetchone()
@@ -260,6 +292,36 @@ class RunStore:
                  record.lower_bound, record.throughput, record.agv_distance, json.dumps(list(record.check_errors)),
                  record.error, record.schedule_json, record.seconds, time.time()),
             )
+
+    def add_simulations(self, records: Iterable[SimulationRecord]) -> None:
+        """Store the replications of one stage-3 task in one transaction (all or nothing)."""
+        now = time.time()
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO simulations(seq, replication, status, control, kpis, error, seconds, created)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                [(r.seq, r.replication, r.status, r.control, json.dumps(r.kpis, separators=(",", ":")), r.error,
+                  r.seconds, now) for r in records],
+            )
+
+    def simulation_records(self) -> list[SimulationRecord]:
+        """Every stored replication, by design then replication (none in a run made before
+        stage 3 existed)."""
+        try:
+            rows = self._db.execute(
+                "SELECT seq, replication, status, control, kpis, error, seconds FROM simulations"
+                " ORDER BY seq, replication").fetchall()
+        except sqlite3.OperationalError:  # an older run database without the table
+            return []
+        return [SimulationRecord(seq=r[0], replication=r[1], status=r[2], control=r[3], kpis=json.loads(r[4]),
+                                 error=r[5], seconds=r[6]) for r in rows]
+
+    def schedule_solvers(self) -> dict[int, str]:
+        """seq -> the solver that made its stored schedule ("cpsat", or "dispatch" for the
+        dispatch-rule fallback), for every schedule with a document."""
+        rows = self._db.execute("SELECT seq, json_extract(schedule_json, '$.solver') FROM schedules"
+                                " WHERE schedule_json IS NOT NULL")
+        return {seq: solver or "" for seq, solver in rows}
 
     def screened_keys(self) -> dict[int, str]:
         """seq -> key of every screened layout (the as-is layout included, seq 0)."""

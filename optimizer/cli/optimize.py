@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--candidates", type=arguments.positive_int, help=f"candidate layouts to screen (default {d.candidates})")
     parser.add_argument("--shortlist", type=arguments.count, help=f"best-by-flow candidates to schedule (default {d.shortlist})")
     parser.add_argument("--time-limit", type=arguments.seconds, help=f"CP-SAT seconds per schedule (default {d.time_limit:g})")
+    parser.add_argument("--simulate", type=arguments.count, help=f"best designs the running twin judges with the as-is layout (default {d.simulate})")
+    parser.add_argument("--replications", type=arguments.count, help=f"replications per design and round (default {d.replications})")
+    parser.add_argument("--max-replications", type=arguments.count, help=f"replications a design in contention gets at most (default {d.max_replications})")
     parser.add_argument("--workers", type=arguments.workers, default=d.workers, help=f"worker processes or Ray CPUs (default {d.workers})")
     parser.add_argument("--backend", choices=BACKENDS, default=d.backend, help="local processes (default) or Ray tasks")
     parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
@@ -147,7 +150,12 @@ def run(args: argparse.Namespace) -> int:
     if result.best is None:  # nothing to recommend: a failure, whatever was screened
         print(f"error: no candidate has a checked schedule; see {Path(result.run_dir) / 'report.md'}", file=sys.stderr)
         return NO_CHECKED_SCHEDULE
+    from optimizer.report import verdict_text
+
+    for line in verdict_text(result):
+        print(line)
     gain = result.improvement()
+    print("plan and screening figures, best against as-is:")
     for key, label, unit in (("makespan", "makespan", "s"), ("flow_distance", "flow distance", "units x m"),
                              ("floor_area", "floor area", "m2"), ("travel", "travel", "m")):
         row = gain[key]
@@ -156,5 +164,7 @@ def run(args: argparse.Namespace) -> int:
         as_is = f"{row['as_is']:,.1f}" if row["as_is"] is not None else "–"
         pct = f" ({row['percent']:+.2f} %)" if row["percent"] is not None else ""
         print(f"  {label:14s} as-is {as_is:>14s}  best {row['best']:>14,.1f} {unit}{pct}")
+    if result.best.dispatch_only:
+        print(f"  (best #{result.best.seq} has only the dispatch fallback schedule, not a CP-SAT plan)")
     print(f"best layout: {Path(result.run_dir) / 'best_layout.yaml'}; report: {Path(result.run_dir) / 'report.md'}")
     return 0

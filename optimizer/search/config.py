@@ -28,12 +28,16 @@ class SearchConfig:
     generator: str = "mixed"
     objective: str = "makespan"
     refine: float = 0.2  # share of the candidates made by perturbing the best screened ones
+    simulate: int = 200  # best designs of the plan ranking the running twin judges (stage 3), besides the as-is
+    replications: int = 10  # replications per design in each round of stage 3
+    max_replications: int = 40  # replications a design in contention can get at most
     workers: int = 2
     backend: str = "local"
     address: str | None = None
     chunk_size: int = 50  # candidates per stage-1 task
 
-    RESULT_FIELDS = ("candidates", "shortlist", "time_limit", "seed", "generator", "objective", "refine")
+    RESULT_FIELDS = ("candidates", "shortlist", "time_limit", "seed", "generator", "objective", "refine",
+                     "simulate", "replications", "max_replications")
 
     def check(self) -> "SearchConfig":
         """Raise InputError naming the first bad setting."""
@@ -49,6 +53,13 @@ class SearchConfig:
             raise InputError(f"chunk size must be a whole number >= 1, got {self.chunk_size!r}")
         if self.objective not in OBJECTIVES:
             raise InputError(f"unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        for name in ("simulate", "replications", "max_replications"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InputError(f"{name.replace('_', ' ')} must be a whole number >= 0, got {value!r}")
+        if self.replications and self.max_replications < self.replications:
+            raise InputError(f"max replications ({self.max_replications}) must be at least the replications per "
+                             f"round ({self.replications})")
         if not 0 <= self.refine <= 1:
             raise InputError(f"refine must be between 0 and 1, got {self.refine!r}")
         if self.backend not in BACKENDS:

@@ -10,7 +10,8 @@ from optimizer.search.config import SearchConfig
 
 @dataclass(frozen=True)
 class Progress:
-    """A snapshot for progress bars: stage is 'start', 'screen', 'schedule', 'report' or 'done'."""
+    """A snapshot for progress bars: stage is 'start', 'screen', 'schedule', 'simulate', 'report'
+    or 'done'."""
 
     stage: str
     screened: int
@@ -22,6 +23,7 @@ class Progress:
     best_flow: float | None
     elapsed: float
     eta: float | None
+    simulated: int = 0  # replications simulated in stage 3 (the as-is layout included)
 
 
 class Tracker:
@@ -34,6 +36,7 @@ class Tracker:
         self.screened = counts["screened"]
         self.valid = counts["valid"]
         self.scheduled = counts["scheduled"]
+        self.simulated = 0
         self.shortlist_total = shortlist_total
         self.best_flow: float | None = None
         self.best_makespan: float | None = None
@@ -63,7 +66,7 @@ class Tracker:
         if self._sched_t0 is not None and self.scheduled > self._sched_n0:
             per_schedule = (now - self._sched_t0) / (self.scheduled - self._sched_n0)
         left_schedules = max(0, self.shortlist_total - self.scheduled)
-        if self.stage in ("schedule", "report", "done"):
+        if self.stage in ("schedule", "simulate", "report", "done"):
             return left_schedules * per_schedule
         if self._screen_t0 is None or self.screened <= self._screen_n0:
             return None
@@ -76,5 +79,5 @@ class Tracker:
         self.callback(Progress(
             stage=self.stage, screened=self.screened, candidates=self.config.candidates, valid=self.valid,
             scheduled=self.scheduled, shortlist=self.shortlist_total, best_makespan=self.best_makespan,
-            best_flow=self.best_flow, elapsed=self.elapsed(), eta=self.eta(),
+            best_flow=self.best_flow, elapsed=self.elapsed(), eta=self.eta(), simulated=self.simulated,
         ))

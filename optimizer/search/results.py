@@ -10,6 +10,7 @@ from twin.io import parse_layout
 from twin.model import Layout
 
 from optimizer.search.config import SearchConfig
+from optimizer.search.decide import Decision, decide
 from optimizer.search.ranking import pareto_front, rank
 from optimizer.search.rows import CandidateRow
 from optimizer.store import DB_NAME, RunStore
@@ -28,10 +29,16 @@ class SearchResult:
     schedule_ok: int  # ... whose schedule passed the checker
     baseline: CandidateRow | None
     best: CandidateRow | None
-    leaderboard: list[CandidateRow]  # ranked candidates, best first
+    leaderboard: list[CandidateRow]  # ranked candidates, best first: by the twin where simulated, then by the plan
     pareto: list[CandidateRow]  # non-dominated on makespan, floor area, travel
     elapsed: float
     started: str = ""
+    decision: Decision | None = None  # stage 3: the running twin's verdict (None: nothing simulated)
+
+    def cpsat_share(self) -> tuple[int, int]:
+        """(candidates whose checked schedule is a real CP-SAT plan, candidates scheduled)."""
+        rows = [r for r in self.leaderboard if not r.is_baseline]
+        return sum(r.solver == "cpsat" for r in rows), self.scheduled
 
     def improvement(self) -> dict[str, dict[str, float | None]]:
         """Best vs as-is per measure: both values, the change and the change in % of as-is
@@ -78,8 +85,11 @@ def stored_layout(store: RunStore) -> Layout:
     return parse_layout(store.get_meta("layout_text"), store.get_meta("layout_path", "<layout>"))
 
 
-def _rows(store: RunStore, seqs: set[int] | None = None) -> list[CandidateRow]:
+def candidate_rows(store: RunStore, seqs: set[int] | None = None) -> list[CandidateRow]:
+    """The screened layouts with their stage-2 results: every scheduled one and the as-is
+    layout, or those numbered in `seqs`."""
     schedules = {r.seq: r for r in store.schedule_records()}
+    solvers = store.schedule_solvers()
     wanted = set(schedules) | {0} if seqs is None else seqs
     rows = []
     for s in store.screen_records(wanted):  # one query, in sequence order
@@ -90,6 +100,7 @@ def _rows(store: RunStore, seqs: set[int] | None = None) -> list[CandidateRow]:
             schedule_status=sched.status if sched else None, makespan=sched.makespan if sched else None,
             throughput=sched.throughput if sched else None, objective_value=sched.objective_value if sched else None,
             agv_distance=sched.agv_distance if sched else None, check_errors=sched.check_errors if sched else (),
+            solver=solvers.get(s.seq),
         ))
     return rows
 
@@ -99,16 +110,20 @@ def result_from_store(store: RunStore) -> SearchResult:
     meta = store.meta()
     config = SearchConfig.from_dict(meta["config"])
     counts = store.counts()
-    rows = _rows(store)
+    rows = candidate_rows(store)
     baseline = next((r for r in rows if r.is_baseline), None)
+    decision = decide(store.simulation_records(), config.objective)
     leaderboard = rank(rows, config.objective)
+    if decision is not None:  # the final ranking is the running twin's
+        order = {d.seq: i for i, d in enumerate(decision.ranking)}
+        leaderboard.sort(key=lambda r: order.get(r.seq, len(order)))  # stable: the plan's order after
     return SearchResult(
         run_dir=store.run_dir, layout_path=Path(meta.get("layout_path", "")), layout_name=meta.get("layout_name", ""),
         config=config, status=meta.get("status", "running"), screened=counts["screened"], valid=counts["valid"],
         scheduled=counts["scheduled"], schedule_ok=counts["schedule_ok"], baseline=baseline,
         best=leaderboard[0] if leaderboard else None, leaderboard=leaderboard,
         pareto=pareto_front([r for r in rows if r.ranked]), elapsed=float(meta.get("elapsed", 0.0)),
-        started=meta.get("started", ""),
+        started=meta.get("started", ""), decision=decision,
     )
 
 

@@ -28,6 +28,7 @@ class CandidateRow:
     objective_value: float | None = None
     agv_distance: float | None = None
     check_errors: tuple[str, ...] = ()
+    solver: str | None = None  # what made its schedule: "cpsat", or "dispatch" (the fallback rule)
     placements: dict[str, list[float]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -40,6 +41,11 @@ class CandidateRow:
         if self.conveyor_length is None or self.agv_distance is None:
             return None
         return self.conveyor_length + self.agv_distance
+
+    @property
+    def dispatch_only(self) -> bool:
+        """Its schedule is only the dispatch-rule fallback (CP-SAT found nothing in its budget)."""
+        return self.solver == "dispatch"
 
     @property
     def ranked(self) -> bool:

@@ -22,8 +22,9 @@ from optimizer.runner import Runner, Stopped, WorkerLost, make_runner
 from optimizer.search.candidates import CandidateSequence, Numbered
 from optimizer.search.config import SearchConfig
 from optimizer.search.progress import Progress, Tracker
-from optimizer.search.results import SearchResult, load_run, result_from_store, stored_layout
+from optimizer.search.results import SearchResult, candidate_rows, load_run, result_from_store, stored_layout
 from optimizer.search.rows import all_placed, placements_of
+from optimizer.search.simulate import SimulationStage
 from optimizer.search.tasks import Candidate, EvalContext, schedule_task, screen_chunk
 from optimizer.store import DB_NAME, RunStore, ScreenRecord
 
@@ -196,6 +197,8 @@ class _Search:
                 self._stage1(runner)
                 self.tracker.begin("schedule")
                 self._stage2(runner)
+                self.tracker.begin("simulate")
+                self._stage3(runner)
         except (KeyboardInterrupt, Stopped):
             self._save_elapsed("interrupted")
             raise SearchInterrupted(store.run_dir, self.layout_path, store.counts(), config) from None
@@ -301,6 +304,18 @@ class _Search:
                 if self.tracker.best_makespan is None or record.makespan < self.tracker.best_makespan:
                     self.tracker.best_makespan = record.makespan
             self.tracker.emit()
+
+    # --- stage 3 ----------------------------------------------------------------------------
+
+    def _stage3(self, runner: Runner) -> None:
+        def stored(count: int) -> None:
+            self._save_elapsed("running")
+            self.tracker.simulated += count
+            self.tracker.emit()
+
+        stage = SimulationStage(self.store, self.config, self.base, candidate_rows(self.store), on_stored=stored)
+        self.tracker.simulated = len(self.store.simulation_records())
+        stage.run(runner, self.stop)
 
     def _update_best_makespan(self) -> None:
         ok = [r.makespan for r in self.store.schedule_records() if r.status == "ok" and r.seq > 0 and r.makespan is not None]

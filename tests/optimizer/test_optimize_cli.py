@@ -164,3 +164,51 @@ def test_a_run_without_any_checked_schedule_is_a_failure(tmp_path, monkeypatch, 
     code = main(["optimize", str(tiny), "--candidates", "20", "--workers", "1", "--out", str(tmp_path / "screen"),
                  "--shortlist", "0", "--quiet"])
     assert code == 0 and "screening only (--shortlist 0)" in capsys.readouterr().out
+
+
+def _simulations(run_dir: Path) -> dict[tuple[int, int], tuple]:
+    """(seq, replication) -> (status, control, kpis, created) of every stored replication."""
+    try:
+        db = sqlite3.connect(f"file:{run_dir / 'run.sqlite'}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute("SELECT seq, replication, status, control, kpis, created FROM simulations").fetchall()
+        finally:
+            db.close()
+    except sqlite3.OperationalError:
+        return {}  # not created yet
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def test_kill_9_in_the_simulation_stage_then_resume_loses_and_recomputes_nothing(tmp_path):
+    tiny = write_tiny_layout(tmp_path)
+    # 4 designs (3 and the as-is layout) x 500 replications: a few seconds of simulation
+    args = ["--candidates", "40", "--workers", "2", "--simulate", "3", "--replications", "500",
+            "--max-replications", "500", *FAST]
+    cut = tmp_path / "cut"
+    proc = _cli(str(tiny), *args, "--out", str(cut))
+    deadline = time.monotonic() + 180
+    while len(_simulations(cut)) < 100:
+        assert proc.poll() is None, f"the run ended early: {proc.communicate()}"
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.05)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    kept = _simulations(cut)
+    assert 100 <= len(kept) < 2000
+
+    resumed = _cli(str(tiny), "--resume", str(cut), "--workers", "2", "--quiet")
+    whole = _cli(str(tiny), *args, "--out", str(tmp_path / "whole"))
+    for p in (resumed, whole):
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    after, reference = _simulations(cut), _simulations(tmp_path / "whole")
+    assert len(after) == len(reference) == 2000
+    assert {k: v for k, v in kept.items()} == {k: after[k] for k in kept}  # untouched, not recomputed
+    assert {k: v[:3] for k, v in after.items()} == {k: v[:3] for k, v in reference.items()}
+    assert {seq for seq, _ in after} >= {0}  # the as-is layout is in the comparison
+    from optimizer.search.results import load_run
+
+    a, b = load_run(cut), load_run(tmp_path / "whole")
+    assert a.decision.recommended.seq == b.decision.recommended.seq
+    assert [d.seq for d in a.decision.ranking] == [d.seq for d in b.decision.ranking]

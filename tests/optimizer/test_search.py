@@ -326,3 +326,32 @@ def test_a_resume_while_the_run_is_in_use_is_refused(tiny, tmp_path, physics):
                                    "wait for it to finish or stop it first")
     finally:
         holder.close()
+
+
+def test_the_running_twin_judges_the_short_list_and_the_as_is_layout_alike(tmp_path):
+    tiny = write_tiny_layout(tmp_path)
+    config = SearchConfig(**SMALL, simulate=3, replications=4, max_replications=8)
+    result = run_search(tiny, config, out_dir=tmp_path / "run")
+    d = result.decision
+    assert d.baseline is not None and d.baseline.is_baseline  # the as-is layout is always compared
+    assert {x.seq for x in d.ranking} == {r.seq for r in rank(
+        [r for r in load_run(tmp_path / "run").leaderboard], "makespan")[:3]}
+    assert d.baseline.replications >= d.best.replications >= 4  # the same replications, paired
+    # the final ranking is the twin's: the leaderboard starts with the simulated designs in its order
+    assert [r.seq for r in result.leaderboard[:3]] == [x.seq for x in d.ranking]
+    assert result.best.seq == d.best.seq
+    # every design followed its own checked CP-SAT plan (tiny schedules are proven optimal)
+    assert {x.control for x in [d.baseline, *d.ranking]} == {"cpsat"}
+    with RunStore.open(tmp_path / "run") as store:
+        schedules = {r.seq for r in store.schedule_records() if r.status == "ok"}
+        assert {r.seq for r in store.simulation_records()} <= schedules
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "Verdict of the running twin" in report and "short list with a real CP-SAT schedule: 4 of 4" in report
+
+
+def test_without_simulation_the_ranking_stays_the_plans(tmp_path):
+    tiny = write_tiny_layout(tmp_path)
+    result = run_search(tiny, SearchConfig(**SMALL, simulate=0), out_dir=tmp_path / "run")
+    assert result.decision is None
+    assert [r.seq for r in result.leaderboard] == [r.seq for r in rank(result.leaderboard, "makespan")]
+    assert "Nothing was simulated" in (tmp_path / "run" / "report.md").read_text()

@@ -1,0 +1,116 @@
+"""The final decision from stage 3's replications: the simulated ranking, the best design
+against the as-is layout (paired differences per KPI), and the recommendation.
+
+The recommendation is the best simulated candidate only when it is significantly better than
+the as-is layout on the run's objective (the 95 % paired-t interval of the difference lies
+wholly on the better side); otherwise it is the as-is layout, so the recommendation is never
+worse than the as-is layout under the final evaluation.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from twin.sim.kpis import interval
+
+from optimizer.search.simulate import KPI_NAMES, OBJECTIVE_FIGURE, score
+from optimizer.search.statistics import Difference, paired_difference
+from optimizer.store import SimulationRecord
+
+CONTROL_LABELS = {"cpsat": "CP-SAT plan", "dispatch": "dispatch fallback", "fifo": "FIFO rule (no plan)"}
+
+
+@dataclass(frozen=True)
+class SimulatedDesign:
+    """One design as the running twin judged it: per-replication values (replication order)
+    and each KPI's mean with its 95 % Student-t interval."""
+
+    seq: int
+    control: str
+    values: dict[str, list[float]]
+    scores: list[float]  # the objective's figure per replication, smaller is better
+    error: str | None = None
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.seq == 0
+
+    @property
+    def replications(self) -> int:
+        return len(self.scores)
+
+    @property
+    def dispatch_only(self) -> bool:
+        """Its schedule is only the dispatch-rule fallback, not a CP-SAT plan."""
+        return self.control == "dispatch"
+
+    @property
+    def control_label(self) -> str:
+        return CONTROL_LABELS.get(self.control, self.control)
+
+    def kpi(self, name: str) -> dict[str, Any]:
+        """Mean, 95 % interval and values of one figure."""
+        return interval(self.values.get(name, []))
+
+
+@dataclass(frozen=True)
+class Decision:
+    objective: str
+    ranking: list[SimulatedDesign]  # candidates simulated without error, best first (not the as-is layout)
+    failed: list[SimulatedDesign]  # designs whose simulation failed
+    baseline: SimulatedDesign | None
+    best: SimulatedDesign | None  # the best candidate (never the as-is layout)
+    comparison: dict[str, Difference]  # best minus as-is, per KPI, over common replications
+    significant: bool  # best is significantly better than the as-is layout on the objective
+
+    @property
+    def recommended(self) -> SimulatedDesign | None:
+        """The best candidate if it is significantly better than the as-is layout, else the
+        as-is layout (the best candidate when there is no as-is layout to compare with)."""
+        if self.baseline is None:
+            return self.best
+        return self.best if self.significant else self.baseline
+
+    @property
+    def figure(self) -> str:
+        return OBJECTIVE_FIGURE[self.objective][0]
+
+
+def _designs(records: Iterable[SimulationRecord], objective: str) -> list[SimulatedDesign]:
+    by_seq: dict[int, list[SimulationRecord]] = {}
+    for r in records:
+        by_seq.setdefault(r.seq, []).append(r)
+    out = []
+    for seq, recs in sorted(by_seq.items()):
+        recs.sort(key=lambda r: r.replication)
+        errors = [r.error for r in recs if r.status != "ok"]
+        if errors:
+            out.append(SimulatedDesign(seq, recs[0].control, {}, [], error=errors[0]))
+            continue
+        values = {name: [float(r.kpis[name]) for r in recs] for name in KPI_NAMES}
+        out.append(SimulatedDesign(seq, recs[0].control, values, [score(r, objective) for r in recs]))
+    return out
+
+
+def decide(records: Iterable[SimulationRecord], objective: str) -> Decision | None:
+    """The decision from stored replications; None when nothing was simulated."""
+    designs = _designs(records, objective)
+    if not designs:
+        return None
+    ok = [d for d in designs if d.error is None]
+    # more replications means a candidate stayed in contention longer; then the mean score.
+    # The as-is layout is simulated in every round whatever its standing, so it is not ranked
+    # among them but compared with the best.
+    ranking = sorted((d for d in ok if not d.is_baseline), key=lambda d: (-d.replications, float(np.mean(d.scores)), d.seq))
+    baseline = next((d for d in ok if d.is_baseline), None)
+    best = ranking[0] if ranking else None
+    comparison: dict[str, Difference] = {}
+    significant = False
+    if best is not None and baseline is not None:
+        comparison = {name: paired_difference(best.values[name], baseline.values[name]) for name in KPI_NAMES}
+        significant = paired_difference(best.scores, baseline.scores).below_zero()
+    return Decision(objective, ranking, [d for d in designs if d.error is not None], baseline, best, comparison,
+                    significant)

@@ -1,0 +1,210 @@
+"""Stage 3, the final yardstick: the running twin (`twin.sim`) judges the best designs of
+the short list and the as-is layout alike.
+
+Every design is simulated with the run's seed over the same replications (common random
+numbers: replication r of every design draws the same numbers per element), following its
+own checked schedule (its CP-SAT plan, or the dispatch-rule fallback plan when CP-SAT found
+nothing in its budget), or the FIFO rule when it has no checked schedule. The designs are the
+`simulate` best of the plan ranking plus the as-is layout, chosen once and kept in the run
+database. Replications go out in rounds: every design gets the first `replications`; then,
+while more than one design is still in contention (`statistics.in_contention`) and the
+designs have fewer than `max_replications`, the contenders and the as-is layout get
+`replications` more. Each task's replications go into the run database as they come in, so
+a resumed run replays the same rounds and recomputes nothing.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from threading import Event
+
+from twin.errors import FactoryTwinError
+from twin.model import Layout
+from twin.sim.control import plan_from_schedule
+from twin.sim.engine import Replication, run_replication
+from twin.sim.factory import Factory, compile_factory
+
+from optimizer.runner import Runner
+from optimizer.search.config import SearchConfig
+from optimizer.search.ranking import rank
+from optimizer.search.rows import CandidateRow, all_placed, apply_placements
+from optimizer.search.statistics import in_contention
+from optimizer.search.tasks import EvalContext
+from optimizer.store import RunStore, SimulationRecord
+
+STEADY_HORIZON = 8 * 3600.0  # seconds simulated when a product has a steady demand rate
+REPLICATIONS_PER_TASK = 5
+# the figures stored per replication; smaller is better for all but throughput
+KPI_NAMES = ("throughput_per_hour", "lead_time_s", "lead_time_p90_s", "wip", "weighted_tardiness", "makespan_s",
+             "agv_loaded_m", "agv_empty_m")
+# the figure each search objective ranks by, and its sign (scores: smaller is better)
+OBJECTIVE_FIGURE = {"makespan": ("throughput_per_hour", -1.0), "throughput": ("throughput_per_hour", -1.0),
+                    "weighted_tardiness": ("weighted_tardiness", 1.0)}
+
+
+@dataclass(frozen=True)
+class Design:
+    """A design of the final comparison: what it is and what the twin follows."""
+
+    seq: int
+    control: str  # "cpsat", "dispatch" (the fallback plan) or "fifo" (no checked schedule)
+    placements: dict[str, list[float]]
+
+
+@dataclass(frozen=True)
+class SimulationTask:
+    """A stage-3 work item: some replications of one design."""
+
+    design: Design
+    schedule_json: str | None  # the plan to follow; None: the FIFO rule
+    replications: tuple[int, ...]
+    seed: int
+    horizon: float | None
+
+
+def replication_kpis(run: Replication, factory: Factory) -> dict[str, float | dict[str, float]]:
+    """The stored figures of one replication: the twin's KPIs, its makespan (the end of the
+    run), AGV metres driven loaded and empty (from the trips), and each station's busy seconds
+    (busy share x lanes x the measured window, for energy)."""
+    window = max(run.end, 0.0)
+    loaded = sum(factory.leg(t.from_station, t.to_station).distance for t in run.trips if t.vehicle >= 0)
+    empty = sum(t.empty_seconds for t in run.trips if t.vehicle >= 0) * factory.agv_speed
+    return {
+        "throughput_per_hour": run.throughput_per_hour, "lead_time_s": run.lead_time_s,
+        "lead_time_p90_s": run.lead_time_p90_s, "wip": run.wip, "weighted_tardiness": run.weighted_tardiness,
+        "makespan_s": run.end, "agv_loaded_m": loaded, "agv_empty_m": empty,
+        "busy_s": {sid: shares["busy"] * factory.stations[sid].capacity * window for sid, shares in run.stations.items()},
+    }
+
+
+def simulate_task(ctx: EvalContext, task: SimulationTask) -> list[SimulationRecord]:
+    """A stage-3 task: simulate some replications of one design (an error is recorded, never
+    raised: one broken design must not end a long run)."""
+    design = task.design
+    started = time.perf_counter()
+    try:
+        factory = compile_factory(apply_placements(ctx.base, design.placements),
+                                  {(s, t): v for s, t, v in ctx.task_times})
+        plan = plan_from_schedule(json.loads(task.schedule_json), factory) if task.schedule_json else None
+        out = []
+        for r in task.replications:
+            t0 = time.perf_counter()
+            run = run_replication(factory, r, policy="fifo", plan=plan, seed=task.seed, horizon=task.horizon,
+                                  trace=True)  # the trace holds the AGV trips the distances come from
+            out.append(SimulationRecord(design.seq, r, "ok", design.control, replication_kpis(run, factory),
+                                        seconds=time.perf_counter() - t0))
+        return out
+    except ImportError:
+        raise  # a missing module is a broken installation, not a bad design
+    except FactoryTwinError as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - recorded and never ranked, the run goes on
+        error = f"{type(exc).__name__}: {exc}"
+    seconds = (time.perf_counter() - started) / len(task.replications)
+    return [SimulationRecord(design.seq, r, "error", design.control, {}, error=error, seconds=seconds)
+            for r in task.replications]
+
+
+def score(record: SimulationRecord, objective: str) -> float:
+    """One replication's value of the ranking figure, smaller is better."""
+    figure, sign = OBJECTIVE_FIGURE[objective]
+    return sign * float(record.kpis[figure])
+
+
+def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRow]) -> list[Design]:
+    """The as-is layout (when every station is placed) and the `config.simulate` best
+    candidates of the plan ranking, then, if the ranking has fewer, scheduled candidates
+    without a checked schedule (they follow the FIFO rule). Chosen once per run and kept."""
+    stored = store.get_meta("simulated_designs")
+    if stored is not None:
+        return [Design(int(d["seq"]), d["control"], d["placements"]) for d in stored]
+    solvers = store.schedule_solvers()
+
+    def design(row: CandidateRow) -> Design:
+        control = solvers.get(row.seq, "fifo") if row.schedule_status == "ok" else "fifo"
+        return Design(row.seq, control, row.placements)
+
+    ranked = rank(rows, config.objective)
+    unchecked = [r for r in rows if not r.is_baseline and r.schedule_status not in (None, "ok")]
+    designs = [design(r) for r in (ranked + unchecked)[:config.simulate]]
+    baseline = next((r for r in rows if r.is_baseline), None)
+    if designs and baseline is not None and baseline.placements and all(
+            len(p) == 3 for p in baseline.placements.values()):
+        designs.insert(0, design(baseline))
+    store.set_meta(simulated_designs=[{"seq": d.seq, "control": d.control, "placements": d.placements}
+                                      for d in designs])
+    return designs
+
+
+def simulation_horizon(base: Layout) -> float | None:
+    """None (until every lot is done) for a layout's lots; a working day for steady demand."""
+    return STEADY_HORIZON if any(p.rate is not None for p in base.products) else None
+
+
+class SimulationStage:
+    """Runs stage 3 of one session: the rounds of replications, stored as they come in."""
+
+    def __init__(self, store: RunStore, config: SearchConfig, base: Layout, rows: list[CandidateRow],
+                 on_stored: Callable[[int], None] | None = None):
+        self.store = store
+        self.config = config
+        self.designs = {d.seq: d for d in choose_designs(store, config, rows)} if all_placed(base) else {}
+        self.horizon = simulation_horizon(base)
+        self.on_stored = on_stored
+        self._schedules: dict[int, str | None] = {}
+
+    def _schedule_json(self, design: Design) -> str | None:
+        if design.control == "fifo" or self.horizon is not None:
+            return None  # a plan covers the layout's lots, not a steady demand
+        if design.seq not in self._schedules:
+            doc = self.store.schedule_json(design.seq)
+            self._schedules[design.seq] = None if doc is None else json.dumps(doc, separators=(",", ":"))
+        return self._schedules[design.seq]
+
+    def _tasks(self, active: list[int], level: int, done: dict[int, set[int]]) -> Iterator[SimulationTask]:
+        for seq in active:
+            missing = [r for r in range(level) if r not in done.get(seq, set())]
+            for i in range(0, len(missing), REPLICATIONS_PER_TASK):
+                yield SimulationTask(self.designs[seq], self._schedule_json(self.designs[seq]),
+                                     tuple(missing[i:i + REPLICATIONS_PER_TASK]), self.config.seed, self.horizon)
+
+    def run(self, runner: Runner, stop: Event | None) -> None:
+        """Replay the rounds from what the database holds, simulating what is missing."""
+        c = self.config
+        if not self.designs or c.replications < 1:
+            return
+        level = c.replications
+        active = sorted(self.designs)
+        while True:
+            records = self.store.simulation_records()
+            done: dict[int, set[int]] = {}
+            for r in records:
+                done.setdefault(r.seq, set()).add(r.replication)
+            todo = list(self._tasks(active, level, done))
+            if todo:
+                for _, batch in runner.map_unordered(simulate_task, iter(todo), stop):
+                    self.store.add_simulations(batch)
+                    if self.on_stored is not None:
+                        self.on_stored(len(batch))
+                continue
+            if level >= c.max_replications:
+                return
+            failed = {r.seq for r in records if r.status != "ok"}
+            scores = {seq: [score(r, c.objective) for r in records if r.seq == seq and r.replication < level]
+                      for seq in active if seq not in failed}
+            keep = in_contention(scores)
+            if len(keep) <= 1:
+                return  # the best is separated from every other design
+            active = sorted(keep | ({0} & set(self.designs)))
+            level = min(level + c.replications, c.max_replications)
+
+
+def planned_replications(config: SearchConfig) -> int:
+    """Replications of the first round, for progress bars (later rounds add to it)."""
+    return (config.simulate + 1) * config.replications if config.replications > 0 else 0
+
+
+__all__ = ["Design", "KPI_NAMES", "SimulationStage", "SimulationTask", "choose_designs", "planned_replications",
+           "replication_kpis", "score", "simulate_task"]

@@ -1,0 +1,68 @@
+"""Comparing simulated designs under common random numbers.
+
+Replication r of every design draws the same random numbers per element, so the per-
+replication differences between two designs carry little noise: their mean with a paired
+Student-t interval says whether one design is really better than another. The selection
+rule spends more replications only on designs still in contention: after each round a
+design leaves when its paired interval against the current best lies wholly on the worse
+side (a sequential elimination in the spirit of Kim and Nelson's KN procedure, with a plain
+95 % paired-t test in place of KN's indifference-zone constants, and no correction for
+comparing many designs at once).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Mean of a_r - b_r over the replications r both designs have, with its 95 % paired-t
+    interval (None with fewer than two pairs)."""
+
+    mean: float
+    low: float | None
+    high: float | None
+    pairs: int
+
+    def above_zero(self) -> bool:
+        """The whole interval is above zero (a is significantly larger than b)."""
+        return self.low is not None and self.low > 0
+
+    def below_zero(self) -> bool:
+        """The whole interval is below zero (a is significantly smaller than b)."""
+        return self.high is not None and self.high < 0
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> Difference:
+    """The paired comparison of two designs' values, replication by replication (both lists
+    in replication order; the longer one is cut to the shorter)."""
+    n = min(len(a), len(b))
+    d = np.asarray(a[:n], dtype=float) - np.asarray(b[:n], dtype=float)
+    if n == 0:
+        return Difference(math.nan, None, None, 0)
+    mean = float(d.mean())
+    if n < 2:
+        return Difference(mean, None, None, n)
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    return Difference(mean, mean - half, mean + half, n)
+
+
+def best_of(scores: Mapping[int, Sequence[float]]) -> int:
+    """The design with the smallest mean score (ties: the smallest id)."""
+    return min(scores, key=lambda k: (float(np.mean(scores[k])), k))
+
+
+def in_contention(scores: Mapping[int, Sequence[float]]) -> set[int]:
+    """The designs not significantly worse than the best one (scores: smaller is better, one
+    value per replication, every design over the same replications)."""
+    if not scores:
+        return set()
+    best = best_of(scores)
+    return {k for k, values in scores.items() if k == best or not paired_difference(values, scores[best]).above_zero()}

@@ -1,0 +1,112 @@
+"""The final yardstick's statistics: paired-t intervals against scipy, the elimination rule
+on a constructed case whose best design is known, and the recommendation that is never
+worse than the as-is layout."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from optimizer.report import NOT_BETTER, recommendation_line
+from optimizer.search.decide import decide
+from optimizer.search.simulate import KPI_NAMES
+from optimizer.search.statistics import best_of, in_contention, paired_difference
+from optimizer.store import SimulationRecord
+
+
+def _crn_samples(means, n, seed, common=5.0, own=0.5):
+    """Per-design values sharing a common random part per replication (as common random
+    numbers give) plus a small design-specific part."""
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(0.0, common, n)
+    return {k: m + shared + rng.normal(0.0, own, n) for k, m in enumerate(means)}
+
+
+def test_paired_interval_matches_an_independent_computation():
+    rng = np.random.default_rng(7)
+    shared = rng.normal(100.0, 20.0, 12)
+    a, b = shared + rng.normal(1.0, 0.8, 12), shared + rng.normal(0.0, 0.8, 12)
+    diff = paired_difference(list(a), list(b))
+    d = a - b
+    low, high = stats.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=stats.sem(d))
+    assert diff.pairs == 12
+    assert diff.mean == pytest.approx(d.mean(), rel=1e-12)
+    assert (diff.low, diff.high) == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
+    # the interval excludes zero exactly when the paired t-test rejects at 5 %
+    p_value = stats.ttest_rel(a, b).pvalue
+    assert (diff.above_zero() or diff.below_zero()) == (p_value < 0.05)
+    # pairing matters: the unpaired interval of the same data is far wider and holds zero
+    unpaired = stats.ttest_ind(a, b).confidence_interval(0.95)
+    assert unpaired.low < 0 < unpaired.high and diff.low > 0
+
+
+def test_paired_interval_edge_cases():
+    assert paired_difference([1.0, 2.0, 3.0], [1.0, 2.0]).pairs == 2  # cut to the common replications
+    one = paired_difference([5.0], [3.0])
+    assert one.mean == 2.0 and one.low is None and not one.above_zero()
+    exact = paired_difference([5.0, 6.0], [3.0, 4.0])  # no noise in the difference: the interval is a point
+    assert (exact.low, exact.high) == (2.0, 2.0) and exact.above_zero()
+    assert math.isnan(paired_difference([], []).mean)
+
+
+def test_elimination_rounds_keep_the_known_best_and_drop_the_rest():
+    means = [3.0, 0.0, 0.4, 2.0, 5.0, 1.0]  # smaller is better: design 1 is the best
+    samples = _crn_samples(means, 200, seed=3)
+    level, active, rounds = 5, set(range(len(means))), 0
+    while len(active) > 1 and level <= 200:
+        active = in_contention({k: samples[k][:level] for k in active})
+        level += 5
+        rounds += 1
+    assert active == {1}
+    assert rounds > 1  # design 2 (0.4 worse) needs more than the first 5 replications
+
+
+def test_equal_designs_stay_in_contention():
+    samples = _crn_samples([1.0, 1.0, 4.0], 30, seed=11)
+    samples[1] = samples[0].copy()  # two identical designs: never separated
+    kept = in_contention(samples)
+    assert kept == {0, 1}
+    assert best_of(samples) == 0  # ties go to the smaller id
+
+
+def _records(seq, throughputs, control="cpsat"):
+    out = []
+    for r, t in enumerate(throughputs):
+        kpis = {name: 0.0 for name in KPI_NAMES}
+        kpis["throughput_per_hour"] = float(t)
+        kpis["makespan_s"] = 3600.0 * 1000 / float(t)
+        out.append(SimulationRecord(seq, r, "ok", control, kpis))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_recommendation_is_never_worse_than_the_as_is_layout(seed):
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(100.0, 10.0, 10)
+    gains = rng.normal(0.0, 1.0, 4)  # some candidates better, some worse, some alike
+    records = _records(0, shared)
+    for k, g in enumerate(gains, start=1):
+        records += _records(k, shared + g + rng.normal(0.0, 0.7, 10), control="dispatch" if k % 2 else "cpsat")
+    decision = decide(records, "throughput")
+    rec = decision.recommended
+    as_is = np.array([r.kpis["throughput_per_hour"] for r in records if r.seq == 0])
+    chosen = np.array([r.kpis["throughput_per_hour"] for r in records if r.seq == rec.seq])
+    if rec.seq != 0:  # a candidate is recommended only when a paired t-test says it is better
+        assert chosen.mean() > as_is.mean()
+        assert stats.ttest_rel(chosen, as_is, alternative="greater").pvalue < 0.025
+    best = np.array([r.kpis["throughput_per_hour"] for r in records if r.seq == decision.best.seq])
+    significant = stats.ttest_rel(best, as_is).pvalue < 0.05 and best.mean() > as_is.mean()
+    assert (rec.seq != 0) == significant
+    assert (NOT_BETTER in recommendation_line(decision)) == (not significant)
+
+
+def test_a_design_whose_simulation_failed_is_left_out():
+    records = _records(0, [100.0, 101.0]) + _records(1, [120.0, 121.0])
+    records += [SimulationRecord(2, r, "error", "fifo", {}, error="plan does not fit") for r in range(2)]
+    decision = decide(records, "makespan")
+    assert [d.seq for d in decision.ranking] == [1]
+    assert [d.seq for d in decision.failed] == [2] and decision.failed[0].error == "plan does not fit"
+    assert decision.recommended.seq == 1 and decision.significant
+    assert decision.comparison["throughput_per_hour"].mean == pytest.approx(20.0)
