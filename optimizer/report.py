@@ -130,11 +130,16 @@ def top_view_png(layout: Layout, path: Path | str) -> Path:
 NOT_BETTER = "no design is significantly better than the as-is layout"
 # the simulated figures the verdict shows: (name, label, digits, larger is better)
 VERDICT_FIGURES = (
-    ("throughput_per_hour", "throughput (units/h)", 2, True), ("makespan_s", "makespan (s)", 0, False),
+    ("annual_cost", "annual cost", 0, False), ("throughput_per_hour", "throughput (units/h)", 2, True), ("makespan_s", "makespan (s)", 0, False),
     ("lead_time_s", "lead time (s)", 0, False), ("lead_time_p90_s", "lead time P90 (s)", 0, False),
     ("wip", "WIP (units)", 1, False), ("weighted_tardiness", "weighted tardiness (s)", 0, False),
     ("agv_loaded_m", "AGV metres loaded", 0, False), ("agv_empty_m", "AGV metres empty", 0, False),
+    ("energy_kwh", "station energy (kWh)", 1, False), ("capital", "capital", 0, False),
+    ("cost_depreciation", "  depreciation a year", 0, False), ("cost_floor", "  floor a year", 0, False),
+    ("cost_agv_running", "  AGV running a year", 0, False), ("cost_energy", "  energy a year", 0, False),
 )
+OBJECTIVE_WORDS = {"cost": "annual cost (with throughput meeting the required rate)", "makespan": "throughput",
+                   "throughput": "throughput", "weighted_tardiness": "weighted tardiness"}
 
 
 def design_name(design: SimulatedDesign | CandidateRow) -> str:
@@ -149,7 +154,7 @@ def _interval(low: float | None, high: float | None, digits: int) -> str:
 
 def recommendation_line(decision: Decision) -> str:
     """One sentence: what to build, and why."""
-    figure = decision.figure.replace("_", " ")
+    figure = OBJECTIVE_WORDS.get(decision.objective, decision.objective)
     if decision.baseline is None:
         best = decision.best
         return (f"recommended: {design_name(best)} (the as-is layout could not be simulated, so nothing was "
@@ -168,8 +173,10 @@ def verdict_text(result: SearchResult) -> list[str]:
     if d is None:
         return []
     cpsat, scheduled = result.cpsat_share()
+    required = "none" if d.required_rate is None else f"{d.required_rate:,.1f} units/h"
     lines = [f"running twin: {len(d.ranking)} designs and the as-is layout, seed {result.config.seed}, "
-             f"common random numbers; short list with a real CP-SAT schedule: {cpsat} of {scheduled}"]
+             f"common random numbers; short list with a real CP-SAT schedule: {cpsat} of {scheduled}; "
+             f"required rate {required}"]
     shown = [x for x in (d.baseline, d.best) if x is not None]
     for name, label, digits, _ in VERDICT_FIGURES[:3]:
         parts = [f"{design_name(x)} {x.kpi(name)['mean']:,.{digits}f}" for x in shown]
@@ -178,6 +185,14 @@ def verdict_text(result: SearchResult) -> list[str]:
             parts.append(f"difference {diff.mean:+,.{digits}f} {_interval(diff.low, diff.high, digits)}")
         lines.append(f"  {label:22s} " + ", ".join(parts))
     return lines + [recommendation_line(d)]
+
+
+def _required(d: Decision) -> str:
+    if d.required_rate is None:
+        return "none (no product has a due date or a steady rate)"
+    return (f"{d.required_rate:,.1f} units/h (the products' steady rates, plus the units of the other products' "
+            "lots over the latest due date); a design qualifies when the lower 95 % bound of its simulated "
+            "throughput reaches it")
 
 
 def _verdict_markdown(result: SearchResult) -> list[str]:
@@ -194,11 +209,11 @@ def _verdict_markdown(result: SearchResult) -> list[str]:
         f"with seed {c.seed} and common random numbers (replication r of every design draws the same numbers per "
         f"station, vehicle and product), {c.replications} replications each, then {c.replications} more per round "
         f"for the designs still in contention, up to {c.max_replications}. Each design follows its own checked "
-        "schedule, or the FIFO rule when it has none. Ranked by simulated "
-        f"{d.figure.replace('_', ' ')}.",
+        f"schedule, or the FIFO rule when it has none. Ranked by simulated {OBJECTIVE_WORDS[d.objective]}.",
         "",
         f"- short list with a real CP-SAT schedule: {cpsat} of {scheduled} candidates ({share}); the rest have only "
         "the dispatch-rule fallback, labelled *(dispatch fallback)* below",
+        f"- required rate: {_required(d)}",
         f"- **{recommendation_line(d)}**",
     ]
     if d.failed:
@@ -217,18 +232,17 @@ def _verdict_markdown(result: SearchResult) -> list[str]:
             verdict = "better" if better else "worse" if worse else "no"
             lines.append(f"| {label} | {_num(a['mean'], digits)} | {_num(b['mean'], digits)} | "
                          f"{diff.mean:+,.{digits}f} | {_interval(diff.low, diff.high, digits)} | {verdict} |")
-    lines += ["", "| rank | design | follows | replications | throughput (units/h) [95 % CI] | makespan (s) | "
-                  "lead time (s) |", "| ---: | --- | --- | ---: | --- | ---: | ---: |"]
-    for i, x in enumerate(d.ranking[:10], 1):
+    lines += ["", "| rank | design | follows | replications | annual cost | throughput (units/h) [95 % CI] | "
+                  "meets demand | makespan (s) | lead time (s) |",
+              "| ---: | --- | --- | ---: | ---: | --- | --- | ---: | ---: |"]
+    shown = [(str(i), x) for i, x in enumerate(d.ranking[:10], 1)] + ([("–", d.baseline)] if d.baseline else [])
+    for rank_text, x in shown:
         t = x.kpi("throughput_per_hour")
-        lines.append(f"| {i} | {design_name(x)} | {x.control_label} | {x.replications} | {t['mean']:,.2f} "
-                     f"{_interval(t['ci95_low'], t['ci95_high'], 2)} | {_num(x.kpi('makespan_s')['mean'], 0)} | "
+        meets = {True: "yes", False: "no", None: "unsure"}[x.meets_demand]
+        lines.append(f"| {rank_text} | {design_name(x)} | {x.control_label} | {x.replications} | "
+                     f"{_num(x.kpi('annual_cost')['mean'], 0)} | {t['mean']:,.2f} "
+                     f"{_interval(t['ci95_low'], t['ci95_high'], 2)} | {meets} | {_num(x.kpi('makespan_s')['mean'], 0)} | "
                      f"{_num(x.kpi('lead_time_s')['mean'], 0)} |")
-    if d.baseline is not None:
-        t = d.baseline.kpi("throughput_per_hour")
-        lines.append(f"| – | {design_name(d.baseline)} | {d.baseline.control_label} | {d.baseline.replications} | "
-                     f"{t['mean']:,.2f} {_interval(t['ci95_low'], t['ci95_high'], 2)} | "
-                     f"{_num(d.baseline.kpi('makespan_s')['mean'], 0)} | {_num(d.baseline.kpi('lead_time_s')['mean'], 0)} |")
     return lines
 
 

@@ -304,6 +304,44 @@ class Changeover(Model):
     time: UnitTime
 
 
+# --- costs -------------------------------------------------------------------------------------
+
+
+def _bounded(high: float, default: float, description: str):
+    return Field(default, ge=0, le=high, allow_inf_nan=False, description=description)
+
+
+class StationPower(Model):
+    """Electric power drawn while a station is busy (kW), by station kind."""
+
+    machine: float = _bounded(5_000.0, 15.0, "a CNC machine, oven or SMT line (kW)")
+    robot_cell: float = _bounded(5_000.0, 4.0, "an industrial robot with its controller and tooling (kW)")
+    manual: float = _bounded(5_000.0, 0.3, "a manual bench: lights and tools (kW)")
+    inspection: float = _bounded(5_000.0, 1.5, "a camera or test station (kW)")
+    buffer: float = _bounded(5_000.0, 0.0, "storage (kW)")
+
+
+class Costs(Model):
+    """What a design costs per year, in the currency of the stations' `cost`. Only the layout
+    search's final ranking reads it; the plan and the running twin never do. Annual cost =
+    (station costs + conveyor metres x `conveyor_per_m` + AGVs x `agv_each`) /
+    `depreciation_years` + used floor area x `floor_per_m2_year` + running costs measured by
+    the simulation (AGV km driven x `agv_per_km`, busy hours x station power x
+    `energy_per_kwh`), scaled from the simulated time to `operating_hours` a year. A station
+    without `cost` counts as 0."""
+
+    conveyor_per_m: float = _bounded(1e7, 1_500.0, "installed belt conveyor per metre")
+    agv_each: float = _bounded(1e8, 35_000.0, "one AGV with its share of the fleet controller")
+    floor_per_m2_year: float = _bounded(1e5, 100.0, "floor space per m2 and year (rent or its equivalent)")
+    depreciation_years: float = Field(8.0, ge=1, le=50, allow_inf_nan=False,
+                                      description="years over which capital is written off (straight line)")
+    energy_per_kwh: float = _bounded(100.0, 0.20, "electricity per kWh")
+    agv_per_km: float = _bounded(1e4, 0.50, "AGV running cost per km driven (energy, wear, maintenance)")
+    operating_hours: float = Field(6_000.0, ge=1, le=8_760, allow_inf_nan=False,
+                                   description="hours a year the factory runs (two shifts on 250 days is 4,000)")
+    station_power_kw: StationPower = StationPower()
+
+
 # --- the layout ------------------------------------------------------------------------------
 
 
@@ -317,6 +355,7 @@ class Layout(Model):
     transport: Transport = Transport()
     products: tuple[Product, ...] = Field(min_length=1)
     changeovers: tuple[Changeover, ...] = ()
+    costs: Costs = Field(Costs(), description="prices for the search's ranking by annual cost")
 
     def station(self, station_id: str) -> Station:
         for station in self.stations:

@@ -130,16 +130,24 @@ def _results(state: AppState, run_dir: Path) -> None:
         delta = None if m["percent"] is None else f"{m['percent']:+.1f} %"
         col.metric(label, _fmt(m["best"], unit), delta=delta, delta_color="normal" if better_up else "inverse",
                    help=f"as-is: {_fmt(m['as_is'], unit)}")
-    rows = [_row(r) for r in result.leaderboard[:25]]
+    decision = result.decision
+    simulated = {d.seq: d for d in ([decision.baseline, *decision.ranking] if decision else []) if d is not None}
+    if decision is not None:
+        from optimizer.report import recommendation_line
+
+        cpsat, scheduled = result.cpsat_share()
+        st.markdown(f"**Running twin:** {recommendation_line(decision)}. Short list with a real CP-SAT schedule: "
+                    f"{cpsat} of {scheduled}.")
+    rows = [_row(r, simulated.get(r.seq)) for r in result.leaderboard[:25]]
     if result.baseline is not None:
-        rows_base = _row(result.baseline)
-    st.markdown("**Leaderboard** (scheduled candidates, best first)")
+        rows_base = _row(result.baseline, simulated.get(0))
+    st.markdown("**Leaderboard** (best first: by the running twin where simulated, then by the plan)")
     if rows:
         st.dataframe(rows, width="stretch", hide_index=True)
     else:
         st.info("No candidate has a checked schedule yet.")
-    ranked = [_row(r) for r in result.leaderboard]
-    front = [_row(r) for r in result.pareto]
+    ranked = [_row(r, simulated.get(r.seq)) for r in result.leaderboard]
+    front = [_row(r, simulated.get(r.seq)) for r in result.pareto]
     if ranked:
         axis = st.selectbox("Pareto chart: makespan against", ["floor_area", "travel", "flow_distance"], key="opt_pareto_x")
         points = ranked + ([rows_base] if result.baseline is not None and result.baseline.ranked else [])
@@ -161,9 +169,17 @@ def _results(state: AppState, run_dir: Path) -> None:
                                 key=f"opt_dl_{name}", width="stretch")
 
 
-def _row(r) -> dict:
+def _row(r, sim=None) -> dict:
+    """A leaderboard row: the plan's figures, and the running twin's where it simulated the design."""
+    throughput = sim.kpi("throughput_per_hour") if sim is not None else None
     return {
-        "candidate": "as-is" if r.is_baseline else f"#{r.seq} ({r.origin})", "makespan": r.makespan,
+        "candidate": "as-is" if r.is_baseline else f"#{r.seq} ({r.origin})",
+        "schedule": None if r.solver is None else "dispatch fallback" if r.dispatch_only else "CP-SAT",
+        "simulated throughput": None if throughput is None else round(throughput["mean"], 2),
+        "95 % CI": None if throughput is None or throughput["ci95_low"] is None else
+        f"[{throughput['ci95_low']:,.2f}, {throughput['ci95_high']:,.2f}]",
+        "simulated makespan": None if sim is None else round(sim.kpi("makespan_s")["mean"]),
+        "makespan": r.makespan,
         "throughput": None if r.throughput is None else round(r.throughput, 2), "flow_distance": r.flow_distance,
         "floor_area": r.floor_area, "travel": r.travel, "conveyor_length": r.conveyor_length, "status": r.schedule_status,
     }

@@ -11,8 +11,9 @@ from optimizer.placement import GENERATORS
 from optimizer.runner import BACKENDS
 from optimizer.schedule import OBJECTIVES as schedule_objectives
 
-# the scheduler's objectives, plus throughput (units per hour of the makespan schedule)
-OBJECTIVES = (*schedule_objectives, "throughput")
+# the final ranking's objectives: the cheapest annual cost whose simulated throughput meets the
+# required rate, the scheduler's objectives, and throughput
+OBJECTIVES = ("cost", *schedule_objectives, "throughput")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class SearchConfig:
     time_limit: float = 1.5  # seconds per schedule
     seed: int = 0
     generator: str = "mixed"
-    objective: str = "makespan"
+    objective: str = "cost"
     refine: float = 0.2  # share of the candidates made by perturbing the best screened ones
     simulate: int = 200  # best designs of the plan ranking the running twin judges (stage 3), besides the as-is
     replications: int = 10  # replications per design in each round of stage 3
@@ -57,6 +58,8 @@ class SearchConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise InputError(f"{name.replace('_', ' ')} must be a whole number >= 0, got {value!r}")
+        if self.replications == 1:
+            raise InputError("replications must be 0 (no simulation) or at least 2 (an interval needs two)")
         if self.replications and self.max_replications < self.replications:
             raise InputError(f"max replications ({self.max_replications}) must be at least the replications per "
                              f"round ({self.replications})")

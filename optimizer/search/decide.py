@@ -5,6 +5,12 @@ The recommendation is the best simulated candidate only when it is significantly
 the as-is layout on the run's objective (the 95 % paired-t interval of the difference lies
 wholly on the better side); otherwise it is the as-is layout, so the recommendation is never
 worse than the as-is layout under the final evaluation.
+
+With the cost objective a design qualifies when the lower 95 % bound of its simulated
+throughput is at or above the required rate (`optimizer.costing.required_rate`); qualified
+designs rank by annual cost, the others after them by throughput. The best candidate beats
+the as-is layout when both qualify and it is significantly cheaper, or when the as-is
+layout does not qualify and the candidate does or has significantly more throughput.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ import numpy as np
 from twin.sim.kpis import interval
 
 from optimizer.search.simulate import KPI_NAMES, OBJECTIVE_FIGURE, score
-from optimizer.search.statistics import Difference, paired_difference
+from optimizer.search.statistics import Difference, meets, paired_difference
 from optimizer.store import SimulationRecord
 
 CONTROL_LABELS = {"cpsat": "CP-SAT plan", "dispatch": "dispatch fallback", "fifo": "FIFO rule (no plan)"}
@@ -33,6 +39,7 @@ class SimulatedDesign:
     values: dict[str, list[float]]
     scores: list[float]  # the objective's figure per replication, smaller is better
     error: str | None = None
+    meets_demand: bool | None = None  # throughput's lower 95 % bound reaches the required rate (None: unsure)
 
     @property
     def is_baseline(self) -> bool:
@@ -65,6 +72,7 @@ class Decision:
     best: SimulatedDesign | None  # the best candidate (never the as-is layout)
     comparison: dict[str, Difference]  # best minus as-is, per KPI, over common replications
     significant: bool  # best is significantly better than the as-is layout on the objective
+    required_rate: float | None = None  # units/h the demand requires (None: no due dates or rates)
 
     @property
     def recommended(self) -> SimulatedDesign | None:
@@ -79,7 +87,7 @@ class Decision:
         return OBJECTIVE_FIGURE[self.objective][0]
 
 
-def _designs(records: Iterable[SimulationRecord], objective: str) -> list[SimulatedDesign]:
+def _designs(records: Iterable[SimulationRecord], objective: str, required: float | None) -> list[SimulatedDesign]:
     by_seq: dict[int, list[SimulationRecord]] = {}
     for r in records:
         by_seq.setdefault(r.seq, []).append(r)
@@ -91,26 +99,47 @@ def _designs(records: Iterable[SimulationRecord], objective: str) -> list[Simula
             out.append(SimulatedDesign(seq, recs[0].control, {}, [], error=errors[0]))
             continue
         values = {name: [float(r.kpis[name]) for r in recs] for name in KPI_NAMES}
-        out.append(SimulatedDesign(seq, recs[0].control, values, [score(r, objective) for r in recs]))
+        out.append(SimulatedDesign(seq, recs[0].control, values, [score(r, objective) for r in recs],
+                                   meets_demand=meets(values["throughput_per_hour"], required)))
     return out
 
 
-def decide(records: Iterable[SimulationRecord], objective: str) -> Decision | None:
-    """The decision from stored replications; None when nothing was simulated."""
-    designs = _designs(records, objective)
+def _rank_key(design: SimulatedDesign, objective: str) -> tuple:
+    """Qualified designs first (with the cost objective), then more replications (longer in
+    contention), then the mean score."""
+    if objective == "cost" and design.meets_demand is not True:
+        return (1, -float(np.mean(design.values["throughput_per_hour"])), design.seq)
+    return (0, -design.replications, float(np.mean(design.scores)), design.seq)
+
+
+def _better(best: SimulatedDesign, baseline: SimulatedDesign, objective: str) -> bool:
+    """Whether the best candidate is significantly better than the as-is layout."""
+    cheaper = paired_difference(best.scores, baseline.scores).below_zero()
+    if objective != "cost":
+        return cheaper
+    if baseline.meets_demand is True:
+        return best.meets_demand is True and cheaper
+    more = paired_difference(best.values["throughput_per_hour"], baseline.values["throughput_per_hour"]).above_zero()
+    return best.meets_demand is True or more
+
+
+def decide(records: Iterable[SimulationRecord], objective: str, required: float | None = None) -> Decision | None:
+    """The decision from stored replications (`required`: the demand's rate in units/h, read
+    by the cost objective); None when nothing was simulated."""
+    designs = _designs(records, objective, required)
     if not designs:
         return None
     ok = [d for d in designs if d.error is None]
     # more replications means a candidate stayed in contention longer; then the mean score.
     # The as-is layout is simulated in every round whatever its standing, so it is not ranked
     # among them but compared with the best.
-    ranking = sorted((d for d in ok if not d.is_baseline), key=lambda d: (-d.replications, float(np.mean(d.scores)), d.seq))
+    ranking = sorted((d for d in ok if not d.is_baseline), key=lambda d: _rank_key(d, objective))
     baseline = next((d for d in ok if d.is_baseline), None)
     best = ranking[0] if ranking else None
     comparison: dict[str, Difference] = {}
     significant = False
     if best is not None and baseline is not None:
         comparison = {name: paired_difference(best.values[name], baseline.values[name]) for name in KPI_NAMES}
-        significant = paired_difference(best.scores, baseline.scores).below_zero()
+        significant = _better(best, baseline, objective)
     return Decision(objective, ranking, [d for d in designs if d.error is not None], baseline, best, comparison,
-                    significant)
+                    significant, required)

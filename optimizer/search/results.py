@@ -112,7 +112,7 @@ def result_from_store(store: RunStore) -> SearchResult:
     counts = store.counts()
     rows = candidate_rows(store)
     baseline = next((r for r in rows if r.is_baseline), None)
-    decision = decide(store.simulation_records(), config.objective)
+    decision = decide(store.simulation_records(), config.objective, meta.get("required_rate"))
     leaderboard = rank(rows, config.objective)
     if decision is not None:  # the final ranking is the running twin's
         order = {d.seq: i for i, d in enumerate(decision.ranking)}

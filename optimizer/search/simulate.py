@@ -21,27 +21,31 @@ from dataclasses import dataclass
 from threading import Event
 
 from twin.errors import FactoryTwinError
+from twin.graph import used_area
 from twin.model import Layout
 from twin.sim.control import plan_from_schedule
 from twin.sim.engine import Replication, run_replication
 from twin.sim.factory import Factory, compile_factory
 
+from optimizer.costing import annual_cost, required_rate
 from optimizer.runner import Runner
 from optimizer.search.config import SearchConfig
 from optimizer.search.ranking import rank
 from optimizer.search.rows import CandidateRow, all_placed, apply_placements
-from optimizer.search.statistics import in_contention
+from optimizer.search.statistics import in_contention, meets
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
 
 STEADY_HORIZON = 8 * 3600.0  # seconds simulated when a product has a steady demand rate
 REPLICATIONS_PER_TASK = 5
 # the figures stored per replication; smaller is better for all but throughput
-KPI_NAMES = ("throughput_per_hour", "lead_time_s", "lead_time_p90_s", "wip", "weighted_tardiness", "makespan_s",
-             "agv_loaded_m", "agv_empty_m")
-# the figure each search objective ranks by, and its sign (scores: smaller is better)
-OBJECTIVE_FIGURE = {"makespan": ("throughput_per_hour", -1.0), "throughput": ("throughput_per_hour", -1.0),
-                    "weighted_tardiness": ("weighted_tardiness", 1.0)}
+KPI_NAMES = ("annual_cost", "throughput_per_hour", "lead_time_s", "lead_time_p90_s", "wip", "weighted_tardiness",
+             "makespan_s", "agv_loaded_m", "agv_empty_m", "energy_kwh", "capital", "cost_depreciation", "cost_floor",
+             "cost_agv_running", "cost_energy")
+# the figure each search objective ranks by, and its sign (scores: smaller is better); with
+# "cost" only designs whose throughput meets the required rate can win
+OBJECTIVE_FIGURE = {"cost": ("annual_cost", 1.0), "makespan": ("throughput_per_hour", -1.0),
+                    "throughput": ("throughput_per_hour", -1.0), "weighted_tardiness": ("weighted_tardiness", 1.0)}
 
 
 @dataclass(frozen=True)
@@ -64,18 +68,25 @@ class SimulationTask:
     horizon: float | None
 
 
-def replication_kpis(run: Replication, factory: Factory) -> dict[str, float | dict[str, float]]:
+def replication_kpis(run: Replication, factory: Factory, layout: Layout) -> dict[str, float]:
     """The stored figures of one replication: the twin's KPIs, its makespan (the end of the
-    run), AGV metres driven loaded and empty (from the trips), and each station's busy seconds
-    (busy share x lanes x the measured window, for energy)."""
+    run), AGV metres driven loaded and empty (from the trips), the stations' busy energy, and
+    the annual cost with its parts (`optimizer.costing`)."""
     window = max(run.end, 0.0)
     loaded = sum(factory.leg(t.from_station, t.to_station).distance for t in run.trips if t.vehicle >= 0)
     empty = sum(t.empty_seconds for t in run.trips if t.vehicle >= 0) * factory.agv_speed
+    # busy seconds per station (busy share x lanes x the measured window), for energy
+    busy = {sid: shares["busy"] * factory.stations[sid].capacity * window for sid, shares in run.stations.items()}
+    conveyor = sum(leg.distance for leg in factory.legs.values() if leg.mover == "conveyor")
+    cost = annual_cost(layout, conveyor_length=conveyor, floor_area=used_area(layout), agv_metres=loaded + empty,
+                       busy_seconds=busy, simulated_seconds=window)
     return {
-        "throughput_per_hour": run.throughput_per_hour, "lead_time_s": run.lead_time_s,
+        "annual_cost": cost.total, "throughput_per_hour": run.throughput_per_hour, "lead_time_s": run.lead_time_s,
         "lead_time_p90_s": run.lead_time_p90_s, "wip": run.wip, "weighted_tardiness": run.weighted_tardiness,
         "makespan_s": run.end, "agv_loaded_m": loaded, "agv_empty_m": empty,
-        "busy_s": {sid: shares["busy"] * factory.stations[sid].capacity * window for sid, shares in run.stations.items()},
+        "energy_kwh": cost.energy_kwh,
+        "capital": cost.capital, "cost_depreciation": cost.depreciation, "cost_floor": cost.floor,
+        "cost_agv_running": cost.agv_running, "cost_energy": cost.energy,
     }
 
 
@@ -85,15 +96,15 @@ def simulate_task(ctx: EvalContext, task: SimulationTask) -> list[SimulationReco
     design = task.design
     started = time.perf_counter()
     try:
-        factory = compile_factory(apply_placements(ctx.base, design.placements),
-                                  {(s, t): v for s, t, v in ctx.task_times})
+        layout = apply_placements(ctx.base, design.placements)
+        factory = compile_factory(layout, {(s, t): v for s, t, v in ctx.task_times})
         plan = plan_from_schedule(json.loads(task.schedule_json), factory) if task.schedule_json else None
         out = []
         for r in task.replications:
             t0 = time.perf_counter()
             run = run_replication(factory, r, policy="fifo", plan=plan, seed=task.seed, horizon=task.horizon,
                                   trace=True)  # the trace holds the AGV trips the distances come from
-            out.append(SimulationRecord(design.seq, r, "ok", design.control, replication_kpis(run, factory),
+            out.append(SimulationRecord(design.seq, r, "ok", design.control, replication_kpis(run, factory, layout),
                                         seconds=time.perf_counter() - t0))
         return out
     except ImportError:
@@ -111,6 +122,22 @@ def score(record: SimulationRecord, objective: str) -> float:
     """One replication's value of the ranking figure, smaller is better."""
     figure, sign = OBJECTIVE_FIGURE[objective]
     return sign * float(record.kpis[figure])
+
+
+def contenders(records: list[SimulationRecord], level: int, active: list[int], objective: str,
+               required: float | None) -> set[int]:
+    """The active designs still in contention after their first `level` replications: those
+    simulated without error and not significantly worse than the best; with the cost
+    objective, designs whose throughput surely misses the required rate leave first (unless
+    every design misses it)."""
+    failed = {r.seq for r in records if r.status != "ok"}
+    mine = {seq: [r for r in records if r.seq == seq and r.replication < level] for seq in active if seq not in failed}
+    if objective == "cost":
+        short = {seq for seq, recs in mine.items()
+                 if meets([r.kpis["throughput_per_hour"] for r in recs], required) is False}
+        if short != set(mine):
+            mine = {seq: recs for seq, recs in mine.items() if seq not in short}
+    return in_contention({seq: [score(r, objective) for r in recs] for seq, recs in mine.items()})
 
 
 def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRow]) -> list[Design]:
@@ -152,6 +179,8 @@ class SimulationStage:
         self.config = config
         self.designs = {d.seq: d for d in choose_designs(store, config, rows)} if all_placed(base) else {}
         self.horizon = simulation_horizon(base)
+        self.required = required_rate(base)
+        store.set_meta(required_rate=self.required)
         self.on_stored = on_stored
         self._schedules: dict[int, str | None] = {}
 
@@ -191,20 +220,12 @@ class SimulationStage:
                 continue
             if level >= c.max_replications:
                 return
-            failed = {r.seq for r in records if r.status != "ok"}
-            scores = {seq: [score(r, c.objective) for r in records if r.seq == seq and r.replication < level]
-                      for seq in active if seq not in failed}
-            keep = in_contention(scores)
+            keep = contenders(records, level, active, c.objective, self.required)
             if len(keep) <= 1:
                 return  # the best is separated from every other design
             active = sorted(keep | ({0} & set(self.designs)))
             level = min(level + c.replications, c.max_replications)
 
 
-def planned_replications(config: SearchConfig) -> int:
-    """Replications of the first round, for progress bars (later rounds add to it)."""
-    return (config.simulate + 1) * config.replications if config.replications > 0 else 0
-
-
-__all__ = ["Design", "KPI_NAMES", "SimulationStage", "SimulationTask", "choose_designs", "planned_replications",
+__all__ = ["Design", "KPI_NAMES", "SimulationStage", "SimulationTask", "choose_designs", "contenders",
            "replication_kpis", "score", "simulate_task"]

@@ -54,6 +54,23 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Difference:
     return Difference(mean, mean - half, mean + half, n)
 
 
+def meets(values: Sequence[float], required: float | None) -> bool | None:
+    """Whether values (a design's throughput per replication) meet a required level: True
+    when the lower 95 % bound of their mean is at or above it, False when the upper bound is
+    below it, None while the interval straddles it (or with fewer than two values)."""
+    if required is None:
+        return True
+    n = len(values)
+    if n < 2:
+        return None
+    data = np.asarray(values, dtype=float)
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * data.std(ddof=1) / math.sqrt(n))
+    mean = float(data.mean())
+    if mean - half >= required:
+        return True
+    return False if mean + half < required else None
+
+
 def best_of(scores: Mapping[int, Sequence[float]]) -> int:
     """The design with the smallest mean score (ties: the smallest id)."""
     return min(scores, key=lambda k: (float(np.mean(scores[k])), k))

@@ -210,6 +210,9 @@ def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
     assert any(s.value == f"Run {run_dir.name}" for s in at.subheader)
     assert {"Makespan", "Throughput", "Flow distance", "Travel"} <= {m.label for m in at.metric}
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) >= 1
+    # the running twin's verdict, and which schedules are only the dispatch fallback
+    assert any(m.value.startswith("**Running twin:** recommended") for m in at.markdown)
+    assert {"schedule", "simulated throughput", "95 % CI"} <= set(at.dataframe[0].value.columns)
     at.button(key="opt_use_best").click()
     _run(at)
     assert any(label.endswith(": best") for label in state.designs)
