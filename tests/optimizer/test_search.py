@@ -328,10 +328,10 @@ def test_a_resume_while_the_run_is_in_use_is_refused(tiny, tmp_path, physics):
         holder.close()
 
 
-def test_the_running_twin_judges_the_short_list_and_the_as_is_layout_alike(tmp_path):
+def test_the_running_twin_judges_the_short_list_and_the_as_is_layout_alike(tmp_path, physics):
     tiny = write_tiny_layout(tmp_path)
     config = SearchConfig(**SMALL, simulate=3, replications=4, max_replications=8)
-    result = run_search(tiny, config, out_dir=tmp_path / "run")
+    result = run_search(tiny, config, out_dir=tmp_path / "run", physics=physics)
     d = result.decision
     assert d.baseline is not None and d.baseline.is_baseline  # the as-is layout is always compared
     assert {x.seq for x in d.ranking} == {r.seq for r in rank(
@@ -349,9 +349,9 @@ def test_the_running_twin_judges_the_short_list_and_the_as_is_layout_alike(tmp_p
     assert "Verdict of the running twin" in report and "short list with a real CP-SAT schedule: 4 of 4" in report
 
 
-def test_without_simulation_the_ranking_stays_the_plans(tmp_path):
+def test_without_simulation_the_ranking_stays_the_plans(tmp_path, physics):
     tiny = write_tiny_layout(tmp_path)
-    result = run_search(tiny, SearchConfig(**SMALL, simulate=0), out_dir=tmp_path / "run")
+    result = run_search(tiny, SearchConfig(**SMALL, simulate=0), out_dir=tmp_path / "run", physics=physics)
     assert result.decision is None
     assert [r.seq for r in result.leaderboard] == [r.seq for r in rank(result.leaderboard, "makespan")]
     assert "Nothing was simulated" in (tmp_path / "run" / "report.md").read_text()
