@@ -307,18 +307,17 @@ class Changeover(Model):
 # --- costs -------------------------------------------------------------------------------------
 
 
-def _bounded(high: float, default: float, description: str):
-    return Field(default, ge=0, le=high, allow_inf_nan=False, description=description)
+Power = _between(0, 5_000.0)  # kW while busy: a bench lamp to the largest industrial ovens
 
 
 class StationPower(Model):
     """Electric power drawn while a station is busy (kW), by station kind."""
 
-    machine: float = _bounded(5_000.0, 15.0, "a CNC machine, oven or SMT line (kW)")
-    robot_cell: float = _bounded(5_000.0, 4.0, "an industrial robot with its controller and tooling (kW)")
-    manual: float = _bounded(5_000.0, 0.3, "a manual bench: lights and tools (kW)")
-    inspection: float = _bounded(5_000.0, 1.5, "a camera or test station (kW)")
-    buffer: float = _bounded(5_000.0, 0.0, "storage (kW)")
+    machine: Power = Field(15.0, description="a CNC machine, oven or SMT line (kW)")
+    robot_cell: Power = Field(4.0, description="an industrial robot with its controller and tooling (kW)")
+    manual: Power = Field(0.3, description="a manual bench: lights and tools (kW)")
+    inspection: Power = Field(1.5, description="a camera or test station (kW)")
+    buffer: Power = Field(0.0, description="storage (kW)")
 
 
 class Costs(Model):
@@ -327,18 +326,17 @@ class Costs(Model):
     (station costs + conveyor metres x `conveyor_per_m` + AGVs x `agv_each`) /
     `depreciation_years` + used floor area x `floor_per_m2_year` + running costs measured by
     the simulation (AGV km driven x `agv_per_km`, busy hours x station power x
-    `energy_per_kwh`), scaled from the simulated time to `operating_hours` a year. A station
-    without `cost` counts as 0."""
+    `energy_per_kwh`) for the layout's demand, which recurs through `operating_hours` a year
+    (`optimizer.costing`). A station without `cost` counts as 0."""
 
-    conveyor_per_m: float = _bounded(1e7, 1_500.0, "installed belt conveyor per metre")
-    agv_each: float = _bounded(1e8, 35_000.0, "one AGV with its share of the fleet controller")
-    floor_per_m2_year: float = _bounded(1e5, 100.0, "floor space per m2 and year (rent or its equivalent)")
-    depreciation_years: float = Field(8.0, ge=1, le=50, allow_inf_nan=False,
-                                      description="years over which capital is written off (straight line)")
-    energy_per_kwh: float = _bounded(100.0, 0.20, "electricity per kWh")
-    agv_per_km: float = _bounded(1e4, 0.50, "AGV running cost per km driven (energy, wear, maintenance)")
-    operating_hours: float = Field(6_000.0, ge=1, le=8_760, allow_inf_nan=False,
-                                   description="hours a year the factory runs (two shifts on 250 days is 4,000)")
+    conveyor_per_m: _between(0, 1e7) = Field(1_500.0, description="installed belt conveyor per metre")
+    agv_each: _between(0, 1e8) = Field(35_000.0, description="one AGV with its share of the fleet controller")
+    floor_per_m2_year: _between(0, 1e5) = Field(100.0, description="floor space per m2 and year (rent or its equivalent)")
+    depreciation_years: _between(1, 50) = Field(8.0, description="years over which capital is written off (straight line)")
+    energy_per_kwh: _between(0, 100.0) = Field(0.20, description="electricity per kWh")
+    agv_per_km: _between(0, 1e4) = Field(0.50, description="AGV running cost per km driven (energy, wear, maintenance)")
+    operating_hours: _between(1, 8_760) = Field(6_000.0, description="hours a year the factory runs (two shifts on 250 "
+                                                "days is 4,000)")
     station_power_kw: StationPower = StationPower()
 
 
