@@ -1,0 +1,247 @@
+"""Broken layout files through the command line: the share of clean answers per command.
+
+Generates a seeded set of broken inputs (one group per class of issue 15: non-finite and
+absurd numbers, expanding and ambiguous YAML/JSON, sizes past the limits, bad references,
+paths that are not layout files, random mutations of the samples that `validate` refuses) and
+runs each through `validate`, `schedule` (short time limit) and `render`, every run in its own
+process with a timeout. A clean answer is exit 2 with a message and no traceback.
+
+    .venv/bin/python benchmarks/broken_inputs.py [--seed 0] [--timeout 60] [--jobs 2]
+
+Writes benchmarks/results/broken_inputs.md (the table and every unclean case).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "layouts" / "auto_parts.yaml"
+COMMANDS = ("validate", "schedule", "render")
+INF, NAN = float("inf"), float("nan")
+
+
+def _set(data: dict, path: tuple, value) -> dict:
+    data = copy.deepcopy(data)
+    parent = data
+    for part in path[:-1]:
+        parent = parent.setdefault(part, {}) if isinstance(parent, dict) else parent[part]
+    parent[path[-1]] = value
+    return data
+
+
+def _numbers(base: dict) -> dict[str, dict]:
+    """Non-finite, huge and negative values in every kind of number field."""
+    robot = next(i for i, s in enumerate(base["stations"]) if s.get("cell"))
+    fields = {
+        "floor_width": ("floor", "width"), "grid": ("floor", "grid"), "aisle": ("floor", "aisle_width"),
+        "tick": ("tick",), "station_width": ("stations", 0, "footprint", "width"),
+        "position": ("stations", 0, "position", 0), "capacity": ("stations", 0, "capacity"),
+        "op_time": ("products", 0, "routing", 0, "time"), "setup": ("products", 0, "routing", 0, "setup"),
+        "due": ("products", 0, "due"), "release": ("products", 0, "release"), "weight": ("products", 0, "weight"),
+        "demand": ("products", 0, "demand"), "changeover": ("changeovers", 0, "time"),
+        "waypoint": ("stations", robot, "cell", "tasks", 0, "waypoints", 0, "xyz", 0),
+        "base": ("stations", robot, "cell", "base", "xyz"),
+        "gripper": ("stations", robot, "cell", "tasks", 0, "gripper_close"),
+        "agv_speed": ("transport", "agv", "speed"),
+    }
+    values = {"inf": INF, "nan": NAN, "huge": 1e308, "negative": -1.0}
+    files = {}
+    for name, path in fields.items():
+        for label, value in values.items():
+            if path[0] == "changeovers" and not base.get("changeovers"):
+                continue
+            if label == "negative" and name in ("waypoint", "base"):
+                continue  # -1 m is a fine coordinate in a robot cell
+            wrapped = [0.0, 0.0, value] if name == "base" else value  # the base pose may be absent
+            files[f"number_{name}_{label}.yaml"] = _set(base, path, wrapped)
+    return files
+
+
+def _text_files() -> dict[str, str]:
+    lol = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lol += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    sample = SAMPLE.read_text(encoding="utf-8")
+    return {
+        "yaml_billion_laughs.yaml": "\n".join(lol) + "\n",
+        "yaml_alias_loop.yaml": "name: x\nloop: &a [1, *a]\n",
+        "yaml_deep.yaml": "name: x\nfloor: " + "[" * 10_000 + "]" * 10_000 + "\n",
+        "json_deep.json": '{"name": "x", "floor": ' + "[" * 10_000 + "]" * 10_000 + "}",
+        "yaml_duplicate_key.yaml": sample.replace("\ntick: 1.0\n", "\ntick: 1.0\ntick: 2.0\n", 1),
+        "json_duplicate_key.json": '{"name": "x",\n "name": "y"}',
+        "yaml_huge_integer.yaml": "name: " + "9" * 5000 + "\n",
+        "yaml_two_documents.yaml": sample + "\n---\n" + sample,
+        "yaml_not_a_mapping.yaml": "- a\n- b\n",
+        "yaml_empty.yaml": "",
+        "yaml_malformed.yaml": "name: [\n",
+        "binary.yaml": "\udcff",
+    }
+
+
+def _sizes(base: dict) -> dict[str, dict]:
+    station = copy.deepcopy(base["stations"][0])
+    station.pop("fixed", None)
+    many = copy.deepcopy(base)
+    many["stations"] = base["stations"] + [dict(station, id=f"extra{i}", position=None) for i in range(20_000)]
+    copies = copy.deepcopy(base)
+    copies["products"] = [dict(copy.deepcopy(base["products"][0]), id=f"copy{i}") for i in range(300)]
+    return {
+        "size_20000_stations.yaml": many,
+        "size_300_product_copies.yaml": copies,
+        "size_10M_lots.yaml": _set(_set(base, ("products", 0, "demand"), 10_000_000), ("products", 0, "lot_size"), 1),
+        "size_fine_grid.yaml": _set(base, ("floor", "grid"), 1e-6),
+        "size_huge_floor.yaml": _set(_set(base, ("floor", "width"), 1e6), ("floor", "depth"), 1e6),
+        "size_floor_below_a_step.yaml": _set(_set(base, ("floor", "grid"), 5.0), ("floor", "width"), 0.5),
+        "size_work_overflow.yaml": _set(_set(base, ("tick",), 0.001), ("products", 0, "demand"), 5_000_000),
+    }
+
+
+def _references(base: dict) -> dict[str, dict]:
+    robot = next(i for i, s in enumerate(base["stations"]) if s.get("cell"))
+    first_op = ("products", 0, "routing", 0)
+    no_time = copy.deepcopy(base)
+    no_time["products"][0]["routing"][0].pop("time", None)
+    no_time["products"][0]["routing"][0].pop("task", None)
+    no_cell = copy.deepcopy(base)
+    no_cell["stations"][robot].pop("cell")
+    five = copy.deepcopy(no_cell)
+    five["stations"][1]["id"] = five["stations"][0]["id"]
+    five["products"][0]["due"] = 1.0
+    five["products"][0]["release"] = 100.0
+    five["products"][1]["routing"][0]["stations"] = ["nowhere"]
+    five["floor"]["width"] = INF
+    return {
+        "ref_duplicate_station.yaml": _set(base, ("stations", 1, "id"), base["stations"][0]["id"]),
+        "ref_missing_station.yaml": _set(base, first_op + ("stations",), ["nowhere"]),
+        "ref_robot_cell_without_cell.yaml": no_cell,
+        "ref_operation_without_time.yaml": no_time,
+        "ref_due_before_release.yaml": _set(_set(base, ("products", 0, "release"), 500.0), ("products", 0, "due"), 10.0),
+        "ref_unknown_kind.yaml": _set(base, ("stations", 0, "kind"), "oven"),
+        "ref_five_mistakes.yaml": five,
+    }
+
+
+def _mutations(base: dict, rng: random.Random, count: int) -> dict[str, dict]:
+    """Random replacements and deletions in the sample, kept when in-process `validate` refuses."""
+    from twin.errors import LayoutError
+    from twin.io import layout_from_data
+    from twin.validate import layout_problems
+
+    def paths(value, prefix=()):
+        yield prefix
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            yield from paths(item, prefix + (key,))
+
+    every = list(paths(base))[1:]
+    weird = [INF, -INF, NAN, 1e308, -1, 0, 10**30, "", "x" * 100, None, [], {}, True]
+    files: dict[str, dict] = {}
+    while len(files) < count:
+        path = rng.choice(every)
+        data = _set(base, path, rng.choice(weird))
+        try:
+            if not layout_problems(layout_from_data(copy.deepcopy(data))):
+                continue
+        except LayoutError:
+            pass
+        files[f"mutation_{len(files):03d}.yaml"] = data
+    return files
+
+
+def _special_paths(folder: Path) -> list[str]:
+    (folder / "loop_a.yaml").symlink_to(folder / "loop_b.yaml")
+    (folder / "loop_b.yaml").symlink_to(folder / "loop_a.yaml")
+    (folder / "a_folder.yaml").mkdir()
+    paths = [str(folder / "loop_a.yaml"), str(folder / "a_folder.yaml"), str(folder / "missing.yaml"),
+             str(folder / ("x" * 300 + ".yaml"))]
+    if os.path.exists("/dev/urandom"):
+        paths.append("/dev/urandom")
+    return paths
+
+
+def generate(folder: Path, seed: int, mutations: int) -> list[str]:
+    """Write the broken files into `folder`; returns every path to try (files and special paths)."""
+    base = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    docs = {**_numbers(base), **_sizes(base), **_references(base), **_mutations(base, random.Random(seed), mutations)}
+    for name, data in docs.items():
+        (folder / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    for name, text in _text_files().items():
+        (folder / name).write_text(text, encoding="utf-8", errors="surrogateescape")
+    # robot files are looked up next to the layout: the samples' URDFs, if any, come along
+    for extra in SAMPLE.parent.iterdir():
+        if extra.is_dir() and not (folder / extra.name).exists():
+            (folder / extra.name).symlink_to(extra)
+    return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.is_symlink()) + _special_paths(folder)
+
+
+def run_one(command: str, path: str, work: Path, timeout: float) -> dict:
+    out = {"schedule": ["--time-limit", "2", "--out", str(work / "schedule.json")],
+           "render": ["--out", str(work / "render.png")], "validate": []}[command]
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "optimizer.cli", command, path, *out], capture_output=True,
+                              text=True, timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        code, err = proc.returncode, proc.stderr
+    except subprocess.TimeoutExpired:
+        code, err = None, f"timed out after {timeout:g} s"
+    clean = code == 2 and "Traceback" not in err and bool(err.strip())
+    return {"command": command, "file": Path(path).name[:60], "exit": code, "clean": clean,
+            "seconds": time.perf_counter() - started, "stderr": err.strip().splitlines()[-1][:200] if err.strip() else ""}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mutations", type=int, default=30, help="random mutations of the sample (default 30)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run (default 60)")
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
+    parser.add_argument("--commands", default=",".join(COMMANDS))
+    args = parser.parse_args()
+    commands = args.commands.split(",")
+    with tempfile.TemporaryDirectory(prefix="broken-") as tmp:
+        folder = Path(tmp) / "layouts"
+        folder.mkdir()
+        paths = generate(folder, args.seed, args.mutations)
+        print(f"{len(paths)} broken inputs; commands: {', '.join(commands)}", flush=True)
+        jobs = []
+        for i, path in enumerate(paths):
+            for command in commands:
+                work = Path(tmp) / f"out{i}-{command}"
+                work.mkdir()
+                jobs.append((command, path, work))
+        with ThreadPoolExecutor(args.jobs) as pool:
+            results = list(pool.map(lambda job: run_one(*job, args.timeout), jobs))
+    lines = [f"# Broken inputs through the command line\n",
+             f"`{' '.join(['.venv/bin/python', 'benchmarks/broken_inputs.py'] + sys.argv[1:])}`: {len(paths)} broken "
+             f"inputs, each run in its own process with a {args.timeout:g} s timeout; clean = exit 2, a message, no "
+             "traceback.\n", "| command | inputs | clean | share | median (s) | slowest (s) |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for command in commands:
+        rows = [r for r in results if r["command"] == command]
+        clean = sum(r["clean"] for r in rows)
+        slowest = max(rows, key=lambda r: r["seconds"])
+        median = sorted(r["seconds"] for r in rows)[len(rows) // 2]
+        lines.append(f"| {command} | {len(rows)} | {clean} | {100 * clean / len(rows):.1f} % | {median:.1f} | "
+                     f"{slowest['seconds']:.1f} ({slowest['file']}) |")
+    unclean = [r for r in results if not r["clean"]]
+    lines += ["", f"## Unclean answers ({len(unclean)})", ""]
+    lines += [f"- `{r['command']} {r['file']}`: exit {r['exit']}: {r['stderr']}" for r in unclean] or ["none"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    (ROOT / "benchmarks" / "results" / "broken_inputs.md").write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
