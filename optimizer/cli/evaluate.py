@@ -15,7 +15,40 @@ from pathlib import Path
 
 from twin.errors import InputError
 
+from optimizer.cli import arguments
+
 DEFAULT_STEADY_HORIZON = 8 * 3600.0
+MAX_SIMULATED_SECONDS = 366 * 24 * 3600.0  # a year of plant time: 30-day unmanned runs fit
+MAX_REPLICATIONS = 10_000
+
+
+def _simulated_seconds(text: str, low_ok: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    if value < 0 or (value == 0 and not low_ok):
+        raise argparse.ArgumentTypeError(f"must be {'>= 0' if low_ok else 'positive'}, got {text}")
+    if value > MAX_SIMULATED_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_SIMULATED_SECONDS:g} s (a year), got {text}")
+    return value
+
+
+def horizon_seconds(text: str) -> float:
+    return _simulated_seconds(text, low_ok=False)
+
+
+def warmup_seconds(text: str) -> float:
+    return _simulated_seconds(text, low_ok=True)
+
+
+def replication_count(text: str) -> int:
+    value = arguments.positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_REPLICATIONS}, got {value}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,27 +56,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     control = parser.add_mutually_exclusive_group()
     control.add_argument("--schedule", metavar="S.json", help="follow this schedule (station choices, sequences, start times)")
     control.add_argument("--policy", choices=("fifo", "edd", "spt"), help="dispatching rule (default fifo)")
-    parser.add_argument("--replications", type=int, default=10, help="independent runs (default 10)")
-    parser.add_argument("--horizon", type=float, help="simulated seconds (default: until every lot is done; "
+    parser.add_argument("--replications", type=replication_count, default=10, help="independent runs (default 10)")
+    parser.add_argument("--horizon", type=horizon_seconds, help="simulated seconds (default: until every lot is done; "
                         f"{DEFAULT_STEADY_HORIZON:g} with a steady demand rate)")
-    parser.add_argument("--warmup", type=float, default=0.0, help="seconds left out of the statistics (default 0)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--warmup", type=warmup_seconds, default=0.0, help="seconds left out of the statistics (default 0)")
+    parser.add_argument("--seed", type=arguments.seed, default=0, help=f"0 to {arguments.MAX_SEED} (default 0)")
+    parser.add_argument("--workers", type=arguments.workers, default=1, help="worker processes (default 1)")
     parser.add_argument("--json", action="store_true", help="print the evaluation document as JSON")
-    parser.add_argument("--trace", metavar="OUT.jsonl", help="write replication 0's operations, trips and failures")
-
-
-def _check(args: argparse.Namespace) -> None:
-    if not 1 <= args.replications <= 10_000:
-        raise InputError(f"--replications must be between 1 and 10000, got {args.replications}")
-    if args.horizon is not None and not (math.isfinite(args.horizon) and args.horizon > 0):
-        raise InputError(f"--horizon must be a positive number of seconds, got {args.horizon:g}")
-    if not (math.isfinite(args.warmup) and args.warmup >= 0):
-        raise InputError(f"--warmup must be a number of seconds >= 0, got {args.warmup:g}")
-    if args.seed < 0:
-        raise InputError(f"--seed must be >= 0, got {args.seed}")
-    if args.workers < 1:
-        raise InputError(f"--workers must be at least 1, got {args.workers}")
+    parser.add_argument("--trace", metavar="OUT.jsonl", type=arguments.output_file,
+                        help="write replication 0's operations, trips and failures")
 
 
 def _read_schedule(path: str):
@@ -92,7 +113,9 @@ def run(args: argparse.Namespace) -> int:
     from twin.sim.replications import run_replications
     from twin.validate import validate_layout
 
-    _check(args)
+    if args.workers > arguments.local_worker_limit():
+        raise InputError(f"--workers {args.workers}: at most {arguments.local_worker_limit()} local processes "
+                         "on this machine")
     path = Path(args.file)
     with Physics() as physics:  # safety clearance and robot-cell cycle times
         layout = validate_layout(load_layout(path), path.resolve().parent, physics, source=str(path))

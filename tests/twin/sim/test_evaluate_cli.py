@@ -75,13 +75,30 @@ def test_follows_a_schedule(layout_file, tmp_path, capsys):
 @pytest.mark.parametrize(
     "argv,message",
     [
-        (["--replications", "0"], "error: --replications must be between 1 and 10000, got 0"),
+        (["--replications", "0"], "argument --replications: must be at least 1, got 0"),
+        (["--replications", "10001"], "argument --replications: must be at most 10000, got 10001"),
+        (["--horizon", "nan"], "argument --horizon: must be a finite number, got 'nan'"),
+        (["--horizon", "0"], "argument --horizon: must be positive, got 0"),
+        (["--warmup", "-5"], "argument --warmup: must be >= 0, got -5"),
+        (["--seed", "-1"], "argument --seed: must not be negative, got -1"),
+        (["--schedule", "s.json", "--policy", "edd"], "argument --policy: not allowed with argument --schedule"),
+    ],
+)
+def test_bad_flags_are_refused_when_parsed(layout_file, capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        main(["evaluate", str(layout_file), *argv])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1].endswith(message)
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
         (["--horizon", "100", "--warmup", "100"], "error: --warmup (100 s) must end before the horizon (100 s)"),
-        (["--seed", "-1"], "error: --seed must be >= 0, got -1"),
         (["--schedule", "missing.json"], "error: missing.json: file not found"),
     ],
 )
-def test_bad_flags(layout_file, capsys, monkeypatch, tmp_path, argv, message):
+def test_bad_input(layout_file, capsys, monkeypatch, tmp_path, argv, message):
     monkeypatch.chdir(tmp_path)
     assert main(["evaluate", str(layout_file), *argv]) == 2
     assert capsys.readouterr().err.strip() == message
