@@ -60,8 +60,8 @@ def speed(repeat: int) -> list[str]:
 
 
 def samples() -> list[str]:
-    from twin.cells import task_times
     from twin.io import load_layout
+    from twin.physics import Physics, task_times
     from twin.sim.factory import compile_factory
 
     rows = ["| sample | compile (s) | 8-hour replication (s) | SimPy events | units made | throughput (units/h) |",
@@ -69,7 +69,8 @@ def samples() -> list[str]:
     for name in SAMPLES:
         path = ROOT / "layouts" / f"{name}.yaml"
         layout = load_layout(path)
-        times = task_times(layout, path.parent)
+        with Physics() as physics:
+            times = task_times(layout, path.parent, physics)
         start = time.perf_counter()
         factory = compile_factory(layout, times)
         compiled = time.perf_counter() - start
