@@ -54,7 +54,7 @@ def validate_schedule_doc(doc: dict[str, Any]) -> list[str]:
     """Schema errors of a schedule document (empty when it validates)."""
     import jsonschema
 
-    from optimizer.schedule import schedule_json_schema
+    from optimizer.schedule_json import schedule_json_schema
 
     validator = jsonschema.Draft202012Validator(schedule_json_schema())
     return [f"{'/'.join(map(str, e.absolute_path)) or '(document)'}: {e.message}" for e in validator.iter_errors(doc)]

@@ -18,7 +18,9 @@ from twin.physics import task_times as measure_task_times
 from twin.validate import validate_layout
 
 from optimizer.problem import Problem, layout_problem
-from optimizer.schedule import Schedule, check_schedule, schedule_to_json
+from optimizer.kpis import ScheduleSummary, summarise
+from optimizer.schedule import Schedule, check_schedule
+from optimizer.schedule_json import schedule_to_json
 from optimizer.scheduler import get_solver
 
 
@@ -50,6 +52,10 @@ class LayoutSchedule:
     def to_json(self) -> dict[str, Any]:
         """The schedule document (`optimizer/schedule.schema.json`)."""
         return schedule_to_json(self.problem, self.schedule, self.layout.name)
+
+    def summary(self) -> ScheduleSummary:
+        """Status, numbers in seconds and KPIs, as typed values."""
+        return summarise(self.problem, self.schedule)
 
 
 def schedule_layout(

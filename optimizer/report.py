@@ -19,7 +19,7 @@ from twin.io import save_layout
 from twin.model import Layout
 from twin.physics import Physics
 
-from optimizer.schedule import schedule_json_text
+from optimizer.schedule_json import schedule_json_text
 from optimizer.search.decide import Decision, SimulatedDesign
 from optimizer.search.results import SearchResult
 from optimizer.search.rows import CandidateRow

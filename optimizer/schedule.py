@@ -1,4 +1,5 @@
-"""A schedule, its independent checker, its KPIs and its versioned JSON document.
+"""A schedule and its independent checker (its KPIs: `optimizer.kpis`; its versioned JSON
+document: `optimizer.schedule_json`).
 
 A `Schedule` is in integer ticks, like its `Problem`; the JSON document is in seconds.
 `check_schedule` recomputes every rule from the schedule and the problem alone (it never
@@ -6,18 +7,14 @@ trusts the solver), so tests and benchmarks call it rather than believing a solv
 """
 from __future__ import annotations
 
-import json
-import math
 from collections import defaultdict
 from dataclasses import dataclass
-from importlib import resources
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
-from twin.errors import FactoryTwinError, InputError
+from twin.errors import InputError
 
 from optimizer.problem import Problem
 
-SCHEMA_VERSION = 1
 STATUSES = ("optimal", "feasible")
 OBJECTIVES = ("makespan", "weighted_tardiness")
 
@@ -315,155 +312,3 @@ def peak_overlap(spans: Iterable[tuple[int, int]]) -> tuple[int, int]:
         if load > worst:
             worst, when = load, t
     return worst, when
-
-
-# --- KPIs -----------------------------------------------------------------------------------
-
-
-def kpis(problem: Problem, schedule: Schedule) -> dict[str, Any]:
-    """Key figures, times in seconds: makespan, throughput (units/hour), utilisation per station
-    (busy time / (capacity * makespan)), the bottleneck, AGV travel and the most AGV trips under
-    way at once (never more than the fleet), average work in progress
-    (lots on the floor between their first start and last end, averaged over the makespan),
-    total weighted tardiness, and which operation times came from physics."""
-    tick = problem.tick
-    makespan_s = schedule.makespan * tick
-    units = sum(job.units for job in problem.jobs)
-    busy: dict[str, int] = {s: 0 for s in problem.capacities}
-    first: dict[str, int] = {}
-    last: dict[str, int] = {}
-    for a in schedule.assignments:
-        busy[a.station] = busy.get(a.station, 0) + (a.end - a.start)
-        first[a.job] = min(first.get(a.job, a.start), a.start)
-        last[a.job] = max(last.get(a.job, a.end), a.end)
-    utilisation = {
-        s: (busy[s] / (problem.capacities.get(s, 1) * schedule.makespan) if schedule.makespan else 0.0) for s in busy
-    }
-    bottleneck = max(utilisation, key=lambda s: (utilisation[s], s)) if utilisation else None
-    wip = sum(last[j] - first[j] for j in first) / schedule.makespan if schedule.makespan else 0.0
-    peak, _ = peak_overlap((t.start, t.end) for t in schedule.transports if t.mover == "agv")
-    return {
-        "makespan": makespan_s,
-        "throughput_per_hour": units / (makespan_s / 3600.0) if makespan_s > 0 else 0.0,
-        "units": units,
-        "lots": len(problem.jobs),
-        "utilisation": {s: round(u, 6) for s, u in utilisation.items()},
-        "bottleneck": bottleneck,
-        "agv_distance": round(sum(t.distance for t in schedule.transports if t.mover == "agv"), 6),
-        "conveyor_distance": round(sum(t.distance for t in schedule.transports if t.mover == "conveyor"), 6),
-        "agv_peak_trips": peak,
-        "average_wip": round(wip, 6),
-        "weighted_tardiness": weighted_tardiness(problem, schedule.assignments) * tick,
-        "physics_times": [
-            {"product": p.product, "operation": p.operation, "station": p.station, "task": p.task, "unit_seconds": p.unit_seconds}
-            for p in problem.physics_times
-        ],
-    }
-
-
-# --- JSON -----------------------------------------------------------------------------------
-
-
-def schedule_to_json(problem: Problem, schedule: Schedule, layout_name: str) -> dict[str, Any]:
-    """The versioned schedule document (times in seconds); see optimizer/schedule.schema.json."""
-    sec = problem.to_seconds
-    from_physics = {
-        (job.id, op.id, alt.station)
-        for job in problem.jobs for op in job.operations for alt in op.alternatives if alt.physics
-    }
-    return {
-        "version": SCHEMA_VERSION,
-        "layout": layout_name,
-        "tick": problem.tick,
-        "status": schedule.status,
-        "solver": schedule.solver,
-        "objective": schedule.objective,
-        "objective_value": sec(schedule.objective_value),
-        "makespan": sec(schedule.makespan),
-        "lower_bound": sec(schedule.lower_bound),
-        "gap": schedule.gap,
-        "kpis": kpis(problem, schedule),
-        "operations": [
-            {
-                "job": a.job, "product": a.product, "lot": a.lot, "operation": a.operation,
-                "station": a.station, "lane": a.lane, "start": sec(a.start), "end": sec(a.end),
-                "changeover": sec(a.changeover),
-                "time_source": "physics" if (a.job, a.operation, a.station) in from_physics else "layout",
-            }
-            for a in schedule.assignments
-        ],
-        "transports": [
-            {
-                "job": t.job, "from": t.from_station, "to": t.to_station, "start": sec(t.start),
-                "end": sec(t.end), "mover": t.mover, "distance": t.distance,
-            }
-            for t in schedule.transports
-        ],
-    }
-
-
-def schedule_from_json(doc: dict[str, Any]) -> Schedule:
-    """The Schedule (in ticks) that `schedule_to_json` wrote. Raises InputError when the
-    document does not follow the schema."""
-    import jsonschema
-
-    try:
-        jsonschema.validate(doc, schedule_json_schema())
-    except jsonschema.ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(document)"
-        raise InputError(f"schedule JSON {where}: {exc.message}") from None
-    tick = float(doc["tick"])
-
-    def ticks(seconds: float) -> int:
-        return int(round(seconds / tick))
-
-    return Schedule(
-        status=doc["status"],
-        makespan=ticks(doc["makespan"]),
-        lower_bound=round(doc["lower_bound"] / tick, 6),
-        gap=float(doc["gap"]),
-        assignments=tuple(
-            Assignment(o["job"], o["product"], o["lot"], o["operation"], o["station"], o["lane"],
-                       ticks(o["start"]), ticks(o["end"]), ticks(o["changeover"]))
-            for o in doc["operations"]
-        ),
-        transports=tuple(
-            Transport(t["job"], t["from"], t["to"], ticks(t["start"]), ticks(t["end"]), t["mover"], float(t["distance"]))
-            for t in doc["transports"]
-        ),
-        objective=doc["objective"],
-        objective_value=round(doc["objective_value"] / tick, 6),
-        solver=doc.get("solver", ""),
-    )
-
-
-class WrongSchedule(FactoryTwinError):
-    """A schedule that fails the independent checker or holds NaN or infinity: a bug
-    upstream, never written or reported as a success (exit 1)."""
-
-
-def _non_finite_path(value: Any, path: str = "") -> str | None:
-    if isinstance(value, float) and not math.isfinite(value):
-        return path or "(document)"
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
-    for key, item in items:
-        found = _non_finite_path(item, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}".lstrip("."))
-        if found:
-            return found
-    return None
-
-
-def schedule_json_text(doc: dict[str, Any], indent: int | None = 2) -> str:
-    """The schedule document as JSON text. NaN and Infinity are not JSON: a document holding
-    one is refused (WrongSchedule naming the field), never written."""
-    try:
-        return json.dumps(doc, indent=indent, allow_nan=False) + "\n"
-    except ValueError:
-        raise WrongSchedule(f"the schedule's {_non_finite_path(doc)} is not a finite number; "
-                                "nothing was written") from None
-
-
-def schedule_json_schema() -> dict[str, Any]:
-    """The JSON Schema of the schedule document, shipped as optimizer/schedule.schema.json."""
-    text = resources.files("optimizer").joinpath("schedule.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)

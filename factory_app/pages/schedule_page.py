@@ -6,7 +6,7 @@ import streamlit as st
 
 from twin.io import dump_layout
 
-from optimizer.schedule import schedule_json_text
+from optimizer.schedule_json import schedule_json_text
 
 from factory_app.charts import gantt
 from factory_app.compute import layout_key

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from twin.physics import Physics
 
     from optimizer.planning import ScheduleOptions, schedule_layout
-    from optimizer.schedule import WrongSchedule, kpis, schedule_json_text
+    from optimizer.schedule_json import WrongSchedule, schedule_json_text
 
     path = Path(args.file)
     options = ScheduleOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed,
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    figures = kpis(problem, schedule)
+    figures = result.summary().kpis
     sec = problem.to_seconds
     if args.objective == "makespan":
         print(f"{layout.name}: {schedule.status} ({schedule.solver}), makespan {sec(schedule.makespan):g} s, "
@@ -57,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{layout.name}: {schedule.status} ({schedule.solver}), weighted tardiness "
               f"{sec(schedule.objective_value):g}, lower bound {sec(schedule.lower_bound):g}, "
               f"gap {100 * schedule.gap:.1f} %, makespan {sec(schedule.makespan):g} s")
-    bottleneck = figures["bottleneck"]
+    bottleneck = figures.bottleneck
     if bottleneck is not None:
-        print(f"bottleneck {bottleneck} ({100 * figures['utilisation'][bottleneck]:.0f} % busy), "
-              f"throughput {figures['throughput_per_hour']:.1f} units/h")
+        print(f"bottleneck {bottleneck} ({100 * figures.utilisation[bottleneck]:.0f} % busy), "
+              f"throughput {figures.throughput_per_hour:.1f} units/h")
     print(f"wrote {out}")
     return 0

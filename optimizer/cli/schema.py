@@ -20,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
 
         schema = evaluation_json_schema()
     else:
-        from optimizer.schedule import schedule_json_schema
+        from optimizer.schedule_json import schedule_json_schema
 
         schema = schedule_json_schema()
     print(json.dumps(schema, indent=2))

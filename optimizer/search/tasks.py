@@ -57,18 +57,32 @@ class EvalContext:
         return state
 
 
+@dataclass(frozen=True)
+class ScreenResult:
+    """Stage 1 of one layout: whether it is valid, the checker's problems, and its metrics
+    (None when the layout was not measured). Flow distance in unit-metres, conveyor length
+    in metres, floor area in m^2."""
+
+    valid: bool
+    problems: tuple[str, ...]
+    flow_distance: float | None = None
+    conveyor_length: float | None = None
+    floor_area: float | None = None
+
+
 def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, physics: Physics,
-                  measure_invalid: bool = False) -> dict[str, Any]:
+                  measure_invalid: bool = False) -> ScreenResult:
     """Stage 1 of one layout: validity (the independent checker, robot reach envelopes
-    measured in `physics`), flow distance, conveyor length, floor area. Invalid layouts get their problems, and metrics only when
-    `measure_invalid` (the as-is layout is measured whatever the checker says)."""
+    measured in `physics`), flow distance, conveyor length, floor area. Invalid layouts get
+    their problems, and metrics only when `measure_invalid` (the as-is layout is measured
+    whatever the checker says)."""
     if not all_placed(layout):
-        return {"valid": False, "problems": ["not every station has a position"]}
+        return ScreenResult(False, ("not every station has a position",))
     router = AisleRouter(layout)  # shared by the checker's reachability test and the flows
-    problems = [str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router,
-                                                   physics=physics)]
+    problems = tuple(str(p) for p in check_layout(layout, layout_dir=layout_dir, reference=reference, router=router,
+                                                  physics=physics))
     if problems and not measure_invalid:
-        return {"valid": False, "problems": problems}
+        return ScreenResult(False, problems)
     legs = transport_legs(layout, router)  # routed once, shared by flow and conveyor metres
     flow = 0.0
     unroutable = []
@@ -78,10 +92,10 @@ def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, physics: 
             unroutable.append(f"material flow {pair[0]} -> {pair[1]} has no aisle route")
         flow += volume * distance
     if unroutable:
-        return {"valid": False, "problems": problems + unroutable}
+        return ScreenResult(False, problems + tuple(unroutable))
     conveyor = sum(leg.distance for leg in legs.values() if leg.mover == "conveyor")
-    return {"valid": not problems, "problems": problems, "flow_distance": flow, "conveyor_length": conveyor,
-            "floor_area": used_area(layout)}
+    return ScreenResult(not problems, problems, flow_distance=flow, conveyor_length=conveyor,
+                        floor_area=used_area(layout))
 
 
 def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]:
@@ -92,19 +106,18 @@ def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]
     for item in chunk:
         started = time.perf_counter()
         try:
-            metrics = screen_layout(apply_placements(base, item.placements), Path(ctx.layout_dir), base, ctx.physics,
-                                    measure_invalid=item.seq == 0)
+            result = screen_layout(apply_placements(base, item.placements), Path(ctx.layout_dir), base, ctx.physics,
+                                   measure_invalid=item.seq == 0)
         except ImportError:
             raise  # a missing module is a broken installation, not a bad candidate
         except FactoryTwinError as exc:
-            metrics = {"valid": False, "problems": [f"screening failed: {exc}"]}
+            result = ScreenResult(False, (f"screening failed: {exc}",))
         except Exception as exc:  # noqa: BLE001 - one broken candidate must not end a long run
-            metrics = {"valid": False, "problems": [f"screening failed: {type(exc).__name__}: {exc}"]}
+            result = ScreenResult(False, (f"screening failed: {type(exc).__name__}: {exc}",))
         out.append(ScreenRecord(
-            seq=item.seq, key=item.key, origin=item.origin, placements=item.placements, valid=metrics["valid"],
-            problems=tuple(metrics["problems"]), flow_distance=metrics.get("flow_distance"),
-            conveyor_length=metrics.get("conveyor_length"), floor_area=metrics.get("floor_area"),
-            seconds=time.perf_counter() - started,
+            seq=item.seq, key=item.key, origin=item.origin, placements=item.placements, valid=result.valid,
+            problems=result.problems, flow_distance=result.flow_distance, conveyor_length=result.conveyor_length,
+            floor_area=result.floor_area, seconds=time.perf_counter() - started,
         ))
     return out
 
@@ -118,15 +131,15 @@ def schedule_task(ctx: EvalContext, item: tuple[int, dict]) -> ScheduleRecord:
         # the layout checker passed it in stage 1, and the cycle times were measured once per run
         result = schedule_layout(apply_placements(ctx.base, placements), Path(ctx.layout_dir), ctx.physics,
                                  ctx.schedule_options, task_times=times, validate=False)
-        doc, errors = result.to_json(), result.check
+        summary, doc = result.summary(), result.to_json()
     except NoFeasibleSchedule as exc:
         return ScheduleRecord(seq, "infeasible", error=str(exc), seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001 - recorded and never ranked, the run goes on
         return ScheduleRecord(seq, "error", error=f"{type(exc).__name__}: {exc}", seconds=time.perf_counter() - started)
-    kpis = doc.get("kpis", {})
     return ScheduleRecord(
-        seq=seq, status="failed-check" if errors else "ok", solver_status=doc["status"], makespan=doc["makespan"],
-        objective_value=doc["objective_value"], lower_bound=doc["lower_bound"], throughput=kpis.get("throughput_per_hour"),
-        agv_distance=kpis.get("agv_distance"), check_errors=tuple(errors),
-        schedule_json=json.dumps(doc, separators=(",", ":")), seconds=time.perf_counter() - started,
+        seq=seq, status="failed-check" if result.check else "ok", solver_status=summary.status,
+        makespan=summary.makespan, objective_value=summary.objective_value, lower_bound=summary.lower_bound,
+        throughput=summary.kpis.throughput_per_hour, agv_distance=summary.kpis.agv_distance,
+        check_errors=tuple(result.check), schedule_json=json.dumps(doc, separators=(",", ":")),
+        seconds=time.perf_counter() - started,
     )

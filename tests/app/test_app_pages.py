@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optimizer.problem import layout_problem
-from optimizer.schedule import check_schedule, schedule_from_json
+from optimizer.schedule import check_schedule
+from optimizer.schedule_json import schedule_from_json
 
 from twin.io import parse_layout
 from twin.physics import task_times

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from optimizer.cli import main
-from optimizer.schedule import WrongSchedule, schedule_json_text
+from optimizer.schedule_json import WrongSchedule, schedule_json_text
 from search_fixtures import tiny_layout_data
 
 

@@ -14,16 +14,9 @@ from twin.io import load_layout
 
 from optimizer.cli import main
 from optimizer.problem import Alternative, Job, Operation, PhysicsTime, Problem, TransportLeg
-from optimizer.schedule import (
-    Schedule,
-    Transport,
-    check_schedule,
-    kpis,
-    make_schedule,
-    schedule_from_json,
-    schedule_json_schema,
-    schedule_to_json,
-)
+from optimizer.kpis import kpis
+from optimizer.schedule import Schedule, Transport, check_schedule, make_schedule
+from optimizer.schedule_json import schedule_from_json, schedule_json_schema, schedule_to_json
 from optimizer.planning import ScheduleOptions, schedule_layout
 from optimizer.scheduler import solve
 
@@ -185,18 +178,22 @@ def test_horizon():
 
 def test_kpis():
     figures = kpis(problem(), good())
-    assert figures["makespan"] == 4.5  # 9 ticks of 0.5 s
-    assert figures["throughput_per_hour"] == pytest.approx(20 / (4.5 / 3600))
-    assert figures["utilisation"] == {"A": pytest.approx(4 / 9), "B": pytest.approx(6 / 9), "C": pytest.approx(3 / 9)}
-    assert figures["bottleneck"] == "B"
-    assert figures["agv_distance"] == 6.0 + 6.0  # J1 A->B, J2 B->A; J2 A->C is by conveyor
-    assert figures["conveyor_distance"] == 3.0
-    assert figures["agv_peak_trips"] == 2  # J1 A->B over 3..5 and J2 B->A over 4..6 overlap
-    assert figures["average_wip"] == pytest.approx((7 + 9 + 2) / 9)
-    assert figures["weighted_tardiness"] == 2.0 * (7 - 5) * 0.5
-    assert figures["physics_times"] == [
-        {"product": "J1", "operation": "a", "station": "A", "task": "pick", "unit_seconds": 0.1}
-    ]
+    assert figures.makespan == 4.5  # 9 ticks of 0.5 s
+    assert figures.throughput_per_hour == pytest.approx(20 / (4.5 / 3600))
+    assert figures.utilisation == {"A": pytest.approx(4 / 9), "B": pytest.approx(6 / 9), "C": pytest.approx(3 / 9)}
+    assert figures.bottleneck == "B"
+    assert figures.agv_distance == 6.0 + 6.0  # J1 A->B, J2 B->A; J2 A->C is by conveyor
+    assert figures.conveyor_distance == 3.0
+    assert figures.agv_peak_trips == 2  # J1 A->B over 3..5 and J2 B->A over 4..6 overlap
+    assert figures.average_wip == pytest.approx((7 + 9 + 2) / 9)
+    assert figures.weighted_tardiness == 2.0 * (7 - 5) * 0.5
+    # the document's kpis object: every field, physics times as plain rows
+    assert figures.to_dict() == {
+        "makespan": 4.5, "throughput_per_hour": figures.throughput_per_hour, "units": 20, "lots": 3,
+        "utilisation": figures.utilisation, "bottleneck": "B", "agv_distance": 12.0, "conveyor_distance": 3.0,
+        "agv_peak_trips": 2, "average_wip": figures.average_wip, "weighted_tardiness": 2.0,
+        "physics_times": [{"product": "J1", "operation": "a", "station": "A", "task": "pick", "unit_seconds": 0.1}],
+    }
 
 
 def test_json_validates_and_loads_back_equal():

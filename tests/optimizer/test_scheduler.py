@@ -17,7 +17,8 @@ from twin.errors import InputError, NoFeasibleSchedule
 from optimizer import dispatch
 from optimizer.jssp import read_jssp
 from optimizer.problem import Alternative, Job, Operation, Problem, TransportLeg
-from optimizer.schedule import check_schedule, kpis
+from optimizer.kpis import kpis
+from optimizer.schedule import check_schedule
 from optimizer.scheduler import SOLVERS, get_solver, solve
 
 JSSP = Path("/work/shared/benchmarks/jssp")
@@ -220,7 +221,7 @@ def test_fleet_makes_a_trip_wait(fleet, optimum):
     assert trips == ([(5, 15), (15, 25)] if fleet == 1 else [(5, 15), (5, 15)])
     rule = dispatch.solve(two_trips(fleet))
     assert check_schedule(two_trips(fleet), rule) == []
-    assert kpis(two_trips(fleet), rule)["agv_peak_trips"] <= fleet and rule.makespan == optimum
+    assert kpis(two_trips(fleet), rule).agv_peak_trips <= fleet and rule.makespan == optimum
 
 
 def choose_around_the_fleet(c2: int | None, fleet: int) -> Problem:

@@ -22,7 +22,8 @@ from optimizer.store import RunStore
 from search_fixtures import tiny_layout_data, write_tiny_layout
 from twin.errors import InputError, LayoutError, Problem
 from optimizer.problem import build_problem
-from optimizer.schedule import check_schedule, schedule_from_json
+from optimizer.schedule import check_schedule
+from optimizer.schedule_json import schedule_from_json
 from twin.graph import flow_distance, transport_legs, used_area
 from twin.io import load_layout, parse_layout
 
@@ -52,19 +53,19 @@ def tiny(tmp_path) -> Path:
 def test_screen_measures_what_the_graph_module_measures(tiny, physics):
     layout = load_layout(tiny)
     metrics = screen_layout(layout, tiny.parent, layout, physics)
-    assert metrics["valid"] and metrics["problems"] == []
-    assert metrics["flow_distance"] == pytest.approx(flow_distance(layout))
-    assert metrics["floor_area"] == pytest.approx(used_area(layout))
-    assert metrics["conveyor_length"] == 0.0
+    assert metrics.valid and metrics.problems == ()
+    assert metrics.flow_distance == pytest.approx(flow_distance(layout))
+    assert metrics.floor_area == pytest.approx(used_area(layout))
+    assert metrics.conveyor_length == 0.0
 
 
 def test_screen_rejects_an_overlap_with_the_checkers_reason(tiny, physics):
     layout = load_layout(tiny)
     bad = layout.with_placements({"drill": ((20.5, 11.0), 0)})  # on top of the saw
     metrics = screen_layout(bad, tiny.parent, layout, physics)
-    assert not metrics["valid"]
-    assert any("drill" in p or "saw" in p for p in metrics["problems"])
-    assert "flow_distance" not in metrics
+    assert not metrics.valid
+    assert any("drill" in p or "saw" in p for p in metrics.problems)
+    assert metrics.flow_distance is None
 
 
 def test_rank_orders_by_makespan_then_flow_then_key_and_drops_unchecked():

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from optimizer.problem import build_problem
-from optimizer.schedule import Assignment, Schedule, Transport, check_schedule, objective_value, schedule_to_json
+from optimizer.schedule import Assignment, Schedule, Transport, check_schedule, objective_value
+from optimizer.schedule_json import schedule_to_json
 from optimizer.scheduler import solve
 from twin.errors import InputError
 from twin.graph import transport_legs
