@@ -2,8 +2,9 @@
 search and the app all call `schedule_layout`.
 
 Build the scheduling problem (transport legs routed over the aisles, robot-cell cycle times
-from physics, in the caller's `Physics` context, unless given), solve it with a solver picked by name from
-`optimizer.scheduler.SOLVERS`, and check the answer with the independent checker.
+from physics, in the caller's `Physics` context, unless given), solve it with a solver
+picked by name from `optimizer.scheduler.SOLVERS`, and check the answer with the
+independent checker.
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from twin.physics import Physics
 from twin.physics import task_times as measure_task_times
 from twin.validate import validate_layout
 
-from optimizer.problem import Problem, layout_problem
 from optimizer.kpis import ScheduleSummary, summarise
+from optimizer.problem import Problem, layout_problem
 from optimizer.schedule import Schedule, check_schedule
 from optimizer.schedule_json import schedule_to_json
 from optimizer.scheduler import get_solver
