@@ -26,13 +26,13 @@ sys.path.insert(0, str(ROOT))
 from ortools.sat.python import cp_model  # noqa: E402
 
 from optimizer.jssp import bench_instances, read_jssp  # noqa: E402
-from optimizer.problem import Problem  # noqa: E402
+from optimizer.problem import SchedulingProblem  # noqa: E402
 from optimizer.schedule import check_schedule, make_schedule  # noqa: E402
 
 DEFAULT_DIR = Path("/work/shared/benchmarks/jssp")
 
 
-def minimal_model(problem: Problem, time_limit: float, workers: int, seed: int = 0):
+def minimal_model(problem: SchedulingProblem, time_limit: float, workers: int, seed: int = 0):
     """Intervals + NoOverlap + precedence + makespan: the baseline every CP-SAT user writes."""
     model = cp_model.CpModel()
     horizon = sum(op.alternatives[0].duration for job in problem.jobs for op in job.operations)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from twin.errors import NoFeasibleSchedule
 
-from optimizer.problem import Job, Problem
+from optimizer.problem import Job, SchedulingProblem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
@@ -24,7 +24,7 @@ RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo", "setup")
 
 
 @dataclass(frozen=True)
-class Placement:
+class ListSchedule:
     """A list schedule: {(job, operation): (station, lane, start)}, and when each lot leaves
     on a fleet leg ({(job, operation): tick}), since a trip may wait for a free vehicle."""
 
@@ -42,7 +42,7 @@ def _remaining_work(job: Job) -> list[int]:
     return out
 
 
-def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | None = None) -> Placement:
+def list_schedule(problem: SchedulingProblem, rule: str = "mwkr", rng: random.Random | None = None) -> ListSchedule:
     """One list schedule under a priority rule; `rng` adds random tie-breaking noise."""
     jobs = problem.jobs
     work = [_remaining_work(job) for job in jobs]
@@ -157,10 +157,10 @@ def list_schedule(problem: Problem, rule: str = "mwkr", rng: random.Random | Non
                 conflict.append((j, duration, start, lane, setup))
         j, duration, start, lane, _ = max(conflict, key=lambda c: (priority(c[0], c[1], c[2], c[4]), -c[2], -c[0]))
         commit(j, s_star, lane, start, duration)
-    return Placement(placed, departures)
+    return ListSchedule(placed, departures)
 
 
-def job_ends(problem: Problem, placed: Placed) -> dict[int, int]:
+def job_ends(problem: SchedulingProblem, placed: Placed) -> dict[int, int]:
     """{job index: when its last placed operation ends}."""
     ends: dict[int, int] = {}
     for (j, k), (station, _, start) in placed.items():
@@ -169,7 +169,7 @@ def job_ends(problem: Problem, placed: Placed) -> dict[int, int]:
     return ends
 
 
-def _score(problem: Problem, placed: Placed, objective: str) -> tuple:
+def _score(problem: SchedulingProblem, placed: Placed, objective: str) -> tuple:
     ends = job_ends(problem, placed)
     makespan = max(ends.values(), default=0)
     tardiness = sum(
@@ -179,8 +179,8 @@ def _score(problem: Problem, placed: Placed, objective: str) -> tuple:
 
 
 def best_placement(
-    problem: Problem, *, objective: str = "makespan", seed: int = 0, iterations: int | None = None
-) -> Placement:
+    problem: SchedulingProblem, *, objective: str = "makespan", seed: int = 0, iterations: int | None = None
+) -> ListSchedule:
     """The best list schedule over every rule plus `iterations` seeded randomised runs."""
     if iterations is None:
         iterations = max(4, min(40, 4000 // max(1, problem.n_operations)))
@@ -198,7 +198,7 @@ def best_placement(
 
 
 def solve(
-    problem: Problem, *, time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan",
+    problem: SchedulingProblem, *, time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan",
     deterministic_time: float | None = None,
 ) -> Schedule:
     """The best dispatching-rule schedule (status "feasible"; the lower bound is the simple
@@ -220,7 +220,7 @@ def solve(
     return schedule
 
 
-def simple_lower_bound(problem: Problem) -> int:
+def simple_lower_bound(problem: SchedulingProblem) -> int:
     """max(longest job from its release, heaviest station load / capacity) for single-station ops."""
     job_bound = max(
         (job.release + sum(min(a.duration for a in op.alternatives) for op in job.operations) for job in problem.jobs),

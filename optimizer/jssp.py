@@ -14,15 +14,15 @@ from typing import Iterable, Iterator
 
 from twin.errors import InputError
 
-from optimizer.problem import Alternative, Job, Operation, Problem
+from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 
 
 def machine_id(m: int) -> str:
     return f"m{m}"
 
 
-def parse_jssp(text: str, source: str = "<text>", name: str | None = None) -> Problem:
-    """A Problem from OR-Library job-shop text; InputError names the source and the line."""
+def parse_jssp(text: str, source: str = "<text>", name: str | None = None) -> SchedulingProblem:
+    """A SchedulingProblem from OR-Library job-shop text; InputError names the source and the line."""
     lines = [
         (number, line.split())
         for number, line in enumerate(text.splitlines(), start=1)
@@ -58,15 +58,15 @@ def parse_jssp(text: str, source: str = "<text>", name: str | None = None) -> Pr
                 raise InputError(f"{source}: line {number}: negative duration {duration}")
             operations.append(Operation(f"o{k // 2}", (Alternative(machine_id(machine), duration),)))
         jobs.append(Job(id=f"j{j}", operations=tuple(operations), product=f"j{j}", family=f"j{j}"))
-    return Problem(
+    return SchedulingProblem(
         jobs=tuple(jobs),
         capacities={machine_id(m): 1 for m in range(n_machines)},
         name=name if name is not None else Path(source).stem,
     )
 
 
-def read_jssp(path: str | Path) -> Problem:
-    """A Problem from an OR-Library job-shop file; InputError when it is missing or malformed."""
+def read_jssp(path: str | Path) -> SchedulingProblem:
+    """A SchedulingProblem from an OR-Library job-shop file; InputError when it is missing or malformed."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

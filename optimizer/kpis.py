@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from optimizer.problem import PhysicsTime, Problem
+from optimizer.problem import PhysicsTime, SchedulingProblem
 from optimizer.schedule import Schedule, peak_overlap, weighted_tardiness
 
 
@@ -49,7 +49,7 @@ class Kpis:
         }
 
 
-def kpis(problem: Problem, schedule: Schedule) -> Kpis:
+def kpis(problem: SchedulingProblem, schedule: Schedule) -> Kpis:
     """The key figures of `schedule`: makespan, throughput, utilisation per station and the
     bottleneck, AGV and conveyor travel, peak AGV trips, average work in progress, total
     weighted tardiness, and which operation times came from physics."""
@@ -99,7 +99,7 @@ class ScheduleSummary:
     kpis: Kpis
 
 
-def summarise(problem: Problem, schedule: Schedule) -> ScheduleSummary:
+def summarise(problem: SchedulingProblem, schedule: Schedule) -> ScheduleSummary:
     sec = problem.to_seconds
     return ScheduleSummary(
         status=schedule.status, solver=schedule.solver, objective=schedule.objective,

@@ -19,7 +19,7 @@ from twin.physics import task_times as measure_task_times
 from twin.validate import validate_layout
 
 from optimizer.kpis import ScheduleSummary, summarise
-from optimizer.problem import Problem, layout_problem
+from optimizer.problem import SchedulingProblem, layout_problem
 from optimizer.schedule import Schedule, check_schedule
 from optimizer.schedule_json import schedule_to_json
 from optimizer.scheduler import get_solver
@@ -46,7 +46,7 @@ class LayoutSchedule:
     (`check`, empty when the schedule is feasible)."""
 
     layout: Layout
-    problem: Problem
+    problem: SchedulingProblem
     schedule: Schedule
     check: list[str]
 

@@ -5,7 +5,7 @@ run on one of several stations (alternatives), each with its own duration. Stati
 capacity (a station of capacity c is c identical lanes). Moving a lot between two different
 stations takes transport ticks; a lane switching from one product family to another needs
 changeover ticks. `build_problem` turns a `Layout` plus transport legs (and robot-cell task
-times from physics) into a `Problem`; it is the one place where seconds become ticks.
+times from physics) into a `SchedulingProblem`; it is the one place where seconds become ticks.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Protocol
 
 from twin.errors import InputError, LayoutError
-from twin.errors import Problem as ErrorItem
+from twin.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class PhysicsTime:
 
 
 @dataclass(frozen=True)
-class Problem:
+class SchedulingProblem:
     """A flexible job shop with transport gaps, sequence-dependent changeovers and lanes.
 
     `transport[(a, b)]` is the leg from station a to station b (missing pairs take 0 ticks);
@@ -96,51 +96,51 @@ class Problem:
     physics_times: tuple[PhysicsTime, ...] = ()
 
     def __post_init__(self) -> None:
-        problems: list[ErrorItem] = []
+        problems: list[Problem] = []
         if not self.tick > 0:
-            problems.append(ErrorItem("tick", "must be positive"))
+            problems.append(Problem("tick", "must be positive"))
         for station, capacity in self.capacities.items():
             if not isinstance(capacity, int) or capacity < 1:
-                problems.append(ErrorItem(f"capacities[{station}]", "must be an integer >= 1"))
+                problems.append(Problem(f"capacities[{station}]", "must be an integer >= 1"))
         seen: set[str] = set()
         for j, job in enumerate(self.jobs):
             if job.id in seen:
-                problems.append(ErrorItem(f"jobs[{j}].id", f"duplicate job id {job.id!r}"))
+                problems.append(Problem(f"jobs[{j}].id", f"duplicate job id {job.id!r}"))
             seen.add(job.id)
             if not job.operations:
-                problems.append(ErrorItem(f"jobs[{j}].operations", "a job needs at least one operation"))
+                problems.append(Problem(f"jobs[{j}].operations", "a job needs at least one operation"))
             if job.release < 0:
-                problems.append(ErrorItem(f"jobs[{j}].release", "must be >= 0"))
+                problems.append(Problem(f"jobs[{j}].release", "must be >= 0"))
             if job.weight < 0:
-                problems.append(ErrorItem(f"jobs[{j}].weight", "must be >= 0"))
+                problems.append(Problem(f"jobs[{j}].weight", "must be >= 0"))
             op_ids: set[str] = set()
             for k, op in enumerate(job.operations):
                 path = f"jobs[{j}].operations[{k}]"
                 if op.id in op_ids:
-                    problems.append(ErrorItem(f"{path}.id", f"duplicate operation id {op.id!r}"))
+                    problems.append(Problem(f"{path}.id", f"duplicate operation id {op.id!r}"))
                 op_ids.add(op.id)
                 if not op.alternatives:
-                    problems.append(ErrorItem(f"{path}.alternatives", "no station can do this operation"))
+                    problems.append(Problem(f"{path}.alternatives", "no station can do this operation"))
                 stations = [a.station for a in op.alternatives]
                 if len(set(stations)) != len(stations):
-                    problems.append(ErrorItem(f"{path}.alternatives", "a station is listed twice"))
+                    problems.append(Problem(f"{path}.alternatives", "a station is listed twice"))
                 for a, alt in enumerate(op.alternatives):
                     if alt.station not in self.capacities:
-                        problems.append(ErrorItem(f"{path}.alternatives[{a}].station", f"unknown station {alt.station!r}"))
+                        problems.append(Problem(f"{path}.alternatives[{a}].station", f"unknown station {alt.station!r}"))
                     if not isinstance(alt.duration, int) or alt.duration < 0:
-                        problems.append(ErrorItem(f"{path}.alternatives[{a}].duration", "must be an integer >= 0 ticks"))
+                        problems.append(Problem(f"{path}.alternatives[{a}].duration", "must be an integer >= 0 ticks"))
         for pair, leg in self.transport.items():
             if not isinstance(leg.ticks, int) or leg.ticks < 0:
-                problems.append(ErrorItem(f"transport[{pair[0]}->{pair[1]}]", "ticks must be an integer >= 0"))
+                problems.append(Problem(f"transport[{pair[0]}->{pair[1]}]", "ticks must be an integer >= 0"))
         for mover, size in self.fleets.items():
             if not isinstance(size, int) or size < 1:
-                problems.append(ErrorItem(f"fleets[{mover}]", "must be an integer >= 1"))
+                problems.append(Problem(f"fleets[{mover}]", "must be an integer >= 1"))
         for station, table in self.changeovers.items():
             for pair, ticks in table.items():
                 if not isinstance(ticks, int) or ticks < 0:
-                    problems.append(ErrorItem(f"changeovers[{station}][{pair[0]}->{pair[1]}]", "must be an integer >= 0"))
+                    problems.append(Problem(f"changeovers[{station}][{pair[0]}->{pair[1]}]", "must be an integer >= 0"))
         if self.horizon is not None and self.horizon < 0:
-            problems.append(ErrorItem("horizon", "must be >= 0"))
+            problems.append(Problem("horizon", "must be >= 0"))
         if problems:
             raise InputError("; ".join(str(p) for p in problems))
 
@@ -201,7 +201,8 @@ class LegLike(Protocol):
     mover: str
 
 
-def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: Mapping[tuple[str, str], float] | None = None) -> Problem:
+def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
+                  task_times: Mapping[tuple[str, str], float] | None = None) -> SchedulingProblem:
     """The scheduling problem of a layout that `twin.validate` accepts: one job per lot of
     each product.
 
@@ -209,7 +210,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
     operation's `time`, or for a robot-cell `task` the physics time `task_times[(station, task)]`
     plus `handling`. Raises LayoutError naming the operation when a station set is empty, a
     task time is missing, or `legs` has no finite leg between two stations the routing may
-    take one after the other (so `Problem.transport_ticks` never falls back to 0 for them).
+    take one after the other (so `SchedulingProblem.transport_ticks` never falls back to 0 for them).
     """
 
     tick = float(layout.tick)
@@ -221,7 +222,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
         for (a, b), leg in legs.items()
         if a != b and a in station_ids and b in station_ids and math.isfinite(leg.seconds)
     }
-    problems: list[ErrorItem] = []
+    problems: list[Problem] = []
     jobs: list[Job] = []
     physics: list[PhysicsTime] = []
     for i, product in enumerate(layout.products):
@@ -233,17 +234,17 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
             candidates = layout.candidate_stations(op)
             if not candidates:
                 field_name = "stations" if op.stations is not None else "station_kind"
-                problems.append(ErrorItem(f"{path}.{field_name}", "no station can do this operation"))
+                problems.append(Problem(f"{path}.{field_name}", "no station can do this operation"))
                 previous = []
                 continue
             # a lot must be able to travel every leg its routing may take
             here = [s.id for s in candidates]
             missing = sorted((a, b) for a in previous for b in here if a != b and (a, b) not in transport)
             if missing:
-                problems.append(ErrorItem(path, "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
+                problems.append(Problem(path, "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
             previous = here
             if op.time is None and op.task is None:
-                problems.append(ErrorItem(f"{path}.time", "an operation needs a time or a task"))
+                problems.append(Problem(f"{path}.time", "an operation needs a time or a task"))
                 continue
             alts: list[tuple[str, float, float, bool]] = []
             for station in candidates:
@@ -253,7 +254,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
                     seconds = task_times.get((sid, op.task))
                     if seconds is None:
                         problems.append(
-                            ErrorItem(f"{path}.task", f"no simulated cycle time for task {op.task!r} on station {sid!r}")
+                            Problem(f"{path}.task", f"no simulated cycle time for task {op.task!r} on station {sid!r}")
                         )
                         continue
                     physics.append(PhysicsTime(product.id, op.id, sid, op.task, float(seconds)))
@@ -293,7 +294,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
             table = changeovers.setdefault(sid, {})
             key = (rule.from_family, rule.to_family)
             table[key] = max(table.get(key, 0), seconds_to_ticks(rule.time, tick))
-    return Problem(
+    return SchedulingProblem(
         jobs=tuple(jobs),
         capacities={s.id: s.capacity for s in layout.stations},
         transport=transport,
@@ -305,7 +306,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike], task_times: M
     )
 
 
-def layout_problem(layout, task_times: Mapping[tuple[str, str], float]) -> Problem:
+def layout_problem(layout, task_times: Mapping[tuple[str, str], float]) -> SchedulingProblem:
     """The scheduling problem of a placed layout, the one way every caller builds it:
     transport legs routed over its aisles, robot-cell cycle times as given (measured by
     `twin.physics.task_times`; empty without robot cells)."""

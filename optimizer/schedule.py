@@ -1,7 +1,7 @@
 """A schedule and its independent checker (its KPIs: `optimizer.kpis`; its versioned JSON
 document: `optimizer.schedule_json`).
 
-A `Schedule` is in integer ticks, like its `Problem`; the JSON document is in seconds.
+A `Schedule` is in integer ticks, like its `SchedulingProblem`; the JSON document is in seconds.
 `check_schedule` recomputes every rule from the schedule and the problem alone (it never
 trusts the solver), so tests and benchmarks call it rather than believing a solver's numbers.
 """
@@ -13,7 +13,7 @@ from typing import Iterable, Mapping
 
 from twin.errors import InputError
 
-from optimizer.problem import Problem
+from optimizer.problem import SchedulingProblem
 
 STATUSES = ("optimal", "feasible")
 OBJECTIVES = ("makespan", "weighted_tardiness")
@@ -70,7 +70,7 @@ class Schedule:
 
 
 def make_schedule(
-    problem: Problem,
+    problem: SchedulingProblem,
     placed: dict[tuple[int, int], tuple[str, int, int]],
     *,
     status: str,
@@ -126,7 +126,7 @@ def lane_sequences(assignments) -> dict[tuple[str, int], list]:
     return lanes
 
 
-def _with_changeovers(problem: Problem, assignments: list[Assignment]) -> list[Assignment]:
+def _with_changeovers(problem: SchedulingProblem, assignments: list[Assignment]) -> list[Assignment]:
     family = {job.id: job.family for job in problem.jobs}
     needed: dict[int, int] = {}
     index = {id(a): i for i, a in enumerate(assignments)}
@@ -141,7 +141,7 @@ def _with_changeovers(problem: Problem, assignments: list[Assignment]) -> list[A
     ]
 
 
-def objective_value(problem: Problem, assignments, objective: str) -> float:
+def objective_value(problem: SchedulingProblem, assignments, objective: str) -> float:
     if objective == "makespan":
         return float(max((a.end for a in assignments), default=0))
     if objective == "weighted_tardiness":
@@ -149,7 +149,7 @@ def objective_value(problem: Problem, assignments, objective: str) -> float:
     raise ValueError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
 
 
-def weighted_tardiness(problem: Problem, assignments) -> float:
+def weighted_tardiness(problem: SchedulingProblem, assignments) -> float:
     """Sum over jobs of weight * max(0, completion - due), in weighted ticks."""
     ends: dict[str, int] = defaultdict(int)
     for a in assignments:
@@ -160,7 +160,7 @@ def weighted_tardiness(problem: Problem, assignments) -> float:
 # --- the independent checker ----------------------------------------------------------------
 
 
-def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
+def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
     """Every rule the schedule breaks, recomputed from the problem and the schedule alone.
 
     Checks: each operation of each job scheduled exactly once, on an allowed station, on an
@@ -263,7 +263,8 @@ def check_schedule(problem: Problem, schedule: Schedule) -> list[str]:
     return errors
 
 
-def _check_transports(problem: Problem, schedule: Schedule, by_op: dict[tuple[str, str], list[Assignment]]) -> list[str]:
+def _check_transports(problem: SchedulingProblem, schedule: Schedule,
+                      by_op: dict[tuple[str, str], list[Assignment]]) -> list[str]:
     """One trip per change of station, inside its window (leaves after the previous operation
     ends, arrives before the next one starts, lasts the leg's ticks), on the leg's mover, and
     no limited fleet with more trips under way than vehicles."""

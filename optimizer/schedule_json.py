@@ -12,13 +12,13 @@ import jsonschema
 from twin.errors import FactoryTwinError, InputError
 
 from optimizer.kpis import summarise
-from optimizer.problem import Problem
+from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Assignment, Schedule, Transport
 
 SCHEMA_VERSION = 1
 
 
-def schedule_to_json(problem: Problem, schedule: Schedule, layout_name: str) -> dict[str, Any]:
+def schedule_to_json(problem: SchedulingProblem, schedule: Schedule, layout_name: str) -> dict[str, Any]:
     """The versioned schedule document (times in seconds); see optimizer/schedule.schema.json."""
     sec = problem.to_seconds
     summary = summarise(problem, schedule)

@@ -38,7 +38,7 @@ from ortools.sat.python import cp_model
 from twin.errors import InputError, NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
-from optimizer.problem import Problem
+from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
@@ -64,7 +64,7 @@ class _Vars:
     weight_scale: float = 1.0
 
 
-def _safe_horizon(problem: Problem) -> int:
+def _safe_horizon(problem: SchedulingProblem) -> int:
     """An upper bound on the end of some optimal semi-active schedule, whatever the objective."""
     total = max((job.release for job in problem.jobs), default=0)
     max_transport = max((leg.ticks for leg in problem.transport.values()), default=0)
@@ -80,14 +80,14 @@ def _safe_horizon(problem: Problem) -> int:
     return total
 
 
-def _explicit_lanes(problem: Problem, station: str) -> bool:
+def _explicit_lanes(problem: SchedulingProblem, station: str) -> bool:
     return problem.has_changeovers(station)
 
 
 # --- step 1: variables ---------------------------------------------------------------------
 
 
-def _variables(model: cp_model.CpModel, problem: Problem, horizon: int) -> _Vars:
+def _variables(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int) -> _Vars:
     v = _Vars(horizon=horizon)
     for j, job in enumerate(problem.jobs):
         earliest = job.release
@@ -153,7 +153,7 @@ def _variables(model: cp_model.CpModel, problem: Problem, horizon: int) -> _Vars
 # --- step 2: constraints -------------------------------------------------------------------
 
 
-def _constraints(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
+def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
     # precedence with transport gaps
     for j, job in enumerate(problem.jobs):
         for k in range(1, len(job.operations)):
@@ -202,7 +202,7 @@ def _constraints(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
             _lane_circuit(model, problem, v, station, lane, [key for key, _ in members], lane_lit)
 
 
-def _fleet_trips(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
+def _fleet_trips(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
     """Trips that hold a vehicle of a limited fleet. A move that may take a fleet leg gets one
     departure (after the previous operation ends), and each fleet leg it may take an interval
     from it, present when both stations are chosen, that the next operation starts after; one
@@ -244,7 +244,7 @@ def _fleet_trips(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
             model.AddCumulative(intervals, [1] * len(intervals), problem.fleets[mover])
 
 
-def _pooled_capacity(model: cp_model.CpModel, problem: Problem, v: _Vars) -> None:
+def _pooled_capacity(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
     """Redundant: for each set of interchangeable stations G (the alternatives of a flexible
     operation), every operation that must run somewhere in G occupies one of G's lanes, so at
     most sum(capacity) of them run at once. Gives CP-SAT energy reasoning across alternatives."""
@@ -270,7 +270,8 @@ def _pooled_capacity(model: cp_model.CpModel, problem: Problem, v: _Vars) -> Non
             model.AddCumulative(intervals, [1] * len(intervals), sum(problem.capacities[s] for s in group))
 
 
-def _lane_circuit(model, problem: Problem, v: _Vars, station: str, lane: int, keys: list[Key], lane_lit: dict) -> None:
+def _lane_circuit(model, problem: SchedulingProblem, v: _Vars, station: str, lane: int, keys: list[Key],
+                  lane_lit: dict) -> None:
     """Successor model of one lane: node 0 is the lane's start/end, node i+1 is keys[i]."""
     def lit_of(x):
         return model.NewConstant(1) if x is True else x
@@ -306,7 +307,7 @@ def _lane_circuit(model, problem: Problem, v: _Vars, station: str, lane: int, ke
 # --- step 3: objective ---------------------------------------------------------------------
 
 
-def _objective(model: cp_model.CpModel, problem: Problem, v: _Vars, objective: str) -> None:
+def _objective(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, objective: str) -> None:
     lasts = [(j, v.end[(j, len(job.operations) - 1)]) for j, job in enumerate(problem.jobs)]
     # search: branch on the earliest start first, at its smallest value (a schedule-generation
     # scheme); on plain job shops it finds near-optimal schedules more reliably than the
@@ -341,7 +342,7 @@ def _objective(model: cp_model.CpModel, problem: Problem, v: _Vars, objective: s
 # --- warm start -----------------------------------------------------------------------------
 
 
-def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, warm: dispatch_mod.Placement) -> None:
+def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: dispatch_mod.ListSchedule) -> None:
     """Hint every decision of a dispatching schedule: starts, stations, lanes, lane arcs,
     departures (a move off a fleet leg leaves as the previous operation ends)."""
     placed = warm.placed
@@ -389,7 +390,7 @@ def _hint(model: cp_model.CpModel, problem: Problem, v: _Vars, warm: dispatch_mo
 # --- step 4: solve --------------------------------------------------------------------------
 
 
-def _assign_lanes(problem: Problem, placed: dict[Key, tuple[str, int, int]]) -> dict[Key, tuple[str, int, int]]:
+def _assign_lanes(problem: SchedulingProblem, placed: dict[Key, tuple[str, int, int]]) -> dict[Key, tuple[str, int, int]]:
     """Lanes for stations without explicit lanes: interval colouring in start order."""
     by_station: dict[str, list[tuple[int, int, Key]]] = {}
     for key, (station, _, start) in placed.items():
@@ -413,7 +414,7 @@ def _assign_lanes(problem: Problem, placed: dict[Key, tuple[str, int, int]]) -> 
 
 
 def solve(
-    problem: Problem,
+    problem: SchedulingProblem,
     *,
     time_limit: float = 10.0,
     workers: int = 2,
@@ -511,7 +512,7 @@ def _solve(
     return solver.Solve(model), solver
 
 
-def _solution(problem: Problem, v: _Vars, solver: cp_model.CpSolver) -> dispatch_mod.Placement:
+def _solution(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver) -> dispatch_mod.ListSchedule:
     """{(job, operation): (station, lane, start)} read back from the solver, and the departures
     of the moves whose chosen stations make a fleet leg (the others leave as the operation ends)."""
     placed: dict[Key, tuple[str, int, int]] = {}
@@ -531,7 +532,7 @@ def _solution(problem: Problem, v: _Vars, solver: cp_model.CpSolver) -> dispatch
         (j, k): solver.Value(depart) for (j, k), depart in v.departure.items()
         if problem.fleet_leg(placed[(j, k - 1)][0], placed[(j, k)][0]) is not None
     }
-    return dispatch_mod.Placement(_assign_lanes(problem, placed), departures)
+    return dispatch_mod.ListSchedule(_assign_lanes(problem, placed), departures)
 
 
 # --- registry ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from optimizer.problem import (
     Alternative,
     Job,
     Operation,
-    Problem,
+    SchedulingProblem,
     TransportLeg,
     build_problem,
     seconds_to_ticks,
@@ -146,19 +146,19 @@ def test_missing_leg_used_by_a_routing_is_a_layout_error():
 def test_problem_rejects_bad_data():
     op = Operation("o", (Alternative("m", 3),))
     with pytest.raises(InputError, match=r"jobs\[0\].operations\[0\].alternatives: no station can do this operation"):
-        Problem(jobs=(Job("j", (Operation("o", ()),)),), capacities={"m": 1})
+        SchedulingProblem(jobs=(Job("j", (Operation("o", ()),)),), capacities={"m": 1})
     with pytest.raises(InputError, match=r"unknown station 'x'"):
-        Problem(jobs=(Job("j", (Operation("o", (Alternative("x", 3),)),)),), capacities={"m": 1})
+        SchedulingProblem(jobs=(Job("j", (Operation("o", (Alternative("x", 3),)),)),), capacities={"m": 1})
     with pytest.raises(InputError, match=r"duplicate job id 'j'"):
-        Problem(jobs=(Job("j", (op,)), Job("j", (op,))), capacities={"m": 1})
+        SchedulingProblem(jobs=(Job("j", (op,)), Job("j", (op,))), capacities={"m": 1})
     with pytest.raises(InputError, match=r"capacities\[m\]: must be an integer >= 1"):
-        Problem(jobs=(Job("j", (op,)),), capacities={"m": 0})
+        SchedulingProblem(jobs=(Job("j", (op,)),), capacities={"m": 0})
     with pytest.raises(InputError, match=r"fleets\[agv\]: must be an integer >= 1"):
-        Problem(jobs=(Job("j", (op,)),), capacities={"m": 1}, fleets={"agv": 0})
+        SchedulingProblem(jobs=(Job("j", (op,)),), capacities={"m": 1}, fleets={"agv": 0})
 
 
 def test_fleet_legs():
-    problem = Problem(
+    problem = SchedulingProblem(
         jobs=(Job("j", (Operation("o", (Alternative("a", 3),)),)),),
         capacities={"a": 1, "b": 1, "c": 1},
         transport={("a", "b"): TransportLeg(4), ("a", "c"): TransportLeg(2, mover="conveyor"),

@@ -13,7 +13,7 @@ from twin.errors import InputError, LayoutError, NoFeasibleSchedule
 from twin.io import load_layout
 
 from optimizer.cli import main
-from optimizer.problem import Alternative, Job, Operation, PhysicsTime, Problem, TransportLeg
+from optimizer.problem import Alternative, Job, Operation, PhysicsTime, SchedulingProblem, TransportLeg
 from optimizer.kpis import kpis
 from optimizer.schedule import Schedule, Transport, check_schedule, make_schedule
 from optimizer.schedule_json import schedule_from_json, schedule_json_schema, schedule_to_json
@@ -21,13 +21,13 @@ from optimizer.planning import ScheduleOptions, schedule_layout
 from optimizer.scheduler import solve
 
 
-def problem() -> Problem:
+def problem() -> SchedulingProblem:
     """J1: A(3) -> B(2); J2: B(4) -> A(1); J3 (family Y): C(2); 2 ticks A<->B; changeover X->Y on C.
     Optimal makespan 7 (see test_scheduler.test_transport_gaps)."""
     def job(name, family, *ops, **kw):
         return Job(name, tuple(Operation(o, (Alternative(s, d),)) for o, s, d in ops), product=name, family=family, **kw)
 
-    return Problem(
+    return SchedulingProblem(
         jobs=(
             Job("J1", (Operation("a", (Alternative("A", 3, physics=True),)), Operation("b", (Alternative("B", 2),))),
             product="J1", family="X", units=10, due=5, weight=2.0),

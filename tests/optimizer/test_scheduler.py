@@ -16,7 +16,7 @@ from twin.errors import InputError, NoFeasibleSchedule
 
 from optimizer import dispatch
 from optimizer.jssp import read_jssp
-from optimizer.problem import Alternative, Job, Operation, Problem, TransportLeg
+from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
 from optimizer.kpis import kpis
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import SOLVERS, get_solver, solve
@@ -32,16 +32,16 @@ def job(name: str, *ops: Operation, **kw) -> Job:
     return Job(name, tuple(ops), product=name, family=kw.pop("family", name), **kw)
 
 
-def solved(problem: Problem, **kw):
+def solved(problem: SchedulingProblem, **kw):
     schedule = solve(problem, time_limit=5.0, workers=1, **kw)
     assert check_schedule(problem, schedule) == []
     return schedule
 
 
-def two_by_two(transport: int = 0) -> Problem:
+def two_by_two(transport: int = 0) -> SchedulingProblem:
     # J1: A(3) then B(2); J2: B(4) then A(1)
     legs = {("A", "B"): TransportLeg(transport, 5.0), ("B", "A"): TransportLeg(transport, 5.0)} if transport else {}
-    return Problem(
+    return SchedulingProblem(
         jobs=(job("J1", op("a", ("A", 3)), op("b", ("B", 2))), job("J2", op("b", ("B", 4)), op("a", ("A", 1)))),
         capacities={"A": 1, "B": 1},
         transport=legs,
@@ -64,7 +64,7 @@ def test_transport_gaps():
 
 
 def test_same_station_has_no_transport_gap():
-    problem = Problem(
+    problem = SchedulingProblem(
         jobs=(job("J", op("a", ("A", 2)), op("b", ("A", 3))),),
         capacities={"A": 1},
         transport={("A", "A"): TransportLeg(50)},
@@ -73,7 +73,7 @@ def test_same_station_has_no_transport_gap():
     assert schedule.makespan == 5 and schedule.transports == ()
 
 
-def changeover_problem(capacity: int = 1) -> Problem:
+def changeover_problem(capacity: int = 1) -> SchedulingProblem:
     jobs = (
         job("X1", op("o", ("M", 2)), family="X"),
         job("Y1", op("o", ("M", 2)), family="Y"),
@@ -81,7 +81,7 @@ def changeover_problem(capacity: int = 1) -> Problem:
     )
     if capacity > 1:
         jobs += (job("Y2", op("o", ("M", 2)), family="Y"),)
-    return Problem(jobs=jobs, capacities={"M": capacity}, changeovers={"M": {("X", "Y"): 5, ("Y", "X"): 5}})
+    return SchedulingProblem(jobs=jobs, capacities={"M": capacity}, changeovers={"M": {("X", "Y"): 5, ("Y", "X"): 5}})
 
 
 def test_changeovers_group_families():
@@ -101,7 +101,7 @@ def test_capacity_two_with_changeovers_uses_one_lane_per_family():
 
 def test_capacity_two_without_changeovers():
     # three lots of 3 ticks on two lanes: 6
-    problem = Problem(jobs=tuple(job(f"J{i}", op("o", ("M", 3))) for i in range(3)), capacities={"M": 2})
+    problem = SchedulingProblem(jobs=tuple(job(f"J{i}", op("o", ("M", 3))) for i in range(3)), capacities={"M": 2})
     schedule = solved(problem)
     assert (schedule.status, schedule.makespan) == ("optimal", 6)
     assert sorted(a.lane for a in schedule.assignments) in ([0, 0, 1], [0, 1, 1])
@@ -109,7 +109,7 @@ def test_capacity_two_without_changeovers():
 
 def test_alternatives():
     # each lot: 4 ticks on A or 6 on B. Two on A (8) and one on B (6) -> 8
-    problem = Problem(
+    problem = SchedulingProblem(
         jobs=tuple(job(f"J{i}", op("o", ("A", 4), ("B", 6))) for i in range(3)),
         capacities={"A": 1, "B": 1},
     )
@@ -120,7 +120,7 @@ def test_alternatives():
 
 def test_alternative_choice_pays_transport():
     # J: a on A (2), then b on A (5) or B (3); moving A->B costs 4, so staying on A wins (7 < 9)
-    problem = Problem(
+    problem = SchedulingProblem(
         jobs=(job("J", op("a", ("A", 2)), op("b", ("A", 5), ("B", 3))),),
         capacities={"A": 1, "B": 1},
         transport={("A", "B"): TransportLeg(4)},
@@ -130,7 +130,7 @@ def test_alternative_choice_pays_transport():
 
 
 def test_release_date():
-    problem = Problem(jobs=(job("J", op("o", ("M", 2)), release=5), job("K", op("o", ("M", 3)))), capacities={"M": 1})
+    problem = SchedulingProblem(jobs=(job("J", op("o", ("M", 2)), release=5), job("K", op("o", ("M", 3)))), capacities={"M": 1})
     schedule = solved(problem)
     assert schedule.makespan == 7  # K 0-3, J 5-7
 
@@ -138,7 +138,7 @@ def test_release_date():
 def test_weighted_tardiness():
     # J1 (3 ticks, due 3, weight 1), J2 (2 ticks, due 2, weight 5):
     # J1 first costs 5 * (5 - 2) = 15, J2 first costs 1 * (5 - 3) = 2
-    problem = Problem(
+    problem = SchedulingProblem(
         jobs=(job("J1", op("o", ("M", 3)), due=3, weight=1.0), job("J2", op("o", ("M", 2)), due=2, weight=5.0)),
         capacities={"M": 1},
     )
@@ -158,7 +158,7 @@ def test_ft06_is_proven_optimal():
 
 def test_infeasible_horizon_raises():
     # release 4 + 3 ticks of work cannot end by 5
-    problem = Problem(jobs=(job("J", op("o", ("M", 3)), release=4),), capacities={"M": 1}, horizon=5)
+    problem = SchedulingProblem(jobs=(job("J", op("o", ("M", 3)), release=4),), capacities={"M": 1}, horizon=5)
     with pytest.raises(NoFeasibleSchedule, match="no schedule satisfies the problem within the horizon of 5 ticks"):
         solve(problem, time_limit=2.0)
     with pytest.raises(NoFeasibleSchedule):
@@ -166,7 +166,7 @@ def test_infeasible_horizon_raises():
 
 
 def test_capacity_overload_against_a_horizon_raises():
-    problem = Problem(jobs=tuple(job(f"J{i}", op("o", ("M", 3))) for i in range(2)), capacities={"M": 1}, horizon=5)
+    problem = SchedulingProblem(jobs=tuple(job(f"J{i}", op("o", ("M", 3))) for i in range(2)), capacities={"M": 1}, horizon=5)
     with pytest.raises(NoFeasibleSchedule):
         solve(problem, time_limit=2.0, hint=False)
 
@@ -201,9 +201,9 @@ def test_dispatch_is_feasible_and_no_better_than_optimal():
 # --- AGV fleets ---------------------------------------------------------------------------------
 
 
-def two_trips(fleet: int) -> Problem:
+def two_trips(fleet: int) -> SchedulingProblem:
     # J1: A(5) then B(5), J2: C(5) then D(5); both moves are 10-tick AGV legs
-    return Problem(
+    return SchedulingProblem(
         jobs=(job("J1", op("a", ("A", 5)), op("b", ("B", 5))), job("J2", op("c", ("C", 5)), op("d", ("D", 5)))),
         capacities={"A": 1, "B": 1, "C": 1, "D": 1},
         transport={("A", "B"): TransportLeg(10, 8.0), ("C", "D"): TransportLeg(10, 8.0)},
@@ -224,12 +224,12 @@ def test_fleet_makes_a_trip_wait(fleet, optimum):
     assert kpis(two_trips(fleet), rule).agv_peak_trips <= fleet and rule.makespan == optimum
 
 
-def choose_around_the_fleet(c2: int | None, fleet: int) -> Problem:
+def choose_around_the_fleet(c2: int | None, fleet: int) -> SchedulingProblem:
     """J1: A(5) then B(5) over a 10-tick AGV leg. J2: c on C(5) (or C2(c2)), then d on D(5)
     or E(14); only C->D is an AGV leg (10 ticks), C->E, C2->D and C2->E are 2-tick conveyors."""
     c = op("c", ("C", 5)) if c2 is None else op("c", ("C", 5), ("C2", c2))
     conveyor = TransportLeg(2, 1.0, "conveyor")
-    return Problem(
+    return SchedulingProblem(
         jobs=(job("J1", op("a", ("A", 5)), op("b", ("B", 5))), job("J2", c, op("d", ("D", 5), ("E", 14)))),
         capacities={s: 1 for s in ("A", "B", "C", "C2", "D", "E")},
         transport={("A", "B"): TransportLeg(10), ("C", "D"): TransportLeg(10), ("C", "E"): conveyor,
@@ -267,7 +267,7 @@ def test_fleet_legs_count_only_when_both_stations_are_chosen(c2, fleet, optimum,
 
 
 @st.composite
-def flexible_job_shops(draw) -> Problem:
+def flexible_job_shops(draw) -> SchedulingProblem:
     n_stations = draw(st.integers(1, 3))
     stations = [f"S{i}" for i in range(n_stations)]
     capacities = {s: draw(st.integers(1, 2)) for s in stations}
@@ -290,7 +290,7 @@ def flexible_job_shops(draw) -> Problem:
         s: {(f, g): draw(st.integers(0, 5)) for f in families for g in families if f != g}
         for s in stations if draw(st.booleans())
     }
-    return Problem(jobs=tuple(jobs), capacities=capacities, transport=transport, changeovers=changeovers)
+    return SchedulingProblem(jobs=tuple(jobs), capacities=capacities, transport=transport, changeovers=changeovers)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
