@@ -38,6 +38,8 @@ from twin.errors import LayoutError, Problem
 from twin.geometry import Rect, input_port_local, output_port_local, rotate, rotated_size, station_rect, zone_rect
 from twin.model import Layout
 
+from optimizer.names import GeneratorName
+
 __all__ = [
     "GENERATORS", "Generator", "candidate_key", "generate", "perturb", "placements",
     "qap_candidates", "cpsat_candidates", "perturb_candidates", "mixed_candidates",
@@ -880,19 +882,18 @@ def _late_perturb(site: _Site, elites: _Elites, rng: np.random.Generator) -> Ite
     yield from _perturb_source(site, elites, rng)
 
 
-GENERATORS: dict[str, Generator] = {
-    "cpsat": cpsat_candidates,
-    "mixed": mixed_candidates,
-    "perturb": perturb_candidates,
-    "qap": qap_candidates,
+GENERATORS: dict[GeneratorName, Generator] = {
+    GeneratorName.CPSAT: cpsat_candidates,
+    GeneratorName.MIXED: mixed_candidates,
+    GeneratorName.PERTURB: perturb_candidates,
+    GeneratorName.QAP: qap_candidates,
 }
 
 
 def generate(name: str, layout: Layout, budget: int, seed: int = 0) -> Iterator[Layout]:
     """Up to `budget` distinct candidate layouts from the generator called `name`; the same
     seed gives the same sequence."""
-    if name not in GENERATORS:
-        raise ValueError(f"unknown generator '{name}'; valid: {', '.join(sorted(GENERATORS))}")
+    generator = GENERATORS[GeneratorName.parse(name)]  # InputError listing the valid names
     if budget < 0:
         raise ValueError(f"budget must not be negative, got {budget}")
-    return GENERATORS[name](layout, int(budget), np.random.default_rng(seed))
+    return generator(layout, int(budget), np.random.default_rng(seed))

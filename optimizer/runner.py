@@ -30,7 +30,8 @@ from typing import Any
 
 from twin.errors import FactoryTwinError, InputError
 
-BACKENDS = ("local", "ray")
+from optimizer.names import Backend
+
 TaskFn = Callable[[Any, Any], Any]
 
 
@@ -312,8 +313,6 @@ def make_runner(backend: str, workers: int, context: Any, address: str | None = 
     """The runner for a backend name; an unknown name lists the valid ones."""
     if workers < 1:
         raise InputError(f"workers must be at least 1, got {workers}")
-    if backend == "local":  # SearchConfig.check refuses an address without the ray backend
+    if Backend.parse(backend) is Backend.LOCAL:  # SearchConfig.check refuses an address without ray
         return InlineRunner(context) if workers == 1 else LocalRunner(context, workers)
-    if backend == "ray":
-        return RayRunner(context, workers, address)
-    raise InputError(f"unknown backend {backend!r}; valid: {', '.join(BACKENDS)}")
+    return RayRunner(context, workers, address)

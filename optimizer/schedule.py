@@ -11,18 +11,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
-from twin.errors import InputError
-
+from optimizer.names import Objective
 from optimizer.problem import SchedulingProblem
 
 STATUSES = ("optimal", "feasible")
-OBJECTIVES = ("makespan", "weighted_tardiness")
 
 
 def validate_objective(objective: str) -> None:
     """InputError for an objective no scheduler knows, listing the valid ones."""
-    if objective not in OBJECTIVES:
-        raise InputError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    Objective.parse(objective)
 
 
 @dataclass(frozen=True)
@@ -142,11 +139,9 @@ def _with_changeovers(problem: SchedulingProblem, assignments: list[Assignment])
 
 
 def objective_value(problem: SchedulingProblem, assignments, objective: str) -> float:
-    if objective == "makespan":
+    if Objective.parse(objective) is Objective.MAKESPAN:
         return float(max((a.end for a in assignments), default=0))
-    if objective == "weighted_tardiness":
-        return round(float(weighted_tardiness(problem, assignments)), 6)
-    raise ValueError(f"unknown objective {objective!r}; valid: {', '.join(OBJECTIVES)}")
+    return round(float(weighted_tardiness(problem, assignments)), 6)
 
 
 def weighted_tardiness(problem: SchedulingProblem, assignments) -> float:

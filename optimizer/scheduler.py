@@ -38,6 +38,7 @@ from ortools.sat.python import cp_model
 from twin.errors import InputError, NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
+from optimizer.names import SolverName
 from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
@@ -539,16 +540,13 @@ def _solution(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver) -
 
 Solver = Callable[..., Schedule]
 
-SOLVERS: dict[str, Solver] = {
-    "cpsat": solve,
-    "dispatch": dispatch_mod.solve,
+SOLVERS: dict[SolverName, Solver] = {
+    SolverName.CPSAT: solve,
+    SolverName.DISPATCH: dispatch_mod.solve,
 }
 
 
 def get_solver(name: str) -> Solver:
     """A solver by name: `solver(problem, *, time_limit, workers, seed, objective,
     deterministic_time=None) -> Schedule`."""
-    try:
-        return SOLVERS[name]
-    except KeyError:
-        raise InputError(f"unknown solver {name!r}; valid: {', '.join(sorted(SOLVERS))}") from None
+    return SOLVERS[SolverName.parse(name)]

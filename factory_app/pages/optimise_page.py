@@ -20,8 +20,8 @@ RUN_KEY = "optimise_run_dir"
 def render(state: AppState) -> None:
     st.header("Optimise")
     try:
-        from optimizer.search.config import OBJECTIVES, SearchConfig
-        from optimizer.runner import BACKENDS
+        from optimizer.names import Backend, SearchObjective
+        from optimizer.search.config import SearchConfig
     except ImportError as exc:
         st.info(f"The layout search is not available in this installation ({exc}).")
         return
@@ -30,7 +30,7 @@ def render(state: AppState) -> None:
     if state.session is None:
         st.info("Open a layout on the Layout page first.")
     else:
-        _settings(state, running, OBJECTIVES, BACKENDS, SearchConfig)
+        _settings(state, running, SearchObjective.names(), Backend.names(), SearchConfig)
     if job is not None:
         _progress(state)
     _past_runs(state)

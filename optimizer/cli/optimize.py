@@ -13,8 +13,8 @@ from twin.errors import LayoutError, Problem
 
 from optimizer.cli import arguments
 from optimizer.cli.validate import print_problems
-from optimizer.runner import BACKENDS
-from optimizer.search.config import OBJECTIVES, SearchConfig
+from optimizer.names import Backend, GeneratorName, SearchObjective
+from optimizer.search.config import SearchConfig
 from optimizer.search.progress import Progress
 
 _DEFAULTS = SearchConfig()
@@ -31,11 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replications", type=arguments.count, help=f"replications per design and round (default {d.replications})")
     parser.add_argument("--max-replications", type=arguments.count, help=f"replications a design in contention gets at most (default {d.max_replications})")
     parser.add_argument("--workers", type=arguments.workers, default=d.workers, help=f"worker processes or Ray CPUs (default {d.workers})")
-    parser.add_argument("--backend", choices=BACKENDS, default=d.backend, help="local processes (default) or Ray tasks")
+    parser.add_argument("--backend", choices=Backend.names(), default=d.backend, help="local processes (default) or Ray tasks")
     parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
     parser.add_argument("--seed", type=arguments.seed, help=f"random seed, 0 to {arguments.MAX_SEED} (default {d.seed})")
-    parser.add_argument("--generator", help=f"placement generator: cpsat, mixed, perturb, qap (default {d.generator})")
-    parser.add_argument("--objective", choices=OBJECTIVES, help=f"ranking objective (default {d.objective})")
+    parser.add_argument("--generator", help=f"placement generator: {', '.join(GeneratorName.names())} (default {d.generator})")
+    parser.add_argument("--objective", choices=SearchObjective.names(), help=f"ranking objective (default {d.objective})")
     parser.add_argument("--chunk-size", type=arguments.positive_int, default=d.chunk_size, help=f"candidates per screening task (default {d.chunk_size})")
     parser.add_argument("--out", type=arguments.output_dir, metavar="DIR", help="run folder (default runs/<layout>-<timestamp>)")
     parser.add_argument("--resume", metavar="RUN", help="resume the interrupted run in this folder")

@@ -12,7 +12,7 @@ from pathlib import Path
 from twin.errors import InputError
 
 from optimizer.cli import arguments
-from optimizer.schedule import OBJECTIVES
+from optimizer.names import Objective
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="CP-SAT seconds (default 10)")
     parser.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
     parser.add_argument("--seed", type=arguments.seed, default=0, help=f"0 to {arguments.MAX_SEED} (default 0)")
-    parser.add_argument("--objective", choices=OBJECTIVES, default="makespan")
+    parser.add_argument("--objective", choices=Objective.names(), default="makespan")
     parser.add_argument("--solver", default="cpsat", help="cpsat (default) or dispatch")
 
 

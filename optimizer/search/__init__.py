@@ -27,7 +27,7 @@ The Pareto front is over makespan, floor area and travel (installed conveyor met
 metres driven in the schedule).
 
 The modules, lowest first (each imports only those above it):
-- `config`: `SearchConfig`, the settings of a run, and `OBJECTIVES`;
+- `config`: `SearchConfig`, the settings of a run (its names: `optimizer.names`);
 - `rows`: `CandidateRow`, one evaluated layout, and placements to and from layouts;
 - `ranking`: `rank`, `rank_key`, `pareto_front`;
 - `tasks`: the work done in workers (`screen_chunk`, `schedule_task`) and its context;

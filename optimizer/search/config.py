@@ -7,13 +7,7 @@ from typing import Any
 
 from twin.errors import InputError
 
-from optimizer.placement import GENERATORS
-from optimizer.runner import BACKENDS
-from optimizer.schedule import OBJECTIVES as schedule_objectives
-
-# the final ranking's objectives: the cheapest annual cost whose simulated throughput meets the
-# required rate, the scheduler's objectives, and throughput
-OBJECTIVES = ("cost", *schedule_objectives, "throughput")
+from optimizer.names import Backend, GeneratorName, SearchObjective
 
 
 @dataclass(frozen=True)
@@ -52,8 +46,7 @@ class SearchConfig:
             raise InputError(f"workers must be a whole number >= 1, got {self.workers!r}")
         if not isinstance(self.chunk_size, int) or self.chunk_size < 1:
             raise InputError(f"chunk size must be a whole number >= 1, got {self.chunk_size!r}")
-        if self.objective not in OBJECTIVES:
-            raise InputError(f"unknown objective {self.objective!r}; valid: {', '.join(OBJECTIVES)}")
+        SearchObjective.parse(self.objective)
         for name in ("simulate", "replications", "max_replications"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -65,12 +58,10 @@ class SearchConfig:
                              f"round ({self.replications})")
         if not 0 <= self.refine <= 1:
             raise InputError(f"refine must be between 0 and 1, got {self.refine!r}")
-        if self.backend not in BACKENDS:
-            raise InputError(f"unknown backend {self.backend!r}; valid: {', '.join(BACKENDS)}")
+        Backend.parse(self.backend)
         if self.address and self.backend != "ray":
             raise InputError("an address is only used with the ray backend")
-        if self.generator not in GENERATORS:
-            raise InputError(f"unknown generator {self.generator!r}; valid: {', '.join(sorted(GENERATORS))}")
+        GeneratorName.parse(self.generator)
         return self
 
     @property

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from optimizer.layout_checker import check_layout
 from optimizer.placement import GENERATORS, candidate_key, generate, perturb, placements
-from twin.errors import LayoutError
+from twin.errors import InputError, LayoutError
 from twin.model import Layout
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
@@ -83,7 +83,7 @@ def test_same_seed_same_sequence(name):
 
 
 def test_unknown_generator_lists_valid_names():
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(InputError) as err:  # the same error as the search settings' check
         generate("x", build_layout([(1.0, 1.0)]), 5, seed=0)
     assert str(err.value) == "unknown generator 'x'; valid: cpsat, mixed, perturb, qap"
 
