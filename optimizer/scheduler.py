@@ -1,7 +1,8 @@
 """The CP-SAT scheduler: a flexible job shop with transport gaps, lanes and changeovers.
 
 The model is built in named steps (`_variables`, `_constraints`, `_objective`, `_hint`,
-`_solve`, `_solution`); only integers reach CP-SAT.
+`_solve`, `_solution`); only integers reach CP-SAT. One file of about 550 lines because the
+steps share one variable record (`_Vars`) and read best top to bottom, as one model.
 
 - Each operation has a start and an end. An operation with one alternative gets one fixed-size
   interval; with several, one optional interval per station sharing the start, a presence
