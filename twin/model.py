@@ -240,6 +240,9 @@ class Conveyor(Model):
     to_station: Identifier = Field(alias="to")
     speed: Speed = Field(0.3, description="belt speed (m/s)")
     route: tuple[Point2, ...] = Field((), description="optional polyline (m); default: an L-shaped run port to port")
+    pitch: Length | None = Field(
+        None, description="belt length one lot takes (m): the running twin's belt holds length / pitch lots and a "
+        "full belt blocks its feeder; None: no limit")
 
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)  # merged with Model's
 

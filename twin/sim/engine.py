@@ -22,7 +22,7 @@ from twin.sim.agv import Fleet, Trip
 from twin.sim.control import Plan, check_policy, queue_key
 from twin.sim.factory import Factory, OperationSpec, ProductSpec
 from twin.sim.randomness import Sampler, stream
-from twin.sim.stations import InputQueue, Lane, StationRuntime
+from twin.sim.stations import InputQueue, Lane, Slots, StationRuntime
 
 
 class CountingEnvironment(simpy.Environment):
@@ -120,6 +120,7 @@ class Simulation:
         for runtime in self.stations.values():
             runtime.setup_failures(seed, replication)
         self.fleet = Fleet(env, factory, warmup)
+        self.belts = {pair: Slots(env, leg.places) for pair, leg in factory.legs.items() if leg.places is not None}
         self.wip = Level(warmup)
         self.completed: list[tuple[float, float, int, float | None, float]] = []  # release, done, units, due, weight
         self.records: list[OperationRecord] = []
@@ -167,7 +168,7 @@ class Simulation:
 
     def _lot(self, lot: Lot):
         self.wip.add(self.env.now, lot.units)
-        station = yield from self._reserve(lot)
+        station = yield from self._reserve(lot, None)
         self._arrive(lot, station)
         last = len(lot.product.operations) - 1
         while True:
@@ -177,26 +178,31 @@ class Simulation:
                 self.stations[here].outputs.release()
                 break
             lot.index += 1
-            there = yield from self._reserve(lot)
+            there = yield from self._reserve(lot, here)
             yield from self._move(lot, here, there)
             self._arrive(lot, there)
         self.wip.add(self.env.now, -lot.units)
         self.completed.append((lot.release, self.env.now, lot.units, lot.due, lot.weight))
 
-    def _reserve(self, lot: Lot):
-        """A place in the input buffer of the station that will do the lot's operation: the
-        planned one, else the alternative expected to be free first (queued work per lane)."""
+    def _room(self, here: str | None, there: str) -> Slots:
+        """Where a lot needs a place before it leaves for `there`: on the belt that links the
+        two stations when it has a pitch (the belt is the buffer), else in there's input buffer."""
+        return self.belts.get((here, there)) or self.stations[there].inputs
+
+    def _reserve(self, lot: Lot, here: str | None):
+        """Room towards the station that will do the lot's operation: the planned one, else
+        the alternative expected to be free first (queued work per lane)."""
         candidates = self._candidates(lot, lot.index)
         if self.plan is not None:
-            yield self.stations[candidates[0]].inputs.request()
+            yield self._room(here, candidates[0]).request()
             chosen = candidates[0]
         else:
             while True:
                 ranked = sorted(candidates, key=lambda s: self.stations[s].backlog / self.stations[s].spec.capacity)
-                chosen = next((s for s in ranked if self.stations[s].inputs.try_take()), None)
+                chosen = next((s for s in ranked if self._room(here, s).try_take()), None)
                 if chosen is not None:
                     break
-                yield self.env.any_of([self.stations[s].inputs.watch() for s in candidates])
+                yield self.env.any_of([self._room(here, s).watch() for s in candidates])
         self.stations[chosen].backlog += lot.mean_seconds(chosen)
         return chosen
 
@@ -210,6 +216,10 @@ class Simulation:
         start = self.env.now
         if leg.seconds > 0:
             yield self.env.timeout(leg.seconds)
+        belt = self.belts.get((a, b))
+        if belt is not None:  # wait at the belt's end for room at b, holding the belt place
+            yield self.stations[b].inputs.request()
+            belt.release()
         if a != b:
             self.conveyor_trips.append(Trip(lot.id, -1, a, b, start, self.env.now, 0.0))
 

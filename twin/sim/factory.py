@@ -69,6 +69,7 @@ class LegSpec:
     seconds: float
     distance: float
     mover: str  # "agv" or "conveyor"
+    places: int | None = None  # lots a belt holds (length / pitch); None: no limit
 
 
 @dataclass(frozen=True)
@@ -179,13 +180,18 @@ def _unroutable(products: list[ProductSpec], legs: Mapping[tuple[str, str], LegS
     return problems
 
 
+def _belt_places(length: float, pitch: float | None) -> int | None:
+    return None if pitch is None else max(1, math.floor(length / pitch + 1e-9))
+
+
 def _routed_transport(layout: Layout) -> tuple[dict[tuple[str, str], LegSpec], dict[tuple[str, str], float]]:
     """Loaded legs as the plan has them (`twin.graph.transport_legs`) and empty runs over the
     same aisles, from where a vehicle unloaded (an input port or a dock) to the next pick-up."""
     from twin.graph import AisleRouter, transport_legs
 
     router = AisleRouter(layout)
-    legs = {pair: LegSpec(leg.seconds, leg.distance, leg.mover)
+    pitches = {c.id: c.pitch for c in layout.transport.conveyors}
+    legs = {pair: LegSpec(leg.seconds, leg.distance, leg.mover, _belt_places(leg.distance, pitches.get(leg.conveyor)))
             for pair, leg in transport_legs(layout, router).items() if math.isfinite(leg.seconds)}
     empty = {pair: d for pair, d in router.port_distances("in", "out").items() if math.isfinite(d)}
     return legs, empty
