@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 from twin.errors import InputError
@@ -23,12 +22,7 @@ MAX_REPLICATIONS = 10_000
 
 
 def _simulated_seconds(text: str, low_ok: bool) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    value = arguments._number(text, "a number of seconds")  # finite, or the shared message
     if value < 0 or (value == 0 and not low_ok):
         raise argparse.ArgumentTypeError(f"must be {'>= 0' if low_ok else 'positive'}, got {text}")
     if value > MAX_SIMULATED_SECONDS:
