@@ -10,6 +10,7 @@ scheduler uses it as its warm start and horizon.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass
 
 from twin.errors import NoFeasibleSchedule
@@ -179,9 +180,12 @@ def _score(problem: SchedulingProblem, placed: Placed, objective: str) -> tuple:
 
 
 def best_placement(
-    problem: SchedulingProblem, *, objective: str = "makespan", seed: int = 0, iterations: int | None = None
+    problem: SchedulingProblem, *, objective: str = "makespan", seed: int = 0, iterations: int | None = None,
+    deadline: float | None = None,
 ) -> ListSchedule:
-    """The best list schedule over every rule plus `iterations` seeded randomised runs."""
+    """The best list schedule over every rule plus `iterations` seeded randomised runs. With a
+    `deadline` (a `time.monotonic()` value) the runs after the first stop once it has passed,
+    so a warm start for a large problem does not eat the caller's whole time limit."""
     if iterations is None:
         iterations = max(4, min(40, 4000 // max(1, problem.n_operations)))
     rng = random.Random(seed)
@@ -190,6 +194,8 @@ def best_placement(
     noisy = ("mwkr", "mopnr", "setup") if objective == "makespan" else ("atc", "edd", "setup")
     candidates += [(noisy[i % 3], random.Random(rng.random())) for i in range(iterations)]
     for rule, noise in candidates:
+        if best is not None and deadline is not None and time.monotonic() > deadline:
+            break
         placement = list_schedule(problem, rule, noise)
         score = _score(problem, placement.placed, objective)
         if best_score is None or score < best_score:

@@ -44,6 +44,7 @@ from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
+WARM_START_SHARE = 0.5  # of a wall-clock time limit that the dispatching-rule warm start may use
 
 
 @dataclass
@@ -446,7 +447,10 @@ def solve(
         flexible = any(len(op.alternatives) > 1 for job in problem.jobs for op in job.operations)
         hint = True if flexible or any(problem.has_changeovers(s) for s in problem.capacities) else "horizon"
     if hint:
-        warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed)
+        # Under a wall-clock budget the warm start may use at most half of it (one rule always
+        # runs); under a deterministic budget every rule runs, so the result stays repeatable.
+        deadline = started + WARM_START_SHARE * time_limit if deterministic_time is None else None
+        warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed, deadline=deadline)
     horizon = _safe_horizon(problem)
     warm_makespan = None
     if warm is not None:
@@ -457,6 +461,9 @@ def solve(
         horizon = min(horizon, problem.horizon)
         if warm_makespan is not None and warm_makespan > problem.horizon:
             warm = None
+
+    if warm is not None and deterministic_time is None and time.monotonic() - started >= time_limit:
+        return _warm_schedule(problem, warm, objective)  # the warm start took the whole wall-clock budget
 
     model = cp_model.CpModel()
     v = _variables(model, problem, horizon)
@@ -484,12 +491,17 @@ def solve(
     if status == cp_model.MODEL_INVALID:  # a bug in this module, not in the input
         raise RuntimeError(f"invalid CP-SAT model: {model.Validate()}")
     if warm is not None:  # time ran out before CP-SAT reported anything; the warm start stands
-        return make_schedule(
-            problem, _assign_lanes(problem, warm.placed), status="feasible",
-            lower_bound=dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0,
-            objective=objective, solver="dispatch", departures=warm.departures,
-        )
+        return _warm_schedule(problem, warm, objective)
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
+
+
+def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, objective: str) -> Schedule:
+    """The dispatching-rule warm start as the answer, labelled `dispatch`."""
+    return make_schedule(
+        problem, _assign_lanes(problem, warm.placed), status="feasible",
+        lower_bound=dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0,
+        objective=objective, solver="dispatch", departures=warm.departures,
+    )
 
 
 def _solve(

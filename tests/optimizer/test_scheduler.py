@@ -304,3 +304,49 @@ def test_every_schedule_passes_the_checker(problem, fleet, objective):
     assert check_schedule(problem, rule) == []
     if exact.status == "optimal":
         assert exact.objective_value <= rule.objective_value + 1e-9
+
+
+def _three_alternatives() -> SchedulingProblem:
+    return SchedulingProblem(
+        jobs=tuple(job(f"J{i}", op("o", ("A", 4), ("B", 6))) for i in range(3)),
+        capacities={"A": 1, "B": 1},
+    )
+
+
+def test_a_passed_deadline_leaves_the_warm_start_at_its_first_rule(monkeypatch):
+    problem = _three_alternatives()
+    runs = []
+    real = dispatch.list_schedule
+    monkeypatch.setattr(dispatch, "list_schedule", lambda p, rule, noise=None: runs.append(rule) or real(p, rule, noise))
+    dispatch.best_placement(problem, deadline=0.0)  # monotonic time is always past 0
+    assert runs == [dispatch.RULES[0]]
+    runs.clear()
+    dispatch.best_placement(problem)
+    assert len(runs) > len(dispatch.RULES)  # without a deadline every rule and the seeded runs
+
+
+def test_a_warm_start_that_uses_the_whole_time_limit_is_the_answer(monkeypatch):
+    """Under a wall-clock limit the command's time is bounded: when the warm start has used it
+    all, no CP-SAT model is built and the checked dispatch schedule is returned."""
+    import time as time_module
+
+    problem = _three_alternatives()
+    real = dispatch.best_placement
+
+    def slow(*args, **kwargs):
+        time_module.sleep(0.3)  # longer than the 0.1 s limit below, however loaded the machine
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch, "best_placement", slow)
+    monkeypatch.setattr("optimizer.scheduler._variables", lambda *a: pytest.fail("a model was built"))
+    schedule = solve(problem, time_limit=0.1, workers=1, hint=True)
+    assert schedule.solver == "dispatch" and check_schedule(problem, schedule) == []
+
+
+def test_a_deterministic_budget_runs_every_rule_so_results_repeat(monkeypatch):
+    seen = []
+    real = dispatch.best_placement
+    monkeypatch.setattr(dispatch, "best_placement", lambda *a, **k: seen.append(k.get("deadline")) or real(*a, **k))
+    solve(_three_alternatives(), time_limit=5.0, workers=1, hint=True, deterministic_time=1.0)
+    solve(_three_alternatives(), time_limit=5.0, workers=1, hint=True)
+    assert seen[0] is None and seen[1] is not None
