@@ -13,6 +13,10 @@ kicked by a growing number of random swaps when the search stalls (iterated tabu
 move loop is compiled with numba: in numpy each move cost about 6x more (n = 20), in plain
 Python far more.
 `read_qaplib` and `bench_instances` serve `factory-twin bench qap`.
+
+Why one file of about 540 lines: the compiled kernels and their driver share private array
+layouts (the delta table, the move lists, the tabu matrix) that no other module should see;
+the reader is kept beside them because the benchmark is how the kernels are judged.
 """
 from __future__ import annotations
 

@@ -12,6 +12,9 @@ Tables:
 - `schedules`: one row per scheduled candidate (stage 2), with its checked result.
 - `simulations`: one row per simulated replication of a design (stage 3, the final
   yardstick): its KPIs, so a resumed run recomputes no replication it already has.
+
+One file of about 400 lines: the schema, the record types, the folder lock and the queries
+are one database's, and splitting them would spread its column lists over several files.
 """
 from __future__ import annotations
 
