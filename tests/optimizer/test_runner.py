@@ -120,3 +120,10 @@ def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls
         assert [(r.key, r.flow_distance, r.floor_area) for r in a.screen_records()] == \
                [(r.key, r.flow_distance, r.floor_area) for r in b.screen_records()]
     assert remote.screened == 40 and remote.scheduled == 3 and remote.best.key == local.best.key
+    # the running twin's replications (stage 3) are the same on Ray as in one local process
+    with RunStore.open(local.run_dir) as a, RunStore.open(remote.run_dir) as b:
+        sims = a.simulation_records()
+        assert len(sims) >= 4 * SearchConfig().replications  # 3 designs and the as-is layout
+        assert [(r.seq, r.replication, r.kpis) for r in sims] == \
+               [(r.seq, r.replication, r.kpis) for r in b.simulation_records()]
+    assert remote.decision.recommended.seq == local.decision.recommended.seq

@@ -1,0 +1,91 @@
+"""The default `make run` (`factory-twin optimize` on the electronics sample with default
+settings), timed end to end and split by stage, with the running twin's verdict.
+
+Stage times come from the run database: each stored row carries the time it was written, so
+stage 1 (screening) ends with the last candidate, stage 2 (schedules) with the last schedule
+and stage 3 (the running twin) with the last replication; the rest (physics before the run,
+writing the run folder) is the difference to the wall time of the whole command. Writes
+benchmarks/results/make_run.md.
+
+    .venv/bin/python benchmarks/make_run_bench.py [--layout layouts/electronics_assembly.yaml] [--workers 2]
+
+Not a test: it takes minutes and its numbers depend on what else the machine is doing (the
+load average is recorded next to them).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def stage_times(run_dir: Path) -> list[tuple[str, int, float]]:
+    """(stage, rows, wall seconds) from the rows' write times in the run database."""
+    db = sqlite3.connect(run_dir / "run.sqlite")
+    try:
+        out, previous = [], None
+        for table, stage in (("candidates", "1 screen"), ("schedules", "2 schedule"), ("simulations", "3 simulate")):
+            first, last, rows = db.execute(f"SELECT MIN(created), MAX(created), COUNT(*) FROM {table}").fetchone()
+            if rows:
+                out.append((stage, rows, last - (previous if previous is not None else first)))
+                previous = last
+        return out
+    finally:
+        db.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--layout", default=str(ROOT / "layouts" / "electronics_assembly.yaml"))
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        run_dir = Path(tmp) / "run"
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "optimizer.cli", "optimize", args.layout, "--workers",
+                               str(args.workers), "--out", str(run_dir), "--quiet"],
+                              cwd=ROOT, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        load_after = os.getloadavg()[0]
+        if done.returncode != 0:
+            print(done.stdout, done.stderr, file=sys.stderr)
+            return done.returncode
+        stages = stage_times(run_dir)
+    lines = [
+        "# `make run`: time by stage",
+        "",
+        f"{datetime.now():%Y-%m-%d %H:%M}, {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load average {load_before:.1f} before and {load_after:.1f} after (other work on the machine slows "
+        f"every stage), `{Path(args.layout).name}`, {args.workers} local workers, default settings.",
+        "",
+        "| stage | rows | wall (s) |",
+        "| --- | ---: | ---: |",
+        *[f"| {stage} | {rows} | {seconds:.0f} |" for stage, rows, seconds in stages],
+        f"| physics, start-up, run folder | | {wall - sum(s for _, _, s in stages):.0f} |",
+        f"| **total** | | **{wall:.0f}** |",
+        "",
+        "Output of the command:",
+        "",
+        "```",
+        done.stdout.rstrip(),
+        "```",
+        "",
+    ]
+    out = ROOT / "benchmarks" / "results" / "make_run.md"
+    out.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
