@@ -92,7 +92,7 @@ class _Bar:
             best.append(f"flow {p.best_flow:,.0f}")
         self.bar.set_description_str(p.stage, refresh=False)
         self.bar.set_postfix_str(
-            f"screened {p.screened}/{p.candidates} scheduled {p.scheduled}/{p.shortlist} "
+            f"screened {p.screened}/{p.candidates} scheduled {p.scheduled}/{p.shortlist} simulated {p.simulated} "
             f"best {', '.join(best) or '–'} | {_clock(p.elapsed)} elapsed, ETA {eta}", refresh=False)
         self.bar.refresh()
 

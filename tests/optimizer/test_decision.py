@@ -110,3 +110,65 @@ def test_a_design_whose_simulation_failed_is_left_out():
     assert [d.seq for d in decision.failed] == [2] and decision.failed[0].error == "plan does not fit"
     assert decision.recommended.seq == 1 and decision.significant
     assert decision.comparison["throughput_per_hour"].mean == pytest.approx(20.0)
+
+
+def test_the_stage_gives_more_replications_only_to_designs_in_contention(tmp_path, monkeypatch):
+    """The rounds of stage 3 on a constructed case: throughput per design is known (design 2
+    is best, design 1 is close behind, design 3 far behind, the as-is layout in between), with
+    common noise per replication; the simulation itself is replaced by these draws."""
+    from optimizer.runner import InlineRunner
+    from optimizer.search import simulate
+    from optimizer.search.config import SearchConfig
+    from optimizer.search.rows import CandidateRow
+    from optimizer.store import RunStore
+    from search_fixtures import tiny_layout_data
+    from twin.io import layout_from_data
+
+    means = {0: 95.0, 1: 99.5, 2: 100.0, 3: 60.0}
+
+    def fake(ctx, task):
+        out = []
+        for r in task.replications:
+            rng = np.random.default_rng([r, task.design.seq])
+            common = np.random.default_rng(r).normal(0.0, 5.0)
+            kpis = {name: 0.0 for name in KPI_NAMES}
+            kpis["throughput_per_hour"] = means[task.design.seq] + common + rng.normal(0.0, 1.0)
+            out.append(SimulationRecord(task.design.seq, r, "ok", task.design.control, kpis))
+        return out
+
+    monkeypatch.setattr(simulate, "simulate_task", fake)
+    base = layout_from_data(tiny_layout_data())
+    placements = {s.id: [float(s.position[0]), float(s.position[1]), 0] for s in base.stations}
+    rows = [CandidateRow(seq, f"k{seq}", "t", True, (), 1.0, 0.0, 1.0, schedule_status="ok", makespan=100.0 + seq,
+                         placements=placements) for seq in means]
+    config = SearchConfig(objective="throughput", simulate=3, replications=5, max_replications=60)
+    with RunStore.create(tmp_path / "run") as store:
+        simulate.SimulationStage(store, config, base, rows).run(InlineRunner(None), None)
+        records = store.simulation_records()
+    counts = {seq: sum(r.seq == seq for r in records) for seq in means}
+    assert counts[3] == 5  # far behind: out after the first round
+    assert counts[1] == counts[2] > 5  # close: more rounds
+    assert counts[0] == max(counts.values())  # the as-is layout is simulated in every round
+    decision = decide(records, "throughput")
+    assert decision.best.seq == 2 and decision.ranking[-1].seq == 3
+    assert decision.recommended.seq == 2  # 5 units/h better than the as-is layout, with common noise
+
+
+def test_with_the_cost_objective_designs_short_of_the_required_rate_leave_the_contention():
+    from optimizer.search.simulate import contenders
+
+    def records(seq, cost, throughput):
+        out = []
+        for r in range(6):
+            kpis = {name: 0.0 for name in KPI_NAMES}
+            kpis.update(annual_cost=cost + r, throughput_per_hour=throughput + (r % 2))
+            out.append(SimulationRecord(seq, r, "ok", "cpsat", kpis))
+        return out
+
+    # 1 is the cheapest but surely short of 100 units/h; 2 and 3 meet it, 3 is dearer
+    recs = records(1, 50.0, 80.0) + records(2, 60.0, 120.0) + records(3, 70.0, 130.0) + records(0, 65.0, 110.0)
+    assert contenders(recs, 6, [0, 1, 2, 3], "cost", 100.0) == {2}
+    assert contenders(recs, 6, [0, 1, 2, 3], "cost", None) == {1}  # nothing to meet: the cheapest
+    decision = decide(recs, "cost", 100.0)
+    assert [d.seq for d in decision.ranking] == [2, 3, 1] and decision.recommended.seq == 2
+    assert decision.ranking[-1].meets_demand is False
