@@ -1,5 +1,6 @@
 """The layout search run: generate candidates, screen them all fast, schedule the short list,
-rank, and keep the Pareto front.
+simulate the best of it and the as-is layout in the running twin, decide, and keep the
+Pareto front.
 
 Stage 1 (every candidate, in chunks per worker task): the independent layout checker
 (`optimizer.layout_checker.check_layout`; invalid candidates are stored with their problems
@@ -21,7 +22,14 @@ that perturb the best screened layouts so far (`optimizer.placement.perturb`). D
 so a resumed run regenerates the same sequence, skips what is done and ends with the same
 count as an uninterrupted one.
 
-Ranking: by makespan (throughput ranks the same way; weighted tardiness first by its value),
+Stage 3 (the final yardstick, `simulate`): the running twin judges the best designs of the
+plan ranking and the as-is layout alike (one seed, common random numbers, each design's own
+checked schedule), in rounds that spend more replications on the designs still in
+contention; `decide` ranks them by the simulated KPIs (by default the cheapest annual cost
+that meets the required rate) and recommends a design only when it is significantly better
+than the as-is layout. Where designs were simulated, the final ranking is the twin's.
+
+Plan ranking (stage 2's, and the order of designs not simulated): by makespan (throughput ranks the same way; weighted tardiness first by its value),
 then by flow distance, then by candidate key, so equal numbers never reorder between runs.
 The Pareto front is over makespan, floor area and travel (installed conveyor metres plus AGV
 metres driven in the schedule).
@@ -31,6 +39,9 @@ The modules, lowest first (each imports only those above it):
 - `rows`: `CandidateRow`, one evaluated layout, and placements to and from layouts;
 - `ranking`: `rank`, `rank_key`, `pareto_front`;
 - `tasks`: the work done in workers (`screen_chunk`, `schedule_task`) and its context;
+- `statistics`: paired differences and the elimination rule;
+- `simulate`: stage 3 (`simulate_task` in workers, `SimulationStage` in the parent);
+- `decide`: the decision from stored replications (`Decision`, `decide`);
 - `results`: reading runs back (`SearchResult`, `load_run`, `list_runs`); the report reads these;
 - `progress`: `Progress` snapshots and the tracker that makes them;
 - `candidates`: the numbered candidate sequence of a run (generated, then refined);

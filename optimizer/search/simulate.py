@@ -31,7 +31,7 @@ from optimizer.costing import annual_cost, required_rate
 from optimizer.runner import Runner
 from optimizer.search.config import SearchConfig
 from optimizer.search.ranking import rank
-from optimizer.search.rows import CandidateRow, all_placed, apply_placements
+from optimizer.search.rows import CandidateRow, apply_placements
 from optimizer.search.statistics import in_contention, meets
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
@@ -157,8 +157,7 @@ def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRo
     unchecked = [r for r in rows if not r.is_baseline and r.schedule_status not in (None, "ok")]
     designs = [design(r) for r in (ranked + unchecked)[:config.simulate]]
     baseline = next((r for r in rows if r.is_baseline), None)
-    if designs and baseline is not None and baseline.placements and all(
-            len(p) == 3 for p in baseline.placements.values()):
+    if designs and baseline is not None and baseline.placements:  # stored empty when not every station is placed
         designs.insert(0, design(baseline))
     store.set_meta(simulated_designs=[{"seq": d.seq, "control": d.control, "placements": d.placements}
                                       for d in designs])
@@ -177,7 +176,7 @@ class SimulationStage:
                  on_stored: Callable[[int], None] | None = None):
         self.store = store
         self.config = config
-        self.designs = {d.seq: d for d in choose_designs(store, config, rows)} if all_placed(base) else {}
+        self.designs = {d.seq: d for d in choose_designs(store, config, rows)}
         self.horizon = simulation_horizon(base)
         self.required = required_rate(base)
         store.set_meta(required_rate=self.required)
