@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from twin.cell_frame import absolute_cell
 from twin.floorplan import floor_plan, schedule_utilisation
 from twin.model import Layout, Station
 from twin.palette import COLORS
@@ -81,7 +82,7 @@ def cell_plotter(station: Station, layout_dir: Path | None, physics: Physics,
                 plotter.add_mesh(part.mesh, scalars="rgb", rgb=True, preference="point", smooth_shading=True)
             else:
                 plotter.add_mesh(part.mesh, color=part.color, opacity=0.9, show_edges=part.show_edges)
-        for task in cell.tasks:
+        for task in absolute_cell(cell).tasks:
             pts = np.array([wp.xyz for wp in task.waypoints], dtype=float)
             plotter.add_mesh(pv.PolyData(pts), color="#D62728", point_size=10, render_points_as_spheres=True)
     plotter.camera_position = "iso"

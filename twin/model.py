@@ -124,10 +124,14 @@ class Fixture(Model):
 
 
 class Waypoint(Model):
-    """A tool-centre-point target. `action` grips the payload or releases it on arrival."""
+    """A tool-centre-point target. `action` grips the payload or releases it on arrival.
+    With `relative_to` a fixture, `xyz` is in that fixture's frame (its centre and pose
+    rotation; `twin.cell_frame`), so the waypoint moves with the fixture."""
 
     name: Identifier
     xyz: Point3
+    relative_to: Identifier | None = Field(
+        None, description="a fixture id of this cell: xyz is then in the fixture's frame; None: the cell frame")
     rpy: Angles = Field((180.0, 0.0, 0.0), description="tool orientation (deg); default points down")
     action: Literal["none", "grip", "release"] = "none"
 

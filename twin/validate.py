@@ -267,6 +267,19 @@ def variability_problems(path: str, shape: Variability) -> list[Problem]:
     return problems
 
 
+def _cell_problems(layout: Layout) -> list[Problem]:
+    """Robot cells without physics: waypoints tied to fixtures the cell has, and base,
+    fixtures and waypoints (a relative one where its fixture puts it) inside the footprint."""
+    from twin.cell_frame import fit_problems, reference_problems
+
+    problems = []
+    for i, station in enumerate(layout.stations):
+        if station.cell is not None:
+            found = reference_problems(station.cell) + fit_problems(station)
+            problems += [Problem(f"stations[{i}].{p.path}", p.message) for p in found]
+    return problems
+
+
 def _twin_problems(layout: Layout) -> list[Problem]:
     """The running twin's additions: distributions, and breakdown shapes only with MTBF/MTTR."""
     problems = []
@@ -285,7 +298,8 @@ def search_input_problems(layout: Layout) -> list[Problem]:
     """Every problem but where the stations stand: what a layout search, which places the
     stations anew, must refuse before it starts (the as-is placement may be invalid)."""
     data = layout.model_dump(by_alias=True)
-    return data_problems(data) + _port_problems(layout) + _floor_problems(layout) + _twin_problems(layout)
+    return (data_problems(data) + _port_problems(layout) + _floor_problems(layout) + _cell_problems(layout)
+            + _twin_problems(layout))
 
 
 def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:

@@ -44,10 +44,9 @@ def render(state: AppState) -> None:
         else:
             st.markdown(f"**{pick}** · robot `{rep.robot}` · {'all tasks ok' if rep.ok else ':red[problems]'}")
             st.dataframe(task_rows(rep), width="stretch", hide_index=True)
-            for problem in rep.problems:
+            # every problem at its field path; a waypoint tied to a fixture names the fixture
+            index = next(i for i, s in enumerate(layout.stations) if s.id == pick)
+            for problem in rep.layout_problems(f"stations[{index}]", layout.stations[index].cell):
                 st.error(str(problem))
-            for task in rep.tasks:
-                for c in task.collisions:
-                    st.warning(f"{task.task_id}: {c.reason}")
             for warning in rep.warnings:
                 st.caption(warning)

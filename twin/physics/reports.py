@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from twin.cell_frame import anchor_note
 from twin.errors import Problem
 from twin.model import RobotCell
 from twin.physics import settings
@@ -121,14 +122,15 @@ class CellReport:
         }
 
     def layout_problems(self, prefix: str, cell: RobotCell) -> list[Problem]:
-        """Every problem as a `Problem` with a layout field path under `prefix` (the station)."""
+        """Every problem as a `Problem` with a layout field path under `prefix` (the station);
+        a waypoint tied to a fixture says which fixture, and where it now is."""
         out = [Problem(f"{prefix}.{p.path}" if p.path else prefix, p.message) for p in self.problems]
         for j, (task, rep) in enumerate(zip(cell.tasks, self.tasks)):
             tpath = f"{prefix}.cell.tasks[{j}]"
             for u in rep.unreachable:
-                out.append(Problem(f"{tpath}.waypoints[{u.index}]", u.reason))
+                out.append(Problem(f"{tpath}.waypoints[{u.index}]", u.reason + anchor_note(cell, j, u.index)))
             for c in rep.collisions:
-                out.append(Problem(f"{tpath}.waypoints[{c.waypoint}]", c.reason))
+                out.append(Problem(f"{tpath}.waypoints[{c.waypoint}]", c.reason + anchor_note(cell, j, c.waypoint)))
             if rep.overload:
                 out.append(Problem(f"{tpath}.payload", rep.overload))
         return out

@@ -27,8 +27,8 @@ import math
 from pathlib import Path
 from typing import Any, Iterator
 
+from twin.cell_frame import absolute_cell, fit_problems
 from twin.errors import LayoutError, Problem
-from twin.geometry import Rect
 from twin.model import Layout, RobotTask, Station
 from twin.physics import settings
 from twin.physics.cache import task_key
@@ -240,39 +240,13 @@ class _Cycle:
 # --- cells and layouts ---------------------------------------------------------------------------
 
 
-def fit_problems(station: Station) -> list[Problem]:
-    """Base, fixtures and waypoints must lie inside the station's footprint (cell frame)."""
-    cell = station.cell
-    assert cell is not None
-    w, d = station.footprint.width, station.footprint.depth
-    foot = Rect(-w / 2, -d / 2, w / 2, d / 2)
-    out = []
-    bx, by, _ = cell.base.xyz
-    if not foot.contains_point((bx, by)):
-        out.append(Problem("cell.base", f"robot base ({bx:g}, {by:g}) lies outside the {w:g} x {d:g} m footprint"))
-    for i, fx in enumerate(cell.fixtures):
-        x, y, _ = fx.pose.xyz
-        # a fixture rotated only about z: check its rotated corners
-        yaw = math.radians(fx.pose.rpy[2])
-        ex = abs(math.cos(yaw)) * fx.size[0] / 2 + abs(math.sin(yaw)) * fx.size[1] / 2
-        ey = abs(math.sin(yaw)) * fx.size[0] / 2 + abs(math.cos(yaw)) * fx.size[1] / 2
-        if not Rect(x - ex, y - ey, x + ex, y + ey).within(foot):
-            out.append(Problem(f"cell.fixtures[{i}]", f"fixture {fx.id} sticks out of the {w:g} x {d:g} m footprint"))
-    for j, task in enumerate(cell.tasks):
-        for k, wp in enumerate(task.waypoints):
-            if not foot.contains_point(wp.xyz[:2]):
-                out.append(Problem(f"cell.tasks[{j}].waypoints[{k}]", f"waypoint {wp.name} ({wp.xyz[0]:g}, {wp.xyz[1]:g}) "
-                                                                       "lies outside the footprint"))
-    return out
-
-
 def simulate_cell(station: Station, layout_dir: Path | str | None, physics: Physics) -> CellReport:
     """Simulate every task of a robot-cell station (cell frame; its floor place does not matter),
     reading and writing `physics`'s report cache. Raises `LayoutError` when the station has no
-    cell or its robot cannot be resolved."""
+    cell, a waypoint names a fixture the cell lacks, or its robot cannot be resolved."""
     if station.cell is None:
         raise LayoutError(Problem(f"station {station.id}", "has no robot cell to simulate"))
-    cell = station.cell
+    cell = absolute_cell(station.cell)  # waypoints tied to fixtures move with them
     robot = resolve_robot(cell.robot, layout_dir, path="cell.robot")
     cache = physics.cache
     keys = [task_key(cell, task, robot) for task in cell.tasks]

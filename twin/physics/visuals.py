@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from twin.cell_frame import absolute_cell
 from twin.errors import LayoutError, Problem
 from twin.model import RobotCell, Station
 from twin.physics.bodies import load_robot
@@ -69,9 +70,9 @@ def render_cell(station: Station, layout_dir: Path | str | None, png: Path | str
     import numpy as np
     from PIL import Image
 
-    cell = station.cell
-    if cell is None:
+    if station.cell is None:
         raise LayoutError(Problem(f"station {station.id}", "has no robot cell to render"))
+    cell = absolute_cell(station.cell)
     robot = resolve_robot(cell.robot, layout_dir)
     with PhysicsClient() as client:
         world = CellWorld(client, cell, robot)
