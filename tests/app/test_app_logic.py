@@ -230,9 +230,10 @@ def test_cells_table_gives_the_reason_a_waypoint_is_out_of_reach(physics):
     from factory_app.compute import cell_reports, task_rows
 
     folder = Path(__file__).resolve().parents[2] / "layouts"
-    far = "- {name: pick, xyz: [-1.4, 0.0, 0.42], rpy: [180, 0, 180], action: grip}"
+    far = "- {name: pick, relative_to: board_tray, xyz: [-0.9, 0.0, 0.27], rpy: [180, 0, 180], action: grip}"
     text = (folder / "electronics_assembly.yaml").read_text()
-    text = text.replace("- {name: pick, xyz: [-0.5, 0.0, 0.42], rpy: [180, 0, 180], action: grip}", far, 1)
+    text = text.replace("- {name: pick, relative_to: board_tray, xyz: [0.0, 0.0, 0.27], rpy: [180, 0, 180], action: grip}",
+                        far, 1)  # the tray is at x = -0.5 m: the pick point moves to x = -1.4 m
     assert far in text
     reports = cell_reports(layout_key(parse_layout(text)), str(folder), physics)
     [report] = [r for r in reports if r.station_id == "robot_assembly"]
