@@ -5,8 +5,10 @@ recomputed from the model fields alone (footprint, position, rotation), sharing 
 the generators in `optimizer.placement`, so a generator bug cannot hide itself: every station
 placed, inside the floor, clear of keep-out zones, at least the aisle width from every other
 station, fixed stations where the reference has them, every port and dock on the one aisle
-network (`twin.graph.reachability_problems`), and robot safety clearance
-(`twin.safety.check_clearance`).
+network (`twin.graph.reachability_problems`), robot safety clearance
+(`twin.safety.check_clearance`), and every tended machine's load point within its robot's
+`max_distance` and reach (`twin.tending`; a robot and the machine it tends may stand closer
+than an aisle, never overlapping).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import numpy as np
 from twin.errors import Problem
 from twin.model import Layout
 from twin.physics import Physics
+from twin.tending import tended_pairs
 
 if TYPE_CHECKING:  # pragma: no cover
     from twin.graph import AisleRouter
@@ -66,7 +69,8 @@ def _placement_problems(layout: Layout, bounds: np.ndarray) -> list[Problem]:
 
 
 def _clearance_problems(layout: Layout, bounds: np.ndarray) -> list[Problem]:
-    """Every pair of placed footprints at least the aisle width apart (Euclidean gap)."""
+    """Every pair of placed footprints at least the aisle width apart (Euclidean gap), except
+    a robot cell and a machine it tends, which share a fence but must not overlap."""
     placed = np.flatnonzero(~np.isnan(bounds[:, 0]))
     if len(placed) < 2:
         return []
@@ -79,9 +83,12 @@ def _clearance_problems(layout: Layout, bounds: np.ndarray) -> list[Problem]:
     aisle = layout.floor.aisle_width
     close = np.triu(gap < aisle - TOL, 1)
     problems = []
+    tended = tended_pairs(layout)
     for a, c in zip(*np.nonzero(close)):
         i, j = int(placed[a]), int(placed[c])
         first, second = layout.stations[i], layout.stations[j]
+        if frozenset((i, j)) in tended and not overlap[a, c]:
+            continue
         if overlap[a, c]:
             message = f"station '{second.id}' overlaps station '{first.id}'"
         else:
@@ -150,6 +157,8 @@ def check_layout(
 
     problems += reachability_problems(layout, router)
     from twin.safety import check_clearance
+    from twin.tending import reach_problems, tend_problems
 
     problems += check_clearance(layout, layout_dir, physics)
+    problems += tend_problems(layout) + reach_problems(layout, layout_dir, physics)
     return problems

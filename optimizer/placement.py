@@ -20,9 +20,11 @@ to the right and to the top (its "occupancy", counted in grid cells) is disjoint
 other, so any two stations are an aisle apart along x or y; the same holds against fixed
 stations and wall/hazard zones (columns and docks keep half an aisle); a side of a station
 that carries a port keeps half an aisle from the floor edge, so the port opens onto an
-aisle. The generators never call the layout checker (`optimizer.layout_checker` is the
-independent judge); determinism comes from iteration caps and CP-SAT's deterministic time,
-never the wall clock, so one seed gives one sequence.
+aisle. A robot cell and the machines it tends are one rigid block, placed and turned together
+as the layout arranges them (`optimizer.tending_blocks`). The generators never call the
+layout checker (`optimizer.layout_checker` is the independent judge); determinism comes
+from iteration caps and CP-SAT's deterministic time, never the wall clock, so one seed
+gives one sequence.
 
 Why one file of about 900 lines: the four generators share the lattice, the occupancy rules
 and the legalisation in this module, and a split (lattice and legalising, then one module
@@ -43,6 +45,7 @@ from twin.geometry import Rect, input_port_local, output_port_local, rotate, rot
 from twin.model import Layout
 
 from optimizer.names import GeneratorName
+from optimizer.tending_blocks import expanded, merged
 
 __all__ = [
     "GENERATORS", "Generator", "candidate_key", "generate", "perturb", "placements",
@@ -510,12 +513,13 @@ def perturb(layout: Layout, rng: np.random.Generator, moves: int = 1) -> Layout:
     are (except movable ones that were unplaced or broke those rules, which are first moved
     to the nearest free spots). Returns the layout itself when no move finds room or
     nothing is movable."""
+    whole, (layout, groups) = layout, merged(layout)
     site = _site(layout)
     plan = _repaired(site, _plan_of(site, layout))
     if plan is None:
-        return layout
+        return whole
     child = _perturb_plan(site, plan, rng, max(1, int(moves)))
-    return layout if child is None else _to_layout(site, child, layout)
+    return whole if child is None else expanded(whole, groups, _to_layout(site, child, layout))
 
 
 # --------------------------------------------------------------------------------------------
@@ -900,4 +904,6 @@ def generate(name: str, layout: Layout, budget: int, seed: int = 0) -> Iterator[
     generator = GENERATORS[GeneratorName.parse(name)]  # InputError listing the valid names
     if budget < 0:
         raise ValueError(f"budget must not be negative, got {budget}")
-    return generator(layout, int(budget), np.random.default_rng(seed))
+    block_layout, groups = merged(layout)
+    candidates = generator(block_layout, int(budget), np.random.default_rng(seed))
+    return (expanded(layout, groups, c) for c in candidates) if groups else candidates

@@ -146,6 +146,23 @@ class RobotTask(Model):
     accel_scale: Scale = 1.0
 
 
+LoadHeight = _between(0, 100.0)  # m above the floor
+TendDistance = _between(0, 20.0, low_open=True)  # m: a robot tends what it reaches, far less than this
+
+
+class TendedMachine(Model):
+    """A machine the cell's robot loads and unloads, and where (`twin.tending`). The layout
+    keeps them adjacent: the robot base stands within `max_distance` of the load point
+    (horizontally, on the floor) and the robot must reach it; the search moves the robot and
+    the machines it tends together, as placed."""
+
+    machine: Identifier = Field(description="the tended station's id")
+    load_point: tuple[LocalOffset, LocalOffset, LoadHeight] = Field(
+        description="where parts go in and out, in the machine's frame: x along its footprint width and y along "
+        "its depth from the footprint centre, z above the floor (m)")
+    max_distance: TendDistance = Field(description="largest horizontal distance from the robot base to the load point (m)")
+
+
 class RobotCell(Model):
     """The physical content of a robot_cell station; its cycle times come from physics."""
 
@@ -156,6 +173,7 @@ class RobotCell(Model):
     base: Pose = Pose()
     fixtures: tuple[Fixture, ...] = ()
     tasks: tuple[RobotTask, ...] = Field(min_length=1)
+    tends: tuple[TendedMachine, ...] = Field((), description="machines this robot loads and unloads")
 
 
 # --- variability, breakdowns and steady demand (read by the running twin, twin.sim) ---------

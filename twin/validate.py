@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
 from twin.model import STATION_KINDS, YEAR, Layout, Variability
+from twin.tending import distance_problems, reference_problems
 
 if TYPE_CHECKING:
     from twin.physics import Physics
@@ -299,12 +300,12 @@ def search_input_problems(layout: Layout) -> list[Problem]:
     stations anew, must refuse before it starts (the as-is placement may be invalid)."""
     data = layout.model_dump(by_alias=True)
     return (data_problems(data) + _port_problems(layout) + _floor_problems(layout) + _cell_problems(layout)
-            + _twin_problems(layout))
+            + reference_problems(layout) + _twin_problems(layout))
 
 
 def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
     """Every problem in the layout; aisle reachability only when the rest is sound."""
-    problems = search_input_problems(layout) + _placement_problems(layout)
+    problems = search_input_problems(layout) + _placement_problems(layout) + distance_problems(layout)
     if check_routes and not problems and all(s.position is not None for s in layout.stations):
         from twin.graph import reachability_problems
 
@@ -331,12 +332,14 @@ def robot_problems(layout: Layout, layout_dir: Path | None) -> list[Problem]:
 def all_problems(layout: Layout, layout_dir: Path | None, physics: Physics) -> list[Problem]:
     """What `factory-twin validate` reports: the layout's own problems and its robot files',
     then (once all is sound) robot reach envelopes that leave an unguarded cell
-    (`twin.safety`, which measures them in `physics`)."""
+    (`twin.safety`) and tended load points out of the robot's reach (`twin.tending`), both
+    measured in `physics`."""
     problems = layout_problems(layout) + robot_problems(layout, layout_dir)
     if not problems:
         from twin.safety import check_clearance
+        from twin.tending import reach_problems
 
-        problems = check_clearance(layout, layout_dir, physics)
+        problems = check_clearance(layout, layout_dir, physics) + reach_problems(layout, layout_dir, physics)
     return problems
 
 

@@ -80,12 +80,17 @@ def test_routing_choices_and_transport(sample):
 
 
 def test_as_is_layout_keeps_aisles(sample):
-    """Stations sit an aisle width apart, half of one from keep-outs, and cover 25-40 % of the floor."""
+    """Stations sit an aisle width apart (a robot and the machine it tends share a fence), half
+    of one from keep-outs, and cover 25-40 % of the floor."""
     _, layout = sample
     aisle = layout.floor.aisle_width
     rects = [(s.id, station_rect(s)) for s in layout.stations]
+    tended = {frozenset((s.id, t.machine)) for s in layout.stations if s.cell for t in s.cell.tends}
     for i, (a, ra) in enumerate(rects):
         for b, rb in rects[i + 1:]:
+            if frozenset((a, b)) in tended:
+                assert not ra.overlaps(rb), f"{a} and its machine {b} overlap"
+                continue
             assert ra.gap(rb) >= aisle - 1e-9, f"{a} and {b} are {ra.gap(rb):.2f} m apart"
         for zone in layout.floor.keep_out:
             assert ra.gap(zone_rect(zone)) >= aisle / 2 - 1e-9, f"{a} crowds {zone.id}"
