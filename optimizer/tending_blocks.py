@@ -79,7 +79,9 @@ def _template(layout: Layout, found: list[Group]) -> tuple:
     """The parts of a merged layout that do not depend on where blocks stand, cached so the
     generators' site cache (keyed on object identities) recognises every merged layout of
     one search."""
-    key = (id(layout.products), id(layout.transport), id(layout.floor), tuple(found))
+    # `Layout.with_placements` copies the transport, so key on its belts, not its identity
+    belts = tuple((c.from_station, c.to_station, c.speed) for c in layout.transport.conveyors)
+    key = (id(layout.products), id(layout.floor), belts, layout.transport.agv, tuple(found))
     if key in _TEMPLATES:
         return _TEMPLATES[key]
     leader = {m: g.robot for g in found for m, _, _ in g.members}
@@ -106,7 +108,8 @@ def _template(layout: Layout, found: list[Group]) -> tuple:
                            "output_port": (ports[1][0] - cx, ports[1][1] - cy)}
     if len(_TEMPLATES) >= 16:
         _TEMPLATES.pop(next(iter(_TEMPLATES)))
-    _TEMPLATES[key] = (products, transport, blocks, frozenset(leader))
+    # the originals ride along so their ids, in the key, stay theirs while the entry lives
+    _TEMPLATES[key] = (products, transport, blocks, frozenset(leader), (layout.products, layout.floor))
     return _TEMPLATES[key]
 
 
@@ -116,7 +119,7 @@ def merged(layout: Layout) -> tuple[Layout, list[Group]]:
     found = groups(layout)
     if not found:
         return layout, found
-    products, transport, blocks, members = _template(layout, found)
+    products, transport, blocks, members, _ = _template(layout, found)
     stations = []
     for s in layout.stations:
         if s.id in members:
