@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "optimize": "optimize",
     "render": "render",
     "evaluate": "evaluate",
+    "optimize-cell": "optimize_cell",
 }
 
 

@@ -1,0 +1,63 @@
+"""Cell layout optimisation speed and gain (not a test): candidate cells simulated per second
+on 1 and 2 local worker processes, and the cycle-time gain `optimize-cell` finds on every
+robot cell of the three sample factories (fresh cache, seed 0). Writes
+benchmarks/results/cell_opt.md.
+
+    .venv/bin/python benchmarks/cell_opt_bench.py [--candidates N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from optimizer.cell_search import optimize_cell  # noqa: E402
+from twin.io import load_layout  # noqa: E402
+from twin.physics import Physics, robot_cells  # noqa: E402
+
+SAMPLES = ("electronics_assembly", "auto_parts", "food_packaging")
+RATE_CELL = ("electronics_assembly", "robot_assembly")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--candidates", type=int, default=40)
+    args = parser.parse_args()
+    lines = ["# Cell layout optimisation (`optimize-cell`)", "",
+             f"`benchmarks/cell_opt_bench.py --candidates {args.candidates}`; {platform.processor() or platform.machine()}, "
+             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start (the machine is shared).", "",
+             "## Candidates per second", "", "| cell | workers | candidates | seconds | per second |",
+             "| --- | --- | --- | --- | --- |"]
+    folder = ROOT / "layouts"
+    name, cell = RATE_CELL
+    layout = load_layout(folder / f"{name}.yaml")
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as cache, Physics(cache) as physics:
+            r = optimize_cell(layout, folder, cell, physics, candidates=args.candidates, seed=0, workers=workers)
+        lines.append(f"| {name} / {cell} | {workers} | {r.evaluated} | {r.seconds:.1f} | {r.evaluated / r.seconds:.2f} |")
+        print(lines[-1], flush=True)
+    lines += ["", "## Gain on the sample cells (2 workers, seed 0)", "",
+              "| sample | cell | cycle as given (s) | best (s) | gain | feasible / simulated |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for name in SAMPLES:
+        layout = load_layout(folder / f"{name}.yaml")
+        for _, station in robot_cells(layout):
+            with tempfile.TemporaryDirectory() as cache, Physics(cache) as physics:
+                r = optimize_cell(layout, folder, station.id, physics, candidates=args.candidates, seed=0, workers=2)
+            gain = "-" if r.gain is None else f"{100 * r.gain:.1f} %"
+            before = "fails" if r.before is None else f"{r.before:.3f}"
+            lines.append(f"| {name} | {station.id} | {before} | {r.best:.3f} | {gain} | {r.feasible} / {r.evaluated} |")
+            print(lines[-1], flush=True)
+    out = ROOT / "benchmarks" / "results" / "cell_opt.md"
+    out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
