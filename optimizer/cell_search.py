@@ -5,7 +5,8 @@ Each round proposes a batch of candidates from the best cell so far, with seeded
 jitter a fixture, set a fixture beside another one, turn a fixture by 90 degrees, or move
 and turn the robot base (with any pedestal it stands on). Waypoints tied to a fixture
 (`relative_to`) move with it; absolute ones stay. A candidate is first checked without
-physics (everything inside the footprint, fixtures clear of each other and of the base),
+physics (everything inside the footprint, fixtures clear of each other and of the base, an
+unguarded robot's reach envelope inside the footprint as `twin.safety` demands),
 then simulated (reach, collisions, cycle time with the datasheet limits) on
 `optimizer.runner`, in parallel; task reports are cached on disk by the hash of their
 inputs (`twin.physics.cache`) and a candidate seen before in the run is not simulated again.
@@ -30,6 +31,7 @@ from twin.errors import LayoutError, Problem
 from twin.geometry import Rect
 from twin.model import Fixture, Layout, Pose, RobotCell, Station
 from twin.physics import Physics, simulate_cell
+from twin.physics.reach import envelope_radius
 
 from optimizer.runner import make_runner
 
@@ -85,11 +87,17 @@ def pedestals(cell: RobotCell) -> set[str]:
     return {f.id for f in cell.fixtures if _rect(f).contains_point((bx, by))}
 
 
-def arrangement_problem(station: Station, cell: RobotCell, stands_on: set[str]) -> str | None:
-    """Why a candidate cell cannot be built, without physics; None when it can."""
+def arrangement_problem(station: Station, cell: RobotCell, stands_on: set[str], envelope: float = 0.0) -> str | None:
+    """Why a candidate cell cannot be built, without physics; None when it can. `envelope`
+    is the robot's horizontal reach: an unguarded cell keeps it inside the footprint, as
+    `twin.safety` demands, wherever the base goes."""
     problems = fit_problems(station.model_copy(update={"cell": cell}))
     if problems:
         return problems[0].message
+    bx, by, _ = cell.base.xyz
+    w, d = station.footprint.width, station.footprint.depth
+    if not station.guarded and (abs(bx) + envelope > w / 2 + 1e-9 or abs(by) + envelope > d / 2 + 1e-9):
+        return f"the robot's {envelope:.2f} m reach envelope leaves the unguarded footprint"
     rects = [(f.id, _rect(f)) for f in cell.fixtures]
     for k, (a, ra) in enumerate(rects):
         for b, rb in rects[k + 1:]:
@@ -191,6 +199,7 @@ def optimize_cell(layout: Layout, layout_dir: Path | str | None, station_id: str
     problems = [str(p) for p in report.layout_problems(f"stations[{index}]", given)]
     rng = np.random.default_rng(seed)
     stands_on = pedestals(given)
+    envelope = 0.0 if station.guarded else envelope_radius(given.robot, folder, physics)
     best_cell, best = given, before
     seen = {cell_key(given)}
     evaluated = feasible = 0
@@ -202,7 +211,7 @@ def optimize_cell(layout: Layout, layout_dir: Path | str | None, station_id: str
                 for _attempt in range(MAX_ATTEMPTS):
                     trial = propose(best_cell, rng, stands_on, move_base)
                     key = cell_key(trial)
-                    if key not in seen and arrangement_problem(station, trial, stands_on) is None:
+                    if key not in seen and arrangement_problem(station, trial, stands_on, envelope) is None:
                         seen.add(key)
                         batch.append(trial)
                         break

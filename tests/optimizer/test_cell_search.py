@@ -106,3 +106,26 @@ def test_optimize_cell_refuses_a_station_that_is_no_robot_cell(tmp_path, capsys)
         main(["optimize-cell", str(source), "--cell", "cell", "--candidates", "0"])
     assert exc.value.code == 2
     assert "argument --candidates: must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_an_unguarded_robot_keeps_its_reach_envelope_in_the_footprint():
+    station = strip_cell(0.3, 0.77).model_copy(update={"guarded": False})
+    moved = station.cell.model_copy(update={"base": station.cell.base.model_copy(update={"xyz": (-0.2, 0.0, 0.0)})})
+    assert arrangement_problem(station, moved, set(), envelope=0.8) == (
+        "the robot's 0.80 m reach envelope leaves the unguarded footprint")
+    assert arrangement_problem(station.model_copy(update={"guarded": True}), moved, set(), envelope=0.8) is None
+
+
+def test_the_best_cell_of_an_unguarded_sample_passes_validate(tmp_path, physics):
+    from pathlib import Path
+
+    from twin.validate import all_problems
+
+    folder = Path(__file__).resolve().parents[2] / "layouts"
+    layout = load_layout(folder / "electronics_assembly.yaml")
+    assert not layout.station("robot_screw_1").guarded
+    result = optimize_cell(layout, folder, "robot_screw_1", physics, candidates=8, seed=2)
+    best = layout.with_stations([s.model_copy(update={"cell": result.cell}) if s.id == "robot_screw_1" else s
+                                 for s in layout.stations])
+    assert result.cell != layout.station("robot_screw_1").cell
+    assert all_problems(best, folder, physics) == []
