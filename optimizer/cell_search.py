@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.cell_frame import fit_problems
+from twin.cell_frame import fit_problems, fixture_rect
 from twin.errors import LayoutError, Problem
 from twin.geometry import Rect
 from twin.model import Fixture, Layout, Pose, RobotCell, Station
@@ -72,19 +71,10 @@ def cell_key(cell: RobotCell) -> str:
     return hashlib.blake2b(json.dumps(data, sort_keys=True).encode(), digest_size=16).hexdigest()
 
 
-def _rect(fixture: Fixture) -> Rect:
-    """A fixture's footprint on the cell floor (turned about z only)."""
-    x, y, _ = fixture.pose.xyz
-    yaw = math.radians(fixture.pose.rpy[2])
-    ex = abs(math.cos(yaw)) * fixture.size[0] / 2 + abs(math.sin(yaw)) * fixture.size[1] / 2
-    ey = abs(math.sin(yaw)) * fixture.size[0] / 2 + abs(math.cos(yaw)) * fixture.size[1] / 2
-    return Rect(x - ex, y - ey, x + ex, y + ey)
-
-
 def pedestals(cell: RobotCell) -> set[str]:
     """Fixtures the robot base stands on (they move with the base, never on their own)."""
     bx, by, _ = cell.base.xyz
-    return {f.id for f in cell.fixtures if _rect(f).contains_point((bx, by))}
+    return {f.id for f in cell.fixtures if fixture_rect(f).contains_point((bx, by))}
 
 
 def arrangement_problem(station: Station, cell: RobotCell, stands_on: set[str], envelope: float = 0.0) -> str | None:
@@ -98,7 +88,7 @@ def arrangement_problem(station: Station, cell: RobotCell, stands_on: set[str], 
     w, d = station.footprint.width, station.footprint.depth
     if not station.guarded and (abs(bx) + envelope > w / 2 + 1e-9 or abs(by) + envelope > d / 2 + 1e-9):
         return f"the robot's {envelope:.2f} m reach envelope leaves the unguarded footprint"
-    rects = [(f.id, _rect(f)) for f in cell.fixtures]
+    rects = [(f.id, fixture_rect(f)) for f in cell.fixtures]
     for k, (a, ra) in enumerate(rects):
         for b, rb in rects[k + 1:]:
             if a not in stands_on and b not in stands_on and ra.gap(rb) < GAP - 1e-9:
@@ -147,7 +137,7 @@ def propose(cell: RobotCell, rng: np.random.Generator, stands_on: set[str], move
         if not others:
             return propose(cell, rng, stands_on, True)
         j = others[int(rng.integers(len(others)))]
-        mine, theirs = _rect(f), _rect(fixtures[j])
+        mine, theirs = fixture_rect(f), fixture_rect(fixtures[j])
         side = int(rng.integers(4))
         slide = float(rng.normal(0.0, 0.05))
         tx, ty, _ = fixtures[j].pose.xyz

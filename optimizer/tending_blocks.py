@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from twin.errors import LayoutError, Problem
 from twin.geometry import input_port_local, output_port_local, rotate, rotated_size
-from twin.model import Footprint, Layout, Station
+from twin.model import Footprint, Layout
 
 __all__ = ["Group", "groups", "merged", "expanded"]
 

@@ -84,6 +84,15 @@ def anchor_note(cell: RobotCell, task_index: int, waypoint_index: int) -> str:
     return f" (waypoint {waypoint.name} is relative to fixture {fixture.id}, now at ({x:g}, {y:g}, {z:g}))"
 
 
+def fixture_rect(fixture: Fixture) -> Rect:
+    """A fixture's footprint on the cell floor (its box turned about z only)."""
+    x, y, _ = fixture.pose.xyz
+    yaw = math.radians(fixture.pose.rpy[2])
+    ex = abs(math.cos(yaw)) * fixture.size[0] / 2 + abs(math.sin(yaw)) * fixture.size[1] / 2
+    ey = abs(math.sin(yaw)) * fixture.size[0] / 2 + abs(math.cos(yaw)) * fixture.size[1] / 2
+    return Rect(x - ex, y - ey, x + ex, y + ey)
+
+
 def fit_problems(station: Station) -> list[Problem]:
     """Base, fixtures and (absolute) waypoints must lie inside the station's footprint, in the
     cell frame; paths relative to the station. A waypoint outside names its fixture."""
@@ -96,12 +105,7 @@ def fit_problems(station: Station) -> list[Problem]:
     if not foot.contains_point((bx, by)):
         out.append(Problem("cell.base", f"robot base ({bx:g}, {by:g}) lies outside the {w:g} x {d:g} m footprint"))
     for i, fx in enumerate(cell.fixtures):
-        x, y, _ = fx.pose.xyz
-        # a fixture rotated only about z: check its rotated corners
-        yaw = math.radians(fx.pose.rpy[2])
-        ex = abs(math.cos(yaw)) * fx.size[0] / 2 + abs(math.sin(yaw)) * fx.size[1] / 2
-        ey = abs(math.sin(yaw)) * fx.size[0] / 2 + abs(math.cos(yaw)) * fx.size[1] / 2
-        if not Rect(x - ex, y - ey, x + ex, y + ey).within(foot):
+        if not fixture_rect(fx).within(foot):
             out.append(Problem(f"cell.fixtures[{i}]", f"fixture {fx.id} sticks out of the {w:g} x {d:g} m footprint"))
     if reference_problems(cell):
         return out
