@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import os
 import random
 import subprocess
@@ -222,7 +221,7 @@ def main() -> int:
                 jobs.append((command, path, work))
         with ThreadPoolExecutor(args.jobs) as pool:
             results = list(pool.map(lambda job: run_one(*job, args.timeout), jobs))
-    lines = [f"# Broken inputs through the command line\n",
+    lines = ["# Broken inputs through the command line\n",
              f"`{' '.join(['.venv/bin/python', 'benchmarks/broken_inputs.py'] + sys.argv[1:])}`: {len(paths)} broken "
              f"inputs, each run in its own process with a {args.timeout:g} s timeout; clean = exit 2, a message, no "
              "traceback.\n", "| command | inputs | clean | share | median (s) | slowest (s) |",

@@ -36,7 +36,7 @@ from typing import Callable
 
 from ortools.sat.python import cp_model
 
-from twin.errors import InputError, NoFeasibleSchedule
+from twin.errors import NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
 from optimizer.names import SolverName

@@ -343,4 +343,4 @@ def run_replication(factory: Factory, replication: int = 0, **options: Any) -> R
 
 
 __all__ = ["Lot", "OperationRecord", "Replication", "Simulation", "run_replication",
-           "weighted_quantile", "math"]
+           "weighted_quantile"]
