@@ -1,24 +1,37 @@
 """Solve public benchmark instances and print one JSON object per instance and line.
 
 `bench jssp FILE...` runs the CP-SAT scheduler on job-shop instances (OR-Library text format);
+`bench fjsp FILE...` on flexible job-shop instances (the standard `.fjs` format);
 `bench qap FILE...` runs the slot-assignment search on QAPLIB instances.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 
 from optimizer.cli import arguments
 
+# scheduling families: kind -> (module with `bench_instances`, help)
+SCHEDULING = {
+    "jssp": ("optimizer.jssp", "job-shop instances (n_jobs n_machines, then machine/duration pairs)"),
+    "fjsp": ("optimizer.fjsp", "flexible job-shop instances (.fjs: per operation, k machine/duration pairs)"),
+}
+
+
+def add_scheduling_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags every scheduling family shares: files, time limit, workers, seed, --json."""
+    parser.add_argument("files", nargs="+", type=arguments.input_file, metavar="FILE")
+    parser.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="seconds per instance (default 10)")
+    parser.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
+    parser.add_argument("--seed", type=arguments.seed, default=0)
+    parser.add_argument("--json", action="store_true", help="one JSON object per line (the only output format)")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
-    jssp = kinds.add_parser("jssp", help="job-shop instances (n_jobs n_machines, then machine/duration pairs)")
-    jssp.add_argument("files", nargs="+", type=arguments.input_file, metavar="FILE")
-    jssp.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="seconds per instance (default 10)")
-    jssp.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
-    jssp.add_argument("--seed", type=arguments.seed, default=0)
-    jssp.add_argument("--json", action="store_true", help="one JSON object per line (the only output format)")
+    for kind, (_, help_text) in SCHEDULING.items():
+        add_scheduling_arguments(kinds.add_parser(kind, help=help_text))
     qap = kinds.add_parser("qap", help="QAPLIB instances (n, flow matrix, distance matrix)")
     qap.add_argument("files", nargs="+", type=arguments.input_file, metavar="FILE")
     qap.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="seconds per instance (default 10)")
@@ -27,10 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.kind == "jssp":
-        from optimizer.jssp import bench_instances
-
-        rows = bench_instances(args.files, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+    if args.kind in SCHEDULING:
+        module = importlib.import_module(SCHEDULING[args.kind][0])
+        rows = module.bench_instances(args.files, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
     else:
         from optimizer.qap import bench_instances
 
@@ -38,5 +50,3 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         print(json.dumps(row), flush=True)
     return 0
-
-
