@@ -213,6 +213,9 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     take one after the other (so `SchedulingProblem.transport_ticks` never falls back to 0 for them).
     """
 
+    if layout.operators.pools:  # the running twin has them; the plan refuses rather than ignore them
+        raise LayoutError([Problem("operators", "the plan does not schedule operator pools yet; "
+                                   "`factory-twin evaluate` simulates them")], source=layout.name)
     tick = float(layout.tick)
     task_times = dict(task_times or {})
     station_ids = {s.id for s in layout.stations}

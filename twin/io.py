@@ -63,6 +63,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"must be true or false, got {error.get('input')!r}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, got {error.get('input')!r}"
+    if kind == "string_pattern_mismatch" and ":" in str(ctx.get("pattern")):
+        return f"must be a clock time 'HH:MM', got {error.get('input')!r}"
     if kind == "string_pattern_mismatch":
         return "may contain only letters, digits, '_', '-' and '.'"
     if kind == "too_short":

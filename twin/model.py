@@ -365,6 +365,54 @@ class Costs(Model):
     station_power_kw: StationPower = StationPower()
 
 
+# --- operators (read by the plan and the running twin; `twin.shifts`) ------------------------
+
+
+ClockTime = Annotated[str, Field(pattern=r"^\d{1,2}:\d{2}$", description="a clock time 'HH:MM', 00:00 to 24:00")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+
+
+class Break(Model):
+    """A pause inside a shift in which the whole pool stops (stagger breaks with two pools)."""
+
+    start: ClockTime
+    end: ClockTime
+
+
+class Shift(Model):
+    """When a pool works, every day or on the listed `days` (a weekly pattern). A shift stays
+    inside one day: a night shift is two shifts, 22:00-24:00 and 00:00-06:00."""
+
+    start: ClockTime
+    end: ClockTime
+    breaks: tuple[Break, ...] = Field((), max_length=24)
+    days: tuple[Weekday, ...] | None = Field(None, min_length=1, max_length=7,
+                                             description="weekdays it runs on; None: every day")
+
+
+class OperatorPool(Model):
+    """`size` interchangeable operators on one shift calendar who can run the stations listed
+    in `stations` and every station of the `kinds` listed. A manned station (kind `manual`,
+    or one a pool lists) holds one operator for each operation, setup included, and works
+    only while that operator is on shift."""
+
+    id: Identifier
+    size: _count_between(1, 10_000)
+    stations: tuple[Identifier, ...] = Field((), description="station ids this pool can run")
+    kinds: tuple[StationKind, ...] = Field((), description="station kinds this pool can run")
+    shifts: tuple[Shift, ...] = Field((), max_length=48, description="on-shift times; none: around the clock")
+
+
+class Operators(Model):
+    """The operator pools; without pools no station needs an operator (as before)."""
+
+    time_zero: Annotated[str, Field(pattern=r"^([a-z]{3} )?\d{1,2}:\d{2}$")] = Field(
+        "mon 00:00", description="the weekday and clock time at t = 0 s, where releases and due times count "
+        "from: '06:00' or 'mon 06:00'")
+    pools: tuple[OperatorPool, ...] = Field((), max_length=1_000)
+
+
 # --- the layout ------------------------------------------------------------------------------
 
 
@@ -379,6 +427,7 @@ class Layout(Model):
     products: tuple[Product, ...] = Field(min_length=1)
     changeovers: tuple[Changeover, ...] = ()
     costs: Costs = Field(Costs(), description="prices for the search's ranking by annual cost")
+    operators: Operators = Field(Operators(), description="operator pools with skills and shift calendars")
 
     def station(self, station_id: str) -> Station:
         for station in self.stations:

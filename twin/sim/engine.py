@@ -21,6 +21,7 @@ from twin.sim.accounting import Level
 from twin.sim.agv import Fleet, Trip
 from twin.sim.control import Plan, check_policy, queue_key
 from twin.sim.factory import Factory, OperationSpec, ProductSpec
+from twin.sim.operators import Crew
 from twin.sim.randomness import Sampler, stream
 from twin.sim.stations import InputQueue, Lane, Slots, StationRuntime
 
@@ -88,6 +89,7 @@ class Replication:
     bottleneck: str | None
     agvs: dict[str, float]
     events: int
+    operators: dict[str, dict[str, float]] = field(default_factory=dict)  # pool -> busy/idle/off_shift shares
     operations: list[OperationRecord] = field(default_factory=list)
     trips: list[Trip] = field(default_factory=list)
     failures: dict[str, list[tuple[int, float, float]]] = field(default_factory=dict)
@@ -120,6 +122,7 @@ class Simulation:
         for runtime in self.stations.values():
             runtime.setup_failures(seed, replication)
         self.fleet = Fleet(env, factory, warmup)
+        self.crew = Crew(env, dict(factory.pools), dict(factory.manned))
         self.belts = {pair: Slots(env, leg.places) for pair, leg in factory.legs.items() if leg.places is not None}
         self.wip = Level(warmup)
         self.completed: list[tuple[float, float, int, float | None, float]] = []  # release, done, units, due, weight
@@ -268,14 +271,21 @@ class Simulation:
             if env.now < not_before:
                 yield env.timeout(not_before - env.now)
             lane.family = lot.product.family
+            pool = hold = calendar = None
+            if self.crew.needs_operator(sid):
+                runtime.set_state(lane, "unmanned")
+                pool, hold = yield from self.crew.acquire(sid, lot.mean_seconds(sid))
+                calendar = pool.spec.calendar
             start = env.now
             if alt.setup > 0:
                 runtime.set_state(lane, "setup")
-                yield env.timeout(alt.setup)
+                yield from runtime.work(lane, alt.setup, calendar, "setup")
             runtime.set_state(lane, "busy")
             seconds = Sampler(lot.operation.variability, alt.unit_seconds).draw(runtime.process_rng, lot.units)
-            yield from runtime.work(lane, seconds)
+            yield from runtime.work(lane, seconds, calendar)
             end = env.now
+            if pool is not None:
+                pool.give_back(hold)
             runtime.backlog -= lot.mean_seconds(sid)
             if not runtime.outputs.try_take():
                 runtime.set_state(lane, "blocked")
@@ -326,6 +336,7 @@ class Simulation:
             active_period_s=active,
             bottleneck=bottleneck,
             agvs=self.fleet.occupancy.shares(end),
+            operators=self.crew.shares(self.warmup, end),
             events=env_steps(self.env),
             operations=self.records,
             trips=sorted(self.fleet.trips + self.conveyor_trips, key=lambda t: (t.start, t.lot)) if self.trace else [],

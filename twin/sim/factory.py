@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from twin.errors import LayoutError, Problem
 from twin.model import Breakdowns, Layout, Variability
+from twin.shifts import calendars, lot_fit_problems, manned_pools
+from twin.sim.operators import PoolSpec
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class Factory:
     agv_load_time: float
     agv_home: str  # where the vehicles wait at the start (a receiving dock, else a station)
     empty_runs: Mapping[tuple[str, str], float]  # metres from a drop-off (input port) to a pick-up (output port)
+    pools: Mapping[str, PoolSpec] = field(default_factory=dict)  # operator pools by id
+    manned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # station -> pools that can run it
 
     def leg(self, a: str, b: str) -> LegSpec:
         return self.legs.get((a, b), _NO_TRAVEL) if a != b else _NO_TRAVEL
@@ -118,21 +122,18 @@ def compile_factory(
         for j, op in enumerate(product.routing):
             alternatives = []
             for station in layout.candidate_stations(op):
-                if op.task is not None and (station.kind == "robot_cell" or op.time is None):
-                    seconds = task_times.get((station.id, op.task))
-                    if seconds is None:
-                        problems.append(Problem(f"products[{i}].routing[{j}].task",
-                                                f"no simulated cycle time for task {op.task!r} on station {station.id!r}"))
-                        continue
-                    unit = float(seconds) + op.handling
-                else:
-                    unit = float(op.time)
+                unit = _unit_seconds(op, station, task_times)
+                if unit is None:
+                    problems.append(Problem(f"products[{i}].routing[{j}].task",
+                                            f"no simulated cycle time for task {op.task!r} on station {station.id!r}"))
+                    continue
                 alternatives.append(Alternative(station.id, unit, op.setup))
             operations.append(OperationSpec(op.id, tuple(alternatives), op.variability))
         products.append(ProductSpec(
             product.id, product.family, tuple(operations), tuple(product.lots), product.lot_size, product.release,
             product.due, product.weight, product.rate, product.arrivals,
         ))
+    problems += lot_fit_problems(layout, lambda op, station: _unit_seconds(op, station, task_times))
     changeovers: dict[str, dict[tuple[str, str], float]] = {}
     for rule in layout.changeovers:
         for sid in rule.stations:
@@ -164,7 +165,17 @@ def compile_factory(
         agv_load_time=layout.transport.agv.load_time,
         agv_home=home,
         empty_runs=empty_runs,
+        pools={p.id: PoolSpec(p.id, p.size, cal) for p, cal in zip(layout.operators.pools, calendars(layout).values())},
+        manned=manned_pools(layout),
     )
+
+
+def _unit_seconds(op, station, task_times: Mapping[tuple[str, str], float]) -> float | None:
+    """Mean seconds per unit of an operation on a station (None: a task not simulated)."""
+    if op.task is not None and (station.kind == "robot_cell" or op.time is None):
+        seconds = task_times.get((station.id, op.task))
+        return None if seconds is None else float(seconds) + op.handling
+    return float(op.time)
 
 
 def _unroutable(products: list[ProductSpec], legs: Mapping[tuple[str, str], LegSpec]) -> list[Problem]:

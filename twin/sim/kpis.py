@@ -12,6 +12,7 @@ from scipy import stats
 
 from twin.sim.agv import VEHICLE_STATES
 from twin.sim.engine import Replication
+from twin.sim.operators import OPERATOR_STATES
 from twin.sim.stations import STATES
 
 EVALUATION_VERSION = 1
@@ -52,7 +53,10 @@ def evaluation_document(layout: str, runs: Sequence[Replication], *, control: st
         "active_period_s": active,
         "agvs": {"fleet_size": fleet_size,
                  **{state: float(np.mean([r.agvs[state] for r in runs])) for state in VEHICLE_STATES}},
-        "operators": {},
+        "operators": {pid: {"size": int(first["size"]),
+                            **{name: float(np.mean([r.operators[pid][name] for r in runs]))
+                               for name in (*OPERATOR_STATES, "utilisation")}}
+                      for pid, first in (runs[0].operators.items() if runs else ())},
         "bottleneck": bottleneck,
         "bottleneck_share": votes[bottleneck] / len(runs) if bottleneck else 0.0,
         "events": int(sum(r.events for r in runs)),
@@ -93,7 +97,12 @@ def evaluation_json_schema() -> dict[str, Any]:
             "agvs": {"type": "object", "required": ["fleet_size", *VEHICLE_STATES], "additionalProperties": False,
                      "properties": {"fleet_size": {"type": "integer", "minimum": 0},
                                     **{state: share for state in VEHICLE_STATES}}},
-            "operators": {"type": "object", "description": "operator pools (not modelled yet: empty)"},
+            "operators": {"type": "object", "description": "operator pools: shares of their operators' time and "
+                          "the utilisation (busy / on shift); empty without pools", "additionalProperties": {
+                              "type": "object", "required": ["size", *OPERATOR_STATES, "utilisation"],
+                              "additionalProperties": False,
+                              "properties": {"size": {"type": "integer", "minimum": 1},
+                                             **{name: share for name in (*OPERATOR_STATES, "utilisation")}}}},
             "bottleneck": {"type": ["string", "null"]},
             "bottleneck_share": share,
             "events": {"type": "integer", "minimum": 0},
@@ -121,6 +130,9 @@ def evaluation_table(doc: dict[str, Any]) -> str:
         f"  bottleneck        {doc['bottleneck'] or '-'} ({100 * doc['bottleneck_share']:.0f} % of replications)",
         f"  AGVs ({doc['agvs']['fleet_size']})        loaded {100 * doc['agvs']['loaded']:.1f} %, "
         f"empty {100 * doc['agvs']['empty']:.1f} %, idle {100 * doc['agvs']['idle']:.1f} %",
+        *[f"  operators {pid} ({o['size']}): busy {100 * o['busy']:.1f} %, idle {100 * o['idle']:.1f} %, "
+          f"off shift {100 * o['off_shift']:.1f} %, utilisation {100 * o['utilisation']:.1f} %"
+          for pid, o in doc["operators"].items()],
         "",
         f"  {'station':<22}" + "".join(f"{s:>9}" for s in STATES) + f"{'active s':>10}",
     ]

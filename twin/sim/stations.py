@@ -1,6 +1,7 @@
 """Stations as the simulation runs them: lanes that fail on operating time, a finite input
-buffer, a finite output buffer that blocks a lane after service, and the lane state shares
-(busy, setup, idle, starved, blocked, down)."""
+buffer, a finite output buffer that blocks a lane after service, work that pauses while its
+operator is off shift, and the lane state shares (busy, setup, idle, starved, blocked, down,
+unmanned: a lot in hand but no operator free or on shift)."""
 from __future__ import annotations
 
 import heapq
@@ -16,8 +17,9 @@ import simpy
 from twin.sim.accounting import ActivePeriods, Occupancy
 from twin.sim.factory import StationSpec
 from twin.sim.randomness import Sampler, stream
+from twin.shifts import EPSILON, Calendar
 
-STATES = ("busy", "setup", "idle", "starved", "blocked", "down")
+STATES = ("busy", "setup", "idle", "starved", "blocked", "down", "unmanned")
 ACTIVE = ("busy", "setup", "down")
 
 
@@ -170,20 +172,33 @@ class StationRuntime:
 
     # --- work -----------------------------------------------------------------------------
 
-    def work(self, lane: Lane, seconds: float):
-        """Process for `seconds` of operating time; a failure stops the lane for a repair and
-        the work resumes where it stopped (breakdowns count operating time only)."""
+    def work(self, lane: Lane, seconds: float, calendar: Calendar | None = None, state: str = "busy"):
+        """Process for `seconds` of operating time in `state`; a failure stops the lane for a
+        repair and the work resumes where it stopped (breakdowns count operating time, set-ups
+        never fail). With an operator's `calendar`, the work also pauses (unmanned) whenever
+        the operator is off shift."""
         remaining = seconds
+        fails = state == "busy"
         while remaining > 0:
-            run = min(remaining, lane.uptime_left)
+            run = min(remaining, lane.uptime_left if fails else math.inf)
+            if calendar is not None:
+                stretch_end = calendar.stretch_end(self.env.now)
+                if stretch_end is None or stretch_end - self.env.now <= EPSILON:
+                    self.set_state(lane, "unmanned")
+                    yield self.env.timeout(calendar.next_fit(self.env.now + EPSILON, 0.0) - self.env.now)
+                    self.set_state(lane, state)
+                    continue
+                run = min(run, stretch_end - self.env.now)
             if run > 0:
                 yield self.env.timeout(run)
             remaining -= run
+            if not fails:
+                continue
             lane.uptime_left -= run
             if lane.uptime_left <= 0 and self.repair is not None:
                 down = self.env.now
                 self.set_state(lane, "down")
                 yield self.env.timeout(self.repair.draw(lane.rng))
                 self.failures.append((lane.index, down, self.env.now))
-                self.set_state(lane, "busy")
+                self.set_state(lane, state)
                 lane.uptime_left = self.uptime.draw(lane.rng)
