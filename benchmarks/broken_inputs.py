@@ -3,8 +3,9 @@
 Generates a seeded set of broken inputs (one group per class of issue 15: non-finite and
 absurd numbers, expanding and ambiguous YAML/JSON, sizes past the limits, bad references,
 paths that are not layout files, random mutations of the samples that `validate` refuses) and
-runs each through `validate`, `schedule` (short time limit) and `render`, every run in its own
-process with a timeout. A clean answer is exit 2 with a message and no traceback.
+runs each through `validate`, `schedule` (short time limit), `render`, `simulate`, `evaluate`
+(few replications) and `optimize` (a small search), every run in its own process with a
+timeout. A clean answer is exit 2 with a message and no traceback.
 
     .venv/bin/python benchmarks/broken_inputs.py [--seed 0] [--timeout 60] [--jobs 2]
 
@@ -27,7 +28,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "layouts" / "auto_parts.yaml"
-COMMANDS = ("validate", "schedule", "render")
+COMMANDS = ("validate", "schedule", "render", "simulate", "evaluate", "optimize")
 INF, NAN = float("inf"), float("nan")
 
 
@@ -186,7 +187,12 @@ def generate(folder: Path, seed: int, mutations: int) -> list[str]:
 
 def run_one(command: str, path: str, work: Path, timeout: float) -> dict:
     out = {"schedule": ["--time-limit", "2", "--out", str(work / "schedule.json")],
-           "render": ["--out", str(work / "render.png")], "validate": []}[command]
+           "render": ["--out", str(work / "render.png")], "validate": [],
+           "simulate": [],
+           "evaluate": ["--replications", "2", "--horizon", "3600"],
+           "optimize": ["--candidates", "40", "--shortlist", "3", "--simulate", "3", "--replications", "2",
+                        "--max-replications", "2", "--time-limit", "1", "--workers", "1", "--quiet",
+                        "--out", str(work / "run")]}[command]
     started = time.perf_counter()
     try:
         proc = subprocess.run([sys.executable, "-m", "optimizer.cli", command, path, *out], capture_output=True,

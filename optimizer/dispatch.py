@@ -43,8 +43,12 @@ def _remaining_work(job: Job) -> list[int]:
     return out
 
 
-def list_schedule(problem: SchedulingProblem, rule: str = "mwkr", rng: random.Random | None = None) -> ListSchedule:
-    """One list schedule under a priority rule; `rng` adds random tie-breaking noise."""
+def list_schedule(
+    problem: SchedulingProblem, rule: str = "mwkr", rng: random.Random | None = None, *, stop_at: float | None = None,
+) -> ListSchedule:
+    """One list schedule under a priority rule; `rng` adds random tie-breaking noise. Raises
+    NoFeasibleSchedule when `stop_at` (a `time.monotonic()` value) passes before it is done:
+    a caller's time limit is a hard bound."""
     jobs = problem.jobs
     work = [_remaining_work(job) for job in jobs]
     total = sum(w[0] for w in work if w) or 1
@@ -124,6 +128,10 @@ def list_schedule(problem: SchedulingProblem, rule: str = "mwkr", rng: random.Ra
         nxt[j] += 1
 
     while len(placed) < n_ops:
+        if stop_at is not None and len(placed) % 32 == 0 and time.monotonic() > stop_at:
+            raise NoFeasibleSchedule(
+                f"the time limit ran out before the first dispatching-rule schedule was complete ({len(placed):,} of "
+                f"{n_ops:,} operations placed); give a longer time limit")
         # zero-length operations occupy no lane: place them as soon as they are next
         progressed = True
         while progressed:
@@ -181,11 +189,12 @@ def _score(problem: SchedulingProblem, placed: Placed, objective: str) -> tuple:
 
 def best_placement(
     problem: SchedulingProblem, *, objective: str = "makespan", seed: int = 0, iterations: int | None = None,
-    deadline: float | None = None,
+    deadline: float | None = None, stop_at: float | None = None,
 ) -> ListSchedule:
     """The best list schedule over every rule plus `iterations` seeded randomised runs. With a
     `deadline` (a `time.monotonic()` value) the runs after the first stop once it has passed,
-    so a warm start for a large problem does not eat the caller's whole time limit."""
+    so a warm start for a large problem does not eat the caller's whole time limit; `stop_at`
+    bounds even the first run (see `list_schedule`)."""
     if iterations is None:
         iterations = max(4, min(40, 4000 // max(1, problem.n_operations)))
     rng = random.Random(seed)
@@ -196,7 +205,7 @@ def best_placement(
     for rule, noise in candidates:
         if best is not None and deadline is not None and time.monotonic() > deadline:
             break
-        placement = list_schedule(problem, rule, noise)
+        placement = list_schedule(problem, rule, noise, stop_at=stop_at)
         score = _score(problem, placement.placed, objective)
         if best_score is None or score < best_score:
             best, best_score = placement, score
@@ -210,9 +219,12 @@ def solve(
     """The best dispatching-rule schedule (status "feasible"; the lower bound is the simple
     job-length / station-load bound). Raises NoFeasibleSchedule if it breaks the horizon.
     The budget (`time_limit`, `deterministic_time`) and `workers` are accepted like every
-    registered solver's and unused: the rules have no budget to spend."""
+    registered solver's: a wall-clock `time_limit` bounds the rules' runs (the first one
+    included); under a `deterministic_time` every rule runs, so the result stays repeatable;
+    `workers` is unused."""
     validate_objective(objective)
-    best = best_placement(problem, objective=objective, seed=seed)
+    stop_at = time.monotonic() + time_limit if deterministic_time is None else None
+    best = best_placement(problem, objective=objective, seed=seed, deadline=stop_at, stop_at=stop_at)
     schedule = make_schedule(
         problem, best.placed, status="feasible",
         lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,

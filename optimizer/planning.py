@@ -8,11 +8,13 @@ independent checker.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from twin.errors import NoFeasibleSchedule
 from twin.model import Layout
 from twin.physics import Physics
 from twin.physics import task_times as measure_task_times
@@ -30,9 +32,12 @@ class ScheduleOptions:
     """How to solve. The budget is `time_limit` wall seconds, or, with `deterministic_time`,
     that many CP-SAT deterministic-time units (which do not depend on the machine's load, so
     with one worker the seed alone decides the result; the wall clock is then only a safety
-    net). Solvers without a budget (dispatching rules) ignore both."""
+    net). A wall-clock limit counts from `started` (a `time.monotonic()` value: the `schedule`
+    command passes its own start, so the limit bounds the whole command) or else from the
+    call, and covers validation, robot-cell measurement, solving and the check."""
 
     time_limit: float = 10.0
+    started: float | None = None
     deterministic_time: float | None = None
     workers: int = 2
     seed: int = 0
@@ -78,6 +83,7 @@ def schedule_layout(
     search's candidates passed the layout checker in stage 1). Raises LayoutError for an
     invalid layout (`source` names it), InputError for an unknown solver or objective,
     NoFeasibleSchedule when no schedule is found."""
+    started = time.monotonic() if options.started is None else options.started
     solve_with = get_solver(options.solver)
     if validate:
         layout = validate_layout(layout, layout_dir, physics, source=source or layout.name)
@@ -87,5 +93,24 @@ def schedule_layout(
     budget: dict[str, Any] = {"time_limit": options.time_limit}
     if options.deterministic_time is not None:
         budget["deterministic_time"] = options.deterministic_time
+    else:
+        budget["time_limit"] = _solver_seconds(problem, options, started)
     schedule = solve_with(problem, **budget, workers=options.workers, seed=options.seed, objective=options.objective)
     return LayoutSchedule(layout, problem, schedule, check_schedule(problem, schedule))
+
+
+CHECK_SECONDS_PER_OPERATION = 2e-4  # the independent check and the JSON, measured at ~1e-4 s each, doubled
+
+
+def _solver_seconds(problem: SchedulingProblem, options: ScheduleOptions, started: float) -> float:
+    """What is left of the wall-clock limit for the solver once the layout is read, validated and
+    measured, keeping back the time the check and the JSON need. Raises NoFeasibleSchedule
+    when nothing is left, naming where the time went."""
+    used = time.monotonic() - started
+    left = options.time_limit - used - CHECK_SECONDS_PER_OPERATION * problem.n_operations
+    if left <= 0:
+        raise NoFeasibleSchedule(
+            f"the time limit of {options.time_limit:g} s ran out before scheduling began: reading and validating the "
+            f"layout and measuring its robot cells took {used:.1f} s; give a longer time limit (robot-cell "
+            "measurements are cached, so the next run starts faster)")
+    return left

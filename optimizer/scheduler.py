@@ -449,8 +449,11 @@ def solve(
     if hint:
         # Under a wall-clock budget the warm start may use at most half of it (one rule always
         # runs); under a deterministic budget every rule runs, so the result stays repeatable.
-        deadline = started + WARM_START_SHARE * time_limit if deterministic_time is None else None
-        warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed, deadline=deadline)
+        # The first rule must finish within the whole wall-clock limit, which is a hard bound.
+        wall = deterministic_time is None
+        deadline = started + WARM_START_SHARE * time_limit if wall else None
+        warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed, deadline=deadline,
+                                           stop_at=started + time_limit if wall else None)
     horizon = _safe_horizon(problem)
     warm_makespan = None
     if warm is not None:
@@ -471,6 +474,8 @@ def solve(
     _objective(model, problem, v, objective)
     if warm is not None and hint != "horizon":
         _hint(model, problem, v, warm)
+    if warm is not None and deterministic_time is None and time.monotonic() - started >= time_limit:
+        return _warm_schedule(problem, warm, objective)  # building the model took the rest of the budget
 
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,

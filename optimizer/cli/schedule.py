@@ -7,6 +7,7 @@ summary. Exit codes: 0 ok, 2 bad input, 3 no feasible schedule.
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
 from twin.errors import InputError
@@ -19,7 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="layout file (YAML or JSON)")
     parser.add_argument("--out", type=arguments.output_file, default="schedule.json",
                         help="schedule JSON to write (default schedule.json)")
-    parser.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="CP-SAT seconds (default 10)")
+    parser.add_argument("--time-limit", type=arguments.seconds, default=10.0,
+                        help="wall seconds for the whole command: reading, validating, robot cells, solving, "
+                             "checking (default 10)")
     parser.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
     parser.add_argument("--seed", type=arguments.seed, default=0, help=f"0 to {arguments.MAX_SEED} (default 0)")
     parser.add_argument("--objective", choices=Objective.names(), default="makespan")
@@ -27,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.monotonic()  # the time limit bounds the whole command from here
     from twin.io import load_layout
     from twin.physics import Physics
 
@@ -35,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     options = ScheduleOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed,
-                              objective=args.objective, solver=args.solver)
+                              objective=args.objective, solver=args.solver, started=started)
     with Physics() as physics:
         result = schedule_layout(load_layout(path), path.resolve().parent, physics, options, source=str(path))
     if result.check:  # a solver bug: say so loudly rather than write a wrong schedule

@@ -93,3 +93,27 @@ def test_a_schedule_that_fails_the_checker_is_not_written(tmp_path, capsys, monk
     assert capsys.readouterr().err == (
         "error: the schedule failed the independent check, so it is not written:\n  a lot starts before its release\n")
     assert not out.exists()
+
+
+def test_the_schedule_time_limit_bounds_the_whole_command(tmp_path, capsys, monkeypatch):
+    """`--time-limit` counts from the command's start: when reading and validating the layout
+    has used it up, the command stops with exit 3 and says where the time went, writing nothing."""
+    import optimizer.planning as planning
+
+    path = _write(tmp_path, tiny_layout_data())
+    out = tmp_path / "schedule.json"
+    real = planning.validate_layout
+
+    def slow_validation(*args, **kwargs):
+        import time
+        time.sleep(0.5)  # longer than the whole limit below, however fast the machine
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "validate_layout", slow_validation)
+    assert main(["schedule", str(path), "--out", str(out), "--time-limit", "0.2"]) == 3
+    err = capsys.readouterr().err
+    assert "error: the time limit of 0.2 s ran out before scheduling began: reading and validating the layout" in err
+    assert "Traceback" not in err and not out.exists()
+    monkeypatch.undo()
+    assert main(["schedule", str(path), "--out", str(out), "--time-limit", "20"]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["solver"] == "cpsat"

@@ -317,7 +317,7 @@ def test_a_passed_deadline_leaves_the_warm_start_at_its_first_rule(monkeypatch):
     problem = _three_alternatives()
     runs = []
     real = dispatch.list_schedule
-    monkeypatch.setattr(dispatch, "list_schedule", lambda p, rule, noise=None: runs.append(rule) or real(p, rule, noise))
+    monkeypatch.setattr(dispatch, "list_schedule", lambda p, rule, noise=None, **kw: runs.append(rule) or real(p, rule, noise, **kw))
     dispatch.best_placement(problem, deadline=0.0)  # monotonic time is always past 0
     assert runs == [dispatch.RULES[0]]
     runs.clear()
@@ -334,13 +334,29 @@ def test_a_warm_start_that_uses_the_whole_time_limit_is_the_answer(monkeypatch):
     real = dispatch.best_placement
 
     def slow(*args, **kwargs):
-        time_module.sleep(0.3)  # longer than the 0.1 s limit below, however loaded the machine
-        return real(*args, **kwargs)
+        placement = real(*args, **kwargs)
+        time_module.sleep(0.3)  # finishes after the 0.1 s limit below, however fast the machine
+        return placement
 
     monkeypatch.setattr(dispatch, "best_placement", slow)
     monkeypatch.setattr("optimizer.scheduler._variables", lambda *a: pytest.fail("a model was built"))
     schedule = solve(problem, time_limit=0.1, workers=1, hint=True)
     assert schedule.solver == "dispatch" and check_schedule(problem, schedule) == []
+
+
+def test_the_time_limit_stops_even_the_first_dispatching_rule():
+    """The time limit is a hard bound: a list schedule that cannot finish in it is abandoned
+    with a message saying how far it got, rather than overrunning the limit."""
+    import time as time_module
+
+    problem = _three_alternatives()
+    with pytest.raises(NoFeasibleSchedule) as caught:
+        dispatch.list_schedule(problem, "mwkr", stop_at=time_module.monotonic() - 1.0)
+    assert str(caught.value) == ("the time limit ran out before the first dispatching-rule schedule was complete "
+                                 "(0 of 3 operations placed); give a longer time limit")
+    with pytest.raises(NoFeasibleSchedule, match="before the first dispatching-rule schedule was complete"):
+        dispatch.solve(problem, time_limit=1e-9)
+    assert check_schedule(problem, dispatch.solve(problem, time_limit=1e-9, deterministic_time=1.0)) == []
 
 
 def test_a_deterministic_budget_runs_every_rule_so_results_repeat(monkeypatch):
