@@ -127,45 +127,64 @@ def list_schedule(
         where[j] = station
         nxt[j] += 1
 
-    while len(placed) < n_ops:
-        if stop_at is not None and len(placed) % 32 == 0 and time.monotonic() > stop_at:
+    # per operation: the station of its first zero-length alternative (placed at once, it takes
+    # no lane), and its duration on each station
+    zero_at = [[next((a.station for a in op.alternatives if a.duration == 0), None) for op in job.operations]
+               for job in jobs]
+    duration_at = [[{s: op.duration_on(s) for s in dict.fromkeys(a.station for a in op.alternatives)}
+                    for op in job.operations] for job in jobs]
+    active = [j for j, job in enumerate(jobs) if job.operations]  # jobs with operations left, in order
+    changed = list(active)  # jobs whose next operation may be a zero-length one
+    placed_now = list(active)  # jobs placed since `active` was last brought up to date
+    while True:
+        if stop_at is not None and time.monotonic() > stop_at:
             raise NoFeasibleSchedule(
                 f"the time limit ran out before the first dispatching-rule schedule was complete ({len(placed):,} of "
                 f"{n_ops:,} operations placed); give a longer time limit")
-        # zero-length operations occupy no lane: place them as soon as they are next
-        progressed = True
-        while progressed:
-            progressed = False
-            for j, job in enumerate(jobs):
-                if nxt[j] < len(job.operations):
-                    zero = [a for a in job.operations[nxt[j]].alternatives if a.duration == 0]
-                    if zero:
-                        start = earliest(j, zero[0].station, 0)[0]
-                        commit(j, zero[0].station, 0, start, 0)
-                        progressed = True
-        if len(placed) >= n_ops:
+        # zero-length operations occupy no lane: place them as soon as they are next, sweeping
+        # the jobs in order until none is left (only a job just placed can have a new one)
+        while changed:
+            progressed = []
+            for j in changed:
+                if nxt[j] < len(jobs[j].operations) and zero_at[j][nxt[j]] is not None:
+                    station = zero_at[j][nxt[j]]
+                    commit(j, station, 0, earliest(j, station, 0)[0], 0)
+                    progressed.append(j)
+            changed = progressed
+            placed_now += progressed
+        if any(nxt[j] == len(jobs[j].operations) for j in placed_now):
+            active = [j for j in active if nxt[j] < len(jobs[j].operations)]
+        placed_now = []
+        if not active:
             break
+        # A start is never before max(ready[j], the station's first free lane): a cheap bound
+        # that skips most exact `earliest` evaluations without changing the choice.
+        lane_free = {station: min(free for free, _ in station_lanes) for station, station_lanes in lanes.items()}
         best = None  # (end, start, j, station)
-        for j, job in enumerate(jobs):
-            if nxt[j] >= len(job.operations):
-                continue
-            for alt in job.operations[nxt[j]].alternatives:
-                start, end, _, _ = earliest(j, alt.station, alt.duration)
+        for j in active:
+            r = ready[j]
+            for alt in jobs[j].operations[nxt[j]].alternatives:
+                station, duration = alt.station, alt.duration
+                free = lane_free[station]
+                bound = r if r > free else free
+                if best is not None and (bound + duration, bound) >= best[:2]:
+                    continue
+                start, end, _, _ = earliest(j, station, duration)
                 if best is None or (end, start) < best[:2]:
-                    best = (end, start, j, alt.station)
+                    best = (end, start, j, station)
         c_star, _, _, s_star = best
         conflict = []
-        for j, job in enumerate(jobs):
-            if nxt[j] >= len(job.operations):
-                continue
-            duration = job.operations[nxt[j]].duration_on(s_star)
-            if duration is None:
+        free_star = lane_free[s_star]
+        for j in active:
+            duration = duration_at[j][nxt[j]].get(s_star)
+            if duration is None or max(ready[j], free_star) >= c_star:
                 continue
             start, _, lane, setup = earliest(j, s_star, duration)
             if start < c_star:
                 conflict.append((j, duration, start, lane, setup))
         j, duration, start, lane, _ = max(conflict, key=lambda c: (priority(c[0], c[1], c[2], c[4]), -c[2], -c[0]))
         commit(j, s_star, lane, start, duration)
+        changed, placed_now = [j], [j]
     return ListSchedule(placed, departures)
 
 
