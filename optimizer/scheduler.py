@@ -65,6 +65,17 @@ class _Vars:
     tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
     weights: dict[int, int] = field(default_factory=dict)
     weight_scale: float = 1.0
+    stop_at: float | None = None  # a time.monotonic() value by which the model must be built
+
+
+class _OutOfTime(Exception):
+    """Building the model would overrun the wall-clock limit (the quadratic lane circuits of a
+    large problem take minutes), so the warm start stands as the answer."""
+
+
+def _check_clock(v: _Vars) -> None:
+    if v.stop_at is not None and time.monotonic() > v.stop_at:
+        raise _OutOfTime
 
 
 def _safe_horizon(problem: SchedulingProblem) -> int:
@@ -181,6 +192,7 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
     _pooled_capacity(model, problem, v)
     # stations
     for station, capacity in problem.capacities.items():
+        _check_clock(v)
         members: list[tuple[Key, int]] = []
         for j, job in enumerate(problem.jobs):
             for k, op in enumerate(job.operations):
@@ -294,6 +306,7 @@ def _lane_circuit(model, problem: SchedulingProblem, v: _Vars, station: str, lan
             arc_vars[(node_from, node_to)] = lit
     jobs = problem.jobs
     for i, a in enumerate(keys):
+        _check_clock(v)
         for b_index, b in enumerate(keys):
             if a == b or (a[0] == b[0] and a[1] > b[1]):  # a job's later operation never precedes an earlier one
                 continue
@@ -362,6 +375,7 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
                 if lit is not None:
                     model.AddHint(lit, s == station and ln == lane)
     for (station, lane), arc_vars in v.arcs.items():
+        _check_clock(v)
         keys = v.arc_nodes[(station, lane)]
         node = {key: i + 1 for i, key in enumerate(keys)}
         on_lane = sorted(
@@ -470,11 +484,17 @@ def solve(
 
     model = cp_model.CpModel()
     v = _variables(model, problem, horizon)
-    _constraints(model, problem, v)
-    _objective(model, problem, v, objective)
-    if warm is not None and hint != "horizon":
-        _hint(model, problem, v, warm)
-    if warm is not None and deterministic_time is None and time.monotonic() - started >= time_limit:
+    v.stop_at = started + time_limit if deterministic_time is None else None
+    try:
+        _constraints(model, problem, v)
+        _objective(model, problem, v, objective)
+        if warm is not None and hint != "horizon":
+            _hint(model, problem, v, warm)
+        _check_clock(v)
+    except _OutOfTime:
+        if warm is None:
+            raise NoFeasibleSchedule(f"the time limit of {time_limit:g} s ran out while the CP-SAT model was being "
+                                     "built; give a longer time limit") from None
         return _warm_schedule(problem, warm, objective)  # building the model took the rest of the budget
 
     status, solver = _solve(

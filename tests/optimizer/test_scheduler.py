@@ -359,6 +359,29 @@ def test_the_time_limit_stops_even_the_first_dispatching_rule():
     assert check_schedule(problem, dispatch.solve(problem, time_limit=1e-9, deterministic_time=1.0)) == []
 
 
+def test_building_a_model_past_the_time_limit_leaves_the_warm_start_as_the_answer(monkeypatch):
+    """On a large problem the lane circuits take minutes to build; the wall-clock limit still
+    bounds the call: the checked warm start is the answer, or without one a clear message."""
+    import time as time_module
+
+    import optimizer.scheduler as scheduler
+
+    real = scheduler._constraints
+
+    def slow(*args, **kwargs):
+        time_module.sleep(0.3)  # past the 0.2 s limit below, however fast the machine
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "_constraints", slow)
+    problem = _three_alternatives()
+    schedule = solve(problem, time_limit=0.2, workers=1, hint=True)
+    assert schedule.solver == "dispatch" and check_schedule(problem, schedule) == []
+    with pytest.raises(NoFeasibleSchedule) as caught:
+        solve(problem, time_limit=0.2, workers=1, hint=False)
+    assert str(caught.value) == ("the time limit of 0.2 s ran out while the CP-SAT model was being built; "
+                                 "give a longer time limit")
+
+
 def test_a_deterministic_budget_runs_every_rule_so_results_repeat(monkeypatch):
     seen = []
     real = dispatch.best_placement
