@@ -1,5 +1,5 @@
 """Cell layout optimisation speed and gain (not a test): candidate cells simulated per second
-on 1 and 2 local worker processes, and the cycle-time gain `optimize-cell` finds on every
+on 1 and 2 local worker processes and on a local Ray with 2 CPUs, and the cycle-time gain `optimize-cell` finds on every
 robot cell of the three sample factories (fresh cache, seed 0). Writes
 benchmarks/results/cell_opt.md.
 
@@ -32,15 +32,17 @@ def main() -> None:
     lines = ["# Cell layout optimisation (`optimize-cell`)", "",
              f"`benchmarks/cell_opt_bench.py --candidates {args.candidates}`; {platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start (the machine is shared).", "",
-             "## Candidates per second", "", "| cell | workers | candidates | seconds | per second |",
-             "| --- | --- | --- | --- | --- |"]
+             "## Candidates per second", "", "Ray's seconds include starting a local Ray.", "",
+             "| cell | backend | workers | candidates | seconds | per second |", "| --- | --- | --- | --- | --- | --- |"]
     folder = ROOT / "layouts"
     name, cell = RATE_CELL
     layout = load_layout(folder / f"{name}.yaml")
-    for workers in (1, 2):
+    for backend, workers in (("local", 1), ("local", 2), ("ray", 2)):
         with tempfile.TemporaryDirectory() as cache, Physics(cache) as physics:
-            r = optimize_cell(layout, folder, cell, physics, candidates=args.candidates, seed=0, workers=workers)
-        lines.append(f"| {name} / {cell} | {workers} | {r.evaluated} | {r.seconds:.1f} | {r.evaluated / r.seconds:.2f} |")
+            r = optimize_cell(layout, folder, cell, physics, candidates=args.candidates, seed=0, workers=workers,
+                              backend=backend)
+        lines.append(f"| {name} / {cell} | {backend} | {workers} | {r.evaluated} | {r.seconds:.1f} | "
+                     f"{r.evaluated / r.seconds:.2f} |")
         print(lines[-1], flush=True)
     lines += ["", "## Gain on the sample cells (2 workers, seed 0)", "",
               "| sample | cell | cycle as given (s) | best (s) | gain | feasible / simulated |",

@@ -173,9 +173,11 @@ def evaluate_candidate(context: tuple[Station, str | None, Physics], cell: Robot
 
 def optimize_cell(layout: Layout, layout_dir: Path | str | None, station_id: str, physics: Physics, *,
                   candidates: int = 200, time_limit: float | None = None, seed: int = 0, workers: int = 1,
-                  move_base: bool = True) -> CellSearchResult:
-    """Search the arrangement of one robot cell (see the module docstring). Raises
-    `LayoutError` when `station_id` is not a robot cell of the layout."""
+                  move_base: bool = True, backend: str = "local", address: str | None = None) -> CellSearchResult:
+    """Search the arrangement of one robot cell (see the module docstring) on local worker
+    processes or Ray (`backend`, `address` as in `optimizer.runner.make_runner`); the same
+    seed gives the same best cell on either. Raises `LayoutError` when `station_id` is not a
+    robot cell of the layout."""
     station = next((s for s in layout.stations if s.id == station_id), None)
     if station is None or station.kind != "robot_cell" or station.cell is None:
         cells = [s.id for s in layout.stations if s.kind == "robot_cell" and s.cell is not None]
@@ -194,7 +196,7 @@ def optimize_cell(layout: Layout, layout_dir: Path | str | None, station_id: str
     seen = {cell_key(given)}
     evaluated = feasible = 0
     batch_size = max(4, 2 * workers)
-    with make_runner("local", workers, (station, folder, physics)) as runner:
+    with make_runner(backend, workers, (station, folder, physics), address) as runner:
         while evaluated < candidates and (time_limit is None or time.monotonic() - started < time_limit):
             batch = []
             for _ in range(min(batch_size, candidates - evaluated)):

@@ -26,6 +26,17 @@ def local_worker_limit() -> int:
     return WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
+def check_local_workers(workers: int, backend: str, address: str | None) -> None:
+    """Refuse more local workers than the machine can run; a Ray cluster may take more."""
+    from twin.errors import InputError
+
+    if not address and workers > local_worker_limit():
+        where = "local Ray" if backend == "ray" else "local worker processes"
+        raise InputError(f"--workers {workers}: at most {local_worker_limit()} {where} on this "
+                         f"machine ({WORKERS_PER_CORE} per core); a Ray cluster (--backend ray "
+                         "--address) can take more")
+
+
 def _number(text: str, what: str) -> float:
     try:
         value = float(text)

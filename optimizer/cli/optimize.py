@@ -56,11 +56,7 @@ def _config(args: argparse.Namespace) -> SearchConfig:
             raise InputError("a resumed run keeps its settings; drop " + ", ".join(clash))
         if args.out:
             raise InputError("--out and --resume do not go together: a resumed run stays in its folder")
-    if not args.address and args.workers > arguments.local_worker_limit():
-        where = "local Ray" if args.backend == "ray" else "local worker processes"
-        raise InputError(f"--workers {args.workers}: at most {arguments.local_worker_limit()} {where} on this "
-                         f"machine ({arguments.WORKERS_PER_CORE} per core); a Ray cluster (--backend ray "
-                         "--address) can take more")
+    arguments.check_local_workers(args.workers, args.backend, args.address)
     return SearchConfig(**given, workers=args.workers, backend=args.backend, address=args.address,
                         chunk_size=args.chunk_size).check()
 

@@ -11,6 +11,7 @@ import argparse
 import json
 
 from optimizer.cli import arguments
+from optimizer.names import Backend
 
 DEFAULT_CANDIDATES = 200
 
@@ -22,7 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"candidate cells to simulate (default {DEFAULT_CANDIDATES})")
     parser.add_argument("--time-limit", type=arguments.seconds, help="stop after this many seconds (default: none)")
     parser.add_argument("--seed", type=arguments.seed, default=0, help=f"random seed, 0 to {arguments.MAX_SEED} (default 0)")
-    parser.add_argument("--workers", type=arguments.workers, default=1, help="worker processes (default 1)")
+    parser.add_argument("--workers", type=arguments.workers, default=1, help="worker processes or Ray CPUs (default 1)")
+    parser.add_argument("--backend", choices=Backend.names(), default="local", help="local processes (default) or Ray tasks")
+    parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
     parser.add_argument("--keep-base", action="store_true", help="move only the fixtures, not the robot base")
     parser.add_argument("--out", type=arguments.output_file, metavar="FILE", help="write the layout with the best cell here")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -51,11 +54,12 @@ def run(args: argparse.Namespace) -> int:
 
     from optimizer.cell_search import optimize_cell
 
+    arguments.check_local_workers(args.workers, args.backend, args.address)
     layout = load_layout(args.file)
     with Physics(args.cache_dir, use_cache=not args.no_cache) as physics:
         result = optimize_cell(layout, args.file.resolve().parent, args.cell, physics, candidates=args.candidates,
                                time_limit=args.time_limit, seed=args.seed, workers=args.workers,
-                               move_base=not args.keep_base)
+                               move_base=not args.keep_base, backend=args.backend, address=args.address)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

@@ -127,3 +127,19 @@ def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls
         assert [(r.seq, r.replication, r.kpis) for r in sims] == \
                [(r.seq, r.replication, r.kpis) for r in b.simulation_records()]
     assert remote.decision.recommended.seq == local.decision.recommended.seq
+
+
+@pytest.mark.ray
+def test_ray_optimize_cell_finds_the_same_best_cell_as_local_processes(ray_runner_cls, tmp_path):
+    from test_cell_search import layout_of, strip_cell
+    from twin.physics import Physics
+
+    from optimizer.cell_search import cell_key, optimize_cell
+
+    layout = layout_of(strip_cell(0.3, 0.77))
+    with Physics(tmp_path / "cache", use_cache=False) as physics:
+        local = optimize_cell(layout, None, "cell", physics, candidates=8, seed=5, workers=1)
+        remote = optimize_cell(layout, None, "cell", physics, candidates=8, seed=5, workers=2, backend="ray")
+    assert remote.evaluated == local.evaluated == 8
+    assert (cell_key(remote.cell), remote.best) == (cell_key(local.cell), local.best)
+    assert remote.best < remote.before  # the planted cell improves
