@@ -23,6 +23,7 @@ import itertools
 import os
 import signal
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -235,7 +236,19 @@ class LocalRunner(_InFlightRunner):
 _RAY_REMOTE: Any = None
 
 
-def _ray_call(fn: TaskFn, context: Any, item: Any) -> Any:
+_RAY_CONTEXTS: dict[str, Any] = {}  # in each Ray worker: the latest run's context, fetched once
+
+
+def _ray_call(fn: TaskFn, context_box: list, token: str, item: Any) -> Any:
+    """A Ray task. The context's ref comes boxed in a list, so Ray does not fetch and unpickle
+    it for every task: each worker fetches it once and keeps it, with its warm caches (a
+    Physics context rebuilt per task reloads every robot), as a local worker process does."""
+    context = _RAY_CONTEXTS.get(token)
+    if context is None:
+        import ray
+
+        _RAY_CONTEXTS.clear()  # a long-lived cluster worker keeps one run's context, not every run's
+        context = _RAY_CONTEXTS[token] = ray.get(context_box[0])
     return fn(context, item)
 
 
@@ -267,10 +280,11 @@ class RayRunner(_InFlightRunner):
             cpus = int(ray.cluster_resources().get("CPU", workers))
             self.workers = max(workers, cpus)
         self._context_ref = ray.put(context)
+        self._token = uuid.uuid4().hex  # names this runner's context in the workers' memo
         self._remote = ray.remote(num_cpus=1, max_retries=max_retries, retry_exceptions=False)(_ray_call)
 
     def _submit(self, fn, item):
-        return self._remote.remote(fn, self._context_ref, item)
+        return self._remote.remote(fn, [self._context_ref], self._token, item)
 
     def _wait(self, handles):
         try:
