@@ -3,7 +3,8 @@
 A flexible Giffler-Thompson list scheduler: repeatedly take the operation that could finish
 first (on station s*), gather every ready operation that could start on s* before that, and
 let a priority rule pick among them. It respects transport gaps, changeovers, lanes and
-limited fleets (a trip waits for a free vehicle) exactly as the CP-SAT model does. Several
+fleets of vehicles (a trip takes the vehicle that can be at the pick-up first, which drives
+empty from its last drop or its home, and may wait for one) as the CP-SAT model does. Several
 rules (and seeded random tie-breaking) are tried and the best schedule kept; the CP-SAT
 scheduler uses it as its warm start and horizon.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from twin.errors import NoFeasibleSchedule
 
@@ -26,11 +27,13 @@ RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo", "setup")
 
 @dataclass(frozen=True)
 class ListSchedule:
-    """A list schedule: {(job, operation): (station, lane, start)}, and when each lot leaves
-    on a fleet leg ({(job, operation): tick}), since a trip may wait for a free vehicle."""
+    """A list schedule: {(job, operation): (station, lane, start)}, when each lot leaves on a
+    fleet leg ({(job, operation): tick}, since a trip may wait for a vehicle) and which vehicle
+    of its fleet carries it (when known; `make_schedule` assigns the others)."""
 
     placed: Placed
     departures: dict[Key, int]
+    vehicles: dict[Key, int] = field(default_factory=dict)
 
 
 def _remaining_work(job: Job) -> list[int]:
@@ -56,24 +59,28 @@ def list_schedule(
     lanes: dict[str, list[list]] = {s: [[0, None] for _ in range(c)] for s, c in problem.capacities.items()}
     nxt = [0] * len(jobs)
     ready = [job.release for job in jobs]  # when the previous operation ended (or release)
-    where: list[str | None] = [None] * len(jobs)
-    vehicles: dict[str, list[int]] = {mover: [0] * size for mover, size in problem.fleets.items()}  # free times
+    where: list[str | None] = [job.origin for job in jobs]
+    # per fleet, each vehicle's (free from, where it stands: its home, else anywhere)
+    vehicles: dict[str, list[tuple[int, str | None]]] = {
+        mover: [(0, problem.homes.get(mover))] * size for mover, size in problem.fleets.items()
+    }
     placed: Placed = {}
     departures: dict[Key, int] = {}
+    carried_by: dict[Key, int] = {}
 
     def trip(j: int, station: str) -> tuple[int, int, tuple[str, int] | None]:
         """(departure, arrival, (mover, vehicle)) of job j's lot to `station`, None off a fleet leg.
-        It takes the vehicle freed last before the lot is ready (keeping earlier-freed ones
-        for lots ready earlier), else the first to come free."""
+        It takes the vehicle that can be at the pick-up first (after its empty run), and of
+        those in time the one that gets there last (keeping the others for lots ready earlier)."""
         if where[j] is None:
             return ready[j], ready[j], None
         leg = problem.fleet_leg(where[j], station)
         if leg is None:
             return ready[j], ready[j] + problem.transport_ticks(where[j], station), None
-        free = vehicles[leg.mover]
-        idle = [v for v, t in enumerate(free) if t <= ready[j]]
-        vehicle = max(idle, key=free.__getitem__) if idle else min(range(len(free)), key=free.__getitem__)
-        depart = max(ready[j], free[vehicle])
+        fleet = vehicles[leg.mover]
+        there = [free + problem.empty_ticks(leg.mover, at, where[j]) for free, at in fleet]
+        vehicle = min(range(len(fleet)), key=lambda n: (max(ready[j], there[n]), -there[n], n))
+        depart = max(ready[j], there[vehicle])
         return depart, depart + leg.ticks, (leg.mover, vehicle)
 
     def earliest(j: int, station: str, duration: int) -> tuple[int, int, int, int]:
@@ -118,8 +125,9 @@ def list_schedule(
         depart, arrive, vehicle = trip(j, station)
         if vehicle is not None:
             mover, index = vehicle
-            vehicles[mover][index] = arrive
+            vehicles[mover][index] = (arrive, station)
             departures[(j, k)] = depart
+            carried_by[(j, k)] = index
         placed[(j, k)] = (station, lane, start)
         if duration > 0:
             lanes[station][lane] = [start + duration, jobs[j].family]
@@ -185,7 +193,53 @@ def list_schedule(
         j, duration, start, lane, _ = max(conflict, key=lambda c: (priority(c[0], c[1], c[2], c[4]), -c[2], -c[0]))
         commit(j, s_star, lane, start, duration)
         changed, placed_now = [j], [j]
-    return ListSchedule(placed, departures)
+    return ListSchedule(placed, departures, carried_by)
+
+
+def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int]) -> ListSchedule:
+    """A plan's stations, lanes and orders re-timed so that a vehicle of its fleet carries every
+    trip: each trip, in the order of its planned departure, takes the vehicle that can be at
+    the pick-up first (after its empty run); each operation, in the order of its planned start,
+    starts as soon as its lot arrives and its lane's previous operation (and changeover) is done.
+    The CP-SAT scheduler uses it on a plan made without empty runs (a relaxation)."""
+    jobs = problem.jobs
+    pick_up = {(j, k): (placed[(j, k - 1)][0] if k > 0 else jobs[j].origin) for (j, k) in placed}
+    events = []
+    for (j, k), (station, _, start) in placed.items():
+        events.append((start, 0, j, k))
+        if problem.fleet_leg(pick_up[(j, k)], station) is not None:
+            events.append((departures[(j, k)], 1, j, k))
+    vehicles = {mover: [(0, problem.homes.get(mover))] * size for mover, size in problem.fleets.items()}
+    lanes: dict[tuple[str, int], tuple[int, str]] = {}  # (station, lane) -> (free from, family)
+    ends: dict[Key, int] = {}
+    arrival: dict[Key, int] = {}
+    retimed: Placed = {}
+    new_departures: dict[Key, int] = {}
+    carried_by: dict[Key, int] = {}
+    for _, kind, j, k in sorted(events):
+        station, lane, _ = placed[(j, k)]
+        ready = ends[(j, k - 1)] if k > 0 else jobs[j].release
+        if kind == 1:  # the trip into operation k
+            leg = problem.fleet_leg(pick_up[(j, k)], station)
+            fleet = vehicles[leg.mover]
+            there = [free + problem.empty_ticks(leg.mover, at, pick_up[(j, k)]) for free, at in fleet]
+            vehicle = min(range(len(fleet)), key=lambda n: (max(ready, there[n]), -there[n], n))
+            depart = max(ready, there[vehicle])
+            fleet[vehicle] = (depart + leg.ticks, station)
+            arrival[(j, k)], new_departures[(j, k)], carried_by[(j, k)] = depart + leg.ticks, depart, vehicle
+            continue
+        arrive = arrival.get((j, k))
+        if arrive is None:
+            arrive = ready + (problem.transport_ticks(pick_up[(j, k)], station) if pick_up[(j, k)] is not None else 0)
+        duration = jobs[j].operations[k].duration_on(station)
+        start = arrive
+        if duration > 0:
+            free, family = lanes.get((station, lane), (0, None))
+            setup = problem.changeover_ticks(station, family, jobs[j].family) if family is not None else 0
+            start = max(arrive, free + setup)
+            lanes[(station, lane)] = (start + duration, jobs[j].family)
+        retimed[(j, k)], ends[(j, k)] = (station, lane, start), start + duration
+    return ListSchedule(retimed, new_departures, carried_by)
 
 
 def job_ends(problem: SchedulingProblem, placed: Placed) -> dict[int, int]:
@@ -204,6 +258,11 @@ def _score(problem: SchedulingProblem, placed: Placed, objective: str) -> tuple:
         job.weight * max(0, ends.get(j, 0) - job.due) for j, job in enumerate(problem.jobs) if job.due is not None
     )
     return (tardiness, makespan) if objective == "weighted_tardiness" else (makespan, tardiness)
+
+
+def placed_objective(problem: SchedulingProblem, placed: Placed, objective: str) -> float:
+    """The objective's value (makespan or weighted tardiness, in ticks) of placed operations."""
+    return _score(problem, placed, objective)[0]
 
 
 def best_placement(
@@ -247,7 +306,7 @@ def solve(
     schedule = make_schedule(
         problem, best.placed, status="feasible",
         lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,
-        objective=objective, solver="dispatch", departures=best.departures,
+        objective=objective, solver="dispatch", departures=best.departures, vehicles=best.vehicles,
     )
     if problem.horizon is not None and schedule.makespan > problem.horizon:
         raise NoFeasibleSchedule(

@@ -51,6 +51,7 @@ class Job:
     release: int = 0
     due: int | None = None
     weight: float = 1.0
+    origin: str | None = None  # where the lot waits at release (an L/U station); None: at its first station
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,11 @@ class SchedulingProblem:
 
     `transport[(a, b)]` is the leg from station a to station b (missing pairs take 0 ticks);
     `fleets[mover]` is how many vehicles of that mover there are: each trip of a leg with that
-    mover holds one vehicle for its ticks, so at most that many such trips run at once (movers
-    not listed, conveyors say, carry any number of lots at once).
+    mover holds one vehicle, which carries one lot at a time (movers not listed, conveyors say,
+    carry any number of lots at once). A vehicle drives empty from where it dropped its last lot
+    to its next pick-up, `empty_runs[mover][(drop, pick_up)]` ticks (missing pairs 0), and every
+    vehicle of a mover with a `homes[mover]` starts there at time 0. Without either a fleet is a
+    plain cap: at most that many trips under way at once.
     `changeovers[station][(from_family, to_family)]` is the set-up between consecutive lots on
     one lane of that station (missing pairs take 0). `horizon`, if set, is a hard latest end.
     """
@@ -89,6 +93,8 @@ class SchedulingProblem:
     capacities: Mapping[str, int]
     transport: Mapping[tuple[str, str], TransportLeg] = field(default_factory=dict)
     fleets: Mapping[str, int] = field(default_factory=dict)
+    homes: Mapping[str, str] = field(default_factory=dict)
+    empty_runs: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
     changeovers: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
     tick: float = 1.0
     horizon: int | None = None
@@ -135,6 +141,14 @@ class SchedulingProblem:
         for mover, size in self.fleets.items():
             if not isinstance(size, int) or size < 1:
                 problems.append(Problem(f"fleets[{mover}]", "must be an integer >= 1"))
+        for mover in set(self.homes) | set(self.empty_runs):
+            if mover not in self.fleets:
+                problems.append(Problem(f"homes[{mover}]" if mover in self.homes else f"empty_runs[{mover}]",
+                                        f"no fleet {mover!r}"))
+        for mover, table in self.empty_runs.items():
+            for (a, b), ticks in table.items():
+                if not isinstance(ticks, int) or ticks < 0:
+                    problems.append(Problem(f"empty_runs[{mover}][{a}->{b}]", "must be an integer >= 0"))
         for station, table in self.changeovers.items():
             for pair, ticks in table.items():
                 if not isinstance(ticks, int) or ticks < 0:
@@ -162,6 +176,28 @@ class SchedulingProblem:
         """The leg from a to b when a trip on it holds a vehicle of a limited fleet, else None."""
         leg = self.transport.get((a, b)) if a != b else None
         return leg if leg is not None and leg.ticks > 0 and leg.mover in self.fleets else None
+
+    def pick_ups(self, job: Job, k: int) -> list[str]:
+        """Where the lot is before operation k of `job`: the stations of operation k - 1, its
+        origin for the first operation (none when the job has no origin)."""
+        if k > 0:
+            return [a.station for a in job.operations[k - 1].alternatives]
+        return [job.origin] if job.origin is not None else []
+
+    def has_vehicles(self, mover: str) -> bool:
+        """True when the fleet's vehicles must be told apart: they have a home or empty runs."""
+        return mover in self.fleets and (
+            mover in self.homes or any(t > 0 for t in self.empty_runs.get(mover, {}).values()))
+
+    def empty_ticks(self, mover: str, drop: str | None, pick_up: str) -> int:
+        """Ticks a vehicle of `mover` drives empty from `drop` (None: a vehicle without a home
+        before its first trip, which may stand anywhere) to `pick_up`."""
+        return 0 if drop is None else int(self.empty_runs.get(mover, {}).get((drop, pick_up), 0))
+
+    def empty_lead(self, mover: str, pick_up: str) -> int:
+        """The longest empty run into `pick_up` from anywhere a vehicle of `mover` may stand:
+        a trip that holds a vehicle this long before it leaves always has one in time."""
+        return max((t for (_, to), t in self.empty_runs.get(mover, {}).items() if to == pick_up), default=0)
 
     def changeover_ticks(self, station: str, from_family: str, to_family: str) -> int:
         """Set-up ticks on a lane of `station` when a `to_family` lot follows `from_family`."""
@@ -202,7 +238,8 @@ class LegLike(Protocol):
 
 
 def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
-                  task_times: Mapping[tuple[str, str], float] | None = None) -> SchedulingProblem:
+                  task_times: Mapping[tuple[str, str], float] | None = None,
+                  empty_runs: Mapping[tuple[str, str], float] | None = None) -> SchedulingProblem:
     """The scheduling problem of a layout that `twin.validate` accepts: one job per lot of
     each product.
 
@@ -211,6 +248,8 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     plus `handling`. Raises LayoutError naming the operation when a station set is empty, a
     task time is missing, or `legs` has no finite leg between two stations the routing may
     take one after the other (so `SchedulingProblem.transport_ticks` never falls back to 0 for them).
+    `empty_runs[(drop, pick_up)]` are an empty AGV's seconds (`twin.graph.empty_runs`); with them
+    the AGVs are individual vehicles starting at the layout's AGV home, without them a fleet cap.
     """
 
     if layout.operators.pools:  # the running twin has them; the plan refuses rather than ignore them
@@ -297,11 +336,16 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
             table = changeovers.setdefault(sid, {})
             key = (rule.from_family, rule.to_family)
             table[key] = max(table.get(key, 0), seconds_to_ticks(rule.time, tick))
+    vehicles: dict = {}
+    if empty_runs is not None:
+        vehicles = {"homes": {"agv": layout.agv_home()}, "empty_runs": {"agv": {
+            pair: seconds_to_ticks(seconds, tick) for pair, seconds in empty_runs.items() if math.isfinite(seconds)}}}
     return SchedulingProblem(
         jobs=tuple(jobs),
         capacities={s.id: s.capacity for s in layout.stations},
         transport=transport,
         fleets={"agv": layout.transport.agv.fleet_size},
+        **vehicles,
         changeovers=changeovers,
         tick=tick,
         name=layout.name,
@@ -311,8 +355,10 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
 
 def layout_problem(layout, task_times: Mapping[tuple[str, str], float]) -> SchedulingProblem:
     """The scheduling problem of a placed layout, the one way every caller builds it:
-    transport legs routed over its aisles, robot-cell cycle times as given (measured by
-    `twin.physics.task_times`; empty without robot cells)."""
-    from twin.graph import transport_legs
+    transport legs and empty AGV runs routed over its aisles (as the running twin has them),
+    robot-cell cycle times as given (measured by `twin.physics.task_times`; empty without
+    robot cells)."""
+    from twin.graph import AisleRouter, empty_runs, transport_legs
 
-    return build_problem(layout, transport_legs(layout), task_times)
+    router = AisleRouter(layout)
+    return build_problem(layout, transport_legs(layout, router), task_times, empty_runs(layout, router))

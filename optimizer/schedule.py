@@ -8,7 +8,7 @@ trusts the solver), so tests and benchmarks call it rather than believing a solv
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from optimizer.names import Objective
@@ -39,7 +39,9 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Transport:
-    """A lot moving between consecutive operations on different stations, in ticks."""
+    """A lot moving between consecutive operations on different stations (or from its origin
+    to its first station), in ticks. A trip of a fleet names its `vehicle`, which drove empty
+    from `empty_from` (its home or its last drop) over `empty_start`..`empty_end` to the pick-up."""
 
     job: str
     from_station: str
@@ -48,6 +50,10 @@ class Transport:
     end: int
     mover: str = "agv"
     distance: float = 0.0
+    vehicle: int | None = None
+    empty_from: str | None = None
+    empty_start: int | None = None
+    empty_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,18 +81,22 @@ def make_schedule(
     objective: str,
     solver: str,
     departures: Mapping[tuple[int, int], int] | None = None,
+    vehicles: Mapping[tuple[int, int], int] | None = None,
 ) -> Schedule:
     """A Schedule from {(job index, op index): (station, lane, start)}: durations, changeovers,
     transports, makespan and objective value are derived here so every solver agrees.
 
     `departures[(j, k)]` is when the lot leaves for operation k of job j; a trip that must wait
     for a free vehicle leaves later than the previous operation ends (the default).
+    `vehicles[(j, k)]` is the vehicle of its fleet that carries it; trips not listed get one
+    here (`assign_vehicles`), and every fleet trip its empty leg.
     """
     departures = departures or {}
     assignments: list[Assignment] = []
     transports: list[Transport] = []
+    keys: list[tuple[int, int]] = []
     for j, job in enumerate(problem.jobs):
-        prev: tuple[str, int] | None = None
+        prev: tuple[str, int] | None = (job.origin, job.release) if job.origin is not None else None
         for k, op in enumerate(job.operations):
             station, lane, start = placed[(j, k)]
             end = start + int(op.duration_on(station) or 0)
@@ -101,7 +111,9 @@ def make_schedule(
                         leg.mover if leg else "agv", leg.distance if leg else 0.0,
                     )
                 )
+                keys.append((j, k))
             prev = (station, end)
+    transports = assign_vehicles(problem, transports, [(vehicles or {}).get(key) for key in keys])
     assignments = _with_changeovers(problem, assignments)
     makespan = max((a.end for a in assignments), default=0)
     value = objective_value(problem, assignments, objective)
@@ -110,6 +122,39 @@ def make_schedule(
         lower_bound = value
     gap = 0.0 if value <= 0 else max(0.0, (value - lower_bound) / value)
     return Schedule(status, makespan, lower_bound, gap, tuple(assignments), tuple(transports), objective, value, solver)
+
+
+def assign_vehicles(problem: SchedulingProblem, transports: list[Transport],
+                    chosen: list[int | None]) -> list[Transport]:
+    """Every fleet trip with its vehicle and its empty leg, driven just in time from where the
+    vehicle stands (its last drop, else its home, else already there).
+
+    The vehicles are `chosen[i]` when every trip of the fleet has one; otherwise they are
+    picked here: in the order of departure less the longest empty run into the pick-up, each
+    trip takes a vehicle that can be there in time, the one arriving last. That order always
+    finds one when at most the fleet's trips hold such windows at once (the scheduler's lead
+    model), and gives the plain fleet cap when there are no empty runs."""
+    out = list(transports)
+    for mover, size in problem.fleets.items():
+        trips = [i for i, t in enumerate(out) if t.mover == mover and problem.fleet_leg(t.from_station, t.to_station)]
+        plan = {i: chosen[i] for i in trips}
+        if not all(v is not None and 0 <= v < size for v in plan.values()):
+            state = [(0, problem.homes.get(mover))] * size  # (free from, where), per vehicle
+            for i in sorted(trips, key=lambda i: (out[i].start - problem.empty_lead(mover, out[i].from_station), i)):
+                t = out[i]
+                there = [free + problem.empty_ticks(mover, at, t.from_station) for free, at in state]
+                fits = [v for v in range(size) if there[v] <= t.start]
+                plan[i] = max(fits, key=lambda v: (there[v], -v)) if fits else min(range(size), key=there.__getitem__)
+                state[plan[i]] = (t.end, t.to_station)
+        for v in range(size):
+            at = problem.homes.get(mover)
+            for i in sorted((i for i in trips if plan[i] == v), key=lambda i: out[i].start):
+                t = out[i]
+                empty = problem.empty_ticks(mover, at, t.from_station)
+                out[i] = replace(t, vehicle=v, empty_from=t.from_station if at is None else at,
+                                 empty_start=t.start - empty, empty_end=t.start)
+                at = t.to_station
+    return out
 
 
 def lane_sequences(assignments) -> dict[tuple[str, int], list]:
@@ -179,6 +224,8 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
 
     for job in problem.jobs:
         prev: Assignment | None = None
+        if job.origin is not None:  # the lot waits at its origin from its release
+            prev = Assignment(job.id, job.product, job.lot, "release", job.origin, 0, job.release, job.release)
         for k, op in enumerate(job.operations):
             name = f"{job.id}/{op.id}"
             placed = by_op.get((job.id, op.id), [])
@@ -268,6 +315,8 @@ def _check_transports(problem: SchedulingProblem, schedule: Schedule,
     expected: dict[tuple[str, str, str], list[tuple[Assignment, Assignment]]] = defaultdict(list)
     for job in problem.jobs:
         seq = [by_op[(job.id, op.id)][0] for op in job.operations if by_op.get((job.id, op.id))]
+        if job.origin is not None:
+            seq = [Assignment(job.id, job.product, job.lot, "release", job.origin, 0, job.release, job.release)] + seq
         for before, after in zip(seq, seq[1:]):
             if before.station != after.station:
                 expected[(job.id, before.station, after.station)].append((before, after))
@@ -295,6 +344,45 @@ def _check_transports(problem: SchedulingProblem, schedule: Schedule,
         worst, when = peak_overlap((t.start, t.end) for t in schedule.transports if t.mover == mover)
         if worst > size:
             errors.append(f"{mover}: {worst} trips under way at time {when}, the fleet has {size}")
+        errors += _check_vehicles(problem, mover, schedule.transports)
+    return errors
+
+
+def _check_vehicles(problem: SchedulingProblem, mover: str, transports) -> list[str]:
+    """Each vehicle of a fleet: one of the fleet's, in one place at a time and carrying one lot
+    at a time; it starts at home and drives empty from each drop to the next pick-up for at
+    least the empty run's ticks. Trips may leave their vehicle out only when the fleet is a
+    plain cap (no home, no empty runs): then some assignment always exists."""
+    errors: list[str] = []
+    size, home = problem.fleets[mover], problem.homes.get(mover)
+    trips = [t for t in transports if t.mover == mover and problem.fleet_leg(t.from_station, t.to_station)]
+    by_vehicle: dict[int, list[Transport]] = defaultdict(list)
+    for t in trips:
+        name = f"{t.job} {t.from_station}->{t.to_station}"
+        if t.vehicle is None:
+            if problem.has_vehicles(mover):
+                errors.append(f"{name}: no vehicle of the {mover} fleet")
+        elif not 0 <= t.vehicle < size:
+            errors.append(f"{name}: vehicle {t.vehicle} does not exist (the {mover} fleet has {size})")
+        elif None in (t.empty_from, t.empty_start, t.empty_end):
+            errors.append(f"{name}: {mover} {t.vehicle} has no empty leg")
+        else:
+            by_vehicle[t.vehicle].append(t)
+    for vehicle, own in sorted(by_vehicle.items()):
+        at, free = home, 0
+        for t in sorted(own, key=lambda t: (t.start, t.end)):
+            who, name = f"{mover} {vehicle}", f"{t.job} {t.from_station}->{t.to_station}"
+            if at is not None and t.empty_from != at:
+                errors.append(f"{who}: drives empty to {name} from {t.empty_from}, but it stands at {at}")
+            need = problem.empty_ticks(mover, t.empty_from, t.from_station)
+            if t.empty_start < free:
+                errors.append(f"{who}: leaves {t.empty_from} for {name} at {t.empty_start}, before it is free at {free}")
+            if t.empty_end - t.empty_start < need:
+                errors.append(f"{who}: drives empty {t.empty_from}->{t.from_station} in {t.empty_end - t.empty_start} "
+                              f"ticks for {name}, the run takes {need}")
+            if t.empty_end > t.start:
+                errors.append(f"{who}: reaches {t.from_station} at {t.empty_end}, after {name} leaves at {t.start}")
+            at, free = t.to_station, t.end
     return errors
 
 

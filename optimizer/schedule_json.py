@@ -47,14 +47,17 @@ def schedule_to_json(problem: SchedulingProblem, schedule: Schedule, layout_name
             }
             for a in schedule.assignments
         ],
-        "transports": [
-            {
-                "job": t.job, "from": t.from_station, "to": t.to_station, "start": sec(t.start),
-                "end": sec(t.end), "mover": t.mover, "distance": t.distance,
-            }
-            for t in schedule.transports
-        ],
+        "transports": [_transport_json(t, sec) for t in schedule.transports],
     }
+
+
+def _transport_json(t: Transport, sec) -> dict[str, Any]:
+    doc = {"job": t.job, "from": t.from_station, "to": t.to_station, "start": sec(t.start), "end": sec(t.end),
+           "mover": t.mover, "distance": t.distance}
+    if t.vehicle is not None:
+        doc.update(vehicle=t.vehicle, empty_from=t.empty_from, empty_start=sec(t.empty_start),
+                   empty_end=sec(t.empty_end))
+    return doc
 
 
 def schedule_from_json(doc: dict[str, Any]) -> Schedule:
@@ -81,7 +84,9 @@ def schedule_from_json(doc: dict[str, Any]) -> Schedule:
             for o in doc["operations"]
         ),
         transports=tuple(
-            Transport(t["job"], t["from"], t["to"], ticks(t["start"]), ticks(t["end"]), t["mover"], float(t["distance"]))
+            Transport(t["job"], t["from"], t["to"], ticks(t["start"]), ticks(t["end"]), t["mover"], float(t["distance"]),
+                      t.get("vehicle"), t.get("empty_from"),
+                      *((ticks(t["empty_start"]), ticks(t["empty_end"])) if "vehicle" in t else (None, None)))
             for t in doc["transports"]
         ),
         objective=doc["objective"],

@@ -9,10 +9,12 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   literal each, exactly one present.
 - Consecutive operations of a job: `start >= end + transport`, the transport depending on the
   pair of stations chosen (no gap on the same station).
-- Limited fleets (the AGVs): a move that may take a fleet leg gets a departure
-  `d >= end(previous)`, and each fleet leg it may take an optional interval `[d, d + ticks)`,
-  present when both its stations are chosen, with `start >= d + ticks`; a Cumulative per
-  mover keeps the trips under way within the fleet (so a lot may wait for a free vehicle).
+- Fleets (the AGVs): a move that may take a fleet leg (from the previous station, or from the
+  lot's origin) gets a departure `d >= end(previous)`, and each fleet leg it may take a choice
+  `[d, d + ticks)`, present when both its ends are chosen, with `start >= d + ticks`;
+  `optimizer.vehicles` makes the fleet's vehicles carry them: routes with empty runs from the
+  home (exact), or the fleet cap, re-timed afterwards by `dispatch.follow` when empty runs
+  were left out (a relaxation, so the bound holds).
 - Stations: capacity 1 -> NoOverlap; capacity c > 1 without changeovers -> Cumulative (lanes are
   assigned afterwards by interval colouring, always possible since at most c overlap); a
   station with changeovers gets explicit lanes, each with NoOverlap and a successor circuit
@@ -31,7 +33,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ortools.sat.python import cp_model
@@ -39,6 +41,7 @@ from ortools.sat.python import cp_model
 from twin.errors import NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
+from optimizer import vehicles
 from optimizer.names import SolverName
 from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
@@ -61,6 +64,7 @@ class _Vars:
     arc_nodes: dict[tuple[str, int], list[Key]] = field(default_factory=dict)
     departure: dict[Key, cp_model.IntVar] = field(default_factory=dict)  # moves that may take a fleet leg
     trip: dict[tuple[int, int, str, str], cp_model.IntVar] = field(default_factory=dict)  # both stations open
+    routes: dict[str, vehicles.Routes] = field(default_factory=dict)  # fleets with the exact vehicle model
     makespan: cp_model.IntVar | None = None
     tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
     weights: dict[int, int] = field(default_factory=dict)
@@ -82,6 +86,7 @@ def _safe_horizon(problem: SchedulingProblem) -> int:
     """An upper bound on the end of some optimal semi-active schedule, whatever the objective."""
     total = max((job.release for job in problem.jobs), default=0)
     max_transport = max((leg.ticks for leg in problem.transport.values()), default=0)
+    max_transport += max((t for table in problem.empty_runs.values() for t in table.values()), default=0)
     for job in problem.jobs:
         for op in job.operations:
             total += max(a.duration for a in op.alternatives)
@@ -90,7 +95,7 @@ def _safe_horizon(problem: SchedulingProblem) -> int:
                  if any(a.station == s for a in op.alternatives)),
                 default=0,
             )
-        total += max_transport * max(0, len(job.operations) - 1)
+        total += max_transport * (len(job.operations) - (job.origin is None))
     return total
 
 
@@ -105,12 +110,10 @@ def _variables(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int
     v = _Vars(horizon=horizon)
     for j, job in enumerate(problem.jobs):
         earliest = job.release
-        prev_stations: list[str] | None = None
         for k, op in enumerate(job.operations):
-            if prev_stations is not None:
-                earliest += min(
-                    problem.transport_ticks(a, b.station) for a in prev_stations for b in op.alternatives
-                )
+            pick_ups = problem.pick_ups(job, k)
+            if pick_ups:
+                earliest += min(problem.transport_ticks(a, b.station) for a in pick_ups for b in op.alternatives)
             shortest = min(a.duration for a in op.alternatives)
             start = model.NewIntVar(earliest, max(earliest, horizon - shortest), f"s_{j}_{k}")
             v.start[(j, k)] = start
@@ -138,7 +141,6 @@ def _variables(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int
                 model.Add(end == start + duration)
                 v.end[(j, k)] = end
             earliest += shortest
-            prev_stations = [a.station for a in op.alternatives]
     # explicit lanes where changeovers need a sequence per lane
     for station, capacity in problem.capacities.items():
         if not _explicit_lanes(problem, station) or capacity == 1:
@@ -170,19 +172,22 @@ def _variables(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int
 def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
     # precedence with transport gaps
     for j, job in enumerate(problem.jobs):
-        for k in range(1, len(job.operations)):
-            before, after = job.operations[k - 1], job.operations[k]
+        for k in range(len(job.operations)):
+            pick_ups = problem.pick_ups(job, k)
+            if not pick_ups:
+                continue
+            ready = v.end[(j, k - 1)] if k > 0 else job.release
             gaps = {
-                (a.station, b.station): problem.transport_ticks(a.station, b.station)
-                for a in before.alternatives for b in after.alternatives
+                (sa, b.station): problem.transport_ticks(sa, b.station)
+                for sa in pick_ups for b in job.operations[k].alternatives
             }
             base = min(gaps.values())
-            model.Add(v.start[(j, k)] >= v.end[(j, k - 1)] + base)
+            model.Add(v.start[(j, k)] >= ready + base)
             for (sa, sb), gap in gaps.items():
                 if gap <= base:
                     continue
-                enforce = [lit for lit in (v.presence[(j, k - 1, sa)], v.presence[(j, k, sb)]) if lit is not True]
-                ct = model.Add(v.start[(j, k)] >= v.end[(j, k - 1)] + gap)
+                enforce = [lit for lit in (_present(v, j, k - 1, sa), v.presence[(j, k, sb)]) if lit is not True]
+                ct = model.Add(v.start[(j, k)] >= ready + gap)
                 if enforce:
                     ct.OnlyEnforceIf(enforce)
         last = len(job.operations) - 1
@@ -217,46 +222,51 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
             _lane_circuit(model, problem, v, station, lane, [key for key, _ in members], lane_lit)
 
 
+def _present(v: _Vars, j: int, k: int, station: str) -> object:
+    """Operation k of job j runs on `station` (True before the first operation: the origin)."""
+    return True if k < 0 else v.presence[(j, k, station)]
+
+
 def _fleet_trips(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
-    """Trips that hold a vehicle of a limited fleet. A move that may take a fleet leg gets one
-    departure (after the previous operation ends), and each fleet leg it may take an interval
-    from it, present when both stations are chosen, that the next operation starts after; one
-    Cumulative per mover, unless its possible moves cannot outnumber its vehicles."""
-    trips: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
-    moves: dict[str, set[Key]] = defaultdict(set)
+    """Trips that need a vehicle of a fleet. A move that may take a fleet leg gets one
+    departure (after the previous operation ends, or the release when the lot starts at its
+    origin), and each fleet leg it may take a choice, present when both its ends are chosen,
+    that the next operation starts after; `optimizer.vehicles` keeps the fleet's trips feasible."""
+    moves: dict[str, list[vehicles.Move]] = defaultdict(list)
     for j, job in enumerate(problem.jobs):
-        for k in range(1, len(job.operations)):
+        for k, op in enumerate(job.operations):
             legs = [
-                (a.station, b.station, leg)
-                for a in job.operations[k - 1].alternatives for b in job.operations[k].alternatives
-                if (leg := problem.fleet_leg(a.station, b.station)) is not None
+                (sa, b.station, leg)
+                for sa in problem.pick_ups(job, k) for b in op.alternatives
+                if (leg := problem.fleet_leg(sa, b.station)) is not None
             ]
             if not legs:
                 continue
             depart = model.NewIntVar(0, v.horizon, f"dep_{j}_{k}")
-            model.Add(depart >= v.end[(j, k - 1)])
+            model.Add(depart >= (v.end[(j, k - 1)] if k > 0 else job.release))
             v.departure[(j, k)] = depart
+            choices: dict[str, list[vehicles.Choice]] = defaultdict(list)
             for sa, sb, leg in legs:
                 name = f"trip_{j}_{k}_{sa}_{sb}"
-                here, there = v.presence[(j, k - 1, sa)], v.presence[(j, k, sb)]
-                if here is True or there is True:  # a fixed station: the trip is as present as the other
+                here, there = _present(v, j, k - 1, sa), v.presence[(j, k, sb)]
+                if here is True or there is True:  # a fixed end: the trip is as present as the other
                     present = there if here is True else here
-                else:  # present exactly when both stations are chosen
+                else:  # present exactly when both ends are chosen
                     present = model.NewBoolVar(name)
                     model.AddImplication(present, here)
                     model.AddImplication(present, there)
                     model.AddBoolOr([here.Not(), there.Not(), present])
                     v.trip[(j, k, sa, sb)] = present
                 arrives = model.Add(v.start[(j, k)] >= depart + leg.ticks)
-                if present is True:
-                    trips[leg.mover].append(model.NewFixedSizeIntervalVar(depart, leg.ticks, name))
-                else:
+                if present is not True:
                     arrives.OnlyEnforceIf(present)
-                    trips[leg.mover].append(model.NewOptionalFixedSizeIntervalVar(depart, leg.ticks, present, name))
-                moves[leg.mover].add((j, k))
-    for mover, intervals in trips.items():
-        if len(moves[mover]) > problem.fleets[mover]:
-            model.AddCumulative(intervals, [1] * len(intervals), problem.fleets[mover])
+                choices[leg.mover].append(vehicles.Choice(sa, sb, leg.ticks, present, here, there))
+            for mover, group in choices.items():
+                moves[mover].append(vehicles.Move((j, k), depart, tuple(group)))
+    for mover, group in moves.items():
+        routes = vehicles.constrain(model, problem, mover, group, v.horizon)
+        if routes is not None:
+            v.routes[mover] = routes
 
 
 def _pooled_capacity(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
@@ -392,16 +402,27 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
         for pair, lit in arc_vars.items():
             model.AddHint(lit, pair in chosen)
     for (j, k), depart in v.departure.items():
-        station, _, start = placed[(j, k - 1)]
-        ready = start + problem.jobs[j].operations[k - 1].duration_on(station)
-        model.AddHint(depart, warm.departures.get((j, k), ready))
+        model.AddHint(depart, warm.departures.get((j, k), _ready(problem, placed, j, k)))
     for (j, k, sa, sb), lit in v.trip.items():
         model.AddHint(lit, placed[(j, k - 1)][0] == sa and placed[(j, k)][0] == sb)
+    for routes in v.routes.values():
+        departures = {key: warm.departures.get(key, _ready(problem, placed, *key)) for key in v.departure}
+        for (a, b), chosen in vehicles.route_hints(routes, warm.vehicles, departures).items():
+            if a != b:  # a self-loop is a trip's absence, hinted with its stations
+                model.AddHint(routes.arcs[(a, b)], chosen)
     ends = dispatch_mod.job_ends(problem, placed)
     if v.makespan is not None:
         model.AddHint(v.makespan, max(ends.values(), default=0))
     for j, t in v.tardiness.items():
         model.AddHint(t, max(0, ends[j] - problem.jobs[j].due))
+
+
+def _ready(problem: SchedulingProblem, placed: dict[Key, tuple[str, int, int]], j: int, k: int) -> int:
+    """When the lot of job j can leave for operation k: the previous operation's end, or its release."""
+    if k == 0:
+        return problem.jobs[j].release
+    station, _, start = placed[(j, k - 1)]
+    return start + problem.jobs[j].operations[k - 1].duration_on(station)
 
 
 # --- step 4: solve --------------------------------------------------------------------------
@@ -506,9 +527,21 @@ def solve(
         if objective == "weighted_tardiness":
             bound = bound / v.weight_scale
         found = _solution(problem, v, solver)
+        proven = status == cp_model.OPTIMAL
+        if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
+            solved = dispatch_mod.placed_objective(problem, found.placed, objective)
+            found = dispatch_mod.follow(problem, found.placed, found.departures)
+            schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=max(0.0, bound),
+                                     objective=objective, solver="cpsat", departures=found.departures,
+                                     vehicles=found.vehicles)
+            if proven and schedule.objective_value <= solved + 1e-9:
+                schedule = replace(schedule, status="optimal", lower_bound=schedule.objective_value, gap=0.0)
+            rule = None if warm is None else _warm_schedule(problem, warm, objective, max(0.0, bound))
+            return rule if rule is not None and rule.objective_value < schedule.objective_value else schedule
         return make_schedule(
             problem, found.placed, status="optimal" if status == cp_model.OPTIMAL else "feasible",
             lower_bound=max(0.0, bound), objective=objective, solver="cpsat", departures=found.departures,
+            vehicles=found.vehicles,
         )
     if status == cp_model.INFEASIBLE:
         where = f" within the horizon of {problem.horizon} ticks" if problem.horizon is not None else ""
@@ -520,12 +553,14 @@ def solve(
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
 
 
-def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, objective: str) -> Schedule:
-    """The dispatching-rule warm start as the answer, labelled `dispatch`."""
+def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, objective: str,
+                   bound: float = 0.0) -> Schedule:
+    """The dispatching-rule warm start as the answer, labelled `dispatch` (with CP-SAT's
+    `bound` when it proved one)."""
     return make_schedule(
         problem, _assign_lanes(problem, warm.placed), status="feasible",
-        lower_bound=dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0,
-        objective=objective, solver="dispatch", departures=warm.departures,
+        lower_bound=max(bound, dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0),
+        objective=objective, solver="dispatch", departures=warm.departures, vehicles=warm.vehicles,
     )
 
 
@@ -569,9 +604,18 @@ def _solution(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver) -
             placed[(j, k)] = (station, lane, solver.Value(v.start[(j, k)]))
     departures = {
         (j, k): solver.Value(depart) for (j, k), depart in v.departure.items()
-        if problem.fleet_leg(placed[(j, k - 1)][0], placed[(j, k)][0]) is not None
+        if problem.fleet_leg(_pick_up(problem, placed, j, k), placed[(j, k)][0]) is not None
     }
-    return dispatch_mod.ListSchedule(_assign_lanes(problem, placed), departures)
+    assigned: dict[Key, int] = {}
+    for routes in v.routes.values():
+        assigned.update(vehicles.route_vehicles(routes, lambda lit: lit is True or solver.BooleanValue(lit)))
+    return dispatch_mod.ListSchedule(_assign_lanes(problem, placed), departures,
+                                     {key: n for key, n in assigned.items() if key in departures})
+
+
+def _pick_up(problem: SchedulingProblem, placed: dict[Key, tuple[str, int, int]], j: int, k: int) -> str | None:
+    """Where the lot of job j is before operation k: the previous station, else its origin."""
+    return placed[(j, k - 1)][0] if k > 0 else problem.jobs[j].origin
 
 
 # --- registry ---------------------------------------------------------------------------------

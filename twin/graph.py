@@ -191,6 +191,15 @@ def transport_legs(layout: Layout, router: AisleRouter | None = None) -> dict[tu
     return legs
 
 
+def empty_runs(layout: Layout, router: AisleRouter | None = None) -> dict[tuple[str, str], float]:
+    """Seconds an empty AGV drives from where it dropped a lot (a station's input port, a dock)
+    to its next pick-up (an output port, a dock), over the aisles loaded legs take, without
+    loading: the plan and the running twin both use these. Unroutable pairs are left out."""
+    router = router or AisleRouter(layout)
+    speed = layout.transport.agv.speed
+    return {pair: d / speed for pair, d in router.port_distances("in", "out").items() if math.isfinite(d)}
+
+
 def material_flows(layout: Layout) -> dict[tuple[str, str], float]:
     """Units per planning period moving between station pairs (and from/to the docks).
 
@@ -308,6 +317,7 @@ def used_area(layout: Layout) -> float:
 
 
 __all__ = [
-    "AisleRouter", "Leg", "aisle_graph", "conveyor_path", "factory_graph", "flow_distance", "material_flows",
+    "AisleRouter", "Leg", "aisle_graph", "conveyor_path", "empty_runs", "factory_graph", "flow_distance",
+    "material_flows",
     "reachability_problems", "transport_legs", "used_area",
 ]

@@ -273,6 +273,9 @@ class AgvFleet(Model):
     speed: Speed = Field(1.0, description="travel speed (m/s)")
     fleet_size: FleetSize = 2
     load_time: LoadTime = Field(10.0, description="seconds to load plus unload one lot")
+    home: Identifier | None = Field(
+        None, description="dock or station where every vehicle starts and waits before its first trip; "
+        "None: the first receiving dock, else the first station")
 
 
 class Transport(Model):
@@ -440,6 +443,14 @@ class Layout(Model):
             if product.id == product_id:
                 return product
         raise KeyError(product_id)
+
+    def agv_home(self) -> str:
+        """Where the AGVs start: `transport.agv.home`, else the first receiving dock, else the
+        first station. The plan and the running twin both start their vehicles here."""
+        if self.transport.agv.home is not None:
+            return self.transport.agv.home
+        receiving = [d.id for d in self.floor.docks if d.kind == "receiving"]
+        return receiving[0] if receiving else self.stations[0].id
 
     def candidate_stations(self, operation: Operation) -> list[Station]:
         """Stations that can do an operation: the ids it lists, or every station of its kind."""

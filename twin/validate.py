@@ -193,6 +193,11 @@ def _reference_problems(data: Data) -> list[Problem]:
         if earlier and isinstance(start, str) and isinstance(end, str):
             problems.append(Problem(f"transport.conveyors[{i}]", f"conveyor '{earlier[0]}' already links "
                                     f"'{start}' to '{end}'"))
+    agv = data.get("transport", {}).get("agv") if isinstance(data.get("transport"), dict) else None
+    home = agv.get("home") if isinstance(agv, dict) else None
+    dock_ids = {_text(d.get("id")) for d in _items(data.get("floor"), "docks")} - {None}
+    if isinstance(home, str) and home not in station_ids | dock_ids:
+        problems.append(Problem("transport.agv.home", f"no station or dock '{home}'"))
     for i, change in enumerate(_items(data, "changeovers")):
         for sid in _texts(change.get("stations")) or []:
             if sid not in station_ids:

@@ -32,6 +32,7 @@ class Trip:
     start: float  # loading begins
     end: float  # unloading ends
     empty_seconds: float
+    empty_from: str = ""  # where the vehicle drove empty from (its home or its last drop); "" for belts
 
 
 class Fleet:
@@ -61,7 +62,8 @@ class Fleet:
     def carry(self, lot: str, leg: LegSpec, a: str, b: str, on_loaded: Callable[[], None]):
         """Move a lot from a's output to b's input; `on_loaded` runs once it left a."""
         vehicle: Vehicle = yield self._assign(a)
-        empty = self.factory.empty_run_seconds(vehicle.at, a)
+        came_from = vehicle.at
+        empty = self.factory.empty_run_seconds(came_from, a)
         if empty > 0:
             yield self.env.timeout(empty)
         self._set(vehicle, "loaded")
@@ -71,7 +73,7 @@ class Fleet:
         on_loaded()
         yield self.env.timeout(leg.seconds - half_load)
         vehicle.at = b
-        self.trips.append(Trip(lot, vehicle.index, a, b, start, self.env.now, empty))
+        self.trips.append(Trip(lot, vehicle.index, a, b, start, self.env.now, empty, came_from))
         if self.waiting:
             _, event = self.waiting.popleft()
             self._set(vehicle, "empty")

@@ -84,8 +84,8 @@ class Factory:
     agv_speed: float
     agv_fleet: int
     agv_load_time: float
-    agv_home: str  # where the vehicles wait at the start (a receiving dock, else a station)
-    empty_runs: Mapping[tuple[str, str], float]  # metres from a drop-off (input port) to a pick-up (output port)
+    agv_home: str  # where the vehicles wait at the start (`Layout.agv_home`, as in the plan)
+    empty_runs: Mapping[tuple[str, str], float]  # seconds from a drop-off (input port) to a pick-up (output port)
     pools: Mapping[str, PoolSpec] = field(default_factory=dict)  # operator pools by id
     manned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # station -> pools that can run it
 
@@ -98,7 +98,7 @@ class Factory:
         return float(self.changeovers.get(station, {}).get((before, after), 0.0))
 
     def empty_run_seconds(self, here: str, pickup: str) -> float:
-        return self.empty_runs.get((here, pickup), 0.0) / self.agv_speed
+        return self.empty_runs.get((here, pickup), 0.0)
 
 
 _NO_TRAVEL = LegSpec(0.0, 0.0, "conveyor")
@@ -108,11 +108,12 @@ def compile_factory(
     layout: Layout,
     task_times: Mapping[tuple[str, str], float] | None = None,
     legs: Mapping[tuple[str, str], LegSpec] | None = None,
+    empty_runs: Mapping[tuple[str, str], float] | None = None,
 ) -> Factory:
     """The simulation model of a layout that `twin.validate` accepts. `task_times[(station,
     task)]` are the robot cells' physics cycles (`twin.physics.task_times`); `legs` replaces the
-    routed transport (tests use instant legs to compare with queueing theory), in which case
-    AGVs run empty in no time."""
+    routed transport (tests use instant legs to compare with queueing theory, or the plan's
+    whole-tick legs), in which case AGVs run empty in `empty_runs` seconds (none: no time)."""
 
     task_times = dict(task_times or {})
     problems: list[Problem] = []
@@ -148,11 +149,9 @@ def compile_factory(
             legs, empty_runs = _routed_transport(layout)
             problems += _unroutable(products, legs)
     else:
-        empty_runs = {}
+        empty_runs = dict(empty_runs or {})
     if problems:
         raise LayoutError(problems, source=layout.name)
-    receiving = [d.id for d in layout.floor.docks if d.kind == "receiving"]
-    home = receiving[0] if receiving else layout.stations[0].id
     return Factory(
         name=layout.name,
         stations={s.id: StationSpec(s.id, s.capacity, s.input_buffer, s.output_buffer, s.mtbf, s.mttr, s.breakdowns)
@@ -163,7 +162,7 @@ def compile_factory(
         agv_speed=layout.transport.agv.speed,
         agv_fleet=layout.transport.agv.fleet_size,
         agv_load_time=layout.transport.agv.load_time,
-        agv_home=home,
+        agv_home=layout.agv_home(),
         empty_runs=empty_runs,
         pools={p.id: PoolSpec(p.id, p.size, cal) for p, cal in zip(layout.operators.pools, calendars(layout).values())},
         manned=manned_pools(layout),
@@ -196,13 +195,13 @@ def _belt_places(length: float, pitch: float | None) -> int | None:
 
 
 def _routed_transport(layout: Layout) -> tuple[dict[tuple[str, str], LegSpec], dict[tuple[str, str], float]]:
-    """Loaded legs as the plan has them (`twin.graph.transport_legs`) and empty runs over the
-    same aisles, from where a vehicle unloaded (an input port or a dock) to the next pick-up."""
-    from twin.graph import AisleRouter, transport_legs
+    """Loaded legs and empty runs as the plan has them (`twin.graph.transport_legs`,
+    `twin.graph.empty_runs`): over the same aisles, from where a vehicle unloaded (an input
+    port or a dock) to the next pick-up."""
+    from twin.graph import AisleRouter, empty_runs, transport_legs
 
     router = AisleRouter(layout)
     pitches = {c.id: c.pitch for c in layout.transport.conveyors}
     legs = {pair: LegSpec(leg.seconds, leg.distance, leg.mover, _belt_places(leg.distance, pitches.get(leg.conveyor)))
             for pair, leg in transport_legs(layout, router).items() if math.isfinite(leg.seconds)}
-    empty = {pair: d for pair, d in router.port_distances("in", "out").items() if math.isfinite(d)}
-    return legs, empty
+    return legs, empty_runs(layout, router)

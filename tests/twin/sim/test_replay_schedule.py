@@ -3,14 +3,16 @@ starts earlier than planned, each starts exactly on time when nothing holds it u
 replayed times pass the scheduler's independent checker."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from optimizer.problem import build_problem
+from optimizer.problem import build_problem, layout_problem
 from optimizer.schedule import Assignment, Schedule, Transport, check_schedule, objective_value
 from optimizer.schedule_json import schedule_to_json
 from optimizer.scheduler import solve
 from twin.errors import InputError
-from twin.graph import transport_legs
+from twin.graph import empty_runs, transport_legs
 from twin.io import layout_from_data
 from twin.sim.control import plan_from_schedule
 from twin.sim.engine import run_replication
@@ -19,15 +21,18 @@ from twin.sim.factory import LegSpec, compile_factory
 TASK_TIMES = {("cell", "pick"): 4.0}  # whole seconds, so the plan's ticks lose nothing to rounding
 
 
-def planned(layout_data: dict, fleet_size: int):
+def planned(layout_data: dict, fleet_size: int, vehicles: bool = False):
+    """The plan of the small layout and the twin of the same factory; with `vehicles`, AGVs
+    that drive empty (routed runs) from the layout's home in both."""
     layout_data["transport"]["agv"]["fleet_size"] = fleet_size
     layout = layout_from_data(layout_data)
-    problem = build_problem(layout, transport_legs(layout), TASK_TIMES)
+    problem = build_problem(layout, transport_legs(layout), TASK_TIMES, empty_runs(layout) if vehicles else None)
     schedule = solve(problem, time_limit=10.0, workers=1, seed=0)
     assert check_schedule(problem, schedule) == []
-    # the twin moves lots in the plan's (whole-tick) transport times
+    # the twin moves lots in the plan's (whole-tick) transport and empty-run times
     legs = {pair: LegSpec(leg.ticks * problem.tick, leg.distance, leg.mover) for pair, leg in problem.transport.items()}
-    factory = compile_factory(layout, TASK_TIMES, legs=legs)
+    empty = {pair: ticks * problem.tick for pair, ticks in problem.empty_runs.get("agv", {}).items()}
+    factory = compile_factory(layout, TASK_TIMES, legs=legs, empty_runs=empty)
     return problem, schedule, factory, schedule_to_json(problem, schedule, layout.name)
 
 
@@ -45,7 +50,8 @@ def replayed_schedule(problem, run) -> Schedule:
     )
     transports = tuple(
         Transport(t.lot, t.from_station, t.to_station, ticks(t.start), ticks(t.end),
-                  "conveyor" if t.vehicle < 0 else "agv", problem.transport[(t.from_station, t.to_station)].distance)
+                  "conveyor" if t.vehicle < 0 else "agv", problem.transport[(t.from_station, t.to_station)].distance,
+                  *((t.vehicle, t.empty_from, ticks(t.start - t.empty_seconds), ticks(t.start)) if t.vehicle >= 0 else ()))
         for t in run.trips
     )
     value = objective_value(problem, assignments, "makespan")
@@ -75,6 +81,34 @@ def test_replay_keeps_the_plan(layout_data, fleet_size, delay):
         if fleet_size == 12:  # a vehicle for every trip: nothing holds a lot up
             assert record.start == pytest.approx(target["start"], abs=1e-9)
     assert check_schedule(problem, replayed_schedule(problem, run)) == []
+
+
+@pytest.mark.parametrize("fleet_size", [1, 2])
+def test_replay_with_vehicles_that_drive_empty(layout_data, fleet_size):
+    """Plan and twin start the AGVs at the same home and drive the same empty runs: the twin's
+    own vehicles (nearest idle one) carry the planned lots no earlier than planned, and its
+    trips, with their vehicles and empty runs, pass the plan's checker."""
+    problem, schedule, factory, doc = planned(layout_data, fleet_size, vehicles=True)
+    assert problem.homes == {"agv": factory.agv_home} == {"agv": "in"}
+    assert any(t.vehicle is not None and t.empty_end > t.empty_start for t in schedule.transports)
+    run = run_replication(factory, plan=plan_from_schedule(doc, factory), trace=True)
+    plan = {(o["job"], o["operation"]): o for o in doc["operations"]}
+    assert all(r.start >= plan[(r.lot, r.operation)]["start"] - 1e-9 for r in run.operations)
+    replayed = replayed_schedule(problem, run)
+    assert any(t.empty_from == "in" for t in replayed.transports)
+    assert check_schedule(problem, replayed) == []
+
+
+def test_plan_and_twin_share_the_home_and_empty_runs(layout_data):
+    layout_data["transport"]["agv"]["home"] = "wash"
+    layout = layout_from_data(layout_data)
+    problem = layout_problem(layout, TASK_TIMES)
+    factory = compile_factory(layout, TASK_TIMES)
+    assert problem.homes == {"agv": "wash"} and factory.agv_home == "wash"
+    plan_runs = problem.empty_runs["agv"]
+    assert plan_runs and set(plan_runs) == set(factory.empty_runs)
+    for pair, seconds in factory.empty_runs.items():  # the plan rounds each run up to whole ticks
+        assert plan_runs[pair] == math.ceil(seconds / problem.tick - 1e-9)
 
 
 def test_a_schedule_of_another_layout_is_refused(layout_data):

@@ -1,0 +1,157 @@
+"""AGVs as vehicles: each carries one lot at a time and drives empty from its last drop (or
+its home) to the next pick-up. Hand-solved small cases for the CP-SAT models (routes and
+lead), the dispatching rules, the independent checker and the schedule document."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import jsonschema
+import pytest
+
+from optimizer import dispatch, vehicles
+from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
+from optimizer.schedule import check_schedule, make_schedule
+from optimizer.schedule_json import schedule_from_json, schedule_json_schema, schedule_to_json
+from optimizer.scheduler import solve
+
+
+def one_op(name: str, station: str, ticks: int) -> Operation:
+    return Operation(name, (Alternative(station, ticks),))
+
+
+def two_lots(fleet: int = 1, home_runs: tuple[int, int] = (2, 3)) -> SchedulingProblem:
+    """J1: A(5) then B(5); J2: C(5) then D(5); both moves are 10-tick AGV legs. The AGVs
+    start at home H; empty runs H->A, H->C as given, B->C 4, D->A 6, any other 9."""
+    places = ("H", "A", "B", "C", "D")
+    runs = {(x, y): 9 for x in places for y in places}
+    runs.update({("H", "A"): home_runs[0], ("H", "C"): home_runs[1], ("B", "C"): 4, ("D", "A"): 6})
+    return SchedulingProblem(
+        jobs=(Job("J1", (one_op("a", "A", 5), one_op("b", "B", 5))), Job("J2", (one_op("c", "C", 5), one_op("d", "D", 5)))),
+        capacities={s: 1 for s in "ABCD"},
+        transport={("A", "B"): TransportLeg(10, 8.0), ("C", "D"): TransportLeg(10, 8.0)},
+        fleets={"agv": fleet}, homes={"agv": "H"}, empty_runs={"agv": runs},
+    )
+
+
+def trips(schedule) -> dict[str, tuple]:
+    return {t.job: (t.vehicle, t.empty_from, t.empty_start, t.empty_end, t.start, t.end) for t in schedule.transports}
+
+
+def test_one_vehicle_drives_empty_between_its_trips():
+    # J1 first: H->A by 2, leaves A at 5, drops at B at 15; B->C takes 4, so J2 leaves C at 19,
+    # reaches D at 29 and ends at 34. J2 first ends at 5 + 10 + 6 + 10 + 5 = 36. Without the
+    # empty runs (a plain fleet cap) it would be 30.
+    schedule = solve(two_lots(), time_limit=10.0, workers=1)
+    assert (schedule.status, schedule.makespan) == ("optimal", 34)
+    assert trips(schedule) == {"J1": (0, "H", 3, 5, 5, 15), "J2": (0, "B", 15, 19, 19, 29)}
+    assert check_schedule(two_lots(), schedule) == []
+    rule = dispatch.solve(two_lots())
+    assert check_schedule(two_lots(), rule) == [] and rule.makespan >= 34
+    cap = replace(two_lots(), homes={}, empty_runs={})
+    assert solve(cap, time_limit=10.0, workers=1).makespan == 30
+
+
+@pytest.mark.parametrize("home_runs, optimum", [((2, 3), 20), ((8, 9), 24)])
+def test_two_vehicles_start_at_home(home_runs, optimum):
+    # each lot gets its own vehicle; a lot waits for it when home is farther than 5 ticks
+    problem = two_lots(fleet=2, home_runs=home_runs)
+    schedule = solve(problem, time_limit=10.0, workers=1)
+    assert (schedule.status, schedule.makespan) == ("optimal", optimum)
+    assert {t.empty_from for t in schedule.transports} == {"H"}
+    assert sorted(t.vehicle for t in schedule.transports) == [0, 1]
+    assert check_schedule(problem, schedule) == []
+    assert check_schedule(problem, dispatch.solve(problem)) == []
+
+
+def test_too_many_trips_for_routes_plan_without_empty_runs_then_retime(monkeypatch):
+    # the cap relaxation (no empty runs) plans 30, a lower bound; re-timed so that the one
+    # vehicle drives empty between the trips, the plan ends at 34 (J1 first) or 36 (J2 first)
+    monkeypatch.setattr(vehicles, "EXACT_MOVES", 0)
+    relaxed = solve(two_lots(), time_limit=10.0, workers=1, hint=False)
+    assert (relaxed.solver, relaxed.status, relaxed.lower_bound) == ("cpsat", "feasible", 30)
+    assert relaxed.makespan in (34, 36) and check_schedule(two_lots(), relaxed) == []
+    assert [t.vehicle for t in relaxed.transports] == [0, 0]
+    best = solve(two_lots(), time_limit=10.0, workers=1)  # the dispatching rules' 34 if better
+    assert (best.status, best.makespan, best.lower_bound) == ("feasible", 34, 30)
+    # with two vehicles the relaxation's optimum needs no delay: proven optimal
+    two = solve(two_lots(fleet=2), time_limit=10.0, workers=1, hint=False)
+    assert (two.status, two.makespan) == ("optimal", 20) and check_schedule(two_lots(fleet=2), two) == []
+
+
+def test_a_lot_from_its_origin():
+    # J1 waits at L/U (the AGV's home): the trip L->A (3) comes first, so A starts at 3
+    problem = SchedulingProblem(
+        jobs=(Job("J1", (one_op("a", "A", 4), one_op("b", "B", 1)), origin="L"),),
+        capacities={"A": 1, "B": 1},
+        transport={("L", "A"): TransportLeg(3), ("A", "B"): TransportLeg(2)},
+        fleets={"agv": 1}, homes={"agv": "L"}, empty_runs={"agv": {("A", "A"): 1, ("L", "L"): 0}},
+    )
+    schedule = solve(problem, time_limit=10.0, workers=1)
+    # L->A over 0..3, a 3..7, the AGV waits in A's input and needs 1 tick to the output: A->B 7..9
+    assert schedule.makespan == 10 and check_schedule(problem, schedule) == []
+    assert trips(schedule)["J1"] == (0, "A", 6, 7, 7, 9)
+    assert [(t.from_station, t.start, t.empty_from) for t in schedule.transports] == [("L", 0, "L"), ("A", 7, "A")]
+    early = replace(schedule, assignments=tuple(replace(a, start=a.start - 1, end=a.end - 1) if a.operation == "a"
+                                                else a for a in schedule.assignments))
+    assert "J1/a: starts at 2, before release ends at 0 plus 3 (transport L->A needs 3 ticks)" in check_schedule(problem, early)
+
+
+# --- the checker --------------------------------------------------------------------------------
+
+
+def two_vehicle_plan():
+    problem = two_lots(fleet=2)
+    placed = {(0, 0): ("A", 0, 0), (0, 1): ("B", 0, 15), (1, 0): ("C", 0, 0), (1, 1): ("D", 0, 15)}
+    schedule = make_schedule(problem, placed, status="feasible", lower_bound=0, objective="makespan", solver="test",
+                             vehicles={(0, 1): 0, (1, 1): 1})
+    return problem, schedule
+
+
+def with_trip(schedule, job: str, **changes):
+    return replace(schedule, transports=tuple(replace(t, **changes) if t.job == job else t for t in schedule.transports))
+
+
+def test_a_good_vehicle_plan_passes():
+    problem, schedule = two_vehicle_plan()
+    assert check_schedule(problem, schedule) == []
+    assert trips(schedule) == {"J1": (0, "H", 3, 5, 5, 15), "J2": (1, "H", 2, 5, 5, 15)}
+
+
+def test_one_vehicle_cannot_carry_two_lots_at_once():
+    problem, schedule = two_vehicle_plan()
+    errors = check_schedule(problem, with_trip(schedule, "J2", vehicle=0))
+    assert "agv 0: drives empty to J2 C->D from H, but it stands at B" in errors
+    assert "agv 0: leaves H for J2 C->D at 2, before it is free at 15" in errors
+
+
+def test_an_empty_run_too_short_or_too_late():
+    problem, schedule = two_vehicle_plan()
+    short = with_trip(schedule, "J1", empty_start=4)
+    assert check_schedule(problem, short) == ["agv 0: drives empty H->A in 1 ticks for J1 A->B, the run takes 2"]
+    late = with_trip(schedule, "J1", empty_start=4, empty_end=6)
+    assert check_schedule(problem, late) == ["agv 0: reaches A at 6, after J1 A->B leaves at 5"]
+    negative = with_trip(schedule, "J1", empty_start=-1, empty_end=1)
+    assert check_schedule(problem, negative) == ["agv 0: leaves H for J1 A->B at -1, before it is free at 0"]
+
+
+def test_every_trip_needs_a_vehicle_of_the_fleet():
+    problem, schedule = two_vehicle_plan()
+    assert check_schedule(problem, with_trip(schedule, "J1", vehicle=None)) == ["J1 A->B: no vehicle of the agv fleet"]
+    assert check_schedule(problem, with_trip(schedule, "J1", vehicle=2)) == [
+        "J1 A->B: vehicle 2 does not exist (the agv fleet has 2)"]
+    assert check_schedule(problem, with_trip(schedule, "J1", empty_from=None)) == ["J1 A->B: agv 0 has no empty leg"]
+    # a plain fleet cap (no home, no empty runs) may leave the vehicles out
+    cap = replace(problem, homes={}, empty_runs={})
+    assert check_schedule(cap, with_trip(schedule, "J1", vehicle=None)) == []
+
+
+def test_the_document_keeps_vehicles_and_empty_legs():
+    problem, schedule = two_vehicle_plan()
+    doc = schedule_to_json(problem, schedule, "two")
+    jsonschema.validate(doc, schedule_json_schema())
+    first = doc["transports"][0]
+    assert (first["vehicle"], first["empty_from"], first["empty_start"], first["empty_end"]) == (0, "H", 3.0, 5.0)
+    assert schedule_from_json(doc).transports == schedule.transports
+    del first["empty_from"]
+    with pytest.raises(jsonschema.ValidationError, match="'empty_from' is a dependency of 'vehicle'"):
+        jsonschema.validate(doc, schedule_json_schema())
