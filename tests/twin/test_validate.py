@@ -44,6 +44,7 @@ def test_the_small_layout_is_valid(layout_data, physics):
         (lambda d: d["changeovers"][0].update(to_family="wood"), "changeovers[0].to_family: no product has family 'wood'"),
         (lambda d: d["transport"].update(conveyors=[{"id": "c", "from": "cnc", "to": "oven"}]),
          "transport.conveyors[0].to: no station 'oven'"),
+        (lambda d: d["transport"]["agv"].update(home="garage"), "transport.agv.home: no station or dock 'garage'"),
         (lambda d: d["transport"].update(conveyors=[{"id": "c1", "from": "cnc", "to": "wash"},
                                                     {"id": "c2", "from": "cnc", "to": "wash", "speed": 0.5}]),
          "transport.conveyors[1]: conveyor 'c1' already links 'cnc' to 'wash'"),
