@@ -52,7 +52,8 @@ def integers(tokens: list[str], source: str, number: int) -> list[int]:
 
 def bench_row(problem: SchedulingProblem, *, time_limit: float, workers: int, seed: int) -> dict:
     """Solve with the CP-SAT scheduler: the makespan, the proven lower bound (rounded up: the
-    makespan is an integer), optimality, wall seconds, and `valid` from the independent checker."""
+    makespan is an integer), optimality, wall seconds, and `valid` from the independent checker;
+    with a fleet, the number of its loaded `trips` too."""
     from optimizer.schedule import check_schedule
     from optimizer.scheduler import solve
 
@@ -66,4 +67,4 @@ def bench_row(problem: SchedulingProblem, *, time_limit: float, workers: int, se
         "optimal": schedule.status == "optimal",
         "seconds": round(seconds, 3),
         "valid": not check_schedule(problem, schedule),
-    }
+    } | ({"trips": sum(t.mover in problem.fleets for t in schedule.transports)} if problem.fleets else {})

@@ -87,6 +87,11 @@ def workers(text: str) -> int:
     return _whole(text, 1, MAX_WORKERS)
 
 
+def fleet_size(text: str) -> int:
+    """Vehicles in a fleet, as a layout's `fleet_size` allows: 1 to 1000."""
+    return _whole(text, 1, 1000)
+
+
 def _stat_error(path: Path, exc: OSError) -> str:
     return f"{path}: {os_error_reason(exc)}"
 

@@ -2,6 +2,7 @@
 
 `bench jssp FILE...` runs the CP-SAT scheduler on job-shop instances (OR-Library text format);
 `bench fjsp FILE...` on flexible job-shop instances (the standard `.fjs` format);
+`bench fjspt FILE... [--agvs N]` on flexible job shops with transport by a fleet of AGVs;
 `bench qap FILE...` runs the slot-assignment search on QAPLIB instances.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from optimizer.cli import arguments
 SCHEDULING = {
     "jssp": ("optimizer.jssp", "job-shop instances (n_jobs n_machines, then machine/duration pairs)"),
     "fjsp": ("optimizer.fjsp", "flexible job-shop instances (.fjs: per operation, k machine/duration pairs)"),
+    "fjspt": ("optimizer.fjspt", "flexible job shops with AGVs (.fjs job lines, then the L/U and machine travel matrix)"),
 }
 
 
@@ -31,7 +33,11 @@ def add_scheduling_arguments(parser: argparse.ArgumentParser) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
     for kind, (_, help_text) in SCHEDULING.items():
-        add_scheduling_arguments(kinds.add_parser(kind, help=help_text))
+        family = kinds.add_parser(kind, help=help_text)
+        add_scheduling_arguments(family)
+        if kind == "fjspt":
+            family.add_argument("--agvs", type=arguments.fleet_size, default=2,
+                                help="AGVs, all starting at the L/U station (default 2, as in the published instances)")
     qap = kinds.add_parser("qap", help="QAPLIB instances (n, flow matrix, distance matrix)")
     qap.add_argument("files", nargs="+", type=arguments.input_file, metavar="FILE")
     qap.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="seconds per instance (default 10)")
@@ -42,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.kind in SCHEDULING:
         module = importlib.import_module(SCHEDULING[args.kind][0])
-        rows = module.bench_instances(args.files, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
+        fleet = {"agvs": args.agvs} if args.kind == "fjspt" else {}
+        rows = module.bench_instances(args.files, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
+                                      **fleet)
     else:
         from optimizer.qap import bench_instances
 
