@@ -86,8 +86,26 @@ def gantt_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def vehicle_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each vehicle's legs: its empty run to the pick-up, then the loaded trip; the row is
+    'mover n' (only trips that name a vehicle; conveyors have none)."""
+    rows = []
+    for t in doc["transports"]:
+        if t.get("vehicle") is None:
+            continue
+        row = f"{t['mover']} {t['vehicle']}"
+        if t["empty_end"] > t["empty_start"]:
+            rows.append({"row": row, "leg": "empty", "start": t["empty_start"], "end": t["empty_end"],
+                         "text": f"{t['mover']} {t['vehicle']} empty {t['empty_from']} → {t['from']}"})
+        if t["end"] > t["start"]:
+            rows.append({"row": row, "leg": "loaded", "start": t["start"], "end": t["end"],
+                         "text": f"{t['mover']} {t['vehicle']} carries {t['job']} {t['from']} → {t['to']}"})
+    return rows
+
+
 def gantt(doc: dict[str, Any], height: int | None = None) -> go.Figure:
-    """Operations as bars per station (lane), coloured by product, changeovers hatched grey."""
+    """Operations as bars per station (lane), coloured by product, changeovers hatched grey;
+    below them each vehicle's loaded trips (dark) and empty runs (hatched)."""
     rows = gantt_rows(doc)
     fig = go.Figure()
     products = sorted({r["product"] for r in rows})
@@ -106,6 +124,17 @@ def gantt(doc: dict[str, Any], height: int | None = None) -> go.Figure:
             y=[r["row"] for r in setups], x=[r["changeover"] for r in setups],
             base=[r["start"] - r["changeover"] for r in setups], orientation="h", name="changeover",
             marker=dict(color="#BBBBBB", pattern_shape="/"), hoverinfo="x"))
+    legs = vehicle_rows(doc)
+    for leg, name, marker in (("loaded", "loaded trip", dict(color="#333333")),
+                              ("empty", "empty run", dict(color="#DDDDDD", pattern_shape="x", line=dict(color="#888888")))):
+        mine = [r for r in legs if r["leg"] == leg]
+        if mine:
+            fig.add_trace(go.Bar(
+                y=[r["row"] for r in mine], x=[r["end"] - r["start"] for r in mine], base=[r["start"] for r in mine],
+                orientation="h", name=name, marker=marker, hoverinfo="text",
+                hovertext=[f"{r['text']}<br>{r['start']:g}–{r['end']:g} s" for r in mine]))
+    vehicles = sorted({r["row"] for r in legs}, key=lambda row: (row.rsplit(" ", 1)[0], int(row.rsplit(" ", 1)[1])))
+    order = order + vehicles
     fig.update_layout(barmode="overlay", height=height or max(260, 40 * len(order) + 120),
                       xaxis_title="time (s)", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
                       margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.05, x=0))
