@@ -374,7 +374,7 @@ def _check_vehicles(problem: SchedulingProblem, mover: str, transports) -> list[
             who, name = f"{mover} {vehicle}", f"{t.job} {t.from_station}->{t.to_station}"
             if at is not None and t.empty_from != at:
                 errors.append(f"{who}: drives empty to {name} from {t.empty_from}, but it stands at {at}")
-            need = problem.empty_ticks(mover, t.empty_from, t.from_station)
+            need = problem.empty_ticks(mover, at and t.empty_from, t.from_station)  # without a home: anywhere
             if t.empty_start < free:
                 errors.append(f"{who}: leaves {t.empty_from} for {name} at {t.empty_start}, before it is free at {free}")
             if t.empty_end - t.empty_start < need:

@@ -142,7 +142,11 @@ def _routes(model: cp_model.CpModel, problem: SchedulingProblem, mover: str, mov
                 continue
             for (x, y), gap in gaps.items():
                 _enforce(model.Add(b.depart >= arrive[i] + gap), [lit, drops[i][x], picks[b_index][y]])
-    model.AddMultipleCircuit([(a, b, _literal(model, lit)) for (a, b), lit in arcs.items()])
+    # an idle route through one extra node keeps the constraint satisfiable when no trip is
+    # present (CP-SAT's multiple circuit needs a route out of node 0); it counts as no vehicle
+    idle = len(moves) + 1
+    model.AddMultipleCircuit([(a, b, _literal(model, lit)) for (a, b), lit in arcs.items()]
+                             + [(0, idle, _literal(model, True)), (idle, 0, _literal(model, True))])
     model.Add(sum(arcs[(0, i + 1)] for i in range(len(moves))) <= problem.fleets[mover])
     return Routes(moves, arcs)
 

@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from optimizer import dispatch, vehicles
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
@@ -155,3 +157,48 @@ def test_the_document_keeps_vehicles_and_empty_legs():
     del first["empty_from"]
     with pytest.raises(jsonschema.ValidationError, match="'empty_from' is a dependency of 'vehicle'"):
         jsonschema.validate(doc, schedule_json_schema())
+
+
+# --- property: random small flexible job shops with vehicles -------------------------------------
+
+
+@st.composite
+def shops_with_vehicles(draw) -> SchedulingProblem:
+    stations = [f"S{i}" for i in range(draw(st.integers(1, 3)))]
+    places = stations + ["H"]
+    jobs = []
+    for j in range(draw(st.integers(1, 4))):
+        ops = []
+        for k in range(draw(st.integers(1, 3))):
+            chosen = draw(st.lists(st.sampled_from(stations), min_size=1, max_size=len(stations), unique=True))
+            ops.append(Operation(f"o{k}", tuple(Alternative(s, draw(st.integers(0, 6))) for s in chosen)))
+        jobs.append(Job(f"J{j}", tuple(ops), release=draw(st.integers(0, 5)), origin=draw(st.sampled_from([None, "H"]))))
+    return SchedulingProblem(
+        jobs=tuple(jobs),
+        capacities={s: draw(st.integers(1, 2)) for s in stations},
+        transport={(a, b): TransportLeg(draw(st.integers(0, 4))) for a in places for b in stations if a != b},
+        fleets={"agv": draw(st.integers(1, 2))},
+        homes={"agv": "H"} if draw(st.booleans()) else {},
+        empty_runs={"agv": {(a, b): draw(st.integers(0, 5)) for a in places for b in places}},
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shops_with_vehicles(), st.sampled_from([0, 60]))
+def test_every_vehicle_schedule_passes_the_checker(problem, exact_moves):
+    """Routes model (60) and relaxation re-timed (0), and the dispatching rules: all checked;
+    a proven optimum is never worse than the rules, nor better than the other model's proof."""
+    original = vehicles.EXACT_MOVES
+    try:
+        vehicles.EXACT_MOVES = exact_moves
+        model = solve(problem, time_limit=5.0, workers=1)
+    finally:
+        vehicles.EXACT_MOVES = original
+    assert check_schedule(problem, model) == []
+    rule = dispatch.solve(problem)
+    assert check_schedule(problem, rule) == []
+    if model.status == "optimal":
+        assert model.makespan <= rule.makespan
+        exact = solve(problem, time_limit=5.0, workers=1)
+        if exact.status == "optimal":
+            assert exact.makespan == model.makespan
