@@ -2,8 +2,8 @@
 
 A flexible Giffler-Thompson list scheduler: repeatedly take the operation that could finish
 first (on station s*), gather every ready operation that could start on s* before that, and
-let a priority rule pick among them. It respects transport gaps, changeovers, lanes and
-fleets of vehicles (a trip takes the vehicle that can be at the pick-up first, which drives
+let a priority rule pick among them. It respects transport gaps (and transfer-batch lags),
+changeovers, lanes and fleets of vehicles (a trip takes the vehicle that can be at the pick-up first, which drives
 empty from its last drop or its home, and may wait for one) as the CP-SAT model does. Several
 rules (and seeded random tie-breaking) are tried and the best schedule kept; the CP-SAT
 scheduler uses it as its warm start and horizon.
@@ -58,8 +58,11 @@ def list_schedule(
     n_ops = problem.n_operations
     lanes: dict[str, list[list]] = {s: [[0, None] for _ in range(c)] for s, c in problem.capacities.items()}
     nxt = [0] * len(jobs)
-    ready = [job.release for job in jobs]  # when the previous operation ended (or release)
+    # when the lot (its first transfer batch) may leave the previous operation (or release);
+    # never later than its next start minus the transport, so a valid bound on that start
+    ready = [job.release for job in jobs]
     where: list[str | None] = [job.origin for job in jobs]
+    started = [0] * len(jobs)  # when the previous operation started (for transfer-batch lags)
     # per fleet, each vehicle's (free from, where it stands: its home, else anywhere)
     vehicles: dict[str, list[tuple[int, str | None]]] = {
         mover: [(0, problem.homes.get(mover))] * size for mover, size in problem.fleets.items()
@@ -76,6 +79,8 @@ def list_schedule(
             return ready[j], ready[j], None
         leg = problem.fleet_leg(where[j], station)
         if leg is None:
+            if jobs[j].batched and nxt[j] > 0:
+                return ready[j], problem.earliest_after(jobs[j], nxt[j], where[j], started[j], station), None
             return ready[j], ready[j] + problem.transport_ticks(where[j], station), None
         fleet = vehicles[leg.mover]
         there = [free + problem.empty_ticks(leg.mover, at, where[j]) for free, at in fleet]
@@ -131,7 +136,8 @@ def list_schedule(
         placed[(j, k)] = (station, lane, start)
         if duration > 0:
             lanes[station][lane] = [start + duration, jobs[j].family]
-        ready[j] = start + duration
+        ready[j] = start + (jobs[j].operations[k].alternative_on(station).first if jobs[j].batched else duration)
+        started[j] = start
         where[j] = station
         nxt[j] += 1
 
@@ -229,6 +235,8 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
             arrival[(j, k)], new_departures[(j, k)], carried_by[(j, k)] = depart + leg.ticks, depart, vehicle
             continue
         arrive = arrival.get((j, k))
+        if arrive is None and jobs[j].batched and k > 0:
+            arrive = problem.earliest_after(jobs[j], k, placed[(j, k - 1)][0], retimed[(j, k - 1)][2], station)
         if arrive is None:
             arrive = ready + (problem.transport_ticks(pick_up[(j, k)], station) if pick_up[(j, k)] is not None else 0)
         duration = jobs[j].operations[k].duration_on(station)
@@ -319,7 +327,9 @@ def solve(
 def simple_lower_bound(problem: SchedulingProblem) -> int:
     """max(longest job from its release, heaviest station load / capacity) for single-station ops."""
     job_bound = max(
-        (job.release + sum(min(a.duration for a in op.alternatives) for op in job.operations) for job in problem.jobs),
+        # transfer batches overlap consecutive operations: only the first batch counts before the last
+        (job.release + sum(min(a.first for a in op.alternatives) for op in job.operations[:-1])
+         + min(a.duration for a in job.operations[-1].alternatives) for job in problem.jobs if job.operations),
         default=0,
     )
     load: dict[str, int] = {}

@@ -24,6 +24,18 @@ class Alternative:
     station: str
     duration: int
     physics: bool = False  # True when the time came from a robot-cell simulation
+    # transfer batches (None: the lot moves whole): ticks from the start until the first batch
+    # is done (set-up included), and ticks of the last batch alone
+    first_batch: int | None = None
+    last_batch: int | None = None
+
+    @property
+    def first(self) -> int:
+        return self.duration if self.first_batch is None else self.first_batch
+
+    @property
+    def last(self) -> int:
+        return self.duration if self.last_batch is None else self.last_batch
 
 
 @dataclass(frozen=True)
@@ -32,10 +44,11 @@ class Operation:
     alternatives: tuple[Alternative, ...]
 
     def duration_on(self, station: str) -> int | None:
-        for alt in self.alternatives:
-            if alt.station == station:
-                return alt.duration
-        return None
+        alt = self.alternative_on(station)
+        return None if alt is None else alt.duration
+
+    def alternative_on(self, station: str) -> Alternative | None:
+        return next((alt for alt in self.alternatives if alt.station == station), None)
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,12 @@ class Job:
     due: int | None = None
     weight: float = 1.0
     origin: str | None = None  # where the lot waits at release (an L/U station); None: at its first station
+
+    @property
+    def batched(self) -> bool:
+        """True when some operation moves the lot on in transfer batches."""
+        return any(a.first_batch is not None or a.last_batch is not None
+                   for op in self.operations for a in op.alternatives)
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,14 @@ class SchedulingProblem:
                         problems.append(Problem(f"{path}.alternatives[{a}].station", f"unknown station {alt.station!r}"))
                     if not isinstance(alt.duration, int) or alt.duration < 0:
                         problems.append(Problem(f"{path}.alternatives[{a}].duration", "must be an integer >= 0 ticks"))
+                        continue
+                    for name in ("first_batch", "last_batch"):
+                        ticks = getattr(alt, name)
+                        if ticks is not None and (not isinstance(ticks, int) or not 0 <= ticks <= alt.duration):
+                            problems.append(Problem(f"{path}.alternatives[{a}].{name}",
+                                                    f"must be an integer between 0 and the duration ({alt.duration})"))
+            if job.batched:
+                problems += self._batch_leg_problems(j, job)
         for pair, leg in self.transport.items():
             if not isinstance(leg.ticks, int) or leg.ticks < 0:
                 problems.append(Problem(f"transport[{pair[0]}->{pair[1]}]", "ticks must be an integer >= 0"))
@@ -158,7 +185,32 @@ class SchedulingProblem:
         if problems:
             raise InputError("; ".join(str(p) for p in problems))
 
+    def _batch_leg_problems(self, j: int, job: Job) -> list[Problem]:
+        """Transfer batches on a fleet leg would need one vehicle trip per batch, which the
+        scheduler does not model: refused rather than scheduled as one trip."""
+        problems = []
+        for k in range(1, len(job.operations)):
+            for a in job.operations[k - 1].alternatives:
+                for b in job.operations[k].alternatives:
+                    leg = self.fleet_leg(a.station, b.station)
+                    if leg is not None and (a.first_batch is not None or b.last_batch is not None):
+                        problems.append(Problem(
+                            f"jobs[{j}].operations[{k}]", f"transfer batches on the {leg.mover} leg {a.station} -> "
+                            f"{b.station}: each batch would need its own trip, which the scheduler does not model"))
+        return problems
+
     # --- lookups the scheduler, dispatcher and checker share ----------------------------
+
+    def earliest_after(self, job: Job, k: int, before: str, before_start: int, station: str) -> int:
+        """The earliest start of operation k of `job` on `station` when operation k - 1 ran on
+        `before` from `before_start`: its first transfer batch done and carried over
+        (start-start lag), and late enough that the last batch, carried over, can still be
+        processed before the end (end-end lag). With whole lots: the previous end plus the
+        transport, as without batches."""
+        prev = job.operations[k - 1].alternative_on(before)
+        here = job.operations[k].alternative_on(station)
+        gap = self.transport_ticks(before, station)
+        return before_start + max(prev.first, prev.duration + here.last - here.duration) + gap
 
     @property
     def stations(self) -> list[str]:
@@ -252,6 +304,11 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     the AGVs are individual vehicles starting at the layout's AGV home, without them a fleet cap.
     """
 
+    batched = [Problem(f"products[{i}].transfer_batch", "transfer batches smaller than the lot are not planned yet "
+                       "(the running twin does not move them either); leave transfer_batch out or set it to lot_size")
+               for i, p in enumerate(layout.products) if p.transfer_batch is not None and p.transfer_batch < p.lot_size]
+    if batched:  # plan and twin must describe the same factory: refused, never ignored
+        raise LayoutError(batched, source=layout.name)
     if layout.operators.pools:  # the running twin has them; the plan refuses rather than ignore them
         raise LayoutError([Problem("operators", "the plan does not schedule operator pools yet; "
                                    "`factory-twin evaluate` simulates them")], source=layout.name)

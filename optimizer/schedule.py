@@ -112,7 +112,8 @@ def make_schedule(
                     )
                 )
                 keys.append((j, k))
-            prev = (station, end)
+            # a lot in transfer batches is reported by its first batch's trip
+            prev = (station, start + op.alternative_on(station).first if job.batched else end)
     transports = assign_vehicles(problem, transports, [(vehicles or {}).get(key) for key in keys])
     assignments = _with_changeovers(problem, assignments)
     makespan = max((a.end for a in assignments), default=0)
@@ -205,9 +206,9 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
 
     Checks: each operation of each job scheduled exactly once, on an allowed station, on an
     existing lane, with the right duration; release times and the horizon; precedence with
-    transport gaps; no lane used twice at once and no station over capacity; changeovers
-    between consecutive lots of different families on a lane (zero-length operations occupy
-    no lane); the reported changeovers, transports, makespan, objective value and status.
+    transport gaps (start-start and end-end lags for a lot in transfer batches); no lane used
+    twice at once and no station over capacity; changeovers between consecutive lots of
+    different families on a lane (zero-length operations occupy no lane); the reported changeovers, transports, makespan, objective value and status.
     An empty list means the schedule is valid.
     """
     errors: list[str] = []
@@ -250,7 +251,9 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
                 errors.append(f"{name}: starts at {a.start}, before the release at {job.release}")
             if problem.horizon is not None and a.end > problem.horizon:
                 errors.append(f"{name}: ends at {a.end}, after the horizon {problem.horizon}")
-            if prev is not None:
+            if prev is not None and job.batched and k > 0 and duration is not None:
+                errors += _batch_lag_errors(problem, job, k, prev, a)
+            elif prev is not None:
                 gap = problem.transport_ticks(prev.station, a.station)
                 if a.start < prev.end + gap:
                     what = f"transport {prev.station}->{a.station} needs {gap} ticks" if gap else "precedence"
@@ -305,12 +308,30 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
     return errors
 
 
+def _batch_lag_errors(problem: SchedulingProblem, job, k: int, prev: Assignment, a: Assignment) -> list[str]:
+    """Transfer batches: operation k starts no earlier than the first batch of k - 1 is done
+    and carried over, and ends no earlier than the last batch carried over and processed."""
+    before = job.operations[k - 1].alternative_on(prev.station)
+    here = job.operations[k].alternative_on(a.station)
+    if before is None:
+        return []  # the station error is reported with operation k - 1
+    gap, name, errors = problem.transport_ticks(prev.station, a.station), f"{job.id}/{a.operation}", []
+    if a.start < prev.start + before.first + gap:
+        errors.append(f"{name}: starts at {a.start}, before the first transfer batch of {prev.operation} "
+                      f"(done at {prev.start + before.first}) arrives at {prev.start + before.first + gap}")
+    if a.end < prev.end + gap + here.last:
+        errors.append(f"{name}: ends at {a.end}, before the last transfer batch of {prev.operation} (done at "
+                      f"{prev.end}, arriving at {prev.end + gap}) is processed at {prev.end + gap + here.last}")
+    return errors
+
+
 def _check_transports(problem: SchedulingProblem, schedule: Schedule,
                       by_op: dict[tuple[str, str], list[Assignment]]) -> list[str]:
     """One trip per change of station, inside its window (leaves after the previous operation
     ends, arrives before the next one starts, lasts the leg's ticks), on the leg's mover, and
     no limited fleet with more trips under way than vehicles."""
     errors: list[str] = []
+    jobs = {job.id: job for job in problem.jobs}
     # a lot may travel the same leg more than once: trips pair up with moves in time order
     expected: dict[tuple[str, str, str], list[tuple[Assignment, Assignment]]] = defaultdict(list)
     for job in problem.jobs:
@@ -334,8 +355,10 @@ def _check_transports(problem: SchedulingProblem, schedule: Schedule,
         for (before, after), trip in zip(moves, sorted(reported.get(key, ()), key=lambda t: t.start)):
             if trip.end - trip.start != ticks:
                 errors.append(f"{name}: trip lasts {trip.end - trip.start} ticks, the leg takes {ticks}")
-            if trip.start < before.end:
-                errors.append(f"{name}: leaves at {trip.start}, before {before.operation} ends at {before.end}")
+            leaves = _first_batch_done(jobs[key[0]], before)
+            if trip.start < leaves:
+                what = "ends" if leaves == before.end else "has its first transfer batch done"
+                errors.append(f"{name}: leaves at {trip.start}, before {before.operation} {what} at {leaves}")
             if trip.end > after.start:
                 errors.append(f"{name}: arrives at {trip.end}, after {after.operation} starts at {after.start}")
             if leg is not None and trip.mover != leg.mover:
@@ -384,6 +407,13 @@ def _check_vehicles(problem: SchedulingProblem, mover: str, transports) -> list[
                 errors.append(f"{who}: reaches {t.from_station} at {t.empty_end}, after {name} leaves at {t.start}")
             at, free = t.to_station, t.end
     return errors
+
+
+def _first_batch_done(job, a: Assignment) -> int:
+    """When the lot (its first transfer batch) may leave operation `a`: its end for a whole lot."""
+    op = next((op for op in job.operations if op.id == a.operation), None)
+    alt = op.alternative_on(a.station) if op is not None else None
+    return a.end if alt is None or not job.batched else a.start + alt.first
 
 
 def peak_overlap(spans: Iterable[tuple[int, int]]) -> tuple[int, int]:

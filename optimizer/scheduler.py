@@ -8,7 +8,8 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   interval; with several, one optional interval per station sharing the start, a presence
   literal each, exactly one present.
 - Consecutive operations of a job: `start >= end + transport`, the transport depending on the
-  pair of stations chosen (no gap on the same station).
+  pair of stations chosen (no gap on the same station); a lot in transfer batches gets a
+  start-start and an end-end lag instead (`_batch_lags`).
 - Fleets (the AGVs): a move that may take a fleet leg (from the previous station, or from the
   lot's origin) gets a departure `d >= end(previous)`, and each fleet leg it may take a choice
   `[d, d + ticks)`, present when both its ends are chosen, with `start >= d + ticks`;
@@ -140,7 +141,7 @@ def _variables(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int
                 end = model.NewIntVar(earliest + shortest, horizon, f"e_{j}_{k}")
                 model.Add(end == start + duration)
                 v.end[(j, k)] = end
-            earliest += shortest
+            earliest += min(a.first for a in op.alternatives)  # the whole duration without transfer batches
     # explicit lanes where changeovers need a sequence per lane
     for station, capacity in problem.capacities.items():
         if not _explicit_lanes(problem, station) or capacity == 1:
@@ -175,6 +176,9 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
         for k in range(len(job.operations)):
             pick_ups = problem.pick_ups(job, k)
             if not pick_ups:
+                continue
+            if job.batched and k > 0:
+                _batch_lags(model, problem, v, j, k)
                 continue
             ready = v.end[(j, k - 1)] if k > 0 else job.release
             gaps = {
@@ -220,6 +224,21 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
                 lane_lit = {key: v.lane[(key[0], key[1], station, lane)] for key, _ in members}
                 model.AddNoOverlap(v.lane_interval[(key[0], key[1], station, lane)] for key, _ in members)
             _lane_circuit(model, problem, v, station, lane, [key for key, _ in members], lane_lit)
+
+
+def _batch_lags(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, j: int, k: int) -> None:
+    """A lot moving on in transfer batches: operation k starts once the first batch of k - 1
+    is done and carried over, and ends no earlier than the last batch carried over and
+    processed (start-start and end-end lags with the transport, per pair of stations)."""
+    job = problem.jobs[j]
+    for a in job.operations[k - 1].alternatives:
+        for b in job.operations[k].alternatives:
+            gap = problem.transport_ticks(a.station, b.station)
+            enforce = [lit for lit in (v.presence[(j, k - 1, a.station)], v.presence[(j, k, b.station)]) if lit is not True]
+            for ct in (model.Add(v.start[(j, k)] >= v.start[(j, k - 1)] + a.first + gap),
+                       model.Add(v.end[(j, k)] >= v.end[(j, k - 1)] + gap + b.last)):
+                if enforce:
+                    ct.OnlyEnforceIf(enforce)
 
 
 def _present(v: _Vars, j: int, k: int, station: str) -> object:

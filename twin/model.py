@@ -307,6 +307,9 @@ class Product(Model):
     family: Identifier = Field(description="changeover family")
     demand: Units = Field(description="units to make")
     lot_size: Units = Field(description="units per lot; each lot is one job")
+    transfer_batch: Units | None = Field(
+        None, description="units that move on together to the next operation (1 <= transfer_batch <= lot_size); "
+        "None: the whole lot")
     release: ShiftTime = Field(0.0, description="earliest start (s from shift start)")
     due: DueTime | None = Field(None, description="due time (s from shift start)")
     weight: Weight = Field(1.0, description="tardiness weight")

@@ -172,6 +172,9 @@ def _routing_problems(data: Data) -> list[Problem]:
         in_range = due is not None and release is not None and 0 <= release <= YEAR and 0 < due <= YEAR
         if in_range and due <= release:
             problems.append(Problem(f"products[{i}].due", f"must be later than release ({release:g} s)"))
+        batch, lot_size = _number(product.get("transfer_batch")), _number(product.get("lot_size"))
+        if batch is not None and lot_size is not None and 1 <= lot_size and batch > lot_size:
+            problems.append(Problem(f"products[{i}].transfer_batch", f"must be <= lot_size ({lot_size:g} units)"))
         for j, op in enumerate(_items(product, "routing")):
             problems += _operation_problems(f"products[{i}].routing[{j}]", op, stations)
     return problems

@@ -119,6 +119,9 @@ def compile_factory(
     problems: list[Problem] = []
     products = []
     for i, product in enumerate(layout.products):
+        if product.transfer_batch is not None and product.transfer_batch < product.lot_size:
+            problems.append(Problem(f"products[{i}].transfer_batch", "the running twin moves whole lots; transfer "
+                                    "batches smaller than the lot are not simulated yet"))
         operations = []
         for j, op in enumerate(product.routing):
             alternatives = []

@@ -1,0 +1,189 @@
+"""Transfer batches in the plan: start-start and end-end lags with the transport, worked out by
+hand, kept by CP-SAT and the dispatching rules, and checked by the independent checker.
+
+The line: station `a` then station `b`, a 5-tick conveyor between them, one lot of 10 units
+at 6 ticks per unit on `a`, moving on in batches of 2 (first batch done at 2 * 6 = 12).
+"""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from twin.errors import InputError, LayoutError
+from twin.model import Layout
+from twin.sim.factory import compile_factory
+from twin.validate import layout_problems
+
+from optimizer import dispatch
+from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg, build_problem
+from optimizer.schedule import check_schedule, make_schedule
+from optimizer.scheduler import solve
+
+CONVEYOR = {("a", "b"): TransportLeg(5, 5.0, "conveyor")}
+
+
+def batched(station: str, unit: int, units: int = 10, batch: int | None = 2) -> Alternative:
+    """A lot of `units` at `unit` ticks each, moving on in batches of `batch` (None: whole)."""
+    if batch is None:
+        return Alternative(station, unit * units)
+    last = units - (units - 1) // batch * batch
+    return Alternative(station, unit * units, first_batch=unit * batch, last_batch=unit * last)
+
+
+def line(b_unit: int, batch: int | None = 2) -> SchedulingProblem:
+    job = Job("lot", (Operation("cut", (batched("a", 6, batch=batch),)),
+                      Operation("bend", (batched("b", b_unit, batch=batch),))))
+    return SchedulingProblem(jobs=(job,), capacities={"a": 1, "b": 1}, transport=CONVEYOR)
+
+
+def times(schedule) -> dict[str, tuple[int, int]]:
+    return {a.operation: (a.start, a.end) for a in schedule.assignments}
+
+
+@pytest.mark.parametrize("b_unit, bend", [
+    # same speed: the first batch arrives at 12 + 5 = 17 and each later one in time: 17..77
+    (6, (17, 77)),
+    # b faster (4/unit): the end-end lag binds: the last batch is done at 60, arrives at 65,
+    # takes 2 * 4 = 8, so b ends at 73 and starts at 73 - 40 = 33 (batches arrive at 17, 29,
+    # 41, 53, 65 and are taken at 33, 41, 49, 57, 65: never before they arrive)
+    (4, (33, 73)),
+])
+def test_two_station_line_by_hand(b_unit, bend):
+    problem = line(b_unit)
+    for schedule in (solve(problem, time_limit=10, workers=1), dispatch.solve(problem)):
+        assert check_schedule(problem, schedule) == []
+        assert times(schedule) == {"cut": (0, 60), "bend": bend}
+        assert schedule.makespan == bend[1]
+        # the conveyor trip reported is the first batch's: it leaves at 12
+        assert [(t.start, t.end) for t in schedule.transports] == [(12, 17)]
+    assert solve(problem, time_limit=10, workers=1).status == "optimal"
+
+
+def test_whole_lot_is_todays_behaviour():
+    for batch in (None, 10):  # no batch fields, or one batch of the whole lot
+        problem = line(6, batch=batch)
+        schedule = solve(problem, time_limit=10, workers=1)
+        assert check_schedule(problem, schedule) == []
+        assert times(schedule) == {"cut": (0, 60), "bend": (65, 125)}
+
+
+def test_lower_bound_counts_only_the_first_batch_before_the_last_operation():
+    assert dispatch.simple_lower_bound(line(6)) == 12 + 60  # transport left out: still a bound <= 77
+    assert dispatch.simple_lower_bound(line(6, batch=None)) == 120
+
+
+def placed_at(problem: SchedulingProblem, bend_start: int):
+    return make_schedule(problem, {(0, 0): ("a", 0, 0), (0, 1): ("b", 0, bend_start)},
+                         status="feasible", lower_bound=0, objective="makespan", solver="hand")
+
+
+def test_checker_rejects_a_start_before_the_first_batch_arrives():
+    problem = line(6)
+    assert check_schedule(problem, placed_at(problem, 17)) == []
+    assert check_schedule(problem, placed_at(problem, 16)) == [
+        "lot/bend: starts at 16, before the first transfer batch of cut (done at 12) arrives at 17",
+        "lot/bend: ends at 76, before the last transfer batch of cut (done at 60, arriving at 65) is processed at 77",
+        "lot a->b: arrives at 17, after bend starts at 16",  # the first batch's trip, leaving at 12
+    ]
+
+
+def test_checker_rejects_an_end_before_the_last_batch_is_processed():
+    problem = line(4)  # starting at 20 meets the start-start lag, but b would wait for batches
+    assert check_schedule(problem, placed_at(problem, 33)) == []
+    assert check_schedule(problem, placed_at(problem, 20)) == [
+        "lot/bend: ends at 60, before the last transfer batch of cut (done at 60, arriving at 65) is processed at 73",
+    ]
+
+
+def test_checker_rejects_a_trip_leaving_before_the_first_batch_is_done():
+    problem = line(6)
+    schedule = placed_at(problem, 17)
+    early = schedule.transports[0].__class__(**{**schedule.transports[0].__dict__, "start": 11, "end": 16})
+    errors = check_schedule(problem, schedule.__class__(**{**schedule.__dict__, "transports": (early,)}))
+    assert "lot a->b: leaves at 11, before cut has its first transfer batch done at 12" in errors
+
+
+def random_shop(seed: int) -> SchedulingProblem:
+    """Lots through three stations (one with two alternatives), some in transfer batches."""
+    rng = random.Random(seed)
+    legs = {(x, y): TransportLeg(rng.randint(0, 6), 1.0, "conveyor") for x in "abc" for y in "abc" if x != y}
+    jobs = []
+    for n in range(4):
+        units, batch = rng.randint(2, 8), rng.choice([None, 1, 2, 3])
+        ops = []
+        for k, stations in enumerate((["a"], ["b", "c"], ["c"])):
+            alts = tuple(batched(s, rng.randint(1, 5), units, batch if batch is None else min(batch, units))
+                         for s in stations)
+            ops.append(Operation(f"op{k}", alts))
+        jobs.append(Job(f"j{n}", tuple(ops), release=rng.randint(0, 10)))
+    return SchedulingProblem(jobs=tuple(jobs), capacities={"a": 1, "b": 1, "c": 2}, transport=legs)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_shops_with_batches_pass_the_checker(seed):
+    problem = random_shop(seed)
+    rules = dispatch.solve(problem)
+    best = solve(problem, time_limit=10, workers=1)
+    assert check_schedule(problem, rules) == []
+    assert check_schedule(problem, best) == []
+    assert best.makespan <= rules.makespan
+    assert dispatch.simple_lower_bound(problem) <= best.makespan
+
+
+def test_batches_on_an_agv_leg_are_refused():
+    job = line(6).jobs[0]
+    with pytest.raises(InputError) as err:
+        SchedulingProblem(jobs=(job,), capacities={"a": 1, "b": 1},
+                          transport={("a", "b"): TransportLeg(5, 5.0, "agv")}, fleets={"agv": 1})
+    assert str(err.value) == ("jobs[0].operations[1]: transfer batches on the agv leg a -> b: each batch would need "
+                              "its own trip, which the scheduler does not model")
+
+
+def test_batch_ticks_must_fit_the_duration():
+    with pytest.raises(InputError, match=r"jobs\[0\]\.operations\[0\]\.alternatives\[0\]\.first_batch: must be an "
+                                         r"integer between 0 and the duration \(60\)"):
+        SchedulingProblem(jobs=(Job("j", (Operation("x", (Alternative("a", 60, first_batch=61),)),)),),
+                          capacities={"a": 1})
+
+
+# --- the layout field ---------------------------------------------------------------------
+
+
+def layout(batch: int | None) -> dict:
+    product = {"id": "p", "family": "f", "demand": 10, "lot_size": 10, "routing": [
+        {"id": "cut", "stations": ["a"], "time": 6.0}, {"id": "bend", "stations": ["b"], "time": 6.0}]}
+    if batch is not None:
+        product["transfer_batch"] = batch
+    return {"name": "line", "floor": {"width": 20.0, "depth": 10.0}, "products": [product], "stations": [
+        {"id": s, "kind": "machine", "footprint": {"width": 2.0, "depth": 2.0}, "position": [x, 5.0]}
+        for s, x in (("a", 5.0), ("b", 12.0))]}
+
+
+def test_transfer_batch_larger_than_the_lot_is_named():
+    assert [str(p) for p in layout_problems(Layout.model_validate(layout(11)))] == [
+        "products[0].transfer_batch: must be <= lot_size (10 units)"]
+    assert layout_problems(Layout.model_validate(layout(10))) == []
+
+
+def test_transfer_batch_below_one_is_named():
+    from twin.io import layout_from_data
+
+    with pytest.raises(LayoutError) as err:
+        layout_from_data(layout(0))
+    assert [p.path for p in err.value.problems] == ["products[0].transfer_batch"]
+
+
+def test_plan_and_twin_refuse_batches_they_do_not_move_and_accept_the_whole_lot():
+    legs = {(x, y): type("Leg", (), {"seconds": 5.0, "distance": 5.0, "mover": "conveyor"})()
+            for x, y in (("a", "b"), ("b", "a"))}
+    with pytest.raises(LayoutError) as plan:
+        build_problem(Layout.model_validate(layout(2)), legs)
+    assert plan.value.problems[0].path == "products[0].transfer_batch"
+    assert "not planned yet" in plan.value.problems[0].message
+    with pytest.raises(LayoutError) as twin:
+        compile_factory(Layout.model_validate(layout(2)))
+    assert str(twin.value.problems[0]) == ("products[0].transfer_batch: the running twin moves whole lots; transfer "
+                                           "batches smaller than the lot are not simulated yet")
+    whole = build_problem(Layout.model_validate(layout(10)), legs)
+    assert whole == build_problem(Layout.model_validate(layout(None)), legs)
