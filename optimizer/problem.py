@@ -6,6 +6,8 @@ capacity (a station of capacity c is c identical lanes). Moving a lot between tw
 stations takes transport ticks; a lane switching from one product family to another needs
 changeover ticks. `build_problem` turns a `Layout` plus transport legs (and robot-cell task
 times from physics) into a `SchedulingProblem`; it is the one place where seconds become ticks.
+A little over 400 lines: the problem, its validation and its one construction from a layout
+belong together.
 """
 from __future__ import annotations
 
@@ -304,11 +306,6 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     the AGVs are individual vehicles starting at the layout's AGV home, without them a fleet cap.
     """
 
-    batched = [Problem(f"products[{i}].transfer_batch", "transfer batches smaller than the lot are not planned yet "
-                       "(the running twin does not move them either); leave transfer_batch out or set it to lot_size")
-               for i, p in enumerate(layout.products) if p.transfer_batch is not None and p.transfer_batch < p.lot_size]
-    if batched:  # plan and twin must describe the same factory: refused, never ignored
-        raise LayoutError(batched, source=layout.name)
     if layout.operators.pools:  # the running twin has them; the plan refuses rather than ignore them
         raise LayoutError([Problem("operators", "the plan does not schedule operator pools yet; "
                                    "`factory-twin evaluate` simulates them")], source=layout.name)
@@ -361,15 +358,12 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
                 else:
                     alts.append((sid, float(op.time), op.setup, False))
             routing.append((op.id, alts))
+        if product.transfer_batch is not None and product.transfer_batch < product.lot_size:
+            problems += _batches_on_agv_legs(i, routing, transport)
         for lot, units in enumerate(product.lots):
             operations = tuple(
-                Operation(
-                    op_id,
-                    tuple(
-                        Alternative(sid, seconds_to_ticks(unit * units + setup, tick), phys)
-                        for sid, unit, setup, phys in alts
-                    ),
-                )
+                Operation(op_id, tuple(_alternative(sid, unit, setup, phys, units, product.transfer_batch, tick)
+                                       for sid, unit, setup, phys in alts))
                 for op_id, alts in routing
             )
             jobs.append(
@@ -408,6 +402,36 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
         name=layout.name,
         physics_times=tuple(physics),
     )
+
+
+def _alternative(station: str, unit: float, setup: float, physics: bool, units: int, batch: int | None,
+                 tick: float) -> Alternative:
+    """A lot of `units` on `station`; in transfer batches of `batch` units (fewer than the lot)
+    also the ticks until the first batch is done (set-up included) and of one full batch.
+
+    The end-end lag takes a full batch even when the last one is smaller: the batch before a
+    short last batch may be the one that binds (a slower upstream station delivers it after the
+    next station would need it), and a full batch's time covers both; exact when the batch
+    divides the lot, otherwise at most one batch early on the next station's end."""
+    duration = seconds_to_ticks(unit * units + setup, tick)
+    if batch is None or batch >= units:
+        return Alternative(station, duration, physics)
+    return Alternative(station, duration, physics, first_batch=seconds_to_ticks(unit * batch + setup, tick),
+                       last_batch=seconds_to_ticks(unit * batch, tick))
+
+
+def _batches_on_agv_legs(i: int, routing: list[tuple[str, list[tuple[str, float, float, bool]]]],
+                         transport: Mapping[tuple[str, str], TransportLeg]) -> list[Problem]:
+    """The plan carries a lot on an AGV leg in one trip; one trip per transfer batch (as the
+    running twin drives them) is not scheduled yet, so such a product is refused, not ignored."""
+    for (_, before), (_, after) in zip(routing, routing[1:]):
+        for a, *_ in before:
+            for b, *_ in after:
+                leg = transport.get((a, b))
+                if a != b and leg is not None and leg.mover == "agv" and leg.ticks > 0:
+                    return [Problem(f"products[{i}].transfer_batch", f"the plan does not schedule one AGV trip per "
+                                    f"transfer batch yet (the leg {a} -> {b}); batches move on conveyor legs only")]
+    return []
 
 
 def layout_problem(layout, task_times: Mapping[tuple[str, str], float]) -> SchedulingProblem:

@@ -1,4 +1,4 @@
-"""Transfer batches in the plan: start-start and end-end lags with the transport, worked out by
+"""Transfer batches in the plan and the running twin: start-start and end-end lags with the transport, worked out by
 hand, kept by CP-SAT and the dispatching rules, and checked by the independent checker.
 
 The line: station `a` then station `b`, a 5-tick conveyor between them, one lot of 10 units
@@ -12,7 +12,8 @@ import pytest
 
 from twin.errors import InputError, LayoutError
 from twin.model import Layout
-from twin.sim.factory import compile_factory
+from twin.sim.engine import run_replication
+from twin.sim.factory import LegSpec, compile_factory
 from twin.validate import layout_problems
 
 from optimizer import dispatch
@@ -24,11 +25,11 @@ CONVEYOR = {("a", "b"): TransportLeg(5, 5.0, "conveyor")}
 
 
 def batched(station: str, unit: int, units: int = 10, batch: int | None = 2) -> Alternative:
-    """A lot of `units` at `unit` ticks each, moving on in batches of `batch` (None: whole)."""
+    """A lot of `units` at `unit` ticks each, moving on in batches of `batch` (None: whole),
+    as `build_problem` makes it (the end-end lag takes a full batch)."""
     if batch is None:
         return Alternative(station, unit * units)
-    last = units - (units - 1) // batch * batch
-    return Alternative(station, unit * units, first_batch=unit * batch, last_batch=unit * last)
+    return Alternative(station, unit * units, first_batch=unit * batch, last_batch=unit * batch)
 
 
 def line(b_unit: int, batch: int | None = 2) -> SchedulingProblem:
@@ -150,9 +151,10 @@ def test_batch_ticks_must_fit_the_duration():
 # --- the layout field ---------------------------------------------------------------------
 
 
-def layout(batch: int | None) -> dict:
+def layout(batch: int | None, b_time: float = 6.0) -> dict:
+    """The line as a layout file: one lot of 10 units, 6 s per unit on a, `b_time` on b."""
     product = {"id": "p", "family": "f", "demand": 10, "lot_size": 10, "routing": [
-        {"id": "cut", "stations": ["a"], "time": 6.0}, {"id": "bend", "stations": ["b"], "time": 6.0}]}
+        {"id": "cut", "stations": ["a"], "time": 6.0}, {"id": "bend", "stations": ["b"], "time": b_time}]}
     if batch is not None:
         product["transfer_batch"] = batch
     return {"name": "line", "floor": {"width": 20.0, "depth": 10.0}, "products": [product], "stations": [
@@ -174,16 +176,93 @@ def test_transfer_batch_below_one_is_named():
     assert [p.path for p in err.value.problems] == ["products[0].transfer_batch"]
 
 
-def test_plan_and_twin_refuse_batches_they_do_not_move_and_accept_the_whole_lot():
-    legs = {(x, y): type("Leg", (), {"seconds": 5.0, "distance": 5.0, "mover": "conveyor"})()
-            for x, y in (("a", "b"), ("b", "a"))}
-    with pytest.raises(LayoutError) as plan:
-        build_problem(Layout.model_validate(layout(2)), legs)
-    assert plan.value.problems[0].path == "products[0].transfer_batch"
-    assert "not planned yet" in plan.value.problems[0].message
-    with pytest.raises(LayoutError) as twin:
-        compile_factory(Layout.model_validate(layout(2)))
-    assert str(twin.value.problems[0]) == ("products[0].transfer_batch: the running twin moves whole lots; transfer "
-                                           "batches smaller than the lot are not simulated yet")
-    whole = build_problem(Layout.model_validate(layout(10)), legs)
-    assert whole == build_problem(Layout.model_validate(layout(None)), legs)
+def legs_of(mover: str, seconds: float = 5.0) -> dict:
+    return {(x, y): LegSpec(seconds, seconds, mover) for x, y in (("a", "b"), ("b", "a"))}
+
+
+@pytest.mark.parametrize("b_time, bend", [(6.0, (17, 77)), (4.0, (33, 73))])
+def test_plan_of_a_layout_with_batches_on_a_conveyor(b_time, bend):
+    problem = build_problem(Layout.model_validate(layout(2, b_time)), legs_of("conveyor"))
+    assert problem.jobs[0].operations[0].alternatives[0] == Alternative("a", 60, first_batch=12, last_batch=12)
+    schedule = solve(problem, time_limit=10, workers=1)
+    assert check_schedule(problem, schedule) == []
+    assert times(schedule) == {"cut": (0, 60), "bend": bend}
+
+
+def test_plan_refuses_batches_on_agv_legs_and_whole_lots_stay_as_today():
+    with pytest.raises(LayoutError) as err:
+        build_problem(Layout.model_validate(layout(2)), legs_of("agv"))
+    assert str(err.value.problems[0]) == ("products[0].transfer_batch: the plan does not schedule one AGV trip per "
+                                          "transfer batch yet (the leg a -> b); batches move on conveyor legs only")
+    whole = build_problem(Layout.model_validate(layout(10)), legs_of("agv"))
+    assert whole == build_problem(Layout.model_validate(layout(None)), legs_of("agv"))
+
+
+# --- the running twin ---------------------------------------------------------------------
+
+
+def twin_run(batch: int | None, mover: str, seconds: float, b_time: float = 6.0, fleet: int = 1):
+    data = layout(batch, b_time)
+    data["transport"] = {"agv": {"fleet_size": fleet}}
+    factory = compile_factory(Layout.model_validate(data), legs=legs_of(mover, seconds))
+    return run_replication(factory, trace=True)
+
+
+@pytest.mark.parametrize("b_time, lead", [(6.0, 77.0), (4.0, 73.0)])
+def test_twin_lead_time_with_batches_on_a_conveyor_is_the_plans(b_time, lead):
+    run = twin_run(2, "conveyor", 5.0, b_time)
+    assert run.lead_time_s == pytest.approx(lead)
+    assert [(t.start, t.end) for t in run.trips] == [(12.0 * i, 12.0 * i + 5) for i in range(1, 6)]
+    assert twin_run(None, "conveyor", 5.0, b_time).lead_time_s == pytest.approx(60 + 5 + 10 * b_time)
+
+
+def test_twin_waits_for_each_batch_when_the_last_one_is_short():
+    # batches of 3, 3, 3, 1 done on a at 18, 36, 54, 60 reach b at 23, 41, 59, 65; b (4 s per
+    # unit) runs 23-35, waits, 41-53, waits, 59-71, 71-75: lead time 75
+    run = twin_run(3, "conveyor", 5.0, 4.0)
+    assert run.lead_time_s == pytest.approx(75.0)
+    assert [(r.operation, r.start, r.end) for r in run.operations] == [("cut", 0.0, 60.0), ("bend", 23.0, 75.0)]
+
+
+def test_twin_drives_one_agv_trip_per_batch():
+    # one-piece flow, 7-s trips, one AGV that returns in no time: unit k is done at 6k but
+    # the vehicle is busy, so it leaves at 6 + 7(k - 1); the last unit arrives at 76 and
+    # takes 6 s on b: 82. Two AGVs keep up: 60 + 7 + 6 = 73.
+    one = twin_run(1, "agv", 7.0)
+    assert len(one.trips) == 10
+    assert [t.start for t in one.trips] == [6.0 + 7 * k for k in range(10)]
+    assert one.lead_time_s == pytest.approx(82.0)
+    assert twin_run(1, "agv", 7.0, fleet=2).lead_time_s == pytest.approx(73.0)
+
+
+def test_twin_refuses_batches_on_a_belt_with_a_pitch():
+    data = layout(2)
+    belt = {(x, y): LegSpec(5.0, 5.0, "conveyor", places=3) for x, y in (("a", "b"), ("b", "a"))}
+    with pytest.raises(LayoutError) as err:
+        compile_factory(Layout.model_validate(data), legs=belt)
+    assert str(err.value.problems[0]) == ("products[0].transfer_batch: the running twin does not move transfer "
+                                          "batches on a belt with a pitch (a -> b)")
+
+
+def test_twin_replaying_a_batched_plan_keeps_its_times():
+    # two lots of 10 in batches of 3 (3, 3, 3, 1) over a 5-s conveyor, b faster than a
+    from optimizer.schedule_json import schedule_to_json
+    from twin.sim.control import plan_from_schedule
+
+    data = layout(3, 4.0)
+    data["products"][0]["demand"] = 20
+    model = Layout.model_validate(data)
+    problem = build_problem(model, legs_of("conveyor"))
+    schedule = solve(problem, time_limit=10, workers=1)
+    assert check_schedule(problem, schedule) == []
+    factory = compile_factory(model, legs=legs_of("conveyor"))
+    run = run_replication(factory, plan=plan_from_schedule(schedule_to_json(problem, schedule, model.name), factory),
+                          trace=True)
+    planned = {(a.job, a.operation): (a.start, a.end) for a in schedule.assignments}
+    replayed = {(r.lot, r.operation): (round(r.start, 6), round(r.end, 6)) for r in run.operations}
+    assert replayed == planned
+    # by hand for the lot that goes first: its batches arrive at b at 23, 41, 59 and 65; the
+    # third one binds (b, at 4 s per unit, would want it 2 * 12 s after its start, so b starts
+    # at 35 at the earliest and ends at 75); the plan's end-end lag takes a full last batch
+    # (60 + 5 + 3 * 4 = 77), one batch safe: b runs 37..77 and never waits for a batch
+    assert sorted(planned.values())[:2] == [(0, 60), (37, 77)]

@@ -5,7 +5,11 @@ waits in a station's input buffer, runs on a lane (changeover, the operation's s
 the units' drawn times, interrupted by failures), waits in the output buffer (a full one
 blocks the lane) and is carried to its next station by an AGV or a conveyor once a place is
 free in that station's input buffer. A lot's first operation takes it in at its station
-directly and its last one ships it, as in the plan.
+directly and its last one ships it, as in the plan. A lot with transfer batches moves on
+batch by batch (one trip each): its next operation starts once the first batch arrives, and
+takes each later batch as it comes.
+
+A little over 400 lines: a lot's way and a lane's loop read best next to each other.
 """
 from __future__ import annotations
 
@@ -50,13 +54,16 @@ class Lot:
     queued_at: float = 0.0
     finished: simpy.Event | None = None
     needs: Counter = field(default_factory=Counter)  # station -> remaining operations it may do
+    batches: list[int] = field(default_factory=list)  # units per transfer batch
+    done: list[simpy.Event] = field(default_factory=list)  # per batch (if several): processed at its station
+    arrived: list[simpy.Event] | None = None  # per batch: there for its operation (None: all are)
 
     @property
     def operation(self) -> OperationSpec:
         return self.product.operations[self.index]
 
-    def mean_seconds(self, station: str) -> float:
-        alt = self.operation.on(station)
+    def mean_seconds(self, station: str, operation: OperationSpec | None = None) -> float:
+        alt = (operation or self.operation).on(station)
         return alt.unit_seconds * self.units + alt.setup
 
 
@@ -152,14 +159,14 @@ class Simulation:
     def _start(self, lot_id: str, product: ProductSpec, units: int) -> None:
         now = self.env.now
         due = None if product.due is None else now + (product.due - product.release)
-        lot = Lot(lot_id, product, units, now, due, product.weight, self._seq)
+        lot = Lot(lot_id, product, units, now, due, product.weight, self._seq, batches=product.batches(units))
         self._seq += 1
         for k in range(len(product.operations)):
             for sid in self._candidates(lot, k):
                 lot.needs[sid] += 1
         for sid in lot.needs:
             self.stations[sid].add_demand(+1)
-        self.env.process(self._lot(lot))
+        self.env.process(self._lot(lot) if len(lot.batches) == 1 else self._batched_lot(lot))
 
     def _candidates(self, lot: Lot, k: int) -> list[str]:
         op = lot.product.operations[k]
@@ -187,6 +194,37 @@ class Simulation:
         self.wip.add(self.env.now, -lot.units)
         self.completed.append((lot.release, self.env.now, lot.units, lot.due, lot.weight))
 
+    def _batched_lot(self, lot: Lot):
+        """A lot in transfer batches: once its first batch is done it reserves room at the next
+        station, each batch travels on its own, and the next operation begins with the first."""
+        self.wip.add(self.env.now, lot.units)
+        station = yield from self._reserve(lot, None)
+        self._arrive(lot, station)
+        last = len(lot.product.operations) - 1
+        while lot.index < last:
+            here, done, finished = lot.station, lot.done, lot.finished
+            yield done[0]
+            lot.index += 1
+            there = yield from self._reserve(lot, here)
+            arrivals = [self.env.event() for _ in lot.batches]
+            for i in range(len(lot.batches)):
+                last_batch = i == len(lot.batches) - 1
+                self.env.process(self._carry_batch(lot, here, there, finished if last_batch else done[i],
+                                                   arrivals[i], last_batch))
+            yield arrivals[0]
+            lot.arrived = arrivals
+            self._arrive(lot, there)
+        yield lot.finished
+        self.stations[lot.station].outputs.release()
+        self.wip.add(self.env.now, -lot.units)
+        self.completed.append((lot.release, self.env.now, lot.units, lot.due, lot.weight))
+
+    def _carry_batch(self, lot: Lot, a: str, b: str, ready: simpy.Event, arrived: simpy.Event, last: bool):
+        """One transfer batch from a to b once it is processed; the last one frees a's output place."""
+        yield ready
+        yield from self._move(lot, a, b, last)
+        arrived.succeed()
+
     def _room(self, here: str | None, there: str) -> Slots:
         """Where a lot needs a place before it leaves for `there`: on the belt that links the
         two stations when it has a pitch (the belt is the buffer), else in there's input buffer."""
@@ -209,9 +247,9 @@ class Simulation:
         self.stations[chosen].backlog += lot.mean_seconds(chosen)
         return chosen
 
-    def _move(self, lot: Lot, a: str, b: str):
+    def _move(self, lot: Lot, a: str, b: str, frees_output: bool = True):
         leg = self.factory.leg(a, b)
-        release = self.stations[a].outputs.release
+        release = self.stations[a].outputs.release if frees_output else _nothing
         if leg.mover == "agv":
             yield from self.fleet.carry(lot.id, leg, a, b, release)
             return
@@ -230,6 +268,7 @@ class Simulation:
         lot.station = station
         lot.queued_at = self.env.now
         lot.finished = self.env.event()
+        lot.done = [self.env.event() for _ in lot.batches] if len(lot.batches) > 1 else []
         self.stations[station].enqueue(lot)
 
     # --- lanes ----------------------------------------------------------------------------
@@ -255,11 +294,13 @@ class Simulation:
                 planned, position = sequence[position], position + 1
             lot = yield from self._next_lot(runtime, planned)
             runtime.inputs.release()
+            # the lot may move on (its index with it) while this lane still works its batches
+            operation, finished, done, arrived = lot.operation, lot.finished, lot.done, lot.arrived
             for s in self._candidates(lot, lot.index):
                 lot.needs[s] -= 1
                 if lot.needs[s] == 0:
                     self.stations[s].add_demand(-1)
-            alt = lot.operation.on(sid)
+            alt = operation.on(sid)
             change = self.factory.changeover(sid, lane.family, lot.product.family)
             not_before = planned[2] if planned is not None else env.now
             if env.now < not_before - change:
@@ -274,27 +315,33 @@ class Simulation:
             pool = hold = calendar = None
             if self.crew.needs_operator(sid):
                 runtime.set_state(lane, "unmanned")
-                pool, hold = yield from self.crew.acquire(sid, lot.mean_seconds(sid))
+                pool, hold = yield from self.crew.acquire(sid, lot.mean_seconds(sid, operation))
                 calendar = pool.spec.calendar
             start = env.now
             if alt.setup > 0:
                 runtime.set_state(lane, "setup")
                 yield from runtime.work(lane, alt.setup, calendar, "setup")
-            runtime.set_state(lane, "busy")
-            seconds = Sampler(lot.operation.variability, alt.unit_seconds).draw(runtime.process_rng, lot.units)
-            yield from runtime.work(lane, seconds, calendar)
+            for i, units in enumerate(lot.batches):
+                if arrived is not None and not arrived[i].triggered:
+                    runtime.set_state(lane, "starved")
+                    yield arrived[i]
+                runtime.set_state(lane, "busy")
+                seconds = Sampler(operation.variability, alt.unit_seconds).draw(runtime.process_rng, units)
+                yield from runtime.work(lane, seconds, calendar)
+                if done:
+                    done[i].succeed()
             end = env.now
             if pool is not None:
                 pool.give_back(hold)
-            runtime.backlog -= lot.mean_seconds(sid)
+            runtime.backlog -= lot.mean_seconds(sid, operation)
             if not runtime.outputs.try_take():
                 runtime.set_state(lane, "blocked")
                 yield runtime.outputs.request()
             runtime.set_state(lane, runtime.free_state())
             if self.trace:
-                self.records.append(OperationRecord(lot.id, lot.product.id, lot.operation.id, sid, lane.index,
+                self.records.append(OperationRecord(lot.id, lot.product.id, operation.id, sid, lane.index,
                                                     start, end, change))
-            lot.finished.succeed()
+            finished.succeed()
 
     # --- the run --------------------------------------------------------------------------
 
@@ -342,6 +389,10 @@ class Simulation:
             trips=sorted(self.fleet.trips + self.conveyor_trips, key=lambda t: (t.start, t.lot)) if self.trace else [],
             failures={sid: rt.failures for sid, rt in self.stations.items() if rt.failures} if self.trace else {},
         )
+
+
+def _nothing() -> None:
+    """What a transfer batch that is not the lot's last frees at its station: nothing."""
 
 
 def env_steps(env: simpy.Environment) -> int:

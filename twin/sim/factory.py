@@ -61,6 +61,13 @@ class ProductSpec:
     weight: float
     rate: float | None  # steady demand (units/h); None: release `lots`
     arrivals: Variability
+    transfer_batch: int | None = None  # units that move on together; None: the whole lot
+
+    def batches(self, units: int) -> list[int]:
+        """A lot's units in the transfer batches it moves on in (the last one holds the rest)."""
+        size = units if self.transfer_batch is None else min(self.transfer_batch, units)
+        full, rest = divmod(units, size)
+        return [size] * full + ([rest] if rest else [])
 
 
 @dataclass(frozen=True)
@@ -119,9 +126,6 @@ def compile_factory(
     problems: list[Problem] = []
     products = []
     for i, product in enumerate(layout.products):
-        if product.transfer_batch is not None and product.transfer_batch < product.lot_size:
-            problems.append(Problem(f"products[{i}].transfer_batch", "the running twin moves whole lots; transfer "
-                                    "batches smaller than the lot are not simulated yet"))
         operations = []
         for j, op in enumerate(product.routing):
             alternatives = []
@@ -135,7 +139,7 @@ def compile_factory(
             operations.append(OperationSpec(op.id, tuple(alternatives), op.variability))
         products.append(ProductSpec(
             product.id, product.family, tuple(operations), tuple(product.lots), product.lot_size, product.release,
-            product.due, product.weight, product.rate, product.arrivals,
+            product.due, product.weight, product.rate, product.arrivals, product.transfer_batch,
         ))
     problems += lot_fit_problems(layout, lambda op, station: _unit_seconds(op, station, task_times))
     changeovers: dict[str, dict[tuple[str, str], float]] = {}
@@ -153,6 +157,8 @@ def compile_factory(
             problems += _unroutable(products, legs)
     else:
         empty_runs = dict(empty_runs or {})
+    if not problems:
+        problems += _batches_on_belts(layout, products, legs)
     if problems:
         raise LayoutError(problems, source=layout.name)
     return Factory(
@@ -190,6 +196,23 @@ def _unroutable(products: list[ProductSpec], legs: Mapping[tuple[str, str], LegS
             if missing:
                 problems.append(Problem(f"products[{i}].routing[{j}]",
                                         "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
+    return problems
+
+
+def _batches_on_belts(layout: Layout, products: list[ProductSpec],
+                      legs: Mapping[tuple[str, str], LegSpec]) -> list[Problem]:
+    """A belt with a pitch holds whole lots: transfer batches on it are refused, not guessed at."""
+    problems = []
+    for i, (product, spec) in enumerate(zip(layout.products, products)):
+        if spec.transfer_batch is None or spec.transfer_batch >= spec.lot_size:
+            continue
+        for before, after in zip(spec.operations, spec.operations[1:]):
+            belts = sorted({(a.station, b.station) for a in before.alternatives for b in after.alternatives
+                            if (leg := legs.get((a.station, b.station))) is not None and leg.places is not None})
+            if belts:
+                problems.append(Problem(f"products[{i}].transfer_batch", "the running twin does not move transfer "
+                                        f"batches on a belt with a pitch ({belts[0][0]} -> {belts[0][1]})"))
+                break
     return problems
 
 
