@@ -20,6 +20,7 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[dev,bench]"  # PyJobShop, for benchmarks/fjsp_bench.py
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -37,7 +37,10 @@ def pyjobshop_schedule(path: Path, problem: SchedulingProblem, time_limit: float
                        seed: int) -> tuple[Schedule | None, float]:
     """PyJobShop's answer as our Schedule (None when it found none) and its wall seconds. Its
     reader adds the tasks job by job in file order, so task t is our (job, operation) number t."""
-    import pyjobshop
+    try:
+        import pyjobshop
+    except ImportError:
+        raise SystemExit("benchmarks/fjsp_bench.py needs PyJobShop: .venv/bin/pip install -e '.[bench]'") from None
 
     data = pyjobshop.read(path)
     started = time.perf_counter()

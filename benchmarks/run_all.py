@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["jssp_bench.py", "fjspt_bench.py", "qap_bench.py", "cells_bench.py", "scene_bench.py", "search_bench.py",
-           "broken_inputs.py", "sim_bench.py", "make_run_bench.py"]
+SCRIPTS = ["jssp_bench.py", "jssp_heldout_bench.py", "fjsp_bench.py", "fjspt_bench.py", "qap_bench.py",
+           "cells_bench.py", "scene_bench.py", "search_bench.py", "broken_inputs.py", "sim_bench.py",
+           "make_run_bench.py"]
 
 
 def main() -> int:

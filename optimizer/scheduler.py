@@ -25,8 +25,8 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   alternatives), which lifts the lower bound on flexible problems.
 - Objectives: makespan, or weighted tardiness (weights scaled to integers).
 - Search: on problems of up to LARGE_PROBLEM_OPERATIONS operations, branch on the earliest
-  start first (plus CP-SAT's portfolio) with strong disjunctive propagation; above, CP-SAT's
-  own search.
+  start first (plus CP-SAT's portfolio), with strong disjunctive propagation when no operation
+  has alternatives; above, CP-SAT's own search.
 - Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
   makespan, the horizon.
 """
@@ -110,10 +110,14 @@ def _large(problem: SchedulingProblem) -> bool:
     return problem.n_operations > LARGE_PROBLEM_OPERATIONS
 
 
+def _flexible(problem: SchedulingProblem) -> bool:
+    return any(len(op.alternatives) > 1 for job in problem.jobs for op in job.operations)
+
+
 def _plain_job_shop(problem: SchedulingProblem) -> bool:
     """One station per operation, no changeovers, no limited fleet: a classic job shop."""
     return (
-        all(len(op.alternatives) == 1 for job in problem.jobs for op in job.operations)
+        not _flexible(problem)
         and not any(problem.has_changeovers(s) for s in problem.capacities)
         and not any(problem.fleet_leg(a, b) for a, b in problem.transport)
     )
@@ -562,7 +566,7 @@ def solve(
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
         log=log, parameters=parameters, deterministic_time=deterministic_time,
-        strong_disjunctive=not _large(problem),
+        strong_disjunctive=not _large(problem) and not _flexible(problem),
     )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         bound = solver.BestObjectiveBound()
@@ -619,7 +623,9 @@ def _solve(
     solver.parameters.random_seed = int(seed)
     solver.parameters.log_search_progress = log
     # stronger disjunctive reasoning proves small job-shop optima several times faster; on large
-    # ones it slows every propagation (a 20x20 job shop's first propagation took 9 of 10 s)
+    # ones it slows every propagation (a 20x20 job shop's first propagation took 9 of 10 s), and
+    # with optional intervals (alternative stations) presolve's probing (Brandimarte's mk02:
+    # 8 of 10 s, no schedule found)
     solver.parameters.use_strong_propagation_in_disjunctive = strong_disjunctive
     for name, value in (parameters or {}).items():
         if isinstance(value, (list, tuple)):

@@ -1,0 +1,69 @@
+"""The scheduler's set-up by problem kind and size: which problems get the dispatching-rule
+warm start, and that every set-up still gives schedules the independent checker accepts."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from optimizer import dispatch
+from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
+from optimizer.schedule import check_schedule
+from optimizer.scheduler import LARGE_PROBLEM_OPERATIONS, solve
+
+
+def random_job_shop(n_jobs: int, n_machines: int, seed: int) -> SchedulingProblem:
+    """Each job visits every machine once in a random order, 1..99 ticks per operation."""
+    rng = random.Random(seed)
+    jobs = []
+    for j in range(n_jobs):
+        order = rng.sample(range(n_machines), n_machines)
+        operations = tuple(Operation(f"o{k}", (Alternative(f"m{m}", rng.randint(1, 99)),)) for k, m in enumerate(order))
+        jobs.append(Job(f"j{j}", operations, product=f"j{j}", family=f"j{j}"))
+    return SchedulingProblem(jobs=tuple(jobs), capacities={f"m{m}": 1 for m in range(n_machines)})
+
+
+def flexible_shop(n_jobs: int, seed: int) -> SchedulingProblem:
+    """Two operations per job, each on either of two machines (different durations)."""
+    rng = random.Random(seed)
+    jobs = tuple(
+        Job(f"j{j}", tuple(
+            Operation(f"o{k}", (Alternative("a", rng.randint(1, 20)), Alternative("b", rng.randint(1, 20))))
+            for k in range(2)
+        ), product=f"j{j}", family=f"j{j}")
+        for j in range(n_jobs)
+    )
+    return SchedulingProblem(jobs=jobs, capacities={"a": 1, "b": 1})
+
+
+@pytest.fixture
+def warm_starts(monkeypatch):
+    calls: list[int] = []
+    real = dispatch.best_placement
+
+    def counted(problem, **kwargs):
+        calls.append(problem.n_operations)
+        return real(problem, **kwargs)
+
+    monkeypatch.setattr(dispatch, "best_placement", counted)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "problem, warm",
+    [
+        (random_job_shop(5, 5, seed=1), True),  # small plain job shop: the warm start's makespan is the horizon
+        (random_job_shop(15, 15, seed=2), False),  # large plain job shop: CP-SAT's own first schedules
+        (flexible_shop(8, seed=3), True),  # alternatives: the dispatch schedule is the hint
+    ],
+)
+def test_who_gets_a_warm_start(warm_starts, problem, warm):
+    schedule = solve(problem, time_limit=5.0, workers=1)
+    assert check_schedule(problem, schedule) == []
+    assert schedule.solver == "cpsat"
+    assert bool(warm_starts) is warm
+
+
+def test_the_large_set_up_starts_above_the_threshold():
+    assert random_job_shop(15, 15, seed=2).n_operations > LARGE_PROBLEM_OPERATIONS
+    assert random_job_shop(5, 5, seed=1).n_operations <= LARGE_PROBLEM_OPERATIONS
