@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.tables import mean, write_markdown  # noqa: E402
 from optimizer.fjsp import bench_instances, machine_id, read_fjs  # noqa: E402
 from optimizer.problem import SchedulingProblem  # noqa: E402
 from optimizer.schedule import Schedule, check_schedule, make_schedule  # noqa: E402
@@ -111,36 +112,24 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows.append(row)
         print(row, flush=True)
-    mean = lambda values: sum(values) / len(values) if values else float("nan")  # noqa: E731
     summary = (
         f"Mean gap to the best known: ours {mean(ours_gaps):.2f} %, PyJobShop {mean(theirs_gaps):.2f} % "
         f"over {len(ours_gaps)} instances. Ours worse than PyJobShop on: {', '.join(worse) or 'none'}."
     )
     print(summary)
-    text = "\n".join(
-        [
-            "# Flexible job shops: ours against PyJobShop on CP-SAT",
-            "",
-            f"Time limit {args.time_limit:g} s per instance and solver, {args.workers} workers, seed {args.seed}, "
-            f"one after the other; Python {platform.python_version()}, ortools {_version('ortools')}, "
-            f"pyjobshop {_version('pyjobshop')}, {platform.machine()}. 'ours' is `factory-twin bench fjsp`; "
-            "both schedules checked by `optimizer.schedule.check_schedule` (column valid). Gap = (makespan - best "
-            "known) / best known. 'load avg' is the 1-minute load average of the shared 2-core machine when "
-            "the instance started.",
-            "",
-            *rows,
-            "",
-            summary,
-            "",
-            f"Reproduce: `.venv/bin/python benchmarks/fjsp_bench.py --time-limit {args.time_limit:g} "
-            f"--workers {args.workers}` (needs `pip install pyjobshop`).",
-            "",
-        ]
+    intro = (
+        f"Time limit {args.time_limit:g} s per instance and solver, {args.workers} workers, seed {args.seed}, "
+        f"one after the other; Python {platform.python_version()}, ortools {_version('ortools')}, "
+        f"pyjobshop {_version('pyjobshop')}, {platform.machine()}. 'ours' is `factory-twin bench fjsp`; "
+        "both schedules checked by `optimizer.schedule.check_schedule` (column valid). Gap = (makespan - best "
+        "known) / best known. 'load avg' is the 1-minute load average of the shared 2-core machine when "
+        "the instance started."
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(f"wrote {out}")
+    reproduce = (
+        f"Reproduce: `.venv/bin/python benchmarks/fjsp_bench.py --time-limit {args.time_limit:g} "
+        f"--workers {args.workers}` (needs PyJobShop: `.venv/bin/pip install -e '.[bench]'`)."
+    )
+    write_markdown(args.out, "Flexible job shops: ours against PyJobShop on CP-SAT", intro, rows, [summary, reproduce])
     return 0
 
 

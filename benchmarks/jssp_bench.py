@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.jssp_baseline import minimal_model  # noqa: E402
+from benchmarks.tables import write_markdown  # noqa: E402
 from optimizer.jssp import bench_instances, read_jssp  # noqa: E402
 from optimizer.schedule import check_schedule  # noqa: E402
 
@@ -89,29 +90,19 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows.append(row)
         print(row, flush=True)
-    text = "\n".join(
-        [
-            "# Job-shop benchmark",
-            "",
-            f"Time limit {args.time_limit:g} s per instance and model, {args.workers} workers, seed {args.seed}; "
-            f"Python {platform.python_version()}, ortools {_ortools_version()}, {platform.machine()}. "
-            "'ours' is `optimizer.scheduler.solve` (dispatching warm start + layout-aware model); "
-            "'minimal' is intervals + NoOverlap + precedence + makespan. Both checked by "
-            "`optimizer.schedule.check_schedule` (column valid). Gap to opt = (makespan - optimum) / optimum.",
-            "",
-            *rows,
-            "",
-            f"Proven optimal: ours {summary['ours_optimal']}/{summary['n']}, minimal {summary['minimal_optimal']}/{summary['n']}. "
-            f"Better makespan: ours {summary['ours_better']}, minimal {summary['minimal_better']}.",
-            "",
-            "Reproduce: `.venv/bin/python benchmarks/jssp_bench.py` (the machine is shared; wall times vary).",
-            "",
-        ]
+    intro = (
+        f"Time limit {args.time_limit:g} s per instance and model, {args.workers} workers, seed {args.seed}; "
+        f"Python {platform.python_version()}, ortools {_ortools_version()}, {platform.machine()}. "
+        "'ours' is `optimizer.scheduler.solve` (dispatching warm start + layout-aware model); "
+        "'minimal' is intervals + NoOverlap + precedence + makespan. Both checked by "
+        "`optimizer.schedule.check_schedule` (column valid). Gap to opt = (makespan - optimum) / optimum."
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(f"wrote {out}")
+    totals = (
+        f"Proven optimal: ours {summary['ours_optimal']}/{summary['n']}, minimal {summary['minimal_optimal']}/{summary['n']}. "
+        f"Better makespan: ours {summary['ours_better']}, minimal {summary['minimal_better']}."
+    )
+    reproduce = "Reproduce: `.venv/bin/python benchmarks/jssp_bench.py` (the machine is shared; wall times vary)."
+    write_markdown(args.out, "Job-shop benchmark", intro, rows, [totals, reproduce])
     return 0
 
 

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.jssp_baseline import minimal_model, taillard_problem  # noqa: E402
+from benchmarks.tables import mean, write_markdown  # noqa: E402
 from optimizer.schedule import check_schedule  # noqa: E402
 from optimizer.scheduler import solve  # noqa: E402
 
@@ -74,35 +75,24 @@ def main(argv: list[str] | None = None) -> int:
             )
             rows.append(row)
             print(row, flush=True)
-    mean = lambda values: sum(values) / len(values) if values else float("nan")  # noqa: E731
     summary = (
         f"Mean gap to the best proven bound: ours {mean(ours_gaps):.2f} %, minimal {mean(minimal_gaps):.2f} % "
         f"over {len(ours_gaps)} instances. Ours worse than minimal on: {', '.join(worse) or 'none'}."
     )
     print(summary)
-    text = "\n".join(
-        [
-            "# Held-out job shops: ours against the minimal CP-SAT model",
-            "",
-            f"Taillard-style instances (sizes {' '.join(args.sizes)}, seeds {' '.join(map(str, args.seeds))}); "
-            f"time limit {args.time_limit:g} s per instance and solver, {args.workers} workers, one after the other; "
-            f"Python {platform.python_version()}, {platform.machine()}. 'load avg' is the 1-minute load average "
-            "of the shared 2-core machine when the instance started. Gap = (makespan - best bound) / best bound, "
-            "the best bound being the larger of the two proven lower bounds.",
-            "",
-            *rows,
-            "",
-            summary,
-            "",
-            f"Reproduce: `.venv/bin/python benchmarks/jssp_heldout_bench.py --time-limit {args.time_limit:g} "
-            f"--workers {args.workers}`.",
-            "",
-        ]
+    intro = (
+        f"Taillard-style instances (sizes {' '.join(args.sizes)}, seeds {' '.join(map(str, args.seeds))}); "
+        f"time limit {args.time_limit:g} s per instance and solver, {args.workers} workers, one after the other; "
+        f"Python {platform.python_version()}, {platform.machine()}. 'load avg' is the 1-minute load average "
+        "of the shared 2-core machine when the instance started. Gap = (makespan - best bound) / best bound, "
+        "the best bound being the larger of the two proven lower bounds."
     )
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text)
-    print(f"wrote {out}")
+    reproduce = (
+        f"Reproduce: `.venv/bin/python benchmarks/jssp_heldout_bench.py --time-limit {args.time_limit:g} "
+        f"--workers {args.workers}`."
+    )
+    write_markdown(args.out, "Held-out job shops: ours against the minimal CP-SAT model", intro, rows,
+                   [summary, reproduce])
     return 0
 
 
