@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from twin.errors import InputError
 
@@ -68,3 +69,10 @@ def bench_row(problem: SchedulingProblem, *, time_limit: float, workers: int, se
         "seconds": round(seconds, 3),
         "valid": not check_schedule(problem, schedule),
     } | ({"trips": sum(t.mover in problem.fleets for t in schedule.transports)} if problem.fleets else {})
+
+
+def bench_files(files: Iterable[str | Path], read: Callable[[str | Path], SchedulingProblem], *,
+                time_limit: float, workers: int, seed: int) -> Iterator[dict]:
+    """Read each file with `read` and solve it: one `bench_row` per file, in order."""
+    for file in files:
+        yield bench_row(read(file), time_limit=time_limit, workers=workers, seed=seed)

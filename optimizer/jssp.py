@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 from twin.errors import InputError
 
-from optimizer.instance_files import bench_row, integers, is_int, numbered_lines, read_text
+from optimizer.instance_files import bench_files, integers, is_int, numbered_lines, read_text
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 
 
@@ -66,5 +66,4 @@ def bench_instances(
     files: Iterable[str | Path], time_limit: float = 10.0, workers: int = 2, seed: int = 0
 ) -> Iterator[dict]:
     """Solve each file with the CP-SAT scheduler; one checked row per instance (`bench_row`)."""
-    for file in files:
-        yield bench_row(read_jssp(file), time_limit=time_limit, workers=workers, seed=seed)
+    return bench_files(files, read_jssp, time_limit=time_limit, workers=workers, seed=seed)
