@@ -31,7 +31,7 @@ from optimizer.fjsp import bench_instances, machine_id, read_fjs  # noqa: E402
 from optimizer.problem import SchedulingProblem  # noqa: E402
 from optimizer.schedule import Schedule, check_schedule, make_schedule  # noqa: E402
 
-DEFAULT_DIR = Path("/work/shared/benchmarks/fjsp")
+DEFAULT_DIR = ROOT.parent / "shared/benchmarks/fjsp"
 
 
 def pyjobshop_schedule(path: Path, problem: SchedulingProblem, time_limit: float, workers: int,

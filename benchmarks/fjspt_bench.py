@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from optimizer.fjspt import bench_instances, read_fjspt  # noqa: E402
 
-DEFAULT_DIR = Path("/work/shared/benchmarks/fjspt")
+DEFAULT_DIR = ROOT.parent / "shared/benchmarks/fjspt"
 
 
 def main(argv: list[str] | None = None) -> int:

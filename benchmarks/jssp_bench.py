@@ -28,7 +28,7 @@ from benchmarks.tables import write_markdown  # noqa: E402
 from optimizer.jssp import bench_instances, read_jssp  # noqa: E402
 from optimizer.schedule import check_schedule  # noqa: E402
 
-DEFAULT_DIR = Path("/work/shared/benchmarks/jssp")
+DEFAULT_DIR = ROOT.parent / "shared/benchmarks/jssp"
 
 
 def gap_to(value: float, optimum: float | None) -> str:

@@ -16,7 +16,7 @@ from optimizer.fjsp import bench_instances, parse_fjs, parse_job_line, read_fjs
 from optimizer.schedule import check_schedule, make_schedule
 from optimizer.scheduler import solve
 
-FJSP = Path("/work/shared/benchmarks/fjsp")
+FJSP = Path(__file__).resolve().parents[3] / "shared/benchmarks/fjsp"
 BOUNDS = json.loads((FJSP / "bounds.json").read_text())
 
 # job 1: one operation, only m1 (5). job 2: o1 on m1 (2) or m2 (6), then o2 on m1 (1) or m2 (3).

@@ -15,7 +15,7 @@ from optimizer.fjspt import bench_instances, parse_fjspt, read_fjspt
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
 
-FJSPT = Path("/work/shared/benchmarks/fjspt")
+FJSPT = Path(__file__).resolve().parents[3] / "shared/benchmarks/fjspt"
 shared = pytest.mark.skipif(not FJSPT.is_dir(), reason="the shared benchmark folder is not on this machine")
 
 # J1: one operation on m1 (3); J2: one on m2 (3); both wait at L/U. Travel: L/U->m1 2,

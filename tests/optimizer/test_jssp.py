@@ -11,7 +11,7 @@ from twin.errors import InputError
 from optimizer.cli import main
 from optimizer.jssp import bench_instances, parse_jssp, read_jssp
 
-JSSP = Path("/work/shared/benchmarks/jssp")
+JSSP = Path(__file__).resolve().parents[3] / "shared/benchmarks/jssp"
 
 
 def test_read_ft06():

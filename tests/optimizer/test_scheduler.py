@@ -21,7 +21,7 @@ from optimizer.kpis import kpis
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import SOLVERS, get_solver, solve
 
-JSSP = Path("/work/shared/benchmarks/jssp")
+JSSP = Path(__file__).resolve().parents[3] / "shared/benchmarks/jssp"
 
 
 def op(name: str, *alts: tuple[str, int]) -> Operation:
