@@ -20,13 +20,14 @@ COMMANDS: dict[str, str] = {
     "render": "render",
     "evaluate": "evaluate",
     "optimize-cell": "optimize_cell",
+    "serve": "serve",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="factory-twin",
-        description="Digital-twin factory planner: validate, schedule, simulate, optimise, render, evaluate.",
+        description="Digital-twin factory planner: validate, schedule, simulate, optimise, render, evaluate, serve.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMANDS.items():

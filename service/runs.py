@@ -1,0 +1,77 @@
+"""Reading run folders for the service: a search's progress and state from its run database
+(the one source of truth, also after a crash), and whether a process still holds the run."""
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import Any
+
+from optimizer.store import DB_NAME, LOCK_NAME, RunStore
+
+
+def is_locked(run_dir: Path) -> bool:
+    """True while some process (a search, a resume, the app) holds the run folder's lock.
+
+    Read from the kernel's lock table (/proc/locks), not by trying the lock: a probe that
+    took the lock, even shared and for a moment, could make a starting resume fail."""
+    try:
+        st = os.stat(Path(run_dir) / LOCK_NAME)
+    except OSError:
+        return False
+    try:
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return _probe(Path(run_dir) / LOCK_NAME)
+    wanted = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    for line in table.splitlines():
+        fields = line.split()
+        if "FLOCK" not in fields or "->" in fields:  # "->": a waiter, not a holder
+            continue
+        for field in fields:
+            parts = field.split(":")
+            if len(parts) == 3 and all(parts):
+                try:
+                    if (int(parts[0], 16), int(parts[1], 16), int(parts[2])) == wanted:
+                        return True
+                except ValueError:
+                    continue
+    return False
+
+
+def _probe(path: Path) -> bool:
+    """Without a lock table (not Linux): try the lock itself."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def run_state(run_dir: Path, stored: str) -> str:
+    """The stored status, except that a run marked running that no process holds was
+    interrupted (killed before it could say so)."""
+    if stored == "running" and not is_locked(run_dir):
+        return "interrupted"
+    return stored
+
+
+def search_progress(run_dir: Path) -> dict[str, Any] | None:
+    """Counts of a search's stages as its run database holds them; None before it exists."""
+    if not (Path(run_dir) / DB_NAME).is_file():
+        return None
+    with RunStore.open(run_dir) as store:
+        meta = store.meta()
+        counts = store.counts()
+        simulated = len(store.simulation_records())
+    config = meta.get("config") or {}
+    return {
+        "run_status": run_state(Path(run_dir), meta.get("status", "running")),
+        "candidates": int(config.get("candidates", 0)), "screened": counts["screened"], "valid": counts["valid"],
+        "shortlist": int(config.get("shortlist", 0)), "scheduled": counts["scheduled"],
+        "schedule_ok": counts["schedule_ok"], "simulated_replications": simulated,
+        "elapsed_seconds": float(meta.get("elapsed", 0.0)),
+    }
