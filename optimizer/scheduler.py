@@ -506,6 +506,7 @@ def solve(
     log: bool = False,
     parameters: dict | None = None,
     deterministic_time: float | None = None,
+    constrain: Callable[[cp_model.CpModel, _Vars], None] | None = None,
 ) -> Schedule:
     """The best schedule CP-SAT finds within `time_limit` seconds.
 
@@ -518,7 +519,8 @@ def solve(
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
     same on every run as long as the wall-clock `time_limit` is not reached first. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
-    when the time runs out.
+    when the time runs out. `constrain(model, variables)` adds constraints of the caller's
+    after the model is built (`optimizer.replan` pins what already happened).
     """
     validate_objective(objective)
     started = time.monotonic()
@@ -554,6 +556,8 @@ def solve(
     try:
         _constraints(model, problem, v)
         _objective(model, problem, v, objective)
+        if constrain is not None:
+            constrain(model, v)
         if warm is not None and hint != "horizon":
             _hint(model, problem, v, warm)
         _check_clock(v)

@@ -12,6 +12,7 @@ killed server loses nothing. One module per concept, lowest first:
 - `workspace`: the folders the service reads and writes, and job ids;
 - `uploads`: a request body to a Layout, through the project's safe readers;
 - `jobs`: job records on disk, the queue (`--max-jobs`), child processes, cancel and resume;
-- `schemas`: the CLI's JSON Schemas as OpenAPI components;
+- `runs`: a search's progress and state from its run database; `models`: response bodies;
+- `schemas`: the CLI's JSON Schemas as OpenAPI components; `state`: what the routes share;
 - `routes_*`: the endpoints; `app`: the application factory; `server`: uvicorn.
 """

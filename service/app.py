@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 
 from twin.physics import Physics
 
-from service import routes_jobs, routes_layouts, routes_runs
+from service import routes_jobs, routes_layouts, routes_reschedule, routes_runs
 from service.jobs import JobQueue
 from service.problems import install_handlers
 from service.schemas import components
@@ -45,7 +45,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                   description="Validate and schedule factory layouts, evaluate them in the running twin, search for "
                               "better ones, and reschedule from the shop floor's live state.")
     install_handlers(app)
-    for module in (routes_layouts, routes_jobs, routes_runs):
+    for module in (routes_layouts, routes_reschedule, routes_jobs, routes_runs):
         app.include_router(module.router)
 
     @app.get("/v1/health", tags=["service"], summary="Whether the server answers, and its job slots")

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -60,6 +61,7 @@ class JobRecord:
     exit_code: int | None = None
     error: str | None = None
     runs: int = 0  # times a child was started for it (1 + resumes)
+    queued_at: float = field(default_factory=time.time)  # the queue's order, kept over a restart
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "JobRecord":
@@ -84,7 +86,7 @@ def cli_arguments(record: JobRecord, resume: bool) -> list[str]:
         if p.get("horizon") is not None:
             args += ["--horizon", str(p["horizon"])]
         return args
-    where = ["--workers", str(p["workers"]), "--backend", p["backend"]]
+    where = ["--workers", str(p["workers"]), "--backend", p["backend"], "--chunk-size", str(p.get("chunk_size", 50))]
     if resume:
         return ["optimize", record.layout_file, "--quiet", "--resume", out, *where]
     result = [f"--{name.replace('_', '-')}={p[name]}" for name in
@@ -152,8 +154,17 @@ class JobQueue:
 
     def start(self) -> None:
         """Take up the workspace as a previous server left it, then start the worker threads."""
+        self.recover()
+        for n in range(self.max_jobs):
+            thread = threading.Thread(target=self._work, name=f"factory-twin-job-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def recover(self) -> None:
+        """Queued jobs back in the queue in their order; running ones (whose children died
+        with the previous server) marked interrupted, or complete if their run finished."""
         queued = []
-        for record in self.all():
+        for record in sorted(self.all(), key=lambda r: r.queued_at):
             if record.state == "queued":
                 queued.append(record.id)
             elif record.state == "running":  # its child died with the previous server
@@ -168,10 +179,6 @@ class JobQueue:
                 self._save(record)
         with self._cond:
             self._pending.extend(queued)
-        for n in range(self.max_jobs):
-            thread = threading.Thread(target=self._work, name=f"factory-twin-job-{n}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
 
     def close(self, timeout: float = 60.0) -> None:
         """Stop: queued jobs stay queued for the next start, running ones are stopped the way
@@ -221,6 +228,7 @@ class JobQueue:
                                    f"job {job_id} is {record.state}; only a cancelled, interrupted or failed job "
                                    "can be resumed")
             record.state, record.finished, record.exit_code, record.error = "queued", None, None, None
+            record.queued_at = time.time()
             self._save(record)
             self._pending.append(job_id)
             self._cond.notify()

@@ -191,7 +191,11 @@ def _check_expansion(root: yaml.Node, max_values: int) -> None:
 
 
 def _parse_yaml(text: str, source: str) -> Any:
-    loader = _LayoutLoader(text)
+    try:
+        loader = _LayoutLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character YAML does not allow, found up front
+        raise LayoutError(f"invalid YAML: character #x{exc.character:04x} at position {exc.position} is not "
+                          "allowed", source) from None
     try:
         node = loader.get_single_node()
         if node is None:

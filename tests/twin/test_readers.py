@@ -101,6 +101,11 @@ def test_huge_integers_are_a_message():
         "n.yaml: invalid YAML: a whole number has more than 4,300 digits")
 
 
+def test_a_control_character_is_a_message():
+    # found by fuzzing the HTTP service: PyYAML refuses it before parsing starts
+    assert refusal("name: a\x1f\n", "c.yaml") == "c.yaml: invalid YAML: character #x001f at position 7 is not allowed"
+
+
 def load_message(path: Path | str) -> str:
     with pytest.raises(LayoutError) as info:
         load_layout(path)
