@@ -117,7 +117,7 @@ async def start_evaluation(
 
 
 @router.post("/search", status_code=202, openapi_extra=LAYOUT_BODY, responses={**ACCEPTED, **problem_responses(415, 422)},
-             summary="Search for better layouts as a job (`factory-twin optimize`); omitted options take the CLI's defaults")
+             summary="Search for better layouts as a job (`factory-twin optimize`); omitted options: the CLI's defaults")
 async def start_search(
     request: Request, response: Response,
     candidates: int | None = Query(None, ge=1, le=1_000_000),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
+
+from twin.errors import InputError
 
 from optimizer.store import DB_NAME, LOCK_NAME, RunStore
 
@@ -60,13 +63,17 @@ def run_state(run_dir: Path, stored: str) -> str:
 
 
 def search_progress(run_dir: Path) -> dict[str, Any] | None:
-    """Counts of a search's stages as its run database holds them; None before it exists."""
+    """Counts of a search's stages as its run database holds them; None before it exists (or
+    while the search is creating its tables)."""
     if not (Path(run_dir) / DB_NAME).is_file():
         return None
-    with RunStore.open(run_dir) as store:
-        meta = store.meta()
-        counts = store.counts()
-        simulated = len(store.simulation_records())
+    try:
+        with RunStore.open(run_dir) as store:
+            meta = store.meta()
+            counts = store.counts()
+            simulated = len(store.simulation_records())
+    except (InputError, sqlite3.Error):  # the search is creating it this moment
+        return None
     config = meta.get("config") or {}
     return {
         "run_status": run_state(Path(run_dir), meta.get("status", "running")),

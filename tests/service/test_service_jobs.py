@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from conftest import YAML, line_layout_data
+from service_fixtures import YAML, line_layout_data
 
 from twin.io import layout_from_data
 
@@ -26,7 +26,7 @@ def wait_for(client, job_id: str, until=lambda job: job["state"] not in ("queued
 
 
 def test_a_schedule_job_then_an_evaluation_that_follows_its_schedule(client, line_yaml):
-    started = client.post("/v1/jobs/schedule?time_limit=20&workers=1", content=line_yaml, headers=YAML)
+    started = client.post("/v1/jobs/schedule?time_limit=600&workers=1", content=line_yaml, headers=YAML)
     assert started.status_code == 202
     job = started.json()
     assert started.headers["location"] == f"/v1/jobs/{job['id']}"
@@ -35,7 +35,7 @@ def test_a_schedule_job_then_an_evaluation_that_follows_its_schedule(client, lin
     doc = client.get(job["links"]["result"]).json()
     problem = layout_problem(layout_from_data(line_layout_data()), {})
     assert check_schedule(problem, schedule_from_json(doc)) == []
-    assert doc["makespan"] == client.post("/v1/schedules", content=line_yaml, headers=YAML).json()["makespan"]
+    assert doc["makespan"] == client.post("/v1/schedules?time_limit=60", content=line_yaml, headers=YAML).json()["makespan"]
 
     evaluation = client.post(f"/v1/jobs/evaluate?replications=2&schedule_from={job['id']}", content=line_yaml,
                              headers=YAML).json()
@@ -82,8 +82,8 @@ def test_jobs_wait_their_turn_and_can_be_cancelled_and_resumed(make_client, line
     # a search that cannot finish while the test looks at it (it is cancelled anyway)
     big = client.post("/v1/jobs/search?candidates=1000000&shortlist=2&workers=1", content=line_yaml, headers=YAML)
     big = wait_for(client, big.json()["id"], until=lambda job: job["state"] == "running")
-    second = client.post("/v1/jobs/schedule?workers=1", content=line_yaml, headers=YAML).json()
-    third = client.post("/v1/jobs/schedule?workers=1", content=line_yaml, headers=YAML).json()
+    second = client.post("/v1/jobs/schedule?time_limit=600&workers=1", content=line_yaml, headers=YAML).json()
+    third = client.post("/v1/jobs/schedule?time_limit=600&workers=1", content=line_yaml, headers=YAML).json()
     assert (second["position"], third["position"]) == (1, 2)
     assert client.post(f"/v1/jobs/{second['id']}/cancel").json()["state"] == "cancelled"
     assert client.get(f"/v1/jobs/{third['id']}").json()["position"] == 1

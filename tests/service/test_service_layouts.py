@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from conftest import YAML, as_yaml, line_layout_data
+from service_fixtures import YAML, as_yaml, line_layout_data
 
 from twin.io import layout_from_data
 
@@ -45,7 +45,7 @@ def test_json_bodies_are_read_like_json_files(client):
 
 
 def test_the_schedule_is_optimal_and_passes_the_independent_checker(client, line_yaml):
-    response = client.post("/v1/schedules?time_limit=10&workers=1", content=line_yaml, headers=YAML)
+    response = client.post("/v1/schedules?time_limit=60&workers=1", content=line_yaml, headers=YAML)
     assert response.status_code == 200
     doc = response.json()
     problem = layout_problem(layout_from_data(line_layout_data()), {})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import YAML
+from service_fixtures import YAML
 
 from twin.io import load_layout
 from twin.physics import task_times
@@ -28,10 +28,10 @@ def sample_problem(physics):
 
 def test_a_station_down_for_30_minutes(client, sample_problem):
     text = SAMPLE.read_text()
-    old = client.post("/v1/schedules?solver=dispatch", content=text, headers=YAML).json()
+    old = client.post("/v1/schedules?solver=dispatch&time_limit=60", content=text, headers=YAML).json()
     station = old["kpis"]["bottleneck"]
     now = round(old["makespan"] / 3)
-    response = client.post("/v1/reschedule?time_limit=5", json={
+    response = client.post("/v1/reschedule?time_limit=10", json={
         "layout": text, "schedule": old, "now": now, "down": [{"station": station, "start": now, "end": now + OUTAGE}]})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -61,7 +61,7 @@ def test_a_station_down_for_30_minutes(client, sample_problem):
 
 
 def test_bad_live_states_are_named(client, line_yaml):
-    old = client.post("/v1/schedules", content=line_yaml, headers=YAML).json()
+    old = client.post("/v1/schedules?time_limit=60", content=line_yaml, headers=YAML).json()
     response = client.post("/v1/reschedule", json={"layout": line_yaml, "schedule": old, "now": 10,
                                                     "down": [{"station": "lathe", "start": 0, "end": 5}]})
     assert (response.status_code, response.json()["detail"]) == (422, "down[0].station: no station 'lathe'")

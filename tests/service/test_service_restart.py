@@ -1,6 +1,7 @@
 """The server killed with kill -9 in the middle of a search loses nothing: started again on
 the same workspace it lists the job as interrupted, resumes it from its run database, and
-ends with the result of an uninterrupted run with the same seed and one worker."""
+ends with the result of an uninterrupted run with the same seed and one worker, which the
+app's way of running a search puts in the same workspace."""
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import YAML, line_layout_data, as_yaml
+from service_fixtures import YAML, line_layout_data, as_yaml
 
 from optimizer.search.config import SearchConfig
 from optimizer.search.run import run_search
@@ -107,16 +108,20 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(servers, tmp_path):
     assert {seq: after[seq] for seq in before} == before  # finished work kept, not recomputed
     assert len(after) == SEARCH["candidates"] + 1
 
+    # the uninterrupted run, made the way the app makes one, in the same workspace
     layout = tmp_path / "line.yaml"
     layout.write_text(as_yaml(line_layout_data()))
     from twin.physics import Physics
 
     with Physics() as physics:
-        reference = run_search(layout, SearchConfig(**SEARCH, workers=1), out_dir=tmp_path / "reference",
+        reference = run_search(layout, SearchConfig(**SEARCH, workers=1), out_dir=run_dir.parent / "app-run",
                                physics=physics)
     result = second.http.get(f"/v1/runs/{job['id']}").json()
     assert result["best_seq"] == reference.best.seq
     assert result["run"]["best_makespan"] == reference.best.makespan
     assert {seq: key for seq, (key, _) in after.items()} == {
-        seq: key for seq, (key, _) in _rows(tmp_path / "reference").items()}
+        seq: key for seq, (key, _) in _rows(run_dir.parent / "app-run").items()}
     assert second.http.get(f"/v1/runs/{job['id']}/schedule").json() == reference.schedule_doc(reference.best.seq)
+    listed = {run["id"]: run["status"] for run in second.http.get("/v1/runs").json()}
+    assert listed == {job["id"]: "complete", "app-run": "complete"}  # the app's runs are listed too
+    assert second.http.get("/v1/runs/app-run").json()["best_seq"] == reference.best.seq

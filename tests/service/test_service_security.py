@@ -2,10 +2,8 @@
 constant time), bounded bodies, safe YAML, and no server path from a client."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import pytest
-from conftest import YAML, as_yaml, line_layout_data
+from service_fixtures import YAML, as_yaml, line_layout_data
 
 from twin.errors import InputError
 
@@ -23,11 +21,11 @@ def test_a_public_address_without_a_token_is_refused(workspace):
     assert not is_loopback("0.0.0.0") and not is_loopback("example.com") and not is_loopback("::")
 
 
-def test_the_command_refuses_to_start_in_public_without_a_token(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "optimizer.cli", "serve", "--host", "0.0.0.0", "--workspace",
-                           str(tmp_path)], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2
-    assert done.stderr.startswith("error: --host 0.0.0.0 is reachable from other machines")
+def test_the_command_refuses_to_start_in_public_without_a_token(tmp_path, capsys):
+    from optimizer.cli import main
+
+    assert main(["serve", "--host", "0.0.0.0", "--workspace", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: --host 0.0.0.0 is reachable from other machines")
 
 
 def test_a_short_token_file_is_refused(tmp_path):
