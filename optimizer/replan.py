@@ -10,8 +10,12 @@ conservative reading: interrupted work restarts), as is everything after it in i
 rest is scheduled anew by CP-SAT (`optimizer.scheduler.solve`) on the same problem with
 these pins: kept operations fixed where they ran, trips that left before `now` fixed to
 their departure and destination, nothing new before `now`, and each outage a fixed block on
-every lane of its station. The result is checked by the independent checker on the
-original problem, and against the outages here.
+every lane of its station. The result is checked by the independent checker, and against the
+pins and the outages here.
+
+AGVs count as a fleet capacity in a re-plan (at most `fleet_size` trips under way, no empty
+runs between trips): the scheduler re-times a plan with empty runs by list scheduling, which
+would move pinned work, so a re-plan keeps to the capacity model, on which it is checked.
 """
 from __future__ import annotations
 
@@ -95,9 +99,10 @@ def _split(problem: SchedulingProblem, current: Schedule, now: int,
 
 def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outages: list[Outage], *,
                time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan") -> Replan:
-    """A new schedule of `problem` from the live state; raises InputError when the schedule
-    does not belong to the problem or an outage names no station, NoFeasibleSchedule when
+    """A new schedule of `problem` (its fleets as capacities) from the live state; raises
+    InputError when the schedule does not belong to the problem or an outage names no station, NoFeasibleSchedule when
     CP-SAT finds none in time."""
+    problem = replace(problem, homes={}, empty_runs={})  # the fleet as a capacity (see the top)
     errors = check_schedule(problem, current)
     if errors:
         raise InputError("schedule: it does not fit this layout: " + "; ".join(errors[:3]))
@@ -150,6 +155,9 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
     check = check_schedule(problem, schedule) + outage_problems(schedule, down, problem.tick)
     check += [f"{a.job}/{a.operation}: moved although it had started before now"
               for key, a in kept.items() if _moved(schedule, a)]
+    kept_ids = {(a.job, a.operation) for a in kept.values()}
+    check += [f"{a.job}/{a.operation}: starts at {a.start * problem.tick:g} s, before now"
+              for a in schedule.assignments if a.start < now_ticks and (a.job, a.operation) not in kept_ids]
     return Replan(schedule, tuple(sorted(kept)), tuple(interrupted), check)
 
 
