@@ -37,6 +37,14 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+# what to give when a field is left empty (a blank cell or field arrives as None)
+_EMPTY = {"float_type": "give a number", "float_parsing": "give a number", "int_type": "give a whole number",
+          "int_parsing": "give a whole number", "int_from_float": "give a whole number", "string_type": "give a text",
+          "bool_type": "give true or false", "bool_parsing": "give true or false", "literal_error": "",
+          "model_type": "give its fields", "dict_type": "give its fields", "model_attributes_type": "give its fields",
+          "tuple_type": "give a list", "list_type": "give a list"}
+
+
 def _reason(error: dict[str, Any]) -> str:
     """A short plain-English reason for one pydantic error."""
     kind = error["type"]
@@ -53,6 +61,8 @@ def _reason(error: dict[str, Any]) -> str:
         return f"must be at most {_number(ctx.get('le'))}, got {error.get('input')!r}"
     if kind == "less_than":
         return f"must be less than {_number(ctx.get('lt'))}, got {error.get('input')!r}"
+    if error.get("input") is None and kind in _EMPTY:
+        return f"is empty: {_EMPTY[kind]}" if kind != "literal_error" else f"is empty: choose one of {ctx.get('expected')}"
     if kind == "finite_number":
         return f"must be a finite number, got {error.get('input')!r}"
     if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
@@ -111,12 +121,13 @@ def layout_from_data(data: Any, source: str | None = None) -> Layout:
     try:
         layout = Layout.model_validate(data)
     except ValidationError as exc:
-        from twin.validate import data_problems
+        from twin.validate import data_problems, placement_data_problems
 
         problems = problems_from_validation(exc)
         reported = {p.path for p in problems}
-        # reference checks read plain data, so they report in the same round as the model's
-        problems += [p for p in data_problems(data) if p.path not in reported]
+        # reference and placement checks read plain data (placement: the well-formed stations),
+        # so they report in the same round as the model's
+        problems += [p for p in data_problems(data) + placement_data_problems(data) if p.path not in reported]
         raise LayoutError(problems, source) from None
     problems = layout_size_problems(layout)
     if problems:

@@ -14,9 +14,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
+
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
-from twin.model import STATION_KINDS, YEAR, Layout, Variability
+from twin.model import STATION_KINDS, YEAR, Floor, Layout, Station, Variability
 from twin.tending import distance_problems, reference_problems
 
 if TYPE_CHECKING:
@@ -221,29 +223,42 @@ def data_problems(data: Data) -> list[Problem]:
 
 
 def _floor_problems(layout: Layout) -> list[Problem]:
+    return _floor_checks(layout.floor)
+
+
+def _floor_checks(floor_model: Floor) -> list[Problem]:
     """Keep-out zones and docks inside the floor."""
     problems = []
-    floor = floor_rect(layout.floor)
-    for i, zone in enumerate(layout.floor.keep_out):
+    floor = floor_rect(floor_model)
+    for i, zone in enumerate(floor_model.keep_out):
         if not zone_rect(zone).within(floor):
             problems.append(Problem(f"floor.keep_out[{i}]", "lies partly outside the floor"))
-    for i, dock in enumerate(layout.floor.docks):
+    for i, dock in enumerate(floor_model.docks):
         if not floor.contains_point(dock.position):
             problems.append(Problem(f"floor.docks[{i}].position", "lies outside the floor"))
     return problems
 
 
+def overlap_message(station_id: str, other_id: str) -> str:
+    return f"station '{station_id}' overlaps station '{other_id}'"
+
+
 def _placement_problems(layout: Layout) -> list[Problem]:
-    """Placed stations inside the floor, clear of keep-out zones and of each other."""
+    return _placement_checks(layout.floor, list(enumerate(layout.stations)))
+
+
+def _placement_checks(floor_model: Floor, stations: list[tuple[int, Station]]) -> list[Problem]:
+    """Placed stations (with their index in the file) inside the floor, clear of keep-out
+    zones and of each other."""
     problems = []
-    floor = floor_rect(layout.floor)
-    zones = [(zone, zone_rect(zone)) for zone in layout.floor.keep_out]
-    placed = [(i, s, station_rect(s)) for i, s in enumerate(layout.stations) if s.position is not None]
+    floor = floor_rect(floor_model)
+    zones = [(zone, zone_rect(zone)) for zone in floor_model.keep_out]
+    placed = [(i, s, station_rect(s)) for i, s in stations if s.position is not None]
     for i, station, rect in placed:
         if not rect.within(floor):
             problems.append(
                 Problem(f"stations[{i}].position", f"station '{station.id}' reaches outside the floor "
-                        f"({layout.floor.width:g} x {layout.floor.depth:g} m)")
+                        f"({floor_model.width:g} x {floor_model.depth:g} m)")
             )
         for zone, zrect in zones:
             if rect.overlaps(zrect):
@@ -251,8 +266,25 @@ def _placement_problems(layout: Layout) -> list[Problem]:
     for a, (_, station, rect) in enumerate(placed):
         for j, other, orect in placed[a + 1:]:
             if rect.overlaps(orect):
-                problems.append(Problem(f"stations[{j}].position", f"station '{other.id}' overlaps station '{station.id}'"))
+                problems.append(Problem(f"stations[{j}].position", overlap_message(other.id, station.id)))
     return problems
+
+
+def placement_data_problems(data: Data) -> list[Problem]:
+    """Where things stand, checked on plain data for the floor and each station that is well
+    formed by itself: what `twin.io` adds when the model refuses a file, so a station outside
+    the floor or on another is reported in the same round as a bad number elsewhere."""
+    try:
+        floor = Floor.model_validate(data.get("floor") if isinstance(data, dict) else None)
+    except ValidationError:
+        return []
+    stations = []
+    for i, item in enumerate(_items(data, "stations")):
+        try:
+            stations.append((i, Station.model_validate(item)))
+        except ValidationError:
+            continue  # the model reports what is wrong with this station
+    return _floor_checks(floor) + _placement_checks(floor, stations)
 
 
 _SHAPE_FIELDS = {"fixed": (), "exponential": (), "triangular": ("low", "high"), "lognormal": ("cv",),

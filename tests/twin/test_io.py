@@ -175,3 +175,18 @@ def test_a_failing_only_item_is_reported_not_the_list_length(layout_data):
         layout_from_data(layout_data)
     assert messages(info.value) == ["stations[0].footprint.width: must be positive",
                                     "products[0].routing[2].stations: no station 'cell'"]
+
+
+def test_an_empty_field_is_named_in_plain_words(layout_data):
+    """A blank field (a cleared cell in the app arrives as None) says what to give, not
+    'got None'."""
+    layout_data["stations"][0]["footprint"]["width"] = None
+    layout_data["stations"][1]["kind"] = None
+    layout_data["products"][0]["demand"] = None
+    with pytest.raises(LayoutError) as info:
+        layout_from_data(layout_data)
+    assert [str(p) for p in info.value.problems] == [
+        "stations[0].footprint.width: is empty: give a number",
+        "stations[1].kind: is empty: choose one of 'machine', 'robot_cell', 'manual', 'inspection' or 'buffer'",
+        "products[0].demand: is empty: give a whole number",
+    ]

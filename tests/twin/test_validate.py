@@ -166,3 +166,37 @@ def test_cli_a_urdf_pybullet_cannot_load_is_a_message_naming_the_station_and_fil
     out = capsys.readouterr()
     assert "stations[2].cell.robot: robot file 'arm.urdf': PyBullet cannot load it" in out.out + out.err
     assert "Traceback" not in out.out + out.err
+
+
+FIVE_MISTAKES = """
+name: five
+floor: {width: 20, depth: 12, grid: 1.0, aisle_width: 1.5}
+stations:
+  - {id: cut, kind: machine, footprint: {width: -2, depth: 2}, position: [4, 6]}
+  - {id: weld, kind: machine, footprint: {width: 2, depth: 2}, position: [30, 6]}
+  - {id: check, kind: inspection, footprint: {width: 2, depth: 2}, position: [16, 6]}
+  - {id: check2, kind: inspection, footprint: {width: 2, depth: 2}, position: [16.5, 6]}
+products:
+  - id: bracket
+    family: steel
+    demand: 4
+    lot_size: 2
+    routing:
+      - {id: cut, stations: [cutx], time: 20}
+      - {id: weld, stations: [weld], time: 30}
+      - {id: check, station_kind: inspection, time: -10}
+"""
+
+
+def test_a_file_with_five_mistakes_reports_all_five_in_one_pass():
+    """Two number errors the model refuses, a reference, a station off the floor and an
+    overlap: the placement of the well-formed stations is checked in the same round."""
+    with pytest.raises(LayoutError) as info:
+        layout_from_data(yaml.safe_load(FIVE_MISTAKES))
+    assert sorted(str(p) for p in info.value.problems) == sorted([
+        "stations[0].footprint.width: must be positive",
+        "products[0].routing[2].time: must be positive",
+        "products[0].routing[0].stations: no station 'cutx'",
+        "stations[1].position: station 'weld' reaches outside the floor (20 x 12 m)",
+        "stations[3].position: station 'check2' overlaps station 'check'",
+    ])
