@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import LayoutError, Problem
+from twin.geometry import floor_rect, station_rect
 from twin.io import layout_from_data
-from twin.model import Layout
+from twin.model import Layout, Station
 from twin.physics import Physics
-from twin.validate import all_problems
+from twin.validate import all_problems, overlap_message
 
 MAX_UNDO = 50
 
@@ -52,6 +53,7 @@ class EditSession:
     history: list[Layout] = field(default_factory=list)
     revision: int = 0  # bumps on every change, so widgets re-read their values
     path: Path | None = None  # the file the layout was opened from, if any
+    last_field: tuple[int, str] | None = None  # (station index, field) of the last edit in the station editor
 
     @classmethod
     def open(cls, layout: Layout, source: str, physics: Physics, layout_dir: Path | None = None,
@@ -76,9 +78,11 @@ class EditSession:
     def can_undo(self) -> bool:
         return self.draft is not None or bool(self.history)
 
-    def edit(self, data: dict[str, Any]) -> bool:
-        """Apply an edit; True when it was accepted as the new current layout."""
+    def edit(self, data: dict[str, Any], field: tuple[int, str] | None = None) -> bool:
+        """Apply an edit (`field`: the station editor's (index, field) that made it); True
+        when it was accepted as the new current layout."""
         self.revision += 1
+        self.last_field = field
         layout, problems = check(data, self.layout_dir, self.physics)
         known = {(p.path, p.message) for p in self.known_problems}
         if layout is not None and all((p.path, p.message) in known for p in problems):
@@ -87,6 +91,8 @@ class EditSession:
             self.layout, self.known_problems = layout, problems
             self.draft, self.draft_problems = None, []
             return True
+        if layout is not None:
+            problems = blame_moved(problems, self.layout, layout)
         self.draft, self.draft_problems = copy.deepcopy(data), problems
         return False
 
@@ -131,3 +137,65 @@ def problems_for(problems: list[Problem], section: str, index: int, fields: tupl
 def unplaced_problems(problems: list[Problem]) -> list[Problem]:
     """Problems that name no station, product or other table row (shown at the top)."""
     return [p for p in problems if split_path(p.path) is None or split_path(p.path)[0] not in ("stations", "products")]
+
+
+def _placement(station: Station) -> tuple:
+    return station.position, station.rotation, station.footprint
+
+
+def blame_moved(problems: list[Problem], before: Layout, after: Layout) -> list[Problem]:
+    """Overlaps put on the station that was moved (or resized, or turned) onto a station that
+    stayed, not on the one that was there first (the checker names the later one in the file)."""
+    old = {s.id: _placement(s) for s in before.stations}
+    moved = {i for i, s in enumerate(after.stations) if old.get(s.id) != _placement(s)}
+    if not moved:
+        return problems
+    out = list(problems)
+    placed = [(i, s, station_rect(s)) for i, s in enumerate(after.stations) if s.position is not None]
+    for i, station, rect in placed:
+        if i not in moved:
+            continue
+        for j, other, orect in placed:
+            if j == i or j in moved or not rect.overlaps(orect):
+                continue
+            theirs = Problem(f"stations[{j}].position", overlap_message(other.id, station.id))
+            mine = Problem(f"stations[{i}].position", overlap_message(station.id, other.id))
+            if theirs in out:
+                out[out.index(theirs)] = mine
+    return out
+
+
+def position_messages(problems: list[Problem], index: int, layout: Layout | None,
+                      last_field: tuple[int, str] | None = None) -> dict[str, list[str]]:
+    """The problems of station `index`'s position split between its x and y fields: a
+    coordinate's own problem under it; a station reaching outside the floor under the axis it
+    leaves the floor on; any other (an overlap) under the field last edited (x by default)."""
+    out: dict[str, list[str]] = {"x": [], "y": []}
+    edited = last_field[1] if last_field and last_field[0] == index and last_field[1] in out else "x"
+    station = layout.stations[index] if layout is not None and index < len(layout.stations) else None
+    for problem in problems:
+        where = split_path(problem.path)
+        if where is None or where[:2] != ("stations", index) or not where[2].startswith("position"):
+            continue
+        rest = where[2]
+        if rest == "position[0]":
+            out["x"].append(problem.message)
+        elif rest == "position[1]":
+            out["y"].append(problem.message)
+        else:
+            axes = _axes_off_floor(station, layout) if "outside the floor" in problem.message else []
+            for axis in axes or [edited]:
+                out[axis].append(problem.message)
+    return out
+
+
+def _axes_off_floor(station: Station | None, layout: Layout | None) -> list[str]:
+    if station is None or station.position is None or layout is None:
+        return []
+    rect, floor = station_rect(station), floor_rect(layout.floor)
+    axes = []
+    if rect.xmin < floor.xmin - 1e-9 or rect.xmax > floor.xmax + 1e-9:
+        axes.append("x")
+    if rect.ymin < floor.ymin - 1e-9 or rect.ymax > floor.ymax + 1e-9:
+        axes.append("y")
+    return axes

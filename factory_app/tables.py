@@ -79,21 +79,38 @@ def new_station(existing_ids: set[str]) -> dict[str, Any]:
     return {"id": f"S{n}", "kind": "machine", "footprint": {"width": 2.0, "depth": 2.0}, "position": None}
 
 
+def _is_new(index: Any, old: list) -> bool:
+    return not (isinstance(index, int) and 0 <= index < len(old))
+
+
+def without_blank_new_rows(frame: pd.DataFrame, old_count: int, columns: list[str]) -> pd.DataFrame:
+    """The table without rows just added and still empty: a row the planner has only begun
+    is not an edit yet (applying it would rebuild the table under the planner's typing)."""
+    keep = [not (not (isinstance(i, int) and 0 <= i < old_count) and all(_blank(row.get(c)) for c in columns))
+            for i, row in frame.iterrows()]
+    return frame[keep]
+
+
 def apply_stations(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
-    """Layout data with the stations table applied (rows added, removed, changed)."""
+    """Layout data with the stations table applied (rows added, removed, changed); a new
+    row's blank cells take a new station's defaults (a 2 x 2 m machine, not yet placed)."""
     out = copy.deepcopy(data)
     old = out.get("stations") or []
     stations = []
     ids = {s.get("id") for s in old}
     for index, row in frame.iterrows():
-        base = copy.deepcopy(old[index]) if isinstance(index, int) and 0 <= index < len(old) else new_station(ids)
+        new = _is_new(index, old)
+        base = new_station(ids) if new else copy.deepcopy(old[index])
+        ids.add(base.get("id"))
         station = dict(base)
         station["id"] = _clean(row.get("id")) if not _blank(row.get("id")) else base.get("id")
         station["kind"] = _clean(row.get("kind")) or base.get("kind")
         x, y = _clean(row.get("x")), _clean(row.get("y"))
         station["position"] = None if x is None and y is None else [x, y]
         station["rotation"] = _as_int(row.get("rotation")) if not _blank(row.get("rotation")) else 0
-        station["footprint"] = {"width": _clean(row.get("width")), "depth": _clean(row.get("depth"))}
+        footprint = (base.get("footprint") or {}) if new else {}
+        station["footprint"] = {side: footprint.get(side) if _blank(row.get(side)) else _clean(row.get(side))
+                                for side in ("width", "depth")}
         for col, default in (("height", 1.5), ("capacity", 1)):
             value = _as_int(row.get(col)) if col == "capacity" else _clean(row.get(col))
             station[col] = default if value is None else value
@@ -151,21 +168,32 @@ def products_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.Dat
     return frame
 
 
+def new_product(existing_ids: set[str]) -> dict[str, Any]:
+    """A new product: one unit in one lot, its own family, and no routing yet (the planner
+    gives its operations on the Routings tab; nothing is copied from another product)."""
+    n = len(existing_ids) + 1
+    while f"P{n}" in existing_ids:
+        n += 1
+    return {"id": f"P{n}", "family": f"P{n}", "demand": 1, "lot_size": 1, "routing": []}
+
+
 def apply_products(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
-    """Layout data with the products table applied; a new product starts with a copy of the
-    first product's routing, so it is schedulable at once."""
+    """Layout data with the products table applied; a new row's blank cells take a new
+    product's defaults, and its routing starts empty."""
     out = copy.deepcopy(data)
     old = out.get("products") or []
     products = []
+    ids = {p.get("id") for p in old}
     for index, row in frame.iterrows():
-        if isinstance(index, int) and 0 <= index < len(old):
-            product = copy.deepcopy(old[index])
-        else:
-            product = {"routing": copy.deepcopy(old[0]["routing"]) if old else []}
+        new = _is_new(index, old)
+        product = new_product(ids) if new else copy.deepcopy(old[index])
+        ids.add(product.get("id"))
         for col in PRODUCT_COLUMNS:
             value = _as_int(row.get(col)) if col in ("demand", "lot_size") else _clean(row.get(col))
             if col in ("release", "weight") and value is None:
                 value = 0.0 if col == "release" else 1.0
+            if value is None and new and col in product:
+                value = product[col]
             product[col] = value
         products.append(product)
     out["products"] = products

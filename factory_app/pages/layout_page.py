@@ -10,13 +10,14 @@ from twin.model import STATION_KINDS
 
 from factory_app import tables
 from factory_app.charts import top_view
-from factory_app.editing import EditSession, problems_for, split_path, unplaced_problems
+from factory_app.editing import EditSession, position_messages, problems_for, split_path, unplaced_problems
 from factory_app.paths import safe_name, sample_layouts, workdir
 from factory_app.state import AppState
 from factory_app.ui import reported, show_error
-from factory_app.upload import open_sample, open_upload
+from factory_app.upload import MAX_UPLOAD_BYTES, open_sample, open_upload
 
 ROTATIONS = [0, 90, 180, 270]
+ROUTING_PICK = "routing_pick_index"  # the product whose routing the Routings tab shows
 
 
 def render(state: AppState) -> None:
@@ -35,7 +36,7 @@ def render(state: AppState) -> None:
                if split_path(p.path) and split_path(p.path)[0] == "stations" and split_path(p.path)[1] < len(shown.stations)}
         st.plotly_chart(top_view(shown, bad), width="stretch", key=f"top_{session.revision}")
     with right:
-        _station_editor(session, data, problems)
+        _station_editor(session, data, problems, shown)
     tab_st, tab_pr, tab_rt = st.tabs(["Stations", "Products", "Routings"])
     with tab_st:
         _stations_table(session, data, problems)
@@ -46,28 +47,46 @@ def render(state: AppState) -> None:
     _save_controls(state)
 
 
+UPLOAD_ERROR = "_upload_error"  # the last upload's error, shown until the next upload or open
+
+
 def _open_controls(state: AppState) -> None:
     samples = sample_layouts()
+    names = list(samples) or ["(no samples found)"]
     c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="bottom")
     with c1:
-        choice = st.selectbox("Sample factory", list(samples) or ["(no samples found)"], key="sample_choice")
+        choice = st.selectbox("Sample factory", names, index=_open_sample_index(state, names), key="sample_choice")
     with c2:
         if st.button("Open sample", disabled=not samples, key="open_sample"):
             with reported("Could not open the sample"):
                 state.open(open_sample(choice))
+                st.session_state.pop(UPLOAD_ERROR, None)
                 state.message = f"Opened sample factory '{choice}'."
                 st.rerun()
     with c3:
-        upload = st.file_uploader("…or upload a layout (YAML or JSON, up to 1 MB)", type=["yaml", "yml", "json"],
-                                  key="layout_upload")
-    if upload is not None and st.session_state.get("_last_upload") != upload.file_id:
-        st.session_state["_last_upload"] = upload.file_id
+        # a new key after every upload empties the box, so finished files do not pile up
+        turn = st.session_state.get("_upload_turn", 0)
+        upload = st.file_uploader(f"…or upload a layout (YAML or JSON, up to {MAX_UPLOAD_BYTES // 1_000_000} MB)",
+                                  type=["yaml", "yml", "json"], key=f"layout_upload_{turn}")
+    if upload is not None:
+        st.session_state["_upload_turn"] = turn + 1
         try:
             state.open(open_upload(upload.name, upload.getvalue()))
+            st.session_state.pop(UPLOAD_ERROR, None)
             state.message = f"Opened uploaded layout '{state.layout.name}'."
-            st.rerun()
         except LayoutError as exc:
-            show_error(exc, f"Could not open {upload.name}")
+            st.session_state[UPLOAD_ERROR] = (upload.name, exc)
+        st.rerun()
+    if UPLOAD_ERROR in st.session_state:
+        name, exc = st.session_state[UPLOAD_ERROR]
+        show_error(exc, f"Could not open {name}")
+
+
+def _open_sample_index(state: AppState, names: list[str]) -> int:
+    """The picker starts at the sample that is open (the first one when an upload is open)."""
+    source = state.session.source if state.session is not None else ""
+    name = source.removeprefix("sample:") if source.startswith("sample:") else None
+    return names.index(name) if name in names else 0
 
 
 def _status(session: EditSession) -> None:
@@ -109,7 +128,7 @@ def _field_errors(messages: list[str]) -> None:
         st.error(message, icon=":material/warning:")
 
 
-def _station_editor(session: EditSession, data: dict, problems) -> None:
+def _station_editor(session: EditSession, data: dict, problems, shown) -> None:
     stations = data.get("stations") or []
     st.markdown("**Edit a station**")
     if not stations:
@@ -129,14 +148,16 @@ def _station_editor(session: EditSession, data: dict, problems) -> None:
             value = st.session_state[key]
             if cast is not None and value is not None:
                 value = cast(value)
-            session.edit(tables.update_station(session.data, index, **{field: value}))
+            session.edit(tables.update_station(session.data, index, **{field: value}), field=(index, field))
+
+        placed = position_messages(problems, index, shown, session.last_field)
 
         def number(label: str, field: str, value, col, path_fields: tuple[str, ...], step: float = 0.5, cast=None) -> None:
             key = f"st_{field}_{index}_{rev}"
             with col:
                 st.number_input(label, value=value, step=step, key=key, on_change=on_change, args=(field, key, cast),
                                 format="%g" if cast is None else "%d")
-                _field_errors(problems_for(problems, "stations", index, path_fields))
+                _field_errors(placed[field] if field in placed else problems_for(problems, "stations", index, path_fields))
 
         c1, c2 = st.columns(2)
         with c1:
@@ -150,8 +171,8 @@ def _station_editor(session: EditSession, data: dict, problems) -> None:
                          key=key, on_change=on_change, args=("kind", key))
             _field_errors(problems_for(problems, "stations", index, ("kind", "cell")))
         c1, c2 = st.columns(2)
-        number("x (m)", "x", pos[0], c1, ("position",))
-        number("y (m)", "y", pos[1], c2, ("position[1]",))
+        number("x (m)", "x", pos[0], c1, ())
+        number("y (m)", "y", pos[1], c2, ())
         c1, c2 = st.columns(2)
         number("width (m)", "width", fp.get("width"), c1, ("footprint.width",))
         number("depth (m)", "depth", fp.get("depth"), c2, ("footprint.depth",))
@@ -179,6 +200,8 @@ def _station_editor(session: EditSession, data: dict, problems) -> None:
 
 
 def _frame_changed(before, after, columns) -> bool:
+    """True when the table was edited; a row just added and still empty is not an edit yet."""
+    after = tables.without_blank_new_rows(after, len(before), columns)
     a, b = before[columns].reset_index(drop=True), after[columns].reset_index(drop=True)
     if len(a) != len(b) or list(before.index) != list(after.index):
         return True
@@ -200,7 +223,7 @@ def _stations_table(session: EditSession, data: dict, problems) -> None:
         },
     )
     if _frame_changed(frame, edited, tables.STATION_COLUMNS):
-        session.edit(tables.apply_stations(data, edited))
+        session.edit(tables.apply_stations(data, tables.without_blank_new_rows(edited, len(frame), tables.STATION_COLUMNS)))
         st.rerun()
 
 
@@ -215,8 +238,16 @@ def _products_table(session: EditSession, data: dict, problems) -> None:
         },
     )
     if _frame_changed(frame, edited, tables.PRODUCT_COLUMNS):
-        session.edit(tables.apply_products(data, edited))
+        edited = tables.without_blank_new_rows(edited, len(frame), tables.PRODUCT_COLUMNS)
+        changed = tables.apply_products(data, edited)
+        session.edit(changed)
+        empty = [i for i, p in enumerate(changed["products"]) if not p.get("routing")]
+        if empty:  # show the new product's (empty) routing, where its operations are given
+            st.session_state[ROUTING_PICK] = empty[0]
         st.rerun()
+    for p in data.get("products") or []:
+        if not p.get("routing"):
+            st.info(f"Product '{p.get('id')}' has no routing yet: give its operations on the Routings tab.")
     if data.get("changeovers"):
         st.caption("Changeovers: " + "; ".join(
             f"{c['from_family']} → {c['to_family']} on {', '.join(c['stations'])}: {c['time']:g} s" for c in data["changeovers"]))
@@ -228,8 +259,10 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
         st.info("No products.")
         return
     names = [f"{i}: {p.get('id')}" for i, p in enumerate(products)]
-    pick = st.selectbox("Product", names, key="routing_product")
-    index = names.index(pick) if pick in names else 0
+    index = min(st.session_state.get(ROUTING_PICK, 0), len(names) - 1)
+    pick = st.selectbox("Product", names, index=index, key=f"routing_product_{session.revision}")
+    index = names.index(pick)
+    st.session_state[ROUTING_PICK] = index
     frame = tables.routing_frame(data, index, problems)
     st.caption("One row per operation, in order. `stations` is a comma-separated list of station ids; "
                "or leave it empty and give a `station_kind`. Give a `time` (s per unit) or a robot-cell `task`.")

@@ -12,7 +12,7 @@ from twin.io import dump_layout, load_layout, parse_layout
 from twin.physics import CellFailure
 
 from factory_app import tables
-from factory_app.charts import gantt, gantt_rows, pareto, top_view
+from factory_app.charts import gantt, gantt_rows, top_view
 from factory_app.compute import layout_key, schedule_layout, validate_schedule_doc
 from factory_app.editing import EditSession, problems_for, split_path
 from factory_app.paths import inside, safe_name
@@ -94,9 +94,15 @@ def test_products_and_routing_tables(session):
     frame = tables.products_frame(session.data)
     frame.loc[0, "demand"] = 6
     frame.loc[2] = ["widget", "alu", 3, 1, 0.0, None, 1.0, ""]
-    assert session.edit(tables.apply_products(session.data, frame)), session.problems
+    # a new product copies no other product's routing: it waits, as a draft, for its own
+    assert not session.edit(tables.apply_products(session.data, frame))
+    assert session.data["products"][2]["routing"] == []
+    assert [(p.path, p.message) for p in session.problems] == [("products[2].routing", "must list at least 1 item, got 0")]
+    steps = tables.routing_frame(session.data, 2)
+    steps.loc[0] = ["weld", "weld", "", 12.0, "", 0.0, 0.0, ""]
+    assert session.edit(tables.apply_routing(session.data, 2, steps)), session.problems
     widget = session.layout.product("widget")
-    assert widget.demand == 3 and [op.id for op in widget.routing] == ["cut", "weld", "check"]
+    assert widget.demand == 3 and [(op.id, op.stations) for op in widget.routing] == [("weld", ("weld",))]
     routing = tables.routing_frame(session.data, 1)
     routing.loc[0, "time"] = None  # neither a time nor a task
     assert not session.edit(tables.apply_routing(session.data, 1, routing))
@@ -168,8 +174,6 @@ def test_charts(layout, physics):
     fig = gantt(result.doc)
     assert {t.name for t in fig.data} >= {"bracket", "frame"}
     assert sum(len(t.x) for t in fig.data if t.name in ("bracket", "frame")) == len(rows)
-    p = pareto([{"a": 1, "b": 3}, {"a": 2, "b": 1}, {"a": 3, "b": 3}], "a", "b", front=[{"a": 1, "b": 3}, {"a": 2, "b": 1}])
-    assert [len(t.x) for t in p.data] == [3, 2]
 
 
 def test_top_view_draws_a_routeless_conveyor_as_the_l_shaped_belt(layout):
