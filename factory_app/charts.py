@@ -141,18 +141,47 @@ def gantt(doc: dict[str, Any], height: int | None = None) -> go.Figure:
     return fig
 
 
-def pareto(rows: list[dict[str, Any]], x: str, y: str, front: list[dict[str, Any]] | None = None,
-           label: str = "candidate") -> go.Figure:
-    """Candidates as points on two objectives, the Pareto front joined by a line."""
+def front_2d(points: list[dict[str, Any]], x: str, y: str) -> list[dict[str, Any]]:
+    """The points no other point beats on both plotted axes (both smaller is better), by x:
+    the staircase a planner reads off the chart."""
+    pts = sorted((p for p in points if p.get(x) is not None and p.get(y) is not None), key=lambda p: (p[x], p[y]))
+    front: list[dict[str, Any]] = []
+    for p in pts:
+        if not front or p[y] < front[-1][y]:
+            front.append(p)
+    return front
+
+
+def pareto(points: list[dict[str, Any]], x: str, y: str, x_title: str | None = None,
+           y_title: str | None = None) -> go.Figure:
+    """Designs on two objectives (both minimised): screened-only and scheduled points, the
+    front on these two axes as a staircase, the as-is layout as a labelled star; the legend
+    sits under the plot so it hides no point."""
     fig = go.Figure()
-    pts = [r for r in rows if r.get(x) is not None and r.get(y) is not None]
-    fig.add_trace(go.Scatter(x=[r[x] for r in pts], y=[r[y] for r in pts], mode="markers", name="candidates",
-                             marker=dict(color="#9D9D9D", size=8),
-                             hovertext=[str(r.get(label, "")) for r in pts], hoverinfo="text+x+y"))
+    pts = [p for p in points if p.get(x) is not None and p.get(y) is not None]
+    groups = (("screened", "#C7C7C7", 6, lambda p: not p.get("scheduled") and not p.get("as_is")),
+              ("scheduled", "#4C78A8", 8, lambda p: p.get("scheduled") and not p.get("as_is")))
+    for name, colour, size, keep in groups:
+        mine = [p for p in pts if keep(p)]
+        if mine:
+            fig.add_trace(go.Scattergl(x=[p[x] for p in mine], y=[p[y] for p in mine], mode="markers", name=name,
+                                       marker=dict(color=colour, size=size),
+                                       hovertext=[p.get("label", "") for p in mine], hoverinfo="text+x+y"))
+    front = front_2d([p for p in pts if not p.get("as_is")], x, y)
     if front:
-        f = sorted((r for r in front if r.get(x) is not None and r.get(y) is not None), key=lambda r: r[x])
-        fig.add_trace(go.Scatter(x=[r[x] for r in f], y=[r[y] for r in f], mode="lines+markers", name="Pareto front",
-                                 marker=dict(color="#D62728", size=10), line=dict(color="#D62728"),
-                                 hovertext=[str(r.get(label, "")) for r in f], hoverinfo="text+x+y"))
-    fig.update_layout(xaxis_title=x, yaxis_title=y, height=420, margin=dict(l=10, r=10, t=30, b=10))
+        fig.add_trace(go.Scatter(x=[p[x] for p in front], y=[p[y] for p in front], mode="lines+markers",
+                                 name="best trade-offs (Pareto front)", line=dict(color="#D62728", shape="hv"),
+                                 marker=dict(color="#D62728", size=10),
+                                 hovertext=[p.get("label", "") for p in front], hoverinfo="text+x+y"))
+    base = [p for p in pts if p.get("as_is")]
+    if base:
+        fig.add_trace(go.Scatter(x=[base[0][x]], y=[base[0][y]], mode="markers+text", name="as-is layout",
+                                 text=["as-is"], textposition="top center", cliponaxis=False,
+                                 marker=dict(symbol="star", color="#111111", size=16, line=dict(color="white", width=1)),
+                                 hoverinfo="text+x+y", hovertext=["as-is layout"]))
+    fig.update_layout(xaxis_title=x_title or x, yaxis_title=y_title or y, height=460,
+                      margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    fig.update_xaxes(separatethousands=True)
+    fig.update_yaxes(separatethousands=True)
     return fig

@@ -6,6 +6,8 @@ The thread never calls Streamlit; it only writes plain attributes that the page 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,14 +54,20 @@ class SearchJob:
     """One layout search in a daemon thread: `progress` is the latest snapshot, `run_dir` the
     run's folder, `error` a plain message when it fails or is stopped."""
 
-    def __init__(self, layout_path: Path, config: Any, physics: Physics, out_dir: Path | None = None):
+    def __init__(self, layout_path: Path, config: Any, physics: Physics, out_dir: Path | None = None,
+                 resume: Path | None = None, clock: Callable[[], float] = time.monotonic):
         self.layout_path = Path(layout_path)
         self.physics = physics
         self.config = config
-        self.out_dir = out_dir
+        self.out_dir = None if resume is not None else out_dir
+        self.resume = resume
         self.progress: Any = None
         self.error: str | None = None
-        self.run_dir: Path | None = out_dir
+        self.stopped = False  # the planner stopped it: the run folder holds what was finished
+        self.run_dir: Path | None = resume if resume is not None else out_dir
+        self.shown = False  # the page has switched to this run's results once (never again)
+        self._clock = clock
+        self._started = clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -83,10 +91,17 @@ class SearchJob:
     def _run(self) -> None:
         from optimizer.search.run import run_search
 
+        from optimizer.search.run import SearchInterrupted
+
         try:
-            result = run_search(self.layout_path, self.config, out_dir=self.out_dir,
+            result = run_search(self.layout_path, self.config, out_dir=self.out_dir, resume=self.resume,
                                 progress=self._on_progress, stop=self._stop, physics=self.physics)
             self.run_dir = result.run_dir
+        except SearchInterrupted as exc:
+            if self._stop.is_set() and exc.exit_code == SearchInterrupted.exit_code:
+                self.stopped = True
+            else:
+                self.error = str(exc)
         except FactoryTwinError as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - the page shows it as a message
@@ -96,7 +111,8 @@ class SearchJob:
         self.progress = progress
 
     def view(self) -> JobView:
-        return describe(self.progress, self.done, self.error)
+        """The progress as of now: the clock runs on between the search's own reports."""
+        return describe(self.progress, self.done, self.error, self._clock() - self._started, self.stopped)
 
 
 def fraction(progress: Any) -> float:
@@ -112,14 +128,32 @@ def fraction(progress: Any) -> float:
     return max(0.0, min(1.0, 0.6 + 0.4 * sched))
 
 
-def describe(progress: Any, done: bool, error: str | None = None) -> JobView:
-    if progress is None:
-        return JobView(0.0, error or "Starting…", done)
+def describe(progress: Any, done: bool, error: str | None = None, elapsed: float | None = None,
+             stopped: bool = False) -> JobView:
+    """The progress line; `elapsed` (the page's clock) overrides the last report's, which
+    stands still while a stage prepares (measuring robot cells takes a while)."""
     p = progress
-    best = f" · best makespan {p.best_makespan:,.0f} s" if p.best_makespan is not None else ""
-    eta = f" · about {p.eta:,.0f} s left" if p.eta is not None and not done else ""
-    text = (f"{p.stage}: screened {p.screened}/{p.candidates} ({p.valid} valid) · "
-            f"scheduled {p.scheduled}/{p.shortlist}{best} · {p.elapsed:,.0f} s{eta}")
+    seconds = elapsed if elapsed is not None else (p.elapsed if p is not None else 0.0)
+    clock = _duration(seconds)
+    if stopped:
+        counts = f": {p.screened:,} of {p.candidates:,} screened, {p.scheduled} scheduled" if p is not None else ""
+        return JobView(fraction(p), f"Stopped after {clock}{counts}.", done)
     if error:
-        text = error
-    return JobView(1.0 if done and not error else fraction(p), text, done)
+        return JobView(fraction(p), error, done)
+    if p is None or p.stage == "start":
+        return JobView(0.0, f"Preparing the search (robot cells, routes) · {clock}", done)
+    best = f" · best makespan {p.best_makespan:,.0f} s" if p.best_makespan is not None else ""
+    eta = f" · about {_duration(p.eta)} left" if p.eta is not None and not done else ""
+    stage = STAGES.get(p.stage, p.stage)
+    text = (f"{stage}: screened {p.screened:,}/{p.candidates:,} ({p.valid:,} valid) · "
+            f"scheduled {p.scheduled}/{p.shortlist}{best} · {clock}{eta}")
+    return JobView(1.0 if done else fraction(p), text, done)
+
+
+STAGES = {"screen": "Screening", "schedule": "Scheduling the short list", "simulate": "Simulating",
+          "report": "Writing the report", "done": "Done"}
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"

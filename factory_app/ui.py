@@ -118,6 +118,20 @@ def cached_run_list(root: Path) -> list:
     return _list_runs(str(root), stamps)
 
 
+def cached_screened(run_dir: Path) -> list:
+    """`factory_app.leaderboard.screened_candidates`, read again only when the run's database changed."""
+    from optimizer.store import DB_NAME
+
+    return _screened(str(run_dir), run_stamp(Path(run_dir) / DB_NAME))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _screened(run_dir: str, stamp: tuple) -> list:  # stamp: part of the cache key only
+    from factory_app.leaderboard import screened_candidates
+
+    return screened_candidates(run_dir)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _load_run(run_dir: str, stamp: tuple) -> Any:  # stamp: part of the cache key only
     from optimizer.search.results import load_run

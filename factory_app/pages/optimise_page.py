@@ -12,7 +12,8 @@ from factory_app.editing import layout_data
 from factory_app.jobs import SearchJob, search_input
 from factory_app.paths import inside, runs_dir
 from factory_app.state import AppState, Design
-from factory_app.ui import cached_run, cached_run_list, reported, show_error
+from factory_app import leaderboard
+from factory_app.ui import cached_run, cached_run_list, cached_screened, reported, show_error
 
 RUN_KEY = "optimise_run_dir"
 
@@ -78,15 +79,35 @@ def _progress(state: AppState) -> None:
     if job is None:
         return
     view = job.view()
-    st.progress(view.fraction, text=view.text)
     if not view.done:
+        st.progress(view.fraction, text=view.text)
         if st.button("Stop the search", key="opt_stop"):
             job.stop()
         return
-    if job.error:
+    if job.stopped:
+        st.info(f"{view.text} Everything finished so far is kept; resume to carry on where it stopped.",
+                icon=":material/pause_circle:")
+        if st.button("Resume the search", key="opt_resume", type="primary"):
+            _resume(state, job.run_dir)
+    elif job.error:
         st.error(f"The search ended early: {job.error}")
-    if job.run_dir is not None and st.session_state.get(RUN_KEY) != str(job.run_dir) and (job.run_dir / "run.sqlite").exists():
+    else:
+        st.progress(view.fraction, text=view.text)
+    # show this run's results once when it ends; after that the planner's choice of run stands
+    if not job.shown and job.run_dir is not None and (job.run_dir / "run.sqlite").exists():
+        job.shown = True
         st.session_state[RUN_KEY] = str(job.run_dir)
+        st.rerun(scope="app")
+
+
+def _resume(state: AppState, run_dir: Path | None) -> None:
+    """Carry on with a stopped run in its own folder (the run keeps its settings)."""
+    if run_dir is None:
+        return
+    with reported("Could not resume the search"):
+        result = cached_run(run_dir)
+        state.job = SearchJob(result.layout_path, result.config, state.physics, resume=run_dir).start()
+        st.session_state[RUN_KEY] = None
         st.rerun(scope="app")
 
 
@@ -111,47 +132,67 @@ def _fmt(value, unit: str = "") -> str:
     return "–" if value is None else f"{value:,.1f}{unit}"
 
 
+def _number_columns(rows: list[dict]) -> dict:
+    """Thousands separators and the unit's help on every number column."""
+    names = {name for row in rows for name in row}
+    return {name: st.column_config.NumberColumn(name, format="localized", help=leaderboard.COLUMNS[name])
+            for name in leaderboard.COLUMNS if name in names}
+
+
 def _results(state: AppState, run_dir: Path) -> None:
     if not inside(run_dir, runs_dir()):
         st.error("That run folder is outside the app's runs folder.")
         return
     result = cached_run(run_dir)
     st.subheader(f"Run {run_dir.name}")
-    st.caption(f"{result.status} · {result.screened} screened, {result.valid} valid, {result.scheduled} scheduled "
+    st.caption(f"{result.status} · {result.screened:,} screened, {result.valid:,} valid, {result.scheduled} scheduled "
                f"({result.schedule_ok} passed the checker) · {result.elapsed:,.0f} s · seed {result.config.seed} · "
                f"{result.config.backend} backend")
+    job = state.job
+    if result.status != "complete" and (job is None or job.done or job.run_dir != run_dir):
+        st.info("This run was stopped before it finished: what it screened is below.", icon=":material/pause_circle:")
+        if st.button("Resume this run", key="opt_resume_run"):
+            _resume(state, run_dir)
     imp = result.improvement()
     cols = st.columns(4)
     for col, (name, label, unit, better_up) in zip(cols, [
-        ("makespan", "Makespan", " s", False), ("throughput", "Throughput", " /h", True),
-        ("flow_distance", "Flow distance", " unit·m", False), ("travel", "Travel", " m", False),
+        ("makespan", "Makespan (s)", "", False), ("throughput", "Throughput (units/h)", "", True),
+        ("flow_distance", "Flow distance (unit·m)", "", False), ("travel", "Travel (m)", "", False),
     ]):
         m = imp[name]
         delta = None if m["percent"] is None else f"{m['percent']:+.1f} %"
         col.metric(label, _fmt(m["best"], unit), delta=delta, delta_color="normal" if better_up else "inverse",
                    help=f"as-is: {_fmt(m['as_is'], unit)}")
     decision = result.decision
-    simulated = {d.seq: d for d in ([decision.baseline, *decision.ranking] if decision else []) if d is not None}
     if decision is not None:
         from optimizer.report import recommendation_line
 
         cpsat, scheduled = result.cpsat_share()
         st.markdown(f"**Running twin:** {recommendation_line(decision)}. Short list with a real CP-SAT schedule: "
                     f"{cpsat} of {scheduled}.")
-    rows = [_row(r, simulated.get(r.seq)) for r in result.leaderboard[:25]]
-    if result.baseline is not None:
-        rows_base = _row(result.baseline, simulated.get(0))
-    st.markdown("**Leaderboard** (best first: by the running twin where simulated, then by the plan)")
-    if rows:
-        st.dataframe(rows, width="stretch", hide_index=True)
+    rows = leaderboard.leaderboard(result)
+    st.markdown("**Leaderboard** (the as-is layout first; then best first: by the running twin where simulated, "
+                "then by the plan)")
+    if any(r["design"] != leaderboard.AS_IS for r in rows):
+        st.dataframe(rows, width="stretch", hide_index=True, column_config=_number_columns(rows))
     else:
         st.info("No candidate has a checked schedule yet.")
-    ranked = [_row(r, simulated.get(r.seq)) for r in result.leaderboard]
-    front = [_row(r, simulated.get(r.seq)) for r in result.pareto]
-    if ranked:
-        axis = st.selectbox("Pareto chart: makespan against", ["floor_area", "travel", "flow_distance"], key="opt_pareto_x")
-        points = ranked + ([rows_base] if result.baseline is not None and result.baseline.ranked else [])
-        st.plotly_chart(pareto(points, axis, "makespan", front, label="candidate"), width="stretch", key="opt_pareto")
+    screened = cached_screened(run_dir)
+    table = leaderboard.screened_table(screened)
+    with st.expander(f"Screened layouts ({result.valid:,} valid of {result.screened:,}; best by flow distance)",
+                     expanded=len(rows) <= 1):
+        st.dataframe(table, width="stretch", hide_index=True, column_config=_number_columns(table))
+    points = leaderboard.chart_points(screened)
+    if points:
+        c1, c2 = st.columns(2)
+        scheduled_any = any(p["scheduled"] for p in points)
+        y_axes = (["makespan"] if scheduled_any else []) + ["flow_distance", "floor_area", "conveyor_length"]
+        y = c1.selectbox("Pareto chart: minimise", y_axes, key="opt_pareto_y",
+                         format_func=lambda a: leaderboard.AXES[a][1])
+        x_axes = [a for a in ("floor_area", "flow_distance", "conveyor_length", "travel") if a != y]
+        x = c2.selectbox("against", x_axes, key="opt_pareto_x", format_func=lambda a: leaderboard.AXES[a][1])
+        st.plotly_chart(pareto(points, x, y, leaderboard.AXES[x][1], leaderboard.AXES[y][1]), width="stretch",
+                        key="opt_pareto")
     if result.best is not None:
         c1, c2 = st.columns(2)
         if c1.button("Show best and as-is in 3D and Schedule", key="opt_use_best", type="primary", width="stretch"):
@@ -167,22 +208,6 @@ def _results(state: AppState, run_dir: Path) -> None:
         for col, name in zip(cols, files):
             col.download_button(f"Download {name}", (run_dir / name).read_bytes(), file_name=name,
                                 key=f"opt_dl_{name}", width="stretch")
-
-
-def _row(r, sim=None) -> dict:
-    """A leaderboard row: the plan's figures, and the running twin's where it simulated the design."""
-    throughput = sim.kpi("throughput_per_hour") if sim is not None else None
-    return {
-        "candidate": "as-is" if r.is_baseline else f"#{r.seq} ({r.origin})",
-        "schedule": None if r.solver is None else "dispatch fallback" if r.dispatch_only else "CP-SAT",
-        "simulated throughput": None if throughput is None else round(throughput["mean"], 2),
-        "95 % CI": None if throughput is None or throughput["ci95_low"] is None else
-        f"[{throughput['ci95_low']:,.2f}, {throughput['ci95_high']:,.2f}]",
-        "simulated makespan": None if sim is None else round(sim.kpi("makespan_s")["mean"]),
-        "makespan": r.makespan,
-        "throughput": None if r.throughput is None else round(r.throughput, 2), "flow_distance": r.flow_distance,
-        "floor_area": r.floor_area, "travel": r.travel, "conveyor_length": r.conveyor_length, "status": r.schedule_status,
-    }
 
 
 def _add_designs(state: AppState, result) -> None:

@@ -209,11 +209,12 @@ def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
     run_dir = state.job.run_dir
     assert run_dir.parent == app_env / "runs"  # runs go under the working folder
     assert any(s.value == f"Run {run_dir.name}" for s in at.subheader)
-    assert {"Makespan", "Throughput", "Flow distance", "Travel"} <= {m.label for m in at.metric}
-    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) >= 1
+    assert {"Makespan (s)", "Throughput (units/h)", "Flow distance (unit·m)", "Travel (m)"} <= {m.label for m in at.metric}
+    board = at.dataframe[0].value
+    assert len(board) >= 2 and board["design"].iloc[0] == "as-is"  # the yardstick is a row
     # the running twin's verdict, and which schedules are only the dispatch fallback
     assert any(m.value.startswith("**Running twin:** recommended") for m in at.markdown)
-    assert {"schedule", "simulated throughput", "95 % CI"} <= set(at.dataframe[0].value.columns)
+    assert {"schedule", "simulated throughput (units/h)", "95 % CI (units/h)", "makespan (s)"} <= set(board.columns)
     at.button(key="opt_use_best").click()
     _run(at)
     assert any(label.endswith(": best") for label in state.designs)
@@ -224,6 +225,18 @@ def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
     fresh.button(key="opt_open_run").click()
     _run(fresh)
     assert any(s.value == f"Run {run_dir.name}" for s in fresh.subheader)
+    # after the search, "Open run" opens the run picked, not the one the search wrote
+    import shutil
+
+    other = run_dir.with_name("mini-other-run")
+    shutil.copytree(run_dir, other)
+    _run(at)
+    label = next(o for o in at.selectbox(key="opt_past_run").options if o.startswith(other.name))
+    at.selectbox(key="opt_past_run").set_value(label)
+    at.button(key="opt_open_run").click()
+    _run(at)
+    _run(at)
+    assert [s.value for s in at.subheader if s.value.startswith("Run ")] == [f"Run {other.name}"]
     # the schedule page shows a run's design with its stored schedule
     at.sidebar.radio(key="page").set_value("Schedule")
     _run(at)
