@@ -50,16 +50,18 @@ class EditSession:
     known_problems: list[Problem] = field(default_factory=list)  # of the current layout
     draft: dict[str, Any] | None = None  # an edit that was not accepted
     draft_problems: list[Problem] = field(default_factory=list)
-    history: list[Layout] = field(default_factory=list)
+    history: list[Layout] = field(default_factory=list)  # undo: the layouts before, oldest first
+    future: list[Layout] = field(default_factory=list)  # redo: the layouts undone, the next one last
     revision: int = 0  # bumps on every change, so widgets re-read their values
     path: Path | None = None  # the file the layout was opened from, if any
+    opened_as: Layout | None = None  # the layout as it was opened
     last_field: tuple[int, str] | None = None  # (station index, field) of the last edit in the station editor
 
     @classmethod
     def open(cls, layout: Layout, source: str, physics: Physics, layout_dir: Path | None = None,
              path: Path | None = None) -> "EditSession":
         return cls(layout, source, physics, layout_dir, known_problems=all_problems(layout, layout_dir, physics),
-                   path=path)
+                   path=path, opened_as=layout)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -78,6 +80,15 @@ class EditSession:
     def can_undo(self) -> bool:
         return self.draft is not None or bool(self.history)
 
+    @property
+    def can_redo(self) -> bool:
+        return bool(self.future)
+
+    @property
+    def edited(self) -> bool:
+        """The planner changed the layout since it was opened (an open replacing it asks first)."""
+        return self.draft is not None or self.layout != self.opened_as
+
     def edit(self, data: dict[str, Any], field: tuple[int, str] | None = None) -> bool:
         """Apply an edit (`field`: the station editor's (index, field) that made it); True
         when it was accepted as the new current layout."""
@@ -88,6 +99,7 @@ class EditSession:
         if layout is not None and all((p.path, p.message) in known for p in problems):
             if layout != self.layout:
                 self.history = (self.history + [self.layout])[-MAX_UNDO:]
+                self.future = []
             self.layout, self.known_problems = layout, problems
             self.draft, self.draft_problems = None, []
             return True
@@ -101,10 +113,22 @@ class EditSession:
         if self.draft is not None:
             self.draft, self.draft_problems = None, []
         elif self.history:
+            self.future = (self.future + [self.layout])[-MAX_UNDO:]
             self.layout = self.history.pop()
             self.known_problems = all_problems(self.layout, self.layout_dir, self.physics)
         else:
             return False
+        self.revision += 1
+        return True
+
+    def redo(self) -> bool:
+        """Step forward again to the layout the last undo left (an invalid draft is dropped)."""
+        if not self.future:
+            return False
+        self.draft, self.draft_problems = None, []
+        self.history = (self.history + [self.layout])[-MAX_UNDO:]
+        self.layout = self.future.pop()
+        self.known_problems = all_problems(self.layout, self.layout_dir, self.physics)
         self.revision += 1
         return True
 

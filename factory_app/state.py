@@ -15,7 +15,7 @@ from twin.model import Layout
 from twin.physics import Physics
 
 from factory_app.compute import layout_key
-from factory_app.editing import EditSession
+from factory_app.editing import MAX_UNDO, EditSession
 from factory_app.upload import Opened
 
 CURRENT = "current layout"
@@ -45,7 +45,13 @@ class AppState:
     message: str | None = None  # one-shot notice for the next page view
 
     def open(self, opened: Opened) -> None:
+        """Open a layout in the editor. The layout it replaces goes on the undo history (an
+        open never discards work: Undo brings it back)."""
+        old = self.session
         self.session = EditSession.open(opened.layout, opened.source, self.physics, opened.layout_dir, opened.path)
+        if old is not None:
+            self.session.history = (old.history + [old.layout])[-MAX_UNDO:]
+            self.session.revision = old.revision + 1  # widgets re-read their values
 
     @property
     def layout(self) -> Layout | None:

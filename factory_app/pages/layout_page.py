@@ -47,7 +47,8 @@ def render(state: AppState) -> None:
     _save_controls(state)
 
 
-UPLOAD_ERROR = "_upload_error"  # the last upload's error, shown until the next upload or open
+OPEN_ERROR = "_open_error"  # (file name, error) of the last open that failed, shown until the next open
+PENDING = "_pending_open"  # an open that waits for the planner to confirm replacing edited work
 
 
 def _open_controls(state: AppState) -> None:
@@ -55,31 +56,61 @@ def _open_controls(state: AppState) -> None:
     names = list(samples) or ["(no samples found)"]
     c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="bottom")
     with c1:
-        choice = st.selectbox("Sample factory", names, index=_open_sample_index(state, names), key="sample_choice")
+        st.selectbox("Sample factory", names, index=_open_sample_index(state, names), key="sample_choice")
     with c2:
-        if st.button("Open sample", disabled=not samples, key="open_sample"):
-            with reported("Could not open the sample"):
-                state.open(open_sample(choice))
-                st.session_state.pop(UPLOAD_ERROR, None)
-                state.message = f"Opened sample factory '{choice}'."
-                st.rerun()
+        st.button("Open sample", disabled=not samples, key="open_sample", on_click=_ask_sample, args=(state,))
     with c3:
         # a new key after every upload empties the box, so finished files do not pile up
         turn = st.session_state.get("_upload_turn", 0)
-        upload = st.file_uploader(f"…or upload a layout (YAML or JSON, up to {MAX_UPLOAD_BYTES // 1_000_000} MB)",
-                                  type=["yaml", "yml", "json"], key=f"layout_upload_{turn}")
-    if upload is not None:
-        st.session_state["_upload_turn"] = turn + 1
-        try:
-            state.open(open_upload(upload.name, upload.getvalue()))
-            st.session_state.pop(UPLOAD_ERROR, None)
-            state.message = f"Opened uploaded layout '{state.layout.name}'."
-        except LayoutError as exc:
-            st.session_state[UPLOAD_ERROR] = (upload.name, exc)
-        st.rerun()
-    if UPLOAD_ERROR in st.session_state:
-        name, exc = st.session_state[UPLOAD_ERROR]
+        st.file_uploader(f"…or upload a layout (YAML or JSON, up to {MAX_UPLOAD_BYTES // 1_000_000} MB)",
+                         type=["yaml", "yml", "json"], key=f"layout_upload_{turn}", on_change=_ask_upload,
+                         args=(state, f"layout_upload_{turn}"))
+    pending = st.session_state.get(PENDING)
+    if pending is not None:
+        session = state.session
+        st.warning(f"**'{session.layout.name}' has edits.** Opening {pending[1]} replaces it in the editor; "
+                   "Undo brings the edited layout back.", icon=":material/warning:")
+        c1, c2, _ = st.columns([1, 1, 3])
+        c1.button(f"Open {pending[1]}", key="confirm_open", type="primary", on_click=_open_now, args=(state, pending))
+        c2.button("Cancel", key="cancel_open", on_click=st.session_state.pop, args=(PENDING, None))
+    if OPEN_ERROR in st.session_state:
+        name, exc = st.session_state[OPEN_ERROR]
         show_error(exc, f"Could not open {name}")
+
+
+def _ask_sample(state: AppState) -> None:
+    name = st.session_state.get("sample_choice")
+    _ask(state, ("sample", name))
+
+
+def _ask_upload(state: AppState, key: str) -> None:
+    upload = st.session_state.get(key)
+    st.session_state["_upload_turn"] = st.session_state.get("_upload_turn", 0) + 1
+    if upload is not None:
+        _ask(state, ("upload", upload.name, upload.getvalue()))
+
+
+def _ask(state: AppState, request: tuple) -> None:
+    """Open at once, or first ask when the open layout has edits that the open would replace."""
+    st.session_state.pop(PENDING, None)
+    if state.session is not None and state.session.edited:
+        st.session_state[PENDING] = request
+    else:
+        _open_now(state, request)
+
+
+def _open_now(state: AppState, request: tuple) -> None:
+    st.session_state.pop(PENDING, None)
+    st.session_state.pop(OPEN_ERROR, None)
+    try:
+        if request[0] == "sample":
+            state.open(open_sample(request[1]))
+            state.message = f"Opened sample factory '{request[1]}'."
+        else:
+            state.open(open_upload(request[1], request[2]))
+            state.message = f"Opened uploaded layout '{state.layout.name}'."
+    except LayoutError as exc:
+        st.session_state[OPEN_ERROR] = (request[1], exc)
 
 
 def _open_sample_index(state: AppState, names: list[str]) -> int:
@@ -91,15 +122,15 @@ def _open_sample_index(state: AppState, names: list[str]) -> int:
 
 def _status(session: EditSession) -> None:
     layout = session.layout
-    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
     with c1:
         st.subheader(f"{layout.name}")
         st.caption(f"{session.source} · {len(layout.stations)} stations · {len(layout.products)} products · "
                    f"floor {layout.floor.width:g} x {layout.floor.depth:g} m")
     with c2:
-        if st.button("↶ Undo", disabled=not session.can_undo, key="undo", width="stretch"):
-            session.undo()
-            st.rerun()
+        st.button("↶ Undo", disabled=not session.can_undo, key="undo", width="stretch", on_click=session.undo)
+    with c3:
+        st.button("↷ Redo", disabled=not session.can_redo, key="redo", width="stretch", on_click=session.redo)
     if session.has_draft:
         lines = "\n".join(f"- `{p.path or 'layout'}`: {p.message}" for p in session.problems)
         st.error("**This edit was not applied** — the last valid layout is kept. Fix the fields marked below, "

@@ -116,3 +116,30 @@ def test_a_stopped_search_can_be_resumed_and_shows_what_it_screened(app_env):
     resumed.stop()
     assert resumed.wait(300)
     assert [p for p in (app_env / "runs").iterdir() if (p / "run.sqlite").exists()] == [job.run_dir]
+
+
+def test_an_upload_over_edited_work_asks_first_and_undo_brings_the_work_back(app_env):
+    at = _start("Layout")
+    next(n for n in at.number_input if n.label == "capacity").set_value(3)
+    _run(at)
+    state = at.session_state[STATE_KEY]
+    assert state.layout.stations[0].capacity == 3
+    other = (DATA / "mini.yaml").read_text().replace("name: mini", "name: other")
+    at.file_uploader[0].upload("other.yaml", other.encode())
+    _run(at)
+    assert any("'mini' has edits" in w.value for w in at.warning)
+    assert state.layout.name == "mini"  # nothing replaced yet
+    at.button(key="cancel_open").click()
+    _run(at)
+    assert not any("has edits" in w.value for w in at.warning) and state.layout.stations[0].capacity == 3
+    at.file_uploader[0].upload("other.yaml", other.encode())
+    _run(at)
+    at.button(key="confirm_open").click()
+    _run(at)
+    assert state.layout.name == "other"
+    at.button(key="undo").click()
+    _run(at)
+    assert state.layout.name == "mini" and state.layout.stations[0].capacity == 3  # the edited work is back
+    at.button(key="redo").click()
+    _run(at)
+    assert state.layout.name == "other"
