@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from factory_app.autosave import autosave, conflict_banner, restore_once
 from factory_app.paths import sample_layouts
 from factory_app.ui import app_state, reported, show_error
 from factory_app.upload import open_sample
@@ -33,6 +34,7 @@ def _first_open(state) -> None:
 def main() -> None:
     st.set_page_config(page_title="factory-twin planner", page_icon="🏭", layout="wide")
     state = app_state()
+    restore_once(state)  # the project this browser had open, after a reload or a server restart
     _first_open(state)
     with st.sidebar:
         st.title("factory-twin")
@@ -48,6 +50,7 @@ def main() -> None:
     if state.message:
         st.toast(state.message)
         state.message = None
+    conflict_banner(state)
     with reported(f"The {page} page failed"):
         if page == "Layout":
             from factory_app.pages import layout_page as module
@@ -60,6 +63,8 @@ def main() -> None:
         else:
             from factory_app.pages import schedule_page as module
         module.render(state)
+    with reported("Could not save the project's workspace"):
+        autosave(state)
 
 
 # Streamlit runs this file as __main__. Worker processes the app spawns (3D export, search

@@ -19,6 +19,7 @@ from factory_app.editing import MAX_UNDO, EditSession
 from factory_app.upload import Opened
 
 CURRENT = "current layout"
+RUN_KEY = "optimise_run_dir"  # st.session_state key: the run folder the Optimise page shows
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class AppState:
     designs: dict[str, Design] = field(default_factory=dict)  # label -> design from runs
     job: Any = None  # factory_app.jobs.SearchJob while a search runs or after it ended
     message: str | None = None  # one-shot notice for the next page view
+    project: str | None = None  # the workspace this session saves to (factory_app.workspace)
+    version: int | None = None  # the workspace version this session last loaded or saved
+    saved_mark: Any = None  # what the session looked like when last saved (autosave compares it)
+    conflict: str | None = None  # another tab saved the project first: autosave waits for the planner
 
     def open(self, opened: Opened) -> None:
         """Open a layout in the editor. The layout it replaces goes on the undo history (an

@@ -11,11 +11,10 @@ from factory_app.charts import pareto
 from factory_app.editing import layout_data
 from factory_app.jobs import SearchJob, search_input
 from factory_app.paths import inside, runs_dir
-from factory_app.state import AppState, Design
+from factory_app.state import RUN_KEY, AppState, Design
 from factory_app import leaderboard
 from factory_app.ui import cached_run, cached_run_list, cached_screened, reported, show_error
 
-RUN_KEY = "optimise_run_dir"
 
 
 def render(state: AppState) -> None:

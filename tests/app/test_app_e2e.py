@@ -1,6 +1,6 @@
 """The planner in a real headless Chromium: open the app (the sample factory in 3D), load a
-sample, edit a station, see the validation error for a bad value and fix it, run a small
-search, see the 3D canvas of two designs side by side, and download a schedule JSON that
+sample, edit a station, see the validation error for a bad value and fix it, reload the
+browser and find the edit still there, run a small search, see the 3D canvas of two designs side by side, and download a schedule JSON that
 validates against the schema. A screenshot of each page is kept in artifacts/app/; with
 FACTORY_TWIN_README_IMAGES=1 they are also copied to docs/images/ for the README."""
 from __future__ import annotations
@@ -129,6 +129,16 @@ def test_planner_in_chromium(chromium, chromium_args, app_server):
             expect(page.get_by_text("This edit was not applied")).to_have_count(0)
             _shot(page, "layout")
             _no_errors(page, "Layout")
+
+            # nothing lost: an edit survives a browser reload (the project's workspace on disk)
+            _set_number(page, "capacity", "2")
+            expect(page.get_by_role("button", name="↶ Undo")).to_be_enabled()
+            page.reload()
+            expect(page.get_by_text("Coloured by station kind")).to_be_visible(timeout=60_000)
+            _idle(page)
+            _go(page, "Layout")
+            expect(page.get_by_label("capacity", exact=True)).to_have_value("2")
+            expect(page.get_by_role("button", name="↶ Undo")).to_be_enabled()  # the undo history came back too
 
             # Optimise: a small search with a live progress bar, then the results
             _go(page, "Optimise")
