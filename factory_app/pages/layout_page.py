@@ -2,18 +2,22 @@
 routings with every edit validated at once, undo, save and download."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from twin.errors import LayoutError
-from twin.io import dump_layout, layout_from_data, save_layout
+from twin.io import dump_layout, layout_from_data
 from twin.model import STATION_KINDS
 
 from factory_app import tables
+from factory_app.pages import exchange
 from factory_app.charts import top_view
 from factory_app.editing import EditSession, position_messages, problems_for, split_path, unplaced_problems
 from factory_app.paths import safe_name, sample_layouts, workdir
 from factory_app.state import AppState
-from factory_app.ui import reported, show_error
+from factory_app.ui import show_error
+from factory_app.workspace import atomic_write
 from factory_app.upload import MAX_UPLOAD_BYTES, open_sample, open_upload
 
 ROTATIONS = [0, 90, 180, 270]
@@ -44,6 +48,7 @@ def render(state: AppState) -> None:
         _products_table(session, data, problems)
     with tab_rt:
         _routing_table(session, data, problems)
+    exchange.render(state)
     _save_controls(state)
 
 
@@ -310,6 +315,10 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
         st.rerun()
 
 
+SAVE_ASK = "_save_ask"  # a save that would replace a different file waits for the planner's answer
+SAVED = "_saved"  # what the last save wrote
+
+
 def _save_controls(state: AppState) -> None:
     layout = state.session.layout
     st.divider()
@@ -320,9 +329,48 @@ def _save_controls(state: AppState) -> None:
         st.download_button("Download layout YAML", text, file_name=f"{name}.yaml", mime="application/x-yaml",
                            key="download_layout_yaml", width="stretch")
     with c2:
-        if st.button("Save to the working folder", key="save_layout", width="stretch"):
-            with reported("Could not save"):
-                path = save_layout(layout, workdir() / "saved" / f"{name}.yaml")
-                st.success(f"Saved {path.relative_to(workdir())}")
+        st.button("Save to the working folder", key="save_layout", width="stretch", on_click=_save,
+                  args=(text, saved_path(name), False))
+    ask = st.session_state.get(SAVE_ASK)
+    if ask is not None:
+        target = Path(ask)
+        other = free_path(target)
+        st.warning(f"`{target.relative_to(workdir())}` already exists with different content.",
+                   icon=":material/warning:")
+        c1, c2, c3, _ = st.columns([1, 1, 1, 1])
+        c1.button("Overwrite it", key="save_overwrite", on_click=_save, args=(text, target, True), width="stretch")
+        c2.button(f"Save as {other.name}", key="save_other", on_click=_save, args=(text, other, False),
+                  width="stretch")
+        c3.button("Cancel", key="save_cancel", on_click=st.session_state.pop, args=(SAVE_ASK, None), width="stretch")
+    if st.session_state.get(SAVED):
+        ok, message = st.session_state.pop(SAVED)
+        (st.success if ok else st.error)(message)
     if state.session.has_draft:
         st.caption("Download and save use the last valid layout, not the rejected edit.")
+
+
+def saved_path(name: str) -> Path:
+    return workdir() / "saved" / f"{name}.yaml"
+
+
+def free_path(path: Path) -> Path:
+    """The first `name-N.yaml` beside `path` that does not exist."""
+    n = 2
+    while (candidate := path.with_name(f"{path.stem}-{n}{path.suffix}")).exists():
+        n += 1
+    return candidate
+
+
+def _save(text: str, target: Path, overwrite: bool) -> None:
+    """Write the layout; a different file already there is replaced only when the planner said so."""
+    st.session_state.pop(SAVE_ASK, None)
+    if target.exists() and not overwrite and target.read_text(encoding="utf-8", errors="replace") != text:
+        st.session_state[SAVE_ASK] = str(target)
+        return
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, text)
+    except OSError as exc:
+        st.session_state[SAVED] = (False, f"Could not save {target.relative_to(workdir())}: {exc.strerror or exc}")
+        return
+    st.session_state[SAVED] = (True, f"Saved {target.relative_to(workdir())}")
