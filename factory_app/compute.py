@@ -98,15 +98,27 @@ def task_rows(report: CellReport) -> list[dict[str, Any]]:
 
 
 def cell_summary(reports: list[CellReport | CellFailure]) -> list[dict[str, Any]]:
-    """The Cells page's overview table: one row per robot cell."""
+    """The Cells page's overview table: one row per robot cell, short columns only (the
+    notes are listed under the table by `cell_notes`, so the table fits the page)."""
     summary = []
     for rep in reports:
         if isinstance(rep, CellFailure):
             summary.append({"station": rep.station_id, "robot": "", "ok": False, "tasks": 0, "worst cycle (s)": None,
-                            "note": rep.error})
+                            "notes": 1})
             continue
         cycles = [t.cycle_time for t in rep.tasks if t.cycle_time is not None]
         summary.append({"station": rep.station_id, "robot": rep.robot, "ok": rep.ok, "tasks": len(rep.tasks),
                         "worst cycle (s)": round(max(cycles), 2) if cycles else None,
-                        "note": "; ".join([str(p) for p in rep.problems] + rep.warnings)})
+                        "notes": len(rep.problems) + len(rep.warnings)})
     return summary
+
+
+def cell_notes(reports: list[CellReport | CellFailure]) -> list[tuple[str, str]]:
+    """(station, note) for every problem and warning of the cells, in table order."""
+    notes = []
+    for rep in reports:
+        if isinstance(rep, CellFailure):
+            notes.append((rep.station_id, rep.error))
+        else:
+            notes += [(rep.station_id, str(p)) for p in rep.problems] + [(rep.station_id, w) for w in rep.warnings]
+    return notes

@@ -23,7 +23,26 @@ def layout_plotter(layout: Layout, physics: Physics, layout_dir: Path | None = N
 
     scene = build_scene(layout, layout_dir=layout_dir, schedule_doc=schedule_doc,
                         color_by="utilisation" if schedule_doc else "kind", physics=physics)
-    return make_plotter(scene, off_screen=True, window_size=window_size)
+    plotter = make_plotter(scene, off_screen=True, window_size=window_size)
+    if plotter.scalar_bars:  # the page shows the colour ramp under the view, where it covers nothing
+        plotter.remove_scalar_bar()
+    add_station_labels(plotter, layout)
+    return plotter
+
+
+def add_station_labels(plotter, layout: Layout) -> None:
+    """Each station's id as flat 3D text on its top: a mesh, so the browser's vtk.js view
+    shows it (2D label actors are not part of the exported scene)."""
+    import pyvista as pv
+
+    for station in floor_plan(layout).stations:
+        r = station.rect
+        text = pv.Text3D(station.id, depth=0.01, center=(*station.centre, station.height + 0.03), normal=(0, 0, 1))
+        tw, td = text.bounds[1] - text.bounds[0], text.bounds[3] - text.bounds[2]
+        scale = min(0.9 * r.width / tw, 0.35 * r.depth / td, 0.5 / td) if tw and td else 1.0
+        text.points = (text.points - [*station.centre, station.height + 0.03]) * [scale, scale, 1.0] + [
+            *station.centre, station.height + 0.03]
+        plotter.add_mesh(text, color="#1f2933", name=f"label:{station.id}")
 
 
 def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: tuple[int, int] = WINDOW):
@@ -53,6 +72,7 @@ def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: t
         points = [(x, y, 0.05) for x, y in conveyor.points]
         plotter.add_mesh(pv.lines_from_points(points), color=conveyor.colour, line_width=4,
                          name=f"conveyor:{conveyor.id}")
+    add_station_labels(plotter, layout)
     plotter.camera_position = "iso"
     plotter.set_background("white")
     return plotter

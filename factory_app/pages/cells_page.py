@@ -6,7 +6,7 @@ import streamlit as st
 
 from twin.physics import CellFailure, robot_cells
 
-from factory_app.compute import cell_summary, layout_key, task_rows
+from factory_app.compute import cell_notes, cell_summary, layout_key, task_rows
 from factory_app.state import AppState
 from factory_app.ui import cached_cell_reports, reported, show_3d
 
@@ -29,6 +29,8 @@ def render(state: AppState) -> None:
     if reports is None:
         return
     st.dataframe(cell_summary(reports), width="stretch", hide_index=True)
+    for station, note in cell_notes(reports):
+        st.caption(f"**{station}**: {note}")
     names = [c.id for c in cells]
     pick = st.selectbox("Cell", names, key="cell_pick")
     rep = next((r for r in reports if r.station_id == pick), None)

@@ -8,7 +8,7 @@ from twin.io import dump_layout
 
 from optimizer.schedule_json import schedule_json_text
 
-from factory_app.charts import gantt
+from factory_app.charts import gantt, utilisation_chart
 from factory_app.compute import layout_key
 from factory_app.paths import safe_name
 from factory_app.state import AppState, Design
@@ -48,20 +48,19 @@ def render(state: AppState) -> None:
         st.info("No schedule yet for this design: press **Compute schedule**.")
         return
     k = doc["kpis"]
-    cols = st.columns(6)
-    cols[0].metric("Makespan", f"{doc['makespan']:,.0f} s")
-    cols[1].metric("Throughput", f"{k['throughput_per_hour']:.1f} units/h")
-    cols[2].metric("Units / lots", f"{k['units']} / {k['lots']}")
-    cols[3].metric("Bottleneck", str(k["bottleneck"]))
-    cols[4].metric("AGV travel", f"{k['agv_distance']:,.0f} m")
-    cols[5].metric("Average WIP", f"{k['average_wip']:.2f} lots")
+    # units in the labels and three tiles a row, so no value is cut off on a narrow screen
+    tiles = [("Makespan (s)", f"{doc['makespan']:,.0f}"), ("Throughput (units/h)", f"{k['throughput_per_hour']:,.1f}"),
+             ("Units / lots", f"{k['units']:,} / {k['lots']:,}"), ("Bottleneck", str(k["bottleneck"])),
+             ("AGV travel (m)", f"{k['agv_distance']:,.0f}"), ("Average WIP (lots)", f"{k['average_wip']:.2f}")]
+    for row in (tiles[:3], tiles[3:]):
+        for col, (label, value) in zip(st.columns(3), row):
+            col.metric(label, value)
     st.caption(f"status **{doc['status']}** by {doc.get('solver') or 'solver'} · objective {doc['objective']} = "
                f"{doc['objective_value']:,.0f} · lower bound {doc['lower_bound']:,.0f} · gap {doc['gap']:.1%} · "
                f"weighted tardiness {k['weighted_tardiness']:,.0f}")
     st.plotly_chart(gantt(doc), width="stretch", key="gantt")
-    util = k["utilisation"]
-    st.markdown("**Utilisation** (busy time / (capacity x makespan))")
-    st.bar_chart({"utilisation": util}, horizontal=True, height=max(200, 28 * len(util)))
+    st.markdown("**Utilisation** (busy time / (capacity x makespan)), busiest first")
+    st.plotly_chart(utilisation_chart(k["utilisation"], k["bottleneck"]), width="stretch", key="utilisation")
     name = safe_name(design.layout.name)
     c1, c2, _ = st.columns([1, 1, 2])
     with c1:

@@ -121,7 +121,8 @@ def test_schedule_page_computes_kpis_gantt_and_downloads(app_env):
     _run(at)
     assert not at.error
     labels = {m.label for m in at.metric}
-    assert {"Makespan", "Throughput", "Bottleneck"} <= labels
+    assert {"Makespan (s)", "Throughput (units/h)", "Bottleneck"} <= labels
+    assert all(len(m.value) <= 14 for m in at.metric), [m.value for m in at.metric]  # short enough for a tile
     state = _state(at)
     doc = next(iter(state.schedules.values()))
     assert validate_schedule_doc(doc) == []
@@ -129,7 +130,7 @@ def test_schedule_page_computes_kpis_gantt_and_downloads(app_env):
     problem = layout_problem(state.layout, task_times(state.layout, state.session.layout_dir, state.physics))
     assert check_schedule(problem, schedule_from_json(doc)) == []
     assert doc["makespan"] == pytest.approx(max(o["end"] for o in doc["operations"]))
-    assert at.metric[0].value == f"{doc['makespan']:,.0f} s"
+    assert at.metric[0].value == f"{doc['makespan']:,.0f}"
     # the 3D page now colours the current layout by utilisation
     at.sidebar.radio(key="page").set_value("3D")
     _run(at)
@@ -243,7 +244,7 @@ def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
     best = next(label for label in state.all_designs() if label.endswith(": best"))
     at.selectbox(key="schedule_design").set_value(best)
     _run(at)
-    assert "Makespan" in {m.label for m in at.metric}
+    assert "Makespan (s)" in {m.label for m in at.metric}
 
 
 def test_bad_search_settings_are_a_message(app_env):

@@ -56,3 +56,33 @@ def test_the_quick_3d_model_raises_each_station_once(layout):
             assert (xmin, xmax, ymin, ymax, zmax) == pytest.approx((r.xmin, r.xmax, r.ymin, r.ymax, station.height))
     finally:
         plotter.close()
+
+
+def test_the_3d_views_label_every_station_on_its_top(layout):
+    pytest.importorskip("pyvista")
+    from factory_app.scene3d import box_plotter
+
+    plotter = box_plotter(layout)
+    try:
+        plan = floor_plan(layout)
+        labels = {name.split(":", 1)[1]: actor for name, actor in plotter.actors.items() if name.startswith("label:")}
+        assert sorted(labels) == sorted(s.id for s in layout.stations)
+        for station in plan.stations:
+            xmin, xmax, ymin, ymax, zmin, _ = labels[station.id].GetBounds()
+            r = station.rect
+            assert r.xmin - 1e-6 <= xmin < xmax <= r.xmax + 1e-6 and r.ymin - 1e-6 <= ymin < ymax <= r.ymax + 1e-6
+            assert zmin == pytest.approx(station.height + 0.03 - 0.005, abs=1e-3)  # lying on the top
+    finally:
+        plotter.close()
+
+
+def test_both_sides_of_a_comparison_share_one_colouring():
+    from types import SimpleNamespace
+
+    from factory_app.pages.view3d_page import KIND, UTILISATION, colouring, legend_html
+
+    with_schedule, without = SimpleNamespace(schedule_doc={"kpis": {}}), SimpleNamespace(schedule_doc=None)
+    assert colouring([with_schedule, without]) == KIND  # not utilisation on one side and kinds on the other
+    assert colouring([with_schedule, with_schedule]) == UTILISATION
+    assert colouring([with_schedule, with_schedule], KIND) == KIND
+    assert "100 %" in legend_html(UTILISATION) and "robot cell" in legend_html(KIND)
