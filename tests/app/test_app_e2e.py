@@ -89,8 +89,49 @@ def _canvases(page, count: int, timeout: float = 120_000) -> None:
         page.frame_locator("iframe#stpyvistaframe").nth(n).locator("canvas").first.wait_for(timeout=timeout)
 
 
+def _saved_layout(work: Path):
+    from twin.io import layout_from_data
+
+    data = json.loads((work / "workspaces" / SAMPLE / "workspace.json").read_text())
+    return layout_from_data(data["snapshot"]["layout"])
+
+
+def _saved_position(work: Path, station_id: str, wait: float = 60) -> tuple[float, float]:
+    """The station's position in the project's workspace on disk, once the app saved the move."""
+    deadline = time.monotonic() + wait
+    while True:
+        position = _saved_layout(work).station(station_id).position
+        if position != _saved_position.before.get(station_id) or time.monotonic() > deadline:
+            return position
+        time.sleep(0.5)
+
+
+_saved_position.before = {}
+
+
+def _free_move(work: Path, physics) -> tuple[str, dict, float]:
+    """A drag the layout check accepts (found with the app's own drop rule on the saved
+    layout): the station, the move in metres and its snapped target, and the floor's width
+    (the plan view draws it with 0.6 m on each side)."""
+    from factory_app.editing import EditSession
+    from factory_app.plan_drag import apply_drop
+
+    layout = _saved_layout(work)
+    grid = layout.floor.grid
+    for station in layout.stations:
+        if station.fixed or station.position is None:
+            continue
+        for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0), (0, -2), (0, 2), (2, 0), (-2, 0)):
+            x, y = (round((station.position[0] + dx) / grid) * grid, round((station.position[1] + dy) / grid) * grid)
+            session = EditSession.open(layout, "probe", physics, REPO / "layouts")
+            if apply_drop(session, {"id": station.id, "x": x, "y": y})[0]:
+                _saved_position.before[station.id] = station.position
+                return station.id, {"dx": dx, "dy": dy, "x": x, "y": y}, layout.floor.width
+    raise AssertionError("no free place for any station one or two metres away")
+
+
 @pytest.mark.timeout(600)
-def test_planner_in_chromium(chromium, chromium_args, app_server):
+def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
     from playwright.sync_api import sync_playwright
 
     url, work = app_server
@@ -139,6 +180,20 @@ def test_planner_in_chromium(chromium, chromium_args, app_server):
             _go(page, "Layout")
             expect(page.get_by_label("capacity", exact=True)).to_have_value("2")
             expect(page.get_by_role("button", name="↶ Undo")).to_be_enabled()  # the undo history came back too
+
+            # drag a station in the plan view to a free place: the move is saved
+            station_id, target, floor_width = _free_move(work, physics)
+            scale = page.get_by_test_id("plan-drag").bounding_box()["width"] / (floor_width + 1.2)  # px per m
+            box = page.locator(f'[data-station="{station_id}"]').bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            page.mouse.down()
+            for step in range(1, 6):
+                page.mouse.move(x + target["dx"] * scale * step / 5, y - target["dy"] * scale * step / 5)
+            page.mouse.up()
+            expect(page.get_by_text(f"Moved '{station_id}'")).to_be_visible()
+            _idle(page)
+            assert _saved_position(work, station_id) == pytest.approx((target["x"], target["y"]))
 
             # Optimise: a small search with a live progress bar, then the results
             _go(page, "Optimise")
