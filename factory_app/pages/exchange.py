@@ -60,26 +60,38 @@ def render(state: AppState) -> None:
                 st.success(outcome)
 
 
-def _next_turn() -> None:
+def _upload(key: str, limit: int) -> tuple[str, bytes] | None:
+    """The file just put in an import box (the box is emptied for the next one); raises
+    LayoutError when it is over `limit` bytes."""
+    upload = st.session_state.get(key)
     st.session_state["_exchange_turn"] = st.session_state.get("_exchange_turn", 0) + 1
+    if upload is None:
+        return None
+    name, content = safe_name(upload.name), upload.getvalue()
+    if len(content) > limit:
+        raise LayoutError(f"the file is {len(content):,} bytes; the limit is {limit:,}", name)
+    return name, content
 
 
-def _too_big(name: str, size: int, limit: int) -> LayoutError | None:
-    return LayoutError(f"the file is {size:,} bytes; the limit is {limit:,}", name) if size > limit else None
+def _import(state: AppState, key: str, limit: int, merge) -> None:
+    """Read the uploaded file with `merge(name, content) -> (layout, message)` and apply the
+    result as one edit; any LayoutError changes nothing and is listed."""
+    try:
+        found = _upload(key, limit)
+        if found is None:
+            return
+        merged, message = merge(*found)
+    except LayoutError as exc:  # every reader names the file as the error's source
+        st.session_state[RESULT] = (exc.source or "the file", exc)
+        return
+    state.session.edit(layout_data(merged))
+    st.session_state[RESULT] = (found[0], message)
 
 
 def _import_sheet(state: AppState, key: str) -> None:
     from twin.spreadsheet import layout_with_tables, read_csv, read_xlsx
 
-    upload = st.session_state.get(key)
-    _next_turn()
-    if upload is None:
-        return
-    name, content = safe_name(upload.name), upload.getvalue()
-    try:
-        error = _too_big(name, len(content), MAX_SHEET_BYTES)
-        if error:
-            raise error
+    def merge(name: str, content: bytes):
         if name.lower().endswith(".xlsx"):
             sheets = read_xlsx(content, name)
         else:
@@ -88,34 +100,22 @@ def _import_sheet(state: AppState, key: str) -> None:
             except UnicodeDecodeError:
                 raise LayoutError("not a text file (UTF-8 expected)", name) from None
             sheets = [read_csv(text, name)]
-        merged = layout_with_tables(state.session.layout, sheets)
-    except LayoutError as exc:
-        st.session_state[RESULT] = (name, exc)
-        return
-    state.session.edit(layout_data(merged))
-    tables = ", ".join(f"{s.table} ({len(s.rows)} rows)" for s in sheets)
-    st.session_state[RESULT] = (name, f"Imported {tables} from {name}. Undo takes it back.")
+        tables = ", ".join(f"{s.table} ({len(s.rows)} rows)" for s in sheets)
+        return (layout_with_tables(state.session.layout, sheets),
+                f"Imported {tables} from {name}. Undo takes it back.")
+
+    _import(state, key, MAX_SHEET_BYTES, merge)
 
 
 def _import_drawing(state: AppState, key: str) -> None:
     from twin.dxf import layout_with_hall, read_hall
 
-    upload = st.session_state.get(key)
-    _next_turn()
-    if upload is None:
-        return
-    name, content = safe_name(upload.name), upload.getvalue()
-    try:
-        error = _too_big(name, len(content), MAX_DRAWING_BYTES)
-        if error:
-            raise error
+    def merge(name: str, content: bytes):
         hall = read_hall(content, name, unit=st.session_state.get("dxf_unit", "auto"),
                          wall_thickness=float(st.session_state.get("dxf_wall", 0.2)))
-        merged = layout_with_hall(state.session.layout, hall)
-    except LayoutError as exc:
-        st.session_state[RESULT] = (name, exc)
-        return
-    state.session.edit(layout_data(merged))
-    left_out = f" {len(hall.skipped)} entities left out: {'; '.join(hall.skipped[:5])}" if hall.skipped else ""
-    st.session_state[RESULT] = (name, f"Imported {len(hall.zones)} keep-out zones from {name} (unit {hall.unit}, "
-                                      f"{hall.size[0]:g} x {hall.size[1]:g} m). Undo takes them back.{left_out}")
+        left_out = f" {len(hall.skipped)} entities left out: {'; '.join(hall.skipped[:5])}" if hall.skipped else ""
+        return (layout_with_hall(state.session.layout, hall),
+                f"Imported {len(hall.zones)} keep-out zones from {name} (unit {hall.unit}, "
+                f"{hall.size[0]:g} x {hall.size[1]:g} m). Undo takes them back.{left_out}")
+
+    _import(state, key, MAX_DRAWING_BYTES, merge)

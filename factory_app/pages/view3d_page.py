@@ -38,7 +38,15 @@ def legend_html(colour_by: str) -> str:
     return f"<div style='font-size:0.85rem'>{items}</div>"
 
 
-def _view(design: Design, column, colour_by: str, key: str) -> None:
+def view_height(layout, columns: int) -> int:
+    """Canvas height (px) for the floor's shape, so a long, shallow factory fills the view
+    instead of a band across a tall canvas (the width is about 1,100 px shared by the columns)."""
+    width = 1100 / columns
+    seen = width * layout.floor.depth / layout.floor.width * 1.6  # the 3/4 view's depth foreshortened
+    return int(min(620, max(280, seen)))
+
+
+def _view(design: Design, column, colour_by: str, key: str, columns: int = 1) -> None:
     with column:
         doc = design.schedule_doc if colour_by == UTILISATION else None
         if doc:
@@ -51,7 +59,7 @@ def _view(design: Design, column, colour_by: str, key: str) -> None:
         with reported("No 3D view"):
             args = (layout_key(design.layout), str(design.layout_dir) if design.layout_dir else None,
                     json.dumps(doc, sort_keys=True) if doc else None)
-            show_3d("layout", args, key=f"{key}_3d")
+            show_3d("layout", args, key=f"{key}_3d", height=view_height(design.layout, columns))
         st.html(legend_html(UTILISATION if doc else KIND))
 
 
@@ -73,7 +81,7 @@ def render(state: AppState) -> None:
     colour_by = colouring(picked, wanted)
     for column, design, (_, key, _) in zip(columns, picked, sides):
         if design is not None:
-            _view(design, column, colour_by, key)
+            _view(design, column, colour_by, key, len(sides))
     current = state.current_design()  # the open layout, not a run's design
     if current is not None and current.schedule_doc is None:
         with st.expander("Colour the current layout by utilisation"):

@@ -3,8 +3,6 @@ edits are validated at once with errors next to the field, undo works, schedules
 downloads appear, and failures are messages, not tracebacks."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,23 +16,7 @@ from twin.physics import task_times
 from factory_app.compute import validate_schedule_doc
 from factory_app.ui import STATE_KEY
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    # app.py turns a page's crash into an error message, so at.exception alone never fails
-    crashes = [e.value for e in at.error if "page failed" in e.value or "Could not open the sample" in e.value]
-    assert not crashes, crashes
-    return at
-
-
-def _start(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    _run(at)
-    at.sidebar.radio(key="page").set_value(page)
-    return _run(at)
+from apptest_tools import APP, run as _run, start as _start
 
 
 def _number(at: AppTest, label: str):

@@ -9,29 +9,13 @@ import time
 import tomllib
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
-
 from factory_app.ui import STATE_KEY
 from factory_app.upload import MAX_UPLOAD_BYTES
 
+from apptest_tools import run as _run, start as _start
+
 REPO = Path(__file__).resolve().parents[2]
-APP = str(REPO / "app.py")
 DATA = Path(__file__).parent / "data"
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    crashes = [e.value for e in at.error if "page failed" in e.value]
-    assert not crashes, crashes
-    return at
-
-
-def _start(page: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    _run(at)
-    at.sidebar.radio(key="page").set_value(page)
-    return _run(at)
 
 
 def test_the_sample_picker_shows_the_sample_that_is_open(app_env, monkeypatch, tmp_path):

@@ -4,37 +4,22 @@ nothing and names the row and column, a hall drawing's walls become keep-out zon
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import ezdxf
 from openpyxl import load_workbook
-from streamlit.testing.v1 import AppTest
 
 from factory_app.ui import STATE_KEY
 from twin.spreadsheet import write_xlsx
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from apptest_tools import run as _run, start
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _layout_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    _run(at)
-    at.sidebar.radio(key="page").set_value("Layout")
-    return _run(at)
-
-
-def _uploader(at: AppTest, prefix: str):
+def _uploader(at, prefix: str):
     return next(u for u in at.file_uploader if u.key.startswith(prefix))
 
 
 def test_an_edited_workbook_comes_back_as_one_edit(app_env):
-    at = _layout_page()
+    at = start("Layout")
     state = at.session_state[STATE_KEY]
     book = load_workbook(io.BytesIO(write_xlsx(state.layout)))
     sheet = book["stations"]
@@ -53,7 +38,7 @@ def test_an_edited_workbook_comes_back_as_one_edit(app_env):
 
 
 def test_a_csv_with_a_bad_cell_changes_nothing_and_names_row_and_column(app_env):
-    at = _layout_page()
+    at = start("Layout")
     state = at.session_state[STATE_KEY]
     before = state.layout
     text = "id,kind,x,y,width,depth\ncut,machine,4,6,2,2\nweld,machine,ten,6,2,2\ncheck,inspection,16,6,2,2\n"
@@ -71,7 +56,7 @@ def test_a_hall_drawing_gives_keep_out_zones(app_env):
     doc.modelspace().add_circle((13.0, 3.0), radius=0.25, dxfattribs={"layer": "COLUMNS"})
     text = io.StringIO()
     doc.write(text)
-    at = _layout_page()
+    at = start("Layout")
     _uploader(at, "dxf_upload").upload("hall.dxf", text.getvalue().encode())
     _run(at)
     zones = at.session_state[STATE_KEY].layout.floor.keep_out

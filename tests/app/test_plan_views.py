@@ -86,3 +86,12 @@ def test_both_sides_of_a_comparison_share_one_colouring():
     assert colouring([with_schedule, with_schedule]) == UTILISATION
     assert colouring([with_schedule, with_schedule], KIND) == KIND
     assert "100 %" in legend_html(UTILISATION) and "robot cell" in legend_html(KIND)
+
+
+def test_a_long_shallow_factory_gets_a_shallow_3d_view(layout):
+    from factory_app.pages.view3d_page import view_height
+
+    long = layout.model_copy(update={"floor": layout.floor.model_copy(update={"width": 34.0, "depth": 14.0})})
+    square = layout.model_copy(update={"floor": layout.floor.model_copy(update={"width": 20.0, "depth": 20.0})})
+    assert view_height(long, 2) < view_height(long, 1) <= 620
+    assert view_height(long, 2) < 0.6 * view_height(square, 2)  # about the floor's shape, not one fixed height

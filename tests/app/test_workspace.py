@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from factory_app import workspace
 from factory_app.ui import STATE_KEY
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from apptest_tools import run as _run, start
+
 
 
 def _snapshot(**more) -> workspace.Snapshot:
@@ -71,29 +70,14 @@ def test_two_writers_at_once_lose_nothing_and_leave_a_whole_file(app_env):
     assert sorted(data["snapshot"]["schedules"]) == sorted([f"a{n}" for n in range(25)] + [f"b{n}" for n in range(25)])
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _layout_page(project: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if project:
-        at.query_params["project"] = project
-    _run(at)
-    at.sidebar.radio(key="page").set_value("Layout")
-    return _run(at)
-
-
 def test_a_reload_restores_the_edits_and_their_undo_history(app_env):
-    at = _layout_page()
+    at = start("Layout")
     next(n for n in at.number_input if n.label == "capacity").set_value(3)
     _run(at)
     next(n for n in at.number_input if n.label == "width (m)").set_value(-1.0)  # a draft, not applied
     _run(at)
     assert at.query_params["project"] == ["mini"] or at.query_params["project"] == "mini"
-    reloaded = _layout_page("mini")  # a new browser session on the same address
+    reloaded = start("Layout", "mini")  # a new browser session on the same address
     state = reloaded.session_state[STATE_KEY]
     assert state.layout.stations[0].capacity == 3
     assert state.session.has_draft and state.session.data["stations"][0]["footprint"]["width"] == -1.0
@@ -105,8 +89,8 @@ def test_a_reload_restores_the_edits_and_their_undo_history(app_env):
 
 
 def test_a_second_tab_that_saves_over_unseen_work_is_stopped_and_asks(app_env):
-    first = _layout_page()
-    second = _layout_page("mini")
+    first = start("Layout")
+    second = start("Layout", "mini")
     next(n for n in first.number_input if n.label == "capacity").set_value(3)
     _run(first)
     next(n for n in second.number_input if n.label == "capacity").set_value(4)
@@ -119,7 +103,7 @@ def test_a_second_tab_that_saves_over_unseen_work_is_stopped_and_asks(app_env):
 
 
 def test_save_asks_before_it_replaces_a_different_file(app_env):
-    at = _layout_page()
+    at = start("Layout")
     at.button(key="save_layout").click()
     _run(at)
     saved = app_env / "saved" / "mini.yaml"
