@@ -10,8 +10,8 @@ from twin.errors import LayoutError
 from twin.io import dump_layout, layout_from_data
 from twin.model import STATION_KINDS
 
-from factory_app import plan_drag, tables
-from factory_app.pages import exchange
+from factory_app import tables
+from factory_app.pages import exchange, plan_view
 from factory_app.charts import top_view
 from factory_app.editing import EditSession, position_messages, problems_for, split_path, unplaced_problems
 from factory_app.paths import safe_name, sample_layouts, workdir
@@ -43,7 +43,7 @@ def render(state: AppState) -> None:
         if view == "Details":
             st.plotly_chart(top_view(shown, bad), width="stretch", key=f"top_{session.revision}")
         else:
-            _drag_view(session, shown, bad)
+            plan_view.render(session, shown, bad)
     with right:
         _station_editor(session, data, problems, shown)
     tab_st, tab_pr, tab_rt = st.tabs(["Stations", "Products", "Routings"])
@@ -152,35 +152,6 @@ def _status(session: EditSession) -> None:
         st.success("Layout is valid.", icon=":material/check_circle:")
     for p in unplaced_problems(session.problems):
         st.caption(f":red[{p}]")
-
-
-DROPPED = "_plan_dropped"  # (moved, message) of the last drop, shown once
-
-
-def _drag_view(session: EditSession, shown, bad: set[str]) -> None:
-    """The plan view you work in: drag a station (snapped to the floor grid) to move it; a
-    drop the check refuses is undone and its reason shown."""
-    st.caption("Drag a station to move it (snapped to the floor grid); Undo takes a move back.")
-    drops = st.session_state.get("_plan_drops", 0)  # new data after every drop: a refused one is drawn back
-    data = {**plan_drag.plan_data(shown, bad), "drops": drops}
-    result = _plan_component()(key="plan_drag", data=data, on_drop_change=_no_op)
-    if result.drop:
-        st.session_state["_plan_drops"] = drops + 1
-        st.session_state[DROPPED] = plan_drag.apply_drop(session, result.drop)
-        st.rerun()
-    if DROPPED in st.session_state:
-        moved, message = st.session_state.pop(DROPPED)
-        (st.success if moved else st.error)(message)
-
-
-def _no_op() -> None:
-    """Streamlit reports a component event only to a script that listens for it."""
-
-
-@st.cache_resource(show_spinner=False)
-def _plan_component():
-    return st.components.v2.component("factory_twin_plan_drag", html="<div class='plan'></div>",
-                                      js=plan_drag.FRONTEND.read_text(encoding="utf-8"))
 
 
 def _layout_to_show(session: EditSession):
