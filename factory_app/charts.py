@@ -135,10 +135,27 @@ def gantt(doc: dict[str, Any], height: int | None = None) -> go.Figure:
                 hovertext=[f"{r['text']}<br>{r['start']:g}–{r['end']:g} s" for r in mine]))
     vehicles = sorted({r["row"] for r in legs}, key=lambda row: (row.rsplit(" ", 1)[0], int(row.rsplit(" ", 1)[1])))
     order = order + vehicles
+    order += _operator_shifts(fig, doc)
     fig.update_layout(barmode="overlay", height=height or max(260, 40 * len(order) + 120),
                       xaxis_title="time (s)", yaxis=dict(categoryorder="array", categoryarray=order[::-1]),
                       margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.05, x=0))
     return fig
+
+
+def _operator_shifts(fig: go.Figure, doc: dict[str, Any]) -> list[str]:
+    """One row per operator pool: its on-shift stretches as pale bars (breaks and off-shift
+    time are the gaps); returns the rows added."""
+    rows = []
+    for pool in doc.get("operators", []):
+        row = f"operators: {pool['pool']} ({pool['size']})"
+        spans = pool["on_shift"]
+        fig.add_trace(go.Bar(
+            y=[row] * len(spans), x=[end - start for start, end in spans], base=[start for start, _ in spans],
+            orientation="h", name="on shift", legendgroup="on shift", showlegend=not rows,
+            marker=dict(color="#CDE8C5", line=dict(color="#54A24B", width=1)),
+            hovertext=[f"{pool['pool']} on shift<br>{start:g}–{end:g} s" for start, end in spans], hoverinfo="text"))
+        rows.append(row)
+    return rows
 
 
 def front_2d(points: list[dict[str, Any]], x: str, y: str) -> list[dict[str, Any]]:

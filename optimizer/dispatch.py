@@ -34,6 +34,7 @@ class ListSchedule:
     placed: Placed
     departures: dict[Key, int]
     vehicles: dict[Key, int] = field(default_factory=dict)
+    pools: dict[Key, str] = field(default_factory=dict)  # the operator pool of each manned operation
 
 
 def _remaining_work(job: Job) -> list[int]:
@@ -67,9 +68,11 @@ def list_schedule(
     vehicles: dict[str, list[tuple[int, str | None]]] = {
         mover: [(0, problem.homes.get(mover))] * size for mover, size in problem.fleets.items()
     }
+    crews: dict[str, list[int]] = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
     placed: Placed = {}
     departures: dict[Key, int] = {}
     carried_by: dict[Key, int] = {}
+    pools: dict[Key, str] = {}
 
     def trip(j: int, station: str) -> tuple[int, int, tuple[str, int] | None]:
         """(departure, arrival, (mover, vehicle)) of job j's lot to `station`, None off a fleet leg.
@@ -88,17 +91,35 @@ def list_schedule(
         depart = max(ready[j], there[vehicle])
         return depart, depart + leg.ticks, (leg.mover, vehicle)
 
-    def earliest(j: int, station: str, duration: int) -> tuple[int, int, int, int]:
-        """(start, end, lane, changeover) of the next operation of job j on `station`, best lane."""
+    def staffed(station: str, start: int, duration: int) -> tuple[int, tuple[str, int] | None]:
+        """The earliest start >= `start` at which an operator who can run `station` is free and
+        on shift for `duration` ticks, and (pool, operator); (start, None) when none is needed."""
+        best: tuple[int, tuple[str, int] | None] | None = None
+        for pool_id in problem.operator_pools(station, duration):
+            free = crews[pool_id]
+            begin = problem.pools[pool_id].calendar.next_fit(max(start, min(free)), duration)
+            if begin is None:
+                continue
+            idle = [o for o, t in enumerate(free) if t <= begin]
+            choice = (int(begin), (pool_id, max(idle, key=free.__getitem__)))
+            if best is None or choice[0] < best[0]:
+                best = choice
+        if best is None and problem.operator_pools(station, duration):
+            raise NoFeasibleSchedule(f"no operator can run {station} for {duration} ticks within one on-shift stretch")
+        return best or (start, None)
+
+    def earliest(j: int, station: str, duration: int) -> tuple[int, int, int, int, tuple[str, int] | None]:
+        """(start, end, lane, changeover, (pool, operator)) of the next operation of job j on
+        `station`, best lane."""
         arrive = trip(j, station)[1]
         if duration == 0:
-            return arrive, arrive, 0, 0
+            return arrive, arrive, 0, 0, None
         best = None
         for lane, (free, fam) in enumerate(lanes[station]):
             setup = problem.changeover_ticks(station, fam, jobs[j].family) if fam is not None else 0
-            start = max(arrive, free + setup)
+            start, operator = staffed(station, max(arrive, free + setup), duration)
             if best is None or start < best[0]:
-                best = (start, start + duration, lane, setup)
+                best = (start, start + duration, lane, setup, operator)
         return best
 
     def priority(j: int, duration: int, start: int, setup: int) -> float:
@@ -125,7 +146,8 @@ def list_schedule(
             value += 1e-6 * rng.random()
         return value
 
-    def commit(j: int, station: str, lane: int, start: int, duration: int) -> None:
+    def commit(j: int, station: str, lane: int, start: int, duration: int,
+               operator: tuple[str, int] | None = None) -> None:
         k = nxt[j]
         depart, arrive, vehicle = trip(j, station)
         if vehicle is not None:
@@ -133,6 +155,9 @@ def list_schedule(
             vehicles[mover][index] = (arrive, station)
             departures[(j, k)] = depart
             carried_by[(j, k)] = index
+        if operator is not None:
+            crews[operator[0]][operator[1]] = start + duration
+            pools[(j, k)] = operator[0]
         placed[(j, k)] = (station, lane, start)
         if duration > 0:
             lanes[station][lane] = [start + duration, jobs[j].family]
@@ -183,7 +208,7 @@ def list_schedule(
                 bound = r if r > free else free
                 if best is not None and (bound + duration, bound) >= best[:2]:
                     continue
-                start, end, _, _ = earliest(j, station, duration)
+                start, end, *_ = earliest(j, station, duration)
                 if best is None or (end, start) < best[:2]:
                     best = (end, start, j, station)
         c_star, _, _, s_star = best
@@ -193,21 +218,26 @@ def list_schedule(
             duration = duration_at[j][nxt[j]].get(s_star)
             if duration is None or max(ready[j], free_star) >= c_star:
                 continue
-            start, _, lane, setup = earliest(j, s_star, duration)
+            start, _, lane, setup, operator = earliest(j, s_star, duration)
             if start < c_star:
-                conflict.append((j, duration, start, lane, setup))
-        j, duration, start, lane, _ = max(conflict, key=lambda c: (priority(c[0], c[1], c[2], c[4]), -c[2], -c[0]))
-        commit(j, s_star, lane, start, duration)
+                conflict.append((j, duration, start, lane, setup, operator))
+        j, duration, start, lane, _, operator = max(
+            conflict, key=lambda c: (priority(c[0], c[1], c[2], c[4]), -c[2], -c[0]))
+        commit(j, s_star, lane, start, duration, operator)
         changed, placed_now = [j], [j]
-    return ListSchedule(placed, departures, carried_by)
+    return ListSchedule(placed, departures, carried_by, pools)
 
 
-def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int]) -> ListSchedule:
+def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int],
+           pools: dict[Key, str] | None = None) -> ListSchedule:
     """A plan's stations, lanes and orders re-timed so that a vehicle of its fleet carries every
     trip: each trip, in the order of its planned departure, takes the vehicle that can be at
     the pick-up first (after its empty run); each operation, in the order of its planned start,
-    starts as soon as its lot arrives and its lane's previous operation (and changeover) is done.
+    starts as soon as its lot arrives, its lane's previous operation (and changeover) is done
+    and an operator of its planned pool (`pools`) is free and on shift for it.
     The CP-SAT scheduler uses it on a plan made without empty runs (a relaxation)."""
+    pools = pools or {}
+    crews = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
     jobs = problem.jobs
     pick_up = {(j, k): (placed[(j, k - 1)][0] if k > 0 else jobs[j].origin) for (j, k) in placed}
     events = []
@@ -245,9 +275,13 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
             free, family = lanes.get((station, lane), (0, None))
             setup = problem.changeover_ticks(station, family, jobs[j].family) if family is not None else 0
             start = max(arrive, free + setup)
+            if (j, k) in pools:
+                free_ops = crews[pools[(j, k)]]
+                start = int(problem.pools[pools[(j, k)]].calendar.next_fit(max(start, min(free_ops)), duration))
+                free_ops[max((o for o, t in enumerate(free_ops) if t <= start), key=free_ops.__getitem__)] = start + duration
             lanes[(station, lane)] = (start + duration, jobs[j].family)
         retimed[(j, k)], ends[(j, k)] = (station, lane, start), start + duration
-    return ListSchedule(retimed, new_departures, carried_by)
+    return ListSchedule(retimed, new_departures, carried_by, pools)
 
 
 def job_ends(problem: SchedulingProblem, placed: Placed) -> dict[int, int]:
@@ -314,7 +348,7 @@ def solve(
     schedule = make_schedule(
         problem, best.placed, status="feasible",
         lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,
-        objective=objective, solver="dispatch", departures=best.departures, vehicles=best.vehicles,
+        objective=objective, solver="dispatch", departures=best.departures, vehicles=best.vehicles, pools=best.pools,
     )
     if problem.horizon is not None and schedule.makespan > problem.horizon:
         raise NoFeasibleSchedule(

@@ -17,6 +17,9 @@ from typing import Mapping, Protocol
 
 from twin.errors import InputError, LayoutError
 from twin.errors import Problem
+from twin.shifts import Calendar, calendars, lot_fit_problems, manned_pools
+
+ALWAYS = Calendar(None)  # on shift around the clock
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,15 @@ class PhysicsTime:
 
 
 @dataclass(frozen=True)
+class OperatorPool:
+    """`size` interchangeable operators on shift inside the `calendar`'s stretches (ticks):
+    every operation on a station this pool can run holds one of them, wholly inside one stretch."""
+
+    size: int
+    calendar: Calendar = ALWAYS
+
+
+@dataclass(frozen=True)
 class SchedulingProblem:
     """A flexible job shop with transport gaps, sequence-dependent changeovers and lanes.
 
@@ -108,6 +120,8 @@ class SchedulingProblem:
     plain cap: at most that many trips under way at once.
     `changeovers[station][(from_family, to_family)]` is the set-up between consecutive lots on
     one lane of that station (missing pairs take 0). `horizon`, if set, is a hard latest end.
+    `manned[station]` names the operator `pools` one of whose operators an operation of non-zero
+    length on that station holds (stations not listed need nobody).
     """
 
     jobs: tuple[Job, ...]
@@ -121,6 +135,8 @@ class SchedulingProblem:
     horizon: int | None = None
     name: str = ""
     physics_times: tuple[PhysicsTime, ...] = ()
+    pools: Mapping[str, OperatorPool] = field(default_factory=dict)
+    manned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -184,6 +200,15 @@ class SchedulingProblem:
                     problems.append(Problem(f"changeovers[{station}][{pair[0]}->{pair[1]}]", "must be an integer >= 0"))
         if self.horizon is not None and self.horizon < 0:
             problems.append(Problem("horizon", "must be >= 0"))
+        for pool_id, pool in self.pools.items():
+            if not isinstance(pool.size, int) or pool.size < 1:
+                problems.append(Problem(f"pools[{pool_id}].size", "must be an integer >= 1"))
+        for station, pool_ids in self.manned.items():
+            if station not in self.capacities:
+                problems.append(Problem(f"manned[{station}]", f"unknown station {station!r}"))
+            if not pool_ids:
+                problems.append(Problem(f"manned[{station}]", "names no operator pool"))
+            problems += [Problem(f"manned[{station}]", f"unknown pool {p!r}") for p in pool_ids if p not in self.pools]
         if problems:
             raise InputError("; ".join(str(p) for p in problems))
 
@@ -262,6 +287,11 @@ class SchedulingProblem:
     def has_changeovers(self, station: str) -> bool:
         return any(t > 0 for (f, g), t in self.changeovers.get(station, {}).items() if f != g)
 
+    def operator_pools(self, station: str, duration: int) -> tuple[str, ...]:
+        """The pools one of whose operators an operation of `duration` ticks on `station`
+        holds; () when it needs nobody."""
+        return self.manned.get(station, ()) if duration > 0 else ()
+
     def to_seconds(self, ticks: float) -> float:
         return ticks_to_seconds(ticks, self.tick)
 
@@ -306,9 +336,6 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     the AGVs are individual vehicles starting at the layout's AGV home, without them a fleet cap.
     """
 
-    if layout.operators.pools:  # the running twin has them; the plan refuses rather than ignore them
-        raise LayoutError([Problem("operators", "the plan does not schedule operator pools yet; "
-                                   "`factory-twin evaluate` simulates them")], source=layout.name)
     tick = float(layout.tick)
     task_times = dict(task_times or {})
     station_ids = {s.id for s in layout.stations}
@@ -379,6 +406,8 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
                     weight=float(product.weight),
                 )
             )
+    problems += lot_fit_problems(layout, task_times)
+    pools = _tick_pools(layout, tick, problems)
     if problems:
         raise LayoutError(problems, source=layout.name)
     changeovers: dict[str, dict[tuple[str, str], int]] = {}
@@ -401,6 +430,8 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
         tick=tick,
         name=layout.name,
         physics_times=tuple(physics),
+        pools=pools,
+        manned=manned_pools(layout),
     )
 
 
@@ -432,6 +463,27 @@ def _batches_on_agv_legs(i: int, routing: list[tuple[str, list[tuple[str, float,
                     return [Problem(f"products[{i}].transfer_batch", f"the plan does not schedule one AGV trip per "
                                     f"transfer batch yet (the leg {a} -> {b}); batches move on conveyor legs only")]
     return []
+def _tick_pools(layout, tick: float, problems: list[Problem]) -> dict[str, OperatorPool]:
+    """The layout's operator pools with their calendars in whole ticks: a stretch starts at
+    the next tick and ends at the tick before it ends, so a planned operation never runs off shift."""
+    pools = {}
+    for pool, calendar in zip(layout.operators.pools, calendars(layout).values()):
+        if calendar.period is None:
+            pools[pool.id] = OperatorPool(pool.size, ALWAYS)
+            continue
+        period = calendar.period / tick
+        if abs(period - round(period)) > 1e-6:
+            problems.append(Problem("tick", f"must divide a day (86400 s) evenly when operators work shifts, got {tick:g}"))
+            return {}
+        windows: list[tuple[float, float]] = []
+        for start, end in calendar.windows:
+            a, b = math.ceil(start / tick - 1e-9), math.floor(end / tick + 1e-9)
+            if windows and a <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], float(b))
+            elif b > a:
+                windows.append((float(a), float(b)))
+        pools[pool.id] = OperatorPool(pool.size, Calendar(float(round(period)), tuple(windows)))
+    return pools
 
 
 def layout_problem(layout, task_times: Mapping[tuple[str, str], float]) -> SchedulingProblem:

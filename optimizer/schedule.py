@@ -35,6 +35,7 @@ class Assignment:
     start: int
     end: int
     changeover: int = 0  # set-up ticks on this lane just before `start`
+    pool: str = ""  # the operator pool whose operator runs it ("" on a station that needs nobody)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def make_schedule(
     solver: str,
     departures: Mapping[tuple[int, int], int] | None = None,
     vehicles: Mapping[tuple[int, int], int] | None = None,
+    pools: Mapping[tuple[int, int], str] | None = None,
 ) -> Schedule:
     """A Schedule from {(job index, op index): (station, lane, start)}: durations, changeovers,
     transports, makespan and objective value are derived here so every solver agrees.
@@ -90,8 +92,10 @@ def make_schedule(
     for a free vehicle leaves later than the previous operation ends (the default).
     `vehicles[(j, k)]` is the vehicle of its fleet that carries it; trips not listed get one
     here (`assign_vehicles`), and every fleet trip its empty leg.
+    `pools[(j, k)]` is the operator pool of an operation on a manned station.
     """
     departures = departures or {}
+    pools = pools or {}
     assignments: list[Assignment] = []
     transports: list[Transport] = []
     keys: list[tuple[int, int]] = []
@@ -100,7 +104,8 @@ def make_schedule(
         for k, op in enumerate(job.operations):
             station, lane, start = placed[(j, k)]
             end = start + int(op.duration_on(station) or 0)
-            assignments.append(Assignment(job.id, job.product, job.lot, op.id, station, lane, start, end))
+            assignments.append(Assignment(job.id, job.product, job.lot, op.id, station, lane, start, end,
+                                          pool=pools.get((j, k), "")))
             if prev is not None and prev[0] != station:
                 leg = problem.transport.get((prev[0], station))
                 ticks = problem.transport_ticks(prev[0], station)
@@ -208,7 +213,8 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
     existing lane, with the right duration; release times and the horizon; precedence with
     transport gaps (start-start and end-end lags for a lot in transfer batches); no lane used
     twice at once and no station over capacity; changeovers between consecutive lots of
-    different families on a lane (zero-length operations occupy no lane); the reported changeovers, transports, makespan, objective value and status.
+    different families on a lane (zero-length operations occupy no lane); operators (pool, on
+    shift, enough of them); the reported changeovers, transports, makespan, objective value and status.
     An empty list means the schedule is valid.
     """
     errors: list[str] = []
@@ -290,6 +296,7 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
             errors.append(f"{station}: {worst} operations at time {when}, capacity {problem.capacities.get(station, 0)}")
 
     errors += _check_transports(problem, schedule, by_op)
+    errors += _check_operators(problem, schedule)
 
     makespan = max((a.end for a in schedule.assignments), default=0)
     if schedule.makespan != makespan:
@@ -414,6 +421,35 @@ def _first_batch_done(job, a: Assignment) -> int:
     op = next((op for op in job.operations if op.id == a.operation), None)
     alt = op.alternative_on(a.station) if op is not None else None
     return a.end if alt is None or not job.batched else a.start + alt.first
+
+
+def _check_operators(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
+    """Every operation on a manned station holds an operator of a pool that can run it, wholly
+    inside one of that pool's on-shift stretches; no pool has more operations under way than
+    operators; operations that need nobody name no pool."""
+    errors: list[str] = []
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for a in schedule.assignments:
+        name = f"{a.job}/{a.operation}"
+        allowed = problem.operator_pools(a.station, a.end - a.start)
+        if not allowed:
+            if a.pool:
+                errors.append(f"{name}: names operator pool {a.pool!r}, but {a.station} needs no operator")
+            continue
+        if a.pool not in allowed:
+            errors.append(f"{name}: needs an operator of {' or '.join(allowed)} on {a.station}, "
+                          f"the schedule names {a.pool or 'none'}")
+            continue
+        busy[a.pool].append((a.start, a.end))
+        stretch_end = problem.pools[a.pool].calendar.stretch_end(a.start)
+        if stretch_end is None or a.end > stretch_end:
+            errors.append(f"{name}: runs {a.start}-{a.end} on {a.station}, not inside one on-shift stretch of {a.pool}")
+    for pool_id, spans in busy.items():
+        worst, when = peak_overlap(spans)
+        if worst > problem.pools[pool_id].size:
+            errors.append(f"operators {pool_id}: {worst} operations at time {when}, the pool has "
+                          f"{problem.pools[pool_id].size}")
+    return errors
 
 
 def peak_overlap(spans: Iterable[tuple[int, int]]) -> tuple[int, int]:

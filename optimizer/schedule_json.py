@@ -44,9 +44,15 @@ def schedule_to_json(problem: SchedulingProblem, schedule: Schedule, layout_name
                 "station": a.station, "lane": a.lane, "start": sec(a.start), "end": sec(a.end),
                 "changeover": sec(a.changeover),
                 "time_source": "physics" if (a.job, a.operation, a.station) in from_physics else "layout",
+                **({"operator_pool": a.pool} if a.pool else {}),
             }
             for a in schedule.assignments
         ],
+        **({"operators": [
+            {"pool": pool_id, "size": pool.size,
+             "on_shift": [[sec(a), sec(b)] for a, b in pool.calendar.windows_until(schedule.makespan)]}
+            for pool_id, pool in problem.pools.items()
+        ]} if problem.pools else {}),
         "transports": [_transport_json(t, sec) for t in schedule.transports],
     }
 
@@ -80,7 +86,7 @@ def schedule_from_json(doc: dict[str, Any]) -> Schedule:
         gap=float(doc["gap"]),
         assignments=tuple(
             Assignment(o["job"], o["product"], o["lot"], o["operation"], o["station"], o["lane"],
-                       ticks(o["start"]), ticks(o["end"]), ticks(o["changeover"]))
+                       ticks(o["start"]), ticks(o["end"]), ticks(o["changeover"]), o.get("operator_pool", ""))
             for o in doc["operations"]
         ),
         transports=tuple(

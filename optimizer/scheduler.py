@@ -21,6 +21,10 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   station with changeovers gets explicit lanes, each with NoOverlap and a successor circuit
   (AddCircuit) whose arcs force `start_next >= end_prev + changeover(prev family, next family)`.
   Zero-length operations occupy no lane.
+- Operators: a Cumulative per pool of its size, holding every operation on a station it can
+  run (an optional interval per pool when several can) and fixed intervals of the whole pool
+  over its off-shift times up to the horizon, so each manned operation lies inside one
+  on-shift stretch.
 - Redundant: a Cumulative over each set of interchangeable stations (energy across
   alternatives), which lifts the lower bound on flexible problems.
 - Objectives: makespan, or weighted tardiness (weights scaled to integers).
@@ -72,6 +76,7 @@ class _Vars:
     departure: dict[Key, cp_model.IntVar] = field(default_factory=dict)  # moves that may take a fleet leg
     trip: dict[tuple[int, int, str, str], cp_model.IntVar] = field(default_factory=dict)  # both stations open
     routes: dict[str, vehicles.Routes] = field(default_factory=dict)  # fleets with the exact vehicle model
+    crew: dict[tuple[int, int, str, str], object] = field(default_factory=dict)  # (j, k, station, pool): literal
     makespan: cp_model.IntVar | None = None
     tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
     weights: dict[int, int] = field(default_factory=dict)
@@ -103,6 +108,9 @@ def _safe_horizon(problem: SchedulingProblem) -> int:
                 default=0,
             )
         total += max_transport * (len(job.operations) - (job.origin is None))
+        # a manned operation may wait up to one calendar period for a stretch it fits in
+        total += sum(max((_period(problem, p) for a in op.alternatives for p in problem.operator_pools(a.station, a.duration)),
+                         default=0) for op in job.operations)
     return total
 
 
@@ -120,7 +128,11 @@ def _plain_job_shop(problem: SchedulingProblem) -> bool:
         not _flexible(problem)
         and not any(problem.has_changeovers(s) for s in problem.capacities)
         and not any(problem.fleet_leg(a, b) for a, b in problem.transport)
+        and not problem.manned
     )
+def _period(problem: SchedulingProblem, pool_id: str) -> int:
+    period = problem.pools[pool_id].calendar.period
+    return 0 if period is None else int(period)
 
 
 def _explicit_lanes(problem: SchedulingProblem, station: str) -> bool:
@@ -221,6 +233,7 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
         model.Add(v.end[(j, last)] <= v.horizon)
 
     _fleet_trips(model, problem, v)
+    _operators(model, problem, v)
     _pooled_capacity(model, problem, v)
     # stations
     for station, capacity in problem.capacities.items():
@@ -309,6 +322,42 @@ def _fleet_trips(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
         routes = vehicles.constrain(model, problem, mover, group, v.horizon)
         if routes is not None:
             v.routes[mover] = routes
+
+
+def _operators(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
+    """Each operation of non-zero length on a manned station holds one operator of one pool
+    that can run it; a pool's Cumulative also holds its whole size over every off-shift time
+    before the horizon, so an operation fits inside one on-shift stretch."""
+    held: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    for j, job in enumerate(problem.jobs):
+        for k, op in enumerate(job.operations):
+            for alt in op.alternatives:
+                pool_ids = problem.operator_pools(alt.station, alt.duration)
+                if not pool_ids:
+                    continue
+                present = v.presence[(j, k, alt.station)]
+                if len(pool_ids) == 1:
+                    v.crew[(j, k, alt.station, pool_ids[0])] = present
+                    held[pool_ids[0]].append(v.interval[(j, k, alt.station)])
+                    continue
+                literals = []
+                for pool_id in pool_ids:
+                    lit = model.NewBoolVar(f"crew_{j}_{k}_{alt.station}_{pool_id}")
+                    literals.append(lit)
+                    v.crew[(j, k, alt.station, pool_id)] = lit
+                    held[pool_id].append(model.NewOptionalFixedSizeIntervalVar(
+                        v.start[(j, k)], alt.duration, lit, f"held_{j}_{k}_{alt.station}_{pool_id}"))
+                model.Add(sum(literals) == (1 if present is True else present))
+    for pool_id, intervals in held.items():
+        pool = problem.pools[pool_id]
+        operations = len(intervals)
+        at = 0
+        for start, end in pool.calendar.windows_until(v.horizon) + [(v.horizon, v.horizon)]:
+            start, end = int(start), int(end)
+            if start > at:
+                intervals.append(model.NewFixedSizeIntervalVar(at, start - at, f"off_{pool_id}_{at}"))
+            at = max(at, end)
+        model.AddCumulative(intervals, [1] * operations + [pool.size] * (len(intervals) - operations), pool.size)
 
 
 def _pooled_capacity(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
@@ -454,6 +503,9 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
         for (a, b), chosen in vehicles.route_hints(routes, warm.vehicles, departures).items():
             if a != b:  # a self-loop is a trip's absence, hinted with its stations
                 model.AddHint(routes.arcs[(a, b)], chosen)
+    for (j, k, station, pool_id), lit in v.crew.items():
+        if lit is not True and lit is not v.presence[(j, k, station)]:
+            model.AddHint(lit, placed[(j, k)][0] == station and warm.pools.get((j, k)) == pool_id)
     ends = dispatch_mod.job_ends(problem, placed)
     if v.makespan is not None:
         model.AddHint(v.makespan, max(ends.values(), default=0))
@@ -580,10 +632,10 @@ def solve(
         proven = status == cp_model.OPTIMAL
         if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
             solved = dispatch_mod.placed_objective(problem, found.placed, objective)
-            found = dispatch_mod.follow(problem, found.placed, found.departures)
+            found = dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
             schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=max(0.0, bound),
                                      objective=objective, solver="cpsat", departures=found.departures,
-                                     vehicles=found.vehicles)
+                                     vehicles=found.vehicles, pools=found.pools)
             if proven and schedule.objective_value <= solved + 1e-9:
                 schedule = replace(schedule, status="optimal", lower_bound=schedule.objective_value, gap=0.0)
             rule = None if warm is None else _warm_schedule(problem, warm, objective, max(0.0, bound))
@@ -591,7 +643,7 @@ def solve(
         return make_schedule(
             problem, found.placed, status="optimal" if status == cp_model.OPTIMAL else "feasible",
             lower_bound=max(0.0, bound), objective=objective, solver="cpsat", departures=found.departures,
-            vehicles=found.vehicles,
+            vehicles=found.vehicles, pools=found.pools,
         )
     if status == cp_model.INFEASIBLE:
         where = f" within the horizon of {problem.horizon} ticks" if problem.horizon is not None else ""
@@ -610,7 +662,7 @@ def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, 
     return make_schedule(
         problem, _assign_lanes(problem, warm.placed), status="feasible",
         lower_bound=max(bound, dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0),
-        objective=objective, solver="dispatch", departures=warm.departures, vehicles=warm.vehicles,
+        objective=objective, solver="dispatch", departures=warm.departures, vehicles=warm.vehicles, pools=warm.pools,
     )
 
 
@@ -662,8 +714,10 @@ def _solution(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver) -
     assigned: dict[Key, int] = {}
     for routes in v.routes.values():
         assigned.update(vehicles.route_vehicles(routes, lambda lit: lit is True or solver.BooleanValue(lit)))
+    pools = {(j, k): pool_id for (j, k, station, pool_id), lit in v.crew.items()
+             if placed[(j, k)][0] == station and (lit is True or solver.BooleanValue(lit))}
     return dispatch_mod.ListSchedule(_assign_lanes(problem, placed), departures,
-                                     {key: n for key, n in assigned.items() if key in departures})
+                                     {key: n for key, n in assigned.items() if key in departures}, pools)
 
 
 def _pick_up(problem: SchedulingProblem, placed: dict[Key, tuple[str, int, int]], j: int, k: int) -> str | None:

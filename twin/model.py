@@ -9,6 +9,7 @@ for petabytes); counts are limited in `twin.limits`. Checks that need the whole 
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -300,6 +301,14 @@ class Operation(Model):
     handling: ExtraTime = Field(0.0, description="extra seconds per unit on top of a task's cycle")
     setup: ExtraTime = Field(0.0, description="fixed seconds per lot before the first unit")
     variability: Variability = Field(Variability(), description="shape of the time per unit around its mean")
+
+    def unit_seconds(self, station: Station, task_times: Mapping[tuple[str, str], float]) -> float | None:
+        """Mean seconds per unit on `station`: a robot cell's physics cycle of `task` (from
+        `task_times[(station, task)]`) plus `handling`, else `time`; None when that cycle is missing."""
+        if self.task is not None and (station.kind == "robot_cell" or self.time is None):
+            seconds = task_times.get((station.id, self.task))
+            return None if seconds is None else float(seconds) + self.handling
+        return float(self.time)
 
 
 class Product(Model):

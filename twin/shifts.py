@@ -10,11 +10,11 @@ A manned operation runs inside one stretch (`Calendar.next_fit`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from twin.errors import Problem
-from twin.model import DAY, WEEK, WEEKDAYS, Layout, Operation, OperatorPool, Shift, Station
+from twin.model import DAY, WEEK, WEEKDAYS, Layout, OperatorPool, Shift, Station
 
 EPSILON = 1e-6  # s: two times closer than this are the same time
 
@@ -244,14 +244,14 @@ def operator_problems(layout: Layout) -> list[Problem]:
     problems += [Problem(f"stations[{i}]", f"manual station '{s.id}' needs an operator: no pool in operators.pools "
                          "can run it") for i, s in enumerate(layout.stations) if s.id in manned and not manned[s.id]]
     if not problems:
-        problems += lot_fit_problems(layout, lambda op, station: op.time if station.kind != "robot_cell" else None)
+        problems += lot_fit_problems(layout, {})
     return problems
 
 
-def lot_fit_problems(layout: Layout, unit_seconds: Callable[[Operation, Station], float | None]) -> list[Problem]:
+def lot_fit_problems(layout: Layout, task_times: Mapping[tuple[str, str], float]) -> list[Problem]:
     """Each manned operation whose largest lot takes longer than the longest on-shift stretch
-    of every pool that can run its station (it could never start). `unit_seconds(op, station)`
-    is the mean seconds per unit there (None: not known here, not checked)."""
+    of every pool that can run its station (it could never start). Robot-cell cycles come from
+    `task_times` (a task not in it is not checked here)."""
     manned = manned_pools(layout)
     if not manned:
         return []
@@ -261,7 +261,7 @@ def lot_fit_problems(layout: Layout, unit_seconds: Callable[[Operation, Station]
         units = max(product.lots)
         for j, op in enumerate(product.routing):
             for station in layout.candidate_stations(op):
-                unit = unit_seconds(op, station)
+                unit = op.unit_seconds(station, task_times)
                 if station.id not in manned or not manned[station.id] or unit is None:
                     continue
                 seconds = unit * units + op.setup

@@ -130,7 +130,7 @@ def compile_factory(
         for j, op in enumerate(product.routing):
             alternatives = []
             for station in layout.candidate_stations(op):
-                unit = _unit_seconds(op, station, task_times)
+                unit = op.unit_seconds(station, task_times)
                 if unit is None:
                     problems.append(Problem(f"products[{i}].routing[{j}].task",
                                             f"no simulated cycle time for task {op.task!r} on station {station.id!r}"))
@@ -141,7 +141,7 @@ def compile_factory(
             product.id, product.family, tuple(operations), tuple(product.lots), product.lot_size, product.release,
             product.due, product.weight, product.rate, product.arrivals, product.transfer_batch,
         ))
-    problems += lot_fit_problems(layout, lambda op, station: _unit_seconds(op, station, task_times))
+    problems += lot_fit_problems(layout, task_times)
     changeovers: dict[str, dict[tuple[str, str], float]] = {}
     for rule in layout.changeovers:
         for sid in rule.stations:
@@ -177,13 +177,6 @@ def compile_factory(
         manned=manned_pools(layout),
     )
 
-
-def _unit_seconds(op, station, task_times: Mapping[tuple[str, str], float]) -> float | None:
-    """Mean seconds per unit of an operation on a station (None: a task not simulated)."""
-    if op.task is not None and (station.kind == "robot_cell" or op.time is None):
-        seconds = task_times.get((station.id, op.task))
-        return None if seconds is None else float(seconds) + op.handling
-    return float(op.time)
 
 
 def _unroutable(products: list[ProductSpec], legs: Mapping[tuple[str, str], LegSpec]) -> list[Problem]:

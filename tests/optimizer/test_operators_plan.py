@@ -1,0 +1,83 @@
+"""Operators in the plan: pools as cumulative resources with shift calendars, against small
+cases solved by hand, and the independent checker on broken schedules (a layout's plan and
+its replay in the twin: tests/twin/sim/test_operators.py)."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from optimizer import dispatch
+from optimizer.problem import Alternative, Job, Operation, OperatorPool, SchedulingProblem
+from optimizer.schedule import check_schedule
+from optimizer.scheduler import solve
+from twin.shifts import Calendar
+
+# on shift 0-40 and 60-100 of every 100 ticks: stretches [0, 40), [60, 140), [160, 240), ...
+SPLIT = Calendar(100.0, ((0.0, 40.0), (60.0, 100.0)))
+
+
+def benches(durations: list[tuple[str, int]], size: int = 1, calendar: Calendar = SPLIT,
+            manned: tuple[str, ...] = ("A", "B")) -> SchedulingProblem:
+    jobs = tuple(Job(f"J{n}", (Operation("work", (Alternative(station, ticks),)),))
+                 for n, (station, ticks) in enumerate(durations))
+    return SchedulingProblem(jobs=jobs, capacities={"A": 1, "B": 1, "M": 1},
+                             pools={"crew": OperatorPool(size, calendar)},
+                             manned={s: ("crew",) for s in manned})
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "dispatch"])
+@pytest.mark.parametrize("durations,size,makespan", [
+    ([("A", 30), ("B", 30)], 1, 90),  # one operator: 0-30, then 30-60 crosses the break: 60-90
+    ([("A", 30), ("B", 30)], 2, 30),  # two operators: both at once
+    ([("A", 50)], 1, 110),  # too long for 0-40: waits for the 60-140 stretch
+    ([("A", 30), ("M", 30)], 1, 30),  # the machine needs nobody
+    ([("A", 80), ("B", 10)], 1, 140),  # 80 fills the 60-140 stretch; the 10 runs 0-10 before it
+])
+def test_hand_solved_makespans(solver, durations, size, makespan):
+    problem = benches(durations, size)
+    schedule = solve(problem, time_limit=10.0, workers=1) if solver == "cpsat" else dispatch.solve(problem)
+    assert check_schedule(problem, schedule) == []
+    assert schedule.makespan == makespan
+    assert all(a.pool == ("crew" if a.station in "AB" else "") for a in schedule.assignments)
+
+
+def test_the_better_of_two_pools_is_chosen():
+    # a day crew on shift 0-40 only and a night crew on shift 50-100 only: a 45-tick job fits
+    # only the night crew's stretch, a 30-tick job the day crew's at 0
+    problem = SchedulingProblem(
+        jobs=(Job("long", (Operation("work", (Alternative("A", 45),)),)),
+              Job("short", (Operation("work", (Alternative("B", 30),)),))),
+        capacities={"A": 1, "B": 1},
+        pools={"day": OperatorPool(1, Calendar(100.0, ((0.0, 40.0),))),
+               "night": OperatorPool(1, Calendar(100.0, ((50.0, 100.0),)))},
+        manned={"A": ("day", "night"), "B": ("day", "night")})
+    schedule = solve(problem, time_limit=10.0, workers=1)
+    assert check_schedule(problem, schedule) == []
+    by_job = {a.job: a for a in schedule.assignments}
+    assert (by_job["short"].start, by_job["short"].pool) == (0, "day")
+    assert (by_job["long"].start, by_job["long"].pool) == (50, "night")
+    assert schedule.makespan == 95
+
+
+def test_the_checker_names_each_operator_rule():
+    problem = benches([("A", 30), ("B", 30)], 1)
+    good = solve(problem, time_limit=10.0, workers=1)
+    first, second = sorted(good.assignments, key=lambda a: a.start)
+
+    def broken(*assignments):
+        return replace(good, assignments=assignments, makespan=max(a.end for a in assignments),
+                       objective_value=float(max(a.end for a in assignments)))
+
+    at_once = broken(first, replace(second, start=0, end=30))
+    assert "operators crew: 2 operations at time 0, the pool has 1" in check_schedule(problem, at_once)
+    over_break = broken(first, replace(second, start=30, end=60))
+    assert (f"{second.job}/work: runs 30-60 on {second.station}, not inside one on-shift stretch of crew"
+            in check_schedule(problem, over_break))
+    no_pool = broken(first, replace(second, pool=""))
+    assert (f"{second.job}/work: needs an operator of crew on {second.station}, the schedule names none"
+            in check_schedule(problem, no_pool))
+    machine = benches([("A", 30), ("M", 30)], 1)
+    plan = solve(machine, time_limit=10.0, workers=1)
+    named = replace(plan, assignments=tuple(replace(a, pool="crew") for a in plan.assignments))
+    assert "J1/work: names operator pool 'crew', but M needs no operator" in check_schedule(machine, named)
