@@ -73,6 +73,7 @@ def list_schedule(
     departures: dict[Key, int] = {}
     carried_by: dict[Key, int] = {}
     pools: dict[Key, str] = {}
+    last_batch: dict[str, list] = {}  # batch machine -> [start, end, first operation, units] of its latest batch
 
     def trip(j: int, station: str) -> tuple[int, int, tuple[str, int] | None]:
         """(departure, arrival, (mover, vehicle)) of job j's lot to `station`, None off a fleet leg.
@@ -114,6 +115,10 @@ def list_schedule(
         arrive = trip(j, station)[1]
         if duration == 0:
             return arrive, arrive, 0, 0, None
+        batch = last_batch.get(station)
+        if (batch is not None and arrive <= batch[0] and problem.can_share(station, batch[2], (j, nxt[j]))
+                and batch[3] + jobs[j].units <= problem.batch_sizes[station]):
+            return batch[0], batch[1], 0, 0, None  # joins the batch that starts then
         best = None
         for lane, (free, fam) in enumerate(lanes[station]):
             setup = problem.changeover_ticks(station, fam, jobs[j].family) if fam is not None else 0
@@ -158,6 +163,12 @@ def list_schedule(
         if operator is not None:
             crews[operator[0]][operator[1]] = start + duration
             pools[(j, k)] = operator[0]
+        if station in problem.batch_sizes and duration > 0:
+            batch = last_batch.get(station)
+            if batch is not None and batch[:2] == [start, start + duration]:
+                batch[3] += jobs[j].units
+            else:
+                last_batch[station] = [start, start + duration, (j, k), jobs[j].units]
         placed[(j, k)] = (station, lane, start)
         if duration > 0:
             lanes[station][lane] = [start + duration, jobs[j].family]
@@ -199,6 +210,8 @@ def list_schedule(
         # A start is never before max(ready[j], the station's first free lane): a cheap bound
         # that skips most exact `earliest` evaluations without changing the choice.
         lane_free = {station: min(free for free, _ in station_lanes) for station, station_lanes in lanes.items()}
+        for station, batch in last_batch.items():  # a lot may still join the latest batch
+            lane_free[station] = min(lane_free[station], batch[0])
         best = None  # (end, start, j, station)
         for j in active:
             r = ready[j]
@@ -234,7 +247,8 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
     trip: each trip, in the order of its planned departure, takes the vehicle that can be at
     the pick-up first (after its empty run); each operation, in the order of its planned start,
     starts as soon as its lot arrives, its lane's previous operation (and changeover) is done
-    and an operator of its planned pool (`pools`) is free and on shift for it.
+    and an operator of its planned pool (`pools`) is free and on shift for it; the lots of one
+    planned batch start together once all have arrived.
     The CP-SAT scheduler uses it on a plan made without empty runs (a relaxation)."""
     pools = pools or {}
     crews = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
@@ -252,6 +266,17 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
     retimed: Placed = {}
     new_departures: dict[Key, int] = {}
     carried_by: dict[Key, int] = {}
+    batch_start: dict[tuple[str, int], int] = {}  # (batch machine, planned start) -> the batch's new start
+
+    def arrive_at(j: int, k: int) -> int:
+        """When job j's lot is at operation k's station (its trip, or its transport leg)."""
+        if (j, k) in arrival:
+            return arrival[(j, k)]
+        if jobs[j].batched and k > 0:
+            return problem.earliest_after(jobs[j], k, placed[(j, k - 1)][0], retimed[(j, k - 1)][2], placed[(j, k)][0])
+        ready = ends[(j, k - 1)] if k > 0 else jobs[j].release
+        return ready + (problem.transport_ticks(pick_up[(j, k)], placed[(j, k)][0]) if pick_up[(j, k)] is not None else 0)
+
     for _, kind, j, k in sorted(events):
         station, lane, _ = placed[(j, k)]
         ready = ends[(j, k - 1)] if k > 0 else jobs[j].release
@@ -264,14 +289,16 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
             fleet[vehicle] = (depart + leg.ticks, station)
             arrival[(j, k)], new_departures[(j, k)], carried_by[(j, k)] = depart + leg.ticks, depart, vehicle
             continue
-        arrive = arrival.get((j, k))
-        if arrive is None and jobs[j].batched and k > 0:
-            arrive = problem.earliest_after(jobs[j], k, placed[(j, k - 1)][0], retimed[(j, k - 1)][2], station)
-        if arrive is None:
-            arrive = ready + (problem.transport_ticks(pick_up[(j, k)], station) if pick_up[(j, k)] is not None else 0)
+        arrive = arrive_at(j, k)
         duration = jobs[j].operations[k].duration_on(station)
         start = arrive
-        if duration > 0:
+        batch = (station, placed[(j, k)][2]) if station in problem.batch_sizes and duration > 0 else None
+        if batch in batch_start:  # a later lot of a batch already re-timed: it starts with it
+            start = batch_start[batch]
+        elif duration > 0:
+            if batch is not None:  # the batch starts once every lot of it has arrived
+                arrive = max(arrive_at(jj, kk) for (jj, kk), (st, _, planned) in placed.items()
+                             if st == station and planned == batch[1])
             free, family = lanes.get((station, lane), (0, None))
             setup = problem.changeover_ticks(station, family, jobs[j].family) if family is not None else 0
             start = max(arrive, free + setup)
@@ -280,6 +307,8 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
                 start = int(problem.pools[pools[(j, k)]].calendar.next_fit(max(start, min(free_ops)), duration))
                 free_ops[max((o for o, t in enumerate(free_ops) if t <= start), key=free_ops.__getitem__)] = start + duration
             lanes[(station, lane)] = (start + duration, jobs[j].family)
+            if batch is not None:
+                batch_start[batch] = start
         retimed[(j, k)], ends[(j, k)] = (station, lane, start), start + duration
     return ListSchedule(retimed, new_departures, carried_by, pools)
 
@@ -366,11 +395,13 @@ def simple_lower_bound(problem: SchedulingProblem) -> int:
          + min(a.duration for a in job.operations[-1].alternatives) for job in problem.jobs if job.operations),
         default=0,
     )
-    load: dict[str, int] = {}
+    load: dict[str, int] = {}  # ticks x lanes, or on a batch machine ticks x units in the batch
     for job in problem.jobs:
         for op in job.operations:
             if len(op.alternatives) == 1:
                 alt = op.alternatives[0]
-                load[alt.station] = load.get(alt.station, 0) + alt.duration
-    station_bound = max((-(-t // problem.capacities[s]) for s, t in load.items()), default=0)
+                size = problem.batch_sizes.get(alt.station)
+                load[alt.station] = load.get(alt.station, 0) + alt.duration * (1 if size is None else min(job.units, size))
+    station_bound = max((-(-t // (problem.capacities[s] * problem.batch_sizes.get(s, 1))) for s, t in load.items()),
+                        default=0)
     return max(job_bound, station_bound)

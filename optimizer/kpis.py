@@ -59,7 +59,12 @@ def kpis(problem: SchedulingProblem, schedule: Schedule) -> Kpis:
     busy: dict[str, int] = {s: 0 for s in problem.capacities}
     first: dict[str, int] = {}
     last: dict[str, int] = {}
+    batches = set()  # a batch machine is busy once per batch, however many lots share it
     for a in schedule.assignments:
+        if a.station in problem.batch_sizes:
+            if (a.station, a.start, a.end) in batches:
+                continue
+            batches.add((a.station, a.start, a.end))
         busy[a.station] = busy.get(a.station, 0) + (a.end - a.start)
         first[a.job] = min(first.get(a.job, a.start), a.start)
         last[a.job] = max(last.get(a.job, a.end), a.end)

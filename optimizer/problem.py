@@ -17,6 +17,7 @@ from typing import Mapping, Protocol
 
 from twin.errors import InputError, LayoutError
 from twin.errors import Problem
+from twin.batching import batches
 from twin.shifts import Calendar, calendars, lot_fit_problems, manned_pools
 
 ALWAYS = Calendar(None)  # on shift around the clock
@@ -121,7 +122,9 @@ class SchedulingProblem:
     `changeovers[station][(from_family, to_family)]` is the set-up between consecutive lots on
     one lane of that station (missing pairs take 0). `horizon`, if set, is a hard latest end.
     `manned[station]` names the operator `pools` one of whose operators an operation of non-zero
-    length on that station holds (stations not listed need nobody).
+    length on that station holds (stations not listed need nobody). `batch_sizes[station]` makes
+    a station of capacity 1 a batch machine (`twin.batching`): operations that `can_share` a
+    batch may run together, starting and ending at once, while their units fit the batch.
     """
 
     jobs: tuple[Job, ...]
@@ -137,6 +140,7 @@ class SchedulingProblem:
     physics_times: tuple[PhysicsTime, ...] = ()
     pools: Mapping[str, OperatorPool] = field(default_factory=dict)
     manned: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    batch_sizes: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -209,6 +213,11 @@ class SchedulingProblem:
             if not pool_ids:
                 problems.append(Problem(f"manned[{station}]", "names no operator pool"))
             problems += [Problem(f"manned[{station}]", f"unknown pool {p!r}") for p in pool_ids if p not in self.pools]
+        for station, size in self.batch_sizes.items():
+            if self.capacities.get(station) != 1:
+                problems.append(Problem(f"batch_sizes[{station}]", "a batch machine is a station of capacity 1"))
+            if not isinstance(size, int) or size < 1:
+                problems.append(Problem(f"batch_sizes[{station}]", "must be an integer >= 1"))
         if problems:
             raise InputError("; ".join(str(p) for p in problems))
 
@@ -292,6 +301,19 @@ class SchedulingProblem:
         holds; () when it needs nobody."""
         return self.manned.get(station, ()) if duration > 0 else ()
 
+    def can_share(self, station: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Whether operations a and b ((job index, operation index)) may share one batch on
+        `station`: a batch machine, one family, one operation id, one duration there, and
+        their units together within the batch."""
+        size = self.batch_sizes.get(station)
+        if size is None:
+            return False
+        (ja, ka), (jb, kb) = a, b
+        job_a, job_b = self.jobs[ja], self.jobs[jb]
+        op_a, op_b = job_a.operations[ka], job_b.operations[kb]
+        return (ja != jb and job_a.family == job_b.family and op_a.id == op_b.id
+                and op_a.duration_on(station) == op_b.duration_on(station) and job_a.units + job_b.units <= size)
+
     def to_seconds(self, ticks: float) -> float:
         return ticks_to_seconds(ticks, self.tick)
 
@@ -348,6 +370,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     problems: list[Problem] = []
     jobs: list[Job] = []
     physics: list[PhysicsTime] = []
+    batch_sizes = {s.id: s.batch_size for s in layout.stations if s.batch_size is not None}
     for i, product in enumerate(layout.products):
         # per-unit time and setup for each (operation, station), computed once per product
         routing: list[tuple[str, list[tuple[str, float, float, bool]]]] = []
@@ -389,8 +412,10 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
             problems += _batches_on_agv_legs(i, routing, transport)
         for lot, units in enumerate(product.lots):
             operations = tuple(
-                Operation(op_id, tuple(_alternative(sid, unit, setup, phys, units, product.transfer_batch, tick)
-                                       for sid, unit, setup, phys in alts))
+                Operation(op_id, tuple(
+                    Alternative(sid, seconds_to_ticks(unit * batches(units, batch_sizes[sid]) + setup, tick), phys)
+                    if sid in batch_sizes else _alternative(sid, unit, setup, phys, units, product.transfer_batch, tick)
+                    for sid, unit, setup, phys in alts))
                 for op_id, alts in routing
             )
             jobs.append(
@@ -432,6 +457,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
         physics_times=tuple(physics),
         pools=pools,
         manned=manned_pools(layout),
+        batch_sizes=batch_sizes,
     )
 
 

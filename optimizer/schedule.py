@@ -213,7 +213,8 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
     existing lane, with the right duration; release times and the horizon; precedence with
     transport gaps (start-start and end-end lags for a lot in transfer batches); no lane used
     twice at once and no station over capacity; changeovers between consecutive lots of
-    different families on a lane (zero-length operations occupy no lane); operators (pool, on
+    different families on a lane (zero-length operations occupy no lane); batches (one family
+    and step, within the batch size; a batch occupies its machine once); operators (pool, on
     shift, enough of them); the reported changeovers, transports, makespan, objective value and status.
     An empty list means the schedule is valid.
     """
@@ -266,9 +267,12 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
                     errors.append(f"{name}: starts at {a.start}, before {prev.operation} ends at {prev.end} plus {gap} ({what})")
             prev = a
 
-    # lanes: no two operations at once, changeovers between families
+    # batch machines: lots in one batch count once below
+    batch_errors, one_per_batch = _check_batches(problem, schedule.assignments)
+    errors += batch_errors
+    # lanes: no two operations (batches) at once, changeovers between families
     family = {job.id: job.family for job in problem.jobs}
-    for (station, lane), seq in lane_sequences(schedule.assignments).items():
+    for (station, lane), seq in lane_sequences(one_per_batch).items():
         for i, (before, after) in enumerate(zip([None] + seq[:-1], seq)):
             need = 0 if before is None else problem.changeover_ticks(station, family.get(before.job, ""), family.get(after.job, ""))
             if after.changeover != need:
@@ -288,7 +292,7 @@ def check_schedule(problem: SchedulingProblem, schedule: Schedule) -> list[str]:
                 )
     # station capacity at any time
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for a in schedule.assignments:
+    for a in one_per_batch:
         spans[a.station].append((a.start, a.end))
     for station, station_spans in spans.items():
         worst, when = peak_overlap(station_spans)
@@ -421,6 +425,36 @@ def _first_batch_done(job, a: Assignment) -> int:
     op = next((op for op in job.operations if op.id == a.operation), None)
     alt = op.alternative_on(a.station) if op is not None else None
     return a.end if alt is None or not job.batched else a.start + alt.first
+
+
+def _check_batches(problem: SchedulingProblem, assignments) -> tuple[list[str], list[Assignment]]:
+    """Operations on a batch machine with the same start and end form one batch: lots of one
+    family at one routing step, of different jobs, whose units fit the batch size. Returns the
+    errors and the assignments with each batch's later members left out (a batch is one
+    occupation of the machine; anything else overlapping it is an overlap)."""
+    errors: list[str] = []
+    jobs = {job.id: job for job in problem.jobs}
+    batches: dict[tuple[str, int, int], list[Assignment]] = defaultdict(list)
+    kept = []
+    for a in assignments:
+        if a.station in problem.batch_sizes and a.end > a.start and a.job in jobs:
+            batches[(a.station, a.start, a.end)].append(a)
+            if len(batches[(a.station, a.start, a.end)]) > 1:
+                continue
+        kept.append(a)
+    for (station, start, end), members in batches.items():
+        if len(members) == 1:
+            continue
+        names = ", ".join(f"{m.job}/{m.operation}" for m in members)
+        units = sum(jobs[m.job].units for m in members)
+        if len({jobs[m.job].family for m in members}) > 1 or len({m.operation for m in members}) > 1:
+            errors.append(f"{station}: batch {start}-{end} mixes families or routing steps ({names})")
+        if len({m.job for m in members}) < len(members):
+            errors.append(f"{station}: batch {start}-{end} holds one lot twice ({names})")
+        if units > problem.batch_sizes[station]:
+            errors.append(f"{station}: batch {start}-{end} holds {units} units, the batch size is "
+                          f"{problem.batch_sizes[station]} ({names})")
+    return errors, kept
 
 
 def _check_operators(problem: SchedulingProblem, schedule: Schedule) -> list[str]:

@@ -21,6 +21,8 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   station with changeovers gets explicit lanes, each with NoOverlap and a successor circuit
   (AddCircuit) whose arcs force `start_next >= end_prev + changeover(prev family, next family)`.
   Zero-length operations occupy no lane.
+- Batch machines: a Cumulative on units, and per pair of operations whose units fit together
+  one after the other or, when they may share a batch, at the same start.
 - Operators: a Cumulative per pool of its size, holding every operation on a station it can
   run (an optional interval per pool when several can) and fixed intervals of the whole pool
   over its off-shift times up to the horizon, so each manned operation lies inside one
@@ -77,6 +79,7 @@ class _Vars:
     trip: dict[tuple[int, int, str, str], cp_model.IntVar] = field(default_factory=dict)  # both stations open
     routes: dict[str, vehicles.Routes] = field(default_factory=dict)  # fleets with the exact vehicle model
     crew: dict[tuple[int, int, str, str], object] = field(default_factory=dict)  # (j, k, station, pool): literal
+    same: dict[tuple[str, Key, Key], cp_model.IntVar] = field(default_factory=dict)  # share one batch (a < b)
     makespan: cp_model.IntVar | None = None
     tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
     weights: dict[int, int] = field(default_factory=dict)
@@ -247,7 +250,9 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
         if not members:
             continue
         intervals = [v.interval[(j, k, station)] for (j, k), _ in members]
-        if capacity == 1:
+        if station in problem.batch_sizes:
+            _batch_machine(model, problem, v, station, members)
+        elif capacity == 1:
             model.AddNoOverlap(intervals)
         else:
             model.AddCumulative(intervals, [1] * len(intervals), capacity)
@@ -324,6 +329,34 @@ def _fleet_trips(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
             v.routes[mover] = routes
 
 
+def _batch_machine(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, station: str,
+                   members: list[tuple[Key, int]]) -> None:
+    """A batch machine: its operations' units (up to the batch size each) never overfill it at
+    once, and two operations whose units would fit together either run one after the other or,
+    when they may share a batch, start at once (same duration, so they end at once). Quadratic in
+    the operations that may use the machine."""
+    size = problem.batch_sizes[station]
+    units = [min(problem.jobs[key[0]].units, size) for key, _ in members]
+    model.AddCumulative([v.interval[(j, k, station)] for (j, k), _ in members], units, size)
+    for a, (key_a, dur_a) in enumerate(members):
+        for b in range(a + 1, len(members)):
+            key_b, dur_b = members[b]
+            if key_a[0] == key_b[0] or units[a] + units[b] > size:
+                continue  # one job's operations follow each other; too many units cannot overlap
+            name = f"{station}_{key_a}_{key_b}"
+            before, after = model.NewBoolVar(f"before_{name}"), model.NewBoolVar(f"after_{name}")
+            model.Add(v.start[key_a] + dur_a <= v.start[key_b]).OnlyEnforceIf(before)
+            model.Add(v.start[key_b] + dur_b <= v.start[key_a]).OnlyEnforceIf(after)
+            options = [before, after]
+            if problem.can_share(station, key_a, key_b):
+                same = model.NewBoolVar(f"same_{name}")
+                model.Add(v.start[key_a] == v.start[key_b]).OnlyEnforceIf(same)
+                v.same[(station, key_a, key_b)] = same
+                options.append(same)
+            absent = [lit.Not() for lit in (v.presence[(*key_a, station)], v.presence[(*key_b, station)]) if lit is not True]
+            model.AddBoolOr(options + absent)
+
+
 def _operators(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
     """Each operation of non-zero length on a manned station holds one operator of one pool
     that can run it; a pool's Cumulative also holds its whole size over every off-shift time
@@ -364,9 +397,10 @@ def _pooled_capacity(model: cp_model.CpModel, problem: SchedulingProblem, v: _Va
     """Redundant: for each set of interchangeable stations G (the alternatives of a flexible
     operation), every operation that must run somewhere in G occupies one of G's lanes, so at
     most sum(capacity) of them run at once. Gives CP-SAT energy reasoning across alternatives."""
-    groups = {
+    groups = {  # operations sharing a batch occupy one lane together: no batch machine here
         frozenset(a.station for a in op.alternatives)
-        for job in problem.jobs for op in job.operations if len(op.alternatives) > 1
+        for job in problem.jobs for op in job.operations
+        if len(op.alternatives) > 1 and not any(a.station in problem.batch_sizes for a in op.alternatives)
     }
     for group in groups:
         intervals = []
@@ -413,7 +447,8 @@ def _lane_circuit(model, problem: SchedulingProblem, v: _Vars, station: str, lan
                 continue
             lit = model.NewBoolVar(f"arc_{station}_{lane}_{a}_{b}")
             setup = problem.changeover_ticks(station, jobs[a[0]].family, jobs[b[0]].family)
-            model.Add(v.start[b] >= v.end[a] + setup).OnlyEnforceIf(lit)
+            same = v.same.get((station, a, b), v.same.get((station, b, a)))  # one batch: no order between them
+            model.Add(v.start[b] >= v.end[a] + setup).OnlyEnforceIf([lit] if same is None else [lit, same.Not()])
             arcs.append((i + 1, b_index + 1, lit))
             arc_vars[(i + 1, b_index + 1)] = lit
     model.AddCircuit(arcs)
@@ -503,6 +538,8 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
         for (a, b), chosen in vehicles.route_hints(routes, warm.vehicles, departures).items():
             if a != b:  # a self-loop is a trip's absence, hinted with its stations
                 model.AddHint(routes.arcs[(a, b)], chosen)
+    for (station, a, b), lit in v.same.items():
+        model.AddHint(lit, placed[a][0] == placed[b][0] == station and placed[a][2] == placed[b][2])
     for (j, k, station, pool_id), lit in v.crew.items():
         if lit is not True and lit is not v.presence[(j, k, station)]:
             model.AddHint(lit, placed[(j, k)][0] == station and warm.pools.get((j, k)) == pool_id)

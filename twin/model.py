@@ -245,6 +245,10 @@ class Station(Model):
     input_buffer: BufferCapacity | None = Field(None, description="lots that may wait before the station; None: no limit")
     output_buffer: BufferCapacity | None = Field(
         None, description="finished lots that may wait for transport; when full the station blocks; None: no limit")
+    batch_size: Units | None = Field(
+        None, description="a batch machine (oven, kettle, tunnel pasteuriser) processes up to this many units at "
+        "once: an operation's time here is seconds per batch, lots of one family at the same routing step with "
+        "the same time share a batch up to this many units, a larger lot runs as several batches; None: unit by unit")
 
     def with_placement(self, position: Point2, rotation: Rotation | None = None) -> "Station":
         """A copy of this station at a new place: how a candidate layout is made."""
@@ -303,12 +307,21 @@ class Operation(Model):
     variability: Variability = Field(Variability(), description="shape of the time per unit around its mean")
 
     def unit_seconds(self, station: Station, task_times: Mapping[tuple[str, str], float]) -> float | None:
-        """Mean seconds per unit on `station`: a robot cell's physics cycle of `task` (from
-        `task_times[(station, task)]`) plus `handling`, else `time`; None when that cycle is missing."""
+        """Mean seconds per unit on `station` (per batch on a batch machine): a robot cell's
+        physics cycle of `task` (from `task_times[(station, task)]`) plus `handling`, else
+        `time`; None when that cycle is missing."""
         if self.task is not None and (station.kind == "robot_cell" or self.time is None):
             seconds = task_times.get((station.id, self.task))
             return None if seconds is None else float(seconds) + self.handling
         return float(self.time)
+
+    def lot_seconds(self, station: Station, units: int, task_times: Mapping[tuple[str, str], float]) -> float | None:
+        """Mean seconds for a lot of `units` on `station`: the setup, then the units one by one,
+        or on a batch machine ceil(units / batch_size) batches."""
+        unit = self.unit_seconds(station, task_times)
+        if unit is None:
+            return None
+        return self.setup + unit * (units if station.batch_size is None else -(-units // station.batch_size))
 
 
 class Product(Model):

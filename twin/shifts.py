@@ -261,10 +261,9 @@ def lot_fit_problems(layout: Layout, task_times: Mapping[tuple[str, str], float]
         units = max(product.lots)
         for j, op in enumerate(product.routing):
             for station in layout.candidate_stations(op):
-                unit = op.unit_seconds(station, task_times)
-                if station.id not in manned or not manned[station.id] or unit is None:
+                seconds = op.lot_seconds(station, units, task_times)
+                if station.id not in manned or not manned[station.id] or seconds is None:
                     continue
-                seconds = unit * units + op.setup
                 stretch = max(longest[p] for p in manned[station.id])
                 if seconds > stretch + EPSILON:
                     problems.append(Problem(

@@ -339,10 +339,11 @@ def search_input_problems(layout: Layout) -> list[Problem]:
     """Every problem but where the stations stand: what a layout search, which places the
     stations anew, must refuse before it starts (the as-is placement may be invalid)."""
     data = layout.model_dump(by_alias=True)
+    from twin.batching import batch_problems
     from twin.shifts import operator_problems
 
     return (data_problems(data) + _port_problems(layout) + _floor_problems(layout) + _cell_problems(layout)
-            + reference_problems(layout) + _twin_problems(layout) + operator_problems(layout))
+            + reference_problems(layout) + _twin_problems(layout) + operator_problems(layout) + batch_problems(layout))
 
 
 def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:

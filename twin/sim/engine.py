@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from twin.batching import batches
 from twin.errors import InputError
 from twin.sim.accounting import Level
 from twin.sim.agv import Fleet, Trip
@@ -64,7 +65,7 @@ class Lot:
 
     def mean_seconds(self, station: str, operation: OperationSpec | None = None) -> float:
         alt = (operation or self.operation).on(station)
-        return alt.unit_seconds * self.units + alt.setup
+        return alt.unit_seconds * batches(self.units, alt.batch_size) + alt.setup
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,30 @@ class Simulation:
             yield runtime.arrival()
         return lot
 
+    def _batch(self, runtime: StationRuntime, lot: Lot, sequence, position: int):
+        """The lots that run with `lot` on a batch machine (`twin.batching`): the plan's lots
+        planned to start with it, or the waiting lots that may share its batch, in queue order."""
+        size = runtime.spec.batch_size
+        group = [lot]
+        if size is None:
+            return group, position
+        if sequence is not None:
+            while position < len(sequence) and sequence[position][2] == sequence[position - 1][2]:
+                group.append((yield from self._next_lot(runtime, sequence[position])))
+                position += 1
+            return group, position
+        room = [size - lot.units]
+
+        def shares(other: Lot) -> bool:
+            fits = (other.product.family == lot.product.family and other.operation.id == lot.operation.id
+                    and other.operation.on(runtime.spec.id) == lot.operation.on(runtime.spec.id)
+                    and other.units <= room[0])
+            if fits:
+                room[0] -= other.units
+            return fits
+
+        return group + runtime.queue.take(shares), position
+
     def _lane(self, runtime: StationRuntime, lane: Lane, sequence: list[tuple[str, str, float]] | None):
         env, sid = self.env, runtime.spec.id
         position = 0
@@ -293,13 +318,15 @@ class Simulation:
                     return
                 planned, position = sequence[position], position + 1
             lot = yield from self._next_lot(runtime, planned)
-            runtime.inputs.release()
+            group, position = yield from self._batch(runtime, lot, sequence, position)
             # the lot may move on (its index with it) while this lane still works its batches
             operation, finished, done, arrived = lot.operation, lot.finished, lot.done, lot.arrived
-            for s in self._candidates(lot, lot.index):
-                lot.needs[s] -= 1
-                if lot.needs[s] == 0:
-                    self.stations[s].add_demand(-1)
+            for member in group:
+                runtime.inputs.release()
+                for s in self._candidates(member, member.index):
+                    member.needs[s] -= 1
+                    if member.needs[s] == 0:
+                        self.stations[s].add_demand(-1)
             alt = operation.on(sid)
             change = self.factory.changeover(sid, lane.family, lot.product.family)
             not_before = planned[2] if planned is not None else env.now
@@ -321,27 +348,35 @@ class Simulation:
             if alt.setup > 0:
                 runtime.set_state(lane, "setup")
                 yield from runtime.work(lane, alt.setup, calendar, "setup")
-            for i, units in enumerate(lot.batches):
-                if arrived is not None and not arrived[i].triggered:
-                    runtime.set_state(lane, "starved")
-                    yield arrived[i]
+            if runtime.spec.batch_size is None:  # unit by unit, transfer batch by transfer batch
+                for i, units in enumerate(lot.batches):
+                    if arrived is not None and not arrived[i].triggered:
+                        runtime.set_state(lane, "starved")
+                        yield arrived[i]
+                    runtime.set_state(lane, "busy")
+                    seconds = Sampler(operation.variability, alt.unit_seconds).draw(runtime.process_rng, units)
+                    yield from runtime.work(lane, seconds, calendar)
+                    if done:
+                        done[i].succeed()
+            else:  # a batch machine: whole lots (`twin.batching`), one drawn time per batch cycle
                 runtime.set_state(lane, "busy")
-                seconds = Sampler(operation.variability, alt.unit_seconds).draw(runtime.process_rng, units)
+                cycles = batches(sum(member.units for member in group), runtime.spec.batch_size)
+                seconds = Sampler(operation.variability, alt.unit_seconds).draw(runtime.process_rng, cycles)
                 yield from runtime.work(lane, seconds, calendar)
-                if done:
-                    done[i].succeed()
             end = env.now
             if pool is not None:
                 pool.give_back(hold)
-            runtime.backlog -= lot.mean_seconds(sid, operation)
-            if not runtime.outputs.try_take():
-                runtime.set_state(lane, "blocked")
-                yield runtime.outputs.request()
+            for member in group:
+                runtime.backlog -= member.mean_seconds(sid, operation)
+                if not runtime.outputs.try_take():
+                    runtime.set_state(lane, "blocked")
+                    yield runtime.outputs.request()
             runtime.set_state(lane, runtime.free_state())
-            if self.trace:
-                self.records.append(OperationRecord(lot.id, lot.product.id, operation.id, sid, lane.index,
-                                                    start, end, change))
-            finished.succeed()
+            for member in group:
+                if self.trace:
+                    self.records.append(OperationRecord(member.id, member.product.id, operation.id, sid,
+                                                        lane.index, start, end, change))
+                (finished if member is lot else member.finished).succeed()
 
     # --- the run --------------------------------------------------------------------------
 

@@ -27,13 +27,15 @@ class StationSpec:
     mtbf: float | None
     mttr: float | None
     breakdowns: Breakdowns
+    batch_size: int | None = None  # units processed together (`twin.batching`); None: unit by unit
 
 
 @dataclass(frozen=True)
 class Alternative:
     station: str
     unit_seconds: float  # mean seconds per unit
-    setup: float  # seconds per lot, part of the operation
+    setup: float  # seconds per lot (per batch on a batch machine), part of the operation
+    batch_size: int | None = None  # a batch machine: unit_seconds is then seconds per batch
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,7 @@ def compile_factory(
                     problems.append(Problem(f"products[{i}].routing[{j}].task",
                                             f"no simulated cycle time for task {op.task!r} on station {station.id!r}"))
                     continue
-                alternatives.append(Alternative(station.id, unit, op.setup))
+                alternatives.append(Alternative(station.id, unit, op.setup, station.batch_size))
             operations.append(OperationSpec(op.id, tuple(alternatives), op.variability))
         products.append(ProductSpec(
             product.id, product.family, tuple(operations), tuple(product.lots), product.lot_size, product.release,
@@ -163,7 +165,8 @@ def compile_factory(
         raise LayoutError(problems, source=layout.name)
     return Factory(
         name=layout.name,
-        stations={s.id: StationSpec(s.id, s.capacity, s.input_buffer, s.output_buffer, s.mtbf, s.mttr, s.breakdowns)
+        stations={s.id: StationSpec(s.id, s.capacity, s.input_buffer, s.output_buffer, s.mtbf, s.mttr, s.breakdowns,
+                                  s.batch_size)
                   for s in layout.stations},
         products=tuple(products),
         legs=dict(legs),

@@ -85,6 +85,15 @@ class InputQueue:
     def pop_next(self) -> Any:
         return heapq.heappop(self.heap)[1]
 
+    def take(self, wanted: Callable[[Any], bool]) -> list[Any]:
+        """Remove the queued lots that `wanted` accepts, asked one by one in the rule's order."""
+        taken = [lot for _, lot in sorted(self.heap, key=lambda item: item[0]) if wanted(lot)]
+        if taken:
+            chosen = {id(lot) for lot in taken}
+            self.heap = [item for item in self.heap if id(item[1]) not in chosen]
+            heapq.heapify(self.heap)
+        return taken
+
     def pop(self, lot_id: str, operation_id: str) -> Any | None:
         return self.planned.pop((lot_id, operation_id), None)
 
