@@ -47,3 +47,10 @@ def test_a_batch_of_nothing_is_refused(layout_data):
     with pytest.raises(LayoutError) as info:
         layout_from_data(data)
     assert [str(p) for p in info.value.problems] == ["stations[1].batch_size: must be at least 1"]
+
+
+def test_transfer_batches_through_a_batch_machine_are_refused(layout_data):
+    data = batch_layout(layout_data)
+    data["products"][0]["transfer_batch"] = 10
+    assert ("products[0].transfer_batch: a lot in transfer batches cannot visit a batch machine (wash) yet: a batch "
+            "machine takes whole lots") in problems_of(data)
