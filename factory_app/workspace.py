@@ -13,13 +13,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from twin.errors import FactoryTwinError
+from twin.io import write_text_atomic
 
 from factory_app.paths import safe_name, workdir
 
@@ -61,20 +61,6 @@ def _locked(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write a file so that a reader sees the old content or the new, never a part."""
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 @dataclass
@@ -137,7 +123,7 @@ def save(project: str, snapshot: Snapshot, seen_version: int | None) -> int:
             raise StaleWorkspace(f"project '{project}' was changed in another tab or window (version {current}, "
                                  f"this one last saw {seen_version})")
         version = (current or 0) + 1
-        atomic_write(target, json.dumps({"version": version, "snapshot": snapshot.to_json()}))
+        write_text_atomic(target, json.dumps({"version": version, "snapshot": snapshot.to_json()}))
         return version
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import uuid
 from pathlib import Path
 from typing import Any
+
+from twin.io import write_text_atomic
 
 from service.problems import ServiceError
 
@@ -33,7 +34,7 @@ class Workspace:
         name = f"layouts/{digest}.{'json' if fmt == 'json' else 'yaml'}"
         path = self.root / name
         if not path.exists():
-            write_atomic(path, text)
+            write_text_atomic(path, text)
         return name
 
     def public(self, text: str) -> str:
@@ -54,23 +55,8 @@ def new_job_id(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex[:12]}"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a temporary file and rename it: a reader (or a crash) never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}"
-    try:
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
+    write_text_atomic(path, json.dumps(data, indent=1, allow_nan=False) + "\n")
 
 
 def read_json(path: Path) -> Any:

@@ -165,7 +165,15 @@ def dump_layout(layout: Layout, fmt: str = "yaml") -> str:
 def save_layout(layout: Layout, path: str | Path) -> Path:
     """Write atomically (temporary file, then rename) in YAML or JSON by suffix."""
     path = Path(path)
-    text = dump_layout(layout, "json" if path.suffix.lower() == ".json" else "yaml")
+    write_text_atomic(path, dump_layout(layout, "json" if path.suffix.lower() == ".json" else "yaml"))
+    return path
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write a temporary file beside `path`, flush it to disk and rename it over `path`: a
+    reader (another tab, the service, a crash) sees the old content or the new, never a part.
+    The folder is created if missing."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # created with mode 0o666 so the process umask applies, as for any file the user saves
     # (mkstemp makes owner-only files, and changing the umask would race other threads)
@@ -174,11 +182,12 @@ def save_layout(layout: Layout, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
 
 
 def layout_json_schema() -> dict[str, Any]:

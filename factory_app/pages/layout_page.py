@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from twin.errors import LayoutError
-from twin.io import dump_layout, layout_from_data
+from twin.io import dump_layout, layout_from_data, write_text_atomic
 from twin.model import STATION_KINDS
 
 from factory_app import tables
@@ -17,7 +17,6 @@ from factory_app.editing import EditSession, position_messages, problems_for, sp
 from factory_app.paths import safe_name, sample_layouts, workdir
 from factory_app.state import AppState
 from factory_app.ui import show_error
-from factory_app.workspace import atomic_write
 from factory_app.upload import MAX_UPLOAD_BYTES, open_sample, open_upload
 
 ROTATIONS = [0, 90, 180, 270]
@@ -374,7 +373,7 @@ def _save(text: str, target: Path, overwrite: bool) -> None:
         return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, text)
+        write_text_atomic(target, text)
     except OSError as exc:
         st.session_state[SAVED] = (False, f"Could not save {target.relative_to(workdir())}: {exc.strerror or exc}")
         return
