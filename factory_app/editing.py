@@ -133,11 +133,15 @@ class EditSession:
         return True
 
 
-_PATH = re.compile(r"^(?P<section>[a-z_]+)\[(?P<index>\d+)\](?:\.(?P<rest>.*))?$")
+_PATH = re.compile(r"^(?P<section>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<rest>.*))?$")
+
+
+TABLE_SECTIONS = ("stations", "products", "transport.conveyors", "operators.pools", "changeovers")
 
 
 def split_path(path: str) -> tuple[str, int, str] | None:
-    """'stations[3].footprint.width' -> ('stations', 3, 'footprint.width'); None otherwise."""
+    """'stations[3].footprint.width' -> ('stations', 3, 'footprint.width'),
+    'operators.pools[1].shifts[0].end' -> ('operators.pools', 1, 'shifts[0].end'); None otherwise."""
     match = _PATH.match(path)
     if not match:
         return None
@@ -159,8 +163,8 @@ def problems_for(problems: list[Problem], section: str, index: int, fields: tupl
 
 
 def unplaced_problems(problems: list[Problem]) -> list[Problem]:
-    """Problems that name no station, product or other table row (shown at the top)."""
-    return [p for p in problems if split_path(p.path) is None or split_path(p.path)[0] not in ("stations", "products")]
+    """Problems that name no row of a table on the Layout page (shown at the top)."""
+    return [p for p in problems if split_path(p.path) is None or split_path(p.path)[0] not in TABLE_SECTIONS]
 
 
 def _placement(station: Station) -> tuple:

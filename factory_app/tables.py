@@ -17,11 +17,11 @@ from twin.errors import Problem
 from factory_app.editing import problems_for
 
 STATION_COLUMNS = ["id", "kind", "x", "y", "rotation", "width", "depth", "height", "capacity", "fixed"]
-PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "release", "due", "weight"]
+PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "transfer_batch", "release", "due", "weight"]
 ROUTING_COLUMNS = ["id", "stations", "station_kind", "time", "task", "handling", "setup"]
 
 
-def _blank(value: Any) -> bool:
+def blank(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -34,9 +34,9 @@ def _blank(value: Any) -> bool:
         return False
 
 
-def _clean(value: Any) -> Any:
+def cell_value(value: Any) -> Any:
     """A cell value as plain Python (numpy scalars unwrapped, blanks as None)."""
-    if _blank(value):
+    if blank(value):
         return None
     if hasattr(value, "item"):
         value = value.item()
@@ -45,8 +45,8 @@ def _clean(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def _as_int(value: Any) -> Any:
-    value = _clean(value)
+def cell_int(value: Any) -> Any:
+    value = cell_value(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
@@ -79,16 +79,25 @@ def new_station(existing_ids: set[str]) -> dict[str, Any]:
     return {"id": f"S{n}", "kind": "machine", "footprint": {"width": 2.0, "depth": 2.0}, "position": None}
 
 
-def _is_new(index: Any, old: list) -> bool:
+def is_new_row(index: Any, old: list) -> bool:
     return not (isinstance(index, int) and 0 <= index < len(old))
 
 
 def without_blank_new_rows(frame: pd.DataFrame, old_count: int, columns: list[str]) -> pd.DataFrame:
     """The table without rows just added and still empty: a row the planner has only begun
     is not an edit yet (applying it would rebuild the table under the planner's typing)."""
-    keep = [not (not (isinstance(i, int) and 0 <= i < old_count) and all(_blank(row.get(c)) for c in columns))
+    keep = [not (not (isinstance(i, int) and 0 <= i < old_count) and all(blank(row.get(c)) for c in columns))
             for i, row in frame.iterrows()]
-    return frame[keep]
+    return frame[pd.Series(keep, index=frame.index, dtype=bool)]  # a plain [] would select columns
+
+
+def frame_changed(before: pd.DataFrame, after: pd.DataFrame, columns: list[str]) -> bool:
+    """True when the table was edited; a row just added and still empty is not an edit yet."""
+    after = without_blank_new_rows(after, len(before), columns)
+    a, b = before[columns].reset_index(drop=True), after[columns].reset_index(drop=True)
+    if len(a) != len(b) or list(before.index) != list(after.index):
+        return True
+    return not a.astype(object).where(a.notna(), None).equals(b.astype(object).where(b.notna(), None))
 
 
 def apply_stations(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
@@ -99,22 +108,22 @@ def apply_stations(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     stations = []
     ids = {s.get("id") for s in old}
     for index, row in frame.iterrows():
-        new = _is_new(index, old)
+        new = is_new_row(index, old)
         base = new_station(ids) if new else copy.deepcopy(old[index])
         ids.add(base.get("id"))
         station = dict(base)
-        station["id"] = _clean(row.get("id")) if not _blank(row.get("id")) else base.get("id")
-        station["kind"] = _clean(row.get("kind")) or base.get("kind")
-        x, y = _clean(row.get("x")), _clean(row.get("y"))
+        station["id"] = cell_value(row.get("id")) if not blank(row.get("id")) else base.get("id")
+        station["kind"] = cell_value(row.get("kind")) or base.get("kind")
+        x, y = cell_value(row.get("x")), cell_value(row.get("y"))
         station["position"] = None if x is None and y is None else [x, y]
-        station["rotation"] = _as_int(row.get("rotation")) if not _blank(row.get("rotation")) else 0
+        station["rotation"] = cell_int(row.get("rotation")) if not blank(row.get("rotation")) else 0
         footprint = (base.get("footprint") or {}) if new else {}
-        station["footprint"] = {side: footprint.get(side) if _blank(row.get(side)) else _clean(row.get(side))
+        station["footprint"] = {side: footprint.get(side) if blank(row.get(side)) else cell_value(row.get(side))
                                 for side in ("width", "depth")}
         for col, default in (("height", 1.5), ("capacity", 1)):
-            value = _as_int(row.get(col)) if col == "capacity" else _clean(row.get(col))
+            value = cell_int(row.get(col)) if col == "capacity" else cell_value(row.get(col))
             station[col] = default if value is None else value
-        station["fixed"] = bool(_clean(row.get("fixed")) or False)
+        station["fixed"] = bool(cell_value(row.get("fixed")) or False)
         stations.append(station)
     out["stations"] = stations
     return out
@@ -159,11 +168,11 @@ def products_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.Dat
     for i, p in enumerate(data.get("products") or []):
         rows.append({
             "id": p.get("id"), "family": p.get("family"), "demand": p.get("demand"), "lot_size": p.get("lot_size"),
-            "release": p.get("release", 0.0), "due": p.get("due"), "weight": p.get("weight", 1.0),
+            "transfer_batch": p.get("transfer_batch"), "release": p.get("release", 0.0), "due": p.get("due"), "weight": p.get("weight", 1.0),
             "problems": "; ".join(m for m in problems_for(list(problems), "products", i)),
         })
     frame = pd.DataFrame(rows, columns=PRODUCT_COLUMNS + ["problems"])
-    for col in ("release", "due", "weight"):
+    for col in ("transfer_batch", "release", "due", "weight"):
         frame[col] = frame[col].astype("float64")
     return frame
 
@@ -185,11 +194,14 @@ def apply_products(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     products = []
     ids = {p.get("id") for p in old}
     for index, row in frame.iterrows():
-        new = _is_new(index, old)
+        new = is_new_row(index, old)
         product = new_product(ids) if new else copy.deepcopy(old[index])
         ids.add(product.get("id"))
         for col in PRODUCT_COLUMNS:
-            value = _as_int(row.get(col)) if col in ("demand", "lot_size") else _clean(row.get(col))
+            value = cell_int(row.get(col)) if col in ("demand", "lot_size", "transfer_batch") else cell_value(row.get(col))
+            if col == "transfer_batch" and value is None:  # blank: the whole lot moves at once
+                product.pop(col, None)
+                continue
             if col in ("release", "weight") and value is None:
                 value = 0.0 if col == "release" else 1.0
             if value is None and new and col in product:
@@ -221,15 +233,15 @@ def apply_routing(data: dict[str, Any], product_index: int, frame: pd.DataFrame)
     out = copy.deepcopy(data)
     routing = []
     for n, (_, row) in enumerate(frame.iterrows()):
-        stations = _clean(row.get("stations"))
+        stations = cell_value(row.get("stations"))
         op = {
-            "id": _clean(row.get("id")) or f"op{n + 1}",
+            "id": cell_value(row.get("id")) or f"op{n + 1}",
             "stations": [s.strip() for s in str(stations).split(",") if s.strip()] if stations else None,
-            "station_kind": _clean(row.get("station_kind")),
-            "time": _clean(row.get("time")),
-            "task": _clean(row.get("task")),
-            "handling": _clean(row.get("handling")) or 0.0,
-            "setup": _clean(row.get("setup")) or 0.0,
+            "station_kind": cell_value(row.get("station_kind")),
+            "time": cell_value(row.get("time")),
+            "task": cell_value(row.get("task")),
+            "handling": cell_value(row.get("handling")) or 0.0,
+            "setup": cell_value(row.get("setup")) or 0.0,
         }
         routing.append(op)
     out["products"][product_index]["routing"] = routing

@@ -11,7 +11,7 @@ from twin.io import dump_layout, layout_from_data, write_text_atomic
 from twin.model import STATION_KINDS
 
 from factory_app import tables
-from factory_app.pages import exchange, plan_view
+from factory_app.pages import exchange, plan_view, resources
 from factory_app.charts import top_view
 from factory_app.editing import EditSession, position_messages, problems_for, split_path, unplaced_problems
 from factory_app.paths import safe_name, sample_layouts, workdir
@@ -45,13 +45,22 @@ def render(state: AppState) -> None:
             plan_view.render(session, shown, bad)
     with right:
         _station_editor(session, data, problems, shown)
-    tab_st, tab_pr, tab_rt = st.tabs(["Stations", "Products", "Routings"])
-    with tab_st:
+    tabs = st.tabs(["Stations", "Products", "Routings", "Breakdowns, buffers, batches", "Transport", "Operators",
+                    "Changeovers"])
+    with tabs[0]:
         _stations_table(session, data, problems)
-    with tab_pr:
+    with tabs[1]:
         _products_table(session, data, problems)
-    with tab_rt:
+    with tabs[2]:
         _routing_table(session, data, problems)
+    with tabs[3]:
+        resources.details(session, data, problems)
+    with tabs[4]:
+        resources.transport(session, data, problems)
+    with tabs[5]:
+        resources.operators(session, data, problems)
+    with tabs[6]:
+        resources.changeovers(session, data, problems)
     exchange.render(state)
     _save_controls(state)
 
@@ -239,15 +248,6 @@ def _station_editor(session: EditSession, data: dict, problems, shown) -> None:
             st.rerun()
 
 
-def _frame_changed(before, after, columns) -> bool:
-    """True when the table was edited; a row just added and still empty is not an edit yet."""
-    after = tables.without_blank_new_rows(after, len(before), columns)
-    a, b = before[columns].reset_index(drop=True), after[columns].reset_index(drop=True)
-    if len(a) != len(b) or list(before.index) != list(after.index):
-        return True
-    return not a.astype(object).where(a.notna(), None).equals(b.astype(object).where(b.notna(), None))
-
-
 def _stations_table(session: EditSession, data: dict, problems) -> None:
     frame = tables.stations_frame(data, problems)
     st.caption("Edit cells, add rows at the bottom, delete rows with the row selector. "
@@ -262,7 +262,7 @@ def _stations_table(session: EditSession, data: dict, problems) -> None:
             "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
         },
     )
-    if _frame_changed(frame, edited, tables.STATION_COLUMNS):
+    if tables.frame_changed(frame, edited, tables.STATION_COLUMNS):
         session.edit(tables.apply_stations(data, tables.without_blank_new_rows(edited, len(frame), tables.STATION_COLUMNS)))
         st.rerun()
 
@@ -274,10 +274,13 @@ def _products_table(session: EditSession, data: dict, problems) -> None:
         column_config={
             "demand": st.column_config.NumberColumn("demand", step=1),
             "lot_size": st.column_config.NumberColumn("lot_size", step=1),
+            "transfer_batch": st.column_config.NumberColumn(
+                "transfer_batch", step=1, format="%d", min_value=1,
+                help="units that move on together; blank: the whole lot (one-piece flow: 1)"),
             "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
         },
     )
-    if _frame_changed(frame, edited, tables.PRODUCT_COLUMNS):
+    if tables.frame_changed(frame, edited, tables.PRODUCT_COLUMNS):
         edited = tables.without_blank_new_rows(edited, len(frame), tables.PRODUCT_COLUMNS)
         changed = tables.apply_products(data, edited)
         session.edit(changed)
@@ -288,9 +291,6 @@ def _products_table(session: EditSession, data: dict, problems) -> None:
     for p in data.get("products") or []:
         if not p.get("routing"):
             st.info(f"Product '{p.get('id')}' has no routing yet: give its operations on the Routings tab.")
-    if data.get("changeovers"):
-        st.caption("Changeovers: " + "; ".join(
-            f"{c['from_family']} → {c['to_family']} on {', '.join(c['stations'])}: {c['time']:g} s" for c in data["changeovers"]))
 
 
 def _routing_table(session: EditSession, data: dict, problems) -> None:
@@ -314,7 +314,7 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
             "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
         },
     )
-    if _frame_changed(frame, edited, tables.ROUTING_COLUMNS):
+    if tables.frame_changed(frame, edited, tables.ROUTING_COLUMNS):
         session.edit(tables.apply_routing(data, index, edited))
         st.rerun()
 

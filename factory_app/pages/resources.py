@@ -1,0 +1,149 @@
+"""The Layout page's tabs for what is not a station's place or a product's routing: station
+reliability, buffers and batches; AGVs and conveyors; operator pools and shifts;
+changeovers. Every edit goes through the edit session, so it is validated at once, can be
+undone, and a bad one never replaces the last valid layout."""
+from __future__ import annotations
+
+import streamlit as st
+
+from twin.model import STATION_KINDS, WEEKDAYS
+
+from factory_app import resource_tables as rt
+from factory_app.editing import EditSession
+from factory_app.tables import frame_changed, without_blank_new_rows
+
+POOL_PICK = "pool_pick_index"  # the pool whose shifts the Operators tab shows
+DEFAULT_HOME = "(first receiving dock)"
+_PROBLEMS = st.column_config.TextColumn("problems", disabled=True, width="large")
+
+
+def _apply_table(session: EditSession, frame, edited, columns: list[str], apply) -> None:
+    """Apply a table's edit (rows begun but still blank are not an edit yet) and redraw."""
+    if frame_changed(frame, edited, columns):
+        session.edit(apply(without_blank_new_rows(edited, len(frame), columns)))
+        st.rerun()
+
+
+def details(session: EditSession, data: dict, problems) -> None:
+    st.caption("Breakdowns need both MTBF and MTTR (seconds of operating time, seconds to repair). Buffers count "
+               "lots waiting before and after a station; blank means no limit. A batch machine (oven, kettle) "
+               "takes up to `batch_size` units of one family at once. `cost` is the purchase price.")
+    frame = rt.details_frame(data, problems)
+    whole = {"format": "%d", "min_value": 1, "step": 1}
+    edited = st.data_editor(
+        frame, key=f"details_table_{session.revision}", num_rows="fixed", width="stretch", hide_index=True,
+        column_config={
+            "id": st.column_config.TextColumn("station", disabled=True),
+            "mtbf": st.column_config.NumberColumn("MTBF (s)", min_value=0.0),
+            "mttr": st.column_config.NumberColumn("MTTR (s)", min_value=0.0),
+            "input_buffer": st.column_config.NumberColumn("input buffer (lots)", **whole),
+            "output_buffer": st.column_config.NumberColumn("output buffer (lots)", **whole),
+            "batch_size": st.column_config.NumberColumn("batch size (units)", **whole),
+            "cost": st.column_config.NumberColumn("cost", min_value=0.0),
+            "problems": _PROBLEMS,
+        },
+    )
+    _apply_table(session, frame, edited, rt.DETAIL_COLUMNS, lambda e: rt.apply_details(data, e))
+
+
+def transport(session: EditSession, data: dict, problems) -> None:
+    st.markdown("**AGV fleet**")
+    agv = rt.agv_fields(data)
+    rev = session.revision
+
+    def on_change(field: str, key: str) -> None:
+        value = st.session_state[key]
+        if field == "home" and value == DEFAULT_HOME:
+            value = None
+        elif field == "fleet_size" and value is not None:
+            value = int(value)
+        session.edit(rt.update_agv(session.data, **{field: value}))
+
+    c1, c2, c3, c4 = st.columns(4)
+    for col, field, label, step in ((c1, "fleet_size", "vehicles", 1), (c2, "speed", "speed (m/s)", 0.1),
+                                    (c3, "load_time", "load + unload (s per lot)", 1.0)):
+        key = f"agv_{field}_{rev}"
+        with col:
+            st.number_input(label, value=agv[field], step=step, key=key, on_change=on_change, args=(field, key),
+                            format="%d" if field == "fleet_size" else "%g")
+            for message in _agv_problems(problems, field):
+                st.error(message, icon=":material/warning:")
+    homes = [DEFAULT_HOME] + [d.get("id") for d in (data.get("floor") or {}).get("docks") or []] + \
+            [s.get("id") for s in data.get("stations") or []]
+    home = agv["home"] if agv["home"] in homes else DEFAULT_HOME
+    with c4:
+        key = f"agv_home_{rev}"
+        st.selectbox("home (where vehicles start)", homes, index=homes.index(home), key=key,
+                     on_change=on_change, args=("home", key))
+        for message in _agv_problems(problems, "home"):
+            st.error(message, icon=":material/warning:")
+    st.markdown("**Conveyors**")
+    st.caption("A conveyor carries lots from one station's output to another's input at its speed; with a "
+               "pitch (m per unit) it carries units spaced along the belt and a full belt blocks its feeder.")
+    frame = rt.conveyors_frame(data, problems)
+    ids = [s.get("id") for s in data.get("stations") or []]
+    edited = st.data_editor(
+        frame, key=f"conveyors_table_{rev}", num_rows="dynamic", width="stretch", hide_index=True,
+        column_config={
+            "from": st.column_config.SelectboxColumn("from", options=ids),
+            "to": st.column_config.SelectboxColumn("to", options=ids),
+            "speed": st.column_config.NumberColumn("speed (m/s)", min_value=0.0),
+            "pitch": st.column_config.NumberColumn("pitch (m)", min_value=0.0),
+            "problems": _PROBLEMS,
+        },
+    )
+    _apply_table(session, frame, edited, rt.CONVEYOR_COLUMNS, lambda e: rt.apply_conveyors(data, e))
+
+
+def _agv_problems(problems, field: str) -> list[str]:
+    return [p.message for p in problems if p.path == f"transport.agv.{field}"]
+
+
+def operators(session: EditSession, data: dict, problems) -> None:
+    st.caption("A pool is `size` interchangeable operators who can run the stations listed and every station "
+               "of the kinds listed (comma-separated). A manual station, or one a pool lists, works only while "
+               "one of its operators is on shift. A pool without shifts works around the clock.")
+    frame = rt.pools_frame(data, problems)
+    edited = st.data_editor(
+        frame, key=f"pools_table_{session.revision}", num_rows="dynamic", width="stretch", hide_index=True,
+        column_config={
+            "size": st.column_config.NumberColumn("operators", min_value=1, step=1, format="%d"),
+            "stations": st.column_config.TextColumn("stations", help="station ids, comma-separated"),
+            "kinds": st.column_config.TextColumn("kinds", help="station kinds: " + ", ".join(STATION_KINDS)),
+            "problems": _PROBLEMS,
+        },
+    )
+    _apply_table(session, frame, edited, rt.POOL_COLUMNS, lambda e: rt.apply_pools(data, e))
+    pools = (data.get("operators") or {}).get("pools") or []
+    if not pools:
+        st.info("No operator pools: no station waits for an operator.")
+        return
+    names = [f"{i}: {p.get('id')}" for i, p in enumerate(pools)]
+    index = min(st.session_state.get(POOL_PICK, 0), len(names) - 1)
+    pick = st.selectbox("Shifts of pool", names, index=index, key=f"pool_pick_{session.revision}")
+    index = names.index(pick)
+    st.session_state[POOL_PICK] = index
+    st.caption("One row per shift: start and end as HH:MM within one day (a night shift is two rows, "
+               "22:00-24:00 and 00:00-06:00), breaks as `10:00-10:15, 12:00-12:30`, days as "
+               f"`{', '.join(WEEKDAYS[:5])}` (blank: every day).")
+    shifts = rt.shifts_frame(data, index, problems)
+    edited = st.data_editor(shifts, key=f"shifts_table_{index}_{session.revision}", num_rows="dynamic",
+                            width="stretch", hide_index=True, column_config={"problems": _PROBLEMS})
+    _apply_table(session, shifts, edited, rt.SHIFT_COLUMNS, lambda e: rt.apply_shifts(data, index, e))
+
+
+def changeovers(session: EditSession, data: dict, problems) -> None:
+    st.caption("The time to switch stations from one product family to the next (`stations`: ids, "
+               "comma-separated).")
+    families = sorted({p.get("family") for p in data.get("products") or [] if p.get("family")})
+    frame = rt.changeovers_frame(data, problems)
+    edited = st.data_editor(
+        frame, key=f"changeovers_table_{session.revision}", num_rows="dynamic", width="stretch", hide_index=True,
+        column_config={
+            "from_family": st.column_config.SelectboxColumn("from family", options=families),
+            "to_family": st.column_config.SelectboxColumn("to family", options=families),
+            "time": st.column_config.NumberColumn("time (s)", min_value=0.0),
+            "problems": _PROBLEMS,
+        },
+    )
+    _apply_table(session, frame, edited, rt.CHANGEOVER_COLUMNS, lambda e: rt.apply_changeovers(data, e))

@@ -1,0 +1,224 @@
+"""Tables of the factory beyond stations' places and products' routings: each station's
+reliability, buffers, batch size and price; the conveyors; the operator pools and their
+shifts; the changeovers. Edits come back from the page as pandas DataFrames and are merged
+into the layout data here, as plain data (like `factory_app.tables`).
+
+A blank cell is a missing value, which means the model's default (no breakdowns, no buffer
+limit, whole lots) or, where a value is required, a problem the layout check names. Text
+that lists several things (stations, kinds, days, breaks) is comma-separated.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pandas as pd
+
+from twin.errors import Problem
+from factory_app.editing import problems_for
+from factory_app.tables import blank, cell_int, cell_value, is_new_row
+
+DETAIL_COLUMNS = ["mtbf", "mttr", "input_buffer", "output_buffer", "batch_size", "cost"]
+_DETAIL_INTS = ("input_buffer", "output_buffer", "batch_size")
+CONVEYOR_COLUMNS = ["id", "from", "to", "speed", "pitch"]
+POOL_COLUMNS = ["id", "size", "stations", "kinds"]
+SHIFT_COLUMNS = ["start", "end", "breaks", "days"]
+CHANGEOVER_COLUMNS = ["from_family", "to_family", "stations", "time"]
+AGV_FIELDS = ("speed", "fleet_size", "load_time", "home")
+
+
+def _joined(values: Any) -> str:
+    return ", ".join(str(v) for v in values or ())
+
+
+def _split(value: Any) -> list[str]:
+    text = cell_value(value)
+    return [part.strip() for part in str(text).split(",") if part.strip()] if text is not None else []
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], floats: tuple[str, ...] = ()) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns + ["problems"])
+    for col in floats:
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+# --- station details -------------------------------------------------------------------------
+
+
+def details_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    """One row per station (the id is shown, not edited here: it is the Stations tab's)."""
+    rows = []
+    for i, s in enumerate(data.get("stations") or []):
+        row = {"id": s.get("id")} | {col: s.get(col) for col in DETAIL_COLUMNS}
+        row["problems"] = "; ".join(problems_for(list(problems), "stations", i, tuple(DETAIL_COLUMNS)))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=["id"] + DETAIL_COLUMNS + ["problems"])
+    for col in DETAIL_COLUMNS:
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+def apply_details(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with each station's reliability, buffers, batch size and price from the
+    table's row of the same index (the table has one row per station, in order)."""
+    out = copy.deepcopy(data)
+    stations = out.get("stations") or []
+    for index, row in frame.iterrows():
+        if is_new_row(index, stations):
+            continue
+        for col in DETAIL_COLUMNS:
+            value = cell_int(row.get(col)) if col in _DETAIL_INTS else cell_value(row.get(col))
+            if value is None:
+                stations[index].pop(col, None)
+            else:
+                stations[index][col] = value
+    return out
+
+
+# --- AGVs and conveyors ----------------------------------------------------------------------
+
+
+def agv_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The AGV fleet as the page shows it, with the model's defaults where the file is silent."""
+    agv = (data.get("transport") or {}).get("agv") or {}
+    return {"speed": agv.get("speed", 1.0), "fleet_size": agv.get("fleet_size", 2),
+            "load_time": agv.get("load_time", 10.0), "home": agv.get("home")}
+
+
+def update_agv(data: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Layout data with AGV fleet fields changed; a home of None means the default start
+    (the first receiving dock, else the first station)."""
+    out = copy.deepcopy(data)
+    agv = out.setdefault("transport", {}).setdefault("agv", {})
+    for name, value in fields.items():
+        if name not in AGV_FIELDS:
+            raise KeyError(name)
+        if value is None and name == "home":
+            agv.pop("home", None)
+        else:
+            agv[name] = value
+    return out
+
+
+def conveyors_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    rows = []
+    for i, c in enumerate((data.get("transport") or {}).get("conveyors") or []):
+        rows.append({"id": c.get("id"), "from": c.get("from", c.get("from_station")),
+                     "to": c.get("to", c.get("to_station")), "speed": c.get("speed", 0.3), "pitch": c.get("pitch"),
+                     "problems": "; ".join(problems_for(list(problems), "transport.conveyors", i))})
+    return _frame(rows, CONVEYOR_COLUMNS, ("speed", "pitch"))
+
+
+def apply_conveyors(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with the conveyors table applied. A conveyor keeps its drawn route while
+    its two ends stay the same; given new ends it is laid anew port to port."""
+    out = copy.deepcopy(data)
+    transport = out.setdefault("transport", {})
+    old = transport.get("conveyors") or []
+    conveyors = []
+    for index, row in frame.iterrows():
+        base = {} if is_new_row(index, old) else copy.deepcopy(old[index])
+        ends = (base.pop("from_station", base.get("from")), base.pop("to_station", base.get("to")))
+        conveyor = base | {"id": cell_value(row.get("id")) or f"conveyor_{len(conveyors) + 1}",
+                           "from": cell_value(row.get("from")), "to": cell_value(row.get("to")),
+                           "speed": 0.3 if blank(row.get("speed")) else cell_value(row.get("speed"))}
+        if (conveyor["from"], conveyor["to"]) != ends:
+            conveyor.pop("route", None)
+        pitch = cell_value(row.get("pitch"))
+        if pitch is None:
+            conveyor.pop("pitch", None)
+        else:
+            conveyor["pitch"] = pitch
+        conveyors.append(conveyor)
+    transport["conveyors"] = conveyors
+    return out
+
+
+# --- operators --------------------------------------------------------------------------------
+
+
+def _pools(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return (data.get("operators") or {}).get("pools") or []
+
+
+def pools_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    rows = [{"id": p.get("id"), "size": p.get("size"), "stations": _joined(p.get("stations")),
+             "kinds": _joined(p.get("kinds")),
+             "problems": "; ".join(problems_for(list(problems), "operators.pools", i))}
+            for i, p in enumerate(_pools(data))]
+    return _frame(rows, POOL_COLUMNS)
+
+
+def apply_pools(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with the pools table applied; a pool keeps its shifts (edited in the
+    shifts table), and a new pool starts with one operator around the clock."""
+    out = copy.deepcopy(data)
+    operators = out.setdefault("operators", {})
+    old = operators.get("pools") or []
+    pools = []
+    for index, row in frame.iterrows():
+        base = {"shifts": []} if is_new_row(index, old) else copy.deepcopy(old[index])
+        size = cell_int(row.get("size"))
+        base.update(id=cell_value(row.get("id")) or f"pool_{len(pools) + 1}", size=1 if size is None else size,
+                    stations=_split(row.get("stations")), kinds=_split(row.get("kinds")))
+        pools.append(base)
+    operators["pools"] = pools
+    return out
+
+
+def _break_text(b: dict[str, Any]) -> str:
+    return f"{b.get('start')}-{b.get('end')}"
+
+
+def _parse_break(text: str) -> dict[str, Any]:
+    """'10:00-10:15' -> a break; a malformed one keeps what was typed, for the check to name."""
+    start, _, end = text.partition("-")
+    return {"start": start.strip(), "end": end.strip() or None}
+
+
+def shifts_frame(data: dict[str, Any], pool_index: int, problems: list[Problem] = ()) -> pd.DataFrame:
+    shifts = _pools(data)[pool_index].get("shifts") or []
+    rows = [{"start": s.get("start"), "end": s.get("end"), "breaks": _joined(_break_text(b) for b in s.get("breaks") or ()),
+             "days": _joined(s.get("days")) if s.get("days") else "",
+             "problems": "; ".join(problems_for(list(problems), "operators.pools", pool_index, (f"shifts[{j}]",)))}
+            for j, s in enumerate(shifts)]
+    return _frame(rows, SHIFT_COLUMNS)
+
+
+def apply_shifts(data: dict[str, Any], pool_index: int, frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with one pool's shifts replaced by the table's rows: 'HH:MM' start and end,
+    breaks as '10:00-10:15, 12:00-12:30', days as 'mon, tue' (blank: every day)."""
+    out = copy.deepcopy(data)
+    shifts = []
+    for _, row in frame.iterrows():
+        days = _split(row.get("days"))
+        shift = {"start": cell_value(row.get("start")), "end": cell_value(row.get("end")),
+                 "breaks": [_parse_break(b) for b in _split(row.get("breaks"))]}
+        if days:
+            shift["days"] = days
+        shifts.append(shift)
+    out["operators"]["pools"][pool_index]["shifts"] = shifts
+    return out
+
+
+# --- changeovers ------------------------------------------------------------------------------
+
+
+def changeovers_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    rows = [{"from_family": c.get("from_family"), "to_family": c.get("to_family"),
+             "stations": _joined(c.get("stations")), "time": c.get("time"),
+             "problems": "; ".join(problems_for(list(problems), "changeovers", i))}
+            for i, c in enumerate(data.get("changeovers") or [])]
+    return _frame(rows, CHANGEOVER_COLUMNS, ("time",))
+
+
+def apply_changeovers(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with the changeovers table applied: the time to switch the listed
+    stations from one product family to another."""
+    out = copy.deepcopy(data)
+    out["changeovers"] = [{"stations": _split(row.get("stations")), "from_family": cell_value(row.get("from_family")),
+                           "to_family": cell_value(row.get("to_family")), "time": cell_value(row.get("time"))}
+                          for _, row in frame.iterrows()]
+    return out
+

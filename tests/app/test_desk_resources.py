@@ -1,0 +1,191 @@
+"""The Layout page's tabs for breakdowns, buffers and batches, transport, operators and
+changeovers: each table shows what the file holds, leaves the layout as it is when nothing is
+typed, applies an edit that the layout model then reads, and names a bad value in the row
+it concerns while the last valid layout is kept."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from twin.io import layout_from_data as _layout, load_layout
+
+from factory_app import resource_tables as rt
+from factory_app import tables
+from factory_app.editing import EditSession, layout_data, split_path
+from factory_app.ui import STATE_KEY
+
+from apptest_tools import run as _run, start as _start
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def mini(physics):
+    return EditSession.open(load_layout(DATA / "mini.yaml"), "test", physics)
+
+
+@pytest.fixture(scope="module")
+def electronics_data():
+    return layout_data(load_layout(REPO / "layouts" / "electronics_assembly.yaml"))
+
+
+@pytest.mark.parametrize("frame_of, apply, columns", [
+    (rt.details_frame, rt.apply_details, rt.DETAIL_COLUMNS),
+    (rt.conveyors_frame, rt.apply_conveyors, rt.CONVEYOR_COLUMNS),
+    (rt.pools_frame, rt.apply_pools, rt.POOL_COLUMNS),
+    (rt.changeovers_frame, rt.apply_changeovers, rt.CHANGEOVER_COLUMNS),
+    (tables.products_frame, tables.apply_products, tables.PRODUCT_COLUMNS),
+])
+def test_a_table_applied_untouched_leaves_the_sample_as_it_was(electronics_data, frame_of, apply, columns):
+    frame = frame_of(electronics_data)
+    assert len(frame) > 0
+    assert not tables.frame_changed(frame, frame.copy(), columns)
+    assert _layout(apply(electronics_data, frame)) == _layout(electronics_data)
+
+
+def test_shift_tables_applied_untouched_leave_every_pool_as_it_was(electronics_data):
+    data = electronics_data
+    for index, pool in enumerate(data["operators"]["pools"]):
+        assert pool["shifts"], pool["id"]
+        data = rt.apply_shifts(data, index, rt.shifts_frame(data, index))
+    assert _layout(data) == _layout(electronics_data)
+
+
+def test_breakdowns_buffers_and_batches_reach_the_layout_and_a_blank_restores_the_default(mini):
+    frame = rt.details_frame(mini.data)
+    frame.loc[1, ["mtbf", "mttr", "input_buffer", "batch_size"]] = [3600.0, 300.0, 2.0, 4.0]
+    assert mini.edit(rt.apply_details(mini.data, frame)), mini.problems
+    weld = mini.layout.station("weld")
+    assert (weld.mtbf, weld.mttr, weld.input_buffer, weld.output_buffer, weld.batch_size) == (3600.0, 300.0, 2, None, 4)
+    frame = rt.details_frame(mini.data)
+    frame.loc[1, "batch_size"] = float("nan")
+    assert mini.edit(rt.apply_details(mini.data, frame))
+    assert mini.layout.station("weld").batch_size is None
+
+
+def test_a_bad_buffer_is_named_in_its_station_row_and_the_valid_layout_is_kept(mini):
+    frame = rt.details_frame(mini.data)
+    frame.loc[2, "output_buffer"] = 0.0
+    assert not mini.edit(rt.apply_details(mini.data, frame))
+    assert mini.has_draft and mini.layout.station("check").output_buffer is None
+    shown = rt.details_frame(mini.data, mini.problems)
+    assert [bool(m) for m in shown["problems"]] == [False, False, True]
+    assert [p.path for p in mini.problems] == ["stations[2].output_buffer"]
+
+
+def test_a_transfer_batch_reaches_the_product_and_a_blank_means_whole_lots(mini):
+    frame = tables.products_frame(mini.data)
+    frame.loc[0, "transfer_batch"] = 1.0
+    assert mini.edit(tables.apply_products(mini.data, frame)), mini.problems
+    assert mini.layout.product("bracket").transfer_batch == 1
+    frame = tables.products_frame(mini.data)
+    frame.loc[0, "transfer_batch"] = float("nan")
+    assert mini.edit(tables.apply_products(mini.data, frame))
+    assert mini.layout.product("bracket").transfer_batch is None
+
+
+def test_the_agv_fleet_and_its_home_are_edited_and_an_unknown_home_is_named(mini):
+    assert mini.edit(rt.update_agv(mini.data, fleet_size=3, speed=1.5, home="weld")), mini.problems
+    agv = mini.layout.transport.agv
+    assert (agv.fleet_size, agv.speed, agv.load_time, agv.home) == (3, 1.5, 10.0, "weld")
+    assert mini.layout.agv_home() == "weld"
+    assert mini.edit(rt.update_agv(mini.data, home=None))
+    assert mini.layout.agv_home() == "in"  # the first receiving dock
+    assert not mini.edit(rt.update_agv(mini.data, home="paint"))
+    assert [(p.path, p.message) for p in mini.problems] == [("transport.agv.home", "no station or dock 'paint'")]
+    assert mini.layout.agv_home() == "in"
+    with pytest.raises(KeyError):
+        rt.update_agv(mini.data, colour="red")
+
+
+def test_a_conveyor_added_in_the_table_joins_the_layout_and_keeps_its_route_until_its_ends_change(mini):
+    frame = rt.conveyors_frame(mini.data).astype(object)
+    frame.loc[0] = {"id": "belt", "from": "cut", "to": "weld", "speed": 0.5, "pitch": None, "problems": ""}
+    assert mini.edit(rt.apply_conveyors(mini.data, frame)), mini.problems
+    belt = mini.layout.transport.conveyors[0]
+    assert (belt.id, belt.from_station, belt.to_station, belt.speed, belt.pitch) == ("belt", "cut", "weld", 0.5, None)
+    routed = mini.data
+    routed["transport"]["conveyors"][0]["route"] = [[5.0, 6.0], [9.0, 6.0]]
+    frame = rt.conveyors_frame(routed)
+    frame.loc[0, "speed"] = 0.4
+    assert rt.apply_conveyors(routed, frame)["transport"]["conveyors"][0]["route"] == [[5.0, 6.0], [9.0, 6.0]]
+    frame.loc[0, "to"] = "check"
+    assert "route" not in rt.apply_conveyors(routed, frame)["transport"]["conveyors"][0]
+    frame.loc[0, "to"] = "nowhere"
+    assert not mini.edit(rt.apply_conveyors(routed, frame))
+    assert ("transport.conveyors[0].to", "no station 'nowhere'") in [(p.path, p.message) for p in mini.problems]
+    assert rt.conveyors_frame(mini.data, mini.problems)["problems"][0] == "no station 'nowhere'"
+
+
+def test_an_operator_pool_with_shifts_breaks_and_days_reaches_the_layout(mini):
+    frame = rt.pools_frame(mini.data).astype(object)
+    frame.loc[0] = {"id": "welders", "size": 2, "stations": "weld", "kinds": "inspection", "problems": ""}
+    assert mini.edit(rt.apply_pools(mini.data, frame)), mini.problems
+    shifts = rt.shifts_frame(mini.data, 0).astype(object)
+    shifts.loc[0] = {"start": "06:00", "end": "14:00", "breaks": "10:00-10:15, 12:00-12:30", "days": "mon, tue",
+                     "problems": ""}
+    assert mini.edit(rt.apply_shifts(mini.data, 0, shifts)), mini.problems
+    pool = mini.layout.operators.pools[0]
+    assert (pool.id, pool.size, pool.stations, pool.kinds) == ("welders", 2, ("weld",), ("inspection",))
+    shift = pool.shifts[0]
+    assert (shift.start, shift.end, shift.days) == ("06:00", "14:00", ("mon", "tue"))
+    assert [(b.start, b.end) for b in shift.breaks] == [("10:00", "10:15"), ("12:00", "12:30")]
+    # renaming the pool keeps its shifts
+    frame = rt.pools_frame(mini.data)
+    frame.loc[0, "id"] = "weld_crew"
+    assert mini.edit(rt.apply_pools(mini.data, frame))
+    assert mini.layout.operators.pools[0].shifts == pool.shifts
+
+
+def test_a_break_without_an_end_is_named_in_its_shift_row(mini):
+    frame = rt.pools_frame(mini.data).astype(object)
+    frame.loc[0] = {"id": "crew", "size": 1, "stations": "", "kinds": "machine", "problems": ""}
+    assert mini.edit(rt.apply_pools(mini.data, frame)), mini.problems
+    shifts = rt.shifts_frame(mini.data, 0).astype(object)
+    shifts.loc[0] = {"start": "06:00", "end": "14:00", "breaks": "10:00", "days": "", "problems": ""}
+    assert not mini.edit(rt.apply_shifts(mini.data, 0, shifts))
+    paths = [p.path for p in mini.problems]
+    assert paths and all(split_path(p)[:2] == ("operators.pools", 0) for p in paths), paths
+    assert all(p.startswith("operators.pools[0].shifts[0].breaks[0].end") for p in paths), paths
+    assert rt.shifts_frame(mini.data, 0, mini.problems)["problems"][0]
+    assert mini.layout.operators.pools[0].shifts == ()  # the valid layout stands
+
+
+def test_a_changeover_is_edited_and_an_unknown_family_is_named(mini):
+    frame = rt.changeovers_frame(mini.data)
+    frame.loc[0, "time"] = 45.0
+    assert mini.edit(rt.apply_changeovers(mini.data, frame)), mini.problems
+    assert mini.layout.changeovers[0].time == 45.0
+    frame.loc[0, "to_family"] = "brass"
+    assert not mini.edit(rt.apply_changeovers(mini.data, frame))
+    assert [(p.path, p.message) for p in mini.problems] == [("changeovers[0].to_family", "no product has family 'brass'")]
+
+
+def test_the_transport_tab_edits_the_fleet_and_undo_brings_it_back(app_env):
+    at = _start("Layout")
+    session = at.session_state[STATE_KEY].session
+    assert session.layout.transport.agv.fleet_size == 2
+    rev = session.revision
+    at.number_input(key=f"agv_fleet_size_{rev}").set_value(4)
+    _run(at)
+    session = at.session_state[STATE_KEY].session
+    assert session.layout.transport.agv.fleet_size == 4
+    at.selectbox(key=f"agv_home_{session.revision}").set_value("weld")
+    _run(at)
+    assert at.session_state[STATE_KEY].session.layout.agv_home() == "weld"
+    at.button(key="undo").click()
+    _run(at)
+    at.button(key="undo").click()
+    _run(at)
+    assert at.session_state[STATE_KEY].session.layout.transport.agv.fleet_size == 2
+    tabs = [t.label for t in at.tabs]
+    for label in ("Breakdowns, buffers, batches", "Transport", "Operators", "Changeovers"):
+        assert label in tabs
+
+
+def test_an_empty_table_left_untouched_is_not_an_edit(mini):
+    frame = rt.conveyors_frame(mini.data)
+    assert len(frame) == 0
+    assert not tables.frame_changed(frame, frame.copy(), rt.CONVEYOR_COLUMNS)
