@@ -15,16 +15,21 @@ from typing import Any
 import pandas as pd
 
 from twin.errors import Problem
+from twin.model import Costs, StationPower
 from factory_app.editing import problems_for
 from factory_app.tables import blank, cell_int, cell_value, is_new_row
+from factory_app.variability_text import parse_shape, shape_text
 
-DETAIL_COLUMNS = ["mtbf", "mttr", "input_buffer", "output_buffer", "batch_size", "cost"]
+DETAIL_COLUMNS = ["mtbf", "mttr", "failures", "repairs", "input_buffer", "output_buffer", "batch_size", "cost"]
+_SHAPES = {"failures": "uptime", "repairs": "repair"}  # column -> field of a station's `breakdowns`
 _DETAIL_INTS = ("input_buffer", "output_buffer", "batch_size")
 CONVEYOR_COLUMNS = ["id", "from", "to", "speed", "pitch"]
 POOL_COLUMNS = ["id", "size", "stations", "kinds"]
 SHIFT_COLUMNS = ["start", "end", "breaks", "days"]
 CHANGEOVER_COLUMNS = ["from_family", "to_family", "stations", "time"]
 AGV_FIELDS = ("speed", "fleet_size", "load_time", "home")
+COST_FIELDS = tuple(name for name in Costs.model_fields if name != "station_power_kw")
+POWER_KINDS = tuple(StationPower.model_fields)
 
 
 def _joined(values: Any) -> str:
@@ -50,29 +55,37 @@ def details_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.Data
     """One row per station (the id is shown, not edited here: it is the Stations tab's)."""
     rows = []
     for i, s in enumerate(data.get("stations") or []):
-        row = {"id": s.get("id")} | {col: s.get(col) for col in DETAIL_COLUMNS}
+        row = {"id": s.get("id")} | {col: s.get(col) for col in DETAIL_COLUMNS if col not in _SHAPES}
+        row |= {col: shape_text((s.get("breakdowns") or {}).get(field), "exponential") for col, field in _SHAPES.items()}
         row["problems"] = "; ".join(problems_for(list(problems), "stations", i, tuple(DETAIL_COLUMNS)))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["id"] + DETAIL_COLUMNS + ["problems"])
     for col in DETAIL_COLUMNS:
-        frame[col] = frame[col].astype("float64")
+        if col not in _SHAPES:
+            frame[col] = frame[col].astype("float64")
     return frame
 
 
 def apply_details(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
-    """Layout data with each station's reliability, buffers, batch size and price from the
-    table's row of the same index (the table has one row per station, in order)."""
+    """Layout data with each station's reliability (MTBF, MTTR and their shapes), buffers,
+    batch size and price from the table's row of the same index (one row per station)."""
     out = copy.deepcopy(data)
     stations = out.get("stations") or []
     for index, row in frame.iterrows():
         if is_new_row(index, stations):
             continue
+        station = stations[index]
         for col in DETAIL_COLUMNS:
+            if col in _SHAPES:
+                breakdowns = station.setdefault("breakdowns", {})
+                shape = parse_shape(cell_value(row.get(col)), breakdowns.get(_SHAPES[col]))
+                breakdowns[_SHAPES[col]] = shape if shape is not None else {"kind": "exponential"}
+                continue
             value = cell_int(row.get(col)) if col in _DETAIL_INTS else cell_value(row.get(col))
             if value is None:
-                stations[index].pop(col, None)
+                station.pop(col, None)
             else:
-                stations[index][col] = value
+                station[col] = value
     return out
 
 
@@ -199,6 +212,33 @@ def apply_shifts(data: dict[str, Any], pool_index: int, frame: pd.DataFrame) -> 
             shift["days"] = days
         shifts.append(shift)
     out["operators"]["pools"][pool_index]["shifts"] = shifts
+    return out
+
+
+# --- costs ----------------------------------------------------------------------------------
+
+
+def cost_fields(data: dict[str, Any]) -> dict[str, float]:
+    """The prices the search's annual cost reads, with the model's defaults where the file is
+    silent: each of COST_FIELDS, and `power_<kind>` for the kW a busy station of each kind draws."""
+    given = data.get("costs") or {}
+    costs = Costs().model_dump() | {k: v for k, v in given.items() if v is not None}
+    power = StationPower().model_dump() | (given.get("station_power_kw") or {})
+    return {name: costs[name] for name in COST_FIELDS} | {f"power_{kind}": power[kind] for kind in POWER_KINDS}
+
+
+def update_costs(data: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Layout data with prices changed (names as in `cost_fields`)."""
+    out = copy.deepcopy(data)
+    costs = out["costs"] = dict(out.get("costs") or {})
+    for name, value in fields.items():
+        if name in COST_FIELDS:
+            costs[name] = value
+        elif name.removeprefix("power_") in POWER_KINDS and name.startswith("power_"):
+            power = costs.get("station_power_kw") or {}
+            costs["station_power_kw"] = power | {name.removeprefix("power_"): value}
+        else:
+            raise KeyError(name)
     return out
 
 

@@ -15,10 +15,11 @@ import pandas as pd
 
 from twin.errors import Problem
 from factory_app.editing import problems_for
+from factory_app.variability_text import parse_shape, shape_text
 
 STATION_COLUMNS = ["id", "kind", "x", "y", "rotation", "width", "depth", "height", "capacity", "fixed"]
 PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "transfer_batch", "release", "due", "weight"]
-ROUTING_COLUMNS = ["id", "stations", "station_kind", "time", "task", "handling", "setup"]
+ROUTING_COLUMNS = ["id", "stations", "station_kind", "time", "task", "handling", "setup", "variability"]
 
 
 def blank(value: Any) -> bool:
@@ -220,7 +221,8 @@ def routing_frame(data: dict[str, Any], product_index: int, problems: list[Probl
         rows.append({
             "id": op.get("id"), "stations": ", ".join(op.get("stations") or []),
             "station_kind": op.get("station_kind") or "", "time": op.get("time"), "task": op.get("task") or "",
-            "handling": op.get("handling", 0.0), "setup": op.get("setup", 0.0), "problems": "; ".join(messages),
+            "handling": op.get("handling", 0.0), "setup": op.get("setup", 0.0),
+            "variability": shape_text(op.get("variability"), "fixed"), "problems": "; ".join(messages),
         })
     frame = pd.DataFrame(rows, columns=ROUTING_COLUMNS + ["problems"])
     for col in ("time", "handling", "setup"):
@@ -229,12 +231,15 @@ def routing_frame(data: dict[str, Any], product_index: int, problems: list[Probl
 
 
 def apply_routing(data: dict[str, Any], product_index: int, frame: pd.DataFrame) -> dict[str, Any]:
-    """Layout data with one product's routing replaced by the table's rows, in order."""
+    """Layout data with one product's routing replaced by the table's rows, in order; a row
+    that was there keeps the fields the table has no column for (an empirical time's samples)."""
     out = copy.deepcopy(data)
+    old = out["products"][product_index].get("routing") or []
     routing = []
-    for n, (_, row) in enumerate(frame.iterrows()):
+    for n, (index, row) in enumerate(frame.iterrows()):
+        base = {} if is_new_row(index, old) else old[index]
         stations = cell_value(row.get("stations"))
-        op = {
+        op = base | {
             "id": cell_value(row.get("id")) or f"op{n + 1}",
             "stations": [s.strip() for s in str(stations).split(",") if s.strip()] if stations else None,
             "station_kind": cell_value(row.get("station_kind")),
@@ -243,6 +248,11 @@ def apply_routing(data: dict[str, Any], product_index: int, frame: pd.DataFrame)
             "handling": cell_value(row.get("handling")) or 0.0,
             "setup": cell_value(row.get("setup")) or 0.0,
         }
+        shape = parse_shape(cell_value(row.get("variability")), base.get("variability"))
+        if shape is None:
+            op.pop("variability", None)
+        else:
+            op["variability"] = shape
         routing.append(op)
     out["products"][product_index]["routing"] = routing
     return out

@@ -46,7 +46,7 @@ def render(state: AppState) -> None:
     with right:
         _station_editor(session, data, problems, shown)
     tabs = st.tabs(["Stations", "Products", "Routings", "Breakdowns, buffers, batches", "Transport", "Operators",
-                    "Changeovers"])
+                    "Changeovers", "Costs"])
     with tabs[0]:
         _stations_table(session, data, problems)
     with tabs[1]:
@@ -61,6 +61,8 @@ def render(state: AppState) -> None:
         resources.operators(session, data, problems)
     with tabs[6]:
         resources.changeovers(session, data, problems)
+    with tabs[7]:
+        resources.costs(session, data, problems)
     exchange.render(state)
     _save_controls(state)
 
@@ -305,12 +307,14 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
     st.session_state[ROUTING_PICK] = index
     frame = tables.routing_frame(data, index, problems)
     st.caption("One row per operation, in order. `stations` is a comma-separated list of station ids; "
-               "or leave it empty and give a `station_kind`. Give a `time` (s per unit) or a robot-cell `task`.")
+               "or leave it empty and give a `station_kind`. Give a `time` (s per unit) or a robot-cell `task`; "
+               "`variability` is the time's shape around it (`lognormal cv=0.3`), used by the running twin.")
     edited = st.data_editor(
         frame, key=f"routing_table_{index}_{session.revision}", num_rows="dynamic", width="stretch",
         hide_index=True,
         column_config={
             "station_kind": st.column_config.SelectboxColumn("station_kind", options=[""] + list(STATION_KINDS)),
+            "variability": st.column_config.TextColumn("variability", help=resources.SHAPE_HELP + "; blank: fixed"),
             "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
         },
     )

@@ -14,6 +14,8 @@ from factory_app.tables import frame_changed, without_blank_new_rows
 
 POOL_PICK = "pool_pick_index"  # the pool whose shifts the Operators tab shows
 DEFAULT_HOME = "(first receiving dock)"
+SHAPE_HELP = ("the shape around the mean: fixed, exponential, lognormal cv=0.3, triangular low=0.8 high=1.5, "
+              "or empirical (samples from the file)")
 _PROBLEMS = st.column_config.TextColumn("problems", disabled=True, width="large")
 
 
@@ -25,7 +27,8 @@ def _apply_table(session: EditSession, frame, edited, columns: list[str], apply)
 
 
 def details(session: EditSession, data: dict, problems) -> None:
-    st.caption("Breakdowns need both MTBF and MTTR (seconds of operating time, seconds to repair). Buffers count "
+    st.caption("Breakdowns need both MTBF and MTTR (seconds of operating time, seconds to repair); their shapes "
+               "default to exponential. Buffers count "
                "lots waiting before and after a station; blank means no limit. A batch machine (oven, kettle) "
                "takes up to `batch_size` units of one family at once. `cost` is the purchase price.")
     frame = rt.details_frame(data, problems)
@@ -36,6 +39,8 @@ def details(session: EditSession, data: dict, problems) -> None:
             "id": st.column_config.TextColumn("station", disabled=True),
             "mtbf": st.column_config.NumberColumn("MTBF (s)", min_value=0.0),
             "mttr": st.column_config.NumberColumn("MTTR (s)", min_value=0.0),
+            "failures": st.column_config.TextColumn("time between failures", help=SHAPE_HELP),
+            "repairs": st.column_config.TextColumn("repair time", help=SHAPE_HELP),
             "input_buffer": st.column_config.NumberColumn("input buffer (lots)", **whole),
             "output_buffer": st.column_config.NumberColumn("output buffer (lots)", **whole),
             "batch_size": st.column_config.NumberColumn("batch size (units)", **whole),
@@ -147,3 +152,34 @@ def changeovers(session: EditSession, data: dict, problems) -> None:
         },
     )
     _apply_table(session, frame, edited, rt.CHANGEOVER_COLUMNS, lambda e: rt.apply_changeovers(data, e))
+
+
+COST_LABELS = {
+    "conveyor_per_m": "conveyor, per m", "agv_each": "AGV, each", "floor_per_m2_year": "floor, per m² and year",
+    "depreciation_years": "depreciation (years)", "energy_per_kwh": "energy, per kWh",
+    "agv_per_km": "AGV running, per km", "operating_hours": "operating hours a year",
+}
+
+
+def costs(session: EditSession, data: dict, problems) -> None:
+    st.caption("Prices for the layout search's ranking by annual cost (in the currency of the stations' "
+               "`cost`): capital written off over the depreciation years, floor rent, AGV running and the "
+               "energy busy stations draw. The plan and the running twin do not read them.")
+    values = rt.cost_fields(data)
+    rev = session.revision
+
+    def on_change(field: str, key: str) -> None:
+        session.edit(rt.update_costs(session.data, **{field: st.session_state[key]}))
+
+    fields = list(rt.COST_FIELDS) + [f"power_{kind}" for kind in rt.POWER_KINDS]
+    labels = COST_LABELS | {f"power_{kind}": f"power of a busy {kind.replace('_', ' ')} (kW)" for kind in rt.POWER_KINDS}
+    columns = st.columns(4)
+    for n, field in enumerate(fields):
+        key = f"cost_{field}_{rev}"
+        with columns[n % 4]:
+            st.number_input(labels[field], value=float(values[field]), min_value=0.0, key=key, on_change=on_change,
+                            args=(field, key), format="%g")
+            path = f"costs.station_power_kw.{field.removeprefix('power_')}" if field.startswith("power_") else f"costs.{field}"
+            for problem in problems:
+                if problem.path == path:
+                    st.error(problem.message, icon=":material/warning:")

@@ -99,7 +99,7 @@ def test_products_and_routing_tables(session):
     assert session.data["products"][2]["routing"] == []
     assert [(p.path, p.message) for p in session.problems] == [("products[2].routing", "must list at least 1 item, got 0")]
     steps = tables.routing_frame(session.data, 2)
-    steps.loc[0] = ["weld", "weld", "", 12.0, "", 0.0, 0.0, ""]
+    steps.loc[0] = ["weld", "weld", "", 12.0, "", 0.0, 0.0, "", ""]
     assert session.edit(tables.apply_routing(session.data, 2, steps)), session.problems
     widget = session.layout.product("widget")
     assert widget.demand == 3 and [(op.id, op.stations) for op in widget.routing] == [("weld", ("weld",))]

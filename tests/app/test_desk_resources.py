@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from twin.io import layout_from_data as _layout, load_layout
+from twin.model import Costs
 
 from factory_app import resource_tables as rt
 from factory_app import tables
 from factory_app.editing import EditSession, layout_data, split_path
 from factory_app.ui import STATE_KEY
+from factory_app.variability_text import parse_shape, shape_text
 
 from apptest_tools import run as _run, start as _start
 
@@ -45,11 +47,13 @@ def test_a_table_applied_untouched_leaves_the_sample_as_it_was(electronics_data,
     assert _layout(apply(electronics_data, frame)) == _layout(electronics_data)
 
 
-def test_shift_tables_applied_untouched_leave_every_pool_as_it_was(electronics_data):
+def test_shift_and_routing_tables_applied_untouched_leave_the_sample_as_it_was(electronics_data):
     data = electronics_data
     for index, pool in enumerate(data["operators"]["pools"]):
         assert pool["shifts"], pool["id"]
         data = rt.apply_shifts(data, index, rt.shifts_frame(data, index))
+    for index in range(len(data["products"])):
+        data = tables.apply_routing(data, index, tables.routing_frame(data, index))
     assert _layout(data) == _layout(electronics_data)
 
 
@@ -181,11 +185,65 @@ def test_the_transport_tab_edits_the_fleet_and_undo_brings_it_back(app_env):
     _run(at)
     assert at.session_state[STATE_KEY].session.layout.transport.agv.fleet_size == 2
     tabs = [t.label for t in at.tabs]
-    for label in ("Breakdowns, buffers, batches", "Transport", "Operators", "Changeovers"):
+    for label in ("Breakdowns, buffers, batches", "Transport", "Operators", "Changeovers", "Costs"):
         assert label in tabs
+    at.number_input(key=f"cost_agv_each_{at.session_state[STATE_KEY].session.revision}").set_value(40_000.0)
+    _run(at)
+    assert at.session_state[STATE_KEY].session.layout.costs.agv_each == 40_000.0
 
 
 def test_an_empty_table_left_untouched_is_not_an_edit(mini):
     frame = rt.conveyors_frame(mini.data)
     assert len(frame) == 0
     assert not tables.frame_changed(frame, frame.copy(), rt.CONVEYOR_COLUMNS)
+
+
+def test_shape_cells_read_back_what_they_show():
+    for shape in ({"kind": "lognormal", "cv": 0.3}, {"kind": "triangular", "low": 0.8, "high": 1.5},
+                  {"kind": "exponential"}, {"kind": "fixed"}):
+        assert parse_shape(shape_text(shape, "fixed"), None) == shape
+    empirical = {"kind": "empirical", "samples": [1.0, 2.0, 4.0]}
+    assert shape_text(empirical, "fixed") == "empirical (3 samples)"
+    assert parse_shape("empirical (3 samples)", empirical) == empirical  # the samples stay
+    assert parse_shape("", empirical) is None and shape_text(None, "fixed") == "fixed"
+    assert parse_shape("lognormal 0.3", None) == {"kind": "lognormal 0.3"}  # unreadable: passed on to be named
+
+
+def test_an_operation_time_shape_is_edited_and_other_operations_keep_theirs(mini):
+    frame = tables.routing_frame(mini.data, 0)
+    frame.loc[1, "variability"] = "lognormal cv=0.4"
+    assert mini.edit(tables.apply_routing(mini.data, 0, frame)), mini.problems
+    frame = tables.routing_frame(mini.data, 0)
+    assert list(frame["variability"]) == ["fixed", "lognormal cv=0.4", "fixed"]
+    frame.loc[0, "time"] = 22.0  # an edit of another row keeps the shape (it used to be dropped)
+    assert mini.edit(tables.apply_routing(mini.data, 0, frame))
+    weld = mini.layout.product("bracket").routing[1]
+    assert (weld.variability.kind, weld.variability.cv) == ("lognormal", 0.4)
+    assert mini.layout.product("bracket").routing[0].time == 22.0
+    frame.loc[1, "variability"] = "lognormal cv=lots"
+    assert not mini.edit(tables.apply_routing(mini.data, 0, frame))
+    assert [p.path for p in mini.problems] == ["products[0].routing[1].variability.cv"]
+    assert tables.routing_frame(mini.data, 0, mini.problems).loc[1, "problems"]
+
+
+def test_breakdown_shapes_are_edited_with_mtbf_and_mttr(mini):
+    frame = rt.details_frame(mini.data)
+    assert list(frame["failures"]) == ["exponential"] * 3
+    frame.loc[0, ["mtbf", "mttr", "failures", "repairs"]] = [7200.0, 600.0, "fixed", "triangular low=0.5 high=2"]
+    assert mini.edit(rt.apply_details(mini.data, frame)), mini.problems
+    cut = mini.layout.station("cut")
+    assert (cut.mtbf, cut.mttr, cut.breakdowns.uptime.kind) == (7200.0, 600.0, "fixed")
+    assert (cut.breakdowns.repair.kind, cut.breakdowns.repair.low, cut.breakdowns.repair.high) == ("triangular", 0.5, 2.0)
+
+
+def test_prices_and_station_power_are_edited_and_defaults_shown(mini):
+    shown = rt.cost_fields(mini.data)
+    assert (shown["conveyor_per_m"], shown["power_machine"]) == (Costs().conveyor_per_m, Costs().station_power_kw.machine)
+    assert mini.edit(rt.update_costs(mini.data, agv_each=50_000.0, power_machine=22.0)), mini.problems
+    costs = mini.layout.costs
+    assert (costs.agv_each, costs.station_power_kw.machine, costs.station_power_kw.manual) == (
+        50_000.0, 22.0, Costs().station_power_kw.manual)
+    assert not mini.edit(rt.update_costs(mini.data, depreciation_years=0.0))
+    assert [p.path for p in mini.problems] == ["costs.depreciation_years"]
+    with pytest.raises(KeyError):
+        rt.update_costs(mini.data, power_teleporter=1.0)
