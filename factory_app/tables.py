@@ -18,7 +18,7 @@ from factory_app.editing import problems_for
 from factory_app.variability_text import parse_shape, shape_text
 
 STATION_COLUMNS = ["id", "kind", "x", "y", "rotation", "width", "depth", "height", "capacity", "fixed"]
-PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "transfer_batch", "release", "due", "weight"]
+PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "transfer_batch", "release", "due", "weight", "rate", "arrivals"]
 ROUTING_COLUMNS = ["id", "stations", "station_kind", "time", "task", "handling", "setup", "variability"]
 
 
@@ -169,11 +169,12 @@ def products_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.Dat
     for i, p in enumerate(data.get("products") or []):
         rows.append({
             "id": p.get("id"), "family": p.get("family"), "demand": p.get("demand"), "lot_size": p.get("lot_size"),
-            "transfer_batch": p.get("transfer_batch"), "release": p.get("release", 0.0), "due": p.get("due"), "weight": p.get("weight", 1.0),
+            "transfer_batch": p.get("transfer_batch"), "release": p.get("release", 0.0), "due": p.get("due"),
+            "weight": p.get("weight", 1.0), "rate": p.get("rate"), "arrivals": shape_text(p.get("arrivals"), "exponential"),
             "problems": "; ".join(m for m in problems_for(list(problems), "products", i)),
         })
     frame = pd.DataFrame(rows, columns=PRODUCT_COLUMNS + ["problems"])
-    for col in ("transfer_batch", "release", "due", "weight"):
+    for col in ("transfer_batch", "release", "due", "weight", "rate"):
         frame[col] = frame[col].astype("float64")
     return frame
 
@@ -200,8 +201,10 @@ def apply_products(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
         ids.add(product.get("id"))
         for col in PRODUCT_COLUMNS:
             value = cell_int(row.get(col)) if col in ("demand", "lot_size", "transfer_batch") else cell_value(row.get(col))
-            if col == "transfer_batch" and value is None:  # blank: the whole lot moves at once
-                product.pop(col, None)
+            if col == "arrivals":
+                value = parse_shape(value, product.get(col))
+            if col in ("transfer_batch", "rate", "arrivals") and value is None:  # blank: whole lots, no steady
+                product.pop(col, None)                                           # demand, exponential arrivals
                 continue
             if col in ("release", "weight") and value is None:
                 value = 0.0 if col == "release" else 1.0

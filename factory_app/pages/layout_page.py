@@ -279,6 +279,11 @@ def _products_table(session: EditSession, data: dict, problems) -> None:
             "transfer_batch": st.column_config.NumberColumn(
                 "transfer_batch", step=1, format="%d", min_value=1,
                 help="units that move on together; blank: the whole lot (one-piece flow: 1)"),
+            "rate": st.column_config.NumberColumn(
+                "rate (units/h)", min_value=0.0, help="steady demand for the running twin; blank: the twin releases "
+                "the demand's lots"),
+            "arrivals": st.column_config.TextColumn(
+                "arrivals", help="shape of the time between steady-demand lots: " + resources.SHAPE_HELP),
             "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
         },
     )

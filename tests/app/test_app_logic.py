@@ -93,7 +93,7 @@ def test_new_station_keeps_cell_of_existing_rows(session):
 def test_products_and_routing_tables(session):
     frame = tables.products_frame(session.data)
     frame.loc[0, "demand"] = 6
-    frame.loc[2] = ["widget", "alu", 3, 1, None, 0.0, None, 1.0, ""]
+    frame.loc[2] = ["widget", "alu", 3, 1, None, 0.0, None, 1.0, None, "", ""]
     # a new product copies no other product's routing: it waits, as a draft, for its own
     assert not session.edit(tables.apply_products(session.data, frame))
     assert session.data["products"][2]["routing"] == []

@@ -247,3 +247,17 @@ def test_prices_and_station_power_are_edited_and_defaults_shown(mini):
     assert [p.path for p in mini.problems] == ["costs.depreciation_years"]
     with pytest.raises(KeyError):
         rt.update_costs(mini.data, power_teleporter=1.0)
+
+
+def test_a_steady_demand_rate_and_its_arrival_shape_reach_the_product(mini):
+    frame = tables.products_frame(mini.data)
+    assert list(frame["arrivals"]) == ["exponential", "exponential"]
+    frame.loc[1, ["rate", "arrivals"]] = [12.0, "lognormal cv=0.5"]
+    assert mini.edit(tables.apply_products(mini.data, frame)), mini.problems
+    product = mini.layout.product("frame")
+    assert (product.rate, product.arrivals.kind, product.arrivals.cv) == (12.0, "lognormal", 0.5)
+    frame = tables.products_frame(mini.data)
+    frame.loc[1, ["rate", "arrivals"]] = [float("nan"), ""]
+    assert mini.edit(tables.apply_products(mini.data, frame))
+    product = mini.layout.product("frame")
+    assert (product.rate, product.arrivals.kind) == (None, "exponential")
