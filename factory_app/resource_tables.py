@@ -17,7 +17,7 @@ import pandas as pd
 from twin.errors import Problem
 from twin.model import Costs, StationPower
 from factory_app.editing import problems_for
-from factory_app.tables import blank, cell_int, cell_value, is_new_row
+from factory_app.tables import blank, cell_int, cell_list, cell_value, is_new_row
 from factory_app.variability_text import parse_shape, shape_text
 
 DETAIL_COLUMNS = ["mtbf", "mttr", "failures", "repairs", "input_buffer", "output_buffer", "batch_size", "cost"]
@@ -34,11 +34,6 @@ POWER_KINDS = tuple(StationPower.model_fields)
 
 def _joined(values: Any) -> str:
     return ", ".join(str(v) for v in values or ())
-
-
-def _split(value: Any) -> list[str]:
-    text = cell_value(value)
-    return [part.strip() for part in str(text).split(",") if part.strip()] if text is not None else []
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], floats: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -156,8 +151,8 @@ def _pools(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def pools_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
-    rows = [{"id": p.get("id"), "size": p.get("size"), "stations": _joined(p.get("stations")),
-             "kinds": _joined(p.get("kinds")),
+    rows = [{"id": p.get("id"), "size": p.get("size"), "stations": list(p.get("stations") or ()),
+             "kinds": list(p.get("kinds") or ()),
              "problems": "; ".join(problems_for(list(problems), "operators.pools", i))}
             for i, p in enumerate(_pools(data))]
     return _frame(rows, POOL_COLUMNS)
@@ -174,7 +169,7 @@ def apply_pools(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
         base = {"shifts": []} if is_new_row(index, old) else copy.deepcopy(old[index])
         size = cell_int(row.get("size"))
         base.update(id=cell_value(row.get("id")) or f"pool_{len(pools) + 1}", size=1 if size is None else size,
-                    stations=_split(row.get("stations")), kinds=_split(row.get("kinds")))
+                    stations=cell_list(row.get("stations")), kinds=cell_list(row.get("kinds")))
         pools.append(base)
     operators["pools"] = pools
     return out
@@ -193,7 +188,7 @@ def _parse_break(text: str) -> dict[str, Any]:
 def shifts_frame(data: dict[str, Any], pool_index: int, problems: list[Problem] = ()) -> pd.DataFrame:
     shifts = _pools(data)[pool_index].get("shifts") or []
     rows = [{"start": s.get("start"), "end": s.get("end"), "breaks": _joined(_break_text(b) for b in s.get("breaks") or ()),
-             "days": _joined(s.get("days")) if s.get("days") else "",
+             "days": list(s.get("days") or ()),
              "problems": "; ".join(problems_for(list(problems), "operators.pools", pool_index, (f"shifts[{j}]",)))}
             for j, s in enumerate(shifts)]
     return _frame(rows, SHIFT_COLUMNS)
@@ -205,9 +200,9 @@ def apply_shifts(data: dict[str, Any], pool_index: int, frame: pd.DataFrame) -> 
     out = copy.deepcopy(data)
     shifts = []
     for _, row in frame.iterrows():
-        days = _split(row.get("days"))
+        days = cell_list(row.get("days"))
         shift = {"start": cell_value(row.get("start")), "end": cell_value(row.get("end")),
-                 "breaks": [_parse_break(b) for b in _split(row.get("breaks"))]}
+                 "breaks": [_parse_break(b) for b in cell_list(row.get("breaks"))]}
         if days:
             shift["days"] = days
         shifts.append(shift)
@@ -247,7 +242,7 @@ def update_costs(data: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 def changeovers_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
     rows = [{"from_family": c.get("from_family"), "to_family": c.get("to_family"),
-             "stations": _joined(c.get("stations")), "time": c.get("time"),
+             "stations": list(c.get("stations") or ()), "time": c.get("time"),
              "problems": "; ".join(problems_for(list(problems), "changeovers", i))}
             for i, c in enumerate(data.get("changeovers") or [])]
     return _frame(rows, CHANGEOVER_COLUMNS, ("time",))
@@ -257,7 +252,7 @@ def apply_changeovers(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, An
     """Layout data with the changeovers table applied: the time to switch the listed
     stations from one product family to another."""
     out = copy.deepcopy(data)
-    out["changeovers"] = [{"stations": _split(row.get("stations")), "from_family": cell_value(row.get("from_family")),
+    out["changeovers"] = [{"stations": cell_list(row.get("stations")), "from_family": cell_value(row.get("from_family")),
                            "to_family": cell_value(row.get("to_family")), "time": cell_value(row.get("time"))}
                           for _, row in frame.iterrows()]
     return out

@@ -11,6 +11,7 @@ import copy
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from twin.errors import Problem
@@ -22,9 +23,14 @@ PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "transfer_batch", "rele
 ROUTING_COLUMNS = ["id", "stations", "station_kind", "time", "task", "handling", "setup", "variability"]
 
 
+LISTS = (list, tuple, np.ndarray)  # what a multiselect cell holds
+
+
 def blank(value: Any) -> bool:
     if value is None:
         return True
+    if isinstance(value, LISTS):
+        return len(value) == 0
     if isinstance(value, float) and math.isnan(value):
         return True
     if isinstance(value, str) and not value.strip():
@@ -44,6 +50,14 @@ def cell_value(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return value  # keep floats as floats; pydantic accepts 2.0 for an int field
     return value.strip() if isinstance(value, str) else value
+
+
+def cell_list(value: Any) -> list[str]:
+    """A cell that lists things (a multiselect's list, or text separated by commas) as a list."""
+    if isinstance(value, LISTS):
+        return [str(v).strip() for v in list(value) if v is not None and str(v).strip()]
+    text = cell_value(value)
+    return [part.strip() for part in str(text).split(",") if part.strip()] if text is not None else []
 
 
 def cell_int(value: Any) -> Any:
@@ -98,7 +112,12 @@ def frame_changed(before: pd.DataFrame, after: pd.DataFrame, columns: list[str])
     a, b = before[columns].reset_index(drop=True), after[columns].reset_index(drop=True)
     if len(a) != len(b) or list(before.index) != list(after.index):
         return True
-    return not a.astype(object).where(a.notna(), None).equals(b.astype(object).where(b.notna(), None))
+    return not _comparable(a).equals(_comparable(b))
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells as plain values: blanks as None, lists (a multiselect's cells) as tuples."""
+    return frame.astype(object).map(lambda v: tuple(cell_list(v)) if isinstance(v, LISTS) else (None if blank(v) else v))
 
 
 def apply_stations(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
@@ -222,7 +241,7 @@ def routing_frame(data: dict[str, Any], product_index: int, problems: list[Probl
     for j, op in enumerate(product.get("routing") or []):
         messages = problems_for(list(problems), "products", product_index, (f"routing[{j}]",))
         rows.append({
-            "id": op.get("id"), "stations": ", ".join(op.get("stations") or []),
+            "id": op.get("id"), "stations": list(op.get("stations") or []),
             "station_kind": op.get("station_kind") or "", "time": op.get("time"), "task": op.get("task") or "",
             "handling": op.get("handling", 0.0), "setup": op.get("setup", 0.0),
             "variability": shape_text(op.get("variability"), "fixed"), "problems": "; ".join(messages),
@@ -241,10 +260,9 @@ def apply_routing(data: dict[str, Any], product_index: int, frame: pd.DataFrame)
     routing = []
     for n, (index, row) in enumerate(frame.iterrows()):
         base = {} if is_new_row(index, old) else old[index]
-        stations = cell_value(row.get("stations"))
         op = base | {
             "id": cell_value(row.get("id")) or f"op{n + 1}",
-            "stations": [s.strip() for s in str(stations).split(",") if s.strip()] if stations else None,
+            "stations": cell_list(row.get("stations")) or None,
             "station_kind": cell_value(row.get("station_kind")),
             "time": cell_value(row.get("time")),
             "task": cell_value(row.get("task")),
@@ -258,4 +276,14 @@ def apply_routing(data: dict[str, Any], product_index: int, frame: pd.DataFrame)
             op["variability"] = shape
         routing.append(op)
     out["products"][product_index]["routing"] = routing
+    return out
+
+
+def move_step(data: dict[str, Any], product_index: int, step: int, offset: int) -> dict[str, Any]:
+    """Layout data with one routing step moved `offset` places (-1: up, +1: down), kept
+    within the routing."""
+    out = copy.deepcopy(data)
+    routing = out["products"][product_index]["routing"]
+    target = max(0, min(len(routing) - 1, step + offset))
+    routing.insert(target, routing.pop(step))
     return out

@@ -311,13 +311,15 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
     index = names.index(pick)
     st.session_state[ROUTING_PICK] = index
     frame = tables.routing_frame(data, index, problems)
-    st.caption("One row per operation, in order. `stations` is a comma-separated list of station ids; "
-               "or leave it empty and give a `station_kind`. Give a `time` (s per unit) or a robot-cell `task`; "
+    st.caption("One row per operation, in order. Pick the `stations` that can do it, "
+               "or leave them empty and give a `station_kind`. Give a `time` (s per unit) or a robot-cell `task`; "
                "`variability` is the time's shape around it (`lognormal cv=0.3`), used by the running twin.")
     edited = st.data_editor(
         frame, key=f"routing_table_{index}_{session.revision}", num_rows="dynamic", width="stretch",
         hide_index=True,
         column_config={
+            "stations": st.column_config.MultiselectColumn(
+                "stations", options=[s.get("id") for s in data.get("stations") or []]),
             "station_kind": st.column_config.SelectboxColumn("station_kind", options=[""] + list(STATION_KINDS)),
             "variability": st.column_config.TextColumn("variability", help=resources.SHAPE_HELP + "; blank: fixed"),
             "problems": st.column_config.TextColumn("problems", disabled=True, width="large"),
@@ -326,6 +328,14 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
     if tables.frame_changed(frame, edited, tables.ROUTING_COLUMNS):
         session.edit(tables.apply_routing(data, index, edited))
         st.rerun()
+    steps = [f"{j + 1}: {op.get('id')}" for j, op in enumerate(products[index].get("routing") or [])]
+    if len(steps) > 1:
+        c1, c2, c3, _ = st.columns([2, 1, 1, 2], vertical_alignment="bottom")
+        step = steps.index(c1.selectbox("Reorder step", steps, key=f"step_pick_{index}_{session.revision}"))
+        for col, label, offset in ((c2, "↑ Up", -1), (c3, "↓ Down", 1)):
+            col.button(label, key=f"step_{offset}_{index}_{session.revision}", width="stretch",
+                       disabled=not 0 <= step + offset < len(steps),
+                       on_click=lambda o=offset: session.edit(tables.move_step(session.data, index, step, o)))
 
 
 SAVE_ASK = "_save_ask"  # a save that would replace a different file waits for the planner's answer

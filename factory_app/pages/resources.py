@@ -106,15 +106,16 @@ def _agv_problems(problems, field: str) -> list[str]:
 
 def operators(session: EditSession, data: dict, problems) -> None:
     st.caption("A pool is `size` interchangeable operators who can run the stations listed and every station "
-               "of the kinds listed (comma-separated). A manual station, or one a pool lists, works only while "
+               "of the kinds listed. A manual station, or one a pool lists, works only while "
                "one of its operators is on shift. A pool without shifts works around the clock.")
     frame = rt.pools_frame(data, problems)
+    ids = [s.get("id") for s in data.get("stations") or []]
     edited = st.data_editor(
         frame, key=f"pools_table_{session.revision}", num_rows="dynamic", width="stretch", hide_index=True,
         column_config={
             "size": st.column_config.NumberColumn("operators", min_value=1, step=1, format="%d"),
-            "stations": st.column_config.TextColumn("stations", help="station ids, comma-separated"),
-            "kinds": st.column_config.TextColumn("kinds", help="station kinds: " + ", ".join(STATION_KINDS)),
+            "stations": st.column_config.MultiselectColumn("stations", options=ids),
+            "kinds": st.column_config.MultiselectColumn("kinds", options=list(STATION_KINDS)),
             "problems": _PROBLEMS,
         },
     )
@@ -129,17 +130,18 @@ def operators(session: EditSession, data: dict, problems) -> None:
     index = names.index(pick)
     st.session_state[POOL_PICK] = index
     st.caption("One row per shift: start and end as HH:MM within one day (a night shift is two rows, "
-               "22:00-24:00 and 00:00-06:00), breaks as `10:00-10:15, 12:00-12:30`, days as "
-               f"`{', '.join(WEEKDAYS[:5])}` (blank: every day).")
+               "22:00-24:00 and 00:00-06:00), breaks as `10:00-10:15, 12:00-12:30`, and the weekdays it runs "
+               "on (none: every day).")
     shifts = rt.shifts_frame(data, index, problems)
     edited = st.data_editor(shifts, key=f"shifts_table_{index}_{session.revision}", num_rows="dynamic",
-                            width="stretch", hide_index=True, column_config={"problems": _PROBLEMS})
+                            width="stretch", hide_index=True,
+                            column_config={"days": st.column_config.MultiselectColumn("days", options=list(WEEKDAYS)),
+                                           "problems": _PROBLEMS})
     _apply_table(session, shifts, edited, rt.SHIFT_COLUMNS, lambda e: rt.apply_shifts(data, index, e))
 
 
 def changeovers(session: EditSession, data: dict, problems) -> None:
-    st.caption("The time to switch stations from one product family to the next (`stations`: ids, "
-               "comma-separated).")
+    st.caption("The time to switch the listed stations from one product family to the next.")
     families = sorted({p.get("family") for p in data.get("products") or [] if p.get("family")})
     frame = rt.changeovers_frame(data, problems)
     edited = st.data_editor(
@@ -147,6 +149,8 @@ def changeovers(session: EditSession, data: dict, problems) -> None:
         column_config={
             "from_family": st.column_config.SelectboxColumn("from family", options=families),
             "to_family": st.column_config.SelectboxColumn("to family", options=families),
+            "stations": st.column_config.MultiselectColumn(
+                "stations", options=[s.get("id") for s in data.get("stations") or []]),
             "time": st.column_config.NumberColumn("time (s)", min_value=0.0),
             "problems": _PROBLEMS,
         },

@@ -261,3 +261,24 @@ def test_a_steady_demand_rate_and_its_arrival_shape_reach_the_product(mini):
     assert mini.edit(tables.apply_products(mini.data, frame))
     product = mini.layout.product("frame")
     assert (product.rate, product.arrivals.kind) == (None, "exponential")
+
+
+def test_a_routing_step_moves_up_and_down_within_its_routing(mini):
+    assert mini.edit(tables.move_step(mini.data, 0, 2, -1)), mini.problems
+    assert [op.id for op in mini.layout.product("bracket").routing] == ["cut", "check", "weld"]
+    first_up = tables.move_step(mini.data, 0, 0, -1)  # already first: stays
+    assert [op["id"] for op in first_up["products"][0]["routing"]] == ["cut", "check", "weld"]
+
+
+def test_the_routings_tab_moves_a_step_and_undo_puts_it_back(app_env):
+    at = _start("Layout")
+    rev = at.session_state[STATE_KEY].session.revision
+    at.selectbox(key=f"step_pick_0_{rev}").set_value("3: check")
+    _run(at)
+    at.button(key=f"step_-1_0_{rev}").click()
+    _run(at)
+    layout = at.session_state[STATE_KEY].session.layout
+    assert [op.id for op in layout.product("bracket").routing] == ["cut", "check", "weld"]
+    at.button(key="undo").click()
+    _run(at)
+    assert [op.id for op in at.session_state[STATE_KEY].session.layout.product("bracket").routing] == ["cut", "weld", "check"]
