@@ -59,10 +59,21 @@ class CellSearchResult:
             return None
         return (self.before - self.best) / self.before
 
+    @property
+    def improved(self) -> bool:
+        """The best cell carries every task and beats the given one (or the given one fails)."""
+        return self.best is not None and (self.before is None or self.best < self.before - 1e-9)
+
     def to_dict(self) -> dict[str, Any]:
         return {"station": self.station_id, "before": self.before, "best": self.best, "gain": self.gain,
                 "evaluated": self.evaluated, "feasible": self.feasible, "seconds": round(self.seconds, 3),
                 "problems": self.problems}
+
+
+def with_cell(layout: Layout, station_id: str, cell: RobotCell) -> Layout:
+    """`layout` with `station_id`'s robot cell replaced by `cell` (nothing else changes)."""
+    return layout.with_stations([s.model_copy(update={"cell": cell}) if s.id == station_id else s
+                                 for s in layout.stations])
 
 
 def cell_key(cell: RobotCell) -> str:

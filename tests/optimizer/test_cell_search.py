@@ -5,47 +5,14 @@ moves least; its kinematic bound (each move's rest-to-rest time over its joint d
 under the datasheet limits, plus the gripper) is what the search must come within 5 % of."""
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from optimizer.cell_search import arrangement_problem, cell_key, optimize_cell
+from optimizer.cell_search import arrangement_problem, cell_key, optimize_cell, with_cell
 from optimizer.cli import main
 from twin.io import load_layout, save_layout
-from twin.model import Layout, Station
 from twin.physics import Physics, simulate_cell
-from twin.robots import SPECS
 
-STEPS = (("approach", "feeder", 0.25, "none"), ("pick", "feeder", 0.08, "grip"), ("lift", "feeder", 0.25, "none"),
-         ("above_place", "nest", 0.25, "none"), ("place", "nest", 0.08, "release"), ("retreat", "nest", 0.25, "none"))
-# pick from the feeder, place on the nest: every waypoint tied to its box, so it moves with it
-WAYPOINTS = [{"name": name, "relative_to": box, "xyz": [0.0, 0.0, z], "action": action} for name, box, z, action in STEPS]
-
-
-def strip_cell(feeder_x: float, nest_x: float) -> Station:
-    """A Panda in a 2.0 x 0.3 m cell: the 0.2 m boxes can only stand in a row along x."""
-    boxes = [{"id": fid, "size": [0.2, 0.2, 0.1], "pose": {"xyz": [x, 0.0, 0.05]}}
-             for fid, x in (("feeder", feeder_x), ("nest", nest_x))]
-    return Station.model_validate({
-        "id": "cell", "kind": "robot_cell", "footprint": {"width": 2.0, "depth": 0.3}, "position": [5.0, 5.0],
-        "guarded": True, "cell": {"robot": "panda", "fixtures": boxes, "tasks": [{"id": "t", "waypoints": WAYPOINTS}]}})
-
-
-def layout_of(station: Station) -> Layout:
-    return Layout.model_validate({
-        "name": "planted", "floor": {"width": 12.0, "depth": 10.0},
-        "stations": [station.model_dump(mode="json", by_alias=True)],
-        "products": [{"id": "p", "family": "f", "demand": 1, "lot_size": 1,
-                      "routing": [{"id": "op", "stations": ["cell"], "task": "t"}]}]})
-
-
-def kinematic_bound(task) -> float:
-    spec = SPECS["panda"]
-    total = task.gripper_time
-    for move in task.moves:
-        total += max(2 * math.sqrt(abs(d) / a) if abs(d) <= v * v / a else abs(d) / v + v / a
-                     for d, v, a in zip(move.joint_displacement, spec.joint_velocity, spec.joint_acceleration))
-    return total
+from planted_cell import kinematic_bound, layout_of, strip_cell
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +92,6 @@ def test_the_best_cell_of_an_unguarded_sample_passes_validate(tmp_path, physics)
     layout = load_layout(folder / "electronics_assembly.yaml")
     assert not layout.station("robot_screw_1").guarded
     result = optimize_cell(layout, folder, "robot_screw_1", physics, candidates=8, seed=2)
-    best = layout.with_stations([s.model_copy(update={"cell": result.cell}) if s.id == "robot_screw_1" else s
-                                 for s in layout.stations])
+    best = with_cell(layout, "robot_screw_1", result.cell)
     assert result.cell != layout.station("robot_screw_1").cell
     assert all_problems(best, folder, physics) == []

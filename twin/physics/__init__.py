@@ -8,7 +8,7 @@
 | `bodies` | a robot loaded in a client: joints, limits, tool frame |
 | `world` | a cell loaded in a client (floor, fixtures) and the pool of one world per robot model |
 | `ik`, `profile` | inverse kinematics; trapezoidal motion profiles |
-| `simulate` | `simulate_cell`, `simulate_layout`, `task_times`: the simulation loop |
+| `simulate` | `simulate_cell`, `simulate_layout`, `task_times`, `tool_paths`: the simulation loop |
 | `reports` | `TaskReport`, `CellReport`, `Unreachable`, `Collision`, `MoveReport` |
 | `cache` | task reports on disk, keyed by a hash of their inputs |
 | `reach` | a robot's reach and its floor envelope (for `twin.safety`) |
@@ -18,7 +18,7 @@ Importing this package does not import pybullet; the first call that needs it do
 """
 from twin.physics.context import Physics
 from twin.physics.reports import CellFailure, CellReport, Collision, MoveReport, TaskReport, Unreachable
-from twin.physics.simulate import robot_cells, simulate_cell, simulate_layout, task_times
+from twin.physics.simulate import robot_cells, simulate_cell, simulate_layout, task_times, tool_paths
 
 __all__ = ["Physics", "CellReport", "CellFailure", "Collision", "MoveReport", "TaskReport", "Unreachable",
-           "robot_cells", "simulate_cell", "simulate_layout", "task_times"]
+           "robot_cells", "simulate_cell", "simulate_layout", "task_times", "tool_paths"]

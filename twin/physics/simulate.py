@@ -29,7 +29,7 @@ from typing import Any, Iterator
 
 from twin.cell_frame import absolute_cell, fit_problems
 from twin.errors import LayoutError, Problem
-from twin.model import Layout, RobotTask, Station
+from twin.model import Layout, RobotCell, RobotTask, Station
 from twin.physics import settings
 from twin.physics.cache import task_key
 from twin.physics.context import Physics
@@ -37,13 +37,14 @@ from twin.physics.ik import solve_ik
 from twin.physics.profile import scalar_profile
 from twin.physics.reports import CellReport, Collision, MoveReport, TaskReport, Unreachable
 from twin.physics.world import CellWorld
-from twin.robots import resolve_robot
+from twin.robots import Robot, resolve_robot
 
 # --- one task ------------------------------------------------------------------------------------
 
 
-def simulate_task(world: CellWorld, task: RobotTask) -> TaskReport:
-    """One task in a world set up for its cell: reach first, then one closed cycle."""
+def simulate_task(world: CellWorld, task: RobotTask, trace: list | None = None) -> TaskReport:
+    """One task in a world set up for its cell: reach first, then one closed cycle. `trace`,
+    when given, receives the tool centre point's position (cell frame) at every step."""
     import numpy as np
 
     world.restore()
@@ -63,7 +64,7 @@ def simulate_task(world: CellWorld, task: RobotTask) -> TaskReport:
     if report.unreachable:
         report.reachable = False
         return report
-    _Cycle(world, task, configs, report).run()
+    _Cycle(world, task, configs, report, trace).run()
     return report
 
 
@@ -71,10 +72,11 @@ class _Cycle:
     """One closed cycle of a task: from waypoint 0 through the others and back to 0, with the
     state the steps share (time, tool path, peak speeds, the carried part, contacts seen)."""
 
-    def __init__(self, world: CellWorld, task: RobotTask, configs: list[Any], report: TaskReport):
+    def __init__(self, world: CellWorld, task: RobotTask, configs: list[Any], report: TaskReport,
+                 trace: list | None = None):
         import numpy as np
 
-        self.world, self.task, self.configs, self.report = world, task, configs, report
+        self.world, self.task, self.configs, self.report, self.trace = world, task, configs, report, trace
         body = self.body = world.robot
         self.client = world.client
         spec = body.robot.spec
@@ -99,6 +101,8 @@ class _Cycle:
         body.set_arm(self.configs[0])
         self.client.position_control(body.id, body.arm_joints, list(self.configs[0]), body.forces)
         self.prev_tcp = body.tcp_position()
+        if self.trace is not None:
+            self.trace.append(tuple(self.prev_tcp))
         last = 0
         try:
             for target in list(range(1, len(self.configs))) + [0]:
@@ -177,6 +181,8 @@ class _Cycle:
         tcp = body.tcp_position()
         self.path += math.dist(tcp, self.prev_tcp)
         self.prev_tcp = tcp
+        if self.trace is not None:
+            self.trace.append(tuple(tcp))
         self._record_contacts(target)
         return speed, lag
 
@@ -240,14 +246,20 @@ class _Cycle:
 # --- cells and layouts ---------------------------------------------------------------------------
 
 
+def _cell_and_robot(station: Station, layout_dir: Path | str | None) -> tuple[RobotCell, Robot]:
+    """The station's cell with every waypoint in the cell frame (waypoints tied to fixtures
+    move with them), and its robot."""
+    if station.cell is None:
+        raise LayoutError(Problem(f"station {station.id}", "has no robot cell to simulate"))
+    cell = absolute_cell(station.cell)
+    return cell, resolve_robot(cell.robot, layout_dir, path="cell.robot")
+
+
 def simulate_cell(station: Station, layout_dir: Path | str | None, physics: Physics) -> CellReport:
     """Simulate every task of a robot-cell station (cell frame; its floor place does not matter),
     reading and writing `physics`'s report cache. Raises `LayoutError` when the station has no
     cell, a waypoint names a fixture the cell lacks, or its robot cannot be resolved."""
-    if station.cell is None:
-        raise LayoutError(Problem(f"station {station.id}", "has no robot cell to simulate"))
-    cell = absolute_cell(station.cell)  # waypoints tied to fixtures move with them
-    robot = resolve_robot(cell.robot, layout_dir, path="cell.robot")
+    cell, robot = _cell_and_robot(station, layout_dir)
     cache = physics.cache
     keys = [task_key(cell, task, robot) for task in cell.tasks]
     reports: list[TaskReport | None] = [cache.read(key) if cache else None for key in keys]
@@ -261,6 +273,21 @@ def simulate_cell(station: Station, layout_dir: Path | str | None, physics: Phys
                         cache.write(keys[i], reports[i])
     return CellReport(station.id, robot.name, [r for r in reports if r is not None], fit_problems(station),
                       list(robot.warnings))
+
+
+def tool_paths(station: Station, layout_dir: Path | str | None, physics: Physics) -> dict[str, list[tuple[float, ...]]]:
+    """Per task id, where the tool centre point went in one simulated cycle (cell frame, one
+    point per physics step): the real path of the joint-space moves, not straight lines
+    between waypoints. Simulated afresh (reports are cached, paths are not); a task with an
+    unreachable waypoint has no path."""
+    cell, robot = _cell_and_robot(station, layout_dir)
+    paths: dict[str, list[tuple[float, ...]]] = {}
+    with physics.lock:
+        world = physics.worlds.world_for(cell, robot)
+        for task in cell.tasks:
+            paths[task.id] = []
+            simulate_task(world, task, paths[task.id])
+    return paths
 
 
 def robot_cells(layout: Layout) -> Iterator[tuple[int, Station]]:
