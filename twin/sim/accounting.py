@@ -40,11 +40,12 @@ class Occupancy:
 class Level:
     """A quantity over time (units in the factory); its time average from `warmup` on."""
 
-    def __init__(self, warmup: float):
+    def __init__(self, warmup: float, record: bool = False):
         self.value = 0.0
         self.area = 0.0
         self.warmup = warmup
         self.last = 0.0
+        self.curve: list[tuple[float, float]] | None = [(0.0, 0.0)] if record else None  # (time, new value)
 
     def add(self, now: float, delta: float) -> None:
         start = max(self.last, self.warmup)
@@ -52,6 +53,11 @@ class Level:
             self.area += self.value * (now - start)
         self.last = max(self.last, now)
         self.value += delta
+        if self.curve is not None and delta:
+            if self.curve[-1][0] == now:  # one point per moment: lots released together are one step
+                self.curve[-1] = (now, self.value)
+            else:
+                self.curve.append((now, self.value))
 
     def average(self, now: float) -> float:
         self.add(now, 0.0)

@@ -101,6 +101,8 @@ class Replication:
     operations: list[OperationRecord] = field(default_factory=list)
     trips: list[Trip] = field(default_factory=list)
     failures: dict[str, list[tuple[int, float, float]]] = field(default_factory=dict)
+    states: dict[str, list[tuple[float, int, str]]] = field(default_factory=dict)  # station -> (time, lane, state)
+    wip_curve: list[tuple[float, float]] = field(default_factory=list)  # (time, units in the factory from then)
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
@@ -132,7 +134,10 @@ class Simulation:
         self.fleet = Fleet(env, factory, warmup)
         self.crew = Crew(env, dict(factory.pools), dict(factory.manned))
         self.belts = {pair: Slots(env, leg.places) for pair, leg in factory.legs.items() if leg.places is not None}
-        self.wip = Level(warmup)
+        self.wip = Level(warmup, record=trace)
+        if trace:
+            for runtime in self.stations.values():
+                runtime.start_timeline()
         self.completed: list[tuple[float, float, int, float | None, float]] = []  # release, done, units, due, weight
         self.records: list[OperationRecord] = []
         self.conveyor_trips: list[Trip] = []
@@ -423,6 +428,8 @@ class Simulation:
             operations=self.records,
             trips=sorted(self.fleet.trips + self.conveyor_trips, key=lambda t: (t.start, t.lot)) if self.trace else [],
             failures={sid: rt.failures for sid, rt in self.stations.items() if rt.failures} if self.trace else {},
+            states={sid: rt.timeline for sid, rt in self.stations.items()} if self.trace else {},
+            wip_curve=self.wip.curve or [],
         )
 
 

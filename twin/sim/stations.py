@@ -121,6 +121,7 @@ class StationRuntime:
     backlog: float = 0.0  # mean seconds of work queued, incoming or in process
     demand: int = 0  # lots in the factory that may still need this station
     failures: list[tuple[int, float, float]] = field(default_factory=list)  # (lane, down, up)
+    timeline: list[tuple[float, int, str]] | None = None  # (time, lane, new state) when traced
     _arrival: simpy.Event | None = None
 
     def __post_init__(self) -> None:
@@ -131,6 +132,10 @@ class StationRuntime:
         self.active = ActivePeriods(self.warmup)
         self.uptime: Sampler | None = None
         self.repair: Sampler | None = None
+
+    def start_timeline(self) -> None:
+        """Record every lane's state changes from now on (a traced replication's playback)."""
+        self.timeline = [(self.env.now, lane.index, lane.state) for lane in self.lanes]
 
     def setup_failures(self, seed: int, replication: int) -> None:
         """Each lane's failure stream and first operating time to failure (with MTBF/MTTR)."""
@@ -152,6 +157,8 @@ class StationRuntime:
         now = self.env.now
         self.occupancy.move(now, lane.state, state)
         lane.state = state
+        if self.timeline is not None:
+            self.timeline.append((now, lane.index, state))
         self.active.update(now, all(l.state in ACTIVE for l in self.lanes))
 
     def add_demand(self, delta: int) -> None:
@@ -164,6 +171,8 @@ class StationRuntime:
             self.occupancy.move(self.env.now, before, after, len(free))
             for lane in free:
                 lane.state = after
+                if self.timeline is not None:
+                    self.timeline.append((self.env.now, lane.index, after))
 
     # --- the queue ------------------------------------------------------------------------
 
