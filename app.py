@@ -1,7 +1,7 @@
 """factory-twin planner in the browser: `streamlit run app.py`.
 
 Opens the first sample factory in 3D, with pages to edit the layout, inspect robot cells,
-run a layout search, compare designs in 3D and look at the schedule. The pages live in
+run a layout search, compare designs in 3D, look at the schedule and run the twin. The pages live in
 `factory_app.pages`; the logic they use is plain Python in `factory_app`.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from factory_app.paths import sample_layouts
 from factory_app.ui import app_state, reported, show_error
 from factory_app.upload import open_sample
 
-PAGES = ["Layout", "Cells", "Optimise", "3D", "Schedule"]
+PAGES = ["Layout", "Cells", "Optimise", "3D", "Schedule", "Twin"]
 FIRST_PAGE = "3D"
 PREFERRED_SAMPLE = "electronics_assembly"
 
@@ -47,6 +47,8 @@ def main() -> None:
         job = state.job
         if job is not None and not job.done:
             st.caption("A layout search is running…")
+        if state.twin is not None and not state.twin.done:
+            st.caption("The twin is running replications…")
     if state.message:
         st.toast(state.message)
         state.message = None
@@ -60,6 +62,8 @@ def main() -> None:
             from factory_app.pages import optimise_page as module
         elif page == "3D":
             from factory_app.pages import view3d_page as module
+        elif page == "Twin":
+            from factory_app.pages import twin_page as module
         else:
             from factory_app.pages import schedule_page as module
         module.render(state)

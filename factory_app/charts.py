@@ -11,7 +11,7 @@ from twin.model import Layout
 from twin.palette import COLORS, hex_colour
 
 
-def _path(points) -> str:
+def shape_path(points) -> str:
     """An SVG path through the points, closed: a plotly 'path' shape."""
     return "M " + " L ".join(f"{x:.3f},{y:.3f}" for x, y in points) + " Z"
 
@@ -42,7 +42,7 @@ def top_view(layout: Layout, bad_stations: Iterable[str] = (), height: int = 480
                                  name="docks", showlegend=False))
     for station in plan.stations:
         outline = dict(color=hex_colour(COLORS["problem"]), width=4) if station.id in bad else dict(color="#333", width=1)
-        fig.add_shape(type="path", path=_path(station.corners), layer="below", name=f"station:{station.id}",
+        fig.add_shape(type="path", path=shape_path(station.corners), layer="below", name=f"station:{station.id}",
                       line=outline, fillcolor=hex_colour(station.colour), opacity=0.9)
     hover = []
     for shape in plan.stations:

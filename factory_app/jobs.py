@@ -50,29 +50,20 @@ class JobView:
     done: bool
 
 
-class SearchJob:
-    """One layout search in a daemon thread: `progress` is the latest snapshot, `run_dir` the
-    run's folder, `error` a plain message when it fails or is stopped."""
+class BackgroundJob:
+    """Work in a daemon thread that the page polls: `start`, `stop` (asks; the work checks
+    `_stop` between its steps), `done`, `wait`. Subclasses give `_run` and `name`."""
 
-    def __init__(self, layout_path: Path, config: Any, physics: Physics, out_dir: Path | None = None,
-                 resume: Path | None = None, clock: Callable[[], float] = time.monotonic):
-        self.layout_path = Path(layout_path)
-        self.physics = physics
-        self.config = config
-        self.out_dir = None if resume is not None else out_dir
-        self.resume = resume
-        self.progress: Any = None
-        self.error: str | None = None
-        self.stopped = False  # the planner stopped it: the run folder holds what was finished
-        self.run_dir: Path | None = resume if resume is not None else out_dir
-        self.shown = False  # the page has switched to this run's results once (never again)
+    name = "factory-twin-job"
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
         self._started = clock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "SearchJob":
-        self._thread = threading.Thread(target=self._run, name="factory-twin-search", daemon=True)
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
         return self
 
@@ -87,6 +78,30 @@ class SearchJob:
         if self._thread is not None:
             self._thread.join(timeout)
         return self.done
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class SearchJob(BackgroundJob):
+    """One layout search in a daemon thread: `progress` is the latest snapshot, `run_dir` the
+    run's folder, `error` a plain message when it fails or is stopped."""
+
+    name = "factory-twin-search"
+
+    def __init__(self, layout_path: Path, config: Any, physics: Physics, out_dir: Path | None = None,
+                 resume: Path | None = None, clock: Callable[[], float] = time.monotonic):
+        super().__init__(clock)
+        self.layout_path = Path(layout_path)
+        self.physics = physics
+        self.config = config
+        self.out_dir = None if resume is not None else out_dir
+        self.resume = resume
+        self.progress: Any = None
+        self.error: str | None = None
+        self.stopped = False  # the planner stopped it: the run folder holds what was finished
+        self.run_dir: Path | None = resume if resume is not None else out_dir
+        self.shown = False  # the page has switched to this run's results once (never again)
 
     def _run(self) -> None:
         from optimizer.search.run import run_search
@@ -134,7 +149,7 @@ def describe(progress: Any, done: bool, error: str | None = None, elapsed: float
     stands still while a stage prepares (measuring robot cells takes a while)."""
     p = progress
     seconds = elapsed if elapsed is not None else (p.elapsed if p is not None else 0.0)
-    clock = _duration(seconds)
+    clock = duration(seconds)
     if stopped:
         counts = f": {p.screened:,} of {p.candidates:,} screened, {p.scheduled} scheduled" if p is not None else ""
         return JobView(fraction(p), f"Stopped after {clock}{counts}.", done)
@@ -143,7 +158,7 @@ def describe(progress: Any, done: bool, error: str | None = None, elapsed: float
     if p is None or p.stage == "start":
         return JobView(0.0, f"Preparing the search (robot cells, routes) · {clock}", done)
     best = f" · best makespan {p.best_makespan:,.0f} s" if p.best_makespan is not None else ""
-    eta = f" · about {_duration(p.eta)} left" if p.eta is not None and not done else ""
+    eta = f" · about {duration(p.eta)} left" if p.eta is not None and not done else ""
     stage = STAGES.get(p.stage, p.stage)
     text = (f"{stage}: screened {p.screened:,}/{p.candidates:,} ({p.valid:,} valid) · "
             f"scheduled {p.scheduled}/{p.shortlist}{best} · {clock}{eta}")
@@ -154,6 +169,6 @@ STAGES = {"screen": "Screening", "schedule": "Scheduling the short list", "simul
           "report": "Writing the report", "done": "Done"}
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     seconds = max(0, round(seconds))
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"

@@ -43,6 +43,7 @@ class AppState:
     schedules: dict[str, dict[str, Any]] = field(default_factory=dict)  # layout digest -> schedule doc
     designs: dict[str, Design] = field(default_factory=dict)  # label -> design from runs
     job: Any = None  # factory_app.jobs.SearchJob while a search runs or after it ended
+    twin: Any = None  # factory_app.twin_job.TwinJob while replications run or after they ended
     message: str | None = None  # one-shot notice for the next page view
     project: str | None = None  # the workspace this session saves to (factory_app.workspace)
     version: int | None = None  # the workspace version this session last loaded or saved

@@ -50,6 +50,17 @@ COLORS: dict[str, RGB] = {
     "problem": _rgb("#d62728"),
     "text": _rgb("#1f2933"),
 }
+# The running twin's station states, in every chart and the playback: work in greens,
+# waiting in greys, hold-ups in warm colours.
+STATE_COLORS: dict[str, RGB] = {
+    "busy": _rgb("#2e9d5b"),
+    "setup": _rgb("#8cd17d"),
+    "idle": _rgb("#d4d8dd"),
+    "starved": _rgb("#a0a7b1"),
+    "blocked": _rgb("#f28e2b"),
+    "down": _rgb("#d62728"),
+    "unmanned": _rgb("#b07aa1"),
+}
 # Utilisation ramp, cool to hot (ColorBrewer RdYlBu reversed): 0 blue ... 1 red.
 HEAT_STOPS: tuple[RGB, ...] = tuple(_rgb(c) for c in ("#2c7bb6", "#abd9e9", "#ffffbf", "#fdae61", "#d7191c"))
 

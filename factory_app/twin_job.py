@@ -1,0 +1,112 @@
+"""The running twin off the page's thread: replications of one layout run one after another
+in a daemon thread, and the page polls how many are done, so the browser never freezes and
+the planner can stop early (the replications finished so far are kept and reported).
+
+Replication 0 is traced for the playback. The same seed gives the same figures as
+`factory-twin evaluate` with the same settings (common random numbers per replication).
+The thread never calls Streamlit; it only writes plain attributes that the page reads.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twin.errors import FactoryTwinError
+from twin.model import Layout
+from twin.physics import Physics
+from twin.sim.playback import Playback
+
+from factory_app.jobs import BackgroundJob, JobView, duration
+
+POLICIES = ("fifo", "edd", "spt")
+
+
+@dataclass(frozen=True)
+class TwinSettings:
+    replications: int = 10
+    horizon: float | None = None  # seconds; None: until every lot is done
+    warmup: float = 0.0
+    seed: int = 0
+    policy: str = "fifo"  # or "schedule": follow the design's schedule
+
+
+@dataclass
+class TwinResult:
+    doc: dict[str, Any]  # the evaluation document (`factory-twin evaluate --json`)
+    traced: Any  # replication 0 with its trace (twin.sim.engine.Replication)
+    layout: Layout
+    stopped: bool  # the planner stopped it: fewer replications than asked
+    playback: Playback  # replication 0, moment by moment
+
+
+class TwinJob(BackgroundJob):
+    """Replications of one design under a dispatching rule or its schedule; `finished`
+    counts the replications done, `result` holds the evaluation when they end."""
+
+    name = "factory-twin-twin"
+
+    def __init__(self, layout: Layout, layout_dir: Path | None, physics: Physics, settings: TwinSettings,
+                 schedule_doc: dict[str, Any] | None = None, clock: Callable[[], float] = time.monotonic):
+        if settings.policy == "schedule" and schedule_doc is None:
+            raise ValueError("following a schedule needs one: compute it on the Schedule page first")
+        super().__init__(clock)
+        self.layout, self.layout_dir, self.physics = layout, layout_dir, physics
+        self.settings, self.schedule_doc = settings, schedule_doc
+        self.finished = 0
+        self.shown = False  # the page has switched to the results once
+        self.result: TwinResult | None = None
+        self.error: str | None = None
+        self._ended: float | None = None
+
+    def _run(self) -> None:
+        try:
+            self.result = self._replicate()
+        except FactoryTwinError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the page shows it as a message
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._ended = self._clock()
+
+    def _replicate(self) -> TwinResult | None:
+        from twin.physics import task_times
+        from twin.sim.control import plan_from_schedule
+        from twin.sim.engine import run_replication
+        from twin.sim.factory import compile_factory
+        from twin.sim.kpis import evaluation_document
+        from twin.validate import validate_layout
+
+        s = self.settings
+        layout = validate_layout(self.layout, self.layout_dir, self.physics, source=self.layout.name)
+        factory = compile_factory(layout, task_times(layout, self.layout_dir, self.physics))
+        plan = plan_from_schedule(self.schedule_doc, factory, "the design's schedule") if s.policy == "schedule" else None
+        runs = []
+        for index in range(s.replications):
+            if self._stop.is_set():
+                break
+            runs.append(run_replication(factory, replication=index, policy="fifo" if plan else s.policy, plan=plan,
+                                        seed=s.seed, horizon=s.horizon, warmup=s.warmup, trace=index == 0))
+            self.finished = len(runs)
+        if not runs:
+            return None
+        doc = evaluation_document(layout.name, runs, control="schedule" if plan else s.policy, seed=s.seed,
+                                  horizon=s.horizon, warmup=s.warmup, fleet_size=factory.agv_fleet)
+        return TwinResult(doc, runs[0], layout, len(runs) < s.replications, Playback(runs[0], layout))
+
+    def view(self) -> JobView:
+        total = self.settings.replications
+        elapsed = (self._ended if self._ended is not None else self._clock()) - self._started
+        if self.error:
+            return JobView(self.finished / total, self.error, self.done)
+        if self.done:
+            shown = self.result.doc["replications"] if self.result else 0
+            return JobView(1.0, f"{shown} of {total} replications in {duration(elapsed)}", True)
+        if self.finished == 0:
+            return JobView(0.0, f"Preparing the twin (robot cells, routes) and the first replication · "
+                                f"{duration(elapsed)}", False)
+        left = elapsed / self.finished * (total - self.finished)
+        return JobView(self.finished / total, f"Replication {self.finished} of {total} done · {duration(elapsed)} · "
+                                              f"about {duration(left)} left", False)
