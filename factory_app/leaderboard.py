@@ -34,6 +34,14 @@ def design_label(row: Any) -> str:
     return AS_IS if row.is_baseline else f"#{row.seq} ({row.origin})"
 
 
+def schedule_label(row: Any) -> str | None:
+    """What made the design's schedule, and whether the wall-clock safety net cut its solve."""
+    if row.solver is None:
+        return None
+    label = "dispatch fallback" if row.dispatch_only else "CP-SAT"
+    return label + (" (wall-clock cut)" if row.wall_clock_cut else "")
+
+
 def leaderboard_row(row: Any, sim: Any = None) -> dict[str, Any]:
     """One design: the plan's figures, and the running twin's where it simulated the design."""
     throughput = sim.kpi("throughput_per_hour") if sim is not None else None
@@ -42,7 +50,7 @@ def leaderboard_row(row: Any, sim: Any = None) -> dict[str, Any]:
         interval = f"{throughput['ci95_low']:,.1f} – {throughput['ci95_high']:,.1f}"
     return {
         "design": design_label(row),
-        "schedule": None if row.solver is None else "dispatch fallback" if row.dispatch_only else "CP-SAT",
+        "schedule": schedule_label(row),
         "simulated throughput (units/h)": None if throughput is None else _round(throughput["mean"], 1),
         "95 % CI (units/h)": interval,
         "simulated makespan (s)": None if sim is None else _round(sim.kpi("makespan_s")["mean"], 0),

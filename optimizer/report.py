@@ -20,6 +20,7 @@ from twin.model import Layout
 from twin.physics import Physics
 
 from optimizer.schedule_json import schedule_json_text
+from optimizer.search.budget import deterministic_units, wall_clock_net
 from optimizer.search.decide import Decision, SimulatedDesign
 from optimizer.search.results import SearchResult
 from optimizer.search.rows import CandidateRow
@@ -143,9 +144,11 @@ OBJECTIVE_WORDS = {"cost": "annual cost (with throughput meeting the required ra
 
 
 def design_name(design: SimulatedDesign | CandidateRow) -> str:
-    """'as-is' or '#seq', with '(dispatch fallback)' when its schedule is only that."""
+    """'as-is' or '#seq', with '(dispatch fallback)' when its schedule is only that, and
+    '(wall-clock cut)' when the safety net ended its solve."""
     name = "as-is" if design.is_baseline else f"#{design.seq}"
-    return name + (" (dispatch fallback)" if design.dispatch_only else "")
+    cut = isinstance(design, CandidateRow) and design.wall_clock_cut
+    return name + (" (dispatch fallback)" if design.dispatch_only else "") + (" (wall-clock cut)" if cut else "")
 
 
 def _interval(low: float | None, high: float | None, digits: int) -> str:
@@ -270,6 +273,17 @@ def _moved(best: CandidateRow, baseline: CandidateRow | None) -> int:
     return sum(1 for sid, p in best.placements.items() if baseline.placements.get(sid) != p)
 
 
+def _cut_text(result: SearchResult) -> str:
+    """How many solves the wall-clock safety net cut short (their plans are not repeatable by seed)."""
+    cuts = result.wall_clock_cuts()
+    if not cuts:
+        return "schedules cut short by the wall-clock safety net: none (every plan is repeatable from the seed)"
+    names = ", ".join("as-is" if seq == 0 else f"#{seq}" for seq in cuts[:10]) + (" …" if len(cuts) > 10 else "")
+    return (f"schedules cut short by the wall-clock safety net ({wall_clock_net(result.config):g} s) before their "
+            f"deterministic budget: {len(cuts)} ({names}); these depend on the machine's load, not on the seed "
+            "alone, and are labelled *(wall-clock cut)*")
+
+
 def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tuple[str, int]] | None = None) -> str:
     c = result.config
     lines = [
@@ -286,7 +300,8 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         f"| candidates | {c.candidates} |",
         f"| short list (scheduled) | {c.shortlist} + the as-is layout |",
         f"| time limit per schedule | {c.time_limit:g} s (CP-SAT, 1 search worker, seed {c.seed}; "
-        f"budget {c.time_limit / 2:g} deterministic-time units, so the seed decides the result) |",
+        f"budget {deterministic_units(c):g} deterministic-time units, so the seed decides the result; "
+        f"wall-clock safety net {wall_clock_net(c):g} s) |",
         f"| generator | {c.generator}, then {c.refine:.0%} refinement by perturbing the best screened |",
         f"| objective | {c.objective} |",
         f"| workers / backend | {c.workers} / {c.backend}{' at ' + c.address if c.address else ''} |",
@@ -296,6 +311,7 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         f"- screened: {result.screened} candidates, {result.valid} valid, {result.screened - result.valid} invalid",
         f"- scheduled: {result.scheduled} candidates (plus the as-is layout), {result.schedule_ok} passed the "
         f"independent schedule checker",
+        f"- {_cut_text(result)}",
     ]
     if invalid_reasons:
         lines += ["- most common reasons for invalid candidates:"]

@@ -68,6 +68,9 @@ class Schedule:
     objective: str = "makespan"
     objective_value: float = 0.0
     solver: str = ""
+    # a deterministic budget was set but the wall-clock limit ended the search first: the
+    # result then depends on the machine's load, not on the seed alone
+    wall_clock_cut: bool = False
 
 
 # --- building a schedule from start times ---------------------------------------------------

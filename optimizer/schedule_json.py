@@ -32,6 +32,7 @@ def schedule_to_json(problem: SchedulingProblem, schedule: Schedule, layout_name
         "tick": problem.tick,
         "status": summary.status,
         "solver": summary.solver,
+        "wall_clock_cut": schedule.wall_clock_cut,
         "objective": summary.objective,
         "objective_value": summary.objective_value,
         "makespan": summary.makespan,
@@ -98,6 +99,7 @@ def schedule_from_json(doc: dict[str, Any]) -> Schedule:
         objective=doc["objective"],
         objective_value=round(doc["objective_value"] / tick, 6),
         solver=doc.get("solver", ""),
+        wall_clock_cut=bool(doc.get("wall_clock_cut", False)),
     )
 
 

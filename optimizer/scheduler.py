@@ -661,35 +661,52 @@ def solve(
         log=log, parameters=parameters, deterministic_time=deterministic_time,
         strong_disjunctive=not _large(problem) and not _flexible(problem),
     )
+    cut = _wall_clock_cut(status, solver, deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = solver.BestObjectiveBound()
-        if objective == "weighted_tardiness":
-            bound = bound / v.weight_scale
-        found = _solution(problem, v, solver)
-        proven = status == cp_model.OPTIMAL
-        if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
-            solved = dispatch_mod.placed_objective(problem, found.placed, objective)
-            found = dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
-            schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=max(0.0, bound),
-                                     objective=objective, solver="cpsat", departures=found.departures,
-                                     vehicles=found.vehicles, pools=found.pools)
-            if proven and schedule.objective_value <= solved + 1e-9:
-                schedule = replace(schedule, status="optimal", lower_bound=schedule.objective_value, gap=0.0)
-            rule = None if warm is None else _warm_schedule(problem, warm, objective, max(0.0, bound))
-            return rule if rule is not None and rule.objective_value < schedule.objective_value else schedule
-        return make_schedule(
-            problem, found.placed, status="optimal" if status == cp_model.OPTIMAL else "feasible",
-            lower_bound=max(0.0, bound), objective=objective, solver="cpsat", departures=found.departures,
-            vehicles=found.vehicles, pools=found.pools,
-        )
+        return replace(_found_schedule(problem, v, solver, status, objective, warm), wall_clock_cut=cut)
     if status == cp_model.INFEASIBLE:
         where = f" within the horizon of {problem.horizon} ticks" if problem.horizon is not None else ""
         raise NoFeasibleSchedule(f"no schedule satisfies the problem{where} (proven by CP-SAT)")
     if status == cp_model.MODEL_INVALID:  # a bug in this module, not in the input
         raise RuntimeError(f"invalid CP-SAT model: {model.Validate()}")
     if warm is not None:  # time ran out before CP-SAT reported anything; the warm start stands
-        return _warm_schedule(problem, warm, objective)
+        return replace(_warm_schedule(problem, warm, objective), wall_clock_cut=cut)
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
+
+
+def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,
+                    warm: dispatch_mod.ListSchedule | None) -> Schedule:
+    """CP-SAT's schedule as the answer (re-timed by the fleets' vehicles when they were relaxed,
+    and then the warm start's instead when that is better)."""
+    bound = solver.BestObjectiveBound()
+    if objective == "weighted_tardiness":
+        bound = bound / v.weight_scale
+    found = _solution(problem, v, solver)
+    proven = status == cp_model.OPTIMAL
+    if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
+        solved = dispatch_mod.placed_objective(problem, found.placed, objective)
+        found = dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
+        schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=max(0.0, bound),
+                                 objective=objective, solver="cpsat", departures=found.departures,
+                                 vehicles=found.vehicles, pools=found.pools)
+        if proven and schedule.objective_value <= solved + 1e-9:
+            schedule = replace(schedule, status="optimal", lower_bound=schedule.objective_value, gap=0.0)
+        rule = None if warm is None else _warm_schedule(problem, warm, objective, max(0.0, bound))
+        return rule if rule is not None and rule.objective_value < schedule.objective_value else schedule
+    return make_schedule(
+        problem, found.placed, status="optimal" if proven else "feasible",
+        lower_bound=max(0.0, bound), objective=objective, solver="cpsat", departures=found.departures,
+        vehicles=found.vehicles, pools=found.pools,
+    )
+
+
+def _wall_clock_cut(status: int, solver: cp_model.CpSolver, deterministic_time: float | None) -> bool:
+    """Whether the wall clock, not the deterministic budget, ended an unproven search: then the
+    result depends on the machine's load. (When the deterministic limit ends a search, CP-SAT
+    reports at least that much deterministic time; nothing else stops an unproven search.)"""
+    if deterministic_time is None or status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        return False
+    return solver.deterministic_time < deterministic_time
 
 
 def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, objective: str,

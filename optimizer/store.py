@@ -330,6 +330,13 @@ class RunStore:
         """seq -> key of every screened layout (the as-is layout included, seq 0)."""
         return dict(self._db.execute("SELECT seq, key FROM candidates"))
 
+    def wall_clock_cuts(self) -> set[int]:
+        """The seqs whose stored schedule the wall-clock safety net ended before its
+        deterministic budget (so it depends on the machine's load, not on the seed alone)."""
+        rows = self._db.execute("SELECT seq FROM schedules WHERE schedule_json IS NOT NULL"
+                                " AND json_extract(schedule_json, '$.wall_clock_cut') = 1")
+        return {row[0] for row in rows}
+
     def scheduled_seqs(self) -> set[int]:
         return {row[0] for row in self._db.execute("SELECT seq FROM schedules")}
 

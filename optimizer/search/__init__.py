@@ -9,7 +9,8 @@ metres, as `twin.graph.flow_distance`), the installed conveyor length and the fl
 stations use (`twin.graph.used_area`).
 
 Stage 2 (the as-is layout plus the `shortlist` distinct candidates with the shortest flow
-distance): the CP-SAT scheduler with one search worker per task under a short time limit,
+distance): the CP-SAT scheduler with one search worker per task under a short budget in
+deterministic time (`budget`: the seed decides the result, not the machine's load),
 warm-started by its dispatching rules; every schedule goes through the independent
 `check_schedule`, and one that fails is recorded as such and never ranked. Robot-cell cycle
 times come from physics once per run: a task's cycle lives in the cell's own frame, so it
@@ -38,6 +39,7 @@ The modules, lowest first (each imports only those above it):
 - `config`: `SearchConfig`, the settings of a run (its names: `optimizer.names`);
 - `rows`: `CandidateRow`, one evaluated layout, and placements to and from layouts;
 - `ranking`: `rank`, `rank_key`, `pareto_front`;
+- `budget`: stage 2's scheduling budget and its wall-clock safety net;
 - `tasks`: the work done in workers (`screen_chunk`, `schedule_task`) and its context;
 - `statistics`: paired differences and the elimination rule;
 - `simulate`: stage 3 (`simulate_task` in workers, `SimulationStage` in the parent);

@@ -40,6 +40,12 @@ class SearchResult:
         rows = [r for r in self.leaderboard if not r.is_baseline]
         return sum(r.solver == "cpsat" for r in rows), self.scheduled
 
+    def wall_clock_cuts(self) -> list[int]:
+        """The scheduled designs (the as-is layout, seq 0, included) whose solve the wall-clock
+        safety net ended before its deterministic budget: their plans depend on the machine's load."""
+        rows = ([self.baseline] if self.baseline is not None else []) + self.leaderboard
+        return sorted(r.seq for r in rows if r.wall_clock_cut)
+
     def improvement(self) -> dict[str, dict[str, float | None]]:
         """Best vs as-is per measure: both values, the change and the change in % of as-is
         (negative is better for every measure but throughput)."""
@@ -90,6 +96,7 @@ def candidate_rows(store: RunStore, seqs: set[int] | None = None) -> list[Candid
     layout, or those numbered in `seqs`."""
     schedules = {r.seq: r for r in store.schedule_records()}
     solvers = store.schedule_solvers()
+    cuts = store.wall_clock_cuts()
     wanted = set(schedules) | {0} if seqs is None else seqs
     rows = []
     for s in store.screen_records(wanted):  # one query, in sequence order
@@ -100,7 +107,7 @@ def candidate_rows(store: RunStore, seqs: set[int] | None = None) -> list[Candid
             schedule_status=sched.status if sched else None, makespan=sched.makespan if sched else None,
             throughput=sched.throughput if sched else None, objective_value=sched.objective_value if sched else None,
             agv_distance=sched.agv_distance if sched else None, check_errors=sched.check_errors if sched else (),
-            solver=solvers.get(s.seq),
+            solver=solvers.get(s.seq), wall_clock_cut=s.seq in cuts,
         ))
     return rows
 

@@ -29,6 +29,7 @@ class CandidateRow:
     agv_distance: float | None = None
     check_errors: tuple[str, ...] = ()
     solver: str | None = None  # what made its schedule: "cpsat", or "dispatch" (the fallback rule)
+    wall_clock_cut: bool = False  # the wall-clock safety net ended its solve: not repeatable by seed
     placements: dict[str, list[float]] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -16,9 +16,9 @@ from twin.model import Layout
 from twin.physics import Physics, task_times
 
 from optimizer import placement
-from optimizer.planning import ScheduleOptions
 from optimizer.report import write_run_folder
 from optimizer.runner import Runner, Stopped, WorkerLost, make_runner
+from optimizer.search.budget import stage2_options
 from optimizer.search.candidates import CandidateSequence, Numbered
 from optimizer.search.config import SearchConfig
 from optimizer.search.progress import Progress, Tracker
@@ -135,16 +135,6 @@ def _task_times_meta(layout: Layout, layout_dir: Path, physics: Physics) -> list
     return [[s, t, v] for (s, t), v in sorted(task_times(layout, layout_dir, physics).items())]
 
 
-def _schedule_options(config: SearchConfig) -> ScheduleOptions:
-    """Stage 2's: one search worker and a budget in CP-SAT's deterministic time (`time_limit`
-    / 2 units, about `time_limit` wall seconds on a 2-core machine) make the result depend on
-    the seed alone, not on the machine's load; the wall clock (4 x `time_limit`) is only a
-    safety net."""
-    time_limit = float(config.time_limit)
-    return ScheduleOptions(time_limit=4 * time_limit, deterministic_time=time_limit / 2, workers=1, seed=config.seed,
-                           objective=config.schedule_objective, solver="cpsat")
-
-
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     chunk: list[T] = []
     for item in items:
@@ -188,7 +178,7 @@ class _Search:
             store.set_meta(status="running")
             ctx = EvalContext(
                 layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
-                task_times=tuple((s, t, v) for s, t, v in times), schedule_options=_schedule_options(config),
+                task_times=tuple((s, t, v) for s, t, v in times), schedule_options=stage2_options(config),
                 physics=self.physics,
             )
             with make_runner(config.backend, config.workers, ctx, config.address) as runner:

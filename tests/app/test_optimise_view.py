@@ -49,7 +49,7 @@ def _row(seq, makespan=None, **more):
     values = dict(seq=seq, origin="qap", valid=True, flow_distance=173099.8672, floor_area=84.1234,
                   conveyor_length=None, schedule_status="ok" if makespan else None, makespan=makespan,
                   throughput=12.3456 if makespan else None, solver="cpsat" if makespan else None, travel=None,
-                  is_baseline=seq == 0, dispatch_only=False, ranked=bool(makespan))
+                  is_baseline=seq == 0, dispatch_only=False, wall_clock_cut=False, ranked=bool(makespan))
     values.update(more)
     return SimpleNamespace(**values)
 

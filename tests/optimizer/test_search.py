@@ -27,7 +27,7 @@ from optimizer.schedule_json import schedule_from_json
 from twin.graph import flow_distance, transport_legs, used_area
 from twin.io import load_layout, parse_layout
 
-# tiny schedules are proven optimal in ~50 ms (so results repeat); the limit matters only under load
+# stage 2 budgets are deterministic (time_limit / 2 CP-SAT units), so results repeat under load too
 SMALL = dict(candidates=60, shortlist=4, time_limit=3.0, workers=1, chunk_size=10)
 
 
