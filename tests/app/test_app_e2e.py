@@ -1,10 +1,12 @@
 """The planner in a real headless Chromium: open the app (the sample factory in 3D), load a
 sample, edit a station, see the validation error for a bad value and fix it, reload the
-browser and find the edit still there, run a small search, see the 3D canvas of two designs side by side, and download a schedule JSON that
+browser and find the edit still there, drag a station in the plan view, click one and turn it
+with R, measure a distance, run a small search, see the 3D canvas of two designs side by side, and download a schedule JSON that
 validates against the schema. A screenshot of each page is kept in artifacts/app/; with
 FACTORY_TWIN_README_IMAGES=1 they are also copied to docs/images/ for the README."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -18,6 +20,8 @@ from playwright.sync_api import expect
 # Playwright's assertions wait 5 s by default; a busy 2-core machine needs longer for a
 # Streamlit rerun, and a longer wait costs nothing when the page is quick.
 expect.set_options(timeout=30_000)
+
+from twin.floorplan import floor_plan
 
 from factory_app.compute import validate_schedule_doc
 
@@ -96,38 +100,63 @@ def _saved_layout(work: Path):
     return layout_from_data(data["snapshot"]["layout"])
 
 
-def _saved_position(work: Path, station_id: str, wait: float = 60) -> tuple[float, float]:
-    """The station's position in the project's workspace on disk, once the app saved the move."""
+def _saved_station(work: Path, station_id: str, before, wait: float = 60):
+    """The station in the project's workspace on disk, once the app saved a change to it."""
     deadline = time.monotonic() + wait
     while True:
-        position = _saved_layout(work).station(station_id).position
-        if position != _saved_position.before.get(station_id) or time.monotonic() > deadline:
-            return position
+        station = _saved_layout(work).station(station_id)
+        if station != before or time.monotonic() > deadline:
+            return station
         time.sleep(0.5)
 
 
-_saved_position.before = {}
-
-
-def _free_move(work: Path, physics) -> tuple[str, dict, float]:
-    """A drag the layout check accepts (found with the app's own drop rule on the saved
-    layout): the station, the move in metres and its snapped target, and the floor's width
-    (the plan view draws it with 0.6 m on each side)."""
+def _accepted(work: Path, physics, events):
+    """The first (station, event, the station after it) the layout check accepts on the saved
+    layout, found with the app's own rule for a gesture in the plan view."""
     from factory_app.editing import EditSession
-    from factory_app.plan_drag import apply_drop
+    from factory_app.plan_canvas import apply_event
 
     layout = _saved_layout(work)
-    grid = layout.floor.grid
     for station in layout.stations:
         if station.fixed or station.position is None:
             continue
-        for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0), (0, -2), (0, 2), (2, 0), (-2, 0)):
-            x, y = (round((station.position[0] + dx) / grid) * grid, round((station.position[1] + dy) / grid) * grid)
+        for event in events(station):
             session = EditSession.open(layout, "probe", physics, REPO / "layouts")
-            if apply_drop(session, {"id": station.id, "x": x, "y": y})[0]:
-                _saved_position.before[station.id] = station.position
-                return station.id, {"dx": dx, "dy": dy, "x": x, "y": y}, layout.floor.width
-    raise AssertionError("no free place for any station one or two metres away")
+            if apply_event(session, event)[0]:
+                return station, event, session.layout.station(station.id)
+    raise AssertionError("no gesture the check accepts")
+
+
+def _free_move(work: Path, physics):
+    """A drag to a free place one or two metres away: the station and the move in metres."""
+    steps = ((0, -1), (0, 1), (1, 0), (-1, 0), (0, -2), (0, 2), (2, 0), (-2, 0))
+    return _accepted(work, physics, lambda s: [{"op": "move", "items": [f"station:{s.id}"], "dx": dx, "dy": dy}
+                                               for dx, dy in steps])
+
+
+def _px_per_metre(page) -> float:
+    """The plan view's scale at its current zoom."""
+    return float(page.get_by_test_id("plan-canvas").get_attribute("data-px-per-m"))
+
+
+def _labels_readable(page, selected: str) -> None:
+    """Every label shown is at least 10 px high and clear of the others; the selected
+    station's label is among them."""
+    labels = page.locator("[data-label]").evaluate_all(
+        "els => els.map(e => { const b = e.getBBox(); return [e.getAttribute('data-label'),"
+        " +e.getAttribute('font-size'), b.x, b.y, b.x + b.width, b.y + b.height]; })")
+    assert f"station:{selected}" in [label[0] for label in labels]
+    assert all(label[1] >= 10 for label in labels)
+    for a, b in itertools.combinations(labels, 2):
+        overlap_x = min(a[4], b[4]) - max(a[2], b[2])
+        overlap_y = min(a[5], b[5]) - max(a[3], b[3])
+        assert overlap_x <= 1 or overlap_y <= 1, f"labels {a[0]} and {b[0]} overlap"
+
+
+def _settle(page) -> None:
+    """A gesture in the plan reaches the app a moment after the mouse is released."""
+    page.wait_for_timeout(1500)
+    _idle(page)
 
 
 @pytest.mark.timeout(600)
@@ -182,18 +211,47 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             expect(page.get_by_role("button", name="↶ Undo")).to_be_enabled()  # the undo history came back too
 
             # drag a station in the plan view to a free place: the move is saved
-            station_id, target, floor_width = _free_move(work, physics)
-            scale = page.get_by_test_id("plan-drag").bounding_box()["width"] / (floor_width + 1.2)  # px per m
-            box = page.locator(f'[data-station="{station_id}"]').bounding_box()
+            station, move, moved = _free_move(work, physics)
+            scale = _px_per_metre(page)
+            box = page.locator(f'[data-station="{station.id}"] rect').first.bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
             page.mouse.move(x, y)
             page.mouse.down()
             for step in range(1, 6):
-                page.mouse.move(x + target["dx"] * scale * step / 5, y - target["dy"] * scale * step / 5)
+                page.mouse.move(x + move["dx"] * scale * step / 5, y - move["dy"] * scale * step / 5)
             page.mouse.up()
-            expect(page.get_by_text(f"Moved '{station_id}'")).to_be_visible()
+            expect(page.get_by_text(f"Moved station '{station.id}'")).to_be_visible()
             _idle(page)
-            assert _saved_position(work, station_id) == pytest.approx((target["x"], target["y"]))
+            assert _saved_station(work, station.id, station).position == pytest.approx(moved.position)
+
+            # click a station: the editor beside the plan shows it; R turns it 90 degrees, saved
+            station, _, _ = _accepted(work, physics, lambda s: [{"op": "rotate", "items": [f"station:{s.id}"]}])
+            page.locator(f'[data-station="{station.id}"] rect').first.click()
+            _settle(page)
+            expect(page.get_by_label("id", exact=True)).to_have_value(station.id)
+            page.keyboard.press("r")
+            turned = (station.rotation + 90) % 360
+            expect(page.get_by_text(f"Turned '{station.id}' to {turned}°.")).to_be_visible()
+            _idle(page)
+            assert _saved_station(work, station.id, station).rotation == turned
+            _labels_readable(page, station.id)
+            page.get_by_test_id("plan-zoom-in").click()
+            page.get_by_test_id("plan-zoom-in").click()
+            _labels_readable(page, station.id)
+            page.get_by_test_id("plan-fit").click()
+
+            # measure: two clicks 5 m apart read 5.00 m
+            page.get_by_test_id("plan-tool-measure").click()
+            box = page.get_by_test_id("plan-canvas").bounding_box()
+            x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5
+            scale = _px_per_metre(page)  # at Fit the drawing spans the plan's bounds and 0.5 m on each side
+            assert box["width"] / scale == pytest.approx(floor_plan(_saved_layout(work)).bounds.width + 1.0, abs=0.01)
+            page.mouse.click(x, y)
+            page.mouse.click(x + 3 * scale, y - 4 * scale)
+            expect(page.get_by_test_id("plan-measure")).to_have_text("5.00 m")
+            expect(page.get_by_test_id("plan-status")).to_contain_text("Δx 3.00 m, Δy 4.00 m")
+            _shot(page, "plan_view")
+            page.get_by_test_id("plan-tool-select").click()
 
             # Optimise: a small search with a live progress bar, then the results
             _go(page, "Optimise")
