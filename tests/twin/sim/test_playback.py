@@ -25,11 +25,9 @@ def line_run():
     return run_replication(instant_factory(layout), seed=3, trace=True)
 
 
-@pytest.fixture(scope="module")
-def agv_run():
-    from conftest import small_layout
-
-    data = small_layout()
+@pytest.fixture
+def agv_run(layout_data):
+    data = layout_data  # tests/twin/conftest.py: two machines and a robot cell, AGVs between them
     data["stations"][0].update(mtbf=3600.0, mttr=600.0)
     layout = layout_from_data(data)
     return layout, run_replication(compile_factory(layout, TASK_TIMES), seed=1, trace=True)
