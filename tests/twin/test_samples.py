@@ -136,3 +136,17 @@ def test_matches_json_schema(sample):
     schema = json.loads((LAYOUTS / "layout.schema.json").read_text(encoding="utf-8"))
     data = yaml.safe_load((LAYOUTS / f"{name}.yaml").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(schema).validate(data)
+
+
+@pytest.mark.parametrize("name", SAMPLES + ["lights_out_phone"])
+def test_samples_run_like_real_plants(name):
+    """Every machine, robot cell and tester breaks down now and then, and every operation's
+    time varies, except a batch machine's process-controlled cycle (issue: samples closer to
+    real plants)."""
+    layout = load_layout(LAYOUTS / f"{name}.yaml")
+    failing = [s.id for s in layout.stations if s.kind in ("machine", "robot_cell", "inspection")]
+    assert [sid for sid in failing if layout.station(sid).mtbf is None or layout.station(sid).mttr is None] == []
+    for product in layout.products:
+        for op in product.routing:
+            batch = all(s.batch_size is not None for s in layout.candidate_stations(op))
+            assert (op.variability.kind == "fixed") == batch, (product.id, op.id)
