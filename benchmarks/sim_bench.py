@@ -24,7 +24,7 @@ from test_queueing_oracles import erlang_c_time_in_system, two_station_throughpu
 from twin.sim.kpis import interval  # noqa: E402
 from twin.sim.replications import run_replications  # noqa: E402
 
-SAMPLES = ["electronics_assembly", "auto_parts", "food_packaging"]
+SAMPLES = ["electronics_assembly", "auto_parts", "food_packaging", "lights_out_phone"]
 SPEED_HORIZON = 2_000_000.0
 
 
