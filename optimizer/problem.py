@@ -389,6 +389,11 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
             if missing:
                 problems.append(Problem(path, "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
             previous = here
+            if any(station.kind == "buffer" for station in candidates):
+                problems.append(Problem(path, f"storage in buffer station '{candidates[0].id}': the running twin "
+                                        "simulates it (factory-twin evaluate), the plan does not schedule shared "
+                                        "storage yet; without this step the layout can be scheduled"))
+                continue
             if op.time is None and op.task is None:
                 problems.append(Problem(f"{path}.time", "an operation needs a time or a task"))
                 continue

@@ -295,7 +295,9 @@ class Operation(Model):
     """One routing step. Either `stations` lists the ids that can do it, or `station_kind`
     admits every station of that kind. A robot cell takes the physics cycle time of `task`
     per unit plus `handling`; any other station takes `time` per unit. An operation that a
-    robot cell or a manual bench can do gives both."""
+    robot cell or a manual bench can do gives both. A step at `buffer` stations is storage:
+    no time or task; the lot takes one of the buffer's `capacity` places until the next
+    station has room (the running twin's; the plan refuses it)."""
 
     id: Identifier
     stations: tuple[Identifier, ...] | None = None
@@ -309,11 +311,13 @@ class Operation(Model):
     def unit_seconds(self, station: Station, task_times: Mapping[tuple[str, str], float]) -> float | None:
         """Mean seconds per unit on `station` (per batch on a batch machine): a robot cell's
         physics cycle of `task` (from `task_times[(station, task)]`) plus `handling`, else
-        `time`; None when that cycle is missing."""
+        `time`; None when that cycle or time is missing. Storage in a buffer station takes no time."""
+        if station.kind == "buffer":
+            return 0.0
         if self.task is not None and (station.kind == "robot_cell" or self.time is None):
             seconds = task_times.get((station.id, self.task))
             return None if seconds is None else float(seconds) + self.handling
-        return float(self.time)
+        return None if self.time is None else float(self.time)
 
     def lot_seconds(self, station: Station, units: int, task_times: Mapping[tuple[str, str], float]) -> float | None:
         """Mean seconds for a lot of `units` on `station`: the setup, then the units one by one,

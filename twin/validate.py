@@ -145,6 +145,15 @@ def _operation_problems(path: str, op: Data, stations: list[Data]) -> list[Probl
             problems.append(Problem(f"{path}.station_kind", f"no station of kind '{kind}' can do it"))
         return problems
     time, task = op.get("time"), op.get("task")
+    storage = [s.get("kind") == "buffer" for s in candidates]
+    if any(storage):
+        if not all(storage):
+            return problems + [Problem(path, "a step is storage in buffer stations or work at other stations, "
+                                       "not both")]
+        if time is not None or task is not None:
+            return problems + [Problem(f"{path}.{'time' if time is not None else 'task'}", "a buffer station stores "
+                                       "lots until the next station has room: give no time or task")]
+        return problems
     if time is None and task is None:
         return problems + [Problem(path, "give time (seconds per unit) or task (a robot-cell task)")]
     if task is None:

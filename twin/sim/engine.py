@@ -58,10 +58,20 @@ class Lot:
     batches: list[int] = field(default_factory=list)  # units per transfer batch
     done: list[simpy.Event] = field(default_factory=list)  # per batch (if several): processed at its station
     arrived: list[simpy.Event] | None = None  # per batch: there for its operation (None: all are)
+    stored: tuple[Any, float] | None = None  # in a buffer station: (its place, since when)
 
     @property
     def operation(self) -> OperationSpec:
         return self.product.operations[self.index]
+
+    def operation_at(self, station: str) -> OperationSpec:
+        """The operation the lot had at `station` (the one it is at, or the one before when it
+        has already moved on towards the next)."""
+        for k in (self.index, self.index - 1):
+            if 0 <= k < len(self.product.operations) and any(
+                    alt.station == station for alt in self.product.operations[k].alternatives):
+                return self.product.operations[k]
+        raise KeyError(station)
 
     def mean_seconds(self, station: str, operation: OperationSpec | None = None) -> float:
         alt = (operation or self.operation).on(station)
@@ -191,7 +201,7 @@ class Simulation:
             yield lot.finished
             here = lot.station
             if lot.index == last:
-                self.stations[here].outputs.release()
+                self._leave(lot, here)
                 break
             lot.index += 1
             there = yield from self._reserve(lot, here)
@@ -255,7 +265,7 @@ class Simulation:
 
     def _move(self, lot: Lot, a: str, b: str, frees_output: bool = True):
         leg = self.factory.leg(a, b)
-        release = self.stations[a].outputs.release if frees_output else _nothing
+        release = (lambda: self._leave(lot, a)) if frees_output else _nothing
         if leg.mover == "agv":
             yield from self.fleet.carry(lot.id, leg, a, b, release)
             return
@@ -275,7 +285,36 @@ class Simulation:
         lot.queued_at = self.env.now
         lot.finished = self.env.event()
         lot.done = [self.env.event() for _ in lot.batches] if len(lot.batches) > 1 else []
-        self.stations[station].enqueue(lot)
+        runtime = self.stations[station]
+        if runtime.spec.storage:
+            self._store(lot, runtime)
+        else:
+            runtime.enqueue(lot)
+
+    def _store(self, lot: Lot, runtime: StationRuntime) -> None:
+        """A lot put into a buffer station: it takes one of its places (the room reserved for
+        it) and is done there at once; the place shows `blocked` until the lot moves on."""
+        for s in self._candidates(lot, lot.index):
+            lot.needs[s] -= 1
+            if lot.needs[s] == 0:
+                self.stations[s].add_demand(-1)
+        lane = next(lane for lane in runtime.lanes if lane.state not in ("blocked",))
+        runtime.set_state(lane, "blocked")
+        lot.stored = (lane, self.env.now)
+        lot.finished.succeed()
+
+    def _leave(self, lot: Lot, station: str) -> None:
+        """The lot leaves `station`: its output place, or its place in a buffer station, is free."""
+        runtime = self.stations[station]
+        if not runtime.spec.storage:
+            runtime.outputs.release()
+            return
+        lane, since = lot.stored
+        runtime.inputs.release()
+        runtime.set_state(lane, runtime.free_state())
+        if self.trace:
+            self.records.append(OperationRecord(lot.id, lot.product.id, lot.operation_at(station).id, station,
+                                                lane.index, since, self.env.now, 0.0))
 
     # --- lanes ----------------------------------------------------------------------------
 
@@ -389,6 +428,8 @@ class Simulation:
         env = self.env
         sequences = self.plan.lane_sequences() if self.plan is not None else {}
         for runtime in self.stations.values():
+            if runtime.spec.storage:
+                continue  # places, not lanes that work
             for lane in runtime.lanes:
                 seq = sequences.get((runtime.spec.id, lane.index), []) if self.plan is not None else None
                 env.process(self._lane(runtime, lane, seq))

@@ -28,6 +28,7 @@ class StationSpec:
     mttr: float | None
     breakdowns: Breakdowns
     batch_size: int | None = None  # units processed together (`twin.batching`); None: unit by unit
+    storage: bool = False  # a `buffer` station: `capacity` places that hold lots until the next station has room
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,9 @@ def compile_factory(
         for j, op in enumerate(product.routing):
             alternatives = []
             for station in layout.candidate_stations(op):
+                if station.kind == "buffer":  # storage: no work, a lot stays until it can move on
+                    alternatives.append(Alternative(station.id, 0.0, 0.0))
+                    continue
                 unit = op.unit_seconds(station, task_times)
                 if unit is None:
                     problems.append(Problem(f"products[{i}].routing[{j}].task",
@@ -160,14 +164,12 @@ def compile_factory(
     else:
         empty_runs = dict(empty_runs or {})
     if not problems:
-        problems += _batches_on_belts(layout, products, legs)
+        problems += _batches_on_belts(layout, products, legs) + _storage_problems(layout)
     if problems:
         raise LayoutError(problems, source=layout.name)
     return Factory(
         name=layout.name,
-        stations={s.id: StationSpec(s.id, s.capacity, s.input_buffer, s.output_buffer, s.mtbf, s.mttr, s.breakdowns,
-                                  s.batch_size)
-                  for s in layout.stations},
+        stations={s.id: _station_spec(s) for s in layout.stations},
         products=tuple(products),
         legs=dict(legs),
         changeovers=changeovers,
@@ -180,6 +182,15 @@ def compile_factory(
         manned=manned_pools(layout),
     )
 
+
+
+def _station_spec(station) -> StationSpec:
+    """A station as the twin runs it; a `buffer` station's places are its input buffer."""
+    if station.kind == "buffer":
+        return StationSpec(station.id, station.capacity, station.capacity, None, None, None, station.breakdowns,
+                           storage=True)
+    return StationSpec(station.id, station.capacity, station.input_buffer, station.output_buffer, station.mtbf,
+                       station.mttr, station.breakdowns, station.batch_size)
 
 
 def _unroutable(products: list[ProductSpec], legs: Mapping[tuple[str, str], LegSpec]) -> list[Problem]:
@@ -209,6 +220,27 @@ def _batches_on_belts(layout: Layout, products: list[ProductSpec],
                 problems.append(Problem(f"products[{i}].transfer_batch", "the running twin does not move transfer "
                                         f"batches on a belt with a pitch ({belts[0][0]} -> {belts[0][1]})"))
                 break
+    return problems
+
+
+def _storage_problems(layout: Layout) -> list[Problem]:
+    """A buffer station holds whole lots in its `capacity` places: no transfer batches through
+    it, and no buffer, batch or breakdown fields that would mean something else there."""
+    problems = []
+    for i, station in enumerate(layout.stations):
+        if station.kind != "buffer":
+            continue
+        for name in ("input_buffer", "output_buffer", "batch_size", "mtbf"):
+            if getattr(station, name) is not None:
+                problems.append(Problem(f"stations[{i}].{name}", f"a buffer station's places are its capacity "
+                                        f"({station.capacity}); it has no {name}"))
+    for i, product in enumerate(layout.products):
+        if product.transfer_batch is None or product.transfer_batch >= product.lot_size:
+            continue
+        stored = next((s.id for op in product.routing for s in layout.candidate_stations(op) if s.kind == "buffer"), None)
+        if stored is not None:
+            problems.append(Problem(f"products[{i}].transfer_batch", f"the running twin stores whole lots in buffer "
+                                    f"station '{stored}': no transfer batches through it"))
     return problems
 
 
