@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from twin.errors import InputError
@@ -26,6 +26,16 @@ class Plan:
     """A schedule as the twin follows it: (lot id, operation id) -> where and when."""
 
     operations: Mapping[tuple[str, str], PlannedOperation]
+    # (lot, from station, to station) -> (planned vehicle, planned departure) of each AGV trip
+    # the schedule assigns to a vehicle; empty when it names none (the twin then dispatches)
+    vehicles: Mapping[tuple[str, str, str], tuple[int, float]] = field(default_factory=dict)
+
+    def vehicle_sequences(self) -> dict[int, list[tuple[str, str, str]]]:
+        """vehicle -> its planned trips (lot, from, to) in planned order."""
+        out: dict[int, list[tuple[str, str, str]]] = {}
+        for key, (vehicle, start) in sorted(self.vehicles.items(), key=lambda item: (item[1][1], item[0])):
+            out.setdefault(vehicle, []).append(key)
+        return out
 
     def lane_sequences(self) -> dict[tuple[str, int], list[tuple[str, str, float]]]:
         """(station, lane) -> [(lot, operation, start)] in planned order."""
@@ -99,4 +109,28 @@ def plan_from_schedule(doc: Any, factory: Factory, source: str = "schedule") -> 
                if (lot, op.id) not in operations]
     if missing:
         raise fail(f"{len(missing)} operations of the layout are not planned, e.g. {', '.join(missing[:3])}")
-    return Plan(operations)
+    return Plan(operations, _planned_vehicles(doc.get("transports"), factory, lots, fail))
+
+
+def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any],
+                      fail: Callable[[str], InputError]) -> dict[tuple[str, str, str], tuple[int, float]]:
+    """The schedule's AGV trips that name a vehicle, checked against the layout's fleet."""
+    vehicles: dict[tuple[str, str, str], tuple[int, float]] = {}
+    for i, trip in enumerate(trips if isinstance(trips, list) else []):
+        if not isinstance(trip, dict) or trip.get("vehicle") is None:
+            continue
+        where = f"transports[{i}]"
+        try:
+            key = (str(trip["job"]), str(trip["from"]), str(trip["to"]))
+            vehicle, start = int(trip["vehicle"]), float(trip["start"])
+        except (TypeError, KeyError, ValueError) as exc:
+            raise fail(f"{where}: needs job, from, to, start and vehicle ({exc})") from None
+        if key[0] not in lots:
+            raise fail(f"{where}.job: no lot {key[0]!r} in layout {factory.name!r}")
+        if not 0 <= vehicle < factory.agv_fleet:
+            raise fail(f"{where}.vehicle: the layout has {factory.agv_fleet} AGVs (0 to {factory.agv_fleet - 1}), "
+                       f"not {vehicle}")
+        if key in vehicles:
+            raise fail(f"{where}: {key[0]} travels {key[1]} -> {key[2]} twice")
+        vehicles[key] = (vehicle, start)
+    return vehicles

@@ -85,15 +85,22 @@ def test_replay_keeps_the_plan(layout_data, fleet_size, delay):
 
 @pytest.mark.parametrize("fleet_size", [1, 2])
 def test_replay_with_vehicles_that_drive_empty(layout_data, fleet_size):
-    """Plan and twin start the AGVs at the same home and drive the same empty runs: the twin's
-    own vehicles (nearest idle one) carry the planned lots no earlier than planned, and its
-    trips, with their vehicles and empty runs, pass the plan's checker."""
+    """Plan and twin start the AGVs at the same home and drive the same empty runs: each of
+    the twin's trips is made by the vehicle the plan gave it, in the plan's order, carries the
+    planned lots no earlier than planned, and its trips, with their vehicles and empty runs,
+    pass the plan's checker."""
     problem, schedule, factory, doc = planned(layout_data, fleet_size, vehicles=True)
     assert problem.homes == {"agv": factory.agv_home} == {"agv": "in"}
     assert any(t.vehicle is not None and t.empty_end > t.empty_start for t in schedule.transports)
     run = run_replication(factory, plan=plan_from_schedule(doc, factory), trace=True)
     plan = {(o["job"], o["operation"]): o for o in doc["operations"]}
     assert all(r.start >= plan[(r.lot, r.operation)]["start"] - 1e-9 for r in run.operations)
+    planned_vehicle = {(t["job"], t["from"], t["to"]): t["vehicle"] for t in doc["transports"] if t.get("vehicle") is not None}
+    agv_trips = [t for t in run.trips if t.vehicle >= 0]
+    assert len(agv_trips) == len(planned_vehicle) > 0
+    assert {(t.lot, t.from_station, t.to_station): t.vehicle for t in agv_trips} == planned_vehicle
+    if fleet_size == 2:
+        assert len(set(planned_vehicle.values())) == 2  # both vehicles have work, so following them matters
     replayed = replayed_schedule(problem, run)
     assert any(t.empty_from == "in" for t in replayed.transports)
     assert check_schedule(problem, replayed) == []
@@ -109,6 +116,15 @@ def test_plan_and_twin_share_the_home_and_empty_runs(layout_data):
     assert plan_runs and set(plan_runs) == set(factory.empty_runs)
     for pair, seconds in factory.empty_runs.items():  # the plan rounds each run up to whole ticks
         assert plan_runs[pair] == math.ceil(seconds / problem.tick - 1e-9)
+
+
+def test_a_trip_on_a_vehicle_the_layout_does_not_have_is_refused(layout_data):
+    _, _, factory, doc = planned(layout_data, 2, vehicles=True)
+    trips = [dict(t, vehicle=5) if t.get("vehicle") is not None else t for t in doc["transports"]]
+    first = next(i for i, t in enumerate(trips) if t.get("vehicle") is not None)
+    with pytest.raises(InputError, match=rf"s.json: transports\[{first}\].vehicle: the layout has 2 AGVs "
+                                         r"\(0 to 1\), not 5"):
+        plan_from_schedule(dict(doc, transports=trips), factory, "s.json")
 
 
 def test_a_schedule_of_another_layout_is_refused(layout_data):
