@@ -16,7 +16,7 @@ from factory_app.editing import EditSession
 from factory_app.plan_edits import DOCK_KINDS, ZONE_KINDS, PlanEditRefused, plan_edit
 
 FRONTEND = Path(__file__).parent / "frontend" / "plan_canvas.js"
-VERBS = {"move": "Move", "rotate": "Turn", "duplicate": "Copy", "delete": "Delete", "add_zone": "New keep-out zone",
+VERBS = {"move": "Move", "place": "Placing", "rotate": "Turn", "duplicate": "Copy", "delete": "Delete", "add_zone": "New keep-out zone",
          "add_dock": "New dock", "add_conveyor": "New conveyor"}
 
 
@@ -26,8 +26,8 @@ def _rect(r) -> dict[str, float]:
 
 def plan_data(layout: Layout, bad: set[str] = frozenset(), selected: list[str] = ()) -> dict[str, Any]:
     """What the front end draws, in metres: the floor, keep-out zones, docks with their
-    aprons, conveyors, each placed station's box (rotation applied) and ports, and the
-    selection (item keys such as `station:weld`)."""
+    aprons, conveyors, each placed station's box (rotation applied) and ports, the stations
+    not on the floor yet, and the selection (item keys such as `station:weld`)."""
     plan = floor_plan(layout)
     return {
         "floor": {"width": layout.floor.width, "depth": layout.floor.depth, "colour": hex_colour(COLORS["floor"])},
@@ -43,6 +43,7 @@ def plan_data(layout: Layout, bad: set[str] = frozenset(), selected: list[str] =
                       "in": list(s.input_port), "out": list(s.output_port)} for s in plan.stations],
         "zone_kinds": list(ZONE_KINDS),
         "dock_kinds": list(DOCK_KINDS),
+        "unplaced": list(plan.unplaced),
         "selected": list(selected),
     }
 

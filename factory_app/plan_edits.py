@@ -43,7 +43,7 @@ def snap(value: float, grid: float) -> float:
 
 def plan_edit(layout: Layout, event: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The layout data after the event, and what it did; raises PlanEditRefused."""
-    handlers = {"move": _move, "rotate": _rotate, "duplicate": _duplicate, "delete": _delete,
+    handlers = {"move": _move, "place": _place, "rotate": _rotate, "duplicate": _duplicate, "delete": _delete,
                 "add_zone": _add_zone, "add_dock": _add_dock, "add_conveyor": _add_conveyor}
     op = event.get("op")
     if op not in handlers:
@@ -117,6 +117,18 @@ def _move(layout: Layout, data: dict[str, Any], event: dict[str, Any]) -> tuple[
     if len(items) == 1:
         return data, f"Moved {items[0][0]} '{items[0][1]}' to ({ax + sx:g}, {ay + sy:g}) m."
     return data, f"Moved {_names(items)} by ({sx:g}, {sy:g}) m."
+
+
+def _place(layout: Layout, data: dict[str, Any], event: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Put a station that is not on the floor yet (just added) where the planner clicked, its
+    centre on the grid."""
+    _, station_id = _items(layout, event, ("station",))[0]
+    if layout.station(station_id).position is not None:
+        raise PlanEditRefused(f"station '{station_id}' is already on the floor: drag it to move it")
+    grid = layout.floor.grid
+    x, y = snap(_number(event, "x"), grid), snap(_number(event, "y"), grid)
+    data["stations"][_index(data["stations"], station_id)]["position"] = [x, y]
+    return data, f"Placed '{station_id}' at ({x:g}, {y:g}) m."
 
 
 def _anchor(layout: Layout, kind: str, item_id: str) -> tuple[float, float]:

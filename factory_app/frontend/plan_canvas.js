@@ -1,6 +1,7 @@
 // The plan view you work in (plain JS, no build step): the floor from above, drawn to scale.
-// Tools: Select (click, shift-click, drag a box; drag items to move them; R turns, D copies,
-// Delete removes), Keep-out (drag a rectangle), Dock (click), Conveyor (click two stations),
+// Tools: Select (click, shift-click, drag a box; drag items to move them, arrow keys nudge
+// them a grid step; R turns, D copies, Delete removes; a selected station not yet on the
+// floor is placed with a click), Keep-out (drag a rectangle), Dock (click), Conveyor (click two stations),
 // Measure (click two points). The app receives one event per gesture through the "edit"
 // trigger, e.g. {op: "move", items: ["station:weld"], lead: "station:weld", dx, dy} in metres;
 // it snaps, validates and applies it, and sends the new layout (the last valid one when it
@@ -110,7 +111,21 @@ function setTool(S, tool) {
 
 function say(S, text) {
   S.status = text;
-  S.statusLine.textContent = text || HINTS[S.tool];
+  const waiting = S.tool === "select" && unplacedSelected(S);
+  S.statusLine.textContent = text || (waiting ? `'${waiting}' is not on the floor yet: click where its centre goes.` : HINTS[S.tool]);
+}
+
+// a selected station that is not on the floor yet (one just added in the editor)
+function unplacedSelected(S) {
+  const key = [...S.selected].find((k) => k.startsWith("station:") && (S.data.unplaced || []).includes(split(k)[1]));
+  return key ? split(key)[1] : null;
+}
+
+// the arrow keys move the selection one grid step
+function nudge(S, dx, dy) {
+  const items = [...S.selected].filter((k) => movable(S, k) && !(S.data.unplaced || []).includes(split(k)[1]));
+  if (!items.length) { say(S, "Select something that can move first."); return; }
+  S.send("edit", { op: "move", items, lead: items[0], dx: dx * S.data.grid, dy: dy * S.data.grid });
 }
 
 function act(S, op) {
@@ -129,6 +144,7 @@ function keyDown(S, e) {
   else if (k === "+" || k === "=") zoom(S, 1.25);
   else if (k === "-" || k === "_") zoom(S, 0.8);
   else if (k === "0") { S.view = null; draw(S); }
+  else if (k.startsWith("Arrow")) nudge(S, { ArrowLeft: -1, ArrowRight: 1 }[k] || 0, { ArrowDown: -1, ArrowUp: 1 }[k] || 0);
   else if (k === "Escape") { S.from = null; S.measure = null; S.drag = null; select(S, [], null); }
   else if (tools[k.toLowerCase()]) setTool(S, tools[k.toLowerCase()]);
   else return;
@@ -473,7 +489,12 @@ function pointerUp(S, e) {
       select(S, [...items], drag.key);
     } else select(S, [drag.key], drag.key);
   } else if (drag.kind === "band") {
-    if (!drag.moved) { if (!drag.shift) select(S, [], null); return; }
+    if (!drag.moved) {
+      const waiting = unplacedSelected(S);
+      if (waiting) S.send("edit", { op: "place", items: [`station:${waiting}`], x: at.x, y: at.y });
+      else if (!drag.shift) select(S, [], null);
+      return;
+    }
     const r = norm(drag.start, at), hit = [];
     for (const s of S.data.stations) if (overlaps(stationRect(s), r)) hit.push(`station:${s.id}`);
     for (const z of S.data.zones) if (overlaps(z, r)) hit.push(`zone:${z.id}`);

@@ -28,8 +28,9 @@ def render(session: EditSession, shown: Layout, bad: set[str]) -> None:
     """The plan view: click, shift-click or drag a box round items to select them; drag to
     move (snapped to the floor grid); turn, copy, delete; draw keep-out zones, docks and
     conveyors; measure. A gesture the check refuses is undone and its reason shown."""
-    st.caption("Click to select (shift-click or drag a box for more), drag to move, R turns 90°, D copies, "
-               "Delete removes; ctrl+wheel or +/− zooms. Undo takes any change back.")
+    st.caption("Click to select (shift-click or drag a box for more), drag or arrow keys to move, R turns 90°, "
+               "D copies, Delete removes; a station just added is placed with a click; ctrl+wheel or +/− zooms. "
+               "Undo takes any change back.")
     selected = sync_selection(st.session_state, shown, session.revision)
     turn = st.session_state.get(TURN, 0)
     data = {**plan_canvas.plan_data(shown, bad, selected), "turn": turn}

@@ -12,6 +12,7 @@ import pytest
 from twin.floorplan import floor_plan
 from twin.io import load_layout
 
+from factory_app import tables
 from factory_app.editing import EditSession
 from factory_app.plan_canvas import FRONTEND, apply_event, plan_data
 from factory_app.plan_edits import fresh_id
@@ -110,6 +111,19 @@ def test_a_zone_moved_onto_a_station_or_a_dock_off_the_floor_is_refused(session)
     assert not ok and "station 'weld' overlaps keep-out zone 'hazard'" in message and session.layout == before
     ok, message = apply_event(session, {"op": "move", "items": ["dock:in"], "dx": -2, "dy": 0})
     assert not ok and "lies outside the floor" in message and session.layout == before
+
+
+def test_a_station_not_on_the_floor_yet_is_placed_where_clicked_on_the_grid(session):
+    assert session.edit(tables.add_station(session.data))  # S4, a 2 x 2 m machine the search would place
+    assert session.layout.station("S4").position is None
+    before = session.layout
+    ok, message = apply_event(session, {"op": "place", "items": ["station:S4"], "x": 9.6, "y": 6.3})
+    assert (ok, message) == (False, "Placing refused (station 'S4' overlaps station 'weld'): the last valid layout is kept.")
+    assert session.layout == before
+    assert apply_event(session, {"op": "place", "items": ["station:S4"], "x": 9.6, "y": 9.3}) == (True, "Placed 'S4' at (10, 9) m.")
+    assert session.layout.station("S4").position == (10, 9)
+    assert apply_event(session, {"op": "place", "items": ["station:S4"], "x": 2, "y": 2}) == (
+        False, "Station 'S4' is already on the floor: drag it to move it.")
 
 
 # --- turn, copy, delete -------------------------------------------------------------------------

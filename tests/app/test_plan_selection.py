@@ -67,3 +67,16 @@ def test_a_copy_made_in_the_plan_is_selected_and_shown_in_the_editor(app_env):
     assert session.undo()
     _run(at)
     assert _editor_pick(at) == "2: check" and at.session_state[SELECTION] == ["station:check"]  # the copy is gone
+
+
+def test_a_station_added_in_the_editor_is_selected_in_the_plan_and_placed_with_a_click(app_env):
+    at = _start("Layout")
+    session = at.session_state[STATE_KEY].session
+    next(b for b in at.button if b.label == "Add a station").click()
+    _run(at)
+    assert at.session_state[SELECTION] == ["station:S4"] and session.layout.station("S4").position is None
+    applied, message = handle_event(session, {"op": "place", "items": ["station:S4"], "x": 10.2, "y": 9.4}, _State(at))
+    assert (applied, message) == (True, "Placed 'S4' at (10, 9) m.")
+    _run(at)
+    assert _editor_pick(at) == "3: S4" and at.session_state[SELECTION] == ["station:S4"]
+    assert [n.value for n in at.number_input if n.label in ("x (m)", "y (m)")] == [10, 9]
