@@ -120,6 +120,13 @@ def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls
         assert [(r.key, r.flow_distance, r.floor_area) for r in a.screen_records()] == \
                [(r.key, r.flow_distance, r.floor_area) for r in b.screen_records()]
     assert remote.screened == 40 and remote.scheduled == 3 and remote.best.key == local.best.key
+    with RunStore.open(local.run_dir) as a, RunStore.open(remote.run_dir) as b:
+        # stage 2: one plan per design, whichever process made it (a plan the wall-clock net cut
+        # short is not repeatable, so none may be cut here)
+        assert a.wall_clock_cuts() == b.wall_clock_cuts() == set()
+        assert [(r.seq, r.status, r.makespan, r.agv_distance) for r in a.schedule_records()] == \
+               [(r.seq, r.status, r.makespan, r.agv_distance) for r in b.schedule_records()]
+        assert all(a.schedule_json(r.seq) == b.schedule_json(r.seq) for r in a.schedule_records())
     # the running twin's replications (stage 3) are the same on Ray as in one local process
     with RunStore.open(local.run_dir) as a, RunStore.open(remote.run_dir) as b:
         sims = a.simulation_records()
