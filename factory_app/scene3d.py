@@ -10,9 +10,12 @@ from twin.cell_frame import absolute_cell
 from twin.floorplan import floor_plan, schedule_utilisation
 from twin.model import Layout, Station
 from twin.palette import COLORS
-from twin.physics import Physics
+from twin.errors import LayoutError
+from twin.physics import Physics, tool_paths
 
 WINDOW = (900, 560)
+PATH_COLOUR = "#FF7F0E"  # the tool-centre-point path in a cell view
+PATH_STRIDE = 2  # draw every second physics step of a path (60 points a second of motion)
 
 
 def layout_plotter(layout: Layout, physics: Physics, layout_dir: Path | None = None, schedule_doc: dict | None = None,
@@ -80,8 +83,10 @@ def box_plotter(layout: Layout, schedule_doc: dict | None = None, window_size: t
 
 def cell_plotter(station: Station, layout_dir: Path | None, physics: Physics,
                  window_size: tuple[int, int] = (640, 480)):
-    """A robot cell in its own frame: the robot's meshes in the home pose and the fixtures (the
-    same parts `twin.scene` places on the floor), task waypoints as small spheres."""
+    """A robot cell in its own frame: the robot's meshes in the home pose at its base and the
+    fixtures (the same parts `twin.scene` places on the floor), task waypoints as small
+    spheres, and each task's tool-centre-point path from a physics run of one cycle (the
+    joints' real motion, not straight lines between waypoints)."""
     import numpy as np
     import pyvista as pv
 
@@ -105,6 +110,14 @@ def cell_plotter(station: Station, layout_dir: Path | None, physics: Physics,
         for task in absolute_cell(cell).tasks:
             pts = np.array([wp.xyz for wp in task.waypoints], dtype=float)
             plotter.add_mesh(pv.PolyData(pts), color="#D62728", point_size=10, render_points_as_spheres=True)
+        try:
+            paths = tool_paths(station, layout_dir, physics)
+        except LayoutError:  # no robot to run: the cell shows without paths
+            paths = {}
+        for task_id, points in paths.items():
+            if len(points) > 1:
+                line = np.array(points[::PATH_STRIDE] + points[-1:], dtype=float)
+                plotter.add_mesh(pv.lines_from_points(line), color=PATH_COLOUR, line_width=4, name=f"path:{task_id}")
     plotter.camera_position = "iso"
     plotter.set_background("white")
     return plotter

@@ -44,6 +44,7 @@ class AppState:
     designs: dict[str, Design] = field(default_factory=dict)  # label -> design from runs
     job: Any = None  # factory_app.jobs.SearchJob while a search runs or after it ended
     twin: Any = None  # factory_app.twin_job.TwinJob while replications run or after they ended
+    cell_job: Any = None  # factory_app.cell_job.CellJob: the Cells page's latest cell search
     message: str | None = None  # one-shot notice for the next page view
     project: str | None = None  # the workspace this session saves to (factory_app.workspace)
     version: int | None = None  # the workspace version this session last loaded or saved

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -184,11 +186,14 @@ def evaluate_candidate(context: tuple[Station, str | None, Physics], cell: Robot
 
 def optimize_cell(layout: Layout, layout_dir: Path | str | None, station_id: str, physics: Physics, *,
                   candidates: int = 200, time_limit: float | None = None, seed: int = 0, workers: int = 1,
-                  move_base: bool = True, backend: str = "local", address: str | None = None) -> CellSearchResult:
+                  move_base: bool = True, backend: str = "local", address: str | None = None,
+                  progress: Callable[[int, float | None], None] | None = None,
+                  stop: threading.Event | None = None) -> CellSearchResult:
     """Search the arrangement of one robot cell (see the module docstring) on local worker
     processes or Ray (`backend`, `address` as in `optimizer.runner.make_runner`); the same
-    seed gives the same best cell on either. Raises `LayoutError` when `station_id` is not a
-    robot cell of the layout."""
+    seed gives the same best cell on either. After each batch `progress(simulated, best)` is
+    called; setting `stop` ends the search after the batch in hand, with the best so far.
+    Raises `LayoutError` when `station_id` is not a robot cell of the layout."""
     station = next((s for s in layout.stations if s.id == station_id), None)
     if station is None or station.kind != "robot_cell" or station.cell is None:
         cells = [s.id for s in layout.stations if s.kind == "robot_cell" and s.cell is not None]
@@ -208,7 +213,8 @@ def optimize_cell(layout: Layout, layout_dir: Path | str | None, station_id: str
     evaluated = feasible = 0
     batch_size = max(4, 2 * workers)
     with make_runner(backend, workers, (station, folder, physics), address) as runner:
-        while evaluated < candidates and (time_limit is None or time.monotonic() - started < time_limit):
+        while (evaluated < candidates and (time_limit is None or time.monotonic() - started < time_limit)
+               and not (stop is not None and stop.is_set())):
             batch = []
             for _ in range(min(batch_size, candidates - evaluated)):
                 for _attempt in range(MAX_ATTEMPTS):
@@ -229,5 +235,7 @@ def optimize_cell(layout: Layout, layout_dir: Path | str | None, station_id: str
                 feasible += 1
                 if best is None or value < best - 1e-9:
                     best_cell, best = trial, value
+            if progress is not None:
+                progress(evaluated, best)
     return CellSearchResult(station_id, before, best, best_cell, evaluated, feasible, time.monotonic() - started,
                             problems)
