@@ -6,7 +6,6 @@ The job keeps the layout it started from: the page compares the best cell with t
 applies it only while the layout's cell is still the one searched."""
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from twin.errors import FactoryTwinError
 from twin.model import Layout
 from twin.physics import Physics
 
-from factory_app.jobs import JobView, duration
+from factory_app.jobs import BackgroundJob, JobView, duration
 
 
 @dataclass(frozen=True)
@@ -28,12 +27,15 @@ class CellSearchSettings:
     workers: int = 1
 
 
-class CellJob:
+class CellJob(BackgroundJob):
     """`optimize_cell` in a daemon thread: `simulated`/`best` are the latest progress,
     `result` the `CellSearchResult` when it ends, `error` a plain message when it fails."""
 
+    name = "factory-twin-cell-search"
+
     def __init__(self, layout: Layout, layout_dir: Path | None, station_id: str, settings: CellSearchSettings,
                  physics: Physics, clock: Callable[[], float] = time.monotonic):
+        super().__init__(clock)
         self.layout, self.layout_dir, self.station_id = layout, layout_dir, station_id
         self.settings, self.physics = settings, physics
         self.simulated = 0
@@ -41,31 +43,10 @@ class CellJob:
         self.result: Any = None
         self.error: str | None = None
         self.shown = False  # the page has rerun once to show the result (never again)
-        self._clock = clock
-        self._started = clock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> "CellJob":
-        self._thread = threading.Thread(target=self._run, name="factory-twin-cell-search", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
 
     @property
     def stopped(self) -> bool:
         return self._stop.is_set()
-
-    @property
-    def done(self) -> bool:
-        return self._thread is not None and not self._thread.is_alive()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        if self._thread is not None:
-            self._thread.join(timeout)
-        return self.done
 
     def _run(self) -> None:
         from optimizer.cell_search import optimize_cell
