@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         result = optimize_cell(layout, args.file.resolve().parent, args.cell, physics, candidates=args.candidates,
                                time_limit=args.time_limit, seed=args.seed, workers=args.workers,
                                move_base=not args.keep_base, backend=args.backend, address=args.address)
-    notes: dict[str, str] = {}
+    notes: dict[str, str | None] = {}  # what was written, for the summary (applied: None when FILE is unchanged)
     best_layout = with_cell(layout, args.cell, result.cell)
     if args.out is not None and result.best is not None:
         save_layout(best_layout, args.out)
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             notes["backup"] = str(apply_to_file(args.file, original, dump_layout(best_layout, fmt)))
             notes["applied"] = str(args.file)
         else:
-            notes["applied"] = ""
+            notes["applied"] = None
     if args.json:
         print(json.dumps({**result.to_dict(), **notes}, indent=2))
     else:
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  as given: {problem}")
         if "saved" in notes:
             print(f"saved {notes['saved']}")
-        if notes.get("applied"):
+        if notes.get("applied") is not None:
             print(f"applied to {notes['applied']} (as it was: {notes['backup']})")
         elif "applied" in notes:
             print(f"{args.file} unchanged: no arrangement beats the given one")

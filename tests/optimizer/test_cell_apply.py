@@ -18,7 +18,7 @@ UNITS = 100  # one lot: the plan's 1 s ticks are small against its length
 
 
 def optimize(capsys, *args: str) -> tuple[int, dict]:
-    code = main(["optimize-cell", *args, "--cell", "cell", "--candidates", "8", "--keep-base", "--json"])
+    code = main(["optimize-cell", "--cell", "cell", "--candidates", "8", "--keep-base", "--json", *args])
     return code, json.loads(capsys.readouterr().out)
 
 
@@ -98,3 +98,9 @@ def test_apply_refuses_a_file_that_changed_during_the_search(planted, tmp_path, 
         f"error: {planted}: changed while optimize-cell ran; not applied (run it again, or use --out)")
     assert planted.read_text().endswith("# edited in another window\n")
     assert not (tmp_path / "planted.bak.yaml").exists()
+
+
+def test_the_json_summary_says_when_the_file_is_left_alone(tmp_path, capsys):
+    source = save_layout(layout_of(strip_cell(0.45, 0.67)), tmp_path / "close.yaml")
+    code, summary = optimize(capsys, str(source), "--candidates", "1", "--apply", "--cache-dir", str(tmp_path / "c"))
+    assert code == 0 and summary["applied"] is None and "backup" not in summary
