@@ -116,6 +116,23 @@ def test_robot_cells_are_plausible(sample):
                 assert actions.index("grip") < actions.index("release")
 
 
+def test_sample_cells_tie_their_work_points_to_fixtures(sample):
+    """Every waypoint where the tool grips or releases is given relative to the fixture it
+    works on, and every task works on a fixture (issue 13): moving a fixture in the file, the
+    editor or `optimize-cell` moves the robot's work with it. Only free-air points (a
+    clearance move) may stay in the cell frame."""
+    _, layout = sample
+    cells = [s for s in layout.stations if s.cell is not None]
+    assert len(cells) == 3
+    for station in cells:
+        fixtures = {f.id for f in station.cell.fixtures}
+        for task in station.cell.tasks:
+            assert any(w.relative_to in fixtures for w in task.waypoints), (station.id, task.id)
+            for wp in task.waypoints:
+                if wp.action != "none":
+                    assert wp.relative_to in fixtures, (station.id, task.id, wp.name)
+
+
 def test_robot_reach_stays_in_footprint_or_fenced(sample, physics):
     pytest.importorskip("pybullet")
     from twin.safety import check_clearance
