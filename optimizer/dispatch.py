@@ -241,16 +241,36 @@ def list_schedule(
     return ListSchedule(placed, departures, carried_by, pools)
 
 
+@dataclass(frozen=True)
+class Frozen:
+    """What a re-timing leaves as planned (a re-plan's past): `operations` at their planned
+    start, `trips` {move: vehicle} at their planned departure on that vehicle; everything
+    else starts and leaves no earlier than `not_before`."""
+
+    operations: frozenset[Key] = frozenset()
+    trips: dict[Key, int] = field(default_factory=dict)
+    not_before: int = 0
+
+
 def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int],
-           pools: dict[Key, str] | None = None) -> ListSchedule:
+           pools: dict[Key, str] | None = None, frozen: Frozen | None = None) -> ListSchedule:
     """A plan's stations, lanes and orders re-timed so that a vehicle of its fleet carries every
     trip: each trip, in the order of its planned departure, takes the vehicle that can be at
     the pick-up first (after its empty run); each operation, in the order of its planned start,
     starts as soon as its lot arrives, its lane's previous operation (and changeover) is done
     and an operator of its planned pool (`pools`) is free and on shift for it; the lots of one
     planned batch start together once all have arrived.
-    The CP-SAT scheduler uses it on a plan made without empty runs (a relaxation)."""
+    The CP-SAT scheduler uses it on a plan made without empty runs (a relaxation). With
+    `frozen`, those operations and trips stay as planned (the vehicles then stand where their
+    frozen trips left them) and the others are pushed past the frozen operations of their lane."""
     pools = pools or {}
+    frozen = frozen or Frozen()
+    floor = frozen.not_before
+    fixed_on_lane: dict[tuple[str, int], list[tuple[int, int, str]]] = {}  # (start, end, family)
+    for (j, k) in frozen.operations:
+        station, lane, start = placed[(j, k)]
+        end = start + problem.jobs[j].operations[k].duration_on(station)
+        fixed_on_lane.setdefault((station, lane), []).append((start, end, problem.jobs[j].family))
     crews = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
     jobs = problem.jobs
     pick_up = {(j, k): (placed[(j, k - 1)][0] if k > 0 else jobs[j].origin) for (j, k) in placed}
@@ -283,9 +303,12 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
         if kind == 1:  # the trip into operation k
             leg = problem.fleet_leg(pick_up[(j, k)], station)
             fleet = vehicles[leg.mover]
-            there = [free + problem.empty_ticks(leg.mover, at, pick_up[(j, k)]) for free, at in fleet]
-            vehicle = min(range(len(fleet)), key=lambda n: (max(ready, there[n]), -there[n], n))
-            depart = max(ready, there[vehicle])
+            if (j, k) in frozen.trips:
+                vehicle, depart = frozen.trips[(j, k)], departures[(j, k)]
+            else:
+                there = [max(floor, free + problem.empty_ticks(leg.mover, at, pick_up[(j, k)])) for free, at in fleet]
+                vehicle = min(range(len(fleet)), key=lambda n: (max(ready, there[n]), -there[n], n))
+                depart = max(ready, there[vehicle])
             fleet[vehicle] = (depart + leg.ticks, station)
             arrival[(j, k)], new_departures[(j, k)], carried_by[(j, k)] = depart + leg.ticks, depart, vehicle
             continue
@@ -293,7 +316,15 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
         duration = jobs[j].operations[k].duration_on(station)
         start = arrive
         batch = (station, placed[(j, k)][2]) if station in problem.batch_sizes and duration > 0 else None
-        if batch in batch_start:  # a later lot of a batch already re-timed: it starts with it
+        if (j, k) in frozen.operations:
+            start = placed[(j, k)][2]
+            if duration > 0:
+                free, family = lanes.get((station, lane), (0, None))
+                lanes[(station, lane)] = (start + duration, jobs[j].family) if start + duration >= free else (free, family)
+                if (j, k) in pools:
+                    free_ops = crews[pools[(j, k)]]
+                    free_ops[min(range(len(free_ops)), key=free_ops.__getitem__)] = start + duration
+        elif batch in batch_start:  # a later lot of a batch already re-timed: it starts with it
             start = batch_start[batch]
         elif duration > 0:
             if batch is not None:  # the batch starts once every lot of it has arrived
@@ -301,10 +332,21 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
                              if st == station and planned == batch[1])
             free, family = lanes.get((station, lane), (0, None))
             setup = problem.changeover_ticks(station, family, jobs[j].family) if family is not None else 0
-            start = max(arrive, free + setup)
+            start = max(arrive, free + setup, floor)
+            while True:  # past the frozen operations of its lane, and on shift
+                if (j, k) in pools:
+                    start = int(problem.pools[pools[(j, k)]].calendar.next_fit(
+                        max(start, min(crews[pools[(j, k)]])), duration))
+                mine = jobs[j].family
+                clash = [e + problem.changeover_ticks(station, f, mine)
+                         for s, e, f in fixed_on_lane.get((station, lane), ())
+                         if s < start + duration + problem.changeover_ticks(station, mine, f)
+                         and start < e + problem.changeover_ticks(station, f, mine)]
+                if not clash:
+                    break
+                start = max(clash)
             if (j, k) in pools:
                 free_ops = crews[pools[(j, k)]]
-                start = int(problem.pools[pools[(j, k)]].calendar.next_fit(max(start, min(free_ops)), duration))
                 free_ops[max((o for o, t in enumerate(free_ops) if t <= start), key=free_ops.__getitem__)] = start + duration
             lanes[(station, lane)] = (start + duration, jobs[j].family)
             if batch is not None:

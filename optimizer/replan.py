@@ -1,5 +1,6 @@
 """Rescheduling from the shop floor's live state: a new schedule that keeps what already
-happened and works around stations that are down.
+happened, works around stations that are down, and moves what has not started only where it
+must.
 
 The live state is the schedule being carried out, the time `now` (seconds from its start)
 and the outages (`station X is down from 10:42 for 30 minutes`). What happened is read from
@@ -9,30 +10,43 @@ that should have started while its station was down, is done again after the rep
 conservative reading: interrupted work restarts), as is everything after it in its lot. The
 rest is scheduled anew by CP-SAT (`optimizer.scheduler.solve`) on the same problem with
 these pins: kept operations fixed where they ran, trips that left before `now` fixed to
-their departure and destination, nothing new before `now`, and each outage a fixed block on
-every lane of its station. The result is checked by the independent checker, and against the
-pins and the outages here.
+their departure, destination and vehicle, nothing new before `now`, and each outage a fixed
+block on every lane of its station.
 
-AGVs count as a fleet capacity in a re-plan (at most `fleet_size` trips under way, no empty
-runs between trips): the scheduler re-times a plan with empty runs by list scheduling, which
-would move pinned work, so a re-plan keeps to the capacity model, on which it is checked.
+AGVs are the plan's vehicles (`optimizer.vehicles`): each carries one lot and drives empty
+from its last drop. A vehicle's trips that left before `now` stay its trips, in their order,
+so at `now` it stands where the last of them took it (its home if none; an empty run towards
+a trip not yet made is not counted as made), and its next trip starts from there. Where the
+plan's CP-SAT model leaves the empty runs out (a fleet with many possible trips) and re-times
+its answer, the re-timing keeps the past as it is too (`dispatch.follow` with `Frozen`).
+
+Two objectives, one after the other: first the plan's own (makespan or weighted tardiness),
+then, no worse on it, the least disturbance of the work not yet started (`shift`: how far
+each operation moves from its planned start, and its duration again when it changes
+station), so an outage on one station leaves the other stations' work where it was.
+
+The result is checked by the independent checker (vehicles and empty runs included), and
+against the pins and the outages here.
 """
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
 
-from twin.errors import InputError
+from twin.errors import InputError, NoFeasibleSchedule
 
+from optimizer import dispatch
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
-from optimizer.schedule import Schedule, check_schedule, make_schedule
+from optimizer.schedule import Schedule, Transport, check_schedule, make_schedule
 from optimizer.scheduler import solve
 
 Key = tuple[int, int]  # (job index, operation index)
 DOWN_FAMILY = "station down"
+SHIFT_SHARE = 0.5  # of the time limit for the first objective; the least disturbance gets the rest
 
 
 @dataclass(frozen=True)
@@ -97,19 +111,31 @@ def _split(problem: SchedulingProblem, current: Schedule, now: int,
     return kept, interrupted
 
 
+@dataclass(frozen=True)
+class _Past:
+    """What the live state fixes: kept operations, the trips under way or done (by move, with
+    their vehicle when the fleet has vehicles), and `now` in ticks."""
+
+    kept: dict[Key, Any]
+    interrupted: list[Key]
+    trips: dict[Key, Transport]
+    now: int
+
+
 def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outages: list[Outage], *,
-               time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan") -> Replan:
-    """A new schedule of `problem` (its fleets as capacities) from the live state; raises
-    InputError when the schedule does not belong to the problem or an outage names no station, NoFeasibleSchedule when
-    CP-SAT finds none in time."""
-    problem = replace(problem, homes={}, empty_runs={})  # the fleet as a capacity (see the top)
+               time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan",
+               stable: bool = True) -> Replan:
+    """A new schedule of `problem` from the live state; `stable` adds the second objective
+    (least disturbance of work not yet started). Raises InputError when the schedule does not
+    belong to the problem or an outage names no station, NoFeasibleSchedule when CP-SAT finds
+    none in time."""
     errors = check_schedule(problem, current)
     if errors:
         raise InputError("schedule: it does not fit this layout: " + "; ".join(errors[:3]))
     now_ticks = _ticks(now, problem.tick, "now")
     down = _outage_ticks(problem, outages)
     kept, interrupted = _split(problem, current, now_ticks, down)
-    departures = {(t.job, t.to_station): t for t in current.transports if t.start < now_ticks}
+    past = _Past(kept, interrupted, _trips_made(problem, current, now_ticks, kept), now_ticks)
 
     n = len(problem.jobs)
     blockers = [Job(f"{DOWN_FAMILY}: {station} #{i}.{lane}", (Operation("down", (Alternative(station, end - start),)),),
@@ -121,48 +147,151 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
     augmented = replace(problem, jobs=(*problem.jobs, *blockers, clock))
     pinned_blocks = [(n + b, start) for b, (_, start, _) in enumerate(
         (d for d in down for _ in range(problem.capacities[d[0]])))]
-
     planned = {(a.job, a.operation): a for a in current.assignments}
+    frozen = dispatch.Frozen(operations=frozenset([*kept, *((j, 0) for j, _ in pinned_blocks)]),
+                             trips={key: t.vehicle for key, t in past.trips.items() if t.vehicle is not None},
+                             not_before=now_ticks)
+
+    def retime(found: dispatch.ListSchedule) -> dispatch.ListSchedule:
+        return dispatch.follow(augmented, found.placed, found.departures, found.pools, frozen)
 
     def pin(model: cp_model.CpModel, v: Any) -> None:
-        for j, job in enumerate(problem.jobs):
-            for k, op in enumerate(job.operations):
-                a = kept.get((j, k))
-                if a is None:
-                    model.Add(v.start[(j, k)] >= now_ticks)
-                    _hint_planned(model, v, j, k, planned[(job.id, op.id)], now_ticks)
-                    trip = departures.get((job.id, _planned_station(current, job.id, op.id)))
-                    if trip is not None and k > 0 and (j, k - 1) in kept:  # the lot is on its way
-                        _choose(model, v, j, k, trip.to_station)
-                        if (j, k) in v.departure:
-                            model.Add(v.departure[(j, k)] == trip.start)
-                    elif (j, k) in v.departure:  # a trip not yet made leaves from now on
-                        model.Add(v.departure[(j, k)] >= now_ticks)
-                    continue
-                _choose(model, v, j, k, a.station)
-                model.Add(v.start[(j, k)] == a.start)
-                lane = v.lane.get((j, k, a.station, a.lane))
-                if lane is not None:
-                    model.Add(lane == 1)
-                if (j, k) in v.departure and (job.id, a.station) in departures:
-                    model.Add(v.departure[(j, k)] == departures[(job.id, a.station)].start)
+        _pin(model, v, problem, past, planned)
         for j, start in pinned_blocks:
             model.Add(v.start[(j, 0)] == start)
 
-    solved = solve(augmented, time_limit=time_limit, workers=workers, seed=seed, objective=objective, hint=False,
-                   constrain=pin)
-    schedule = _original_part(problem, solved, kept)
+    started = time.monotonic()
+    options = dict(workers=workers, seed=seed, objective=objective, hint=False, retime=retime)
+    first = solve(augmented, time_limit=time_limit * (SHIFT_SHARE if stable else 1.0), constrain=pin, **options)
+    solved = first
+    if stable:
+        def least_shift(model: cp_model.CpModel, v: Any) -> None:
+            pin(model, v)
+            _no_worse(model, v, augmented, first)
+            model.Minimize(_shift(model, v, problem, past, planned))
+            model.proto.search_strategy.clear()  # earliest-first branching would pull work forward
+            _hint_schedule(model, v, augmented, first)
+
+        rest = max(0.5, time_limit - (time.monotonic() - started))
+        try:
+            calm = solve(augmented, time_limit=rest, constrain=least_shift, **options)
+        except NoFeasibleSchedule:  # no time left to find one: the first answer stands
+            calm = first
+        if calm.objective_value <= first.objective_value:
+            solved = replace(calm, status=first.status if calm.objective_value == first.objective_value else "feasible",
+                             lower_bound=first.lower_bound)
+    schedule = _original_part(problem, solved, past)
     check = check_schedule(problem, schedule) + outage_problems(schedule, down, problem.tick)
     check += [f"{a.job}/{a.operation}: moved although it had started before now"
               for key, a in kept.items() if _moved(schedule, a)]
     kept_ids = {(a.job, a.operation) for a in kept.values()}
     check += [f"{a.job}/{a.operation}: starts at {a.start * problem.tick:g} s, before now"
               for a in schedule.assignments if a.start < now_ticks and (a.job, a.operation) not in kept_ids]
+    check += _trip_problems(problem, schedule, past)
     return Replan(schedule, tuple(sorted(kept)), tuple(interrupted), check)
 
 
-def _planned_station(current: Schedule, job: str, operation: str) -> str:
-    return next(a.station for a in current.assignments if a.job == job and a.operation == operation)
+def _trips_made(problem: SchedulingProblem, current: Schedule, now: int, kept: dict[Key, Any]) -> dict[Key, Transport]:
+    """The trips that left before `now`, by the move they make: those into a kept operation,
+    and those whose lot had really left (from a kept operation, or from its origin)."""
+    where = {(a.job, a.operation): a.station for a in current.assignments}
+    out: dict[Key, Transport] = {}
+    by_job = {job.id: j for j, job in enumerate(problem.jobs)}
+    for t in current.transports:
+        if t.start >= now:
+            continue
+        j = by_job[t.job]
+        job = problem.jobs[j]
+        for k, op in enumerate(job.operations):
+            before = where[(job.id, job.operations[k - 1].id)] if k > 0 else job.origin
+            if (before, where[(job.id, op.id)]) == (t.from_station, t.to_station) and (j, k) not in out:
+                if (j, k) in kept or k == 0 or (j, k - 1) in kept:
+                    out[(j, k)] = t
+                break
+    return out
+
+
+def _pin(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Past, planned: dict) -> None:
+    """Kept operations where they ran, trips made where they went (on their vehicles), nothing
+    new before now."""
+    for j, job in enumerate(problem.jobs):
+        for k, op in enumerate(job.operations):
+            a, trip = past.kept.get((j, k)), past.trips.get((j, k))
+            if trip is not None:
+                _choose(model, v, j, k, trip.to_station)
+                if (j, k) in v.departure:
+                    model.Add(v.departure[(j, k)] == trip.start)
+            elif (j, k) in v.departure:  # a trip not yet made leaves from now on
+                model.Add(v.departure[(j, k)] >= past.now)
+            if a is None:
+                model.Add(v.start[(j, k)] >= past.now)
+                _hint_planned(model, v, j, k, planned[(job.id, op.id)], past.now)
+                continue
+            _choose(model, v, j, k, a.station)
+            model.Add(v.start[(j, k)] == a.start)
+            lane = v.lane.get((j, k, a.station, a.lane))
+            if lane is not None:
+                model.Add(lane == 1)
+    for routes in v.routes.values():  # each vehicle's trips made stay its trips, in their order
+        node = {move.key: i + 1 for i, move in enumerate(routes.moves)}
+        chains: dict[int, list[tuple[int, int]]] = {}
+        for key, t in past.trips.items():
+            if key in node and t.vehicle is not None:
+                chains.setdefault(t.vehicle, []).append((t.start, node[key]))
+        for chain in chains.values():
+            path = [0] + [n for _, n in sorted(chain)]
+            for pair in zip(path, path[1:]):
+                model.Add(routes.arcs[pair] == 1)
+
+
+def _shift(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Past, planned: dict) -> Any:
+    """How much the work not yet started moves: ticks from its planned start, plus its planned
+    duration when it changes station."""
+    terms = []
+    for j, job in enumerate(problem.jobs):
+        for k, op in enumerate(job.operations):
+            if (j, k) in past.kept:
+                continue
+            old = planned[(job.id, op.id)]
+            moved = model.NewIntVar(0, v.horizon, f"shift_{j}_{k}")
+            model.add_abs_equality(moved, v.start[(j, k)] - old.start)
+            terms.append(moved)
+            present = v.presence.get((j, k, old.station))
+            if present is not None and present is not True:
+                terms.append((old.end - old.start) * (1 - present))
+    return sum(terms)
+
+
+def _no_worse(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, first: Schedule) -> None:
+    """The first objective no worse than the first answer's (both in ticks)."""
+    ends: dict[str, int] = {}
+    for a in first.assignments:
+        ends[a.job] = max(ends.get(a.job, 0), a.end)
+    if v.makespan is not None:
+        model.Add(v.makespan <= first.makespan)
+        return
+    bound = sum(v.weights[j] * max(0, ends[problem.jobs[j].id] - problem.jobs[j].due) for j in v.tardiness)
+    model.Add(sum(v.weights[j] * t for j, t in v.tardiness.items()) <= bound)
+
+
+def _hint_schedule(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, schedule: Schedule) -> None:
+    """A known answer (the first objective's) as the second search's starting point."""
+    index = {(job.id, op.id): (j, k) for j, job in enumerate(problem.jobs) for k, op in enumerate(job.operations)}
+    model.clear_hints()
+    for a in schedule.assignments:
+        j, k = index[(a.job, a.operation)]
+        model.AddHint(v.start[(j, k)], a.start)
+        for (jj, kk, station), present in v.presence.items():
+            if (jj, kk) == (j, k) and present is not True:
+                model.AddHint(present, station == a.station)
+
+
+def _trip_problems(problem: SchedulingProblem, schedule: Schedule, past: _Past) -> list[str]:
+    """Trips made that the new schedule changed (departure, destination or vehicle)."""
+    made = {(t.job, t.from_station, t.to_station, t.start, t.vehicle) for t in schedule.transports}
+    return [f"{t.job} {t.from_station}->{t.to_station}: the trip that left at {t.start * problem.tick:g} s on "
+            f"vehicle {t.vehicle} is not in the new schedule as it was made"
+            for t in past.trips.values() if (t.job, t.from_station, t.to_station, t.start, t.vehicle) not in made]
 
 
 def _hint_planned(model: cp_model.CpModel, v: Any, j: int, k: int, old: Any, now: int) -> None:
@@ -184,33 +313,49 @@ def _moved(schedule: Schedule, old: Any) -> bool:
     return (new.station, new.lane, new.start, new.end) != (old.station, old.lane, old.start, old.end)
 
 
-def _original_part(problem: SchedulingProblem, solved: Schedule, kept: dict[Key, Any]) -> Schedule:
+def _original_part(problem: SchedulingProblem, solved: Schedule, past: _Past) -> Schedule:
     """The solved schedule without the outage blocks and the clock, on the original problem;
-    kept operations keep their lanes (lanes of a station are alike, so the new operations take
-    whichever lane is free)."""
+    kept operations keep their lanes (lanes of a station are alike, so a new operation takes
+    its solved lane when free, else whichever is), trips made keep their vehicles."""
     index = {(job.id, op.id): (j, k) for j, job in enumerate(problem.jobs) for k, op in enumerate(job.operations)}
     placed = {index[(a.job, a.operation)]: a for a in solved.assignments if (a.job, a.operation) in index}
     busy: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    for key, a in kept.items():
+    for key, a in past.kept.items():
         busy.setdefault((a.station, a.lane), []).append((a.start, a.end))
-    lanes: dict[Key, tuple[str, int, int]] = {key: (a.station, a.lane, a.start) for key, a in kept.items()}
-    for key in sorted((k for k in placed if k not in kept), key=lambda k: placed[k].start):
+    lanes: dict[Key, tuple[str, int, int]] = {key: (a.station, a.lane, a.start) for key, a in past.kept.items()}
+    for key in sorted((k for k in placed if k not in past.kept), key=lambda k: placed[k].start):
         a = placed[key]
-        lane = next((ln for ln in range(problem.capacities[a.station])
-                     if all(e <= a.start or a.end <= s for s, e in busy.get((a.station, ln), []))), a.lane)
+        free = [ln for ln in range(problem.capacities[a.station])
+                if all(e <= a.start or a.end <= s for s, e in busy.get((a.station, ln), []))]
+        lane = a.lane if a.lane in free or not free else free[0]
         busy.setdefault((a.station, lane), []).append((a.start, a.end))
         lanes[key] = (a.station, lane, a.start)
-    job_ids = {job.id for job in problem.jobs}
     by_job = {job.id: j for j, job in enumerate(problem.jobs)}
-    departures = {}
+    departures, carried = {}, {}
     for t in solved.transports:
-        if t.job in job_ids:
-            j = by_job[t.job]
-            k = next(k for k, op in enumerate(problem.jobs[j].operations) if k > 0 and lanes[(j, k)][0] == t.to_station
-                     and lanes[(j, k - 1)][0] == t.from_station)
-            departures[(j, k)] = t.start
+        if t.job not in by_job:
+            continue
+        j = by_job[t.job]
+        job = problem.jobs[j]
+        k = next(k for k in range(len(job.operations)) if lanes[(j, k)][0] == t.to_station
+                 and (lanes[(j, k - 1)][0] if k > 0 else job.origin) == t.from_station)
+        departures[(j, k)] = t.start
+        if t.vehicle is not None:
+            carried[(j, k)] = t.vehicle
     return make_schedule(problem, lanes, status=solved.status, lower_bound=solved.lower_bound,
-                         objective=solved.objective, solver="cpsat", departures=departures)
+                         objective=solved.objective, solver="cpsat", departures=departures,
+                         vehicles=_same_vehicles(carried, past))
+
+
+def _same_vehicles(carried: dict[Key, int], past: _Past) -> dict[Key, int]:
+    """The solver's vehicle numbers renamed so that each trip made keeps its vehicle (a
+    solver's vehicle that carries a trip made is that trip's vehicle; the others take the
+    numbers left, in order)."""
+    rename = {carried[key]: t.vehicle for key, t in past.trips.items() if key in carried and t.vehicle is not None}
+    spare = iter(sorted(set(range(max([*carried.values(), *rename.values(), -1]) + 1)) - set(rename.values())))
+    for number in sorted(set(carried.values()) - set(rename)):
+        rename[number] = next(spare)
+    return {key: rename[number] for key, number in carried.items()}
 
 
 def outage_problems(schedule: Schedule, down: list[tuple[str, int, int]], tick: float) -> list[str]:

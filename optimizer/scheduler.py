@@ -596,6 +596,7 @@ def solve(
     parameters: dict | None = None,
     deterministic_time: float | None = None,
     constrain: Callable[[cp_model.CpModel, _Vars], None] | None = None,
+    retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None,
 ) -> Schedule:
     """The best schedule CP-SAT finds within `time_limit` seconds.
 
@@ -609,7 +610,8 @@ def solve(
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
     same on every run as long as the wall-clock `time_limit` is not reached first. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
     when the time runs out. `constrain(model, variables)` adds constraints of the caller's
-    after the model is built (`optimizer.replan` pins what already happened).
+    after the model is built (`optimizer.replan` pins what already happened); `retime` replaces
+    `dispatch.follow` where a plan made without empty runs is re-timed (a re-plan keeps its past).
     """
     validate_objective(objective)
     started = time.monotonic()
@@ -663,7 +665,7 @@ def solve(
     )
     cut = _wall_clock_cut(status, solver, deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return replace(_found_schedule(problem, v, solver, status, objective, warm), wall_clock_cut=cut)
+        return replace(_found_schedule(problem, v, solver, status, objective, warm, retime), wall_clock_cut=cut)
     if status == cp_model.INFEASIBLE:
         where = f" within the horizon of {problem.horizon} ticks" if problem.horizon is not None else ""
         raise NoFeasibleSchedule(f"no schedule satisfies the problem{where} (proven by CP-SAT)")
@@ -675,9 +677,10 @@ def solve(
 
 
 def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,
-                    warm: dispatch_mod.ListSchedule | None) -> Schedule:
+                    warm: dispatch_mod.ListSchedule | None,
+                    retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None) -> Schedule:
     """CP-SAT's schedule as the answer (re-timed by the fleets' vehicles when they were relaxed,
-    and then the warm start's instead when that is better)."""
+    by `retime` if given, and then the warm start's instead when that is better)."""
     bound = solver.BestObjectiveBound()
     if objective == "weighted_tardiness":
         bound = bound / v.weight_scale
@@ -685,7 +688,7 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
     proven = status == cp_model.OPTIMAL
     if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
         solved = dispatch_mod.placed_objective(problem, found.placed, objective)
-        found = dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
+        found = (retime or (lambda f: dispatch_mod.follow(problem, f.placed, f.departures, f.pools)))(found)
         schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=max(0.0, bound),
                                  objective=objective, solver="cpsat", departures=found.departures,
                                  vehicles=found.vehicles, pools=found.pools)
