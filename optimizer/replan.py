@@ -232,6 +232,9 @@ def _pin(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Pas
             lane = v.lane.get((j, k, a.station, a.lane))
             if lane is not None:
                 model.Add(lane == 1)
+            crew = v.crew.get((j, k, a.station, a.pool))
+            if crew is not None and crew is not True:  # its operator stays its operator
+                model.Add(crew == 1)
     for routes in v.routes.values():  # each vehicle's trips made stay its trips, in their order
         node = {move.key: i + 1 for i, move in enumerate(routes.moves)}
         chains: dict[int, list[tuple[int, int]]] = {}
@@ -316,13 +319,15 @@ def _moved(schedule: Schedule, old: Any) -> bool:
 def _original_part(problem: SchedulingProblem, solved: Schedule, past: _Past) -> Schedule:
     """The solved schedule without the outage blocks and the clock, on the original problem;
     kept operations keep their lanes (lanes of a station are alike, so a new operation takes
-    its solved lane when free, else whichever is), trips made keep their vehicles."""
+    its solved lane when free, else whichever is) and operators, trips made their vehicles."""
     index = {(job.id, op.id): (j, k) for j, job in enumerate(problem.jobs) for k, op in enumerate(job.operations)}
     placed = {index[(a.job, a.operation)]: a for a in solved.assignments if (a.job, a.operation) in index}
     busy: dict[tuple[str, int], list[tuple[int, int]]] = {}
     for key, a in past.kept.items():
         busy.setdefault((a.station, a.lane), []).append((a.start, a.end))
     lanes: dict[Key, tuple[str, int, int]] = {key: (a.station, a.lane, a.start) for key, a in past.kept.items()}
+    pools = {key: a.pool for key, a in placed.items() if a.pool}
+    pools.update({key: a.pool for key, a in past.kept.items() if a.pool})
     for key in sorted((k for k in placed if k not in past.kept), key=lambda k: placed[k].start):
         a = placed[key]
         free = [ln for ln in range(problem.capacities[a.station])
@@ -344,7 +349,7 @@ def _original_part(problem: SchedulingProblem, solved: Schedule, past: _Past) ->
             carried[(j, k)] = t.vehicle
     return make_schedule(problem, lanes, status=solved.status, lower_bound=solved.lower_bound,
                          objective=solved.objective, solver="cpsat", departures=departures,
-                         vehicles=_same_vehicles(carried, past))
+                         vehicles=_same_vehicles(carried, past), pools=pools)
 
 
 def _same_vehicles(carried: dict[Key, int], past: _Past) -> dict[Key, int]:

@@ -14,7 +14,7 @@ from optimizer.schedule import check_schedule, make_schedule
 from optimizer.scheduler import solve
 
 
-def two_lines() -> dict:
+def two_lines(operators: bool = False) -> dict:
     """Two products of six lots, each on its own pair of machines; three AGVs with a home and
     empty runs carry both lines' lots from cut to drill."""
     def machine(sid: str, x: float, y: float) -> dict:
@@ -25,7 +25,7 @@ def two_lines() -> dict:
                 "routing": [{"id": "cut", "stations": [f"cut_{line}"], "time": 6.0},
                             {"id": "drill", "stations": [f"drill_{line}"], "time": 4.0}]}
 
-    return {
+    data = {
         "name": "two_lines",
         "floor": {"width": 30.0, "depth": 20.0, "grid": 1.0, "aisle_width": 1.5,
                   "docks": [{"id": "in", "kind": "receiving", "position": [0.0, 10.0]},
@@ -35,6 +35,11 @@ def two_lines() -> dict:
         "transport": {"agv": {"speed": 1.0, "fleet_size": 3, "load_time": 5.0}},
         "products": [product("a", "a"), product("b", "b")],
     }
+    if operators:  # one pool of two for both cutting machines, on shift all the time planned here
+        data["operators"] = {"time_zero": "06:00", "pools": [
+            {"id": "cutters", "size": 2, "stations": ["cut_a", "cut_b"],
+             "shifts": [{"start": "06:00", "end": "22:00"}]}]}
+    return data
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +91,15 @@ def test_an_outage_on_one_line_leaves_the_other_lines_work_where_it_was(problem,
     # b's cuts are kept until 150 and follow one another (60 each): b#5 cuts 330-390, drills
     # after its 16-tick trip, 406-446; line a, six drills of 40 from 200, ends before that
     assert new.makespan == 446
+
+
+def test_kept_and_new_operations_name_their_operators():
+    problem = layout_problem(layout_from_data(two_lines(operators=True)), {})
+    old = solve(problem, time_limit=10, workers=1)
+    assert check_schedule(problem, old) == []
+    replan = reschedule(problem, old, 100, [Outage("cut_b", 100, 200)], time_limit=10)
+    assert replan.check == [] and check_schedule(problem, replan.schedule) == []  # operators included
+    cuts = [a for a in replan.schedule.assignments if a.station.startswith("cut")]
+    assert {a.pool for a in cuts} == {"cutters"}
+    before = _ops(old)
+    assert all(before[(a.job, a.operation)].pool == a.pool for a in cuts if a.start < 100)

@@ -1,0 +1,64 @@
+"""The Streamlit app and the service share one workspace without corrupting it: separate
+processes write to one folder at once, many rounds each, through the app's workspace code
+(two tabs saving one project, a search writing its run) and the service's (uploads, job
+records rewritten as jobs are queued, cancelled and queued again, runs listed and read),
+while a reader checks every file it meets. Nothing torn, nothing lost, nothing left over."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+from shared_workspace_workers import PROJECT, app_search, app_tab, reader, service_worker
+
+ROUNDS = 120
+
+
+def test_the_app_and_the_service_write_one_workspace_at_once(tmp_path: Path):
+    folder = str(tmp_path / "shared")
+    Path(folder).mkdir()
+    spawn = multiprocessing.get_context("spawn")
+    out, stop = spawn.Queue(), spawn.Event()
+    writers = [spawn.Process(target=app_tab, args=(folder, "tab1", ROUNDS, out)),
+               spawn.Process(target=app_tab, args=(folder, "tab2", ROUNDS, out)),
+               spawn.Process(target=app_search, args=(folder, out)),
+               spawn.Process(target=service_worker, args=(folder, ROUNDS, out))]
+    watcher = spawn.Process(target=reader, args=(folder, stop, out))
+    for process in [watcher, *writers]:
+        process.start()
+    results = {}
+    for _ in writers:
+        who, result = out.get(timeout=600)
+        results[who] = result
+    stop.set()
+    who, result = out.get(timeout=600)
+    results[who] = result
+    for process in [watcher, *writers]:
+        process.join(60)
+    assert not [r["crash"] for r in results.values() if "crash" in r]
+
+    assert results["reader"]["problems"] == [] and results["reader"]["reads"] > 0  # no torn read
+    root = Path(folder)
+    # no lost update: the project holds every mark either tab saved, one version per save
+    saved = results["tab1"]["saved"] + results["tab2"]["saved"]
+    assert len(saved) == 2 * ROUNDS
+    data = json.loads((root / "workspaces" / PROJECT / "workspace.json").read_text())
+    assert set(data["snapshot"]["schedules"]) == set(saved)
+    assert data["version"] == 2 * ROUNDS
+    # every job record as the service last wrote it, none lost
+    states = results["service"]["states"]
+    on_disk = {p.parent.name: json.loads(p.read_text())["state"] for p in root.glob("runs/*/job.json")}
+    assert on_disk == states and results["service"]["listed"] == ROUNDS
+    assert sorted(set(states.values())) == ["cancelled", "queued"]
+    # the app's search finished in the shared runs/ and the service read it while it ran
+    assert results["app-search"]["error"] is None
+    from optimizer.search.results import list_runs
+
+    assert [(r.run_dir.name, r.status, r.screened) for r in list_runs(root / "runs")] == [("app-search", "complete", 60)]
+    progress = results["service"]["progress"]
+    screened = [p["screened"] for p in progress]
+    assert screened == sorted(screened)  # progress read while written never goes back
+    assert {p["run_status"] for p in progress} <= {"running", "complete"}  # never taken for interrupted
+    # nothing damaged, no temporary file left behind
+    assert not list(root.rglob("*.damaged"))
+    assert not [p for p in root.rglob(".*") if p.is_file() and p.name != ".lock"]
