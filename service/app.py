@@ -32,7 +32,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         physics = Physics()
-        queue = JobQueue(workspace, settings.max_jobs)
+        queue = JobQueue(workspace, settings.max_jobs, settings.address)
         app.state.service = Service(settings, workspace, queue, physics)
         queue.start()
         try:

@@ -69,8 +69,9 @@ class JobRecord:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
-def cli_arguments(record: JobRecord, resume: bool) -> list[str]:
-    """The CLI command line of a job, paths relative to the workspace."""
+def cli_arguments(record: JobRecord, resume: bool, address: str | None = None) -> list[str]:
+    """The CLI command line of a job, paths relative to the workspace; a search on the ray
+    backend runs on the server's Ray cluster at `address` (None: a local Ray of its own)."""
     p, out = record.params, f"runs/{record.id}"
     if record.kind == "schedule":
         return ["schedule", record.layout_file, "--out", f"{out}/schedule.json", "--time-limit", str(p["time_limit"]),
@@ -87,6 +88,8 @@ def cli_arguments(record: JobRecord, resume: bool) -> list[str]:
             args += ["--horizon", str(p["horizon"])]
         return args
     where = ["--workers", str(p["workers"]), "--backend", p["backend"], "--chunk-size", str(p.get("chunk_size", 50))]
+    if p["backend"] == "ray" and address:
+        where += ["--address", address]
     if resume:
         return ["optimize", record.layout_file, "--quiet", "--resume", out, *where]
     result = [f"--{name.replace('_', '-')}={p[name]}" for name in
@@ -108,9 +111,10 @@ class JobQueue:
     """The jobs of one workspace: records on disk, a FIFO queue and `max_jobs` worker threads,
     each starting one child process at a time and waiting for it."""
 
-    def __init__(self, workspace: Workspace, max_jobs: int):
+    def __init__(self, workspace: Workspace, max_jobs: int, ray_address: str | None = None):
         self.workspace = workspace
         self.max_jobs = max_jobs
+        self.ray_address = ray_address  # read when a job starts, so a restart with another address applies
         self._cond = threading.Condition()
         self._pending: deque[str] = deque()
         self._children: dict[str, subprocess.Popen] = {}
@@ -267,7 +271,7 @@ class JobQueue:
         folder = self.workspace.runs / record.id
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH")) if p)
-        command = [sys.executable, "-m", "service.child", str(os.getpid()), *cli_arguments(record, resume)]
+        command = [sys.executable, "-m", "service.child", str(os.getpid()), *cli_arguments(record, resume, self.ray_address)]
         stdout = open(folder / ".stdout.part", "wb")  # noqa: SIM115 - the child writes it
         try:
             return subprocess.Popen(command, cwd=self.workspace.root, env=env, stdin=subprocess.DEVNULL,

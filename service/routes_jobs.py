@@ -130,17 +130,20 @@ async def start_search(
     generator: Generator | None = Query(None),
     objective: SearchObjectiveName | None = Query(None),
     workers: int = Query(SearchConfig.workers, ge=1, le=WORKERS),
-    backend: BackendName = Query("local"),
+    backend: BackendName | None = Query(None, description="local processes or Ray (default: the server's --backend; "
+                                        "Ray runs on the server's --address, else a local Ray per job)"),
     chunk_size: int = Query(SearchConfig.chunk_size, ge=1, le=10_000, description="candidates per screening task"),
 ) -> JobStatus:
     upload = await read_upload(request)
+    svc = service(request)
+    backend = backend or svc.settings.backend
     given = {"candidates": candidates, "shortlist": shortlist, "time_limit": time_limit, "simulate": simulate,
              "replications": replications, "max_replications": max_replications, "seed": seed,
              "generator": generator, "objective": objective}
     given = {k: v for k, v in given.items() if v is not None}
     SearchConfig(**given, workers=workers, backend=backend, chunk_size=chunk_size).check()  # 422 before a job exists
     params = {**given, "workers": workers, "backend": backend, "chunk_size": chunk_size}
-    return await run_in_threadpool(_submit, service(request), "search", upload, params, response)
+    return await run_in_threadpool(_submit, svc, "search", upload, params, response)
 
 
 @router.get("", summary="Every job in the workspace, oldest first (queued, running and finished)")

@@ -17,7 +17,7 @@ from optimizer.store import DB_NAME
 
 from service.models import RunInfo, RunResult
 from service.problems import ServiceError, problem_responses
-from service.runs import run_state
+from service.runs import is_locked, run_state
 from service.schemas import json_response
 from service.state import service
 from service.workspace import ID_PATTERN
@@ -26,36 +26,41 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"], responses=problem_responses
 RunId = Annotated[str, Path(pattern=ID_PATTERN, description="a run folder's name (a search job's id)")]
 
 
-def _info(run_id: str, result: SearchResult) -> RunInfo:
+def _info(run_id: str, result: SearchResult, held: bool) -> RunInfo:
     b, best = result.baseline, result.best
     return RunInfo(id=run_id, layout=result.layout_name, started=result.started,
-                   status=run_state(result.run_dir, result.status), candidates=result.config.candidates,
+                   status=run_state(result.run_dir, result.status, held), candidates=result.config.candidates,
                    screened=result.screened, scheduled=result.scheduled,
                    baseline_makespan=b.makespan if b else None, best_makespan=best.makespan if best else None,
                    baseline_flow=b.flow_distance if b else None, best_flow=best.flow_distance if best else None)
 
 
-def _load(request: Request, run_id: str) -> SearchResult:
+def _load(request: Request, run_id: str) -> tuple[SearchResult, bool]:
+    """The run as stored, and whether a process held it before it was read."""
     folder = service(request).workspace.run_dir(run_id)
     if not (folder / DB_NAME).is_file():
         raise ServiceError(404, "not-found", "Not found", f"{run_id} is not a search run (yet)")
+    held = is_locked(folder)
     try:
-        return load_run(folder)
+        return load_run(folder), held
     except InputError as exc:
         raise ServiceError(409, "unreadable-run", "The run cannot be read", str(exc).replace(str(folder), run_id))
 
 
 @router.get("", summary="Every search run in the workspace, newest first")
 def runs(request: Request) -> list[RunInfo]:
-    return [RunInfo(**{**vars(s), "id": s.run_dir.name, "layout": s.layout_name, "status": run_state(s.run_dir, s.status)})
-            for s in list_runs(service(request).workspace.runs)]
+    root = service(request).workspace.runs
+    held = {db.parent.name for db in root.glob(f"*/{DB_NAME}") if is_locked(db.parent)}
+    return [RunInfo(**{**vars(s), "id": s.run_dir.name, "layout": s.layout_name,
+                       "status": run_state(s.run_dir, s.status, s.run_dir.name in held)})
+            for s in list_runs(root)]
 
 
 @router.get("/{run_id}", responses=problem_responses(404, 409, 422), summary="A run's counts, best design and verdict")
 def run_result(request: Request, run_id: RunId) -> RunResult:
-    result = _load(request, run_id)
+    result, held = _load(request, run_id)
     base = f"/v1/runs/{run_id}"
-    return RunResult(run=_info(run_id, result), best_seq=result.best.seq if result.best else None,
+    return RunResult(run=_info(run_id, result, held), best_seq=result.best.seq if result.best else None,
                      best_solver=result.best.solver if result.best else None,
                      verdict=verdict_text(result) if result.best else [],
                      links={"layout": f"{base}/layout", "schedule": f"{base}/schedule", "report": f"{base}/report",
@@ -66,7 +71,7 @@ def run_result(request: Request, run_id: RunId) -> RunResult:
             responses={200: {"content": {"application/x-yaml": {"schema": {"type": "string"}}}},
                        **problem_responses(404, 409, 422)})
 def best_layout(request: Request, run_id: RunId) -> PlainTextResponse:
-    layout = _load(request, run_id).best_layout()
+    layout = _load(request, run_id)[0].best_layout()
     if layout is None:
         raise ServiceError(404, "no-result-yet", "No result yet", f"run {run_id} has no scheduled design yet")
     return PlainTextResponse(dump_layout(layout), media_type="application/x-yaml")
@@ -75,7 +80,7 @@ def best_layout(request: Request, run_id: RunId) -> PlainTextResponse:
 @router.get("/{run_id}/schedule", summary="The best layout's checked schedule so far",
             responses={**json_response("Schedule", "the schedule document"), **problem_responses(404, 409, 422)})
 def best_schedule(request: Request, run_id: RunId) -> Any:
-    result = _load(request, run_id)
+    result = _load(request, run_id)[0]
     doc = result.schedule_doc(result.best.seq) if result.best else None
     if doc is None:
         raise ServiceError(404, "no-result-yet", "No result yet", f"run {run_id} has no checked schedule yet")

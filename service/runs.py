@@ -54,10 +54,12 @@ def _probe(path: Path) -> bool:
     return False
 
 
-def run_state(run_dir: Path, stored: str) -> str:
-    """The stored status, except that a run marked running that no process holds was
-    interrupted (killed before it could say so)."""
-    if stored == "running" and not is_locked(run_dir):
+def run_state(run_dir: Path, stored: str, held_before: bool) -> str:
+    """The stored status, except that a run marked running that no process held before its
+    status was read (`held_before`) nor holds now was interrupted (killed before it could say
+    so). One look at the lock, after the read, would race the run's end: "running" read, then
+    the run marks itself complete and lets go of its lock."""
+    if stored == "running" and not held_before and not is_locked(run_dir):
         return "interrupted"
     return stored
 
@@ -67,6 +69,7 @@ def search_progress(run_dir: Path) -> dict[str, Any] | None:
     while the search is creating its tables)."""
     if not (Path(run_dir) / DB_NAME).is_file():
         return None
+    held = is_locked(run_dir)
     try:
         with RunStore.open(run_dir) as store:
             meta = store.meta()
@@ -76,7 +79,7 @@ def search_progress(run_dir: Path) -> dict[str, Any] | None:
         return None
     config = meta.get("config") or {}
     return {
-        "run_status": run_state(Path(run_dir), meta.get("status", "running")),
+        "run_status": run_state(Path(run_dir), meta.get("status", "running"), held),
         "candidates": int(config.get("candidates", 0)), "screened": counts["screened"], "valid": counts["valid"],
         "shortlist": int(config.get("shortlist", 0)), "scheduled": counts["scheduled"],
         "schedule_ok": counts["schedule_ok"], "simulated_replications": simulated,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from twin.errors import InputError
 from twin.limits import limit
 from twin.readers import file_problem
+
+from optimizer.names import Backend
 
 MIN_TOKEN_CHARS = 16
 MAX_TOKEN_BYTES = 4096
@@ -54,6 +56,8 @@ class ServiceSettings:
     token: str | None = None
     max_jobs: int = 1
     max_body_bytes: int = 0  # 0: the layout file limit (FACTORY_TWIN_MAX_FILE_BYTES)
+    backend: str = "local"  # search jobs' backend unless a job names its own
+    address: str | None = None  # the Ray cluster of the ray backend (None: each job starts a local Ray)
 
     def check(self) -> "ServiceSettings":
         """Raise InputError when the server must not start this way."""
@@ -64,6 +68,9 @@ class ServiceSettings:
             raise InputError(f"--max-jobs must be 1 to 64, got {self.max_jobs}")
         if not 0 < self.port < 65536:
             raise InputError(f"--port must be 1 to 65535, got {self.port}")
+        Backend.parse(self.backend)
+        if self.address and self.backend != "ray":
+            raise InputError("--address is only used with --backend ray")
         workspace = Path(self.workspace)
         if workspace.exists() and not workspace.is_dir():
             raise InputError(f"--workspace {workspace}: exists and is not a folder")
@@ -79,4 +86,4 @@ class ServiceSettings:
         for sub in ("layouts", "runs"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(root / "layouts", 0o755)
-        return ServiceSettings(root, self.host, self.port, self.token, self.max_jobs, self.max_body_bytes)
+        return replace(self, workspace=root)

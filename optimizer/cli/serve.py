@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from optimizer.cli import arguments
+from optimizer.names import Backend
 
 
 def _port(text: str) -> int:
@@ -30,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token-file", type=arguments.input_file, metavar="F",
                         help="file holding the token every request must carry (required off 127.0.0.1)")
     parser.add_argument("--max-jobs", type=_max_jobs, default=1, help="jobs running at once; the rest queue (default 1)")
+    parser.add_argument("--backend", choices=Backend.names(), default="local",
+                        help="search jobs' backend unless a job names its own (default local)")
+    parser.add_argument("--address", help="the Ray cluster of the ray backend (default: each job starts a local Ray)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,4 +42,4 @@ def run(args: argparse.Namespace) -> int:
 
     token = read_token(args.token_file) if args.token_file else None
     return serve(ServiceSettings(workspace=args.workspace, host=args.host, port=args.port, token=token,
-                                 max_jobs=args.max_jobs))
+                                 max_jobs=args.max_jobs, backend=args.backend, address=args.address))

@@ -2,6 +2,8 @@
 with the other test folders' when they run together)."""
 from __future__ import annotations
 
+import time
+
 import yaml
 
 YAML = {"content-type": "application/x-yaml"}
@@ -33,3 +35,12 @@ def line_layout_data() -> dict:
 
 def as_yaml(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def wait_for(client, job_id: str, until=lambda job: job["state"] not in ("queued", "running")) -> dict:
+    """Poll a job until `until(job)` (by default: until it has ended); no test waits for a time."""
+    while True:
+        job = client.get(f"/v1/jobs/{job_id}").json()
+        if until(job):
+            return job
+        time.sleep(0.1)

@@ -72,7 +72,7 @@ def app_search(folder: str, out: Any) -> None:
         from service_fixtures import line_layout_data
 
         path = search_input(layout_from_data(line_layout_data()), None, None)
-        config = SearchConfig(candidates=60, shortlist=1, simulate=0, time_limit=1.0, seed=1, workers=1,
+        config = SearchConfig(candidates=40, shortlist=1, simulate=0, time_limit=1.0, seed=1, workers=1,
                               chunk_size=5)
         with Physics() as physics:
             job = SearchJob(path, config, physics, out_dir=runs_dir() / "app-search").start()

@@ -3,9 +3,7 @@ evaluation that follows it, and a search that queues, shows its place, is cancel
 resumed. No test waits for a time: each polls for a state."""
 from __future__ import annotations
 
-import time
-
-from service_fixtures import YAML, line_layout_data
+from service_fixtures import YAML, line_layout_data, wait_for
 
 from twin.io import layout_from_data
 
@@ -15,14 +13,6 @@ from optimizer.schedule_json import schedule_from_json
 
 from service.jobs import JobQueue
 from service.workspace import Workspace
-
-
-def wait_for(client, job_id: str, until=lambda job: job["state"] not in ("queued", "running")) -> dict:
-    while True:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if until(job):
-            return job
-        time.sleep(0.1)
 
 
 def test_a_schedule_job_then_an_evaluation_that_follows_its_schedule(client, line_yaml):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from shared_workspace_workers import PROJECT, app_search, app_tab, reader, service_worker
 
-ROUNDS = 120
+ROUNDS = 60
 
 
 def test_the_app_and_the_service_write_one_workspace_at_once(tmp_path: Path):
@@ -54,7 +54,7 @@ def test_the_app_and_the_service_write_one_workspace_at_once(tmp_path: Path):
     assert results["app-search"]["error"] is None
     from optimizer.search.results import list_runs
 
-    assert [(r.run_dir.name, r.status, r.screened) for r in list_runs(root / "runs")] == [("app-search", "complete", 60)]
+    assert [(r.run_dir.name, r.status, r.screened) for r in list_runs(root / "runs")] == [("app-search", "complete", 40)]
     progress = results["service"]["progress"]
     screened = [p["screened"] for p in progress]
     assert screened == sorted(screened)  # progress read while written never goes back
@@ -62,3 +62,31 @@ def test_the_app_and_the_service_write_one_workspace_at_once(tmp_path: Path):
     # nothing damaged, no temporary file left behind
     assert not list(root.rglob("*.damaged"))
     assert not [p for p in root.rglob(".*") if p.is_file() and p.name != ".lock"]
+
+
+def test_a_run_that_ends_while_it_is_read_is_not_taken_for_interrupted(tmp_path: Path, monkeypatch):
+    """Found by the test above: the service read an app run's status ("running"), the run then
+    marked itself complete and let go of its lock, and only then did the service look at the
+    lock, so it reported a finished run as interrupted. Here the run ends at that very moment."""
+    from optimizer.store import RunStore
+
+    from service.runs import search_progress
+
+    run = RunStore.create(tmp_path / "run")
+    run.set_meta(status="running", config={"candidates": 5})
+    read = RunStore.meta
+
+    def read_then_the_run_ends(store: RunStore) -> dict:
+        meta = read(store)
+        run.set_meta(status="complete")
+        run.close()  # lets go of the lock
+        return meta
+
+    monkeypatch.setattr(RunStore, "meta", read_then_the_run_ends)
+    assert search_progress(tmp_path / "run")["run_status"] == "running"  # as read, not "interrupted"
+    monkeypatch.undo()
+    assert search_progress(tmp_path / "run")["run_status"] == "complete"
+    killed = RunStore.create(tmp_path / "killed")
+    killed.set_meta(status="running", config={})
+    killed.close()  # as a kill -9 leaves it: marked running, held by nobody
+    assert search_progress(tmp_path / "killed")["run_status"] == "interrupted"
