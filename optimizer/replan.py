@@ -162,7 +162,14 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
 
     started = time.monotonic()
     options = dict(workers=workers, seed=seed, objective=objective, hint=False, retime=retime)
-    first = solve(augmented, time_limit=time_limit * (SHIFT_SHARE if stable else 1.0), constrain=pin, **options)
+    try:
+        first = solve(augmented, time_limit=time_limit * (SHIFT_SHARE if stable else 1.0), constrain=pin, **options)
+    except NoFeasibleSchedule:
+        if not stable:
+            raise
+        stable = False  # none found in its share (a busy machine): the whole time goes to the first objective
+        first = solve(augmented, time_limit=max(0.5, time_limit - (time.monotonic() - started)), constrain=pin,
+                      **options)
     solved = first
     if stable:
         def least_shift(model: cp_model.CpModel, v: Any) -> None:

@@ -3,7 +3,7 @@ list, and each run's best layout, schedule, report and picture, readable while i
 from __future__ import annotations
 
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, PlainTextResponse
@@ -11,8 +11,6 @@ from fastapi.responses import FileResponse, PlainTextResponse
 from twin.errors import InputError
 from twin.io import dump_layout
 
-from optimizer.report import verdict_text
-from optimizer.search.results import SearchResult, list_runs, load_run
 from optimizer.store import DB_NAME
 
 from service.models import RunInfo, RunResult
@@ -22,8 +20,19 @@ from service.schemas import json_response
 from service.state import service
 from service.workspace import ID_PATTERN
 
+if TYPE_CHECKING:
+    from optimizer.search.results import SearchResult
+
 router = APIRouter(prefix="/v1/runs", tags=["runs"], responses=problem_responses(401, 413, 500))
 RunId = Annotated[str, Path(pattern=ID_PATTERN, description="a run folder's name (a search job's id)")]
+
+
+def results() -> Any:
+    """`optimizer.search.results`, imported on first use: it loads SciPy (the running twin's
+    statistics), which took 3 of a server's 5 s start on the loaded test machine."""
+    from optimizer.search import results as module
+
+    return module
 
 
 def _info(run_id: str, result: SearchResult, held: bool) -> RunInfo:
@@ -42,7 +51,7 @@ def _load(request: Request, run_id: str) -> tuple[SearchResult, bool]:
         raise ServiceError(404, "not-found", "Not found", f"{run_id} is not a search run (yet)")
     held = is_locked(folder)
     try:
-        return load_run(folder), held
+        return results().load_run(folder), held
     except InputError as exc:
         raise ServiceError(409, "unreadable-run", "The run cannot be read", str(exc).replace(str(folder), run_id))
 
@@ -53,11 +62,13 @@ def runs(request: Request) -> list[RunInfo]:
     held = {db.parent.name for db in root.glob(f"*/{DB_NAME}") if is_locked(db.parent)}
     return [RunInfo(**{**vars(s), "id": s.run_dir.name, "layout": s.layout_name,
                        "status": run_state(s.run_dir, s.status, s.run_dir.name in held)})
-            for s in list_runs(root)]
+            for s in results().list_runs(root)]
 
 
 @router.get("/{run_id}", responses=problem_responses(404, 409, 422), summary="A run's counts, best design and verdict")
 def run_result(request: Request, run_id: RunId) -> RunResult:
+    from optimizer.report import verdict_text  # here, not at the top: see `results`
+
     result, held = _load(request, run_id)
     base = f"/v1/runs/{run_id}"
     return RunResult(run=_info(run_id, result, held), best_seq=result.best.seq if result.best else None,

@@ -1,7 +1,7 @@
 """The processes of the shared-workspace test: app tabs saving one project's workspace, an app
 search writing its run, the service's job records and uploads, and a reader that checks
-every file it meets while the others write. Each runs in its own process (spawned) and
-reports through a queue; imported by name, like `service_fixtures`."""
+every file it meets while the others write. Each runs in its own process and reports
+through a queue; imported by name, like `service_fixtures`."""
 from __future__ import annotations
 
 import hashlib

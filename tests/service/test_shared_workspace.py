@@ -9,6 +9,10 @@ import json
 import multiprocessing
 from pathlib import Path
 
+import factory_app.jobs  # noqa: F401 - imported once here, so the forked processes start at once
+import factory_app.workspace  # noqa: F401
+import optimizer.search.run  # noqa: F401
+import service.jobs  # noqa: F401
 from shared_workspace_workers import PROJECT, app_search, app_tab, reader, service_worker
 
 ROUNDS = 60
@@ -17,7 +21,7 @@ ROUNDS = 60
 def test_the_app_and_the_service_write_one_workspace_at_once(tmp_path: Path):
     folder = str(tmp_path / "shared")
     Path(folder).mkdir()
-    spawn = multiprocessing.get_context("spawn")
+    spawn = multiprocessing.get_context("fork")  # separate processes, without importing everything again
     out, stop = spawn.Queue(), spawn.Event()
     writers = [spawn.Process(target=app_tab, args=(folder, "tab1", ROUNDS, out)),
                spawn.Process(target=app_tab, args=(folder, "tab2", ROUNDS, out)),
