@@ -17,6 +17,8 @@ import httpx
 import pytest
 from service_fixtures import YAML, line_layout_data, as_yaml
 
+from twin.io import dump_layout
+
 from optimizer.search.config import SearchConfig
 from optimizer.search.run import run_search
 
@@ -122,6 +124,12 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(servers, tmp_path):
     assert {seq: key for seq, (key, _) in after.items()} == {
         seq: key for seq, (key, _) in _rows(run_dir.parent / "app-run").items()}
     assert second.http.get(f"/v1/runs/{job['id']}/schedule").json() == reference.schedule_doc(reference.best.seq)
+    assert second.http.get(f"/v1/runs/{job['id']}/layout").text == dump_layout(reference.best_layout())
+    report = second.http.get(f"/v1/runs/{job['id']}/report")
+    assert report.headers["content-type"].startswith("text/markdown") and report.text.startswith("#")
+    assert str(tmp_path) not in report.text  # the server's folders are never named
+    picture = second.http.get(f"/v1/runs/{job['id']}/picture")
+    assert picture.headers["content-type"] == "image/png" and picture.content.startswith(b"\x89PNG\r\n\x1a\n")
     listed = {run["id"]: run["status"] for run in second.http.get("/v1/runs").json()}
     assert listed == {job["id"]: "complete", "app-run": "complete"}  # the app's runs are listed too
     assert second.http.get("/v1/runs/app-run").json()["best_seq"] == reference.best.seq
