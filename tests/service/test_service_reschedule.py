@@ -70,6 +70,12 @@ def test_bad_live_states_are_named(client, line_yaml):
     assert (response.status_code, response.json()["detail"]) == (422, "down[0].station: no station 'lathe'")
     response = client.post("/v1/reschedule", json={"layout": line_yaml, "schedule": old, "now": -1, "extra": 1})
     assert [e["path"] for e in response.json()["errors"]] == ["now", "extra"]
+    without_vehicles = {**old, "transports": [{k: v for k, v in t.items() if k not in ("vehicle", "empty_from",
+                                                "empty_start", "empty_end")} for t in old["transports"]]}
+    response = client.post("/v1/reschedule", json={"layout": line_yaml, "schedule": without_vehicles, "now": 10})
+    assert response.status_code == 422  # a plan without the vehicles' trips cannot say where each vehicle is
+    assert response.json()["detail"].startswith("schedule: it does not fit this layout: a#0 cut->drill: no vehicle "
+                                                "of the agv fleet")
     old["operations"][0]["station"] = "pack"
     response = client.post("/v1/reschedule", json={"layout": line_yaml, "schedule": old, "now": 10})
     assert response.status_code == 422
