@@ -110,33 +110,66 @@ def _saved_station(work: Path, station_id: str, before, wait: float = 60):
         time.sleep(0.5)
 
 
-def _accepted(work: Path, physics, events):
-    """The first (station, event, the station after it) the layout check accepts on the saved
-    layout, found with the app's own rule for a gesture in the plan view."""
-    from factory_app.editing import EditSession
-    from factory_app.plan_canvas import apply_event
-
-    layout = _saved_layout(work)
-    for station in layout.stations:
-        if station.fixed or station.position is None:
-            continue
-        for event in events(station):
-            session = EditSession.open(layout, "probe", physics, REPO / "layouts")
-            if apply_event(session, event)[0]:
-                return station, event, session.layout.station(station.id)
-    raise AssertionError("no gesture the check accepts")
+def _movable(layout):
+    return [s for s in layout.stations if not s.fixed and s.position is not None]
 
 
-def _free_move(work: Path, physics):
-    """A drag to a free place one or two metres away: the station and the move in metres."""
-    steps = ((0, -1), (0, 1), (1, 0), (-1, 0), (0, -2), (0, 2), (2, 0), (-2, 0))
-    return _accepted(work, physics, lambda s: [{"op": "move", "items": [f"station:{s.id}"], "dx": dx, "dy": dy}
-                                               for dx, dy in steps])
+def _free_moves(layout):
+    """Drags one or two metres away, station by station."""
+    for station in _movable(layout):
+        for dx, dy in ((0, -1), (0, 1), (1, 0), (-1, 0), (0, -2), (0, 2), (2, 0), (-2, 0)):
+            yield station, {"op": "move", "items": [f"station:{station.id}"], "dx": dx, "dy": dy}
+
+
+def _turns(layout):
+    for station in _movable(layout):
+        yield station, {"op": "rotate", "items": [f"station:{station.id}"]}
 
 
 def _px_per_metre(page) -> float:
     """The plan view's scale at its current zoom."""
     return float(page.get_by_test_id("plan-canvas").get_attribute("data-px-per-m"))
+
+
+def _accepted(work: Path, physics, events):
+    """The first (key, event, layout after it) of `events(layout)` (key, event) pairs that
+    the layout check accepts on the saved layout."""
+    from factory_app.editing import EditSession
+    from factory_app.plan_canvas import apply_event
+
+    layout = _saved_layout(work)
+    for key, event in events(layout):
+        session = EditSession.open(layout, "probe", physics, REPO / "layouts")
+        if apply_event(session, event)[0]:
+            return key, event, session.layout
+    raise AssertionError("no gesture the check accepts")
+
+
+def _zone_events(layout):
+    """2 x 2 m columns on the grid, away from the floor's edges, clear of every station and zone."""
+    from twin.geometry import Rect, station_rect, zone_rect
+
+    taken = [station_rect(s).inflate(0.5) for s in layout.stations if s.position is not None]
+    taken += [zone_rect(z).inflate(0.5) for z in layout.floor.keep_out]
+    for x in range(2, int(layout.floor.width) - 3):
+        for y in range(2, int(layout.floor.depth) - 3):
+            if not any(Rect(x, y, x + 2, y + 2).overlaps(r) for r in taken):
+                yield (x, y), {"op": "add_zone", "kind": "column", "x0": x, "y0": y, "x1": x + 2, "y1": y + 2}
+
+
+def _conveyor_events(layout):
+    placed = [s.id for s in layout.stations if s.position is not None]
+    for a, b in itertools.permutations(placed, 2):
+        yield (a, b), {"op": "add_conveyor", "from": f"station:{a}", "to": f"station:{b}"}
+
+
+def _plan_to_px(page, layout):
+    """Where a floor point is on the screen when the plan is fitted: the drawing centres the
+    floor plan's bounds (docks' aprons included) at the plan view's scale."""
+    box = page.get_by_test_id("plan-canvas").bounding_box()
+    scale, bounds = _px_per_metre(page), floor_plan(layout).bounds
+    cx, cy = (bounds.xmin + bounds.xmax) / 2, (bounds.ymin + bounds.ymax) / 2
+    return lambda x, y: (box["x"] + box["width"] / 2 + (x - cx) * scale, box["y"] + box["height"] / 2 - (y - cy) * scale)
 
 
 def _labels_readable(page, selected: str) -> None:
@@ -211,7 +244,7 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             expect(page.get_by_role("button", name="↶ Undo")).to_be_enabled()  # the undo history came back too
 
             # drag a station in the plan view to a free place: the move is saved
-            station, move, moved = _free_move(work, physics)
+            station, move, after = _accepted(work, physics, _free_moves)
             scale = _px_per_metre(page)
             box = page.locator(f'[data-station="{station.id}"] rect').first.bounding_box()
             x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -222,10 +255,10 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             page.mouse.up()
             expect(page.get_by_text(f"Moved station '{station.id}'")).to_be_visible()
             _idle(page)
-            assert _saved_station(work, station.id, station).position == pytest.approx(moved.position)
+            assert _saved_station(work, station.id, station).position == pytest.approx(after.station(station.id).position)
 
             # click a station: the editor beside the plan shows it; R turns it 90 degrees, saved
-            station, _, _ = _accepted(work, physics, lambda s: [{"op": "rotate", "items": [f"station:{s.id}"]}])
+            station, _, _ = _accepted(work, physics, _turns)
             page.locator(f'[data-station="{station.id}"] rect').first.click()
             _settle(page)
             expect(page.get_by_label("id", exact=True)).to_have_value(station.id)
@@ -251,6 +284,28 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             expect(page.get_by_test_id("plan-measure")).to_have_text("5.00 m")
             expect(page.get_by_test_id("plan-status")).to_contain_text("Δx 3.00 m, Δy 4.00 m")
             _shot(page, "plan_view")
+
+            # draw a 2 x 2 m keep-out zone on free floor and a conveyor between two stations: saved
+            (x0, y0), _, _ = _accepted(work, physics, _zone_events)
+            to_px = _plan_to_px(page, _saved_layout(work))
+            page.get_by_test_id("plan-tool-zone").click()
+            page.mouse.move(*to_px(x0 + 0.1, y0 + 0.1))
+            page.mouse.down()
+            page.mouse.move(*to_px(x0 + 1.0, y0 + 1.0))
+            page.mouse.move(*to_px(x0 + 1.9, y0 + 1.9))
+            page.mouse.up()
+            expect(page.get_by_text(re.compile(r"^Added column '"))).to_be_visible()
+            _idle(page)
+            zone = _saved_layout(work).floor.keep_out[-1]
+            assert (zone.kind, zone.x, zone.y, zone.width, zone.depth) == ("column", x0, y0, 2, 2)
+            (source, target), _, _ = _accepted(work, physics, _conveyor_events)
+            page.get_by_test_id("plan-tool-conveyor").click()
+            page.locator(f'[data-station="{source}"] rect').first.click()
+            page.locator(f'[data-station="{target}"] rect').first.click()
+            expect(page.get_by_text(f"Added conveyor '{source}_to_{target}'")).to_be_visible()
+            _idle(page)
+            conveyor = _saved_layout(work).transport.conveyors[-1]
+            assert (conveyor.from_station, conveyor.to_station) == (source, target)
             page.get_by_test_id("plan-tool-select").click()
 
             # Optimise: a small search with a live progress bar, then the results
