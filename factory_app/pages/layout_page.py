@@ -37,7 +37,7 @@ def render(state: AppState) -> None:
         shown = _layout_to_show(session)
         bad = {shown.stations[split_path(p.path)[1]].id for p in problems
                if split_path(p.path) and split_path(p.path)[0] == "stations" and split_path(p.path)[1] < len(shown.stations)}
-        view = st.segmented_control("Plan view", ["Move stations", "Details"], default="Move stations",
+        view = st.segmented_control("Plan view", ["Plan", "Details"], default="Plan",
                                     key="plan_view", label_visibility="collapsed")
         if view == "Details":
             st.plotly_chart(top_view(shown, bad), width="stretch", key=f"top_{session.revision}")
