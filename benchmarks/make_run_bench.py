@@ -43,6 +43,17 @@ def stage_times(run_dir: Path) -> list[tuple[str, int, float]]:
         db.close()
 
 
+def schedule_sources(run_dir: Path) -> dict[str, int]:
+    """How many stored schedules each solver made ("cpsat", or "dispatch": the fallback)."""
+    db = sqlite3.connect(run_dir / "run.sqlite")
+    try:
+        rows = db.execute("SELECT json_extract(schedule_json, '$.solver'), COUNT(*) FROM schedules "
+                          "WHERE schedule_json IS NOT NULL GROUP BY 1").fetchall()
+        return {solver or "none": count for solver, count in rows}
+    finally:
+        db.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", default=str(ROOT / "layouts" / "electronics_assembly.yaml"))
@@ -61,6 +72,7 @@ def main() -> int:
             print(done.stdout, done.stderr, file=sys.stderr)
             return done.returncode
         stages = stage_times(run_dir)
+        sources = schedule_sources(run_dir)
     lines = [
         "# `make run`: time by stage",
         "",
@@ -73,6 +85,10 @@ def main() -> int:
         *[f"| {stage} | {rows} | {seconds:.0f} |" for stage, rows, seconds in stages],
         f"| physics, start-up, run folder | | {wall - sum(s for _, _, s in stages):.0f} |",
         f"| **total** | | **{wall:.0f}** |",
+        "",
+        f"Schedules by solver (the as-is layout included): {sources.get('cpsat', 0)} CP-SAT plans, "
+        f"{sources.get('dispatch', 0)} dispatch-rule fallbacks "
+        f"({100 * sources.get('dispatch', 0) / max(1, sum(sources.values())):.1f} %).",
         "",
         "Output of the command:",
         "",

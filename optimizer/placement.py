@@ -177,7 +177,7 @@ def _site(layout: Layout) -> _Site:
 
 
 def _build_site(layout: Layout, key: tuple) -> _Site:
-    from twin.graph import material_flows
+    from twin.graph import material_trips
 
     floor = layout.floor
     g, aisle = float(floor.grid), float(floor.aisle_width)
@@ -236,8 +236,8 @@ def _build_site(layout: Layout, key: tuple) -> _Site:
     ids = [s.id for s in stations] + [d.id for d in floor.docks]
     index = {item: k for k, item in enumerate(ids)}
     flow = np.zeros((len(ids), len(ids)))
-    for (a, b), volume in material_flows(layout).items():
-        flow[index[a], index[b]] += volume
+    for (a, b), trips in material_trips(layout).items():
+        flow[index[a], index[b]] += trips
     # keep belted pairs side by side; once per pair, however many belts link it
     for a, b in {(c.from_station, c.to_station) for c in layout.transport.conveyors}:
         flow[index[a], index[b]] *= CONVEYOR_WEIGHT

@@ -21,6 +21,7 @@ from twin.physics import task_times as measure_task_times
 from twin.validate import validate_layout
 
 from optimizer.kpis import ScheduleSummary, summarise
+from optimizer.names import SolverName
 from optimizer.problem import SchedulingProblem, layout_problem
 from optimizer.schedule import Schedule, check_schedule
 from optimizer.schedule_json import schedule_to_json
@@ -34,7 +35,9 @@ class ScheduleOptions:
     with one worker the seed alone decides the result; the wall clock is then only a safety
     net). A wall-clock limit counts from `started` (a `time.monotonic()` value: the `schedule`
     command passes its own start, so the limit bounds the whole command) or else from the
-    call, and covers validation, robot-cell measurement, solving and the check."""
+    call, and covers validation, robot-cell measurement, solving and the check. `parameters`:
+    extra CP-SAT parameters by name, for the CP-SAT solver only (the layout search's,
+    `optimizer.search.budget`)."""
 
     time_limit: float = 10.0
     started: float | None = None
@@ -43,6 +46,7 @@ class ScheduleOptions:
     seed: int = 0
     objective: str = "makespan"
     solver: str = "cpsat"
+    parameters: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,8 @@ def schedule_layout(
         budget["deterministic_time"] = options.deterministic_time
     else:
         budget["time_limit"] = _solver_seconds(problem, options, started)
+    if options.parameters and SolverName.parse(options.solver) is SolverName.CPSAT:
+        budget["parameters"] = dict(options.parameters)
     schedule = solve_with(problem, **budget, workers=options.workers, seed=options.seed, objective=options.objective)
     return LayoutSchedule(layout, problem, schedule, check_schedule(problem, schedule))
 

@@ -20,7 +20,7 @@ from twin.model import Layout
 from twin.physics import Physics
 
 from optimizer.schedule_json import schedule_json_text
-from optimizer.search.budget import deterministic_units, wall_clock_net
+from optimizer.search.budget import REFERENCE_OPERATIONS
 from optimizer.search.decide import Decision, SimulatedDesign
 from optimizer.search.results import SearchResult
 from optimizer.search.rows import CandidateRow
@@ -190,6 +190,28 @@ def verdict_text(result: SearchResult) -> list[str]:
     return lines + [recommendation_line(d)]
 
 
+def schedule_sources_text(result: SearchResult) -> str:
+    """How many short-listed candidates have a real CP-SAT plan, and what the as-is layout has."""
+    cpsat, scheduled = result.cpsat_share()
+    share = f" ({100 * cpsat / scheduled:.1f} %)" if scheduled else ""
+    b = result.baseline
+    as_is = ("" if b is None or b.solver is None else
+             "; the as-is layout's is " + ("only the dispatch-rule fallback" if b.dispatch_only else "a CP-SAT plan"))
+    return (f"short list with a real CP-SAT schedule: {cpsat} of {scheduled}{share}; the rest have only the "
+            f"dispatch-rule fallback, labelled *(dispatch fallback)*{as_is}")
+
+
+def _budget_text(result: SearchResult) -> str:
+    """Stage 2's budget per schedule, as the run stored it (`optimizer.search.budget`)."""
+    b = result.schedule_budget
+    if not b:  # a run from before the budget was stored
+        return f"budget {result.config.time_limit / 2:g} deterministic-time units, so the seed decides the result"
+    return (f"budget {b['deterministic_time']:.3g} deterministic-time units for {b['operations']:,} operations "
+            f"({result.config.time_limit / 2:g} per {REFERENCE_OPERATIONS}), so the seed decides the result; "
+            f"wall-clock safety net {b['wall_limit']:.0f} s; a dispatch fallback is retried once with "
+            f"{b['retry_factor']:g}x both")
+
+
 def _required(d: Decision) -> str:
     if d.required_rate is None:
         return "none (no product has a due date or a steady rate)"
@@ -205,8 +227,6 @@ def _verdict_markdown(result: SearchResult) -> list[str]:
     if d is None:
         return lines + ["Nothing was simulated (`--simulate 0`, or the as-is layout is not fully placed), so the "
                         "ranking below is the plan's."]
-    cpsat, scheduled = result.cpsat_share()
-    share = f"{100 * cpsat / scheduled:.0f} %" if scheduled else "–"
     lines += [
         f"The {len(d.ranking) + len(d.failed)} best designs of the plan ranking and the as-is layout were simulated "
         f"with seed {c.seed} and common random numbers (replication r of every design draws the same numbers per "
@@ -214,8 +234,6 @@ def _verdict_markdown(result: SearchResult) -> list[str]:
         f"for the designs still in contention, up to {c.max_replications}. Each design follows its own checked "
         f"schedule, or the FIFO rule when it has none. Ranked by simulated {OBJECTIVE_WORDS[d.objective]}.",
         "",
-        f"- short list with a real CP-SAT schedule: {cpsat} of {scheduled} candidates ({share}); the rest have only "
-        "the dispatch-rule fallback, labelled *(dispatch fallback)* below",
         f"- required rate: {_required(d)}",
         f"- **{recommendation_line(d)}**",
     ]
@@ -279,7 +297,8 @@ def _cut_text(result: SearchResult) -> str:
     if not cuts:
         return "schedules cut short by the wall-clock safety net: none (every plan is repeatable from the seed)"
     names = ", ".join("as-is" if seq == 0 else f"#{seq}" for seq in cuts[:10]) + (" …" if len(cuts) > 10 else "")
-    return (f"schedules cut short by the wall-clock safety net ({wall_clock_net(result.config):g} s) before their "
+    net = f" ({result.schedule_budget['wall_limit']:.0f} s)" if result.schedule_budget else ""
+    return (f"schedules cut short by the wall-clock safety net{net} before their "
             f"deterministic budget: {len(cuts)} ({names}); these depend on the machine's load, not on the seed "
             "alone, and are labelled *(wall-clock cut)*")
 
@@ -299,10 +318,10 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         "| --- | --- |",
         f"| candidates | {c.candidates} |",
         f"| short list (scheduled) | {c.shortlist} + the as-is layout |",
-        f"| time limit per schedule | {c.time_limit:g} s (CP-SAT, 1 search worker, seed {c.seed}; "
-        f"budget {deterministic_units(c):g} deterministic-time units, so the seed decides the result; "
-        f"wall-clock safety net {wall_clock_net(c):g} s) |",
+        f"| time limit per schedule | {c.time_limit:g} s (CP-SAT, 1 search worker, seed {c.seed}; {_budget_text(result)}) |",
         f"| generator | {c.generator}, then {c.refine:.0%} refinement by perturbing the best screened |",
+        f"| screening proxy | lot trips x routed metres; alternative stations weighted by "
+        f"{result.proxy_routes or 'an even split'} |",
         f"| objective | {c.objective} |",
         f"| workers / backend | {c.workers} / {c.backend}{' at ' + c.address if c.address else ''} |",
         "",
@@ -311,6 +330,7 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         f"- screened: {result.screened} candidates, {result.valid} valid, {result.screened - result.valid} invalid",
         f"- scheduled: {result.scheduled} candidates (plus the as-is layout), {result.schedule_ok} passed the "
         f"independent schedule checker",
+        f"- {schedule_sources_text(result)}",
         f"- {_cut_text(result)}",
     ]
     if invalid_reasons:
@@ -331,7 +351,7 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         ]
         names = [
             ("makespan", "makespan (s)", 0), ("throughput", "throughput (units/h)", 1),
-            ("flow_distance", "flow distance (units × m)", 0), ("floor_area", "floor area used (m²)", 1),
+            ("flow_distance", "flow distance (lot trips × m)", 0), ("floor_area", "floor area used (m²)", 1),
             ("travel", "travel: conveyor + AGV (m)", 1), ("conveyor_length", "conveyor length (m)", 1),
             ("agv_distance", "AGV distance driven (m)", 1),
         ]

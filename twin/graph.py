@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -229,11 +230,58 @@ def material_flows(layout: Layout) -> dict[tuple[str, str], float]:
     return flows
 
 
-def flow_distance(layout: Layout, router: AisleRouter | None = None) -> float:
-    """Sum over material flows of volume x routed distance (conveyor length where one links
-    the pair): the layout search's fast screening measure. Infinite if any flow is unroutable."""
+# product id -> a sequence of stations (one per routing step) -> the share of the product's lots taking it
+Routes = Mapping[str, Mapping[tuple[str, ...], float]]
+
+
+def material_trips(layout: Layout, routes: Routes | None = None) -> dict[tuple[str, str], float]:
+    """Loads moved per planning period between station pairs (and from/to the docks): one trip
+    per lot and leg, since a vehicle or a belt moves a lot, not its units one by one.
+
+    `routes` says which stations a product's lots take where an operation has several (the
+    layout search reads them off the as-is layout's schedule); a product without routes, or
+    with a route that leaves its candidate stations, has its lots split evenly over the
+    candidates of each operation. The docks are split evenly, as in `material_flows`."""
+    receiving = [d.id for d in layout.floor.docks if d.kind == "receiving"]
+    shipping = [d.id for d in layout.floor.docks if d.kind == "shipping"]
+    trips: dict[tuple[str, str], float] = {}
+
+    def add(sources: list[str], targets: list[str], count: float) -> None:
+        if not sources or not targets:
+            return
+        share = count / (len(sources) * len(targets))
+        for a in sources:
+            for b in targets:
+                if a != b:
+                    trips[(a, b)] = trips.get((a, b), 0.0) + share
+
+    for product in layout.products:
+        lots = len(product.lots)
+        steps = [[s.id for s in layout.candidate_stations(op)] for op in product.routing]
+        taken = dict((routes or {}).get(product.id, {}))
+        if taken and all(len(route) == len(steps) and all(s in step for s, step in zip(route, steps))
+                         for route in taken):
+            total = sum(taken.values())
+            for route, share in taken.items():
+                count = lots * share / total
+                add(receiving, [route[0]], count)
+                for a, b in zip(route, route[1:]):
+                    add([a], [b], count)
+                add([route[-1]], shipping, count)
+            continue
+        add(receiving, steps[0], lots)
+        for here, there in zip(steps, steps[1:]):
+            add(here, there, lots)
+        add(steps[-1], shipping, lots)
+    return trips
+
+
+def flow_distance(layout: Layout, router: AisleRouter | None = None, routes: Routes | None = None) -> float:
+    """Sum over material trips of trips x routed distance (conveyor length where one links the
+    pair): the layout search's fast screening measure, in lot-metres. Infinite if any trip is
+    unroutable."""
     legs = transport_legs(layout, router)
-    return sum(volume * legs[pair].distance for pair, volume in material_flows(layout).items())
+    return sum(count * legs[pair].distance for pair, count in material_trips(layout, routes).items())
 
 
 def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> list[Problem]:
@@ -318,6 +366,6 @@ def used_area(layout: Layout) -> float:
 
 __all__ = [
     "AisleRouter", "Leg", "aisle_graph", "conveyor_path", "empty_runs", "factory_graph", "flow_distance",
-    "material_flows",
+    "material_flows", "material_trips",
     "reachability_problems", "transport_legs", "used_area",
 ]

@@ -156,7 +156,7 @@ def _results(state: AppState, run_dir: Path) -> None:
     cols = st.columns(4)
     for col, (name, label, unit, better_up) in zip(cols, [
         ("makespan", "Makespan (s)", "", False), ("throughput", "Throughput (units/h)", "", True),
-        ("flow_distance", "Flow distance (unit·m)", "", False), ("travel", "Travel (m)", "", False),
+        ("flow_distance", "Flow distance (trip·m)", "", False), ("travel", "Travel (m)", "", False),
     ]):
         m = imp[name]
         delta = None if m["percent"] is None else f"{m['percent']:+.1f} %"

@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     gain = result.improvement()
     print("plan and screening figures, best against as-is:")
-    for key, label, unit in (("makespan", "makespan", "s"), ("flow_distance", "flow distance", "units x m"),
+    for key, label, unit in (("makespan", "makespan", "s"), ("flow_distance", "flow distance", "lot trips x m"),
                              ("floor_area", "floor area", "m2"), ("travel", "travel", "m")):
         row = gain[key]
         if row["best"] is None:

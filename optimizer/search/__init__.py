@@ -4,9 +4,11 @@ Pareto front.
 
 Stage 1 (every candidate, in chunks per worker task): the independent layout checker
 (`optimizer.layout_checker.check_layout`; invalid candidates are stored with their problems
-and never shortlisted), the routed material-flow distance (volume x aisle or conveyor
-metres, as `twin.graph.flow_distance`), the installed conveyor length and the floor area the
-stations use (`twin.graph.used_area`).
+and never shortlisted), the routed material-flow distance (lot trips x aisle or conveyor
+metres, as `twin.graph.flow_distance`; where an operation has several stations, the legs are
+weighted by the share of lots the as-is layout's schedule sends each way, `routes`, so the
+as-is layout is scheduled before stage 1), the installed conveyor length and the floor area
+the stations use (`twin.graph.used_area`).
 
 Stage 2 (the as-is layout plus the `shortlist` distinct candidates with the shortest flow
 distance): the CP-SAT scheduler with one search worker per task under a short budget in
@@ -39,7 +41,8 @@ The modules, lowest first (each imports only those above it):
 - `config`: `SearchConfig`, the settings of a run (its names: `optimizer.names`);
 - `rows`: `CandidateRow`, one evaluated layout, and placements to and from layouts;
 - `ranking`: `rank`, `rank_key`, `pareto_front`;
-- `budget`: stage 2's scheduling budget and its wall-clock safety net;
+- `budget`: stage 2's scheduling budget (sized to the problem, retried on a fallback) and its wall-clock safety net;
+- `routes`: the lot routes of a schedule, the screening proxy's weights;
 - `tasks`: the work done in workers (`screen_chunk`, `schedule_task`) and its context;
 - `statistics`: paired differences and the elimination rule;
 - `simulate`: stage 3 (`simulate_task` in workers, `SimulationStage` in the parent);

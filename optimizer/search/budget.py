@@ -1,34 +1,57 @@
 """Stage 2's scheduling budget: the same for every design of a run (the as-is layout
-included), and decided by the seed alone, not by the machine's load.
+included), decided by the seed alone, not by the machine's load, and enough for CP-SAT to
+hand back its own plan.
 
-The budget is in CP-SAT's deterministic time (`time_limit` / 2 units) with one search worker,
-so the schedule depends on the seed alone. The wall clock is only a safety net for
-pathological cases: one unit took about 1.4 s on the tiny test factory and 4 s on the
-electronics sample on a quiet 2-core machine, and up to 15 s at a load average of 7-10. The
-earlier net of 4 x `time_limit` (8 s per unit) fired under such a load, so two runs with one
-seed followed different schedules; a schedule the net does cut is labelled
-(`Schedule.wall_clock_cut`, in the run's rows, the report and the leaderboard).
+- The budget is in CP-SAT's deterministic time with one search worker, so the schedule
+  depends on the seed alone: `time_limit` / 2 units for every `REFERENCE_OPERATIONS`
+  operations (never less than `time_limit` / 2).
+- Presolve probing is off (`cp_model_probing_level` 0). Measured on the electronics sample
+  (180 operations): with it, probing ran three times (about 0.3 s of wall clock and 0.03-0.06
+  units each) before the search began, and the warm start's hint became CP-SAT's first
+  solution only after about 0.35 units; with twice the lots probing alone took 1.2 units and
+  18 s. Without it the hint is CP-SAT's first solution after about 0.05 units.
+- The wall clock is only a safety net for pathological cases (`WALL_SECONDS_PER_UNIT`): one
+  unit took about 1.4 s on the tiny test factory and 3-4 s on the electronics sample on a
+  quiet 2-core machine, and up to 15 s at a load average of 7-10. The earlier net of
+  4 x `time_limit` (8 s per unit) fired under such a load, so two runs with one seed
+  followed different schedules; a schedule the net does cut is labelled
+  (`Schedule.wall_clock_cut`, in the run's rows, the report and the leaderboard).
+- A solve that still ends as the dispatch-rule fallback (CP-SAT answered nothing within its
+  budget) is tried once more with `RETRY_FACTOR` times both budgets (`schedule_task`).
 """
 from __future__ import annotations
+
+from dataclasses import replace
+
+from twin.model import Layout
 
 from optimizer.planning import ScheduleOptions
 from optimizer.search.config import SearchConfig
 
+REFERENCE_OPERATIONS = 200  # operations that get time_limit / 2 deterministic-time units
 WALL_SECONDS_PER_UNIT = 60.0  # the safety net, per deterministic-time unit
+RETRY_FACTOR = 2.0  # a dispatch fallback is retried once with this many times the budget
+CPSAT_PARAMETERS = (("cp_model_probing_level", 0),)
 
 
-def deterministic_units(config: SearchConfig) -> float:
-    """CP-SAT deterministic-time units per schedule."""
-    return float(config.time_limit) / 2
+def operation_count(layout: Layout) -> int:
+    """The operations of the layout's scheduling problem: one per lot and routing step (the
+    same for every candidate of a run, since a candidate only moves stations)."""
+    return sum(len(product.lots) * len(product.routing) for product in layout.products)
 
 
-def wall_clock_net(config: SearchConfig) -> float:
-    """Seconds of wall clock after which a schedule's solve is cut short (and labelled)."""
-    return WALL_SECONDS_PER_UNIT * deterministic_units(config)
+def stage2_options(config: SearchConfig, operations: int) -> ScheduleOptions:
+    """The options every design of stage 2 is scheduled with (the as-is layout included):
+    one search worker, the run's seed, a deterministic budget sized to the problem and the
+    wall-clock safety net."""
+    units = config.time_limit / 2 * max(1.0, operations / REFERENCE_OPERATIONS)
+    return ScheduleOptions(time_limit=WALL_SECONDS_PER_UNIT * units, deterministic_time=units, workers=1,
+                           seed=config.seed, objective=config.schedule_objective, solver="cpsat",
+                           parameters=CPSAT_PARAMETERS)
 
 
-def stage2_options(config: SearchConfig) -> ScheduleOptions:
-    """The options every design of stage 2 is scheduled with: one search worker, the run's
-    seed, a deterministic budget and the wall-clock safety net."""
-    return ScheduleOptions(time_limit=wall_clock_net(config), deterministic_time=deterministic_units(config),
-                           workers=1, seed=config.seed, objective=config.schedule_objective, solver="cpsat")
+def retry_options(options: ScheduleOptions) -> ScheduleOptions:
+    """The second attempt's options: `RETRY_FACTOR` times the deterministic budget and the net."""
+    units = options.deterministic_time
+    return replace(options, time_limit=RETRY_FACTOR * options.time_limit,
+                   deterministic_time=None if units is None else RETRY_FACTOR * units)

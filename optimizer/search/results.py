@@ -34,6 +34,9 @@ class SearchResult:
     elapsed: float
     started: str = ""
     decision: Decision | None = None  # stage 3: the running twin's verdict (None: nothing simulated)
+    # stage 2's budget per schedule: operations, deterministic_time, wall_limit, retry_factor
+    schedule_budget: dict[str, float] | None = None
+    proxy_routes: str = ""  # what weighs alternative stations in the screening proxy
 
     def cpsat_share(self) -> tuple[int, int]:
         """(candidates whose checked schedule is a real CP-SAT plan, candidates scheduled)."""
@@ -130,7 +133,8 @@ def result_from_store(store: RunStore) -> SearchResult:
         scheduled=counts["scheduled"], schedule_ok=counts["schedule_ok"], baseline=baseline,
         best=leaderboard[0] if leaderboard else None, leaderboard=leaderboard,
         pareto=pareto_front([r for r in rows if r.ranked]), elapsed=float(meta.get("elapsed", 0.0)),
-        started=meta.get("started", ""), decision=decision,
+        started=meta.get("started", ""), decision=decision, schedule_budget=meta.get("schedule_budget"),
+        proxy_routes=meta.get("proxy_routes", ""),
     )
 
 

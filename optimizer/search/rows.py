@@ -12,7 +12,7 @@ from optimizer import placement
 @dataclass(frozen=True)
 class CandidateRow:
     """One evaluated layout. Times in seconds, distances in metres, flow distance in
-    unit-metres, area in m^2."""
+    lot-metres (lot trips x routed metres), area in m^2."""
 
     seq: int
     key: str

@@ -18,11 +18,12 @@ from twin.physics import Physics, task_times
 from optimizer import placement
 from optimizer.report import write_run_folder
 from optimizer.runner import Runner, Stopped, WorkerLost, make_runner
-from optimizer.search.budget import stage2_options
+from optimizer.search.budget import RETRY_FACTOR, operation_count, stage2_options
 from optimizer.search.candidates import CandidateSequence, Numbered
 from optimizer.search.config import SearchConfig
 from optimizer.search.progress import Progress, Tracker
 from optimizer.search.results import SearchResult, candidate_rows, load_run, result_from_store, stored_layout
+from optimizer.search.routes import lot_routes, routes_to_json
 from optimizer.search.rows import all_placed, placements_of
 from optimizer.search.simulate import SimulationStage
 from optimizer.search.tasks import Candidate, EvalContext, schedule_task, screen_chunk
@@ -176,11 +177,17 @@ class _Search:
                 times = _task_times_meta(self.base, self.layout_dir, self.physics)
                 store.set_meta(task_times=times)
             store.set_meta(status="running")
+            operations = operation_count(self.base)
+            options = stage2_options(config, operations)
+            store.set_meta(schedule_budget={"operations": operations,
+                                            "deterministic_time": options.deterministic_time,
+                                            "wall_limit": options.time_limit, "retry_factor": RETRY_FACTOR})
             ctx = EvalContext(
                 layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
-                task_times=tuple((s, t, v) for s, t, v in times), schedule_options=stage2_options(config),
+                task_times=tuple((s, t, v) for s, t, v in times), schedule_options=options,
                 physics=self.physics,
             )
+            ctx = replace(ctx, routes_json=self._as_is_routes(ctx))
             with make_runner(config.backend, config.workers, ctx, config.address) as runner:
                 self._screen_baseline(ctx)
                 self.tracker.begin("screen")
@@ -214,6 +221,19 @@ class _Search:
             pass
 
     # --- stage 1 ----------------------------------------------------------------------------
+
+    def _as_is_routes(self, ctx: EvalContext) -> str:
+        """Schedule the as-is layout first, here (stage 2 then finds it done), and read the
+        screening proxy's lot routes off its plan ("" when it has none: an even split)."""
+        if not all_placed(self.base):
+            self.store.set_meta(proxy_routes="an even split")
+            return ""
+        if 0 not in self.store.scheduled_seqs():
+            self.store.add_schedule(schedule_task(ctx, (0, placements_of(self.base))))
+        doc = self.store.schedule_json(0)
+        routes = routes_to_json(lot_routes(doc)) if doc else ""
+        self.store.set_meta(proxy_routes="the as-is layout's schedule" if routes else "an even split")
+        return routes
 
     def _screen_baseline(self, ctx: EvalContext) -> None:
         placed = all_placed(self.base)

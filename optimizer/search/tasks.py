@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import FactoryTwinError, NoFeasibleSchedule
-from twin.graph import AisleRouter, material_flows, transport_legs, used_area
+from twin.graph import AisleRouter, Routes, material_trips, transport_legs, used_area
 from twin.model import Layout
 from twin.physics import Physics
 
 from optimizer.layout_checker import check_layout
 from optimizer.planning import ScheduleOptions, schedule_layout
+from optimizer.search.budget import retry_options
+from optimizer.search.routes import routes_from_json
 from optimizer.search.rows import all_placed, apply_placements
 from optimizer.store import ScheduleRecord, ScreenRecord
 
@@ -45,23 +47,29 @@ class EvalContext:
     schedule_options: ScheduleOptions  # stage 2's
     # pickles as its settings: each worker process gets its own clients and caches
     physics: Physics = field(compare=False)
+    routes_json: str = ""  # the screening proxy's lot routes (`optimizer.search.routes`), "" for an even split
 
     @cached_property
     def base(self) -> Layout:
         """The base layout, parsed once per context (so once per worker); never pickled."""
         return Layout.model_validate_json(self.layout_json)
 
+    @cached_property
+    def routes(self) -> Routes | None:
+        return routes_from_json(self.routes_json)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("base", None)  # the parsed layout stays where it was parsed
+        state.pop("base", None)  # the parsed layout and routes stay where they were parsed
+        state.pop("routes", None)
         return state
 
 
 @dataclass(frozen=True)
 class ScreenResult:
     """Stage 1 of one layout: whether it is valid, the checker's problems, and its metrics
-    (None when the layout was not measured). Flow distance in unit-metres, conveyor length
-    in metres, floor area in m^2."""
+    (None when the layout was not measured). Flow distance in lot-metres (trips x routed
+    metres), conveyor length in metres, floor area in m^2."""
 
     valid: bool
     problems: tuple[str, ...]
@@ -71,11 +79,12 @@ class ScreenResult:
 
 
 def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, physics: Physics,
-                  measure_invalid: bool = False) -> ScreenResult:
+                  measure_invalid: bool = False, routes: Routes | None = None) -> ScreenResult:
     """Stage 1 of one layout: validity (the independent checker, robot reach envelopes
-    measured in `physics`), flow distance, conveyor length, floor area. Invalid layouts get
-    their problems, and metrics only when `measure_invalid` (the as-is layout is measured
-    whatever the checker says)."""
+    measured in `physics`), flow distance (lot trips weighted by `routes`, see
+    `twin.graph.material_trips`), conveyor length, floor area. Invalid layouts get their
+    problems, and metrics only when `measure_invalid` (the as-is layout is measured whatever
+    the checker says)."""
     if not all_placed(layout):
         return ScreenResult(False, ("not every station has a position",))
     router = AisleRouter(layout)  # shared by the checker's reachability test and the flows
@@ -86,11 +95,11 @@ def screen_layout(layout: Layout, layout_dir: Path, reference: Layout, physics: 
     legs = transport_legs(layout, router)  # routed once, shared by flow and conveyor metres
     flow = 0.0
     unroutable = []
-    for pair, volume in material_flows(layout).items():
+    for pair, trips in material_trips(layout, routes).items():
         distance = legs[pair].distance
         if not math.isfinite(distance):
             unroutable.append(f"material flow {pair[0]} -> {pair[1]} has no aisle route")
-        flow += volume * distance
+        flow += trips * distance
     if unroutable:
         return ScreenResult(False, problems + tuple(unroutable))
     conveyor = sum(leg.distance for leg in legs.values() if leg.mover == "conveyor")
@@ -107,7 +116,7 @@ def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]
         started = time.perf_counter()
         try:
             result = screen_layout(apply_placements(base, item.placements), Path(ctx.layout_dir), base, ctx.physics,
-                                   measure_invalid=item.seq == 0)
+                                   measure_invalid=item.seq == 0, routes=ctx.routes)
         except ImportError:
             raise  # a missing module is a broken installation, not a bad candidate
         except FactoryTwinError as exc:
@@ -123,14 +132,20 @@ def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]
 
 
 def schedule_task(ctx: EvalContext, item: tuple[int, dict]) -> ScheduleRecord:
-    """A stage-2 task: schedule one (seq, placements) and check the result."""
+    """A stage-2 task: schedule one (seq, placements) and check the result. A schedule that is
+    only the dispatch-rule fallback (CP-SAT answered nothing within its budget) is tried once
+    more with a larger budget (`optimizer.search.budget.retry_options`)."""
     seq, placements = item
     started = time.perf_counter()
     times = {(sid, tid): secs for sid, tid, secs in ctx.task_times}
+    layout = apply_placements(ctx.base, placements)
     try:
         # the layout checker passed it in stage 1, and the cycle times were measured once per run
-        result = schedule_layout(apply_placements(ctx.base, placements), Path(ctx.layout_dir), ctx.physics,
-                                 ctx.schedule_options, task_times=times, validate=False)
+        result = schedule_layout(layout, Path(ctx.layout_dir), ctx.physics, ctx.schedule_options, task_times=times,
+                                 validate=False)
+        if result.schedule.solver == "dispatch" and ctx.schedule_options.solver == "cpsat":
+            result = schedule_layout(layout, Path(ctx.layout_dir), ctx.physics, retry_options(ctx.schedule_options),
+                                     task_times=times, validate=False)
         summary, doc = result.summary(), result.to_json()
     except NoFeasibleSchedule as exc:
         return ScheduleRecord(seq, "infeasible", error=str(exc), seconds=time.perf_counter() - started)

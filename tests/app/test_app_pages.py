@@ -192,7 +192,7 @@ def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
     run_dir = state.job.run_dir
     assert run_dir.parent == app_env / "runs"  # runs go under the working folder
     assert any(s.value == f"Run {run_dir.name}" for s in at.subheader)
-    assert {"Makespan (s)", "Throughput (units/h)", "Flow distance (unit·m)", "Travel (m)"} <= {m.label for m in at.metric}
+    assert {"Makespan (s)", "Throughput (units/h)", "Flow distance (trip·m)", "Travel (m)"} <= {m.label for m in at.metric}
     board = at.dataframe[0].value
     assert len(board) >= 2 and board["design"].iloc[0] == "as-is"  # the yardstick is a row
     # the running twin's verdict, and which schedules are only the dispatch fallback

@@ -348,6 +348,7 @@ def test_the_running_twin_judges_the_short_list_and_the_as_is_layout_alike(tmp_p
         assert {r.seq for r in store.simulation_records()} <= schedules
     report = (tmp_path / "run" / "report.md").read_text()
     assert "Verdict of the running twin" in report and "short list with a real CP-SAT schedule: 4 of 4" in report
+    assert "short list with a real CP-SAT schedule: 4 of 4 (100.0 %); the rest have only the dispatch-rule fallback, labelled *(dispatch fallback)*; the as-is layout's is a CP-SAT plan" in report
 
 
 def test_without_simulation_the_ranking_stays_the_plans(tmp_path, physics):

@@ -1,11 +1,15 @@
-"""Stage 2's budget: a search's schedule depends on its seed, not on the machine's load, and a
-solve the wall-clock safety net does cut is labelled wherever the run shows it.
+"""Stage 2's budget: sized to the problem, the same schedule for one seed on a quiet and on a
+busy machine (the wall clock is only a safety net, and a solve it does cut is labelled wherever
+the run shows it), and one retry with a larger budget when CP-SAT answered nothing (the
+dispatch fallback).
 
 A loaded machine is made deterministic here: the warm start sleeps (wall-clock time passes
 while CP-SAT's deterministic time does not), which is what a busy machine does to a solve."""
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,13 +19,16 @@ from optimizer import scheduler
 from optimizer.planning import ScheduleOptions, schedule_layout
 from optimizer.schedule import check_schedule
 from optimizer.schedule_json import schedule_from_json
-from optimizer.search import budget
+from optimizer.search import budget, tasks
 from optimizer.search.config import SearchConfig
+from optimizer.search.rows import placements_of
 from optimizer.search.run import run_search
-from search_fixtures import write_tiny_layout
-from twin.io import load_layout
+from optimizer.search.tasks import EvalContext, schedule_task
+from search_fixtures import tiny_layout_data, write_tiny_layout
+from twin.io import load_layout, parse_layout
 
 LOAD_SECONDS = 2.0  # more than the old net (4 x a time limit of 0.2 s), far less than the new one
+TINY_OPERATIONS = 3 * 5 + 2 * 3
 
 
 @pytest.fixture
@@ -45,7 +52,7 @@ def _schedule(tiny: Path, physics, options: ScheduleOptions):
 
 
 def test_a_search_schedule_is_the_same_on_a_quiet_and_on_a_busy_machine(tiny, physics, monkeypatch):
-    options = budget.stage2_options(SearchConfig(time_limit=0.2))
+    options = budget.stage2_options(SearchConfig(time_limit=0.2), TINY_OPERATIONS)
     assert options.deterministic_time == 0.1 and options.workers == 1
     quiet = _schedule(tiny, physics, options)
     make_busy(monkeypatch)
@@ -88,3 +95,82 @@ def test_a_quiet_run_reports_no_cut(tiny, tmp_path, physics):
     report = (result.run_dir / "report.md").read_text(encoding="utf-8")
     assert "cut short by the wall-clock safety net: none" in report
     assert all(row["schedule"] in ("CP-SAT", "dispatch fallback") for row in leaderboard(result))
+
+
+def _tiny():
+    import yaml
+
+    return parse_layout(yaml.safe_dump(tiny_layout_data()), "tiny.yaml")
+
+
+def test_the_operation_count_is_one_per_lot_and_routing_step():
+    # product a: 60 units in lots of 20 -> 3 lots x 5 steps; b: 40 in lots of 20 -> 2 lots x 3 steps
+    assert budget.operation_count(_tiny()) == TINY_OPERATIONS
+
+
+def test_the_deterministic_budget_grows_with_the_operations_and_the_wall_clock_is_a_wide_net():
+    config = SearchConfig(time_limit=1.5, seed=7)
+    small = budget.stage2_options(config, 21)
+    assert small.deterministic_time == 0.75  # time_limit / 2 up to 200 operations
+    assert budget.stage2_options(config, 200).deterministic_time == 0.75
+    large = budget.stage2_options(config, 500)
+    assert large.deterministic_time == 0.75 * 500 / 200
+    assert large.time_limit == budget.WALL_SECONDS_PER_UNIT * 0.75 * 500 / 200
+    assert small.workers == 1 and small.seed == 7 and small.solver == "cpsat"
+    assert dict(small.parameters) == {"cp_model_probing_level": 0}
+    retry = budget.retry_options(large)
+    assert retry.deterministic_time == budget.RETRY_FACTOR * large.deterministic_time
+    assert retry.time_limit == budget.RETRY_FACTOR * large.time_limit
+    assert replace(retry, deterministic_time=None, time_limit=0) == replace(large, deterministic_time=None, time_limit=0)
+
+
+def test_a_dispatch_fallback_is_retried_once_with_the_larger_budget(monkeypatch, tmp_path, physics):
+    layout = _tiny()
+    options = budget.stage2_options(SearchConfig(time_limit=1.0), budget.operation_count(layout))
+    calls = []
+
+    def first_falls_back(lay, layout_dir, phys, opts, **kwargs):
+        calls.append(opts)
+        # the first attempt gets the real dispatch-rule schedule, as when CP-SAT runs out of budget
+        forced = replace(opts, solver="dispatch") if len(calls) == 1 else opts
+        return schedule_layout(lay, layout_dir, phys, forced, **kwargs)
+
+    monkeypatch.setattr(tasks, "schedule_layout", first_falls_back)
+    ctx = EvalContext(layout.model_dump_json(by_alias=True), str(tmp_path), (), options, physics)
+    record = schedule_task(ctx, (0, placements_of(layout)))
+    assert [c.deterministic_time for c in calls] == [0.5, 0.5 * budget.RETRY_FACTOR]
+    assert [c.time_limit for c in calls] == [options.time_limit, options.time_limit * budget.RETRY_FACTOR]
+    assert record.status == "ok" and json.loads(record.schedule_json)["solver"] == "cpsat"
+
+
+def test_a_cpsat_answer_is_not_retried(monkeypatch, tmp_path, physics):
+    layout = _tiny()
+    options = budget.stage2_options(SearchConfig(time_limit=1.0), budget.operation_count(layout))
+    calls = []
+
+    def spy(lay, layout_dir, phys, opts, **kwargs):
+        calls.append(opts)
+        return schedule_layout(lay, layout_dir, phys, opts, **kwargs)
+
+    monkeypatch.setattr(tasks, "schedule_layout", spy)
+    ctx = EvalContext(layout.model_dump_json(by_alias=True), str(tmp_path), (), options, physics)
+    record = schedule_task(ctx, (0, placements_of(layout)))
+    assert len(calls) == 1 and json.loads(record.schedule_json)["solver"] == "cpsat"
+
+
+def test_the_default_budget_gives_the_electronics_sample_a_cpsat_plan(tmp_path, physics):
+    # with CP-SAT's default presolve this problem (180 operations) needed about 0.35 units
+    # before its first solution; the search's options reach one well inside 0.75
+    from pathlib import Path
+
+    from optimizer.dispatch import simple_lower_bound
+    from twin.physics import task_times
+
+    path = Path(__file__).resolve().parents[2] / "layouts" / "electronics_assembly.yaml"
+    layout = load_layout(path)
+    options = budget.stage2_options(SearchConfig(), budget.operation_count(layout))
+    assert budget.operation_count(layout) == 180 and options.deterministic_time == 0.75
+    result = schedule_layout(layout, path.parent, physics, options, task_times=task_times(layout, path.parent, physics))
+    assert result.schedule.solver == "cpsat" and result.check == []
+    # the bound is CP-SAT's own, well above the simple one (the fallback's): CP-SAT searched
+    assert result.schedule.lower_bound > 1.2 * simple_lower_bound(result.problem)

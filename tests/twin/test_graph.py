@@ -13,6 +13,7 @@ from twin.graph import (
     factory_graph,
     flow_distance,
     material_flows,
+    material_trips,
     transport_legs,
     used_area,
 )
@@ -79,13 +80,43 @@ def test_material_flows_split_over_alternatives(layout_data):
     assert flows[("cnc", "cell")] == pytest.approx(50)
     assert flows[("cell", "out")] == pytest.approx(100)
     assert flows[("cnc", "out")] == pytest.approx(50)
+
+
+def test_material_trips_count_lots_and_split_evenly_without_routes(layout_data):
+    layout = layout_from_data(layout_data)
+    trips = material_trips(layout)
+    # bracket: 100 units in lots of 40 -> 3 lots (40, 40, 20): in -> cnc -> {cnc, wash} -> cell -> out;
+    # cover: 50 units in one lot of 50: in -> cnc -> out
+    assert trips == pytest.approx({
+        ("in", "cnc"): 3 + 1,
+        ("cnc", "wash"): 1.5,  # half of the 3 bracket lots; cnc -> cnc is no move
+        ("cnc", "cell"): 1.5, ("wash", "cell"): 1.5,
+        ("cell", "out"): 3, ("cnc", "out"): 1,
+    })
     legs = transport_legs(layout)
-    assert flow_distance(layout) == pytest.approx(sum(v * legs[p].distance for p, v in flows.items()))
+    assert flow_distance(layout) == pytest.approx(sum(n * legs[p].distance for p, n in trips.items()))
     # independent of the router: no route is shorter than the straight line between its ports
     ports = {s.id: (output_port(s), input_port(s)) for s in layout.stations}
     ports |= {d.id: (d.position, d.position) for d in layout.floor.docks}
-    straight = sum(v * math.dist(ports[a][0], ports[b][1]) for (a, b), v in flows.items())
+    straight = sum(n * math.dist(ports[a][0], ports[b][1]) for (a, b), n in trips.items())
     assert flow_distance(layout) >= straight - 1e-9
+
+
+def test_material_trips_follow_the_routes_the_schedule_takes(layout_data):
+    layout = layout_from_data(layout_data)
+    # the plan cleans 2 of the 3 bracket lots on the washer and 1 on the mill itself
+    routes = {"bracket": {("cnc", "wash", "cell"): 2 / 3, ("cnc", "cnc", "cell"): 1 / 3}}
+    assert material_trips(layout, routes) == pytest.approx({
+        ("in", "cnc"): 4, ("cnc", "wash"): 2, ("wash", "cell"): 2, ("cnc", "cell"): 1,
+        ("cell", "out"): 3, ("cnc", "out"): 1,
+    })
+    legs = transport_legs(layout)
+    assert flow_distance(layout, routes=routes) == pytest.approx(
+        4 * legs[("in", "cnc")].distance + 2 * legs[("cnc", "wash")].distance + 2 * legs[("wash", "cell")].distance
+        + legs[("cnc", "cell")].distance + 3 * legs[("cell", "out")].distance + legs[("cnc", "out")].distance)
+    # a route off the product's candidate stations (or of the wrong length) is not trusted: even split
+    assert material_trips(layout, {"bracket": {("cnc", "cell", "cell"): 1.0}}) == pytest.approx(material_trips(layout))
+    assert material_trips(layout, {"bracket": {("cnc", "wash"): 1.0}}) == pytest.approx(material_trips(layout))
 
 
 def test_moving_stations_apart_lengthens_the_flow(layout_data):
