@@ -291,6 +291,13 @@ def _moved(best: CandidateRow, baseline: CandidateRow | None) -> int:
     return sum(1 for sid, p in best.placements.items() if baseline.placements.get(sid) != p)
 
 
+def stage_times_text(result: SearchResult) -> str:
+    """How the run's wall time split between its stages (rows written, seconds)."""
+    parts = [f"{stage} {seconds:,.0f} s ({rows:,} rows)" for stage, rows, seconds in result.stage_times or []]
+    rest = result.elapsed - sum(seconds for _, _, seconds in result.stage_times or [])
+    return "time by stage: " + ", ".join(parts + [f"the rest (physics, the as-is plan, start-up) {max(0.0, rest):,.0f} s"])
+
+
 def _cut_text(result: SearchResult) -> str:
     """How many solves the wall-clock safety net cut short (their plans are not repeatable by seed)."""
     cuts = result.wall_clock_cuts()
@@ -332,6 +339,7 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         f"independent schedule checker",
         f"- {schedule_sources_text(result)}",
         f"- {_cut_text(result)}",
+        f"- {stage_times_text(result)}",
     ]
     if invalid_reasons:
         lines += ["- most common reasons for invalid candidates:"]

@@ -390,6 +390,19 @@ class RunStore:
         row = self._db.execute("SELECT schedule_json FROM schedules WHERE seq = ?", (seq,)).fetchone()
         return None if row is None or row[0] is None else json.loads(row[0])
 
+    def stage_times(self) -> list[tuple[str, int, float]]:
+        """(stage, rows, wall seconds) from the rows' write times: screening ends with the last
+        candidate, scheduling with the last schedule, the running twin with the last
+        replication (each counted from the end of the stage before; a resumed run's pauses
+        count too)."""
+        out, previous = [], None
+        for table, stage in (("candidates", "screen"), ("schedules", "schedule"), ("simulations", "simulate")):
+            first, last, rows = self._db.execute(f"SELECT MIN(created), MAX(created), COUNT(*) FROM {table}").fetchone()
+            if rows:
+                out.append((stage, int(rows), max(0.0, last - (previous if previous is not None else first))))
+                previous = last
+        return out
+
     def counts(self) -> dict[str, int]:
         """Candidates (the as-is layout not counted) screened, valid, scheduled and rankable."""
         one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731

@@ -119,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     # run pulls in the solver and the physics, which other commands do not need
     from twin.physics import Physics
 
+    from optimizer.report import stage_times_text, verdict_text
     from optimizer.search.run import SearchInterrupted, run_search
 
     config = _config(args)
@@ -140,14 +141,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"run folder: {result.run_dir}")
     print(f"screened {result.screened} candidates ({result.valid} valid), scheduled {result.scheduled} "
           f"({result.schedule_ok} passed the schedule checker) in {result.elapsed:.0f} s")
+    print(stage_times_text(result))
     if result.best is None and result.config.shortlist == 0:
         print("screening only (--shortlist 0): nothing was scheduled")
         return 0
     if result.best is None:  # nothing to recommend: a failure, whatever was screened
         print(f"error: no candidate has a checked schedule; see {Path(result.run_dir) / 'report.md'}", file=sys.stderr)
         return NO_CHECKED_SCHEDULE
-    from optimizer.report import verdict_text
-
     for line in verdict_text(result):
         print(line)
     gain = result.improvement()

@@ -37,6 +37,7 @@ class SearchResult:
     # stage 2's budget per schedule: operations, deterministic_time, wall_limit, retry_factor
     schedule_budget: dict[str, float] | None = None
     proxy_routes: str = ""  # what weighs alternative stations in the screening proxy
+    stage_times: list[tuple[str, int, float]] | None = None  # (stage, rows, wall seconds), `RunStore.stage_times`
 
     def cpsat_share(self) -> tuple[int, int]:
         """(candidates whose checked schedule is a real CP-SAT plan, candidates scheduled)."""
@@ -134,7 +135,7 @@ def result_from_store(store: RunStore) -> SearchResult:
         best=leaderboard[0] if leaderboard else None, leaderboard=leaderboard,
         pareto=pareto_front([r for r in rows if r.ranked]), elapsed=float(meta.get("elapsed", 0.0)),
         started=meta.get("started", ""), decision=decision, schedule_budget=meta.get("schedule_budget"),
-        proxy_routes=meta.get("proxy_routes", ""),
+        proxy_routes=meta.get("proxy_routes", ""), stage_times=store.stage_times(),
     )
 
 

@@ -94,6 +94,10 @@ def test_a_quiet_run_reports_no_cut(tiny, tmp_path, physics):
     assert result.wall_clock_cuts() == []
     report = (result.run_dir / "report.md").read_text(encoding="utf-8")
     assert "cut short by the wall-clock safety net: none" in report
+    # the report says how the time split between the stages: rows written and wall seconds
+    assert [(stage, rows) for stage, rows, _ in result.stage_times] == [("screen", 21), ("schedule", 3)]
+    assert all(seconds >= 0 for _, _, seconds in result.stage_times)
+    assert "time by stage: screen " in report and " s (3 rows)" in report
     assert all(row["schedule"] in ("CP-SAT", "dispatch fallback") for row in leaderboard(result))
 
 
