@@ -1,6 +1,6 @@
 """Cell layout optimisation speed and gain (not a test): candidate cells simulated per second
 on 1 and 2 local worker processes and on a local Ray with 2 CPUs, and the cycle-time gain `optimize-cell` finds on every
-robot cell of the three sample factories (fresh cache, seed 0). Writes
+robot cell of the four sample factories (fresh cache, seed 0). Writes
 benchmarks/results/cell_opt.md.
 
     .venv/bin/python benchmarks/cell_opt_bench.py [--candidates N] [--rate-candidates N]
@@ -24,7 +24,7 @@ from optimizer.cell_search import optimize_cell  # noqa: E402
 from twin.io import load_layout  # noqa: E402
 from twin.physics import Physics, robot_cells  # noqa: E402
 
-SAMPLES = ("electronics_assembly", "auto_parts", "food_packaging")
+SAMPLES = ("electronics_assembly", "auto_parts", "food_packaging", "lights_out_phone")
 RATE_CELL = ("electronics_assembly", "robot_assembly")
 
 

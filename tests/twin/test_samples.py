@@ -116,14 +116,14 @@ def test_robot_cells_are_plausible(sample):
                 assert actions.index("grip") < actions.index("release")
 
 
-def test_sample_cells_tie_their_work_points_to_fixtures(sample):
-    """Every waypoint where the tool grips or releases is given relative to the fixture it
-    works on, and every task works on a fixture (issue 13): moving a fixture in the file, the
-    editor or `optimize-cell` moves the robot's work with it. Only free-air points (a
-    clearance move) may stay in the cell frame."""
-    _, layout = sample
-    cells = [s for s in layout.stations if s.cell is not None]
-    assert len(cells) == 3
+@pytest.mark.parametrize("path", sorted(LAYOUTS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_sample_cells_tie_their_work_points_to_fixtures(path):
+    """In every sample (the lights-out one too), every waypoint where the tool grips or
+    releases is given relative to the fixture it works on, and every task works on a fixture
+    (issue 13): moving a fixture in the file, the editor or `optimize-cell` moves the robot's
+    work with it. Only free-air points (a clearance move) may stay in the cell frame."""
+    cells = [s for s in load_layout(path).stations if s.cell is not None]
+    assert cells
     for station in cells:
         fixtures = {f.id for f in station.cell.fixtures}
         for task in station.cell.tasks:
