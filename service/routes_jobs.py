@@ -8,11 +8,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from twin.errors import LayoutError
+from twin.errors import InputError, LayoutError
+from twin.physics import task_times
 from twin.validate import search_input_problems, validate_layout
 
 from optimizer.cli.arguments import MAX_SECONDS, MAX_SEED, local_worker_limit
 from optimizer.names import Backend, GeneratorName, SearchObjective
+from optimizer.problem import layout_problem
+from optimizer.schedule import check_schedule
+from optimizer.schedule_json import schedule_from_json
 from optimizer.search.config import SearchConfig
 
 from service.jobs import JobRecord
@@ -59,6 +63,8 @@ def _submit(svc: Service, kind: str, upload: Upload, params: dict[str, Any], res
             raise LayoutError(problems, SOURCE)
     else:
         validate_layout(layout, svc.workspace.layouts, svc.physics, source=SOURCE)
+    if params.get("schedule_file"):
+        _check_fit(svc, layout, params)
     layout_file = svc.workspace.store_layout(upload.text, upload.fmt)
     record = svc.queue.submit(kind, layout_file, layout.name, params)
     response.headers["Location"] = f"/v1/jobs/{record.id}"
@@ -90,6 +96,23 @@ def _schedule_file(svc: Service, source: str) -> str:
         if folder is not None and (folder / name).is_file():
             return f"runs/{source}/{name}"
     raise invalid_request("query.schedule_from", f"job or run {source!r} has no finished schedule")
+
+
+def _check_fit(svc: Service, layout: Any, params: dict[str, Any]) -> None:
+    """The twin follows a schedule only on the layout it was made for (the same stations, the
+    same transport times): the independent checker decides, as for a re-plan. A search run's
+    schedule is its best layout's, not the as-is one's."""
+    problem = layout_problem(layout, task_times(layout, svc.workspace.layouts, svc.physics))
+    try:
+        errors = check_schedule(problem, schedule_from_json(read_json(svc.workspace.root / params["schedule_file"])))
+    except (InputError, KeyError, ValueError, TypeError) as exc:  # a schedule of other jobs and stations
+        errors = [str(exc)]
+    if errors:
+        source = params["schedule_from"]
+        hint = f" (a search run's schedule is its best layout's: GET /v1/runs/{source}/layout)" \
+            if params["schedule_file"].endswith("best_schedule.json") else ""
+        raise invalid_request("query.schedule_from", f"the schedule of {source} does not fit this layout{hint}: "
+                              + "; ".join(errors[:3]))
 
 
 @router.post("/evaluate", status_code=202, openapi_extra=LAYOUT_BODY, responses={**ACCEPTED, **problem_responses(415, 422)},

@@ -3,7 +3,7 @@ evaluation that follows it, and a search that queues, shows its place, is cancel
 resumed. No test waits for a time: each polls for a state."""
 from __future__ import annotations
 
-from service_fixtures import YAML, line_layout_data, wait_for
+from service_fixtures import YAML, as_yaml, line_layout_data, wait_for
 
 from twin.io import layout_from_data
 
@@ -36,6 +36,15 @@ def test_a_schedule_job_then_an_evaluation_that_follows_its_schedule(client, lin
     # both replications are the same
     units = result["kpis"]["completed_units"]
     assert units["per_replication"] == [60.0, 60.0]
+
+    # the drill moved 4 m closer to the cutter: the trips of the schedule above no longer match
+    # its legs (the checker's reason), and the client is told so before a job exists
+    moved = line_layout_data()
+    moved["stations"][1]["position"] = [12.0, 5.0]
+    response = client.post(f"/v1/jobs/evaluate?schedule_from={job['id']}", content=as_yaml(moved), headers=YAML)
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith(f"query.schedule_from: the schedule of {job['id']} does not fit "
+                                                "this layout: ")
 
 
 def test_bad_job_requests_are_refused_before_a_job_exists(client, line_yaml):
