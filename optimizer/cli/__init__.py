@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         module = importlib.import_module(f"optimizer.cli.{module_name}")
-        doc = (module.__doc__ or "").strip().splitlines()
+        doc = [line.replace("%", "%%") for line in (module.__doc__ or "").strip().splitlines()]  # argparse formats help
         command = sub.add_parser(name, help=doc[0] if doc else None, description=" ".join(doc) or None)
         module.add_arguments(command)
         command.set_defaults(_run=module.run)

@@ -92,3 +92,13 @@ def test_input_files_must_be_regular_files(capsys, tmp_path):
         f"argument --schedule: {tmp_path}: is a folder, not a file")
     assert _refused(["bench", "qap", str(tmp_path / "missing.dat")], capsys).endswith(
         f"argument FILE: {tmp_path / 'missing.dat'}: file not found")
+
+
+def test_the_help_of_the_command_and_of_every_subcommand_prints(capsys):
+    from optimizer.cli import COMMANDS, main
+
+    for argv in [["--help"]] + [[name, "--help"] for name in COMMANDS]:
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0, argv
+    assert "95 % intervals" in capsys.readouterr().out
