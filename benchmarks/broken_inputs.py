@@ -225,8 +225,13 @@ def main() -> int:
                 work = Path(tmp) / f"out{i}-{command}"
                 work.mkdir()
                 jobs.append((command, path, work))
+        results = []
         with ThreadPoolExecutor(args.jobs) as pool:
-            results = list(pool.map(lambda job: run_one(*job, args.timeout), jobs))
+            for result in pool.map(lambda job: run_one(*job, args.timeout), jobs):
+                results.append(result)
+                if not result["clean"]:  # as they come, so a long run shows its findings early
+                    print(f"unclean: {result['command']} {result['file']}: exit {result['exit']}: "
+                          f"{result['stderr']}", flush=True)
     lines = ["# Broken inputs through the command line\n",
              f"`{' '.join(['.venv/bin/python', 'benchmarks/broken_inputs.py'] + sys.argv[1:])}`: {len(paths)} broken "
              f"inputs, each run in its own process with a {args.timeout:g} s timeout; clean = exit 2, a message, no "

@@ -8,13 +8,12 @@ independent checker.
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twin.errors import NoFeasibleSchedule
+from twin.clock import CommandClock, TimeLimitReached
 from twin.model import Layout
 from twin.physics import Physics
 from twin.physics import task_times as measure_task_times
@@ -77,6 +76,7 @@ def schedule_layout(
     task_times: Mapping[tuple[str, str], float] | None = None,
     validate: bool = True,
     source: str | None = None,
+    clock: CommandClock | None = None,
 ) -> LayoutSchedule:
     """Schedule a placed layout and check the answer independently.
 
@@ -84,39 +84,44 @@ def schedule_layout(
     `layout_dir`) unless `task_times` gives them (a search measures them once per run), and
     so are the robots' reach envelopes that validation checks.
     `validate=False` skips `validate_layout` for a layout the caller has checked already (the
-    search's candidates passed the layout checker in stage 1). Raises LayoutError for an
-    invalid layout (`source` names it), InputError for an unknown solver or objective,
-    NoFeasibleSchedule when no schedule is found."""
-    started = time.monotonic() if options.started is None else options.started
+    search's candidates passed the layout checker in stage 1). A wall-clock limit is kept by
+    `clock` (default: one counting from `options.started`), which validation and the robot
+    cells step, so they stop too when it runs out. Raises LayoutError for an invalid layout
+    (`source` names it), InputError for an unknown solver or objective, NoFeasibleSchedule
+    when no schedule is found (TimeLimitReached, saying where the time went, when the limit
+    ran out before the solver could start)."""
+    wall = options.deterministic_time is None
+    if clock is None:
+        clock = CommandClock(options.time_limit if wall else None, options.started)
     solve_with = get_solver(options.solver)
     if validate:
-        layout = validate_layout(layout, layout_dir, physics, source=source or layout.name)
+        layout = validate_layout(layout, layout_dir, physics, source=source or layout.name, clock=clock)
     if task_times is None:
-        task_times = measure_task_times(layout, layout_dir, physics)
+        task_times = measure_task_times(layout, layout_dir, physics, clock)
+    clock.stage("building the scheduling problem")
     problem = layout_problem(layout, task_times)
     budget: dict[str, Any] = {"time_limit": options.time_limit}
-    if options.deterministic_time is not None:
+    if not wall:
         budget["deterministic_time"] = options.deterministic_time
     else:
-        budget["time_limit"] = _solver_seconds(problem, options, started)
+        budget["time_limit"] = _solver_seconds(problem, clock)
     if options.parameters and SolverName.parse(options.solver) is SolverName.CPSAT:
         budget["parameters"] = dict(options.parameters)
     schedule = solve_with(problem, **budget, workers=options.workers, seed=options.seed, objective=options.objective)
+    clock.stage("checking the schedule")
     return LayoutSchedule(layout, problem, schedule, check_schedule(problem, schedule))
 
 
 CHECK_SECONDS_PER_OPERATION = 2e-4  # the independent check and the JSON, measured at ~1e-4 s each, doubled
 
 
-def _solver_seconds(problem: SchedulingProblem, options: ScheduleOptions, started: float) -> float:
-    """What is left of the wall-clock limit for the solver once the layout is read, validated and
-    measured, keeping back the time the check and the JSON need. Raises NoFeasibleSchedule
-    when nothing is left, naming where the time went."""
-    used = time.monotonic() - started
-    left = options.time_limit - used - CHECK_SECONDS_PER_OPERATION * problem.n_operations
+def _solver_seconds(problem: SchedulingProblem, clock: CommandClock) -> float:
+    """What is left of the wall-clock limit for the solver, keeping back the time the check
+    and the JSON need. Raises TimeLimitReached when nothing is left, naming where the time went."""
+    clock.stage(f"solving ({problem.n_operations:,} operations)")
+    left = clock.left()
+    assert left is not None
+    left -= CHECK_SECONDS_PER_OPERATION * problem.n_operations
     if left <= 0:
-        raise NoFeasibleSchedule(
-            f"the time limit of {options.time_limit:g} s ran out before scheduling began: reading and validating the "
-            f"layout and measuring its robot cells took {used:.1f} s; give a longer time limit (robot-cell "
-            "measurements are cached, so the next run starts faster)")
+        raise TimeLimitReached(clock.overrun("no time left for the solver"))
     return left

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from twin.clock import CommandClock
 from twin.errors import LayoutError, Problem
 from twin.limits import data_size_problems, layout_size_problems, limit
 from twin.model import Layout
@@ -135,19 +136,24 @@ def layout_from_data(data: Any, source: str | None = None) -> Layout:
     return layout
 
 
-def parse_layout(text: str, source: str = "<layout>", fmt: str | None = None) -> Layout:
-    """Parse layout text; `fmt` is 'yaml' or 'json' (default: from the source's suffix, else YAML)."""
-    return layout_from_data(parse_document(text, source, fmt), source)
+def parse_layout(text: str, source: str = "<layout>", fmt: str | None = None,
+                 clock: CommandClock | None = None) -> Layout:
+    """Parse layout text; `fmt` is 'yaml' or 'json' (default: from the source's suffix, else
+    YAML). A `clock` sees the parsing's progress and may stop it at its time limit."""
+    data = parse_document(text, source, fmt, clock)
+    if clock is not None:
+        clock.stage("checking the layout's fields")
+    return layout_from_data(data, source)
 
 
-def load_layout(path: str | Path) -> Layout:
+def load_layout(path: str | Path, clock: CommandClock | None = None) -> Layout:
     """Read and parse a layout file (structure only; `twin.validate` checks the whole)."""
     source = str(path)
     try:
         text = read_text_file(path, limit("file_bytes"), "FACTORY_TWIN_MAX_FILE_BYTES")
     except UnreadableFile as exc:
         raise LayoutError(str(exc), source) from None
-    return parse_layout(text, source)
+    return parse_layout(text, source, clock=clock)
 
 
 def layout_to_data(layout: Layout) -> dict[str, Any]:

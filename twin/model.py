@@ -311,7 +311,9 @@ class Operation(Model):
     def unit_seconds(self, station: Station, task_times: Mapping[tuple[str, str], float]) -> float | None:
         """Mean seconds per unit on `station` (per batch on a batch machine): a robot cell's
         physics cycle of `task` (from `task_times[(station, task)]`) plus `handling`, else
-        `time`; None when that cycle or time is missing. Storage in a buffer station takes no time."""
+        `time`; None when that cycle is missing, or the operation has neither (which
+        `twin.validate` refuses; checks that run beside it skip the operation). Storage in a
+        buffer station takes no time."""
         if station.kind == "buffer":
             return 0.0
         if self.task is not None and (station.kind == "robot_cell" or self.time is None):

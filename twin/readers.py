@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from twin.clock import CommandClock
 from twin.errors import LayoutError, Problem
 from twin.limits import MAX_NESTING, TOO_DEEP, limit
 
@@ -88,11 +89,15 @@ def read_text_file(path: str | Path, max_bytes: int, setting: str) -> str:
         raise UnreadableFile("not a text file (UTF-8 expected)") from None
 
 
-def parse_document(text: str, source: str = "<layout>", fmt: str | None = None) -> Any:
+def parse_document(text: str, source: str = "<layout>", fmt: str | None = None,
+                   clock: CommandClock | None = None) -> Any:
     """Plain data from layout text; `fmt` is 'yaml' or 'json' (default: from the source's
-    suffix, else YAML). Raises LayoutError naming the line for every refusal."""
+    suffix, else YAML). Raises LayoutError naming the line for every refusal. A `clock`
+    counts the characters parsed and may stop a big file at its time limit."""
     fmt = fmt or ("json" if source.lower().endswith(".json") else "yaml")
-    return _parse_json(text, source) if fmt == "json" else _parse_yaml(text, source)
+    if clock is not None:
+        clock.stage(f"reading {source}", total=len(text))
+    return _parse_json(text, source, clock) if fmt == "json" else _parse_yaml(text, source, clock)
 
 
 def _value_error(exc: ValueError) -> str:
@@ -117,18 +122,28 @@ class _Refused(Exception):
     pass
 
 
-class _LayoutLoader(yaml.SafeLoader):
-    """SafeLoader that bounds nesting while composing and notes keys given twice."""
+CLOCK_EVERY = 5000  # nodes or tokens between looks at the clock while parsing
 
-    def __init__(self, text: str):
+
+class _LayoutLoader(yaml.SafeLoader):
+    """SafeLoader that bounds nesting while composing, notes keys given twice, and steps the
+    command's clock (the characters parsed) every `CLOCK_EVERY` nodes."""
+
+    def __init__(self, text: str, clock: CommandClock | None = None):
         super().__init__(text)
         self.depth = 0
         self.duplicate_keys: list[tuple[int, Problem]] = []  # (line, problem)
+        self.clock = clock
+        self.nodes = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.depth >= MAX_NESTING:
             mark = self.peek_event().start_mark
             raise _Refused(_too_deep(mark.line + 1, mark.column + 1))
+        self.nodes += 1
+        if self.clock is not None and self.nodes % CLOCK_EVERY == 0:
+            mark = self.peek_event().start_mark
+            self.clock.step(f"line {mark.line + 1}", done=mark.index)
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -190,9 +205,9 @@ def _check_expansion(root: yaml.Node, max_values: int) -> None:
         stack.extend((child, False) for child in _node_children(node))
 
 
-def _parse_yaml(text: str, source: str) -> Any:
+def _parse_yaml(text: str, source: str, clock: CommandClock | None = None) -> Any:
     try:
-        loader = _LayoutLoader(text)
+        loader = _LayoutLoader(text, clock)
     except yaml.reader.ReaderError as exc:  # a control character YAML does not allow, found up front
         raise LayoutError(f"invalid YAML: character #x{exc.character:04x} at position {exc.position} is not "
                           "allowed", source) from None
@@ -224,7 +239,7 @@ def _parse_yaml(text: str, source: str) -> Any:
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.S)
 
 
-def _scan_json(text: str, max_values: int) -> list[Problem]:
+def _scan_json(text: str, max_values: int, clock: CommandClock | None = None) -> list[Problem]:
     """One iterative pass over the tokens: refuses deep nesting and too many values, and
     lists keys given twice in one object (with both lines). Lenient about syntax, which
     `json.loads` checks afterwards."""
@@ -244,6 +259,8 @@ def _scan_json(text: str, max_values: int) -> list[Problem]:
                 raise _Refused(_too_deep(line, start - text.rfind("\n", 0, start)))
             if values > max_values:
                 raise _Refused(_too_many_values(max_values))
+            if clock is not None and values % CLOCK_EVERY == 0:
+                clock.step(f"line {line}", done=start)
             keys = stack[-1] if stack else None
             if keys is not None and previous in ("{", ",") and token.startswith('"'):
                 try:
@@ -262,9 +279,9 @@ def _scan_json(text: str, max_values: int) -> list[Problem]:
     return duplicates
 
 
-def _parse_json(text: str, source: str) -> Any:
+def _parse_json(text: str, source: str, clock: CommandClock | None = None) -> Any:
     try:
-        duplicates = _scan_json(text, limit("values"))
+        duplicates = _scan_json(text, limit("values"), clock)
         data = json.loads(text)
     except _Refused as exc:
         raise LayoutError(str(exc), source) from None

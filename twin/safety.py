@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from twin.clock import CommandClock
 from twin.errors import LayoutError, Problem
 from twin.geometry import Rect, station_rect, to_world, zone_rect
 from twin.model import Layout
@@ -31,22 +32,28 @@ def _overshoot(cx: float, cy: float, r: float, rect: Rect) -> float:
     return max(r - (cx - rect.xmin), r - (rect.xmax - cx), r - (cy - rect.ymin), r - (rect.ymax - cy))
 
 
-def check_clearance(layout: Layout, layout_dir: Path | str | None, physics: Physics) -> list[Problem]:
+def check_clearance(layout: Layout, layout_dir: Path | str | None, physics: Physics,
+                    clock: CommandClock | None = None) -> list[Problem]:
     """Problems for every unguarded, placed robot cell whose reach envelope leaves its
     footprint, naming the neighbouring stations and keep-out zones it reaches; empty when
-    clear. Unplaced stations are skipped (the search places them later)."""
+    clear. Unplaced stations are skipped (the search places them later). A `clock` is
+    stepped after each robot (a new robot model's envelope is measured in physics)."""
     problems: list[Problem] = []
     placed = [(i, s, station_rect(s)) for i, s in enumerate(layout.stations) if s.position is not None]
     robots = [(i, s, own) for i, s, own in placed if s.kind == "robot_cell" and s.cell is not None and not s.guarded]
     if not robots:
         return problems
     zones = [(f"keep-out zone {z.id}", zone_rect(z)) for z in layout.floor.keep_out]
+    clock = clock or CommandClock()
+    clock.stage("measuring robot reach envelopes", total=len(robots))
     for i, station, own in robots:
         try:
             radius = envelope_radius(station.cell.robot, layout_dir, physics)
         except LayoutError as exc:
             problems += [Problem(f"stations[{i}].cell.robot", p.message) for p in exc.problems]
             continue
+        finally:
+            clock.step(f"stations[{i}] '{station.id}'")
         cx, cy = to_world(station, station.cell.base.xyz[:2])
         out = _overshoot(cx, cy, radius, own)
         if out <= EPS:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from twin.clock import CommandClock
 from twin.errors import LayoutError, Problem
 from twin.geometry import floor_rect, station_rect, zone_rect
 from twin.model import STATION_KINDS, YEAR, Floor, Layout, Station, Variability
@@ -355,13 +356,20 @@ def search_input_problems(layout: Layout) -> list[Problem]:
             + reference_problems(layout) + _twin_problems(layout) + operator_problems(layout) + batch_problems(layout))
 
 
-def layout_problems(layout: Layout, check_routes: bool = True) -> list[Problem]:
-    """Every problem in the layout; aisle reachability only when the rest is sound."""
-    problems = search_input_problems(layout) + _placement_problems(layout) + distance_problems(layout)
+def layout_problems(layout: Layout, check_routes: bool = True, clock: CommandClock | None = None) -> list[Problem]:
+    """Every problem in the layout; aisle reachability only when the rest is sound. A `clock`
+    is stepped between the passes (and may stop them at its time limit)."""
+    clock = clock or CommandClock()
+    clock.stage("validating the layout", total=3)
+    problems = search_input_problems(layout)
+    clock.step("references, routings and robot cells")
+    problems += _placement_problems(layout) + distance_problems(layout)
+    clock.step("placement")
     if check_routes and not problems and all(s.position is not None for s in layout.stations):
         from twin.graph import reachability_problems
 
         problems += reachability_problems(layout)
+    clock.step("aisle routes")
     return problems
 
 
@@ -381,24 +389,31 @@ def robot_problems(layout: Layout, layout_dir: Path | None) -> list[Problem]:
     return problems
 
 
-def all_problems(layout: Layout, layout_dir: Path | None, physics: Physics) -> list[Problem]:
+def all_problems(layout: Layout, layout_dir: Path | None, physics: Physics,
+                 clock: CommandClock | None = None) -> list[Problem]:
     """What `factory-twin validate` reports: the layout's own problems and its robot files',
     then (once all is sound) robot reach envelopes that leave an unguarded cell
     (`twin.safety`) and tended load points out of the robot's reach (`twin.tending`), both
-    measured in `physics`."""
-    problems = layout_problems(layout) + robot_problems(layout, layout_dir)
+    measured in `physics`. A `clock` sees each pass and each robot, and may stop them at its
+    time limit."""
+    clock = clock or CommandClock()
+    problems = layout_problems(layout, clock=clock)
+    clock.stage("checking robot files")
+    problems += robot_problems(layout, layout_dir)
     if not problems:
         from twin.safety import check_clearance
         from twin.tending import reach_problems
 
-        problems = check_clearance(layout, layout_dir, physics) + reach_problems(layout, layout_dir, physics)
+        problems = check_clearance(layout, layout_dir, physics, clock)
+        problems += reach_problems(layout, layout_dir, physics)
     return problems
 
 
-def validate_layout(layout: Layout, layout_dir: Path | None, physics: Physics, source: str | None = None) -> Layout:
+def validate_layout(layout: Layout, layout_dir: Path | None, physics: Physics, source: str | None = None,
+                    clock: CommandClock | None = None) -> Layout:
     """Return the layout unchanged, or raise LayoutError listing every problem (robot
-    safety clearance included, measured in `physics`)."""
-    problems = all_problems(layout, layout_dir, physics)
+    safety clearance included, measured in `physics`); `clock` as for `all_problems`."""
+    problems = all_problems(layout, layout_dir, physics, clock)
     if problems:
         raise LayoutError(problems, source)
     return layout

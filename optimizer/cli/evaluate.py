@@ -83,6 +83,17 @@ def _mapper(workers: int):
     return mapper
 
 
+def _counted(mapper, clock):
+    """`mapper` that steps `clock` as each replication comes back (for the progress line)."""
+
+    def counted(fn, context, items):
+        for item, result in mapper(fn, context, items):
+            clock.step(f"replication {item}")
+            yield item, result
+
+    return counted
+
+
 def _write_trace(path: str, run) -> None:
     rows = [{"event": "operation", **vars(op)} for op in run.operations]
     rows += [{"event": "trip", "lot": t.lot, "vehicle": t.vehicle, "from": t.from_station, "to": t.to_station,
@@ -99,32 +110,39 @@ def _write_trace(path: str, run) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from twin.clock import CommandClock
     from twin.io import load_layout
     from twin.physics import Physics, task_times
     from twin.sim.control import plan_from_schedule
     from twin.sim.factory import compile_factory
     from twin.sim.kpis import evaluation_document, evaluation_table
-    from twin.sim.replications import run_replications
+    from twin.sim.replications import inline_mapper, run_replications
+
+    from optimizer.cli.progress import progress_on_stderr
     from twin.validate import validate_layout
 
     if args.workers > arguments.local_worker_limit():
         raise InputError(f"--workers {args.workers}: at most {arguments.local_worker_limit()} local processes "
                          "on this machine")
     path = Path(args.file)
-    with Physics() as physics:  # safety clearance and robot-cell cycle times
-        layout = validate_layout(load_layout(path), path.resolve().parent, physics, source=str(path))
-        factory = compile_factory(layout, task_times(layout, path.resolve().parent, physics))
-    plan = plan_from_schedule(_read_schedule(args.schedule), factory, args.schedule) if args.schedule else None
-    horizon = args.horizon
-    if horizon is None and any(p.rate is not None for p in factory.products):
-        horizon = DEFAULT_STEADY_HORIZON
-    if horizon is not None and args.warmup >= horizon:
-        raise InputError(f"--warmup ({args.warmup:g} s) must end before the horizon ({horizon:g} s)")
-    policy = args.policy or "fifo"
-    runs = run_replications(
-        factory, args.replications, None if args.workers == 1 else _mapper(args.workers),
-        policy=policy, plan=plan, seed=args.seed, horizon=horizon, warmup=args.warmup, trace=bool(args.trace),
-    )
+    clock = CommandClock()
+    with progress_on_stderr(clock):
+        with Physics() as physics:  # safety clearance and robot-cell cycle times
+            layout = validate_layout(load_layout(path, clock), path.resolve().parent, physics, source=str(path),
+                                     clock=clock)
+            factory = compile_factory(layout, task_times(layout, path.resolve().parent, physics, clock))
+        plan = plan_from_schedule(_read_schedule(args.schedule), factory, args.schedule) if args.schedule else None
+        horizon = args.horizon
+        if horizon is None and any(p.rate is not None for p in factory.products):
+            horizon = DEFAULT_STEADY_HORIZON
+        if horizon is not None and args.warmup >= horizon:
+            raise InputError(f"--warmup ({args.warmup:g} s) must end before the horizon ({horizon:g} s)")
+        policy = args.policy or "fifo"
+        clock.stage("simulating replications", total=args.replications)
+        runs = run_replications(
+            factory, args.replications, _counted(inline_mapper if args.workers == 1 else _mapper(args.workers), clock),
+            policy=policy, plan=plan, seed=args.seed, horizon=horizon, warmup=args.warmup, trace=bool(args.trace),
+        )
     doc = evaluation_document(layout.name, runs, control="schedule" if plan else policy, seed=args.seed,
                               horizon=horizon, warmup=args.warmup, fleet_size=factory.agv_fleet)
     if args.trace:

@@ -31,17 +31,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()  # the time limit bounds the whole command from here
+    from twin.clock import CommandClock
     from twin.io import load_layout
     from twin.physics import Physics
 
+    from optimizer.cli.progress import progress_on_stderr
     from optimizer.planning import ScheduleOptions, schedule_layout
     from optimizer.schedule_json import WrongSchedule, schedule_json_text
 
     path = Path(args.file)
     options = ScheduleOptions(time_limit=args.time_limit, workers=args.workers, seed=args.seed,
                               objective=args.objective, solver=args.solver, started=started)
-    with Physics() as physics:
-        result = schedule_layout(load_layout(path), path.resolve().parent, physics, options, source=str(path))
+    clock = CommandClock(args.time_limit, started)  # stepped by reading, validation and physics
+    with progress_on_stderr(clock), Physics() as physics:
+        layout = load_layout(path, clock)
+        result = schedule_layout(layout, path.resolve().parent, physics, options, source=str(path), clock=clock)
     if result.check:  # a solver bug: say so loudly rather than write a wrong schedule
         raise WrongSchedule("the schedule failed the independent check, so it is not written:\n  "
                             + "\n  ".join(result.check))

@@ -10,9 +10,11 @@ import argparse
 import json
 from pathlib import Path
 
-from twin.errors import InputError
+from twin.clock import CommandClock
+from twin.errors import InputError, LayoutError
 
 from optimizer.cli import arguments
+from optimizer.cli.validate import print_problems
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,12 +31,28 @@ def _fmt(value: float | None, unit: str = "s") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from optimizer.cli.progress import progress_on_stderr
+
+    path = Path(args.file)
+    clock = CommandClock()
+    with progress_on_stderr(clock):
+        return _simulate(args, path, clock)
+
+
+def _simulate(args: argparse.Namespace, path: Path, clock: CommandClock) -> int:
     from twin.io import load_layout
     from twin.physics import Physics, robot_cells, simulate_layout
     from twin.physics.visuals import render_cell
+    from twin.validate import layout_problems
 
-    path = Path(args.file)
-    layout = load_layout(path)
+    try:  # a layout the other commands refuse is refused here too, without physics
+        layout = load_layout(path, clock)
+        problems = layout_problems(layout, clock=clock)
+    except LayoutError as exc:
+        problems = exc.problems
+    if problems:
+        print_problems(args.file, problems)
+        return 2
     cells = [s for _, s in robot_cells(layout)]
     if args.cell is not None:
         ids = [s.id for s in cells]
@@ -43,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         layout = layout.with_stations([s for s in layout.stations if s.id == args.cell or s.kind != "robot_cell"])
         cells = [s for s in cells if s.id == args.cell]
     with Physics(args.cache_dir, use_cache=not args.no_cache) as physics:
-        reports, problems = simulate_layout(layout, path.parent, physics)
+        reports, problems = simulate_layout(layout, path.parent, physics, clock)
     if args.json:
         print(json.dumps({
             "layout": layout.name,

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from twin.cell_frame import absolute_cell, fit_problems
+from twin.clock import CommandClock
 from twin.errors import LayoutError, Problem
 from twin.model import Layout, RobotCell, RobotTask, Station
 from twin.physics import settings
@@ -297,25 +298,33 @@ def robot_cells(layout: Layout) -> Iterator[tuple[int, Station]]:
             yield i, station
 
 
-def simulate_layout(layout: Layout, layout_dir: Path | str | None,
-                    physics: Physics) -> tuple[dict[str, CellReport], list[Problem]]:
-    """Reports for every robot cell, and every problem with its layout field path."""
+def simulate_layout(layout: Layout, layout_dir: Path | str | None, physics: Physics,
+                    clock: CommandClock | None = None) -> tuple[dict[str, CellReport], list[Problem]]:
+    """Reports for every robot cell, and every problem with its layout field path. A `clock`
+    is stepped after each cell (and may stop the loop at its time limit)."""
     reports, problems = {}, []
-    for i, station in robot_cells(layout):
+    cells = list(robot_cells(layout))
+    clock = clock or CommandClock()
+    clock.stage("measuring robot cells in physics", total=len(cells))
+    for i, station in cells:
         try:
             rep = simulate_cell(station, layout_dir, physics)
         except LayoutError as exc:
             problems += [Problem(f"stations[{i}].{p.path}" if p.path else f"stations[{i}]", p.message) for p in exc.problems]
             continue
+        finally:
+            clock.step(f"stations[{i}] '{station.id}'")
         reports[station.id] = rep
         problems += rep.layout_problems(f"stations[{i}]", station.cell)
     return reports, problems
 
 
-def task_times(layout: Layout, layout_dir: Path | str | None, physics: Physics) -> dict[tuple[str, str], float]:
+def task_times(layout: Layout, layout_dir: Path | str | None, physics: Physics,
+               clock: CommandClock | None = None) -> dict[tuple[str, str], float]:
     """Per-unit cycle seconds for every (robot_cell station id, task id), from physics.
-    Raises `LayoutError` with one `Problem` per bad task (unreachable, colliding, overloaded)."""
-    reports, problems = simulate_layout(layout, layout_dir, physics)
+    Raises `LayoutError` with one `Problem` per bad task (unreachable, colliding, overloaded);
+    `clock` as for `simulate_layout`."""
+    reports, problems = simulate_layout(layout, layout_dir, physics, clock)
     if problems:
         raise LayoutError(problems)
     out = {}

@@ -1,0 +1,126 @@
+"""Long commands: the time limit of `schedule` bounds reading and validation too (robot-cell
+physics included), stopping at the next cell with exit 3 and where the time went; long but
+legal work prints progress with an estimate on stderr, never on stdout. Time is moved by
+hand or work is slowed by a sleep, so the tests do not depend on the machine's speed."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import twin.clock
+from optimizer.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[2] / "layouts"
+
+
+def _jump_after(monkeypatch, module, name: str, seconds: float) -> list[str]:
+    """Make `module.name` (a function) move the clock `seconds` forward each call; returns the
+    list of calls it records."""
+    real_now, real_fn, offset, calls = twin.clock.monotonic, getattr(module, name), [0.0], []
+
+    def jumping(*args, **kwargs):
+        calls.append(name)
+        result = real_fn(*args, **kwargs)
+        offset[0] += seconds
+        return result
+
+    monkeypatch.setattr(twin.clock, "monotonic", lambda: real_now() + offset[0])
+    monkeypatch.setattr(module, name, jumping)
+    return calls
+
+
+def test_the_time_limit_stops_validation_at_the_next_robot_and_says_where_the_time_went(tmp_path, capsys, monkeypatch):
+    import twin.safety
+
+    calls = _jump_after(monkeypatch, twin.safety, "envelope_radius", 1000.0)  # each robot "takes" 1000 s
+    out = tmp_path / "s.json"
+    assert main(["schedule", str(SAMPLES / "electronics_assembly.yaml"), "--out", str(out), "--time-limit", "600"]) == 3
+    err = capsys.readouterr().err
+    assert calls == ["envelope_radius"]  # the sample's second robot is never measured
+    assert re.search(r"^error: the time limit of 600 s ran out while measuring robot reach envelopes "
+                     r"\(stations\[\d+\] '\w+'\), 1 of 2 done; the time went to: .*measuring robot reach envelopes "
+                     r"10\d\d\.\d s; give a longer time limit", err, re.M), err
+    assert "Traceback" not in err and not out.exists()
+
+
+def test_the_time_limit_stops_the_robot_cell_measurements_between_cells(tmp_path, capsys, monkeypatch):
+    import twin.physics.simulate as simulate
+
+    calls = _jump_after(monkeypatch, simulate, "simulate_cell", 1000.0)
+    assert main(["schedule", str(SAMPLES / "auto_parts.yaml"), "--out", str(tmp_path / "s.json"),
+                 "--time-limit", "600"]) == 3
+    err = capsys.readouterr().err
+    assert len(calls) == 1
+    assert "error: the time limit of 600 s ran out while measuring robot cells in physics (stations[" in err
+    assert "1 of 3 done" in err and "Traceback" not in err
+
+
+def test_evaluate_prints_progress_with_an_estimate_on_stderr_and_keeps_json_clean(tmp_path, capsys, monkeypatch):
+    import twin.sim.replications as replications
+    from optimizer.cli import progress
+    from search_fixtures import write_tiny_layout
+
+    monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "EVERY_SECONDS", 0.01)
+    real = replications.run_replication
+
+    def slow(*args, **kwargs):  # at least 0.5 s of replications, however fast the machine
+        time.sleep(0.05)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(replications, "run_replication", slow)
+    assert main(["evaluate", str(write_tiny_layout(tmp_path)), "--replications", "10", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["replications"] == 10  # stdout is the document alone
+    lines = captured.err.splitlines()
+    assert lines and all(line.startswith("progress: ") for line in lines)
+    estimates = [re.fullmatch(r"progress: simulating replications: (\d+) of 10 done, about (\d+) s left "
+                              r"\((\d+) s elapsed\)", line) for line in lines]
+    estimates = [m for m in estimates if m]
+    assert estimates, lines
+    assert all(1 <= int(m.group(1)) <= 10 and int(m.group(2)) >= 0 for m in estimates)
+
+
+def test_a_short_command_prints_no_progress(tmp_path, capsys):
+    from search_fixtures import write_tiny_layout
+
+    assert main(["evaluate", str(write_tiny_layout(tmp_path)), "--replications", "2", "--json"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_simulate_refuses_a_layout_the_other_commands_refuse(tmp_path, capsys):
+    """`simulate` used to measure the robot cells of a layout with a duplicate station or a
+    routing to a missing station and exit 0; now it refuses it like `validate`, before physics."""
+    data = yaml.safe_load((SAMPLES / "auto_parts.yaml").read_text(encoding="utf-8"))
+    data["stations"][0]["position"][0] = -1.0
+    data["products"][0]["routing"][0]["stations"] = ["nowhere"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert main(["simulate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"{path}: 2 problems", "  products[0].routing[0].stations: no station 'nowhere'",
+        "  stations[0].position: station 'raw_stock' reaches outside the floor (30 x 14 m)"]
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("command", ["validate", "schedule", "simulate", "evaluate", "render", "optimize"])
+def test_an_operation_without_time_or_task_is_a_message_in_a_layout_with_operators(tmp_path, capsys, command):
+    """The operators' lot-fit check ran beside the reference check and raised TypeError on an
+    operation with neither a time nor a task (the sample has operator shifts)."""
+    data = yaml.safe_load((SAMPLES / "auto_parts.yaml").read_text(encoding="utf-8"))
+    assert data.get("operators")
+    del data["products"][0]["routing"][0]["time"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    extra = {"schedule": ["--out", str(tmp_path / "s.json")], "render": ["--out", str(tmp_path / "r.png")],
+             "optimize": ["--out", str(tmp_path / "run")]}.get(command, [])
+    assert main([command, str(path), *extra]) == 2
+    err = capsys.readouterr().err
+    assert "products[0].routing[0]: give time (seconds per unit) or task (a robot-cell task)" in err
+    assert "Traceback" not in err and not (tmp_path / "run").exists()
