@@ -73,16 +73,25 @@ def read_text_file(path: str | Path, max_bytes: int, setting: str) -> str:
     if problem is not None:
         raise UnreadableFile(problem)
     size = os.stat(path).st_size
-    too_big = f"more than the {max_bytes:,} bytes allowed (setting {setting})"
     if size > max_bytes:
-        raise UnreadableFile(f"file is {size:,} bytes, {too_big}")
+        raise UnreadableFile(size_problem(size, max_bytes, setting))
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)  # bounded even if the file grew since stat
     except OSError as exc:
         raise UnreadableFile(os_error_reason(exc)) from None
     if len(data) > max_bytes:
-        raise UnreadableFile(f"file is {too_big}")
+        raise UnreadableFile(size_problem(None, max_bytes, setting))
+    return decode_text(data)
+
+
+def size_problem(size: int | None, max_bytes: int, setting: str) -> str:
+    """The message for text of `size` bytes (None: unknown, it grew while read) over `max_bytes`."""
+    return f"file is {f'{size:,} bytes, ' if size is not None else ''}more than the {max_bytes:,} bytes allowed (setting {setting})"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text, or UnreadableFile saying it is not a text file."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -17,7 +17,7 @@ from factory_app.editing import EditSession, position_messages, problems_for, sp
 from factory_app.paths import safe_name, sample_layouts, workdir
 from factory_app.state import AppState
 from factory_app.ui import show_error
-from factory_app.upload import MAX_UPLOAD_BYTES, open_sample, open_upload
+from factory_app.upload import open_sample, open_upload, upload_limit
 
 ROTATIONS = [0, 90, 180, 270]
 ROUTING_PICK = "routing_pick_index"  # the product whose routing the Routings tab shows
@@ -82,7 +82,7 @@ def _open_controls(state: AppState) -> None:
     with c3:
         # a new key after every upload empties the box, so finished files do not pile up
         turn = st.session_state.get("_upload_turn", 0)
-        st.file_uploader(f"…or upload a layout (YAML or JSON, up to {MAX_UPLOAD_BYTES // 1_000_000} MB)",
+        st.file_uploader(f"…or upload a layout (YAML or JSON, up to {upload_limit() / 1e6:g} MB)",
                          type=["yaml", "yml", "json"], key=f"layout_upload_{turn}", on_change=_ask_upload,
                          args=(state, f"layout_upload_{turn}"))
     pending = st.session_state.get(PENDING)

@@ -16,7 +16,7 @@ from factory_app.charts import gantt, gantt_rows, top_view
 from factory_app.compute import layout_key, schedule_layout, validate_schedule_doc
 from factory_app.editing import EditSession, problems_for, split_path
 from factory_app.paths import inside, safe_name
-from factory_app.upload import MAX_UPLOAD_BYTES, open_sample, open_upload
+from factory_app.upload import open_sample, open_upload, upload_limit
 
 DATA = Path(__file__).parent / "data"
 
@@ -126,8 +126,8 @@ def test_upload_is_parsed_safely(app_env):
     assert opened.layout.name == "mini"
     assert opened.source == "upload:mini.yaml"
     assert inside(opened.layout_dir, app_env) and not any(opened.layout_dir.iterdir())
-    with pytest.raises(LayoutError, match="limit"):
-        open_upload("big.yaml", b"x" * (MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(LayoutError, match="bytes allowed"):
+        open_upload("big.yaml", b"x" * (upload_limit() + 1))
     with pytest.raises(LayoutError, match="upload a .yaml"):
         open_upload("evil.py", b"print(1)")
     with pytest.raises(LayoutError, match="UTF-8"):

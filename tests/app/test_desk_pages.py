@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 
 from factory_app.ui import STATE_KEY
-from factory_app.upload import MAX_UPLOAD_BYTES
+from twin.limits import LIMITS, limit
 
 from apptest_tools import run as _run, start as _start
 
@@ -29,20 +29,22 @@ def test_the_sample_picker_shows_the_sample_that_is_open(app_env, monkeypatch, t
     assert at.selectbox(key="sample_choice").value == "electronics_assembly"
 
 
-def test_an_oversize_upload_is_a_banner_that_replaces_the_last_one(app_env):
+def test_an_oversize_upload_is_a_banner_that_replaces_the_last_one(app_env, monkeypatch):
+    monkeypatch.setenv("FACTORY_TWIN_MAX_FILE_BYTES", "100000")  # the command line's setting holds in the app
     at = _start("Layout")
     at.file_uploader[0].upload("bad.yaml", b"name: [unclosed\n")
     _run(at)
     assert [e.value for e in at.error if "Could not open" in e.value][0].startswith("Could not open bad.yaml")
-    big = b"# padding\n" * (MAX_UPLOAD_BYTES // 10 + 1)
+    big = b"# padding\n" * (limit("file_bytes") // 10 + 1)
     at.file_uploader[0].upload("big.yaml", big)
     _run(at)
     errors = [e.value for e in at.error if "Could not open" in e.value]
-    assert errors == [f"Could not open big.yaml: the file is {len(big):,} bytes; the limit is {MAX_UPLOAD_BYTES:,} (big.yaml)"]
+    assert errors == [f"Could not open big.yaml: file is {len(big):,} bytes, more than the {limit('file_bytes'):,} "
+                      "bytes allowed (setting FACTORY_TWIN_MAX_FILE_BYTES) (big.yaml)"]
     assert at.file_uploader[0].value is None  # the box is emptied: no stale file chips
     # the server lets such a file through to the app (its own ceiling is far above the app's)
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 1024 * 1024 > 2 * MAX_UPLOAD_BYTES
+    assert config["server"]["maxUploadSize"] * 1024 * 1024 > 2 * LIMITS["file_bytes"].default
     at.file_uploader[0].upload("good.yaml", (DATA / "mini.yaml").read_bytes())
     _run(at)
     assert not [e.value for e in at.error if "Could not open" in e.value]
