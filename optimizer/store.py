@@ -19,15 +19,16 @@ are one database's, and splitting them would spread its column lists over severa
 from __future__ import annotations
 
 import fcntl
+from contextlib import contextmanager
 import json
 import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from twin.errors import InputError
+from twin.errors import FactoryTwinError, InputError
 
 DB_NAME = "run.sqlite"
 LOCK_NAME = "run.lock"
@@ -130,6 +131,18 @@ class SimulationRecord:
     kpis: dict[str, Any]
     error: str | None = None
     seconds: float = 0.0
+
+
+class DiskFull(FactoryTwinError):
+    """The disk (or the file system's quota) is full: the run cannot store more. What was
+    stored is kept; after freeing space the run resumes (exit code 1, as for lost workers)."""
+
+    exit_code = 1
+
+    def __init__(self, run_dir: Path, reason: str):
+        self.run_dir = run_dir
+        super().__init__(f"{run_dir}: the disk is full ({reason}): the run stopped; the work finished before is "
+                         f"kept in {run_dir / DB_NAME}. Free some space, then resume the run with --resume {run_dir}")
 
 
 class RunLock:
@@ -250,10 +263,22 @@ class RunStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (all or nothing); a full disk becomes `DiskFull`, which names
+        the run and how to go on, instead of SQLite's OperationalError."""
+        try:
+            with self._db:
+                yield
+        except sqlite3.OperationalError as exc:
+            if "full" not in str(exc):  # SQLITE_FULL: "database or disk is full"
+                raise
+            raise DiskFull(self.run_dir, str(exc)) from None
+
     # --- meta ------------------------------------------------------------------------------
 
     def set_meta(self, **values: Any) -> None:
-        with self._db:
+        with self._transaction():
             self._db.executemany(
                 "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [(k, json.dumps(v)) for k, v in values.items()],
@@ -274,7 +299,7 @@ class RunStore:
     def add_screened(self, records: Iterable[ScreenRecord]) -> None:
         """Store a chunk of stage-1 results in one transaction (all or nothing)."""
         now = time.time()
-        with self._db:
+        with self._transaction():
             self._db.executemany(
                 "INSERT INTO candidates(seq, key, origin, placements, valid, problems, flow_distance,"
                 " conveyor_length, floor_area, seconds, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -286,7 +311,7 @@ class RunStore:
             )
 
     def add_schedule(self, record: ScheduleRecord) -> None:
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "INSERT INTO schedules(seq, status, solver_status, makespan, objective_value, lower_bound,"
                 " throughput, agv_distance, check_errors, error, schedule_json, seconds, created)"
@@ -299,7 +324,7 @@ class RunStore:
     def add_simulations(self, records: Iterable[SimulationRecord]) -> None:
         """Store the replications of one stage-3 task in one transaction (all or nothing)."""
         now = time.time()
-        with self._db:
+        with self._transaction():
             self._db.executemany(
                 "INSERT INTO simulations(seq, replication, status, control, kpis, error, seconds, created)"
                 " VALUES (?,?,?,?,?,?,?,?)",

@@ -121,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
 
     from optimizer.report import stage_times_text, verdict_text
     from optimizer.search.run import SearchInterrupted, run_search
+    from optimizer.store import DiskFull
 
     config = _config(args)
     if not args.resume:  # refuse bad input before a run folder exists
@@ -135,6 +136,10 @@ def run(args: argparse.Namespace) -> int:
     except SearchInterrupted as exc:
         bar.close()
         print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except DiskFull as exc:  # the run is kept and resumable, as after lost workers
+        bar.close()
+        print(f"error: {exc}: factory-twin optimize {args.file} --resume {exc.run_dir}", file=sys.stderr)
         return exc.exit_code
     finally:
         bar.close()

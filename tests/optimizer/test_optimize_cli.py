@@ -212,3 +212,31 @@ def test_kill_9_in_the_simulation_stage_then_resume_loses_and_recomputes_nothing
     a, b = load_run(cut), load_run(tmp_path / "whole")
     assert a.decision.recommended.seq == b.decision.recommended.seq
     assert [d.seq for d in a.decision.ranking] == [d.seq for d in b.decision.ranking]
+
+
+def test_a_full_disk_stops_the_run_with_how_to_resume_and_the_resume_finishes_it(tmp_path, monkeypatch, capsys):
+    tiny = write_tiny_layout(tmp_path)
+    run_dir = tmp_path / "run"
+    real, chunks = RunStore.add_screened, []
+
+    def fills_the_disk(store, records):
+        chunks.append(1)
+        if len(chunks) > 2:  # SQLite's own error when a write finds no space
+            with store._transaction():
+                raise sqlite3.OperationalError("database or disk is full")
+        real(store, records)
+
+    monkeypatch.setattr(RunStore, "add_screened", fills_the_disk)
+    args = ["--candidates", "40", "--chunk-size", "10", "--workers", "1", *FAST]
+    assert main(["optimize", str(tiny), *args, "--out", str(run_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"error: {run_dir}: the disk is full (database or disk is full): the run stopped; the work finished "
+                   f"before is kept in {run_dir / 'run.sqlite'}. Free some space, then resume the run with --resume "
+                   f"{run_dir}: factory-twin optimize {tiny} --resume {run_dir}\n")
+    with RunStore.open(run_dir) as store:
+        assert store.get_meta("status") == "interrupted"
+        kept = store.counts()["screened"]
+    assert 1 <= kept < 40
+    monkeypatch.setattr(RunStore, "add_screened", real)
+    assert main(["optimize", str(tiny), "--resume", str(run_dir), "--quiet"]) == 0
+    assert _screened(run_dir) == 40
