@@ -104,14 +104,22 @@ def _clock(seconds: float) -> str:
 
 
 def _input_problems(file: str) -> list[Problem]:
-    """What `validate` would refuse, except the as-is placement (the search re-places stations)."""
+    """What `validate` would refuse, except the as-is placement (the search re-places stations);
+    a big file shows its reading's progress on stderr."""
+    from twin.clock import CommandClock
     from twin.io import load_layout
     from twin.validate import search_input_problems
 
-    try:
-        return search_input_problems(load_layout(file))
-    except LayoutError as exc:
-        return exc.problems
+    from optimizer.cli.progress import progress_on_stderr
+
+    clock = CommandClock()
+    with progress_on_stderr(clock):
+        try:
+            layout = load_layout(file, clock)
+            clock.stage("validating the layout")
+            return search_input_problems(layout)
+        except LayoutError as exc:
+            return exc.problems
 
 
 def run(args: argparse.Namespace) -> int:

@@ -55,41 +55,48 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from twin.clock import CommandClock
     from twin.io import load_layout
     from twin.validate import layout_problems
+
+    from optimizer.cli.progress import progress_on_stderr
 
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix not in OUTPUT_SUFFIXES:
         raise InputError(f"--out {args.out}: unknown format '{suffix or out.name}': use one of {', '.join(OUTPUT_SUFFIXES)}")
     size = _size(args.size)
-    try:
-        layout = load_layout(args.file)
-        problems = layout_problems(layout)
-        if problems:
-            raise LayoutError(problems)
-    except LayoutError as exc:
-        print_problems(args.file, exc.problems)
-        return 2
-    schedule_doc = _read_schedule(args.schedule) if args.schedule else None
-    color_by = args.color_by or ("utilisation" if schedule_doc is not None else "kind")
+    clock = CommandClock()
+    with progress_on_stderr(clock):
+        try:
+            layout = load_layout(args.file, clock)
+            problems = layout_problems(layout, clock=clock)
+            if problems:
+                raise LayoutError(problems)
+        except LayoutError as exc:
+            print_problems(args.file, exc.problems)
+            return 2
+        schedule_doc = _read_schedule(args.schedule) if args.schedule else None
+        color_by = args.color_by or ("utilisation" if schedule_doc is not None else "kind")
 
-    from twin.physics import Physics
-    from twin.scene import build_scene, export_scene, render_scene_png
+        from twin.physics import Physics
+        from twin.scene import build_scene, export_scene, render_scene_png
 
-    try:
-        with Physics() as physics:  # the robots' meshes come from their URDFs
-            scene = build_scene(layout, Path(args.file).parent, schedule_doc, color_by, physics=physics)
-    except InputError as exc:
-        where = f"{args.schedule}: " if args.schedule and str(exc).startswith("schedule") else ""
-        raise InputError(where + str(exc)) from None
-    except LayoutError as exc:
-        print_problems(args.file, exc.problems)
-        return 2
-    if suffix == ".png":
-        render_scene_png(scene, out, top_view=args.top, window_size=size)
-    else:
-        export_scene(scene, out)
+        clock.stage(f"building the 3D scene ({len(layout.stations):,} stations)")
+        try:
+            with Physics() as physics:  # the robots' meshes come from their URDFs
+                scene = build_scene(layout, Path(args.file).parent, schedule_doc, color_by, physics=physics)
+        except InputError as exc:
+            where = f"{args.schedule}: " if args.schedule and str(exc).startswith("schedule") else ""
+            raise InputError(where + str(exc)) from None
+        except LayoutError as exc:
+            print_problems(args.file, exc.problems)
+            return 2
+        clock.stage(f"writing {out}")
+        if suffix == ".png":
+            render_scene_png(scene, out, top_view=args.top, window_size=size)
+        else:
+            export_scene(scene, out)
     counts = {k: len(scene.of_kind(k)) for k in ("station", "robot", "conveyor", "agv_route", "flow")}
     print(f"{out}: {layout.name}, {len(layout.stations)} stations, {counts['robot']} robots, "
           f"{counts['agv_route']} AGV routes, {counts['flow']} flows, coloured by {color_by}")
