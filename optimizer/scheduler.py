@@ -50,6 +50,7 @@ from twin.errors import NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
 from optimizer import vehicles
+from optimizer.interrupts import stop_on_interrupt
 from optimizer.names import SolverName
 from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Schedule, make_schedule, validate_objective
@@ -745,7 +746,8 @@ def _solve(
             getattr(solver.parameters, name).extend(value)
         else:
             setattr(solver.parameters, name, value)
-    return solver.Solve(model), solver
+    with stop_on_interrupt(solver.stop_search):  # Ctrl-C stops the search now, not at its time limit
+        return solver.Solve(model), solver
 
 
 def _solution(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver) -> dispatch_mod.ListSchedule:

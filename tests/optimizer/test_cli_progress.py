@@ -124,3 +124,45 @@ def test_an_operation_without_time_or_task_is_a_message_in_a_layout_with_operato
     err = capsys.readouterr().err
     assert "products[0].routing[0]: give time (seconds per unit) or task (a robot-cell task)" in err
     assert "Traceback" not in err and not (tmp_path / "run").exists()
+
+
+def test_ctrl_c_stops_cp_sat_at_once_instead_of_at_its_time_limit():
+    """CP-SAT leaves SIGINT to its caller, and Python handles a signal only between bytecodes,
+    so without `stop_on_interrupt` a Ctrl-C waited for the solver's whole time limit."""
+    import os
+    import random
+    import signal
+    import threading
+
+    from ortools.sat.python import cp_model
+
+    from optimizer.interrupts import stop_on_interrupt
+
+    rng, model, machines = random.Random(0), cp_model.CpModel(), {m: [] for m in range(20)}
+    ends = []
+    for job in range(20):  # a 20 x 20 job shop: never proven optimal within the limit below
+        previous = None
+        for m in rng.sample(range(20), 20):
+            start, end = model.new_int_var(0, 100_000, ""), model.new_int_var(0, 100_000, "")
+            machines[m].append(model.new_interval_var(start, rng.randint(1, 99), end, ""))
+            if previous is not None:
+                model.add(start >= previous)
+            previous = end
+        ends.append(previous)
+    for intervals in machines.values():
+        model.add_no_overlap(intervals)
+    makespan = model.new_int_var(0, 100_000, "")
+    model.add_max_equality(makespan, ends)
+    model.minimize(makespan)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 3600.0
+    solver.parameters.num_workers = 1
+    solver.parameters.catch_sigint_signal = False  # as optimizer.scheduler sets it
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # the model is built: in solve by then
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        with stop_on_interrupt(solver.stop_search):
+            solver.solve(model)
+    timer.join()
+    assert time.monotonic() - started < 300  # without the watcher: the solver's 3600 s
