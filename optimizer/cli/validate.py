@@ -15,17 +15,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from twin.clock import CommandClock
     from twin.io import load_layout
     from twin.physics import Physics
     from twin.validate import all_problems
 
-    try:
-        layout = load_layout(args.file)
-    except LayoutError as exc:
-        print_problems(args.file, exc.problems)
-        return 2
-    with Physics() as physics:  # the safety check measures robot reach envelopes
-        problems = all_problems(layout, Path(args.file).resolve().parent, physics)
+    from optimizer.cli.progress import progress_on_stderr
+
+    clock = CommandClock()
+    with progress_on_stderr(clock):
+        try:
+            layout = load_layout(args.file, clock)
+        except LayoutError as exc:
+            print_problems(args.file, exc.problems)
+            return 2
+        with Physics() as physics:  # the safety check measures robot reach envelopes
+            problems = all_problems(layout, Path(args.file).resolve().parent, physics, clock)
     if problems:
         print_problems(args.file, problems)
         return 2
