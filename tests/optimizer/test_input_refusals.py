@@ -1,10 +1,12 @@
 """Bad input is refused up front with exit 2 and every message at once, never a run, a
 traceback or a wrong answer with exit 0: `optimize` validates like `validate` (all but the
-as-is placement), `schedule` refuses absurd numbers, and no schedule JSON holds NaN."""
+as-is placement), `schedule` refuses absurd numbers, and no schedule JSON holds NaN; the
+classes found by benchmarks/broken_inputs.py each have a regression test here."""
 from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import yaml
@@ -12,6 +14,8 @@ import yaml
 from optimizer.cli import main
 from optimizer.schedule_json import WrongSchedule, schedule_json_text
 from search_fixtures import tiny_layout_data
+
+SAMPLES = Path(__file__).resolve().parents[2] / "layouts"
 
 
 def _write(tmp_path, data: dict, name: str = "bad.yaml"):
@@ -117,3 +121,36 @@ def test_the_schedule_time_limit_bounds_the_whole_command(tmp_path, capsys, monk
     monkeypatch.undo()
     assert main(["schedule", str(path), "--out", str(out), "--time-limit", "20"]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["solver"] == "cpsat"
+
+
+def test_simulate_refuses_a_layout_the_other_commands_refuse(tmp_path, capsys):
+    """`simulate` used to measure the robot cells of a layout with a duplicate station or a
+    routing to a missing station and exit 0; now it refuses it like `validate`, before physics."""
+    data = yaml.safe_load((SAMPLES / "auto_parts.yaml").read_text(encoding="utf-8"))
+    data["stations"][0]["position"][0] = -1.0
+    data["products"][0]["routing"][0]["stations"] = ["nowhere"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert main(["simulate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"{path}: 2 problems", "  products[0].routing[0].stations: no station 'nowhere'",
+        "  stations[0].position: station 'raw_stock' reaches outside the floor (30 x 14 m)"]
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("command", ["validate", "schedule", "simulate", "evaluate", "render", "optimize"])
+def test_an_operation_without_time_or_task_is_a_message_in_a_layout_with_operators(tmp_path, capsys, command):
+    """The operators' lot-fit check ran beside the reference check and raised TypeError on an
+    operation with neither a time nor a task (the sample has operator shifts)."""
+    data = yaml.safe_load((SAMPLES / "auto_parts.yaml").read_text(encoding="utf-8"))
+    assert data.get("operators")
+    del data["products"][0]["routing"][0]["time"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    extra = {"schedule": ["--out", str(tmp_path / "s.json")], "render": ["--out", str(tmp_path / "r.png")],
+             "optimize": ["--out", str(tmp_path / "run")]}.get(command, [])
+    assert main([command, str(path), *extra]) == 2
+    err = capsys.readouterr().err
+    assert "products[0].routing[0]: give time (seconds per unit) or task (a robot-cell task)" in err
+    assert "Traceback" not in err and not (tmp_path / "run").exists()
