@@ -1,6 +1,8 @@
 """Every number has a finite range and every count a limit (a setting): exact messages."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from twin.errors import LayoutError
@@ -112,3 +114,33 @@ def test_work_beyond_the_schedulers_integers_is_refused(layout_data):
     assert messages(layout_data) == [
         "tick: the release, due and processing times add up to 3e+14 ticks of 0.001 s, more than the "
         "1,000,000,000 the scheduler can count: raise tick or lower demand and times"]
+
+
+def test_every_number_in_the_json_schema_has_a_finite_range():
+    """The schema a user or another tool reads states each number's range (or its few values),
+    the same as the model enforces."""
+    from twin.io import layout_json_schema
+
+    numbers: list[tuple[str, dict]] = []
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("number", "integer"):
+                numbers.append((path, node))
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}[{i}]")
+
+    walk(layout_json_schema(), "")
+    assert len(numbers) > 50
+    unbounded = []
+    for path, node in numbers:
+        if "enum" in node or "const" in node:
+            continue
+        low = node.get("minimum", node.get("exclusiveMinimum"))
+        high = node.get("maximum", node.get("exclusiveMaximum"))
+        if low is None or high is None or not (math.isfinite(low) and math.isfinite(high) and low < high):
+            unbounded.append(path)
+    assert unbounded == []
