@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 import twin.clock
 from optimizer.cli import main
@@ -60,11 +61,33 @@ def test_the_time_limit_stops_the_robot_cell_measurements_between_cells(tmp_path
     assert "1 of 3 done" in err and "Traceback" not in err
 
 
+def test_a_layout_with_problems_is_reported_as_such_even_when_the_time_limit_has_run_out(tmp_path, capsys, monkeypatch):
+    """Found by benchmarks/broken_inputs.py on a loaded machine: with `--time-limit 2` the start-up
+    alone used the limit, and a layout with a station off the floor came back as a time-out
+    (exit 3) instead of its problem (exit 2). Validation now looks at the clock only while the
+    layout is sound so far; a sound layout still stops at the limit."""
+    import twin.io
+    from search_fixtures import tiny_layout_data, write_tiny_layout
+
+    _jump_after(monkeypatch, twin.io, "load_layout", 1000.0)  # reading "takes" 1000 s of a 600 s limit
+    data = tiny_layout_data()
+    data["stations"][0]["position"] = [-5.0, 11.0]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = ["--out", str(tmp_path / "s.json"), "--time-limit", "600"]
+    assert main(["schedule", str(bad), *out]) == 2
+    assert capsys.readouterr().err == (f"error: {bad}: stations[0].position: station 'saw' reaches outside the floor "
+                                       "(24 x 14 m)\n")
+    assert main(["schedule", str(write_tiny_layout(tmp_path)), *out]) == 3
+    assert "error: the time limit of 600 s ran out while validating the layout" in capsys.readouterr().err
+
+
 def test_evaluate_prints_progress_with_an_estimate_on_stderr_and_keeps_json_clean(tmp_path, capsys, monkeypatch):
     import twin.sim.replications as replications
     from optimizer.cli import progress
     from search_fixtures import write_tiny_layout
 
+    monkeypatch.setenv("FACTORY_TWIN_PROGRESS", "1")  # stderr is not a terminal here
     monkeypatch.setattr(progress, "QUIET_SECONDS", 0.0)
     monkeypatch.setattr(progress, "EVERY_SECONDS", 0.01)
     real = replications.run_replication
@@ -86,11 +109,25 @@ def test_evaluate_prints_progress_with_an_estimate_on_stderr_and_keeps_json_clea
     assert all(1 <= int(m.group(1)) <= 10 and int(m.group(2)) >= 0 for m in estimates)
 
 
-def test_a_short_command_prints_no_progress(tmp_path, capsys):
-    from search_fixtures import write_tiny_layout
+def test_progress_goes_to_a_terminal_or_where_the_setting_asks(monkeypatch):
+    import io
 
-    assert main(["evaluate", str(write_tiny_layout(tmp_path)), "--replications", "2", "--json"]) == 0
-    assert capsys.readouterr().err == ""
+    from optimizer.cli.progress import progress_wanted
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("FACTORY_TWIN_PROGRESS", raising=False)
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert not progress_wanted()  # a log file or a pipe
+    monkeypatch.setenv("FACTORY_TWIN_PROGRESS", "1")
+    assert progress_wanted()
+    monkeypatch.setattr("sys.stderr", Terminal())
+    monkeypatch.setenv("FACTORY_TWIN_PROGRESS", "0")
+    assert not progress_wanted()
+    monkeypatch.delenv("FACTORY_TWIN_PROGRESS")
+    assert progress_wanted()
 
 
 def test_ctrl_c_stops_cp_sat_at_once_instead_of_at_its_time_limit():

@@ -116,7 +116,7 @@ def test_the_schedule_time_limit_bounds_the_whole_command(tmp_path, capsys, monk
     monkeypatch.setattr(planning, "validate_layout", slow_validation)
     assert main(["schedule", str(path), "--out", str(out), "--time-limit", "0.2"]) == 3
     err = capsys.readouterr().err
-    assert "error: the time limit of 0.2 s ran out while validating the layout (references, routings and robot cells)" in err
+    assert "error: the time limit of 0.2 s ran out while validating the layout (references, routings, robot cells and placement)" in err
     assert "Traceback" not in err and not out.exists()
     monkeypatch.undo()
     assert main(["schedule", str(path), "--out", str(out), "--time-limit", "20"]) == 0
