@@ -9,7 +9,8 @@ runs each through `validate`, `schedule` (short time limit), `render`, `simulate
 timeout. A clean answer is exit 2 with a message and no traceback; for `optimize` also a
 finished run (exit 0) when the only mistake is the as-is placement, which the search replaces.
 
-    .venv/bin/python benchmarks/broken_inputs.py [--seed 0] [--timeout 60] [--jobs 2]
+    .venv/bin/python benchmarks/broken_inputs.py [--seed 0] [--timeout 60] [--jobs 2] [--commands validate,...]
+        [--only 'robot_*']
 
 Writes benchmarks/results/broken_inputs.md (the table and every unclean case).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import fnmatch
 import os
 import random
 import subprocess
@@ -265,12 +267,15 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run (default 60)")
     parser.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
     parser.add_argument("--commands", default=",".join(COMMANDS))
+    parser.add_argument("--only", metavar="GLOB", help="only the inputs whose file name matches (e.g. 'robot_*')")
     args = parser.parse_args()
     commands = args.commands.split(",")
     with tempfile.TemporaryDirectory(prefix="broken-") as tmp:
         folder = Path(tmp) / "layouts"
         folder.mkdir()
         paths = generate(folder, args.seed, args.mutations)
+        if args.only:
+            paths = [p for p in paths if fnmatch.fnmatch(Path(p).name, args.only)]
         searchable = {p for p in paths if "optimize" in commands and os.path.isfile(p) and legal_for_search(p)}
         print(f"{len(paths)} broken inputs ({len(searchable)} with only the as-is placement wrong, which optimize "
               f"may take); commands: {', '.join(commands)}", flush=True)

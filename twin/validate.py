@@ -363,15 +363,24 @@ def layout_problems(layout: Layout, check_routes: bool = True, clock: CommandClo
     reported as such, never as a time-out."""
     clock = clock or CommandClock()
     clock.stage("validating the layout", total=2)
-    problems = search_input_problems(layout) + _placement_problems(layout) + distance_problems(layout)
-    if not problems:
-        clock.step("references, routings, robot cells and placement")
-    if check_routes and not problems and all(s.position is not None for s in layout.stations):
-        from twin.graph import reachability_problems
+    return _cheap_problems(layout) or _route_problems(layout, check_routes, clock)
 
-        problems += reachability_problems(layout)
-        if not problems:
-            clock.step("aisle routes")
+
+def _cheap_problems(layout: Layout) -> list[Problem]:
+    return search_input_problems(layout) + _placement_problems(layout) + distance_problems(layout)
+
+
+def _route_problems(layout: Layout, check_routes: bool, clock: CommandClock) -> list[Problem]:
+    """Aisle reachability of a layout sound so far (all placed), the costly pass: the clock may
+    stop the command before it and after it."""
+    clock.step("references, routings, robot cells and placement")
+    if not check_routes or any(s.position is None for s in layout.stations):
+        return []
+    from twin.graph import reachability_problems
+
+    problems = reachability_problems(layout)
+    if not problems:
+        clock.step("aisle routes")
     return problems
 
 
@@ -399,9 +408,10 @@ def all_problems(layout: Layout, layout_dir: Path | None, physics: Physics,
     measured in `physics`. A `clock` sees each pass and each robot, and may stop them at its
     time limit."""
     clock = clock or CommandClock()
-    problems = layout_problems(layout, clock=clock)
-    clock.stage("checking robot files")
-    problems += robot_problems(layout, layout_dir)
+    clock.stage("validating the layout", total=2)
+    problems = _cheap_problems(layout) + robot_problems(layout, layout_dir)  # cheap: always run to the end
+    if not problems:
+        problems = _route_problems(layout, True, clock)
     if not problems:
         from twin.safety import check_clearance
         from twin.tending import reach_problems

@@ -2,7 +2,8 @@
 
 Per task: cycle time, reachability (failing waypoints and their error), collisions, tool
 path length and peak joint speeds. Results are cached on disk (FACTORY_TWIN_CACHE or
-~/.cache/factory-twin/cells). Exit code 2 when a task is unreachable, collides or overloads.
+~/.cache/factory-twin/cells). Exit code 2, the problems on stderr, when the layout or a robot file is
+invalid (checked before any physics) or a task is unreachable, collides or overloads.
 """
 from __future__ import annotations
 
@@ -43,11 +44,11 @@ def _simulate(args: argparse.Namespace, path: Path, clock: CommandClock) -> int:
     from twin.io import load_layout
     from twin.physics import Physics, robot_cells, simulate_layout
     from twin.physics.visuals import render_cell
-    from twin.validate import layout_problems
+    from twin.validate import layout_problems, robot_problems
 
-    try:  # a layout the other commands refuse is refused here too, without physics
+    try:  # a layout the other commands refuse is refused here too, robot files included, without physics
         layout = load_layout(path, clock)
-        problems = layout_problems(layout, clock=clock)
+        problems = layout_problems(layout, clock=clock) + robot_problems(layout, path.resolve().parent)
     except LayoutError as exc:
         problems = exc.problems
     if problems:
@@ -88,10 +89,8 @@ def _simulate(args: argparse.Namespace, path: Path, clock: CommandClock) -> int:
                     print(f"    {t.overload}")
                 for w in t.warnings:
                     print(f"    warning: {w}")
-        if problems:
-            print(f"{len(problems)} problem(s):")
-            for p in problems:
-                print(f"  {p}")
+    if problems:  # on stderr, as every command says what is wrong (the JSON holds them too)
+        print_problems(args.file, problems)
     if args.render:
         if len(cells) != 1:
             raise InputError("--render needs --cell ID when the layout has several robot cells")

@@ -82,6 +82,30 @@ def test_a_layout_with_problems_is_reported_as_such_even_when_the_time_limit_has
     assert "error: the time limit of 600 s ran out while validating the layout" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["schedule", "simulate"])
+def test_a_bad_robot_file_is_reported_as_such_even_when_the_time_limit_has_run_out(tmp_path, capsys, monkeypatch,
+                                                                                  command):
+    """Found by benchmarks/broken_inputs.py: an unknown robot, a URDF outside the folder or not a
+    robot came back from `schedule --time-limit 2` on a loaded machine as a time-out (the robot
+    files were checked after the clock was looked at), and from `simulate` as exit 2 with the
+    problem on stdout only. Robot files are now one of the cheap checks that always run, and
+    every command says what is wrong on stderr."""
+    import twin.io
+
+    _jump_after(monkeypatch, twin.io, "load_layout", 1000.0)
+    data = yaml.safe_load((SAMPLES / "auto_parts.yaml").read_text(encoding="utf-8"))
+    robot = next(i for i, s in enumerate(data["stations"]) if s.get("cell"))
+    data["stations"][robot]["cell"]["robot"] = "ur5"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    extra = ["--out", str(tmp_path / "s.json"), "--time-limit", "600"] if command == "schedule" else []
+    assert main([command, str(bad), *extra]) == 2
+    captured = capsys.readouterr()
+    assert (f"stations[{robot}].cell.robot: unknown robot 'ur5': use one of kuka_iiwa, panda or a .urdf file next "
+            "to the layout") in captured.err
+    assert captured.out == "" and "time limit" not in captured.err
+
+
 def test_evaluate_prints_progress_with_an_estimate_on_stderr_and_keeps_json_clean(tmp_path, capsys, monkeypatch):
     import twin.sim.replications as replications
     from optimizer.cli import progress
