@@ -154,3 +154,22 @@ def test_an_operation_without_time_or_task_is_a_message_in_a_layout_with_operato
     err = capsys.readouterr().err
     assert "products[0].routing[0]: give time (seconds per unit) or task (a robot-cell task)" in err
     assert "Traceback" not in err and not (tmp_path / "run").exists()
+
+
+def test_render_names_a_robot_mesh_that_holds_no_shape(tmp_path, capsys):
+    """Found by benchmarks/broken_inputs.py: a URDF whose mesh file is not a mesh loads in
+    PyBullet (which ignores it) and then crashed `render` with numpy's ValueError."""
+    urdf = ('<robot name="arm"><link name="base"/><link name="arm"><visual><geometry><mesh filename="junk.stl"/>'
+            '</geometry></visual></link><joint name="j1" type="revolute"><parent link="base"/><child link="arm"/>'
+            '<axis xyz="0 0 1"/><limit lower="-3" upper="3" effort="50" velocity="1.5"/></joint></robot>')
+    (tmp_path / "arm.urdf").write_text(urdf, encoding="utf-8")
+    (tmp_path / "junk.stl").write_bytes(bytes(range(256)) * 4)
+    data = yaml.safe_load((SAMPLES / "auto_parts.yaml").read_text(encoding="utf-8"))
+    robot = next(i for i, s in enumerate(data["stations"]) if s.get("cell"))
+    data["stations"][robot]["cell"]["robot"] = "arm.urdf"
+    path = _write(tmp_path, data)
+    assert main(["render", str(path), "--out", str(tmp_path / "r.png")]) == 2
+    err = capsys.readouterr().err
+    assert (f"stations[{robot}].cell.robot: robot file 'arm.urdf' has a link mesh 'junk.stl' that holds no shape "
+            "to draw (not a mesh file, or empty)") in err
+    assert "Traceback" not in err and "ERROR" not in err and not (tmp_path / "r.png").exists()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.errors import LayoutError, Problem
 from twin.model import Station
 from twin.palette import COLORS
 from twin.scene.meshes import box, pose_matrix
@@ -23,9 +24,18 @@ if TYPE_CHECKING:  # pyvista is imported where it is used: `import twin.scene` s
 @lru_cache(maxsize=128)
 def _read_mesh(path: str) -> "pv.PolyData":
     """A robot link mesh, read once per process (the Panda's 11 files are large)."""
+    import logging
+    import warnings
+
     import pyvista as pv
 
-    mesh = pv.read(path)
+    logging.disable(logging.ERROR)  # VTK's reader errors are logged; the caller reports a bad file once
+    try:
+        with warnings.catch_warnings(), pv.vtk_verbosity("off"):
+            warnings.simplefilter("ignore")
+            mesh = pv.read(path)
+    finally:
+        logging.disable(logging.NOTSET)
     if not isinstance(mesh, pv.PolyData):
         mesh = mesh.extract_surface()
     mesh = mesh.triangulate().clean()
@@ -45,7 +55,15 @@ def _robot_mesh(station: Station, layout_dir: Path | None, physics: Physics, fra
     assert station.cell is not None
     pieces = []
     for mesh_path, matrix, rgba in robot_visuals(station.cell, layout_dir, physics):
-        link = _read_mesh(str(mesh_path)).transform(frame @ np.asarray(matrix, dtype=float), inplace=False)
+        try:
+            mesh = _read_mesh(str(mesh_path))
+        except Exception:  # noqa: BLE001 - any reader failure is the file's fault, said below
+            mesh = pv.PolyData()
+        if not mesh.n_points:  # PyBullet loads a link whose mesh file holds nothing it can use; a view cannot
+            raise LayoutError(Problem(
+                "cell.robot", f"robot file {station.cell.robot!r} has a link mesh "
+                f"'{Path(mesh_path).name}' that holds no shape to draw (not a mesh file, or empty)"))
+        link = mesh.transform(frame @ np.asarray(matrix, dtype=float), inplace=False)
         rgb = np.clip(np.asarray(rgba[:3], dtype=float), 0.18, 0.93)  # black and white links keep some shading
         colour = (rgb * 255).astype(np.uint8)
         # point colours are what glTF carries (vertex COLOR_0); cell colours are what VTK files carry
