@@ -59,6 +59,12 @@ class CommandClock:
         self.done = self.done + 1 if done is None else done
         self.check(detail)
 
+    def advance(self, done: int) -> None:
+        """Progress without a look at the limit: for work that is bounded otherwise and whose
+        end is worth reaching (reading a file, whose size has a limit, tells a broken file from
+        a good one)."""
+        self.done = done
+
     def estimate(self) -> float | None:
         """Seconds left in the stage at the pace of its steps so far (None before the first
         step or when the stage is not counted)."""

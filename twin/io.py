@@ -139,7 +139,7 @@ def layout_from_data(data: Any, source: str | None = None) -> Layout:
 def parse_layout(text: str, source: str = "<layout>", fmt: str | None = None,
                  clock: CommandClock | None = None) -> Layout:
     """Parse layout text; `fmt` is 'yaml' or 'json' (default: from the source's suffix, else
-    YAML). A `clock` sees the parsing's progress and may stop it at its time limit."""
+    YAML). A `clock` sees the parsing's progress."""
     data = parse_document(text, source, fmt, clock)
     if clock is not None:
         clock.stage("checking the layout's fields")

@@ -102,7 +102,8 @@ def parse_document(text: str, source: str = "<layout>", fmt: str | None = None,
                    clock: CommandClock | None = None) -> Any:
     """Plain data from layout text; `fmt` is 'yaml' or 'json' (default: from the source's
     suffix, else YAML). Raises LayoutError naming the line for every refusal. A `clock`
-    counts the characters parsed and may stop a big file at its time limit."""
+    counts the characters parsed (progress only: the file size limit bounds the reading, and a
+    file read to its end can be told broken or good)."""
     fmt = fmt or ("json" if source.lower().endswith(".json") else "yaml")
     if clock is not None:
         clock.stage(f"reading {source}", total=len(text))
@@ -135,7 +136,7 @@ CLOCK_EVERY = 5000  # nodes or tokens between looks at the clock while parsing
 
 
 class _LayoutLoader(yaml.SafeLoader):
-    """SafeLoader that bounds nesting while composing, notes keys given twice, and steps the
+    """SafeLoader that bounds nesting while composing, notes keys given twice, and advances the
     command's clock (the characters parsed) every `CLOCK_EVERY` nodes."""
 
     def __init__(self, text: str, clock: CommandClock | None = None):
@@ -152,7 +153,7 @@ class _LayoutLoader(yaml.SafeLoader):
         self.nodes += 1
         if self.clock is not None and self.nodes % CLOCK_EVERY == 0:
             mark = self.peek_event().start_mark
-            self.clock.step(f"line {mark.line + 1}", done=mark.index)
+            self.clock.advance(mark.index)
         self.depth += 1
         try:
             return super().compose_node(parent, index)
@@ -269,7 +270,7 @@ def _scan_json(text: str, max_values: int, clock: CommandClock | None = None) ->
             if values > max_values:
                 raise _Refused(_too_many_values(max_values))
             if clock is not None and values % CLOCK_EVERY == 0:
-                clock.step(f"line {line}", done=start)
+                clock.advance(start)
             keys = stack[-1] if stack else None
             if keys is not None and previous in ("{", ",") and token.startswith('"'):
                 try:

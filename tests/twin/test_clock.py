@@ -3,8 +3,6 @@ at the next step, saying where the time went. Time is moved by hand, so nothing 
 on the machine's speed."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 import twin.clock as clock_module
@@ -68,25 +66,26 @@ def test_beginning_a_stage_never_stops_finished_work(now):
         clock.check()
 
 
-def test_reading_a_big_file_steps_the_clock_with_the_characters_parsed(monkeypatch):
-    """The YAML and JSON readers look at the clock while parsing, so a time limit stops a big
-    file part-way; the line it stopped at is named."""
+def test_reading_a_big_file_advances_the_clock_but_is_not_cut_short(monkeypatch):
+    """The YAML and JSON readers report the characters parsed, for the progress line; a time
+    limit does not stop them (the file size limit bounds reading), so a big broken file is
+    always reported as broken, never as a time-out (found by benchmarks/broken_inputs.py)."""
     monkeypatch.setattr("twin.readers.CLOCK_EVERY", 10)
     stations = "".join(f"  - {{id: s{i}, kind: machine, footprint: {{width: 1, depth: 1}}}}\n" for i in range(50))
     text = "name: big\nfloor: {width: 20, depth: 10}\nstations:\n" + stations
     seen = []
 
     class Recording(CommandClock):
-        def step(self, detail: str = "", done: int | None = None) -> None:
-            seen.append((self.current, detail, done))
-            super().step(detail, done)
+        def advance(self, done: int) -> None:
+            seen.append((self.current, done))
+            super().advance(done)
 
     assert len(parse_document(text, "big.yaml", clock=Recording())["stations"]) == 50
-    assert seen and all(stage == "reading big.yaml" for stage, _, _ in seen)
-    marks = [done for _, _, done in seen]
+    assert seen and all(stage == "reading big.yaml" for stage, _ in seen)
+    marks = [done for _, done in seen]
     assert marks == sorted(marks) and 0 < marks[-1] <= len(text)
-    assert all(re.fullmatch(r"line \d+", detail) for _, detail, _ in seen)
 
     json_text = '{"name": "big", "stations": [' + ", ".join(f'{{"id": "s{i}"}}' for i in range(50)) + "]}"
-    with pytest.raises(TimeLimitReached, match=r"ran out while reading big\.json \(line 1\)"):
-        parse_document(json_text, "big.json", clock=CommandClock(time_limit=1e-9))
+    spent = CommandClock(time_limit=1e-9)
+    assert len(parse_document(json_text, "big.json", clock=spent)["stations"]) == 50
+    assert spent.current == "reading big.json" and spent.done > 0
