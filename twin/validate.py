@@ -49,9 +49,14 @@ def _texts(value: Any) -> list[str] | None:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    """A finite number as a float, else None (a whole number too big for a float included:
+    the model names it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        return float(value) if math.isfinite(value) else None
+    except OverflowError:  # an int past 1.8e308
+        return None
 
 
 def _duplicates(prefix: str, ids: Iterable[Any]) -> list[Problem]:

@@ -144,3 +144,10 @@ def test_every_number_in_the_json_schema_has_a_finite_range():
         if low is None or high is None or not (math.isfinite(low) and math.isfinite(high) and low < high):
             unbounded.append(path)
     assert unbounded == []
+
+
+def test_a_whole_number_too_big_for_a_float_is_named_by_the_model(layout_data):
+    """Found by the fuzz test: a lot size of 10^400 raised OverflowError in the reference checks
+    that run beside the model's."""
+    layout_data["products"][0]["lot_size"] = 10**400
+    assert messages(layout_data) == [f"products[0].lot_size: must be at most 10000000, got {10**400!r}"]
