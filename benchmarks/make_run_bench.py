@@ -8,6 +8,7 @@ writing the run folder) is the difference to the wall time of the whole command.
 benchmarks/results/make_run.md.
 
     .venv/bin/python benchmarks/make_run_bench.py [--layout layouts/electronics_assembly.yaml] [--workers 2]
+        [--timeout SECONDS]
 
 Not a test: it takes minutes and its numbers depend on what else the machine is doing (the
 load average is recorded next to them).
@@ -18,6 +19,7 @@ import argparse
 import os
 import platform
 import resource
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -62,21 +64,30 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", default=str(ROOT / "layouts" / "electronics_assembly.yaml"))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds after which the run is stopped as by Ctrl-C; the table then shows how far it got")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "run"
         load_before = os.getloadavg()[0]
         cpu_before = _children_cpu()
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "optimizer.cli", "optimize", args.layout, "--workers",
-                               str(args.workers), "--out", str(run_dir), "--quiet"],
-                              cwd=ROOT, capture_output=True, text=True)
+        proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli", "optimize", args.layout, "--workers",
+                                 str(args.workers), "--out", str(run_dir), "--quiet"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=args.timeout)
+            stopped = False
+        except subprocess.TimeoutExpired:  # Ctrl-C: the run stops cleanly and keeps what it finished
+            proc.send_signal(signal.SIGINT)
+            stdout, stderr = proc.communicate()
+            stopped = True
         wall = time.perf_counter() - started
         cpu = _children_cpu() - cpu_before
         load_after = os.getloadavg()[0]
-        if done.returncode != 0:
-            print(done.stdout, done.stderr, file=sys.stderr)
-            return done.returncode
+        if proc.returncode != 0 and not stopped:
+            print(stdout, stderr, file=sys.stderr)
+            return proc.returncode
         stages = stage_times(run_dir)
         sources = schedule_sources(run_dir)
     lines = [
@@ -86,11 +97,13 @@ def main() -> int:
         f"load average {load_before:.1f} before and {load_after:.1f} after (other work on the machine slows "
         f"every stage), `{Path(args.layout).name}`, {args.workers} local workers, default settings.",
         "",
+        *([f"**Not finished: stopped (as by Ctrl-C) after the --timeout of {args.timeout:g} s**; the rows show how far "
+           "each stage got.", ""] if stopped else []),
         "| stage | rows | wall (s) |",
         "| --- | ---: | ---: |",
         *[f"| {stage} | {rows} | {seconds:.0f} |" for stage, rows, seconds in stages],
-        f"| physics, start-up, run folder | | {wall - sum(s for _, _, s in stages):.0f} |",
-        f"| **total** | | **{wall:.0f}** |",
+        f"| physics, start-up, the as-is plan (before screening), run folder | | {wall - sum(s for _, _, s in stages):.0f} |",
+        f"| **total** | | **{wall:.0f}**{' (stopped)' if stopped else ''} |",
         "",
         f"CPU time of the command and its workers: {cpu:.0f} s (user + system), {cpu / 2:.0f} s of wall clock "
         "on two cores that do nothing else.",
@@ -103,7 +116,7 @@ def main() -> int:
         "Output of the command:",
         "",
         "```",
-        done.stdout.rstrip(),
+        (stdout + (stderr if stopped else "")).rstrip(),
         "```",
         "",
     ]
