@@ -8,7 +8,7 @@ writing the run folder) is the difference to the wall time of the whole command.
 benchmarks/results/make_run.md.
 
     .venv/bin/python benchmarks/make_run_bench.py [--layout layouts/electronics_assembly.yaml] [--workers 2]
-        [--timeout SECONDS]
+        [--timeout SECONDS] [--profile-schedule]
 
 Not a test: it takes minutes and its numbers depend on what else the machine is doing (the
 load average is recorded next to them).
@@ -16,6 +16,7 @@ load average is recorded next to them).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -60,13 +62,76 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def profile_schedule(layout_path: Path, repeats: int = 3) -> list[str]:
+    """CPU seconds of one stage-2 schedule of the as-is layout (the search's own options and
+    task, the wall-clock net widened to an hour so that a loaded machine cannot cut it), split
+    into its steps by wrapping them: load-independent, unlike wall time."""
+    import functools
+    from collections import defaultdict
+
+    import optimizer.planning as planning
+    import optimizer.scheduler as scheduler
+    from optimizer.search.budget import operation_count, stage2_options
+    from optimizer.search.config import SearchConfig
+    from optimizer.search.rows import placements_of
+    from optimizer.search.tasks import EvalContext, schedule_task
+    from twin.io import load_layout
+    from twin.physics import Physics, task_times
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(module, name: str, label: str) -> None:
+        inner = getattr(module, name)
+
+        @functools.wraps(inner)
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent[label] += time.process_time() - started
+
+        setattr(module, name, wrapper)
+
+    for module, name, label in (
+            (planning, "layout_problem", "problem (routed legs, operations)"),
+            (scheduler.dispatch_mod, "best_placement", "warm start (every dispatching rule)"),
+            (scheduler, "_variables", "CP-SAT model build"), (scheduler, "_constraints", "CP-SAT model build"),
+            (scheduler, "_objective", "CP-SAT model build"), (scheduler, "_hint", "CP-SAT model build"),
+            (scheduler, "_solve", "CP-SAT solve"), (scheduler, "_solution", "read back, re-time vehicles"),
+            (scheduler.dispatch_mod, "follow", "read back, re-time vehicles"),
+            (planning, "check_schedule", "independent check")):
+        timed(module, name, label)
+    layout = load_layout(layout_path)
+    with Physics() as physics:
+        times = task_times(layout, layout_path.parent, physics)
+        ctx = EvalContext(layout.model_dump_json(by_alias=True), str(layout_path.parent.resolve()),
+                          tuple((s, t, v) for (s, t), v in sorted(times.items())),
+                          replace(stage2_options(SearchConfig(), operation_count(layout)), time_limit=3600.0),
+                          physics)
+        started = time.process_time()
+        docs = [json.loads(schedule_task(ctx, (0, placements_of(layout))).schedule_json) for _ in range(repeats)]
+        total = (time.process_time() - started) / repeats
+    rows = [f"| {label} | {seconds / repeats:.2f} |" for label, seconds in spent.items()]
+    rows.append(f"| rest (JSON, summary) | {total - sum(spent.values()) / repeats:.2f} |")
+    return ["| step | CPU s |", "| --- | ---: |", *rows, f"| **one schedule** | **{total:.2f}** |", "",
+            f"{repeats} schedules: solvers {sorted({d['solver'] for d in docs})}, makespan "
+            f"{sorted({d['makespan'] for d in docs})} s, cut by the wall-clock net: "
+            f"{sum(d['wall_clock_cut'] for d in docs)}"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--layout", default=str(ROOT / "layouts" / "electronics_assembly.yaml"))
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds after which the run is stopped as by Ctrl-C; the table then shows how far it got")
+    parser.add_argument("--profile-schedule", action="store_true",
+                        help="only print the CPU seconds of one stage-2 schedule of the layout, step by step")
     args = parser.parse_args()
+    if args.profile_schedule:
+        print("\n".join(profile_schedule(Path(args.layout))))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "run"
         load_before = os.getloadavg()[0]
