@@ -53,6 +53,8 @@ def playback_view(layout: Layout, frame: Frame, height: int = 480) -> go.Figure:
     """The floor plan at one moment: stations filled with their state's colour, the lots in
     process named, AGVs as dots (filled when loaded, hollow when driving empty)."""
     fig = top_view(layout, height=height)
+    for trace in fig.data:  # the plan's own legend (ports, belts) gives way to the states'
+        trace.showlegend = False
     plan = floor_plan(layout)
     for shape in plan.stations:
         state = frame.stations.get(shape.id, "idle")
@@ -77,6 +79,7 @@ def playback_view(layout: Layout, frame: Frame, height: int = 480) -> go.Figure:
                 hovertext=[f"AGV {v.vehicle + 1}: " + (f"carries {v.lot}" if loaded else "empty") for v in vs],
                 hoverinfo="text", marker=dict(size=13, symbol="circle" if loaded else "circle-open",
                                               color="#1f2933", line=dict(width=2, color="#1f2933"))))
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
     return fig
 
 

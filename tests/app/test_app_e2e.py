@@ -1,7 +1,8 @@
 """The planner in a real headless Chromium: open the app (the sample factory in 3D), load a
 sample, edit a station, see the validation error for a bad value and fix it, reload the
 browser and find the edit still there, drag a station in the plan view, click one and turn it
-with R, measure a distance, run a small search, see the 3D canvas of two designs side by side, and download a schedule JSON that
+with R, measure a distance, round-trip the Excel workbook and import a DXF drawing, run the
+twin's replications and see the playback, run a small search, see the 3D canvas of two designs side by side, and download a schedule JSON that
 validates against the schema. A screenshot of each page is kept in artifacts/app/; with
 FACTORY_TWIN_README_IMAGES=1 they are also copied to docs/images/ for the README."""
 from __future__ import annotations
@@ -131,18 +132,67 @@ def _px_per_metre(page) -> float:
     return float(page.get_by_test_id("plan-canvas").get_attribute("data-px-per-m"))
 
 
-def _accepted(work: Path, physics, events):
+def _accepted(work: Path, physics, events, routable: bool = False):
     """The first (key, event, layout after it) of `events(layout)` (key, event) pairs that
-    the layout check accepts on the saved layout."""
+    the layout check accepts on the saved layout; with `routable`, only where the running
+    twin still finds a route for every leg (a zone can close the only aisle between rows)."""
     from factory_app.editing import EditSession
     from factory_app.plan_canvas import apply_event
 
     layout = _saved_layout(work)
     for key, event in events(layout):
         session = EditSession.open(layout, "probe", physics, REPO / "layouts")
-        if apply_event(session, event)[0]:
+        if apply_event(session, event)[0] and (not routable or _routes_everywhere(session.layout, physics)):
             return key, event, session.layout
     raise AssertionError("no gesture the check accepts")
+
+
+def _routes_everywhere(layout, physics) -> bool:
+    from twin.errors import LayoutError
+    from twin.physics import task_times
+    from twin.sim.factory import compile_factory
+
+    try:
+        compile_factory(layout, task_times(layout, REPO / "layouts", physics))
+    except LayoutError:
+        return False
+    return True
+
+
+def _upload(page, label: str, path: Path) -> None:
+    """Put a file into the upload box whose label starts with `label`."""
+    box = page.get_by_test_id("stFileUploader").filter(has_text=label).first
+    box.locator("input[type=file]").set_input_files(str(path))
+
+
+def _with_capacity(workbook: Path, station_id: str, capacity: int, out: Path) -> Path:
+    """The exported workbook with one station's capacity changed, as a planner would in Excel."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    sheet = book["stations"]
+    header = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[header.index("id")].value == station_id:
+            row[header.index("capacity")].value = capacity
+    book.save(out)
+    return out
+
+
+def _column_drawing(x0: float, y0: float, out: Path) -> Path:
+    """A hall drawing in metres: a 0.3 m hazard square in the hall's corner (the drawing's
+    lower-left corner goes to the floor's origin) and a 2 x 2 m column at (x0, y0), both closed
+    polylines, on layers HAZARD and COLUMNS."""
+    import ezdxf
+
+    doc = ezdxf.new()
+    doc.header["$INSUNITS"] = 6  # metres
+    for layer, (x, y, size) in (("HAZARD", (0.0, 0.0, 0.3)), ("COLUMNS", (x0, y0, 2.0))):
+        doc.layers.add(layer)
+        doc.modelspace().add_lwpolyline([(x, y), (x + size, y), (x + size, y + size), (x, y + size)], close=True,
+                                        dxfattribs={"layer": layer})
+    doc.saveas(out)
+    return out
 
 
 def _zone_events(layout):
@@ -286,7 +336,7 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             _shot(page, "plan_view")
 
             # draw a 2 x 2 m keep-out zone on free floor and a conveyor between two stations: saved
-            (x0, y0), _, _ = _accepted(work, physics, _zone_events)
+            (x0, y0), _, _ = _accepted(work, physics, _zone_events, routable=True)
             to_px = _plan_to_px(page, _saved_layout(work))
             page.get_by_test_id("plan-tool-zone").click()
             page.mouse.move(*to_px(x0 + 0.1, y0 + 0.1))
@@ -307,6 +357,38 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             conveyor = _saved_layout(work).transport.conveyors[-1]
             assert (conveyor.from_station, conveyor.to_station) == (source, target)
             page.get_by_test_id("plan-tool-select").click()
+
+            # spreadsheets and drawings: the Excel workbook out, a capacity changed in it, back in;
+            # a hall drawing's column (DXF) in as a keep-out zone; each saved
+            page.get_by_text("Spreadsheets and drawings (Excel, CSV, DXF)").click()
+            with page.expect_download() as info:
+                page.get_by_role("button", name="Excel workbook").click()
+            station = _movable(_saved_layout(work))[0]
+            info.value.save_as(work / "exported.xlsx")
+            workbook = _with_capacity(work / "exported.xlsx", station.id, station.capacity + 1, work / "edited.xlsx")
+            _upload(page, "Excel workbook (sheets", workbook)
+            expect(page.get_by_text(re.compile(r"^Imported stations \("))).to_be_visible()
+            _idle(page)
+            assert _saved_station(work, station.id, station).capacity == station.capacity + 1
+            (x0, y0), _, _ = _accepted(work, physics, _zone_events, routable=True)
+            _upload(page, "DXF drawing", _column_drawing(x0, y0, work / "hall.dxf"))
+            expect(page.get_by_text(re.compile(r"^Imported 2 keep-out zones from hall.dxf"))).to_be_visible()
+            _idle(page)
+            zones = {z.kind: z for z in _saved_layout(work).floor.keep_out if z.id.startswith("dxf_")}
+            assert (zones["column"].x, zones["column"].y, zones["column"].width) == pytest.approx((x0, y0, 2.0))
+            assert (zones["hazard"].x, zones["hazard"].y, zones["hazard"].width) == pytest.approx((0.0, 0.0, 0.3))
+            _no_errors(page, "Layout (spreadsheets and drawings)")
+
+            # Twin: replications in the background, KPIs with intervals and the playback
+            _go(page, "Twin")
+            _set_number(page, "Replications", "2", submit=False)
+            page.get_by_role("button", name="Run the twin").click()
+            expect(page.get_by_text("Throughput (units/h)")).to_be_visible(timeout=240_000)
+            _idle(page)
+            expect(page.get_by_text("Playback of replication 1")).to_be_visible()
+            expect(page.get_by_text(re.compile(r"^95 % CI "))).to_have_count(5)  # every tile has its interval
+            _shot(page, "twin")
+            _no_errors(page, "Twin")
 
             # Optimise: a small search with a live progress bar, then the results
             _go(page, "Optimise")
