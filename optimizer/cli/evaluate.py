@@ -15,6 +15,7 @@ from pathlib import Path
 from twin.errors import InputError
 
 from optimizer.cli import arguments
+from optimizer.names import Backend
 
 DEFAULT_STEADY_HORIZON = 8 * 3600.0
 MAX_SIMULATED_SECONDS = 366 * 24 * 3600.0  # a year of plant time: 30-day unmanned runs fit
@@ -56,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=warmup_seconds, default=0.0, help="seconds left out of the statistics (default 0)")
     parser.add_argument("--seed", type=arguments.seed, default=0, help=f"0 to {arguments.MAX_SEED} (default 0)")
     parser.add_argument("--workers", type=arguments.workers, default=1, help="worker processes (default 1)")
+    parser.add_argument("--backend", choices=Backend.names(), default="local",
+                        help="replications on local processes (default) or as Ray tasks")
+    parser.add_argument("--address", help="Ray cluster address (default: start a local Ray)")
     parser.add_argument("--json", action="store_true", help="print the evaluation document as JSON")
     parser.add_argument("--trace", metavar="OUT.jsonl", type=arguments.output_file,
                         help="write replication 0's operations, trips and failures")
@@ -72,12 +76,13 @@ def _read_schedule(path: str):
         raise InputError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}") from None
 
 
-def _mapper(workers: int):
-    """Replications over the search's local process pool."""
+def _mapper(workers: int, backend: str = "local", address: str | None = None):
+    """Replications over the search's runner: local processes, or Ray tasks on a local Ray or
+    the cluster at `address` (common random numbers make the result the same either way)."""
     from optimizer.runner import make_runner
 
     def mapper(fn, context, items):
-        with make_runner("local", workers, context) as runner:
+        with make_runner(backend, workers, context, address) as runner:
             yield from runner.map_unordered(fn, items)
 
     return mapper
@@ -121,9 +126,9 @@ def run(args: argparse.Namespace) -> int:
     from optimizer.cli.progress import progress_on_stderr
     from twin.validate import validate_layout
 
-    if args.workers > arguments.local_worker_limit():
-        raise InputError(f"--workers {args.workers}: at most {arguments.local_worker_limit()} local processes "
-                         "on this machine")
+    if args.address and args.backend != "ray":
+        raise InputError("--address names a Ray cluster: give it with --backend ray")
+    arguments.check_local_workers(args.workers, args.backend, args.address)
     path = Path(args.file)
     clock = CommandClock()
     with progress_on_stderr(clock):
@@ -140,7 +145,8 @@ def run(args: argparse.Namespace) -> int:
         policy = args.policy or "fifo"
         clock.stage("simulating replications", total=args.replications)
         runs = run_replications(
-            factory, args.replications, _counted(inline_mapper if args.workers == 1 else _mapper(args.workers), clock),
+            factory, args.replications, _counted(inline_mapper if args.workers == 1 and args.backend == "local"
+                                              else _mapper(args.workers, args.backend, args.address), clock),
             policy=policy, plan=plan, seed=args.seed, horizon=horizon, warmup=args.warmup, trace=bool(args.trace),
         )
     doc = evaluation_document(layout.name, runs, control="schedule" if plan else policy, seed=args.seed,

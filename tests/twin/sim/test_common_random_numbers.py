@@ -7,6 +7,8 @@ import subprocess
 import sys
 from dataclasses import asdict
 
+import pytest
+
 from optimizer.cli.evaluate import _mapper
 from twin.io import layout_from_data
 from twin.sim.engine import run_replication
@@ -45,6 +47,27 @@ def test_worker_processes_give_the_inline_result(layout_data):
     pooled = run_replications(factory, 4, _mapper(2), seed=3)
     assert [asdict(r) for r in pooled] == [asdict(r) for r in inline]
     assert len({r.lead_time_s for r in inline}) == 4  # replications differ from each other
+
+
+@pytest.mark.ray
+def test_ray_tasks_give_the_inline_result(layout_data):
+    """`evaluate --backend ray`: replications as Ray tasks on a local Ray, the same numbers."""
+    ray = pytest.importorskip("ray")
+    factory = compile_factory(layout_from_data(varied(layout_data)), TASK_TIMES)
+    inline = run_replications(factory, 4, seed=3)
+    try:
+        remote = run_replications(factory, 4, _mapper(2, "ray"), seed=3)
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+    assert [asdict(r) for r in remote] == [asdict(r) for r in inline]
+
+
+def test_an_address_without_ray_is_refused(tmp_path, capsys):
+    from optimizer.cli import main
+
+    assert main(["evaluate", "layouts/does-not-matter.yaml", "--address", "10.0.0.1:6379"]) == 2
+    assert "--address names a Ray cluster: give it with --backend ray" in capsys.readouterr().err
 
 
 def test_stream_keys_do_not_depend_on_the_interpreter(tmp_path):
