@@ -201,32 +201,38 @@ def empty_runs(layout: Layout, router: AisleRouter | None = None) -> dict[tuple[
     return {pair: d / speed for pair, d in router.port_distances("in", "out").items() if math.isfinite(d)}
 
 
+def _spread_along(into: dict[tuple[str, str], float], receiving: list[str], shipping: list[str],
+                  steps: list[list[str]], amount: float) -> None:
+    """Add `amount` along a routing from the receiving docks through `steps` (the stations each
+    step may use) to the shipping docks, split evenly over the choices at every leg."""
+    legs = [(receiving, steps[0]), *zip(steps, steps[1:]), (steps[-1], shipping)]
+    for sources, targets in legs:
+        if not sources or not targets:
+            continue
+        share = amount / (len(sources) * len(targets))
+        for a in sources:
+            for b in targets:
+                if a != b:
+                    into[(a, b)] = into.get((a, b), 0.0) + share
+
+
+def _docks(layout: Layout) -> tuple[list[str], list[str]]:
+    """The receiving and the shipping docks' ids."""
+    return ([d.id for d in layout.floor.docks if d.kind == "receiving"],
+            [d.id for d in layout.floor.docks if d.kind == "shipping"])
+
+
 def material_flows(layout: Layout) -> dict[tuple[str, str], float]:
     """Units per planning period moving between station pairs (and from/to the docks).
 
     Where an operation has several candidate stations, its volume is split evenly among
     them; the first operation is fed from every receiving dock and the last ships to every
     shipping dock, likewise split."""
-
-    receiving = [d.id for d in layout.floor.docks if d.kind == "receiving"]
-    shipping = [d.id for d in layout.floor.docks if d.kind == "shipping"]
+    receiving, shipping = _docks(layout)
     flows: dict[tuple[str, str], float] = {}
-
-    def add(sources: list[str], targets: list[str], volume: float) -> None:
-        if not sources or not targets:
-            return
-        share = volume / (len(sources) * len(targets))
-        for a in sources:
-            for b in targets:
-                if a != b:
-                    flows[(a, b)] = flows.get((a, b), 0.0) + share
-
     for product in layout.products:
         steps = [[s.id for s in layout.candidate_stations(op)] for op in product.routing]
-        add(receiving, steps[0], product.demand)
-        for here, there in zip(steps, steps[1:]):
-            add(here, there, product.demand)
-        add(steps[-1], shipping, product.demand)
+        _spread_along(flows, receiving, shipping, steps, product.demand)
     return flows
 
 
@@ -242,19 +248,8 @@ def material_trips(layout: Layout, routes: Routes | None = None) -> dict[tuple[s
     layout search reads them off the as-is layout's schedule); a product without routes, or
     with a route that leaves its candidate stations, has its lots split evenly over the
     candidates of each operation. The docks are split evenly, as in `material_flows`."""
-    receiving = [d.id for d in layout.floor.docks if d.kind == "receiving"]
-    shipping = [d.id for d in layout.floor.docks if d.kind == "shipping"]
+    receiving, shipping = _docks(layout)
     trips: dict[tuple[str, str], float] = {}
-
-    def add(sources: list[str], targets: list[str], count: float) -> None:
-        if not sources or not targets:
-            return
-        share = count / (len(sources) * len(targets))
-        for a in sources:
-            for b in targets:
-                if a != b:
-                    trips[(a, b)] = trips.get((a, b), 0.0) + share
-
     for product in layout.products:
         lots = len(product.lots)
         steps = [[s.id for s in layout.candidate_stations(op)] for op in product.routing]
@@ -263,16 +258,9 @@ def material_trips(layout: Layout, routes: Routes | None = None) -> dict[tuple[s
                          for route in taken):
             total = sum(taken.values())
             for route, share in taken.items():
-                count = lots * share / total
-                add(receiving, [route[0]], count)
-                for a, b in zip(route, route[1:]):
-                    add([a], [b], count)
-                add([route[-1]], shipping, count)
+                _spread_along(trips, receiving, shipping, [[s] for s in route], lots * share / total)
             continue
-        add(receiving, steps[0], lots)
-        for here, there in zip(steps, steps[1:]):
-            add(here, there, lots)
-        add(steps[-1], shipping, lots)
+        _spread_along(trips, receiving, shipping, steps, lots)
     return trips
 
 

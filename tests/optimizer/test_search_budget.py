@@ -128,37 +128,33 @@ def test_the_deterministic_budget_grows_with_the_operations_and_the_wall_clock_i
     assert replace(retry, deterministic_time=None, time_limit=0) == replace(large, deterministic_time=None, time_limit=0)
 
 
-def test_a_dispatch_fallback_is_retried_once_with_the_larger_budget(monkeypatch, tmp_path, physics):
+def _schedule_task_with(monkeypatch, tmp_path, physics, first_solver: str):
+    """schedule_task on the tiny factory (time limit 1 s), its first attempt made by
+    `first_solver`; returns the options of every attempt and the record."""
     layout = _tiny()
     options = budget.stage2_options(SearchConfig(time_limit=1.0), budget.operation_count(layout))
     calls = []
 
-    def first_falls_back(lay, layout_dir, phys, opts, **kwargs):
+    def attempt(lay, layout_dir, phys, opts, **kwargs):
         calls.append(opts)
-        # the first attempt gets the real dispatch-rule schedule, as when CP-SAT runs out of budget
-        forced = replace(opts, solver="dispatch") if len(calls) == 1 else opts
+        forced = replace(opts, solver=first_solver) if len(calls) == 1 else opts
         return schedule_layout(lay, layout_dir, phys, forced, **kwargs)
 
-    monkeypatch.setattr(tasks, "schedule_layout", first_falls_back)
+    monkeypatch.setattr(tasks, "schedule_layout", attempt)
     ctx = EvalContext(layout.model_dump_json(by_alias=True), str(tmp_path), (), options, physics)
-    record = schedule_task(ctx, (0, placements_of(layout)))
+    return options, calls, schedule_task(ctx, (0, placements_of(layout)))
+
+
+def test_a_dispatch_fallback_is_retried_once_with_the_larger_budget(monkeypatch, tmp_path, physics):
+    # the first attempt gets the real dispatch-rule schedule, as when CP-SAT runs out of budget
+    options, calls, record = _schedule_task_with(monkeypatch, tmp_path, physics, "dispatch")
     assert [c.deterministic_time for c in calls] == [0.5, 0.5 * budget.RETRY_FACTOR]
     assert [c.time_limit for c in calls] == [options.time_limit, options.time_limit * budget.RETRY_FACTOR]
     assert record.status == "ok" and json.loads(record.schedule_json)["solver"] == "cpsat"
 
 
 def test_a_cpsat_answer_is_not_retried(monkeypatch, tmp_path, physics):
-    layout = _tiny()
-    options = budget.stage2_options(SearchConfig(time_limit=1.0), budget.operation_count(layout))
-    calls = []
-
-    def spy(lay, layout_dir, phys, opts, **kwargs):
-        calls.append(opts)
-        return schedule_layout(lay, layout_dir, phys, opts, **kwargs)
-
-    monkeypatch.setattr(tasks, "schedule_layout", spy)
-    ctx = EvalContext(layout.model_dump_json(by_alias=True), str(tmp_path), (), options, physics)
-    record = schedule_task(ctx, (0, placements_of(layout)))
+    _, calls, record = _schedule_task_with(monkeypatch, tmp_path, physics, "cpsat")
     assert len(calls) == 1 and json.loads(record.schedule_json)["solver"] == "cpsat"
 
 
