@@ -51,7 +51,8 @@ def wip_chart(curve: list[tuple[float, float]], end: float, now: float | None = 
 
 def playback_view(layout: Layout, frame: Frame, height: int = 480) -> go.Figure:
     """The floor plan at one moment: stations filled with their state's colour, the lots in
-    process named, AGVs as dots (filled when loaded, hollow when driving empty)."""
+    process named, AGVs as dots (filled when loaded, hollow when driving empty), lots on
+    conveyors as small squares."""
     fig = top_view(layout, height=height)
     for trace in fig.data:  # the plan's own legend (ports, belts) gives way to the states'
         trace.showlegend = False
@@ -79,6 +80,11 @@ def playback_view(layout: Layout, frame: Frame, height: int = 480) -> go.Figure:
                 hovertext=[f"AGV {v.vehicle + 1}: " + (f"carries {v.lot}" if loaded else "empty") for v in vs],
                 hoverinfo="text", marker=dict(size=13, symbol="circle" if loaded else "circle-open",
                                               color="#1f2933", line=dict(width=2, color="#1f2933"))))
+    if frame.on_belts:
+        fig.add_trace(go.Scatter(x=[x for _, x, _ in frame.on_belts], y=[y for _, _, y in frame.on_belts],
+                                 mode="markers", name="lot on a conveyor", hovertext=[lot for lot, _, _ in frame.on_belts],
+                                 hoverinfo="text", marker=dict(size=9, symbol="square", color="#ffd23f",
+                                                               line=dict(width=1, color="#1f2933"))))
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.15, x=0))
     return fig
 

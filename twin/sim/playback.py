@@ -1,5 +1,5 @@
 """A traced replication seen at any moment: each station's state, where the AGVs are and
-what they carry, which lots are being worked on, and the units in the factory. The app's
+what they carry, which lots ride a conveyor, which are being worked on, and the units in the factory. The app's
 playback draws these frames; nothing here draws.
 
 Vehicles are placed on the straight line between the ports they drive between (the running
@@ -34,6 +34,7 @@ class Frame:
     vehicles: list[VehicleAt]  # vehicles on the move (idle vehicles are not shown)
     working: dict[str, list[str]]  # station id -> lots in process
     wip: float  # units in the factory
+    on_belts: list[tuple[str, float, float]] = ()  # (lot, x, y) of lots riding a conveyor
 
 
 def _points(layout: Layout) -> tuple[dict[str, Point2], dict[str, Point2]]:
@@ -63,6 +64,7 @@ class Playback:
         self._wip_times = [t for t, _ in run.wip_curve]
         self._wip = run.wip_curve
         self._trips = [t for t in run.trips if t.vehicle >= 0]
+        self._belt_trips = [t for t in run.trips if t.vehicle < 0 and t.end > t.start]
         self._operations = run.operations
 
     def states_at(self, time: float) -> dict[str, str]:
@@ -97,6 +99,17 @@ class Playback:
                 out.append(VehicleAt(trip.vehicle, x, y, trip.lot))
         return sorted(out, key=lambda v: v.vehicle)
 
+    def belts_at(self, time: float) -> list[tuple[str, float, float]]:
+        """Lots on conveyors, on the straight line from the feeding station's output port to
+        the next one's input port (a drawn belt route is not followed)."""
+        out = []
+        for trip in self._belt_trips:
+            if trip.start <= time < trip.end:
+                pick, drop = self._outs.get(trip.from_station), self._ins.get(trip.to_station)
+                if pick is not None and drop is not None:
+                    out.append((trip.lot, *_between(pick, drop, (time - trip.start) / (trip.end - trip.start))))
+        return out
+
     def working_at(self, time: float) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for op in self._operations:
@@ -106,7 +119,8 @@ class Playback:
 
     def frame(self, time: float) -> Frame:
         time = min(max(time, 0.0), self.end)
-        return Frame(time, self.states_at(time), self.vehicles_at(time), self.working_at(time), self.wip_at(time))
+        return Frame(time, self.states_at(time), self.vehicles_at(time), self.working_at(time), self.wip_at(time),
+                     self.belts_at(time))
 
 
 def state_seconds(run: Replication, since: float = 0.0) -> dict[str, dict[str, float]]:

@@ -108,3 +108,22 @@ def test_a_frame_shows_the_lots_in_process_and_station_states(agv_run):
     assert frame.stations[op.station] in ("busy", "down", "unmanned")
     assert set(frame.stations) == {s.id for s in layout.stations}
     assert playback.frame(-5.0).time == 0.0 and playback.frame(math.inf).time == run.end
+
+
+def test_a_lot_rides_its_conveyor_from_port_to_port():
+    from twin.geometry import input_port, output_port
+
+    data = line_layout([20.0, 20.0], lots=3).model_dump(mode="json", by_alias=True, exclude_none=True)
+    for i, station in enumerate(data["stations"]):
+        station["position"] = [3.0 + 8.0 * i, 5.0]
+    data["transport"] = {"conveyors": [{"id": "belt", "from": "s0", "to": "s1", "speed": 0.2}]}
+    layout = layout_from_data(data)
+    run = run_replication(compile_factory(layout), seed=0, trace=True)
+    belt = [t for t in run.trips if t.vehicle < 0]
+    assert len(belt) == 3 and all(t.end > t.start for t in belt)
+    playback = Playback(run, layout)
+    a, b = output_port(layout.station("s0")), input_port(layout.station("s1"))
+    for trip in belt:
+        riding = [(x, y) for lot, x, y in playback.frame((trip.start + trip.end) / 2).on_belts if lot == trip.lot]
+        assert len(riding) == 1 and riding[0] == pytest.approx(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2))
+        assert trip.lot not in [lot for lot, _, _ in playback.frame(trip.end + 1e-6).on_belts]
