@@ -58,20 +58,11 @@ class Lot:
     batches: list[int] = field(default_factory=list)  # units per transfer batch
     done: list[simpy.Event] = field(default_factory=list)  # per batch (if several): processed at its station
     arrived: list[simpy.Event] | None = None  # per batch: there for its operation (None: all are)
-    stored: tuple[Any, float] | None = None  # in a buffer station: (its place, since when)
+    stored: tuple[Any, float, OperationSpec] | None = None  # in a buffer station: (its place, since, operation)
 
     @property
     def operation(self) -> OperationSpec:
         return self.product.operations[self.index]
-
-    def operation_at(self, station: str) -> OperationSpec:
-        """The operation the lot had at `station` (the one it is at, or the one before when it
-        has already moved on towards the next)."""
-        for k in (self.index, self.index - 1):
-            if 0 <= k < len(self.product.operations) and any(
-                    alt.station == station for alt in self.product.operations[k].alternatives):
-                return self.product.operations[k]
-        raise KeyError(station)
 
     def mean_seconds(self, station: str, operation: OperationSpec | None = None) -> float:
         alt = (operation or self.operation).on(station)
@@ -201,14 +192,12 @@ class Simulation:
             yield lot.finished
             here = lot.station
             if lot.index == last:
-                self._leave(lot, here)
                 break
             lot.index += 1
             there = yield from self._reserve(lot, here)
             yield from self._move(lot, here, there)
             self._arrive(lot, there)
-        self.wip.add(self.env.now, -lot.units)
-        self.completed.append((lot.release, self.env.now, lot.units, lot.due, lot.weight))
+        self._ship(lot)
 
     def _batched_lot(self, lot: Lot):
         """A lot in transfer batches: once its first batch is done it reserves room at the next
@@ -231,7 +220,11 @@ class Simulation:
             lot.arrived = arrivals
             self._arrive(lot, there)
         yield lot.finished
-        self.stations[lot.station].outputs.release()
+        self._ship(lot)
+
+    def _ship(self, lot: Lot) -> None:
+        """The lot's last operation is done: it leaves its station and the factory."""
+        self._leave(lot, lot.station)
         self.wip.add(self.env.now, -lot.units)
         self.completed.append((lot.release, self.env.now, lot.units, lot.due, lot.weight))
 
@@ -294,14 +287,18 @@ class Simulation:
     def _store(self, lot: Lot, runtime: StationRuntime) -> None:
         """A lot put into a buffer station: it takes one of its places (the room reserved for
         it) and is done there at once; the place shows `blocked` until the lot moves on."""
+        self._taken(lot)
+        lane = next(lane for lane in runtime.lanes if lane.state != "blocked")
+        runtime.set_state(lane, "blocked")
+        lot.stored = (lane, self.env.now, lot.operation)
+        lot.finished.succeed()
+
+    def _taken(self, lot: Lot) -> None:
+        """The lot's current operation has its station: the other candidates need it less."""
         for s in self._candidates(lot, lot.index):
             lot.needs[s] -= 1
             if lot.needs[s] == 0:
                 self.stations[s].add_demand(-1)
-        lane = next(lane for lane in runtime.lanes if lane.state not in ("blocked",))
-        runtime.set_state(lane, "blocked")
-        lot.stored = (lane, self.env.now)
-        lot.finished.succeed()
 
     def _leave(self, lot: Lot, station: str) -> None:
         """The lot leaves `station`: its output place, or its place in a buffer station, is free."""
@@ -309,12 +306,12 @@ class Simulation:
         if not runtime.spec.storage:
             runtime.outputs.release()
             return
-        lane, since = lot.stored
+        lane, since, operation = lot.stored
         runtime.inputs.release()
         runtime.set_state(lane, runtime.free_state())
         if self.trace:
-            self.records.append(OperationRecord(lot.id, lot.product.id, lot.operation_at(station).id, station,
-                                                lane.index, since, self.env.now, 0.0))
+            self.records.append(OperationRecord(lot.id, lot.product.id, operation.id, station, lane.index, since,
+                                                self.env.now, 0.0))
 
     # --- lanes ----------------------------------------------------------------------------
 
@@ -367,10 +364,7 @@ class Simulation:
             operation, finished, done, arrived = lot.operation, lot.finished, lot.done, lot.arrived
             for member in group:
                 runtime.inputs.release()
-                for s in self._candidates(member, member.index):
-                    member.needs[s] -= 1
-                    if member.needs[s] == 0:
-                        self.stations[s].add_demand(-1)
+                self._taken(member)
             alt = operation.on(sid)
             change = self.factory.changeover(sid, lane.family, lot.product.family)
             not_before = planned[2] if planned is not None else env.now
