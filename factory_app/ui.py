@@ -47,6 +47,17 @@ def pick_design(designs: dict[str, Design], label: str, key: str, default: int =
     return designs[name]
 
 
+def job_progress(job: Any, stop_label: str, key: str) -> Any:
+    """A background job's progress bar and Stop button while it runs; its current view
+    (`factory_app.jobs.JobView`), for the page to show how it ended."""
+    view = job.view()
+    if not view.done:
+        st.progress(view.fraction, text=view.text)
+        if st.button(stop_label, key=key):
+            job.stop()
+    return view
+
+
 def show_error(exc: BaseException, what: str = "") -> None:
     """An error as a message: a layout error lists its problems, anything else one line."""
     head = f"{what}: " if what else ""

@@ -77,11 +77,8 @@ def _progress(state: AppState) -> None:
     job: SearchJob | None = state.job
     if job is None:
         return
-    view = job.view()
+    view = job_progress(job, "Stop the search", "opt_stop")
     if not view.done:
-        st.progress(view.fraction, text=view.text)
-        if st.button("Stop the search", key="opt_stop"):
-            job.stop()
         return
     if job.stopped:
         st.info(f"{view.text} Everything finished so far is kept; resume to carry on where it stopped.",

@@ -11,7 +11,7 @@ import streamlit as st
 from factory_app.state import AppState
 from factory_app.twin_charts import kpi_text, playback_view, state_bars, wip_chart
 from factory_app.twin_job import TwinJob, TwinResult, TwinSettings
-from factory_app.ui import show_error
+from factory_app.ui import job_progress, show_error
 
 CONTROLS = {"FIFO (first come, first served)": "fifo", "EDD (earliest due date first)": "edd",
             "SPT (shortest operation first)": "spt", "Follow the design's schedule": "schedule"}
@@ -81,11 +81,7 @@ def _progress(state: AppState) -> None:
     job: TwinJob | None = state.twin
     if job is None:
         return
-    view = job.view()
-    if not view.done:
-        st.progress(view.fraction, text=view.text)
-        if st.button("Stop the twin", key="twin_stop"):
-            job.stop()
+    if not job_progress(job, "Stop the twin", "twin_stop").done:
         return
     if job.error:
         st.error(f"The twin could not run: {job.error}")
