@@ -13,7 +13,7 @@ from factory_app.jobs import SearchJob, search_input
 from factory_app.paths import inside, runs_dir
 from factory_app.state import RUN_KEY, AppState, Design
 from factory_app import leaderboard
-from factory_app.ui import cached_run, cached_run_list, cached_screened, reported, show_error
+from factory_app.ui import cached_run, cached_run_list, cached_screened, job_progress, reported, show_error
 
 
 
