@@ -27,9 +27,10 @@ NUMBER, WHOLE, TEXT, FLAG, LIST = "number", "whole number", "text", "flag", "lis
 COLUMNS: dict[str, list[tuple[str, str]]] = {
     "stations": [("id", TEXT), ("kind", TEXT), ("x", NUMBER), ("y", NUMBER), ("rotation", WHOLE), ("width", NUMBER),
                  ("depth", NUMBER), ("height", NUMBER), ("capacity", WHOLE), ("fixed", FLAG), ("mtbf", NUMBER),
-                 ("mttr", NUMBER), ("cost", NUMBER)],
-    "products": [("id", TEXT), ("family", TEXT), ("demand", WHOLE), ("lot_size", WHOLE), ("release", NUMBER),
-                 ("due", NUMBER), ("weight", NUMBER), ("rate", NUMBER)],
+                 ("mttr", NUMBER), ("cost", NUMBER), ("input_buffer", WHOLE), ("output_buffer", WHOLE),
+                 ("batch_size", WHOLE)],
+    "products": [("id", TEXT), ("family", TEXT), ("demand", WHOLE), ("lot_size", WHOLE), ("transfer_batch", WHOLE),
+                 ("release", NUMBER), ("due", NUMBER), ("weight", NUMBER), ("rate", NUMBER)],
     "routings": [("product", TEXT), ("id", TEXT), ("stations", LIST), ("station_kind", TEXT), ("time", NUMBER),
                  ("task", TEXT), ("handling", NUMBER), ("setup", NUMBER)],
 }
@@ -87,10 +88,12 @@ def table_rows(layout: Layout, table: str) -> list[dict[str, Any]]:
         return [{"id": s.id, "kind": s.kind, "x": s.position[0] if s.position else None,
                  "y": s.position[1] if s.position else None, "rotation": s.rotation, "width": s.footprint.width,
                  "depth": s.footprint.depth, "height": s.height, "capacity": s.capacity, "fixed": s.fixed,
-                 "mtbf": s.mtbf, "mttr": s.mttr, "cost": s.cost} for s in layout.stations]
+                 "mtbf": s.mtbf, "mttr": s.mttr, "cost": s.cost, "input_buffer": s.input_buffer,
+                 "output_buffer": s.output_buffer, "batch_size": s.batch_size} for s in layout.stations]
     if table == "products":
-        return [{"id": p.id, "family": p.family, "demand": p.demand, "lot_size": p.lot_size, "release": p.release,
-                 "due": p.due, "weight": p.weight, "rate": p.rate} for p in layout.products]
+        return [{"id": p.id, "family": p.family, "demand": p.demand, "lot_size": p.lot_size,
+                 "transfer_batch": p.transfer_batch, "release": p.release, "due": p.due, "weight": p.weight,
+                 "rate": p.rate} for p in layout.products]
     if table == "routings":
         return [{"product": p.id, "id": op.id, "stations": ", ".join(op.stations) if op.stations else None,
                  "station_kind": op.station_kind, "time": op.time, "task": op.task, "handling": op.handling,

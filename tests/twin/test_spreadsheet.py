@@ -40,6 +40,24 @@ def test_a_csv_round_trip_per_table_gives_the_same_layout(layout):
     assert layout_with_tables(layout, sheets) == layout
 
 
+def test_buffers_batch_sizes_and_transfer_batches_travel_in_the_sheets(layout):
+    """A workbook carries the new fields itself: read into a layout that lacks them (another
+    project's copy), they come back from the cells, not from the items of the same id."""
+    parts = layout.with_stations([s.model_copy(update={"input_buffer": 3, "output_buffer": 2}) if s.id == "washer"
+                                  else s for s in layout.stations])
+    parts = parts.model_copy(update={"products": tuple(
+        p.model_copy(update={"transfer_batch": 10}) if i == 0 else p for i, p in enumerate(parts.products))})
+    food = load_layout(ROOT / "layouts" / "food_packaging.yaml")
+    assert any(s.batch_size for s in food.stations)
+    for full in (parts, food):
+        bare = full.with_stations([s.model_copy(update={"input_buffer": None, "output_buffer": None,
+                                                        "batch_size": None}) for s in full.stations])
+        bare = bare.model_copy(update={"products": tuple(p.model_copy(update={"transfer_batch": None})
+                                                         for p in bare.products)})
+        assert bare != full
+        assert layout_with_tables(bare, read_xlsx(write_xlsx(full), "plan.xlsx")) == full
+
+
 def test_edits_in_the_sheet_reach_the_layout(layout):
     text = write_csv(layout, "stations").splitlines()
     header = text[0].split(",")
@@ -72,7 +90,7 @@ def test_bad_cells_are_named_by_sheet_row_and_column():
         read_xlsx(content, "plan.xlsx")
     assert _problems(info.value) == [
         "sheet 'stations', row 1, column H ('colour'): unknown column: use id, kind, x, y, rotation, width, depth, "
-        "height, capacity, fixed, mtbf, mttr, cost",
+        "height, capacity, fixed, mtbf, mttr, cost, input_buffer, output_buffer, batch_size",
         "sheet 'stations', row 2, column E (width): must be a number, got 'wide'",
         "sheet 'stations', row 2, column G (capacity): must be a whole number, got '1.5'",
         "sheet 'stations', row 4, column C (x): must be a number, got 'ten'",
