@@ -337,7 +337,8 @@ def _cell_problems(layout: Layout) -> list[Problem]:
 
 
 def _twin_problems(layout: Layout) -> list[Problem]:
-    """The running twin's additions: distributions, and breakdown shapes only with MTBF/MTTR."""
+    """The running twin's additions: distributions, breakdown shapes only with MTBF/MTTR, and
+    buffer stations that only store."""
     problems = []
     for i, station in enumerate(layout.stations):
         path = f"stations[{i}].breakdowns"
@@ -347,6 +348,27 @@ def _twin_problems(layout: Layout) -> list[Problem]:
         problems += variability_problems(f"products[{i}].arrivals", product.arrivals)
         for j, op in enumerate(product.routing):
             problems += variability_problems(f"products[{i}].routing[{j}].variability", op.variability)
+    return problems + _storage_problems(layout)
+
+
+def _storage_problems(layout: Layout) -> list[Problem]:
+    """A buffer station holds whole lots in its `capacity` places: no transfer batches through
+    it, and no buffer, batch or breakdown fields that would mean something else there."""
+    problems = []
+    for i, station in enumerate(layout.stations):
+        if station.kind != "buffer":
+            continue
+        for name in ("input_buffer", "output_buffer", "batch_size", "mtbf"):
+            if getattr(station, name) is not None:
+                problems.append(Problem(f"stations[{i}].{name}", f"a buffer station's places are its capacity "
+                                        f"({station.capacity}); it has no {name}"))
+    for i, product in enumerate(layout.products):
+        if product.transfer_batch is None or product.transfer_batch >= product.lot_size:
+            continue
+        stored = next((s.id for op in product.routing for s in layout.candidate_stations(op) if s.kind == "buffer"), None)
+        if stored is not None:
+            problems.append(Problem(f"products[{i}].transfer_batch", f"the running twin stores whole lots in buffer "
+                                    f"station '{stored}': no transfer batches through it"))
     return problems
 
 

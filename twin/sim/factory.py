@@ -164,7 +164,7 @@ def compile_factory(
     else:
         empty_runs = dict(empty_runs or {})
     if not problems:
-        problems += _batches_on_belts(layout, products, legs) + _storage_problems(layout)
+        problems += _batches_on_belts(layout, products, legs)
     if problems:
         raise LayoutError(problems, source=layout.name)
     return Factory(
@@ -220,27 +220,6 @@ def _batches_on_belts(layout: Layout, products: list[ProductSpec],
                 problems.append(Problem(f"products[{i}].transfer_batch", "the running twin does not move transfer "
                                         f"batches on a belt with a pitch ({belts[0][0]} -> {belts[0][1]})"))
                 break
-    return problems
-
-
-def _storage_problems(layout: Layout) -> list[Problem]:
-    """A buffer station holds whole lots in its `capacity` places: no transfer batches through
-    it, and no buffer, batch or breakdown fields that would mean something else there."""
-    problems = []
-    for i, station in enumerate(layout.stations):
-        if station.kind != "buffer":
-            continue
-        for name in ("input_buffer", "output_buffer", "batch_size", "mtbf"):
-            if getattr(station, name) is not None:
-                problems.append(Problem(f"stations[{i}].{name}", f"a buffer station's places are its capacity "
-                                        f"({station.capacity}); it has no {name}"))
-    for i, product in enumerate(layout.products):
-        if product.transfer_batch is None or product.transfer_batch >= product.lot_size:
-            continue
-        stored = next((s.id for op in product.routing for s in layout.candidate_stations(op) if s.kind == "buffer"), None)
-        if stored is not None:
-            problems.append(Problem(f"products[{i}].transfer_batch", f"the running twin stores whole lots in buffer "
-                                    f"station '{stored}': no transfer batches through it"))
     return problems
 
 
