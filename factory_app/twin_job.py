@@ -21,9 +21,6 @@ from twin.sim.playback import Playback
 
 from factory_app.jobs import BackgroundJob, JobView, duration
 
-POLICIES = ("fifo", "edd", "spt")
-
-
 @dataclass(frozen=True)
 class TwinSettings:
     replications: int = 10

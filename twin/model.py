@@ -324,10 +324,10 @@ class Operation(Model):
     def lot_seconds(self, station: Station, units: int, task_times: Mapping[tuple[str, str], float]) -> float | None:
         """Mean seconds for a lot of `units` on `station`: the setup, then the units one by one,
         or on a batch machine ceil(units / batch_size) batches."""
+        from twin.batching import batches  # twin.batching reads the model
+
         unit = self.unit_seconds(station, task_times)
-        if unit is None:
-            return None
-        return self.setup + unit * (units if station.batch_size is None else -(-units // station.batch_size))
+        return None if unit is None else self.setup + unit * batches(units, station.batch_size)
 
 
 class Product(Model):

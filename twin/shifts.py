@@ -261,8 +261,10 @@ def lot_fit_problems(layout: Layout, task_times: Mapping[tuple[str, str], float]
         units = max(product.lots)
         for j, op in enumerate(product.routing):
             for station in layout.candidate_stations(op):
+                if not manned.get(station.id):
+                    continue
                 seconds = op.lot_seconds(station, units, task_times)
-                if station.id not in manned or not manned[station.id] or seconds is None:
+                if seconds is None:
                     continue
                 stretch = max(longest[p] for p in manned[station.id])
                 if seconds > stretch + EPSILON:

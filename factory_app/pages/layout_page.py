@@ -313,7 +313,8 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
     frame = tables.routing_frame(data, index, problems)
     st.caption("One row per operation, in order. Pick the `stations` that can do it, "
                "or leave them empty and give a `station_kind`. Give a `time` (s per unit) or a robot-cell `task`; "
-               "`variability` is the time's shape around it (`lognormal cv=0.3`), used by the running twin.")
+               "`variability` is the time's shape around it (`lognormal cv=0.3`), used by the running twin. "
+               "A step at buffer stations is storage: leave time and task blank.")
     edited = st.data_editor(
         frame, key=f"routing_table_{index}_{session.revision}", num_rows="dynamic", width="stretch",
         hide_index=True,

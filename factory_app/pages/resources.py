@@ -13,7 +13,7 @@ from factory_app.editing import EditSession
 from factory_app.tables import frame_changed, without_blank_new_rows
 
 POOL_PICK = "pool_pick_index"  # the pool whose shifts the Operators tab shows
-DEFAULT_HOME = "(first receiving dock)"
+DEFAULT_HOME = "(first receiving dock, else first station)"
 SHAPE_HELP = ("the shape around the mean: fixed, exponential, lognormal cv=0.3, triangular low=0.8 high=1.5, "
               "or empirical (samples from the file)")
 _PROBLEMS = st.column_config.TextColumn("problems", disabled=True, width="large")

@@ -131,7 +131,9 @@ def _fleet_and_crew(doc) -> None:
         c2.dataframe(rows, hide_index=True, width="stretch")
 
 
+@st.fragment
 def _playback(result: TwinResult) -> None:
+    """Moving the slider redraws this part only, not the KPIs and charts above it."""
     playback = result.playback
     end_h = playback.end / 3600.0
     st.markdown("**Playback of replication 1**")
