@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from twin.errors import LayoutError
-from twin.io import layout_from_data
+from twin.io import parse_layout
 from twin.model import Layout
-from twin.readers import parse_document
 
 from service.problems import ServiceError
 
@@ -60,4 +59,4 @@ async def read_upload(request: Request) -> Upload:
 
 def parse_upload(upload: Upload) -> Layout:
     """The layout, or LayoutError with every problem and its field path."""
-    return layout_from_data(parse_document(upload.text, SOURCE, upload.fmt), SOURCE)
+    return parse_layout(upload.text, SOURCE, upload.fmt)
