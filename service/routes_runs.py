@@ -35,13 +35,11 @@ def results() -> Any:
     return module
 
 
-def _info(run_id: str, result: SearchResult, held: bool) -> RunInfo:
-    b, best = result.baseline, result.best
-    return RunInfo(id=run_id, layout=result.layout_name, started=result.started,
-                   status=run_state(result.run_dir, result.status, held), candidates=result.config.candidates,
-                   screened=result.screened, scheduled=result.scheduled,
-                   baseline_makespan=b.makespan if b else None, best_makespan=best.makespan if best else None,
-                   baseline_flow=b.flow_distance if b else None, best_flow=best.flow_distance if best else None)
+def _info(summary: Any, held: bool) -> RunInfo:
+    """The API's view of a run summary (`optimizer.search.results.RunSummary`): named by the
+    run's id, never by its server path."""
+    return RunInfo(**{**vars(summary), "id": summary.run_dir.name, "layout": summary.layout_name,
+                      "status": run_state(summary.run_dir, summary.status, held)})
 
 
 def _load(request: Request, run_id: str) -> tuple[SearchResult, bool]:
@@ -60,9 +58,7 @@ def _load(request: Request, run_id: str) -> tuple[SearchResult, bool]:
 def runs(request: Request) -> list[RunInfo]:
     root = service(request).workspace.runs
     held = {db.parent.name for db in root.glob(f"*/{DB_NAME}") if is_locked(db.parent)}
-    return [RunInfo(**{**vars(s), "id": s.run_dir.name, "layout": s.layout_name,
-                       "status": run_state(s.run_dir, s.status, s.run_dir.name in held)})
-            for s in results().list_runs(root)]
+    return [_info(s, s.run_dir.name in held) for s in results().list_runs(root)]
 
 
 @router.get("/{run_id}", responses=problem_responses(404, 409, 422), summary="A run's counts, best design and verdict")
@@ -71,7 +67,7 @@ def run_result(request: Request, run_id: RunId) -> RunResult:
 
     result, held = _load(request, run_id)
     base = f"/v1/runs/{run_id}"
-    return RunResult(run=_info(run_id, result, held), best_seq=result.best.seq if result.best else None,
+    return RunResult(run=_info(results().summarize(result), held), best_seq=result.best.seq if result.best else None,
                      best_solver=result.best.solver if result.best else None,
                      verdict=verdict_text(result) if result.best else [],
                      links={"layout": f"{base}/layout", "schedule": f"{base}/schedule", "report": f"{base}/report",

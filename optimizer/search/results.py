@@ -154,11 +154,16 @@ def list_runs(root: Path | str = "runs") -> list[RunSummary]:
             result = load_run(db.parent)
         except (InputError, OSError, ValueError, KeyError):
             continue
-        b, best = result.baseline, result.best
-        out.append(RunSummary(
-            run_dir=db.parent, layout_name=result.layout_name, started=result.started, status=result.status,
-            candidates=result.config.candidates, screened=result.screened, scheduled=result.scheduled,
-            baseline_makespan=b.makespan if b else None, best_makespan=best.makespan if best else None,
-            baseline_flow=b.flow_distance if b else None, best_flow=best.flow_distance if best else None,
-        ))
+        out.append(summarize(result))
     return sorted(out, key=lambda s: (s.started, str(s.run_dir)), reverse=True)
+
+
+def summarize(result: SearchResult) -> RunSummary:
+    """A run's one-line summary: its counts and the baseline's and best design's figures."""
+    b, best = result.baseline, result.best
+    return RunSummary(
+        run_dir=result.run_dir, layout_name=result.layout_name, started=result.started, status=result.status,
+        candidates=result.config.candidates, screened=result.screened, scheduled=result.scheduled,
+        baseline_makespan=b.makespan if b else None, best_makespan=best.makespan if best else None,
+        baseline_flow=b.flow_distance if b else None, best_flow=best.flow_distance if best else None,
+    )
