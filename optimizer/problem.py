@@ -401,7 +401,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
             for station in candidates:
                 sid = station.id
                 # a robot cell runs the task; any other candidate (a manual bench, say) its time
-                if op.task is not None and (station.kind == "robot_cell" or op.time is None):
+                if op.runs_task(station):
                     seconds = task_times.get((sid, op.task))
                     if seconds is None:
                         problems.append(

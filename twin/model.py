@@ -308,6 +308,11 @@ class Operation(Model):
     setup: ExtraTime = Field(0.0, description="fixed seconds per lot before the first unit")
     variability: Variability = Field(Variability(), description="shape of the time per unit around its mean")
 
+    def runs_task(self, station: Station) -> bool:
+        """Whether `station` does this operation by its robot task (a physics cycle) rather
+        than by `time`: a robot cell always, any station when no time is given."""
+        return self.task is not None and (station.kind == "robot_cell" or self.time is None)
+
     def unit_seconds(self, station: Station, task_times: Mapping[tuple[str, str], float]) -> float | None:
         """Mean seconds per unit on `station` (per batch on a batch machine): a robot cell's
         physics cycle of `task` (from `task_times[(station, task)]`) plus `handling`, else
@@ -316,7 +321,7 @@ class Operation(Model):
         buffer station takes no time."""
         if station.kind == "buffer":
             return 0.0
-        if self.task is not None and (station.kind == "robot_cell" or self.time is None):
+        if self.runs_task(station):
             seconds = task_times.get((station.id, self.task))
             return None if seconds is None else float(seconds) + self.handling
         return None if self.time is None else float(self.time)
