@@ -329,10 +329,11 @@ class Operation(Model):
     def lot_seconds(self, station: Station, units: int, task_times: Mapping[tuple[str, str], float]) -> float | None:
         """Mean seconds for a lot of `units` on `station`: the setup, then the units one by one,
         or on a batch machine ceil(units / batch_size) batches."""
-        from twin.batching import batches  # twin.batching reads the model
-
         unit = self.unit_seconds(station, task_times)
-        return None if unit is None else self.setup + unit * batches(units, station.batch_size)
+        if unit is None:
+            return None
+        # ceil(units / batch_size) as twin.batching.batches counts it (that module reads this one)
+        return self.setup + unit * (units if station.batch_size is None else -(-units // station.batch_size))
 
 
 class Product(Model):
