@@ -92,7 +92,7 @@ def _outage_ticks(problem: SchedulingProblem, outages: list[Outage]) -> list[tup
 def _split(problem: SchedulingProblem, current: Schedule, now: int,
            down: list[tuple[str, int, int]]) -> tuple[dict[Key, Any], list[Key]]:
     """The kept assignments by key, and the interrupted keys."""
-    index = {(job.id, op.id): (j, k) for j, job in enumerate(problem.jobs) for k, op in enumerate(job.operations)}
+    index = _operation_index(problem)
     by_key = {index[(a.job, a.operation)]: a for a in current.assignments}
     kept: dict[Key, Any] = {}
     interrupted: list[Key] = []
@@ -156,20 +156,25 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
         return dispatch.follow(augmented, found.placed, found.departures, found.pools, frozen)
 
     def pin(model: cp_model.CpModel, v: Any) -> None:
-        _pin(model, v, problem, past, planned)
+        _pin(model, v, problem, past)
         for j, start in pinned_blocks:
             model.Add(v.start[(j, 0)] == start)
+
+    def pin_and_hint(model: cp_model.CpModel, v: Any) -> None:
+        pin(model, v)
+        _hint_plan(model, v, problem, past, planned)
 
     started = time.monotonic()
     options = dict(workers=workers, seed=seed, objective=objective, hint=False, retime=retime)
     try:
-        first = solve(augmented, time_limit=time_limit * (SHIFT_SHARE if stable else 1.0), constrain=pin, **options)
+        first = solve(augmented, time_limit=time_limit * (SHIFT_SHARE if stable else 1.0), constrain=pin_and_hint,
+                      **options)
     except NoFeasibleSchedule:
         if not stable:
             raise
         stable = False  # none found in its share (a busy machine): the whole time goes to the first objective
-        first = solve(augmented, time_limit=max(0.5, time_limit - (time.monotonic() - started)), constrain=pin,
-                      **options)
+        first = solve(augmented, time_limit=max(0.5, time_limit - (time.monotonic() - started)),
+                      constrain=pin_and_hint, **options)
     solved = first
     if stable:
         def least_shift(model: cp_model.CpModel, v: Any) -> None:
@@ -218,7 +223,7 @@ def _trips_made(problem: SchedulingProblem, current: Schedule, now: int, kept: d
     return out
 
 
-def _pin(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Past, planned: dict) -> None:
+def _pin(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Past) -> None:
     """Kept operations where they ran, trips made where they went (on their vehicles), nothing
     new before now."""
     for j, job in enumerate(problem.jobs):
@@ -232,7 +237,6 @@ def _pin(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Pas
                 model.Add(v.departure[(j, k)] >= past.now)
             if a is None:
                 model.Add(v.start[(j, k)] >= past.now)
-                _hint_planned(model, v, j, k, planned[(job.id, op.id)], past.now)
                 continue
             _choose(model, v, j, k, a.station)
             model.Add(v.start[(j, k)] == a.start)
@@ -286,14 +290,45 @@ def _no_worse(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, first
 
 def _hint_schedule(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, schedule: Schedule) -> None:
     """A known answer (the first objective's) as the second search's starting point."""
-    index = {(job.id, op.id): (j, k) for j, job in enumerate(problem.jobs) for k, op in enumerate(job.operations)}
+    index = _operation_index(problem)
+    choices = _station_choices(v)
     model.clear_hints()
     for a in schedule.assignments:
-        j, k = index[(a.job, a.operation)]
-        model.AddHint(v.start[(j, k)], a.start)
-        for (jj, kk, station), present in v.presence.items():
-            if (jj, kk) == (j, k) and present is not True:
-                model.AddHint(present, station == a.station)
+        key = index[(a.job, a.operation)]
+        _hint(model, v, choices, key, a.start, a.station)
+
+
+def _hint_plan(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Past, planned: dict) -> None:
+    """The old plan of the work not yet started, no earlier than now, as CP-SAT's starting
+    point (a hint, not a rule)."""
+    choices = _station_choices(v)
+    for j, job in enumerate(problem.jobs):
+        for k, op in enumerate(job.operations):
+            if (j, k) not in past.kept:
+                old = planned[(job.id, op.id)]
+                _hint(model, v, choices, (j, k), max(old.start, past.now), old.station)
+
+
+def _hint(model: cp_model.CpModel, v: Any, choices: dict[Key, list[tuple[str, Any]]], key: Key, start: int,
+          station: str) -> None:
+    model.AddHint(v.start[key], start)
+    for option, present in choices.get(key, ()):
+        model.AddHint(present, option == station)
+
+
+def _station_choices(v: Any) -> dict[Key, list[tuple[str, Any]]]:
+    """Each operation's station literals (fixed choices left out), built once per model: a
+    scan of every literal per operation made the hints quadratic in the operations."""
+    choices: dict[Key, list[tuple[str, Any]]] = {}
+    for (j, k, station), present in v.presence.items():
+        if present is not True:
+            choices.setdefault((j, k), []).append((station, present))
+    return choices
+
+
+def _operation_index(problem: SchedulingProblem) -> dict[tuple[str, str], Key]:
+    """(job id, operation id) -> (job index, operation index)."""
+    return {(job.id, op.id): (j, k) for j, job in enumerate(problem.jobs) for k, op in enumerate(job.operations)}
 
 
 def _trip_problems(problem: SchedulingProblem, schedule: Schedule, past: _Past) -> list[str]:
@@ -302,14 +337,6 @@ def _trip_problems(problem: SchedulingProblem, schedule: Schedule, past: _Past) 
     return [f"{t.job} {t.from_station}->{t.to_station}: the trip that left at {t.start * problem.tick:g} s on "
             f"vehicle {t.vehicle} is not in the new schedule as it was made"
             for t in past.trips.values() if (t.job, t.from_station, t.to_station, t.start, t.vehicle) not in made]
-
-
-def _hint_planned(model: cp_model.CpModel, v: Any, j: int, k: int, old: Any, now: int) -> None:
-    """The old plan, no earlier than now, as CP-SAT's starting point (a hint, not a rule)."""
-    model.AddHint(v.start[(j, k)], max(old.start, now))
-    for (jj, kk, station), present in v.presence.items():
-        if (jj, kk) == (j, k) and present is not True:
-            model.AddHint(present, station == old.station)
 
 
 def _choose(model: cp_model.CpModel, v: Any, j: int, k: int, station: str) -> None:
@@ -327,7 +354,7 @@ def _original_part(problem: SchedulingProblem, solved: Schedule, past: _Past) ->
     """The solved schedule without the outage blocks and the clock, on the original problem;
     kept operations keep their lanes (lanes of a station are alike, so a new operation takes
     its solved lane when free, else whichever is) and operators, trips made their vehicles."""
-    index = {(job.id, op.id): (j, k) for j, job in enumerate(problem.jobs) for k, op in enumerate(job.operations)}
+    index = _operation_index(problem)
     placed = {index[(a.job, a.operation)]: a for a in solved.assignments if (a.job, a.operation) in index}
     busy: dict[tuple[str, int], list[tuple[int, int]]] = {}
     for key, a in past.kept.items():
