@@ -69,24 +69,16 @@ class TwinJob(BackgroundJob):
             self._ended = self._clock()
 
     def _replicate(self) -> TwinResult | None:
-        from twin.physics import task_times
         from twin.sim.control import plan_from_schedule
-        from twin.sim.engine import run_replication
-        from twin.sim.factory import compile_factory
         from twin.sim.kpis import evaluation_document
-        from twin.validate import validate_layout
+        from twin.sim.replications import prepare, run_replications, until_stopped
 
         s = self.settings
-        layout = validate_layout(self.layout, self.layout_dir, self.physics, source=self.layout.name)
-        factory = compile_factory(layout, task_times(layout, self.layout_dir, self.physics))
+        layout, factory = prepare(self.layout, self.layout_dir, self.physics, self.layout.name)
         plan = plan_from_schedule(self.schedule_doc, factory, "the design's schedule") if s.policy == "schedule" else None
-        runs = []
-        for index in range(s.replications):
-            if self._stop.is_set():
-                break
-            runs.append(run_replication(factory, replication=index, policy="fifo" if plan else s.policy, plan=plan,
-                                        seed=s.seed, horizon=s.horizon, warmup=s.warmup, trace=index == 0))
-            self.finished = len(runs)
+        mapper = until_stopped(self._stop.is_set, lambda count: setattr(self, "finished", count))
+        runs = run_replications(factory, s.replications, mapper, policy="fifo" if plan else s.policy, plan=plan,
+                                seed=s.seed, horizon=s.horizon, warmup=s.warmup, trace=True)
         if not runs:
             return None
         doc = evaluation_document(layout.name, runs, control="schedule" if plan else s.policy, seed=s.seed,

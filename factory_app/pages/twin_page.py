@@ -38,6 +38,8 @@ def render(state: AppState) -> None:
 
 
 def _settings(state: AppState, designs) -> None:
+    from twin.sim.replications import default_horizon
+
     with st.form("twin_settings"):
         c1, c2 = st.columns([3, 2])
         label = c1.selectbox("Design", list(designs), key="twin_design")
@@ -45,9 +47,9 @@ def _settings(state: AppState, designs) -> None:
                                help="a dispatching rule, or the station choices and sequences of the design's "
                                     "schedule (nothing starts before its planned time)")
         c1, c2, c3, c4 = st.columns(4)
-        steady = any(p.rate is not None for p in designs[label].layout.products)
+        steady_hours = (default_horizon(designs[label].layout) or 0.0) / 3600.0
         replications = c1.number_input("Replications", 1, 500, 10, key="twin_replications")
-        horizon = c2.number_input("Horizon (h)", 0.0, 8_784.0, 8.0 if steady else 0.0, key="twin_horizon",
+        horizon = c2.number_input("Horizon (h)", 0.0, 8_784.0, steady_hours, key="twin_horizon",
                                   help="simulated hours; 0: until every lot of the demand is done (a steady "
                                        "demand rate needs a horizon)")
         warmup = c3.number_input("Warm-up (h)", 0.0, 8_784.0, 0.0, key="twin_warmup",

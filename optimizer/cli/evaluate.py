@@ -13,11 +13,11 @@ import json
 from pathlib import Path
 
 from twin.errors import InputError
+from twin.sim.replications import STEADY_HORIZON
 
 from optimizer.cli import arguments
 from optimizer.names import Backend
 
-DEFAULT_STEADY_HORIZON = 8 * 3600.0
 MAX_SIMULATED_SECONDS = 366 * 24 * 3600.0  # a year of plant time: 30-day unmanned runs fit
 MAX_REPLICATIONS = 10_000
 
@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     control.add_argument("--policy", choices=("fifo", "edd", "spt"), help="dispatching rule (default fifo)")
     parser.add_argument("--replications", type=replication_count, default=10, help="independent runs (default 10)")
     parser.add_argument("--horizon", type=horizon_seconds, help="simulated seconds (default: until every lot is done; "
-                        f"{DEFAULT_STEADY_HORIZON:g} with a steady demand rate)")
+                        f"{STEADY_HORIZON:g} with a steady demand rate)")
     parser.add_argument("--warmup", type=warmup_seconds, default=0.0, help="seconds left out of the statistics (default 0)")
     parser.add_argument("--seed", type=arguments.seed, default=0, help=f"0 to {arguments.MAX_SEED} (default 0)")
     parser.add_argument("--workers", type=arguments.workers, default=1, help="worker processes (default 1)")
@@ -117,14 +117,12 @@ def _write_trace(path: str, run) -> None:
 def run(args: argparse.Namespace) -> int:
     from twin.clock import CommandClock
     from twin.io import load_layout
-    from twin.physics import Physics, task_times
+    from twin.physics import Physics
     from twin.sim.control import plan_from_schedule
-    from twin.sim.factory import compile_factory
     from twin.sim.kpis import evaluation_document, evaluation_table
-    from twin.sim.replications import inline_mapper, run_replications
+    from twin.sim.replications import default_horizon, inline_mapper, prepare, run_replications
 
     from optimizer.cli.progress import progress_on_stderr
-    from twin.validate import validate_layout
 
     if args.address and args.backend != "ray":
         raise InputError("--address names a Ray cluster: give it with --backend ray")
@@ -133,13 +131,9 @@ def run(args: argparse.Namespace) -> int:
     clock = CommandClock()
     with progress_on_stderr(clock):
         with Physics() as physics:  # safety clearance and robot-cell cycle times
-            layout = validate_layout(load_layout(path, clock), path.resolve().parent, physics, source=str(path),
-                                     clock=clock)
-            factory = compile_factory(layout, task_times(layout, path.resolve().parent, physics, clock))
+            layout, factory = prepare(load_layout(path, clock), path.resolve().parent, physics, str(path), clock)
         plan = plan_from_schedule(_read_schedule(args.schedule), factory, args.schedule) if args.schedule else None
-        horizon = args.horizon
-        if horizon is None and any(p.rate is not None for p in factory.products):
-            horizon = DEFAULT_STEADY_HORIZON
+        horizon = args.horizon if args.horizon is not None else default_horizon(layout)
         if horizon is not None and args.warmup >= horizon:
             raise InputError(f"--warmup ({args.warmup:g} s) must end before the horizon ({horizon:g} s)")
         policy = args.policy or "fifo"

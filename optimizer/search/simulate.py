@@ -26,6 +26,7 @@ from twin.model import Layout
 from twin.sim.control import plan_from_schedule
 from twin.sim.engine import Replication, run_replication
 from twin.sim.factory import Factory, compile_factory
+from twin.sim.replications import default_horizon
 
 from optimizer.costing import annual_cost, required_rate
 from optimizer.runner import Runner
@@ -36,7 +37,6 @@ from optimizer.search.statistics import in_contention, meets
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
 
-STEADY_HORIZON = 8 * 3600.0  # seconds simulated when a product has a steady demand rate
 REPLICATIONS_PER_TASK = 5
 # the figures stored per replication; smaller is better for all but throughput
 KPI_NAMES = ("annual_cost", "throughput_per_hour", "lead_time_s", "lead_time_p90_s", "wip", "weighted_tardiness",
@@ -164,11 +164,6 @@ def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRo
     return designs
 
 
-def simulation_horizon(base: Layout) -> float | None:
-    """None (until every lot is done) for a layout's lots; a working day for steady demand."""
-    return STEADY_HORIZON if any(p.rate is not None for p in base.products) else None
-
-
 class SimulationStage:
     """Runs stage 3 of one session: the rounds of replications, stored as they come in."""
 
@@ -177,7 +172,7 @@ class SimulationStage:
         self.store = store
         self.config = config
         self.designs = {d.seq: d for d in choose_designs(store, config, rows)}
-        self.horizon = simulation_horizon(base)
+        self.horizon = default_horizon(base)
         self.required = required_rate(base)
         store.set_meta(required_rate=self.required)
         self.on_stored = on_stored
