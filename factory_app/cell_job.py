@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twin.errors import FactoryTwinError
 from twin.model import Layout
 from twin.physics import Physics
 
@@ -40,26 +39,19 @@ class CellJob(BackgroundJob):
         self.settings, self.physics = settings, physics
         self.simulated = 0
         self.best: float | None = None
-        self.result: Any = None
-        self.error: str | None = None
         self.shown = False  # the page has rerun once to show the result (never again)
 
     @property
     def stopped(self) -> bool:
         return self._stop.is_set()
 
-    def _run(self) -> None:
+    def _work(self) -> Any:
         from optimizer.cell_search import optimize_cell
 
         s = self.settings
-        try:
-            self.result = optimize_cell(self.layout, self.layout_dir, self.station_id, self.physics,
-                                        candidates=s.candidates, seed=s.seed, workers=s.workers,
-                                        move_base=s.move_base, progress=self._on_progress, stop=self._stop)
-        except FactoryTwinError as exc:
-            self.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the page shows it as a message
-            self.error = f"{type(exc).__name__}: {exc}"
+        return optimize_cell(self.layout, self.layout_dir, self.station_id, self.physics, candidates=s.candidates,
+                             seed=s.seed, workers=s.workers, move_base=s.move_base, progress=self._on_progress,
+                             stop=self._stop)
 
     def _on_progress(self, simulated: int, best: float | None) -> None:
         self.simulated, self.best = simulated, best
@@ -67,7 +59,7 @@ class CellJob(BackgroundJob):
     def view(self) -> JobView:
         """The progress line as of now."""
         done = self.done
-        clock = duration(self._clock() - self._started)
+        clock = duration(self.elapsed)
         if self.error:
             return JobView(1.0, self.error, done)
         total = self.settings.candidates

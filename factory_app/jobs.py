@@ -52,15 +52,20 @@ class JobView:
 
 class BackgroundJob:
     """Work in a daemon thread that the page polls: `start`, `stop` (asks; the work checks
-    `_stop` between its steps), `done`, `wait`. Subclasses give `_run` and `name`."""
+    `_stop` between its steps), `done`, `wait`. Subclasses give `_work` and `name`; what it
+    returns becomes `result`, what it raises a plain `error` message (never a traceback on
+    the page), and `elapsed` stops when it ends."""
 
     name = "factory-twin-job"
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
         self._clock = clock
         self._started = clock()
+        self._ended: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.result: Any = None
+        self.error: str | None = None
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
@@ -79,7 +84,21 @@ class BackgroundJob:
             self._thread.join(timeout)
         return self.done
 
+    @property
+    def elapsed(self) -> float:
+        return (self._ended if self._ended is not None else self._clock()) - self._started
+
     def _run(self) -> None:
+        try:
+            self.result = self._work()
+        except FactoryTwinError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the page shows it as a message
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._ended = self._clock()
+
+    def _work(self) -> Any:
         raise NotImplementedError
 
 
@@ -98,36 +117,30 @@ class SearchJob(BackgroundJob):
         self.out_dir = None if resume is not None else out_dir
         self.resume = resume
         self.progress: Any = None
-        self.error: str | None = None
         self.stopped = False  # the planner stopped it: the run folder holds what was finished
         self.run_dir: Path | None = resume if resume is not None else out_dir
         self.shown = False  # the page has switched to this run's results once (never again)
 
-    def _run(self) -> None:
-        from optimizer.search.run import run_search
-
-        from optimizer.search.run import SearchInterrupted
+    def _work(self) -> Any:
+        from optimizer.search.run import SearchInterrupted, run_search
 
         try:
             result = run_search(self.layout_path, self.config, out_dir=self.out_dir, resume=self.resume,
                                 progress=self._on_progress, stop=self._stop, physics=self.physics)
-            self.run_dir = result.run_dir
         except SearchInterrupted as exc:
-            if self._stop.is_set() and exc.exit_code == SearchInterrupted.exit_code:
-                self.stopped = True
-            else:
-                self.error = str(exc)
-        except FactoryTwinError as exc:
-            self.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the page shows it as a message
-            self.error = f"{type(exc).__name__}: {exc}"
+            if not (self._stop.is_set() and exc.exit_code == SearchInterrupted.exit_code):
+                raise
+            self.stopped = True  # the planner's Stop: not an error, the run folder keeps what was done
+            return None
+        self.run_dir = result.run_dir
+        return result
 
     def _on_progress(self, progress: Any) -> None:
         self.progress = progress
 
     def view(self) -> JobView:
         """The progress as of now: the clock runs on between the search's own reports."""
-        return describe(self.progress, self.done, self.error, self._clock() - self._started, self.stopped)
+        return describe(self.progress, self.done, self.error, self.elapsed, self.stopped)
 
 
 def fraction(progress: Any) -> float:

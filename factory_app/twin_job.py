@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twin.errors import FactoryTwinError
 from twin.model import Layout
 from twin.physics import Physics
 from twin.sim.playback import Playback
@@ -54,21 +53,8 @@ class TwinJob(BackgroundJob):
         self.settings, self.schedule_doc = settings, schedule_doc
         self.finished = 0
         self.shown = False  # the page has switched to the results once
-        self.result: TwinResult | None = None
-        self.error: str | None = None
-        self._ended: float | None = None
 
-    def _run(self) -> None:
-        try:
-            self.result = self._replicate()
-        except FactoryTwinError as exc:
-            self.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the page shows it as a message
-            self.error = f"{type(exc).__name__}: {exc}"
-        finally:
-            self._ended = self._clock()
-
-    def _replicate(self) -> TwinResult | None:
+    def _work(self) -> TwinResult | None:
         from twin.sim.control import plan_from_schedule
         from twin.sim.kpis import evaluation_document
         from twin.sim.replications import prepare, run_replications, until_stopped
@@ -87,7 +73,7 @@ class TwinJob(BackgroundJob):
 
     def view(self) -> JobView:
         total = self.settings.replications
-        elapsed = (self._ended if self._ended is not None else self._clock()) - self._started
+        elapsed = self.elapsed
         if self.error:
             return JobView(self.finished / total, self.error, self.done)
         if self.done:
