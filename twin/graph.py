@@ -308,6 +308,54 @@ def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> 
     return problems
 
 
+_NO_LEG = Leg(seconds=math.inf, distance=math.inf, mover="agv")
+
+
+def cut_legs(layout: Layout, legs: Mapping[tuple[str, str], Leg]) -> dict[tuple[int, int], list[tuple[str, str]]]:
+    """(product index, routing step) -> the station pairs a lot could not travel between to
+    reach that step from the one before (no conveyor, no aisle route): what the plan
+    (`optimizer.problem`) and the running twin (`twin.sim.factory`) refuse as "no transport route"."""
+    out: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for i, product in enumerate(layout.products):
+        steps = [[s.id for s in layout.candidate_stations(op)] for op in product.routing]
+        for j, (before, here) in enumerate(zip(steps, steps[1:]), start=1):
+            missing = sorted({(a, b) for a in before for b in here
+                              if a != b and not math.isfinite(legs.get((a, b), _NO_LEG).seconds)})
+            if missing:
+                out[(i, j)] = missing
+    return out
+
+
+def _pairs(pairs: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{a} -> {b}" for a, b in pairs)
+
+
+def route_problems(layout: Layout, router: AisleRouter | None = None) -> list[Problem]:
+    """Routing legs no lot can travel (every port may open onto an aisle, yet a keep-out zone
+    or a row of stations can split the aisles so that a conveyor-fed pair is cut off). A
+    keep-out zone whose removal opens some of them is named with the legs it cuts, at the
+    zone; the legs no single zone explains are named at their routing step."""
+    cut = cut_legs(layout, transport_legs(layout, router))
+    if not cut:
+        return []
+    pairs = sorted({p for missing in cut.values() for p in missing})
+    problems, explained = [], set()
+    zones = layout.floor.keep_out
+    for k, zone in enumerate(zones):
+        floor = layout.floor.model_copy(update={"keep_out": zones[:k] + zones[k + 1:]})
+        legs = transport_legs(layout.model_copy(update={"floor": floor}))
+        opened = [p for p in pairs if math.isfinite(legs[p].seconds)]
+        if opened:
+            explained.update(opened)
+            problems.append(Problem(f"floor.keep_out[{k}]", f"keep-out zone '{zone.id}' closes the only aisle for "
+                                    f"{_pairs(opened)}: no transport route is left for them"))
+    for (i, j), missing in cut.items():
+        rest = [p for p in missing if p not in explained]
+        if rest:
+            problems.append(Problem(f"products[{i}].routing[{j}]", "no transport route " + _pairs(rest)))
+    return problems
+
+
 def aisle_graph(layout: Layout, router: AisleRouter | None = None) -> nx.Graph:
     """The aisle routing grid as a networkx graph: nodes carry `pos`, edges `length`."""
     import networkx as nx  # people's and drawings' view only: off the search's import path
@@ -353,7 +401,7 @@ def used_area(layout: Layout) -> float:
 
 
 __all__ = [
-    "AisleRouter", "Leg", "aisle_graph", "conveyor_path", "empty_runs", "factory_graph", "flow_distance",
+    "AisleRouter", "Leg", "aisle_graph", "conveyor_path", "cut_legs", "empty_runs", "factory_graph", "flow_distance",
     "material_flows", "material_trips",
-    "reachability_problems", "transport_legs", "used_area",
+    "reachability_problems", "route_problems", "transport_legs", "used_area",
 ]

@@ -403,9 +403,10 @@ def _route_problems(layout: Layout, check_routes: bool, clock: CommandClock) -> 
     clock.step("references, routings, robot cells and placement")
     if not check_routes or any(s.position is None for s in layout.stations):
         return []
-    from twin.graph import reachability_problems
+    from twin.graph import AisleRouter, reachability_problems, route_problems
 
-    problems = reachability_problems(layout)
+    router = AisleRouter(layout)
+    problems = reachability_problems(layout, router) or route_problems(layout, router)
     if not problems:
         clock.step("aisle routes")
     return problems

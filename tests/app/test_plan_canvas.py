@@ -208,6 +208,23 @@ def test_a_zone_drawn_over_a_station_or_too_small_is_refused(session):
     assert (ok, message) == (False, "Draw the zone at least one grid step (1 m) wide and deep.")
 
 
+def test_a_zone_that_closes_the_only_aisle_is_refused_naming_the_legs_it_cuts(physics):
+    # tests/app/data/pocket.yaml: a lot may go a1 -> b2 and a2 -> b1 only by AGV, through the
+    # opening at x 4..8, y 3..5 of a pocket at the floor's edge
+    session = EditSession.open(load_layout(DATA / "pocket.yaml"), "test", physics)
+    before = session.layout
+    cut = "keep-out zone 'column' closes the only aisle for a1 -> b2, a2 -> b1: no transport route is left for them"
+    ok, message = apply_event(session, {"op": "add_zone", "kind": "column", "x0": 4, "y0": 3, "x1": 8, "y1": 5})
+    assert (ok, message) == (False, f"New keep-out zone refused ({cut}): the last valid layout is kept.")
+    assert _unchanged(session, before)
+    # drawn clear of the opening it is taken; moved into the opening it is refused the same way
+    assert apply_event(session, {"op": "add_zone", "kind": "column", "x0": 4, "y0": 6, "x1": 8, "y1": 7})[0]
+    kept = session.layout
+    ok, message = apply_event(session, {"op": "move", "items": ["zone:column"], "dx": 0, "dy": -3})
+    assert (ok, message) == (False, f"Move refused ({cut}): the last valid layout is kept.")
+    assert session.layout == kept and not session.has_draft
+
+
 def test_a_dock_is_drawn_on_the_grid_with_a_fresh_id(session):
     ok, message = apply_event(session, {"op": "add_dock", "kind": "shipping", "x": 10.4, "y": 11.8})
     assert (ok, message) == (True, "Added shipping dock 'shipping' at (10, 12) m.")

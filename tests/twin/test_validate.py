@@ -200,3 +200,48 @@ def test_a_file_with_five_mistakes_reports_all_five_in_one_pass():
         "stations[1].position: station 'weld' reaches outside the floor (20 x 12 m)",
         "stations[3].position: station 'check2' overlaps station 'check'",
     ])
+
+
+def pocket_layout() -> dict:
+    """Two lines: a1 feeds b1 and a2 feeds b2 by conveyor, and a lot may take either line at
+    each step. a1's output port and b1's input port face a pocket between them at the floor's
+    edge, open only at the top; the 4 x 2 m column `col` closes that opening, so an AGV cannot
+    carry a lot a1 -> b2 or a2 -> b1, although every port the AGVs serve opens onto the aisles."""
+    def machine(station_id: str, x: float, y: float, depth: float) -> dict:
+        return {"id": station_id, "kind": "machine", "footprint": {"width": 2.0, "depth": depth}, "position": [x, y]}
+
+    return {
+        "name": "pocket",
+        "floor": {"width": 14.0, "depth": 10.0, "grid": 1.0, "aisle_width": 1.5,
+                  "keep_out": [{"id": "col", "kind": "column", "x": 4.0, "y": 3.0, "width": 4.0, "depth": 2.0}],
+                  "docks": [{"id": "in", "kind": "receiving", "position": [0.0, 5.0]},
+                            {"id": "out", "kind": "shipping", "position": [14.0, 5.0]}]},
+        "stations": [machine("a1", 3, 2, 4.0), machine("b1", 9, 2, 4.0), machine("a2", 3, 8, 2.0),
+                     machine("b2", 9, 8, 2.0)],
+        "transport": {"conveyors": [{"id": "c1", "from": "a1", "to": "b1"}, {"id": "c2", "from": "a2", "to": "b2"}]},
+        "products": [{"id": "p", "family": "f", "demand": 10, "lot_size": 5, "routing": [
+            {"id": "s1", "stations": ["a1", "a2"], "time": 10.0}, {"id": "s2", "stations": ["b1", "b2"], "time": 10.0}]}],
+    }
+
+
+def test_a_zone_that_closes_the_only_aisle_is_named_with_the_legs_it_cuts():
+    data = pocket_layout()
+    assert problems_of(data) == ["floor.keep_out[0]: keep-out zone 'col' closes the only aisle for a1 -> b2, "
+                                 "a2 -> b1: no transport route is left for them"]
+    # the plan refuses the same legs (its own check), so the layout check is not stricter than the plan
+    from twin.graph import transport_legs
+    from optimizer.problem import build_problem
+
+    with pytest.raises(LayoutError, match=r"products\[0\]\.routing\[1\]: no transport route a1 -> b2, a2 -> b1"):
+        build_problem(layout_from_data(data), transport_legs(layout_from_data(data)), {})
+    data["floor"]["keep_out"] = []
+    assert problems_of(data) == []
+
+
+def test_legs_cut_by_stations_are_named_at_the_routing_step():
+    # a third line's station placed where the column was closes the pocket: no zone to blame
+    data = pocket_layout()
+    data["floor"]["keep_out"] = []
+    data["stations"].append({"id": "plug", "kind": "manual", "footprint": {"width": 4.0, "depth": 2.0},
+                             "position": [6.0, 4.0]})
+    assert problems_of(data) == ["products[0].routing[1]: no transport route a1 -> b2, a2 -> b1"]
