@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from typing import Any
 
 from twin.geometry import Rect, floor_rect, station_rect, zone_rect
-from twin.model import Layout, Station
+from twin.model import Layout
 
 from factory_app.editing import layout_data
 
@@ -75,7 +76,7 @@ def _items(layout: Layout, event: dict[str, Any], kinds: tuple[str, ...]) -> lis
         if kind in kinds:
             out.append((kind, item_id))
     if not out:
-        raise PlanEditRefused("select a " + " or ".join(kinds) + " first")
+        raise PlanEditRefused("select a " + " or ".join("keep-out zone" if k == "zone" else k for k in kinds) + " first")
     return out
 
 
@@ -146,35 +147,63 @@ def _anchor(layout: Layout, kind: str, item_id: str) -> tuple[float, float]:
 
 
 def _rotate(layout: Layout, data: dict[str, Any], event: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """Turn each selected station 90 degrees counter-clockwise about its own centre."""
-    items = _items(layout, event, ("station",))
-    for _, item_id in items:
+    """Turn each selected station and keep-out zone 90 degrees counter-clockwise about its own
+    centre (a zone's width and depth swap; its centre stays put, so four turns come back)."""
+    items = _items(layout, event, ("station", "zone"))
+    turned = []
+    for kind, item_id in items:
+        if kind == "zone":
+            zone = data["floor"]["keep_out"][_index(data["floor"]["keep_out"], item_id)]
+            cx, cy = zone["x"] + zone["width"] / 2, zone["y"] + zone["depth"] / 2
+            zone["width"], zone["depth"] = zone["depth"], zone["width"]
+            zone["x"], zone["y"] = round(cx - zone["width"] / 2, 6), round(cy - zone["depth"] / 2, 6)
+            turned.append(f"zone '{item_id}' to {zone['width']:g} x {zone['depth']:g} m")
+            continue
         if layout.station(item_id).fixed:
             raise PlanEditRefused(f"station '{item_id}' is fixed: it cannot be turned")
         station = data["stations"][_index(data["stations"], item_id)]
         station["rotation"] = (int(station.get("rotation", 0)) + 90) % 360
-    turned = ", ".join(f"'{i}' to {data['stations'][_index(data['stations'], i)]['rotation']}°" for _, i in items)
-    return data, f"Turned {turned}."
+        turned.append(f"'{item_id}' to {station['rotation']}°")
+    return data, f"Turned {', '.join(turned)}."
 
 
 def _duplicate(layout: Layout, data: dict[str, Any], event: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """A copy of each selected station with a fresh id, at the nearest free grid place."""
-    items = _items(layout, event, ("station",))
+    """A copy of each selected station and keep-out zone with a fresh id, at the nearest free
+    grid place."""
+    items = _items(layout, event, ("station", "zone"))
     taken = {s.id for s in layout.stations} | {d.id for d in layout.floor.docks}
-    occupied = [station_rect(s) for s in layout.stations if s.position is not None]
+    zone_ids = {z.id for z in layout.floor.keep_out}
+    stations = [station_rect(s) for s in layout.stations if s.position is not None]
+    zones = [zone_rect(z) for z in layout.floor.keep_out]
     made = []
-    for _, item_id in items:
+    for kind, item_id in items:
+        if kind == "zone":
+            source = next(z for z in layout.floor.keep_out if z.id == item_id)
+            copy_id = fresh_id(item_id, zone_ids)
+            zone_ids.add(copy_id)
+
+            def rect_at(p: tuple[float, float], z=source) -> Rect:
+                return Rect(p[0], p[1], p[0] + z.width, p[1] + z.depth)
+
+            place = free_place(layout, (source.x, source.y), rect_at, stations + zones, [])
+            if place is None:
+                raise PlanEditRefused(f"no free place on the floor for a copy of zone '{item_id}'")
+            data["floor"]["keep_out"].append({**copy.deepcopy(data["floor"]["keep_out"][_index(data["floor"]["keep_out"], item_id)]),
+                                              "id": copy_id, "x": place[0], "y": place[1]})
+            zones.append(rect_at(place))
+            made.append(copy_id)
+            continue
         source = layout.station(item_id)
         copy_id = fresh_id(item_id, taken)
         taken.add(copy_id)
         new = copy.deepcopy(data["stations"][_index(data["stations"], item_id)])
         new["id"], new["fixed"] = copy_id, False
         if source.position is not None:
-            place = free_place(layout, source, occupied)
+            place = free_place(layout, source.position, lambda p, s=source: station_rect(s, p), stations, zones)
             if place is None:
                 raise PlanEditRefused(f"no free place on the floor for a copy of '{item_id}'")
             new["position"] = list(place)
-            occupied.append(station_rect(source, place))
+            stations.append(station_rect(source, place))
         data["stations"].append(new)
         made.append(copy_id)
     return data, "Added " + ", ".join(f"'{m}'" for m in made) + f" (a copy of {_names(items)})."
@@ -193,20 +222,21 @@ def fresh_id(base: str, taken: set[str]) -> str:
         n += 1
 
 
-def free_place(layout: Layout, station: Station, occupied: list[Rect]) -> tuple[float, float] | None:
-    """The grid point nearest to `station` where a copy fits on the floor clear of keep-out
-    zones and `occupied`, an aisle's width away from them where the floor allows it."""
+def free_place(layout: Layout, origin: tuple[float, float], rect_at: Callable[[tuple[float, float]], Rect],
+               occupied: list[Rect], blocked: list[Rect]) -> tuple[float, float] | None:
+    """The grid point nearest to `origin` (not `origin` itself) where the copy's rectangle
+    (`rect_at(point)`) fits on the floor, clear of `blocked` and of `occupied`, an aisle's
+    width away from `occupied` where the floor allows it."""
     floor, grid = floor_rect(layout.floor), layout.floor.grid
-    zones = [zone_rect(z) for z in layout.floor.keep_out]
-    x0, y0 = station.position
+    x0, y0 = origin
     points = [(snap(x0 + i * grid, grid), snap(y0 + j * grid, grid))
               for i in range(-int(floor.width / grid) - 1, int(floor.width / grid) + 2)
               for j in range(-int(floor.depth / grid) - 1, int(floor.depth / grid) + 2) if (i, j) != (0, 0)]
     points.sort(key=lambda p: (math.dist(p, (x0, y0)), p))
     for gap in (layout.floor.aisle_width, 0.0):
         for point in points:
-            rect = station_rect(station, point)
-            if not rect.within(floor) or any(rect.overlaps(z) for z in zones):
+            rect = rect_at(point)
+            if not rect.within(floor) or any(rect.overlaps(b) for b in blocked):
                 continue
             if all(not rect.inflate(gap).overlaps(other) for other in occupied):
                 return point

@@ -81,8 +81,8 @@ function build(S, parentElement, send) {
   S.zonePicker = picker(["column", "wall", "hazard"], "zoneKind", "plan-zone-kind");
   S.dockPicker = picker(["receiving", "shipping"], "dockKind", "plan-dock-kind");
   html("span", { style: "width:8px" }, bar);
-  button("⟳ 90°", "Turn the selected stations 90° (R)", () => act(S, "rotate"), "plan-rotate");
-  button("Copy", "Copy the selected stations to a free place (D)", () => act(S, "duplicate"), "plan-duplicate");
+  button("⟳ 90°", "Turn the selected stations and keep-out zones 90° (R)", () => act(S, "rotate"), "plan-rotate");
+  button("Copy", "Copy the selected stations and keep-out zones to a free place (D)", () => act(S, "duplicate"), "plan-duplicate");
   button("Delete", "Delete the selected items (Delete)", () => act(S, "delete"), "plan-delete");
   html("span", { style: "width:8px" }, bar);
   button("+", "Zoom in (+)", () => zoom(S, 1.25), "plan-zoom-in");

@@ -169,6 +169,40 @@ def test_duplicate_gives_a_fresh_id_and_a_free_place(session):
     assert session.undo() and [s.id for s in session.layout.stations] == ["cut", "weld", "check"]
 
 
+def test_a_zone_turns_about_its_centre_and_four_turns_come_back(session):
+    assert apply_event(session, {"op": "add_zone", "kind": "wall", "x0": 6, "y0": 9, "x1": 10, "y1": 10})[0]  # 4 x 1 m
+    for size, corner in (((1, 4), (7.5, 7.5)), ((4, 1), (6, 9)), ((1, 4), (7.5, 7.5)), ((4, 1), (6, 9))):
+        ok, message = apply_event(session, {"op": "rotate", "items": ["zone:wall"]})
+        assert (ok, message) == (True, f"Turned zone 'wall' to {size[0]} x {size[1]} m.")
+        zone = session.layout.floor.keep_out[0]
+        assert ((zone.width, zone.depth), (zone.x, zone.y)) == (size, corner)
+        assert (zone.x + zone.width / 2, zone.y + zone.depth / 2) == (8, 9.5)  # the centre stays
+
+
+def test_a_zone_turned_onto_a_station_is_refused(session):
+    assert apply_event(session, {"op": "add_zone", "kind": "wall", "x0": 7, "y0": 8, "x1": 13, "y1": 9})[0]
+    before = session.layout  # turned: 1 x 6 m over x 9.5..10.5, y 5.5..11.5, through weld (9..11, 5..7)
+    ok, message = apply_event(session, {"op": "rotate", "items": ["zone:wall"]})
+    assert not ok and "station 'weld' overlaps keep-out zone 'wall'" in message and session.layout == before
+
+
+def test_a_zone_is_copied_with_a_fresh_id_to_a_free_place_with_a_station(session):
+    assert apply_event(session, {"op": "add_zone", "kind": "column", "x0": 7, "y0": 10, "x1": 8, "y1": 11})[0]
+    ok, message = apply_event(session, {"op": "duplicate", "items": ["zone:column", "station:check"]})
+    assert (ok, message) == (True, "Added 'column_2', 'check_2' (a copy of 'column', 'check').")
+    zones = session.layout.floor.keep_out
+    assert [z.id for z in zones] == ["column", "column_2"]
+    copy = zones[1]
+    assert (copy.kind, copy.width, copy.depth) == ("column", 1, 1) and (copy.x, copy.y) != (7, 10)
+    assert copy.x == round(copy.x) and copy.y == round(copy.y)
+    rect = (copy.x, copy.y, copy.x + 1, copy.y + 1)
+    boxes = [_box(s) for s in session.layout.stations] + [(7, 10, 8, 11)]
+    assert 0 <= rect[0] and 0 <= rect[1] and rect[2] <= 20 and rect[3] <= 12
+    assert all(_apart(rect, b) for b in boxes)  # clear of every station (the new copy too) and of the original
+    assert abs(copy.x - 7) + abs(copy.y - 10) <= 5  # near the original
+    assert session.undo() and [z.id for z in session.layout.floor.keep_out] == ["column"]
+
+
 def test_fresh_ids_skip_taken_ones():
     assert fresh_id("weld", {"cut"}) == "weld"
     assert fresh_id("weld", {"weld", "weld_2"}) == "weld_3"
@@ -248,7 +282,8 @@ def test_a_conveyor_is_drawn_between_two_stations_once(session):
 
 @pytest.mark.parametrize("event,message", [
     ({"op": "spin"}, "Unknown plan action 'spin'."),
-    ({"op": "rotate", "items": []}, "Select a station first."),
+    ({"op": "rotate", "items": []}, "Select a station or keep-out zone first."),
+    ({"op": "rotate", "items": ["dock:in"]}, "Select a station or keep-out zone first."),
     ({"op": "rotate", "items": ["zone:column"]}, "No zone 'column'."),
     ({"op": "move", "items": ["station:weld"], "dx": "far", "dy": 0}, "The plan gave no dx."),
     ({"op": "move", "items": ["station:weld"], "dx": 0.2, "dy": -0.1}, "The drop is on the same grid point: nothing moved."),
