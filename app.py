@@ -1,8 +1,11 @@
 """factory-twin planner in the browser: `streamlit run app.py`.
 
-Opens the first sample factory in 3D, with pages to edit the layout, inspect robot cells,
-run a layout search, compare designs in 3D, look at the schedule and run the twin. The pages live in
-`factory_app.pages`; the logic they use is plain Python in `factory_app`.
+Opens the first sample factory on the Layout page, its plan view and summary tiles first: the
+costly checks (aisle routes, robot cells in physics) and the 3D scene wait until that first
+view is on the screen (the scene is exported in a background worker, ready for the 3D page).
+Other pages inspect robot cells, run a layout search, compare designs in 3D, look at the
+schedule and run the twin. The pages live in `factory_app.pages`; the logic they use is plain
+Python in `factory_app`.
 """
 from __future__ import annotations
 
@@ -10,11 +13,11 @@ import streamlit as st
 
 from factory_app.autosave import autosave, conflict_banner, restore_once
 from factory_app.paths import sample_layouts
-from factory_app.ui import app_state, reported, show_error
+from factory_app.ui import app_state, prefetch_scene, reported, show_error
 from factory_app.upload import open_sample
 
 PAGES = ["Layout", "Cells", "Optimise", "3D", "Schedule", "Twin"]
-FIRST_PAGE = "3D"
+FIRST_PAGE = "Layout"
 PREFERRED_SAMPLE = "electronics_assembly"
 
 
@@ -26,7 +29,7 @@ def _first_open(state) -> None:
     st.session_state["_opened_first"] = True
     name = PREFERRED_SAMPLE if PREFERRED_SAMPLE in samples else next(iter(samples))
     try:
-        state.open(open_sample(name))
+        state.open(open_sample(name), check_later=True)
     except Exception as exc:  # noqa: BLE001 - shown, not raised
         show_error(exc, f"Could not open the sample factory '{name}'")
 
@@ -69,6 +72,21 @@ def main() -> None:
         module.render(state)
     with reported("Could not save the project's workspace"):
         autosave(state)
+    _after_first_view(state)
+
+
+def _after_first_view(state) -> None:
+    """Once the first view of a layout just opened or restored is on the screen: start its 3D
+    scene in the background worker, run the checks the open left out, and draw the page again
+    with their outcome."""
+    session = state.session
+    if session is None or session.checked:
+        return
+    with reported("Could not start the 3D scene"):
+        prefetch_scene(state.current_design())
+    with reported("Could not check the layout"):
+        session.finish_check()
+    st.rerun()
 
 
 # Streamlit runs this file as __main__. Worker processes the app spawns (3D export, search

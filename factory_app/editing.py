@@ -19,7 +19,7 @@ from twin.geometry import floor_rect, station_rect
 from twin.io import layout_from_data
 from twin.model import Layout, Station
 from twin.physics import Physics
-from twin.validate import all_problems, overlap_message
+from twin.validate import all_problems, layout_problems, overlap_message, robot_problems
 
 MAX_UNDO = 50
 
@@ -56,12 +56,32 @@ class EditSession:
     path: Path | None = None  # the file the layout was opened from, if any
     opened_as: Layout | None = None  # the layout as it was opened
     last_field: tuple[int, str] | None = None  # (station index, field) of the last edit in the station editor
+    checked: bool = True  # known_problems include the costly passes (aisle routes, robot cells in physics)
 
     @classmethod
     def open(cls, layout: Layout, source: str, physics: Physics, layout_dir: Path | None = None,
-             path: Path | None = None) -> "EditSession":
-        return cls(layout, source, physics, layout_dir, known_problems=all_problems(layout, layout_dir, physics),
-                   path=path, opened_as=layout)
+             path: Path | None = None, check_later: bool = False) -> "EditSession":
+        """A session on `layout`. With `check_later` only the cheap checks run now (fields,
+        references, placement, robot files): the aisle routing and the robot cells' physics
+        (scipy and PyBullet, a second or two on a cold start) wait for `finish_check`, so the
+        first view can draw the plan before them."""
+        if check_later:
+            problems = layout_problems(layout, check_routes=False) + robot_problems(layout, layout_dir)
+        else:
+            problems = all_problems(layout, layout_dir, physics)
+        return cls(layout, source, physics, layout_dir, known_problems=problems, path=path, opened_as=layout,
+                   checked=not check_later)
+
+    def finish_check(self) -> bool:
+        """Run the checks `open(check_later=True)` left out; True when they found more problems."""
+        if self.checked:
+            return False
+        before, self.checked = self.known_problems, True  # once, even when the check fails
+        self.known_problems = all_problems(self.layout, self.layout_dir, self.physics)
+        if self.known_problems == before:
+            return False
+        self.revision += 1  # the fields show the problems found
+        return True
 
     @property
     def data(self) -> dict[str, Any]:
@@ -92,6 +112,7 @@ class EditSession:
     def edit(self, data: dict[str, Any], field: tuple[int, str] | None = None) -> bool:
         """Apply an edit (`field`: the station editor's (index, field) that made it); True
         when it was accepted as the new current layout."""
+        self.finish_check()  # an edit is judged against every problem the current layout has
         self.revision += 1
         self.last_field = field
         layout, problems = check(data, self.layout_dir, self.physics)
@@ -116,6 +137,7 @@ class EditSession:
             self.future = (self.future + [self.layout])[-MAX_UNDO:]
             self.layout = self.history.pop()
             self.known_problems = all_problems(self.layout, self.layout_dir, self.physics)
+            self.checked = True
         else:
             return False
         self.revision += 1
@@ -129,6 +151,7 @@ class EditSession:
         self.history = (self.history + [self.layout])[-MAX_UNDO:]
         self.layout = self.future.pop()
         self.known_problems = all_problems(self.layout, self.layout_dir, self.physics)
+        self.checked = True
         self.revision += 1
         return True
 

@@ -10,15 +10,16 @@ that lists several things (stations, kinds, days, breaks) is comma-separated.
 from __future__ import annotations
 
 import copy
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from twin.errors import Problem
 from twin.model import Costs, StationPower
 from factory_app.editing import problems_for
 from factory_app.tables import blank, cell_int, cell_list, cell_value, is_new_row
 from factory_app.variability_text import parse_shape, shape_text
+
+if TYPE_CHECKING:  # pandas loads with the first table, after the plan is on the screen
+    import pandas as pd
 
 DETAIL_COLUMNS = ["mtbf", "mttr", "failures", "repairs", "input_buffer", "output_buffer", "batch_size", "cost"]
 _SHAPES = {"failures": "uptime", "repairs": "repair"}  # column -> field of a station's `breakdowns`
@@ -37,6 +38,8 @@ def _joined(values: Any) -> str:
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str], floats: tuple[str, ...] = ()) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=columns + ["problems"])
     for col in floats:
         frame[col] = frame[col].astype("float64")
@@ -48,6 +51,8 @@ def _frame(rows: list[dict[str, Any]], columns: list[str], floats: tuple[str, ..
 
 def details_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
     """One row per station (the id is shown, not edited here: it is the Stations tab's)."""
+    import pandas as pd
+
     rows = []
     for i, s in enumerate(data.get("stations") or []):
         row = {"id": s.get("id")} | {col: s.get(col) for col in DETAIL_COLUMNS if col not in _SHAPES}

@@ -51,11 +51,12 @@ class AppState:
     saved_mark: Any = None  # what the session looked like when last saved (autosave compares it)
     conflict: str | None = None  # another tab saved the project first: autosave waits for the planner
 
-    def open(self, opened: Opened) -> None:
+    def open(self, opened: Opened, check_later: bool = False) -> None:
         """Open a layout in the editor. The layout it replaces goes on the undo history (an
-        open never discards work: Undo brings it back)."""
+        open never discards work: Undo brings it back). `check_later`: as for `EditSession.open`."""
         old = self.session
-        self.session = EditSession.open(opened.layout, opened.source, self.physics, opened.layout_dir, opened.path)
+        self.session = EditSession.open(opened.layout, opened.source, self.physics, opened.layout_dir, opened.path,
+                                        check_later=check_later)
         if old is not None:
             self.session.history = (old.history + [old.layout])[-MAX_UNDO:]
             self.session.revision = old.revision + 1  # widgets re-read their values

@@ -9,27 +9,33 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from twin.errors import Problem
 from factory_app.editing import problems_for
 from factory_app.variability_text import parse_shape, shape_text
+
+if TYPE_CHECKING:  # pandas loads with the first table, after the plan is on the screen
+    import pandas as pd
 
 STATION_COLUMNS = ["id", "kind", "x", "y", "rotation", "width", "depth", "height", "capacity", "fixed"]
 PRODUCT_COLUMNS = ["id", "family", "demand", "lot_size", "transfer_batch", "release", "due", "weight", "rate", "arrivals"]
 ROUTING_COLUMNS = ["id", "stations", "station_kind", "time", "task", "handling", "setup", "variability"]
 
 
-LISTS = (list, tuple, np.ndarray)  # what a multiselect cell holds
+def is_list(value: Any) -> bool:
+    """A multiselect cell: a list, or a numpy array in a frame."""
+    import numpy as np
+
+    return isinstance(value, (list, tuple, np.ndarray))
 
 
 def blank(value: Any) -> bool:
+    import pandas as pd
+
     if value is None:
         return True
-    if isinstance(value, LISTS):
+    if is_list(value):
         return len(value) == 0
     if isinstance(value, float) and math.isnan(value):
         return True
@@ -54,7 +60,7 @@ def cell_value(value: Any) -> Any:
 
 def cell_list(value: Any) -> list[str]:
     """A cell that lists things (a multiselect's list, or text separated by commas) as a list."""
-    if isinstance(value, LISTS):
+    if is_list(value):
         return [str(v).strip() for v in list(value) if v is not None and str(v).strip()]
     text = cell_value(value)
     return [part.strip() for part in str(text).split(",") if part.strip()] if text is not None else []
@@ -71,6 +77,8 @@ def cell_int(value: Any) -> Any:
 
 
 def stations_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    import pandas as pd
+
     rows = []
     for i, s in enumerate(data.get("stations") or []):
         pos = s.get("position") or (None, None)
@@ -101,6 +109,8 @@ def is_new_row(index: Any, old: list) -> bool:
 def without_blank_new_rows(frame: pd.DataFrame, old_count: int, columns: list[str]) -> pd.DataFrame:
     """The table without rows just added and still empty: a row the planner has only begun
     is not an edit yet (applying it would rebuild the table under the planner's typing)."""
+    import pandas as pd
+
     keep = [not (not (isinstance(i, int) and 0 <= i < old_count) and all(blank(row.get(c)) for c in columns))
             for i, row in frame.iterrows()]
     return frame[pd.Series(keep, index=frame.index, dtype=bool)]  # a plain [] would select columns
@@ -117,7 +127,7 @@ def frame_changed(before: pd.DataFrame, after: pd.DataFrame, columns: list[str])
 
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
     """Cells as plain values: blanks as None, lists (a multiselect's cells) as tuples."""
-    return frame.astype(object).map(lambda v: tuple(cell_list(v)) if isinstance(v, LISTS) else (None if blank(v) else v))
+    return frame.astype(object).map(lambda v: tuple(cell_list(v)) if is_list(v) else (None if blank(v) else v))
 
 
 def apply_stations(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
@@ -184,6 +194,8 @@ def add_station(data: dict[str, Any], kind: str = "machine") -> dict[str, Any]:
 
 
 def products_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    import pandas as pd
+
     rows = []
     for i, p in enumerate(data.get("products") or []):
         rows.append({
@@ -236,6 +248,8 @@ def apply_products(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def routing_frame(data: dict[str, Any], product_index: int, problems: list[Problem] = ()) -> pd.DataFrame:
+    import pandas as pd
+
     rows = []
     product = (data.get("products") or [])[product_index]
     for j, op in enumerate(product.get("routing") or []):
@@ -287,3 +301,10 @@ def move_step(data: dict[str, Any], product_index: int, step: int, offset: int) 
     target = max(0, min(len(routing) - 1, step + offset))
     routing.insert(target, routing.pop(step))
     return out
+
+
+def set_samples(data: dict[str, Any], product_index: int, step: int, samples: list[float]) -> dict[str, Any]:
+    """The layout data with one operation's time shape empirical over `samples`."""
+    data = copy.deepcopy(data)
+    data["products"][product_index]["routing"][step]["variability"] = {"kind": "empirical", "samples": list(samples)}
+    return data

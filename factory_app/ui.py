@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import traceback
+from collections import OrderedDict
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,6 +17,7 @@ from twin.errors import FactoryTwinError, LayoutError
 from twin.io import parse_layout
 from twin.physics import Physics
 
+from factory_app.compute import layout_key
 from factory_app.state import AppState, Design
 
 STATE_KEY = "factory_twin"
@@ -182,47 +185,78 @@ def _png(kind: str, *args: Any) -> bytes:
     return png_bytes(plotter)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _scene_html(kind: str, *args: Any) -> str:
-    """The vtk.js page of a scene, exported once per scene (building and exporting take
-    seconds) in the worker process."""
-    html = _in_worker(kind, *args)
-    _READY.add((kind, args))
-    return html
-
-
-_READY: set[tuple] = set()  # scenes whose detailed export is cached in this process
+_SCENES: "OrderedDict[tuple, Future]" = OrderedDict()  # (kind, args) -> its export in the worker, newest last
+_MAX_SCENES = 16
 _POOL_LOCK = threading.Lock()
 _POOL: Any = None
 
 
-def _in_worker(kind: str, *args: Any) -> str:
-    """Build and export a scene in one long-lived spawned worker process. trame's exporter
-    needs a main thread, and forking the multi-threaded server (what stpyvista does) can
-    hang the child; a spawned worker also keeps robot meshes read once."""
-    global _POOL
-    import atexit
-    from concurrent.futures import ProcessPoolExecutor
+def scene_future(kind: str, *args: Any) -> Future:
+    """The vtk.js page of a scene (layout: (text, dir, doc); cell: (text, dir, station);
+    quick: the plain boxes of a layout), exported once per scene in the worker process:
+    started now, or the one already started (building and exporting take seconds). Calling it
+    does not wait, so the first view can start the 3D scene and go on drawing."""
+    key = (kind, args)
+    with _POOL_LOCK:
+        future = _SCENES.get(key)
+        if future is not None and not (future.done() and future.exception() is not None):
+            _SCENES.move_to_end(key)
+            return future
+        from factory_app.scene3d import scene_html
+
+        future = _pool().submit(scene_html, kind, *args)
+        _SCENES[key] = future
+        while len(_SCENES) > _MAX_SCENES:
+            _SCENES.popitem(last=False)
+        return future
+
+
+def prefetch_scene(design: Design) -> None:
+    """Start the 3D scene of `design` as the 3D page first shows it (coloured by its schedule
+    when it has one) without waiting for it."""
+    doc = design.schedule_doc
+    scene_future("layout", layout_key(design.layout), str(design.layout_dir) if design.layout_dir else None,
+                 json.dumps(doc, sort_keys=True) if doc else None)
+
+
+def _scene_html(kind: str, *args: Any) -> str:
+    """The exported page; a worker process that died is replaced once."""
     from concurrent.futures.process import BrokenProcessPool
-    import multiprocessing
 
-    from factory_app.scene3d import scene_html, start_worker
-
+    global _POOL
     for attempt in range(2):
-        with _POOL_LOCK:
-            if _POOL is None:
-                _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=start_worker)
-                atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
-            pool = _POOL
         try:
-            return pool.submit(scene_html, kind, *args).result(timeout=600)
+            return scene_future(kind, *args).result(timeout=600)
         except BrokenProcessPool:
             with _POOL_LOCK:
                 _POOL = None
+                _SCENES.pop((kind, args), None)
             if attempt:
                 raise
     raise RuntimeError("unreachable")
+
+
+def _scene_ready(kind: str, args: tuple) -> bool:
+    future = _SCENES.get((kind, args))
+    return future is not None and future.done() and future.exception() is None
+
+
+def _pool() -> Any:
+    """One long-lived spawned worker process (call with `_POOL_LOCK` held). trame's exporter
+    needs a main thread, and forking the multi-threaded server (what stpyvista does) can hang
+    the child; a spawned worker also keeps robot meshes read once."""
+    global _POOL
+    if _POOL is None:
+        import atexit
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from factory_app.scene3d import start_worker
+
+        _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=start_worker)
+        atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
+    return _POOL
 
 
 def _component(html: str, key: str, height: int) -> None:
@@ -235,9 +269,10 @@ def _component(html: str, key: str, height: int) -> None:
 def show_3d(kind: str, args: tuple, key: str, height: int = 560) -> None:
     """The interactive view (stpyvista, trame backend: vtk.js in the browser).
 
-    The exported page is cached, so reruns cost nothing. The first time a factory is shown,
-    a plain box model appears within a second or two and is replaced by the detailed scene
-    (robots, conveyors, flows) when that is ready. When stpyvista's internals differ from
+    The exported page is kept (`scene_future`), so reruns cost nothing. The first time a
+    factory is shown, a plain box model appears within a second or two and is replaced by the
+    detailed scene (robots, conveyors, flows) when that is ready; a scene started before (the
+    first view starts the open layout's, `prefetch_scene`) is waited for with a spinner. When stpyvista's internals differ from
     what this expects the public `stpyvista()` call is used, and when the component cannot
     run at all a still image is shown with a note."""
     try:
@@ -245,11 +280,16 @@ def show_3d(kind: str, args: tuple, key: str, height: int = 560) -> None:
 
         try:
             quick = st.empty()
-            if kind == "layout" and (kind, args) not in _READY:
+            if kind == "layout" and (kind, args) not in _SCENES:  # nothing started yet: plain boxes first
                 with quick.container():
                     _component(_scene_html("quick", args[0], None, args[2]), f"{key}_quick", height)
                     st.caption("Quick view — the detailed scene is loading…")
-            html = _scene_html(kind, *args)  # layout: (text, dir, doc); cell: (text, dir, station)
+                html = _scene_html(kind, *args)
+            elif _scene_ready(kind, args):
+                html = _scene_html(kind, *args)
+            else:  # started before (the first view starts its layout's scene): wait for it
+                with quick.container(), st.spinner("The 3D scene is loading…"):
+                    html = _scene_html(kind, *args)
             quick.empty()
             _component(html, key, height)
         except (AttributeError, ImportError, TypeError):

@@ -1,6 +1,7 @@
 """A time's random shape (`twin.model.Variability`) as one short table cell, and back:
 `fixed`, `exponential`, `lognormal cv=0.3`, `triangular low=0.8 high=1.5`, `empirical`
-(its observed samples come from the file and are kept while the kind stays empirical).
+(its observed samples are kept while the kind stays empirical); and an empirical shape's
+samples as text, `12.1, 13.4, 11.8` (commas, spaces or new lines between them), and back.
 
 What cannot be read is passed on as typed, so the layout check names it at its field
 instead of the table guessing."""
@@ -48,3 +49,33 @@ def _number(value: str) -> Any:
         return float(value)
     except ValueError:
         return value
+
+
+class SamplesError(ValueError):
+    """Samples text that is not a list of numbers; the message names the sample."""
+
+
+def samples_text(samples: list[float] | tuple[float, ...] | None) -> str:
+    """The samples as the text box shows them, comma-separated, each as short as it reads
+    back exactly."""
+    return ", ".join(repr(float(v)).removesuffix(".0") for v in samples or ())
+
+
+def parse_samples(text: str) -> list[float]:
+    """The numbers in `text` (separated by commas, spaces or new lines), in order; raises
+    SamplesError naming the first that is not a positive number (the model's own range
+    check names a too-large one at its field)."""
+    words = [w for w in re.split(r"[,;\s]+", text or "") if w]
+    if not words:
+        raise SamplesError("give at least one sample (observed times, separated by commas)")
+    samples = []
+    for n, word in enumerate(words, start=1):
+        try:
+            value = float(word)
+        except ValueError:
+            raise SamplesError(f"sample {n} is not a number: '{word}'") from None
+        if not 0 < value < float("inf"):  # NaN fails this too
+            raise SamplesError(f"sample {n} must be a positive number, got {word}")
+        samples.append(value)
+    return samples
+

@@ -149,7 +149,8 @@ def snapshot_of(state: Any, run_dir: str | None = None) -> Snapshot:
 
 def restore(state: Any, snapshot: Snapshot) -> None:
     """Put a saved workspace back into a session: the layout, draft, undo and redo history,
-    schedules and designs (each layout checked again as it is read)."""
+    schedules and designs (each layout checked again as it is read; the costly checks of the
+    current layout wait for `EditSession.finish_check`, as on a first open)."""
     from twin.io import layout_from_data
 
     from factory_app.editing import EditSession, check
@@ -160,7 +161,7 @@ def restore(state: Any, snapshot: Snapshot) -> None:
 
     layout = layout_from_data(snapshot.layout, "workspace")
     session = EditSession.open(layout, snapshot.source, state.physics, folder(snapshot.layout_dir),
-                               folder(snapshot.path))
+                               folder(snapshot.path), check_later=True)
     session.history = [layout_from_data(x, "workspace") for x in snapshot.history]
     session.future = [layout_from_data(x, "workspace") for x in snapshot.future]
     if snapshot.opened_as is not None:  # so work edited before the reload still counts as edited

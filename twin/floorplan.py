@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from twin.errors import InputError
-from twin.geometry import Rect, floor_rect, input_port, output_port, station_rect, to_world, zone_rect
-from twin.graph import conveyor_path
+from twin.geometry import Rect, conveyor_path, floor_rect, input_port, output_port, station_rect, to_world, zone_rect
 from twin.model import Layout, Point2, Station
 from twin.palette import COLORS, KIND_COLORS, RGB, heat_color
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from twin.model import Floor, Point2, Station, Zone
+from twin.model import Conveyor, Floor, Layout, Point2, Station, Zone
 
 EPS = 1e-9
 
@@ -130,3 +130,14 @@ def output_port(station: Station) -> Point2:
 
 def polyline_length(points: list[Point2] | tuple[Point2, ...]) -> float:
     return sum(math.dist(a, b) for a, b in zip(points, points[1:]))
+
+
+def conveyor_path(layout: Layout, conveyor: Conveyor) -> list[Point2]:
+    """The belt's centre line from the output port of one station to the input port of the
+    next: along its drawn route, or else along the building's axes (first x, then y)."""
+    start = output_port(layout.station(conveyor.from_station))
+    end = input_port(layout.station(conveyor.to_station))
+    if conveyor.route:
+        return [start, *conveyor.route, end]
+    corner = (end[0], start[1])
+    return [start, corner, end] if math.dist(start, corner) > 1e-9 and math.dist(corner, end) > 1e-9 else [start, end]

@@ -5,7 +5,8 @@ the placement grid), keeps the points clear of every footprint and keep-out zone
 quarter of the aisle width, and connects neighbours in eight directions. Shortest paths on
 it give the AGV travel distance between one station's output port and another's input port;
 a conveyor between two stations replaces the AGV for that pair. The routing runs on scipy's
-sparse graph routines (a search evaluates thousands of layouts); `aisle_graph` and
+sparse graph routines (a search evaluates thousands of layouts), imported by the first router
+(drawing a plan, which needs only conveyor paths, never loads scipy); `aisle_graph` and
 `factory_graph` give the same data as networkx graphs for people and drawings.
 """
 from __future__ import annotations
@@ -18,18 +19,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components, dijkstra
 
 from twin.errors import Problem
 from twin.geometry import (
+    conveyor_path,
     input_port,
     output_port,
     polyline_length,
     station_rect,
     zone_rect,
 )
-from twin.model import Conveyor, Layout, Point2
+from twin.model import Layout, Point2
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -78,6 +78,8 @@ class AisleRouter:
         self._predecessors: dict[int, np.ndarray] = {}
 
     def _build_edges(self) -> None:
+        from scipy.sparse import coo_matrix
+
         nx_, ny_ = self.shape
         index = np.arange(nx_ * ny_).reshape(nx_, ny_)
         free = self.free.reshape(nx_, ny_)
@@ -137,6 +139,8 @@ class AisleRouter:
         src_ok, dst_ok = src_node >= 0, dst_node >= 0
         table = np.full((len(ids), len(ids)), math.inf)
         if src_ok.any() and dst_ok.any():
+            from scipy.sparse.csgraph import dijkstra
+
             dist = dijkstra(self.matrix, indices=src_node[src_ok].astype(int))
             table[np.ix_(src_ok, dst_ok)] = (
                 dist[:, dst_node[dst_ok].astype(int)] + src_off[src_ok, None] + dst_off[None, dst_ok]
@@ -150,6 +154,8 @@ class AisleRouter:
         if src < 0 or dst < 0:
             return []
         if src not in self._predecessors:  # one search per source, whatever the number of targets
+            from scipy.sparse.csgraph import dijkstra
+
             self._predecessors[src] = dijkstra(self.matrix, indices=src, return_predecessors=True)[1]
         pred = self._predecessors[src]
         if src != dst and pred[dst] < 0:
@@ -161,17 +167,6 @@ class AisleRouter:
         nodes.append(src)
         nodes.reverse()
         return [tuple(map(float, self.points[n])) for n in nodes]
-
-
-def conveyor_path(layout: Layout, conveyor: Conveyor) -> list[Point2]:
-    """The belt's centre line from the output port of one station to the input port of the
-    next: along its drawn route, or else along the building's axes (first x, then y)."""
-    start = output_port(layout.station(conveyor.from_station))
-    end = input_port(layout.station(conveyor.to_station))
-    if conveyor.route:
-        return [start, *conveyor.route, end]
-    corner = (end[0], start[1])
-    return [start, corner, end] if math.dist(start, corner) > 1e-9 and math.dist(corner, end) > 1e-9 else [start, end]
 
 
 def transport_legs(layout: Layout, router: AisleRouter | None = None) -> dict[tuple[str, str], Leg]:
@@ -274,6 +269,8 @@ def flow_distance(layout: Layout, router: AisleRouter | None = None, routes: Rou
 
 def reachability_problems(layout: Layout, router: AisleRouter | None = None) -> list[Problem]:
     """Stations (and docks) whose ports do not open onto the one connected aisle network."""
+    from scipy.sparse.csgraph import connected_components
+
     router = router or AisleRouter(layout)
     _, labels = connected_components(router.matrix, directed=False)
     # a port opens onto an aisle when a free grid point lies within one aisle width of the

@@ -2,7 +2,8 @@
 of each cell, and the cell's arrangement optimised with physics in the loop: the search runs
 in the background with progress, then the page shows the cell before and after in 3D (the
 tool-centre-point path from the physics run drawn in each), both cycle times and the gain,
-and applies the best cell to the layout as one edit that Undo takes back."""
+and applies the best cell to the layout as one edit that Undo takes back. The cell's fixtures
+and waypoints are edited in tables (`factory_app.pages.cell_editor`)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -11,6 +12,7 @@ from twin.physics import CellFailure, robot_cells
 
 from factory_app.cell_job import CellJob, CellSearchSettings, apply_best, arrangement_rows
 from factory_app.compute import cell_notes, cell_summary, layout_key, task_rows
+from factory_app.pages import cell_editor
 from factory_app.state import AppState
 from factory_app.ui import cached_cell_reports, reported, show_3d
 
@@ -60,6 +62,9 @@ def render(state: AppState) -> None:
                 st.error(str(problem))
             for warning in rep.warnings:
                 st.caption(warning)
+    st.subheader("Edit the cell")
+    with reported("Could not show the cell's tables"):
+        cell_editor.render(state.session, pick)
     _optimise(state, pick)
 
 

@@ -22,18 +22,18 @@ def render(state: AppState) -> None:
     layout = state.session.layout
     name = safe_name(layout.name)
     with st.expander("Spreadsheets and drawings (Excel, CSV, DXF)"):
-        from twin.dxf import write_layout_dxf
-        from twin.spreadsheet import TABLES, write_csv, write_xlsx
+        from twin.spreadsheet import TABLES
 
+        # each file is made when its button is clicked (openpyxl and ezdxf load then), not on every rerun
         st.markdown("**Export** the last valid layout")
         cols = st.columns(5)
-        cols[0].download_button("Excel workbook", write_xlsx(layout), file_name=f"{name}.xlsx", key="dl_xlsx",
+        cols[0].download_button("Excel workbook", lambda: _xlsx(layout), file_name=f"{name}.xlsx", key="dl_xlsx",
                                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                 width="stretch")
         for col, table in zip(cols[1:4], TABLES):
-            col.download_button(f"{table}.csv", write_csv(layout, table), file_name=f"{name}_{table}.csv",
+            col.download_button(f"{table}.csv", lambda t=table: _csv(layout, t), file_name=f"{name}_{table}.csv",
                                 mime="text/csv", key=f"dl_csv_{table}", width="stretch")
-        cols[4].download_button("DXF drawing", write_layout_dxf(layout), file_name=f"{name}.dxf",
+        cols[4].download_button("DXF drawing", lambda: _dxf(layout), file_name=f"{name}.dxf",
                                 mime="application/dxf", key="dl_dxf", width="stretch")
         turn = st.session_state.get("_exchange_turn", 0)
         c1, c2 = st.columns(2)
@@ -86,6 +86,24 @@ def _import(state: AppState, key: str, limit: int, merge) -> None:
         return
     state.session.edit(layout_data(merged))
     st.session_state[RESULT] = (found[0], message)
+
+
+def _xlsx(layout) -> bytes:
+    from twin.spreadsheet import write_xlsx
+
+    return write_xlsx(layout)
+
+
+def _csv(layout, table: str) -> str:
+    from twin.spreadsheet import write_csv
+
+    return write_csv(layout, table)
+
+
+def _dxf(layout) -> bytes:
+    from twin.dxf import write_layout_dxf
+
+    return write_layout_dxf(layout)
 
 
 def _import_sheet(state: AppState, key: str) -> None:

@@ -16,8 +16,10 @@ from factory_app.charts import top_view
 from factory_app.editing import EditSession, position_messages, problems_for, split_path, unplaced_problems
 from factory_app.paths import safe_name, sample_layouts, workdir
 from factory_app.state import AppState
+from factory_app.summary import summary_tiles
 from factory_app.ui import show_error
 from factory_app.upload import open_sample, open_upload, upload_limit
+from factory_app.variability_text import SamplesError, parse_samples, samples_text
 
 ROTATIONS = [0, 90, 180, 270]
 ROUTING_PICK = "routing_pick_index"  # the product whose routing the Routings tab shows
@@ -31,6 +33,7 @@ def render(state: AppState) -> None:
         st.info("Open a sample factory or upload a layout file to start.")
         return
     _status(session)
+    summary(session.layout, state.schedule_of(session.layout))
     data, problems = session.data, session.problems
     left, right = st.columns([3, 2], gap="medium")
     with left:
@@ -151,7 +154,9 @@ def _status(session: EditSession) -> None:
         st.button("↶ Undo", disabled=not session.can_undo, key="undo", width="stretch", on_click=session.undo)
     with c3:
         st.button("↷ Redo", disabled=not session.can_redo, key="redo", width="stretch", on_click=session.redo)
-    if session.has_draft:
+    if not session.checked:
+        st.info("Checking the aisle routes and the robot cells…", icon=":material/hourglass_top:")
+    elif session.has_draft:
         lines = "\n".join(f"- `{p.path or 'layout'}`: {p.message}" for p in session.problems)
         st.error("**This edit was not applied** — the last valid layout is kept. Fix the fields marked below, "
                  f"or undo.\n\n{lines}", icon=":material/error:")
@@ -162,6 +167,15 @@ def _status(session: EditSession) -> None:
         st.success("Layout is valid.", icon=":material/check_circle:")
     for p in unplaced_problems(session.problems):
         st.caption(f":red[{p}]")
+
+
+def summary(layout, schedule_doc) -> None:
+    """The summary tiles (`factory_app.summary`): five a row, so no value is cut off."""
+    tiles = summary_tiles(layout, schedule_doc)
+    per_row = 5 if len(tiles) <= 5 else 4
+    for start in range(0, len(tiles), per_row):
+        for col, (label, value, help_text) in zip(st.columns(per_row), tiles[start:start + per_row]):
+            col.metric(label, value, help=help_text)
 
 
 def _layout_to_show(session: EditSession):
@@ -337,6 +351,31 @@ def _routing_table(session: EditSession, data: dict, problems) -> None:
             col.button(label, key=f"step_{offset}_{index}_{session.revision}", width="stretch",
                        disabled=not 0 <= step + offset < len(steps),
                        on_click=lambda o=offset: session.edit(tables.move_step(session.data, index, step, o)))
+    _samples_editor(session, products[index], index)
+
+
+def _samples_editor(session: EditSession, product: dict, index: int) -> None:
+    """An operation's observed times (its `empirical` shape), typed or pasted as numbers."""
+    steps = [f"{j + 1}: {op.get('id')}" for j, op in enumerate(product.get("routing") or [])]
+    if not steps:
+        return
+    with st.expander("Observed times of an operation (empirical shape)"):
+        c1, c2 = st.columns([1, 3])
+        step = steps.index(c1.selectbox("Operation", steps, key=f"samples_step_{index}_{session.revision}"))
+        shape = product["routing"][step].get("variability") or {}
+        key = f"samples_{index}_{step}_{session.revision}"
+        c2.text_area("Observed times (commas, spaces or new lines between them)",
+                     value=samples_text(shape.get("samples")) if shape.get("kind") == "empirical" else "", key=key,
+                     height=90, help="any unit: the running twin draws from them rescaled to the operation's mean "
+                     "time, which the plan uses")
+        if st.button("Use these times", key=f"samples_go_{index}_{step}_{session.revision}"):
+            try:
+                samples = parse_samples(st.session_state.get(key, ""))
+            except SamplesError as exc:
+                st.error(f"Not applied ({product.get('id')}, operation {steps[step]}): {exc}.")
+                return
+            session.edit(tables.set_samples(session.data, index, step, samples))
+            st.rerun()
 
 
 SAVE_ASK = "_save_ask"  # a save that would replace a different file waits for the planner's answer

@@ -31,15 +31,6 @@ def _state(at: AppTest):
     return at.session_state[STATE_KEY]
 
 
-def test_first_view_opens_the_sample_in_3d(app_env):
-    at = AppTest.from_file(APP, default_timeout=120)
-    _run(at)
-    assert at.sidebar.radio(key="page").value == "3D"
-    assert _state(at).layout.name == "mini"
-    assert not at.error
-    assert any("Coloured by station kind" in c.value for c in at.caption)
-
-
 def test_layout_edit_error_next_to_field_then_fix_and_undo(app_env):
     at = _start("Layout")
     assert [s.value for s in at.success] == ["Layout is valid."]
