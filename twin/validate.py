@@ -1,6 +1,8 @@
 """Checks that need the whole layout: unique ids, references, routings that some station can
-do, placed stations inside the floor and clear of each other and of keep-out zones, and every
-station reachable over the aisles. Each problem names its field path.
+do, placed stations inside the floor and clear of each other and of keep-out zones, every
+station reachable over the aisles, and every routing leg travelable (by conveyor or an aisle
+route: a keep-out zone that cuts the only aisle is named with the legs it cuts). Each problem
+names its field path.
 
 `layout_problems` lists them without physics; `all_problems` adds the robot cells' safety
 clearance, whose reach envelopes are measured in a `Physics` context, and `validate_layout`

@@ -6,18 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from factory_app import cell_tables as ct
 from factory_app import tables
-from factory_app.cell_tables import (
-    ACTIONS,
-    FIXTURE_COLUMNS,
-    WAYPOINT_COLUMNS,
-    CellTableError,
-    apply_fixtures,
-    apply_waypoints,
-    fixture_rows,
-    row_problems,
-    waypoint_rows,
-)
 from factory_app.editing import EditSession
 
 _METRES = {c: st.column_config.NumberColumn(c, format="%g", help="m") for c in ("width", "depth", "height", "x", "y", "z")}
@@ -36,37 +26,37 @@ def render(session: EditSession, station_id: str) -> None:
     cell = data["stations"][index].get("cell") if index is not None else None
     if not cell:
         return
-    fixture_messages, waypoint_messages, other = row_problems(session.problems, index, cell)
+    fixture_messages, waypoint_messages, other = ct.row_problems(session.problems, index, cell)
     st.markdown(f"**Fixtures of {station_id}** — boxes in the cell frame (origin at the footprint's centre on the "
                 "floor, x along its width, z up); size and position in m, turn in degrees")
-    frame = pd.DataFrame([{**r, "problems": m} for r, m in zip(fixture_rows(cell), fixture_messages)],
-                         columns=FIXTURE_COLUMNS + ["problems"])
+    frame = pd.DataFrame([{**r, "problems": m} for r, m in zip(ct.fixture_rows(cell), fixture_messages)],
+                         columns=ct.FIXTURE_COLUMNS + ["problems"])
     edited = st.data_editor(frame, key=f"cell_fixtures_{station_id}_{session.revision}", num_rows="dynamic",
                             width="stretch", hide_index=True, column_config={
                                 **_METRES, **_DEGREES,
                                 "problems": st.column_config.TextColumn("problems", disabled=True, width="large")})
-    if tables.frame_changed(frame, edited, FIXTURE_COLUMNS):
-        rows = _records(tables.without_blank_new_rows(edited, len(frame), FIXTURE_COLUMNS), FIXTURE_COLUMNS)
-        session.edit(apply_fixtures(session.data, index, rows))
+    if tables.frame_changed(frame, edited, ct.FIXTURE_COLUMNS):
+        rows = _records(tables.without_blank_new_rows(edited, len(frame), ct.FIXTURE_COLUMNS), ct.FIXTURE_COLUMNS)
+        session.edit(ct.apply_fixtures(session.data, index, rows))
         st.rerun()
     st.markdown(f"**Waypoints of {station_id}'s tasks**, in order — a point *relative to* a fixture is in that "
                 "fixture's frame and moves with it; blank: the cell frame")
-    frame = pd.DataFrame([{**r, "problems": m} for r, m in zip(waypoint_rows(cell), waypoint_messages)],
-                         columns=WAYPOINT_COLUMNS + ["problems"])
+    frame = pd.DataFrame([{**r, "problems": m} for r, m in zip(ct.waypoint_rows(cell), waypoint_messages)],
+                         columns=ct.WAYPOINT_COLUMNS + ["problems"])
     fixtures = [f.get("id") for f in cell.get("fixtures") or [] if f.get("id")]
     edited = st.data_editor(frame, key=f"cell_waypoints_{station_id}_{session.revision}", num_rows="dynamic",
                             width="stretch", hide_index=True, column_config={
                                 "task": st.column_config.SelectboxColumn(
                                     "task", options=[t.get("id") for t in cell.get("tasks") or []], required=True),
                                 "relative_to": st.column_config.SelectboxColumn("relative_to", options=[""] + fixtures),
-                                "action": st.column_config.SelectboxColumn("action", options=list(ACTIONS)),
+                                "action": st.column_config.SelectboxColumn("action", options=list(ct.ACTIONS)),
                                 **_METRES, **_DEGREES,
                                 "problems": st.column_config.TextColumn("problems", disabled=True, width="large")})
-    if tables.frame_changed(frame, edited, WAYPOINT_COLUMNS):
-        rows = _records(tables.without_blank_new_rows(edited, len(frame), WAYPOINT_COLUMNS), WAYPOINT_COLUMNS)
+    if tables.frame_changed(frame, edited, ct.WAYPOINT_COLUMNS):
+        rows = _records(tables.without_blank_new_rows(edited, len(frame), ct.WAYPOINT_COLUMNS), ct.WAYPOINT_COLUMNS)
         try:
-            session.edit(apply_waypoints(session.data, index, rows))
-        except CellTableError as exc:
+            session.edit(ct.apply_waypoints(session.data, index, rows))
+        except ct.CellTableError as exc:
             st.error(f"Not applied: {exc}.")
         else:
             st.rerun()

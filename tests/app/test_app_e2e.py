@@ -389,6 +389,18 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             assert (zones["hazard"].x, zones["hazard"].y, zones["hazard"].width) == pytest.approx((0.0, 0.0, 0.3))
             _no_errors(page, "Layout (spreadsheets and drawings)")
 
+            # observed times: an operation's empirical samples typed on the Routings tab, saved
+            page.get_by_role("tab", name="Routings").click()
+            page.get_by_text("Observed times of an operation (empirical shape)").click()
+            page.get_by_label("Observed times (commas, spaces or new lines between them)").fill("41, 44.5\n39")
+            page.get_by_role("button", name="Use these times").click()
+            _idle(page)
+            deadline = time.monotonic() + 60
+            while _saved_layout(work).products[0].routing[0].variability.samples != (41.0, 44.5, 39.0):
+                assert time.monotonic() < deadline, "the observed times were not saved"
+                time.sleep(0.5)
+            _no_errors(page, "Layout (observed times)")
+
             # Twin: replications in the background, KPIs with intervals and the playback
             _go(page, "Twin")
             _set_number(page, "Replications", "2", submit=False)
