@@ -392,7 +392,7 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             # observed times: an operation's empirical samples typed on the Routings tab, saved
             page.get_by_role("tab", name="Routings").click()
             page.get_by_text("Observed times of an operation (empirical shape)").click()
-            page.get_by_label("Observed times (commas, spaces or new lines between them)").fill("41, 44.5\n39")
+            page.get_by_role("textbox", name="Observed times (commas, spaces or new lines between them)").fill("41, 44.5\n39")
             page.get_by_role("button", name="Use these times").click()
             _idle(page)
             deadline = time.monotonic() + 60
