@@ -361,7 +361,7 @@ def _samples_editor(session: EditSession, product: dict, index: int) -> None:
         return
     with st.expander("Observed times of an operation (empirical shape)"):
         c1, c2 = st.columns([1, 3])
-        step = steps.index(c1.selectbox("Operation", steps, key=f"samples_step_{index}_{session.revision}"))
+        step = steps.index(c1.selectbox("Operation", steps, key=f"samples_step_{index}"))  # kept across edits
         shape = product["routing"][step].get("variability") or {}
         key = f"samples_{index}_{step}_{session.revision}"
         c2.text_area("Observed times (commas, spaces or new lines between them)",
