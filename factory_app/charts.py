@@ -158,15 +158,52 @@ def _operator_shifts(fig: go.Figure, doc: dict[str, Any]) -> list[str]:
     return rows
 
 
-def front_2d(points: list[dict[str, Any]], x: str, y: str) -> list[dict[str, Any]]:
-    """The points no other point beats on both plotted axes (both smaller is better), by x:
-    the staircase a planner reads off the chart."""
-    pts = sorted((p for p in points if p.get(x) is not None and p.get(y) is not None), key=lambda p: (p[x], p[y]))
+def front_2d(points: list[dict[str, Any]], x: str, y: str, maximise_y: bool = False) -> list[dict[str, Any]]:
+    """The points no other point beats on both plotted axes (smaller x is better; smaller y,
+    or larger with `maximise_y`), by x: the staircase a planner reads off the chart."""
+    sign = -1.0 if maximise_y else 1.0
+    pts = sorted((p for p in points if p.get(x) is not None and p.get(y) is not None),
+                 key=lambda p: (p[x], sign * p[y]))
     front: list[dict[str, Any]] = []
     for p in pts:
-        if not front or p[y] < front[-1][y]:
+        if not front or sign * p[y] < sign * front[-1][y]:
             front.append(p)
     return front
+
+
+def cost_chart(points: list[dict[str, Any]]) -> go.Figure:
+    """The simulated designs: annual cost (x, smaller is better) against the lower 95 % bound
+    of throughput (y, larger is better), lead time in the hover; the designs on the Pareto
+    front of all three in orange, the cost-throughput staircase through the undominated
+    points of these two axes only, the as-is layout as a labelled star."""
+    fig = go.Figure()
+    x, y = "annual_cost", "throughput_low"
+    pts = [p for p in points if p.get(x) is not None and p.get(y) is not None]
+    hover = [f"{p['label']}: lead time {p['lead_time']:,.0f} s" for p in pts]
+    for name, colour, size, keep in (("simulated", "#4C78A8", 8, lambda p: not p["on_front"]),
+                                     ("on the front (cost, throughput, lead time)", "#F58518", 10,
+                                      lambda p: p["on_front"])):
+        mine = [(p, h) for p, h in zip(pts, hover) if keep(p) and not p["as_is"]]
+        if mine:
+            fig.add_trace(go.Scatter(x=[p[x] for p, _ in mine], y=[p[y] for p, _ in mine], mode="markers", name=name,
+                                     marker=dict(color=colour, size=size), hovertext=[h for _, h in mine],
+                                     hoverinfo="text+x+y"))
+    front = front_2d(pts, x, y, maximise_y=True)
+    if len(front) > 1:
+        fig.add_trace(go.Scatter(x=[p[x] for p in front], y=[p[y] for p in front], mode="lines",
+                                 name="cost–throughput trade-off", line=dict(color="#D62728", shape="hv"),
+                                 hoverinfo="skip"))
+    for p, h in zip(pts, hover):
+        if p["as_is"]:
+            fig.add_trace(go.Scatter(x=[p[x]], y=[p[y]], mode="markers+text", name="as-is layout", text=["as-is"],
+                                     textposition="top center", cliponaxis=False, hovertext=[h], hoverinfo="text+x+y",
+                                     marker=dict(symbol="star", color="#111111", size=16,
+                                                 line=dict(color="white", width=1))))
+    fig.update_layout(xaxis_title="annual cost", yaxis_title="throughput, lower 95 % bound (units/h)", height=460,
+                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    fig.update_xaxes(separatethousands=True)
+    fig.update_yaxes(separatethousands=True)
+    return fig
 
 
 def pareto(points: list[dict[str, Any]], x: str, y: str, x_title: str | None = None,

@@ -48,8 +48,11 @@ def leaderboard_row(row: Any, sim: Any = None) -> dict[str, Any]:
     interval = None
     if throughput is not None and throughput.get("ci95_low") is not None:
         interval = f"{throughput['ci95_low']:,.1f} – {throughput['ci95_high']:,.1f}"
+    from optimizer.search.rows import choices_text
+
     return {
         "design": design_label(row),
+        "fleet & buffers": choices_text(row.choices) if getattr(row, "choices", None) else "as-is",
         "schedule": schedule_label(row),
         "simulated throughput (units/h)": None if throughput is None else _round(throughput["mean"], 1),
         "95 % CI (units/h)": interval,
@@ -124,3 +127,34 @@ def chart_points(rows: list[Any]) -> list[dict[str, Any]]:
         point.update(label=design_label(r), as_is=r.is_baseline, scheduled=r.ranked)
         out.append(point)
     return out
+
+
+def explanation_lines(run_dir: Path | str) -> list[str]:
+    """Why the running twin's best design wins against the as-is layout (or what it changes
+    when it does not), as the report's Markdown lines without its heading; [] when the run
+    has no simulated comparison."""
+    from optimizer.report import why_markdown
+    from optimizer.search.explain import explain
+    from optimizer.search.results import result_from_store, stored_layout
+    from optimizer.store import RunStore
+
+    with RunStore.open(run_dir) as store:
+        result = result_from_store(store)
+        rows = ([result.baseline] if result.baseline else []) + result.leaderboard
+        why = explain(store, stored_layout(store), result.decision, rows)
+    return [] if why is None else why_markdown(why, result.decision)[1:]
+
+
+def simulated_points(result: Any) -> list[dict[str, Any]]:
+    """The simulated designs as points of the cost chart: annual cost, the lower 95 % bound of
+    throughput, lead time, whether on the Pareto front of the three, whether the as-is layout."""
+    from optimizer.search.decide import throughput_low
+
+    decision = result.decision
+    if decision is None:
+        return []
+    front = {d.seq for d in decision.front}
+    designs = ([decision.baseline] if decision.baseline is not None else []) + decision.ranking
+    return [{"label": AS_IS if d.is_baseline else f"#{d.seq}", "as_is": d.is_baseline,
+             "annual_cost": d.kpi("annual_cost")["mean"], "throughput_low": throughput_low(d),
+             "lead_time": d.kpi("lead_time_s")["mean"], "on_front": d.seq in front} for d in designs]

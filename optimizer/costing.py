@@ -33,11 +33,19 @@ class AnnualCost:
         return self.depreciation + self.floor + self.agv_running + self.energy
 
 
+def buffer_places(layout: Layout) -> int:
+    """The input and output buffer places the stations state (a buffer without a limit is not
+    counted: it has no size to price)."""
+    return sum((s.input_buffer or 0) + (s.output_buffer or 0) for s in layout.stations)
+
+
 def capital_cost(layout: Layout, conveyor_length: float) -> float:
-    """Stations (their `cost`, 0 when not given), conveyors by the metre, AGVs each."""
+    """Stations (their `cost`, 0 when not given), conveyors by the metre, AGVs each, buffer
+    places each."""
     c = layout.costs
     stations = sum(s.cost or 0.0 for s in layout.stations)
-    return stations + conveyor_length * c.conveyor_per_m + layout.transport.agv.fleet_size * c.agv_each
+    return (stations + conveyor_length * c.conveyor_per_m + layout.transport.agv.fleet_size * c.agv_each
+            + buffer_places(layout) * c.buffer_per_place)
 
 
 def demand_period(layout: Layout) -> float | None:

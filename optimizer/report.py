@@ -21,9 +21,11 @@ from twin.physics import Physics
 
 from optimizer.schedule_json import schedule_json_text
 from optimizer.search.budget import REFERENCE_OPERATIONS
-from optimizer.search.decide import Decision, SimulatedDesign
+from optimizer.search.decide import Decision, SimulatedDesign, throughput_low
+from optimizer.search.explain import MONEY, Explanation, explain
 from optimizer.search.results import SearchResult
-from optimizer.search.rows import CandidateRow
+from optimizer.search.rows import CandidateRow, choice_changes, choices_text
+from optimizer.search.variants import variants
 from optimizer.store import RunStore
 
 
@@ -41,7 +43,8 @@ def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout
         out["schedule"] = path
         out["png"] = render_layout_png(best, run_dir / "best_layout.png", physics, doc, layout_dir)
     path = run_dir / "report.md"
-    path.write_text(report_markdown(result, base, _problem_summary(store)), encoding="utf-8")
+    why = explain(store, base, result.decision, ([result.baseline] if result.baseline else []) + result.leaderboard)
+    path.write_text(report_markdown(result, base, _problem_summary(store), why), encoding="utf-8")
     out["report"] = path
     return out
 
@@ -187,6 +190,9 @@ def verdict_text(result: SearchResult) -> list[str]:
         if diff is not None:
             parts.append(f"difference {diff.mean:+,.{digits}f} {_interval(diff.low, diff.high, digits)}")
         lines.append(f"  {label:22s} " + ", ".join(parts))
+    best = next((r for r in result.leaderboard if d.best is not None and r.seq == d.best.seq), None)
+    if best is not None:
+        lines.append(f"  best design {design_name(d.best)}: {design_changes(best, result.baseline, result.base_layout())}")
     return lines + [recommendation_line(d)]
 
 
@@ -220,7 +226,24 @@ def _required(d: Decision) -> str:
             "throughput reaches it")
 
 
-def _verdict_markdown(result: SearchResult) -> list[str]:
+def _decided(row: CandidateRow | None) -> str:
+    """A design's fleet and buffers when it sets them, else 'as-is'."""
+    return choices_text(row.choices) if row is not None and row.choices else "as-is"
+
+
+def _decisions_text(base: Layout, seed: int) -> str:
+    """The layout's decision ranges and the variants tried on each short-listed placement."""
+    d = base.decisions
+    if d.empty:
+        return "placements only (no `decisions` block: the fleet and buffers stay as they are)"
+    ranges = ([f"AGV fleet {d.agv_fleet.min}–{d.agv_fleet.max} (as-is {base.transport.agv.fleet_size})"]
+              if d.agv_fleet else [])
+    ranges += [f"{b.station} {b.buffer} buffer {b.min}–{b.max}" for b in d.buffers]
+    return (f"placements, and {', '.join(ranges)}: each short-listed placement is scheduled and simulated with "
+            f"the as-is values and {len(variants(base, seed))} variants")
+
+
+def _verdict_markdown(result: SearchResult, base: Layout) -> list[str]:
     d = result.decision
     c = result.config
     lines = ["", "## Verdict of the running twin (the final yardstick)", ""]
@@ -237,6 +260,9 @@ def _verdict_markdown(result: SearchResult) -> list[str]:
         f"- required rate: {_required(d)}",
         f"- **{recommendation_line(d)}**",
     ]
+    rows = {r.seq: r for r in ([result.baseline] if result.baseline else []) + result.leaderboard}
+    if d.best is not None and d.best.seq in rows:
+        lines.append(f"- best design {design_name(d.best)}: {design_changes(rows[d.best.seq], result.baseline, base)}")
     if d.failed:
         lines.append(f"- {len(d.failed)} designs could not be simulated, e.g. {design_name(d.failed[0])}: "
                      f"{d.failed[0].error}")
@@ -253,14 +279,15 @@ def _verdict_markdown(result: SearchResult) -> list[str]:
             verdict = "better" if better else "worse" if worse else "no"
             lines.append(f"| {label} | {_num(a['mean'], digits)} | {_num(b['mean'], digits)} | "
                          f"{diff.mean:+,.{digits}f} | {_interval(diff.low, diff.high, digits)} | {verdict} |")
-    lines += ["", "| rank | design | follows | replications | annual cost | throughput (units/h) [95 % CI] | "
-                  "meets demand | makespan (s) | lead time (s) |",
-              "| ---: | --- | --- | ---: | ---: | --- | --- | ---: | ---: |"]
+    lines += ["", "| rank | design | fleet & buffers | follows | replications | annual cost | "
+                  "throughput (units/h) [95 % CI] | meets demand | makespan (s) | lead time (s) |",
+              "| ---: | --- | --- | --- | ---: | ---: | --- | --- | ---: | ---: |"]
     shown = [(str(i), x) for i, x in enumerate(d.ranking[:10], 1)] + ([("–", d.baseline)] if d.baseline else [])
     for rank_text, x in shown:
         t = x.kpi("throughput_per_hour")
         meets = {True: "yes", False: "no", None: "unsure"}[x.meets_demand]
-        lines.append(f"| {rank_text} | {design_name(x)} | {x.control_label} | {x.replications} | "
+        lines.append(f"| {rank_text} | {design_name(x)} | {_decided(rows.get(x.seq))} | {x.control_label} | "
+                     f"{x.replications} | "
                      f"{_num(x.kpi('annual_cost')['mean'], 0)} | {t['mean']:,.2f} "
                      f"{_interval(t['ci95_low'], t['ci95_high'], 2)} | {meets} | {_num(x.kpi('makespan_s')['mean'], 0)} | "
                      f"{_num(x.kpi('lead_time_s')['mean'], 0)} |")
@@ -285,10 +312,22 @@ def _problem_summary(store: RunStore) -> list[tuple[str, int]]:
     return counter.most_common(5)
 
 
-def _moved(best: CandidateRow, baseline: CandidateRow | None) -> int:
+def moved_stations(row: CandidateRow, baseline: CandidateRow | None) -> list[str]:
+    """The stations a candidate places elsewhere than the as-is layout, by id."""
     if baseline is None:
-        return 0
-    return sum(1 for sid, p in best.placements.items() if baseline.placements.get(sid) != p)
+        return []
+    return sorted(sid for sid, p in row.placements.items() if baseline.placements.get(sid) != p)
+
+
+def design_changes(row: CandidateRow, baseline: CandidateRow | None, base: Layout) -> str:
+    """What a design changes against the as-is layout, in a planner's words: 'moves 3 of 12
+    stations (a, b, c); runs 2 AGVs instead of 3'."""
+    if row.is_baseline:
+        return "the as-is layout"
+    moved = moved_stations(row, baseline)
+    names = f" ({', '.join(moved[:8])}{' …' if len(moved) > 8 else ''})" if moved else ""
+    parts = [f"moves {len(moved)} of {len(row.placements)} stations{names}"] + choice_changes(row.choices, base)
+    return "; ".join(parts)
 
 
 def stage_times_text(result: SearchResult) -> str:
@@ -310,7 +349,69 @@ def _cut_text(result: SearchResult) -> str:
             "alone, and are labelled *(wall-clock cut)*")
 
 
-def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tuple[str, int]] | None = None) -> str:
+def why_markdown(why: Explanation, decision: Decision) -> list[str]:
+    """Why the best design wins against the as-is layout (or what it changes when it does not
+    win), from measured figures: flows, AGV km, the bottleneck's shares, money."""
+    name = f"#{why.best_seq}"
+    title = "Why it wins" if decision.significant else f"What {name} changes (it does not win significantly)"
+    total = why.flow_best - why.flow_as_is
+    pct = f" ({100 * total / why.flow_as_is:+.1f} %)" if why.flow_as_is else ""
+    lines = ["", f"## {title}: {name} against the as-is layout", "",
+             f"**Material flows** (lot trips per demand period x routed metres, the screening proxy): "
+             f"{why.flow_as_is:,.0f} lot-m as-is, {why.flow_best:,.0f} lot-m in {name}{pct}. "
+             "The flows that changed most:", "",
+             "| flow | lot trips | as-is (m) | best (m) | change (m) | change (lot-m) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    changed = [f for f in why.flows if abs(f.change_m) > 1e-6]
+    shown = changed[:8] + [f for f in changed[8:][-3:] if f.lot_metres_change > 0]  # the biggest savings and losses
+    for f in shown:
+        lines.append(f"| {f.source} → {f.target} | {f.trips:,.1f} | {f.as_is_m:,.1f} | {f.best_m:,.1f} | "
+                     f"{f.change_m:+,.1f} | {f.lot_metres_change:+,.0f} |")
+    shorter = sum(f.change_m < 0 for f in changed)
+    lines += ["", f"{shorter} of {len(why.flows)} flows got shorter, {len(changed) - shorter} longer, "
+                  f"{len(why.flows) - len(changed)} stayed as they were."]
+    agv = []
+    for label, diff, key in (("loaded", why.agv_loaded, "agv_loaded_m"), ("empty", why.agv_empty, "agv_empty_m")):
+        if diff is not None and decision.baseline is not None:
+            before = decision.baseline.kpi(key)["mean"] / 1000.0
+            agv.append(f"{label} {before:,.2f} km as-is, {before + diff.mean / 1000.0:,.2f} km in {name} "
+                       f"(difference {diff.mean / 1000.0:+,.2f} km, 95 % CI {_interval(_km(diff.low), _km(diff.high), 2)})")
+    if agv:
+        lines += ["", "**AGVs** (the running twin, per demand run, paired per replication): " + "; ".join(agv) + "."]
+    b = why.bottleneck
+    if b is not None:
+        text = (f"**Bottleneck**: the as-is layout's is {b.station} (the station most often the bottleneck over its "
+                f"replications): busy {_share(b.as_is.busy)}, blocked {_share(b.as_is.blocked)}, starved "
+                f"{_share(b.as_is.starved)}")
+        if b.best is not None:
+            text += (f"; in {name} it is busy {_share(b.best.busy)}, blocked {_share(b.best.blocked)}, starved "
+                     f"{_share(b.best.starved)}")
+        if b.best_bottleneck is not None:
+            text += f"; {name}'s own bottleneck is {b.best_bottleneck}"
+        lines += ["", text + "."]
+    if why.money:
+        lines += ["", "**Money** (best − as-is, mean per replication with its 95 % paired interval; negative saves):",
+                  "", "| item | as-is | best | difference | 95 % CI |", "| --- | ---: | ---: | ---: | ---: |"]
+        for key, label in MONEY:
+            diff = why.money.get(key)
+            if diff is None or decision.baseline is None:
+                continue
+            before = decision.baseline.kpi(key)["mean"]
+            lines.append(f"| {label} | {before:,.0f} | {before + diff.mean:,.0f} | {diff.mean:+,.0f} | "
+                         f"{_interval(diff.low, diff.high, 0)} |")
+    return lines
+
+
+def _km(metres: float | None) -> float | None:
+    return None if metres is None else metres / 1000.0
+
+
+def _share(value: float) -> str:
+    return f"{100 * value:.1f} %"
+
+
+def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tuple[str, int]] | None = None,
+                    why: Explanation | None = None) -> str:
     c = result.config
     lines = [
         f"# Layout search: {result.layout_name}",
@@ -330,6 +431,7 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         f"| screening proxy | lot trips x routed metres; alternative stations weighted by "
         f"{result.proxy_routes or 'an even split'} |",
         f"| objective | {c.objective} |",
+        f"| decisions | {_decisions_text(base, c.seed)} |",
         f"| workers / backend | {c.workers} / {c.backend}{' at ' + c.address if c.address else ''} |",
         "",
         "## Counts",
@@ -344,14 +446,16 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
     if invalid_reasons:
         lines += ["- most common reasons for invalid candidates:"]
         lines += [f"  - {n} × {reason}" for reason, n in invalid_reasons]
-    lines += _verdict_markdown(result)
+    lines += _verdict_markdown(result, base)
+    if why is not None and result.decision is not None:
+        lines += why_markdown(why, result.decision)
     b, best = result.baseline, result.best
     lines += ["", "## Best layout vs the as-is layout (the plan's figures)", ""]
     if best is None:
         lines += ["No candidate was scheduled with a checked schedule, so there is no best layout."]
     else:
         lines += [
-            f"Best: candidate {design_name(best)} ({best.origin}), {_moved(best, b)} of {len(best.placements)} stations moved "
+            f"Best: candidate {design_name(best)} ({best.origin}): {design_changes(best, b, base)} "
             f"(`best_layout.yaml`, `best_schedule.json`, `best_layout.png`).",
             "",
             "| measure | as-is | best | change | change % |",
@@ -374,12 +478,28 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
         if b is not None and b.schedule_status not in (None, "ok"):
             lines += ["", f"The as-is layout's schedule is {b.schedule_status}."]
     lines += ["", "## Leaderboard (top 10; by the running twin where simulated, then by the plan)", "",
-              "| rank | candidate | origin | makespan (s) | throughput (units/h) | flow distance | floor area (m²) | travel (m) |",
-              "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"]
+              "| rank | candidate | origin | fleet & buffers | makespan (s) | throughput (units/h) | flow distance | "
+              "floor area (m²) | travel (m) |",
+              "| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for i, row in enumerate(result.leaderboard[:10], 1):
-        lines.append(f"| {i} | {design_name(row)} | {row.origin} | {_num(row.makespan, 0)} | {_num(row.throughput, 1)} | "
+        lines.append(f"| {i} | {design_name(row)} | {row.origin} | {_decided(row)} | {_num(row.makespan, 0)} | "
+                     f"{_num(row.throughput, 1)} | "
                      f"{_num(row.flow_distance, 0)} | {_num(row.floor_area, 1)} | {_num(row.travel, 1)} |")
-    lines += ["", "## Pareto front (makespan, floor area, travel; all minimised)", "",
+    d = result.decision
+    if d is not None:
+        rows = {r.seq: r for r in ([b] if b else []) + result.leaderboard}
+        lines += ["", "## Pareto front of the simulated designs (annual cost and lead time minimised, throughput's "
+                      "lower 95 % bound maximised)", "",
+                  f"{len(d.front)} of {len(d.ranking) + (d.baseline is not None)} simulated designs are on it (none is "
+                  "at least as good on all three and better on one); the as-is layout is marked.", "",
+                  "| design | fleet & buffers | annual cost | throughput, lower 95 % bound (units/h) | lead time (s) | "
+                  "meets demand |", "| --- | --- | ---: | ---: | ---: | --- |"]
+        for x in d.front:
+            meets = {True: "yes", False: "no", None: "unsure"}[x.meets_demand]
+            lines.append(f"| {design_name(x)} | "
+                         f"{_decided(rows.get(x.seq))} | {_num(x.kpi('annual_cost')['mean'], 0)} | "
+                         f"{throughput_low(x):,.2f} | {_num(x.kpi('lead_time_s')['mean'], 0)} | {meets} |")
+    lines += ["", "## Pareto front of the plan (makespan, floor area, travel; all minimised)", "",
               "| candidate | makespan (s) | floor area (m²) | travel (m) | flow distance |",
               "| ---: | ---: | ---: | ---: | ---: |"]
     for row in result.pareto:

@@ -10,6 +10,9 @@ Tables:
 - `candidates`: one row per screened layout, `seq` 0 being the as-is layout and 1..N the
   candidates in generation order; placements, stage-1 metrics and the checker's problems.
 - `schedules`: one row per scheduled candidate (stage 2), with its checked result.
+- `variants`: the candidates that are a screened placement with other decisions (AGV fleet
+  size, buffer capacities; `optimizer.search.variants`): their parent and their choices. Their
+  `candidates` rows copy the parent's stage-1 metrics and are not counted as screened.
 - `simulations`: one row per simulated replication of a design (stage 3, the final
   yardstick): its KPIs, so a resumed run recomputes no replication it already has.
 
@@ -66,6 +69,11 @@ CREATE TABLE IF NOT EXISTS schedules (
     schedule_json TEXT,
     seconds REAL NOT NULL,
     created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS variants (
+    seq INTEGER PRIMARY KEY REFERENCES candidates(seq),
+    parent INTEGER NOT NULL REFERENCES candidates(seq),
+    choices TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS simulations (
     seq INTEGER NOT NULL REFERENCES candidates(seq),
@@ -184,6 +192,13 @@ class RunStore:
         self._db = connection
         self._lock = lock
 
+    @property
+    def _not_variant(self) -> str:
+        """SQL: a candidates row that is a screened placement, not a decision variant of one
+        (every row, in a database from before variants existed)."""
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'variants'").fetchone()
+        return "seq NOT IN (SELECT seq FROM variants)" if found else "1 = 1"
+
     # --- opening ---------------------------------------------------------------------------
 
     @classmethod
@@ -233,12 +248,16 @@ class RunStore:
     def check_integrity(self) -> None:
         """SQLite's own check of every page, then every stored JSON value: a damaged database
         is named with what is wrong instead of failing later with a traceback."""
-        found = [line for row in self._db.execute("PRAGMA quick_check(3)") for line in row[0].splitlines()]
+        try:
+            found = [line for row in self._db.execute("PRAGMA quick_check(3)") for line in row[0].splitlines()]
+        except sqlite3.DatabaseError as exc:  # a page so damaged that the check itself cannot go on
+            found = [str(exc)]
         if found != ["ok"]:
             more = f" and {len(found) - 1} more" if len(found) > 1 else ""
             raise InputError(f"{self.path}: the run database is damaged ({found[0]}{more}); "
                              "the run cannot be resumed")
         for table, column, key in (("meta", "value", "key"), ("candidates", "placements", "seq"),
+                                   ("variants", "choices", "seq"),
                                    ("candidates", "problems", "seq"), ("schedules", "check_errors", "seq"),
                                    ("schedules", "schedule_json", "seq"), ("simulations", "kpis", "seq")):
             row = self._db.execute(
@@ -298,17 +317,40 @@ class RunStore:
 
     def add_screened(self, records: Iterable[ScreenRecord]) -> None:
         """Store a chunk of stage-1 results in one transaction (all or nothing)."""
-        now = time.time()
         with self._transaction():
-            self._db.executemany(
-                "INSERT INTO candidates(seq, key, origin, placements, valid, problems, flow_distance,"
-                " conveyor_length, floor_area, seconds, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (r.seq, r.key, r.origin, json.dumps(r.placements, separators=(",", ":")), int(r.valid),
-                     json.dumps(list(r.problems)), r.flow_distance, r.conveyor_length, r.floor_area, r.seconds, now)
-                    for r in records
-                ],
-            )
+            self._insert_candidates(records)
+
+    def _insert_candidates(self, records: Iterable[ScreenRecord]) -> None:
+        now = time.time()
+        self._db.executemany(
+            "INSERT INTO candidates(seq, key, origin, placements, valid, problems, flow_distance,"
+            " conveyor_length, floor_area, seconds, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (r.seq, r.key, r.origin, json.dumps(r.placements, separators=(",", ":")), int(r.valid),
+                 json.dumps(list(r.problems)), r.flow_distance, r.conveyor_length, r.floor_area, r.seconds, now)
+                for r in records
+            ],
+        )
+
+    def add_variants(self, variants: Iterable[tuple[ScreenRecord, int, dict[str, int]]]) -> None:
+        """Store decision variants, each (its candidate row, its parent's seq, its choices), in
+        one transaction (all or nothing)."""
+        variants = list(variants)
+        with self._transaction():
+            self._insert_candidates(r for r, _, _ in variants)
+            self._db.executemany("INSERT INTO variants(seq, parent, choices) VALUES (?,?,?)",
+                                 [(r.seq, parent, json.dumps(choices, sort_keys=True)) for r, parent, choices in variants])
+
+    def variants(self) -> dict[int, tuple[int, dict[str, int]]]:
+        """seq -> (parent seq, choices) of every decision variant (none in a run without decisions)."""
+        try:
+            rows = self._db.execute("SELECT seq, parent, choices FROM variants ORDER BY seq").fetchall()
+        except sqlite3.OperationalError:  # a run database from before variants existed
+            return {}
+        return {seq: (parent, json.loads(choices)) for seq, parent, choices in rows}
+
+    def max_seq(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM candidates").fetchone()[0])
 
     def add_schedule(self, record: ScheduleRecord) -> None:
         with self._transaction():
@@ -384,7 +426,7 @@ class RunStore:
         """The `limit` valid candidates (the as-is layout excluded) with the shortest flow
         distance, ties by sequence number; only those before `below_seq` if given."""
         return self._screen_select(
-            "valid = 1 AND flow_distance IS NOT NULL AND seq > 0 AND seq < ?",
+            f"valid = 1 AND flow_distance IS NOT NULL AND seq > 0 AND seq < ? AND {self._not_variant}",
             (below_seq if below_seq is not None else 2**62, limit), tail=" ORDER BY flow_distance, seq LIMIT ?",
         )
 
@@ -393,7 +435,7 @@ class RunStore:
         sequence order; candidates without problems are left out."""
         rows = self._db.execute(
             "SELECT json_extract(problems, '$[0]') FROM candidates"
-            " WHERE seq > 0 AND valid = 0 AND json_array_length(problems) > 0 ORDER BY seq"
+            f" WHERE seq > 0 AND valid = 0 AND json_array_length(problems) > 0 AND {self._not_variant} ORDER BY seq"
         )
         return [row[0] for row in rows]
 
@@ -432,8 +474,8 @@ class RunStore:
         """Candidates (the as-is layout not counted) screened, valid, scheduled and rankable."""
         one = lambda sql: int(self._db.execute(sql).fetchone()[0])  # noqa: E731
         return {
-            "screened": one("SELECT COUNT(*) FROM candidates WHERE seq > 0"),
-            "valid": one("SELECT COUNT(*) FROM candidates WHERE seq > 0 AND valid = 1"),
+            "screened": one(f"SELECT COUNT(*) FROM candidates WHERE seq > 0 AND {self._not_variant}"),
+            "valid": one(f"SELECT COUNT(*) FROM candidates WHERE seq > 0 AND valid = 1 AND {self._not_variant}"),
             "scheduled": one("SELECT COUNT(*) FROM schedules WHERE seq > 0"),
             "schedule_ok": one("SELECT COUNT(*) FROM schedules WHERE seq > 0 AND status = 'ok'"),
         }

@@ -402,7 +402,49 @@ class Costs(Model):
     agv_per_km: _between(0, 1e4) = Field(0.50, description="AGV running cost per km driven (energy, wear, maintenance)")
     operating_hours: _between(1, 8_760) = Field(6_000.0, description="hours a year the factory runs (two shifts on 250 "
                                                 "days is 4,000)")
+    buffer_per_place: _between(0, 1e7) = Field(
+        0.0, description="one place of a station's input or output buffer (rack bay, accumulation table); 0: "
+        "buffers are not priced")
     station_power_kw: StationPower = StationPower()
+
+
+# --- decisions (read by the layout search only) ----------------------------------------------
+
+
+class FleetRange(Model):
+    """The AGV fleet sizes the layout search may choose from, both ends included."""
+
+    min: FleetSize
+    max: FleetSize
+
+
+class BufferRange(Model):
+    """The capacities (lots) the layout search may give one station's input or output buffer,
+    both ends included."""
+
+    station: Identifier
+    buffer: Literal["input", "output"]
+    min: BufferCapacity
+    max: BufferCapacity
+
+    @property
+    def field(self) -> str:
+        """The station field it sets: `input_buffer` or `output_buffer`."""
+        return f"{self.buffer}_buffer"
+
+
+class Decisions(Model):
+    """What the layout search chooses besides where the stations stand: the AGV fleet size and
+    buffer capacities, each from a bounded range. The layout's own values (`fleet_size`,
+    `input_buffer`, `output_buffer`) are the as-is design's; a candidate carries its own,
+    which its plan, its running twin and its annual cost all use."""
+
+    agv_fleet: FleetRange | None = Field(None, description="fleet sizes to try; None: the fleet stays as it is")
+    buffers: tuple[BufferRange, ...] = Field((), max_length=100, description="buffer capacities to try")
+
+    @property
+    def empty(self) -> bool:
+        return self.agv_fleet is None and not self.buffers
 
 
 # --- operators (read by the plan and the running twin; `twin.shifts`) ------------------------
@@ -467,6 +509,7 @@ class Layout(Model):
     products: tuple[Product, ...] = Field(min_length=1)
     changeovers: tuple[Changeover, ...] = ()
     costs: Costs = Field(Costs(), description="prices for the search's ranking by annual cost")
+    decisions: Decisions = Field(Decisions(), description="fleet size and buffer ranges the layout search chooses from")
     operators: Operators = Field(Operators(), description="operator pools with skills and shift calendars")
 
     def station(self, station_id: str) -> Station:

@@ -236,7 +236,44 @@ def _reference_problems(data: Data) -> list[Problem]:
 def data_problems(data: Data) -> list[Problem]:
     """Unique ids, references and routings checked on plain data (a file's, or a layout's
     dump): what `twin.io` adds to the model's own problems when the model refuses a file."""
-    return _id_problems(data) + _station_problems(data) + _reference_problems(data) + _routing_problems(data)
+    return (_id_problems(data) + _station_problems(data) + _reference_problems(data) + _routing_problems(data)
+            + decision_problems(data))
+
+
+def decision_problems(data: Data) -> list[Problem]:
+    """The `decisions` block: each range's min at most its max, buffer ranges naming a
+    station that has such a buffer (not a buffer station, whose places are its capacity),
+    one range per station buffer."""
+    decisions = data.get("decisions")
+    if not isinstance(decisions, dict):
+        return []
+    problems = []
+
+    def span(path: str, item: Any) -> None:
+        low, high = _number(item.get("min")), _number(item.get("max"))
+        if low is not None and high is not None and low > high:
+            problems.append(Problem(f"{path}.max", f"must be at least min ({low:g}), got {high:g}"))
+
+    fleet = decisions.get("agv_fleet")
+    if isinstance(fleet, dict):
+        span("decisions.agv_fleet", fleet)
+    kinds = {_text(s.get("id")): s.get("kind") for s in _items(data, "stations")}
+    seen: dict[tuple[str, Any], int] = {}
+    for i, item in enumerate(_items(decisions, "buffers")):
+        path = f"decisions.buffers[{i}]"
+        span(path, item)
+        sid = _text(item.get("station"))
+        if sid is not None and sid not in kinds:
+            problems.append(Problem(f"{path}.station", f"no station '{sid}'"))
+        elif sid is not None and kinds[sid] == "buffer":
+            problems.append(Problem(f"{path}.station", f"'{sid}' is a buffer station: its places are its capacity, "
+                                    f"it has no {item.get('buffer')} buffer"))
+        key = (sid, item.get("buffer"))
+        if sid is not None and key in seen:
+            problems.append(Problem(path, f"decisions.buffers[{seen[key]}] already sets the {item.get('buffer')} "
+                                    f"buffer of '{sid}'"))
+        seen.setdefault(key, i)
+    return problems
 
 
 def _floor_problems(layout: Layout) -> list[Problem]:

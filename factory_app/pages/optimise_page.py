@@ -7,13 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from factory_app.charts import pareto
+from factory_app.charts import cost_chart, pareto
 from factory_app.editing import layout_data
 from factory_app.jobs import SearchJob, search_input
 from factory_app.paths import inside, runs_dir
 from factory_app.state import RUN_KEY, AppState, Design
 from factory_app import leaderboard
-from factory_app.ui import cached_run, cached_run_list, cached_screened, job_progress, reported, show_error
+from factory_app.ui import cached_run, cached_run_list, cached_screened, job_progress, reported, run_stamp, show_error
 
 
 
@@ -161,11 +161,20 @@ def _results(state: AppState, run_dir: Path) -> None:
                    help=f"as-is: {_fmt(m['as_is'], unit)}")
     decision = result.decision
     if decision is not None:
-        from optimizer.report import recommendation_line
+        from optimizer.report import design_changes, recommendation_line
+        from optimizer.store import DB_NAME
 
         cpsat, scheduled = result.cpsat_share()
         st.markdown(f"**Running twin:** {recommendation_line(decision)}. Short list with a real CP-SAT schedule: "
                     f"{cpsat} of {scheduled}.")
+        if result.best is not None and decision.best is not None and result.best.seq == decision.best.seq:
+            st.markdown(f"**Best design** {leaderboard.design_label(result.best)}: "
+                        f"{design_changes(result.best, result.baseline, result.base_layout())}.")
+        if decision.best is not None and decision.baseline is not None:
+            with st.expander("Why the best design wins (or what it changes)", expanded=decision.significant):
+                lines = _explanation(str(run_dir), run_stamp(run_dir / DB_NAME))
+                if lines:
+                    st.markdown("\n".join(["#" + lines[0], *lines[1:]]))
     rows = leaderboard.leaderboard(result)
     st.markdown("**Leaderboard** (the as-is layout first; then best first: by the running twin where simulated, "
                 "then by the plan)")
@@ -173,6 +182,11 @@ def _results(state: AppState, run_dir: Path) -> None:
         st.dataframe(rows, width="stretch", hide_index=True, column_config=_number_columns(rows))
     else:
         st.info("No candidate has a checked schedule yet.")
+    simulated = leaderboard.simulated_points(result)
+    if simulated:
+        st.markdown("**Simulated designs**: annual cost against the lower 95 % bound of throughput (lead time in "
+                    "the hover); orange: on the Pareto front of cost, throughput and lead time")
+        st.plotly_chart(cost_chart(simulated), width="stretch", key="opt_cost_chart")
     screened = cached_screened(run_dir)
     table = leaderboard.screened_table(screened)
     with st.expander(f"Screened layouts ({result.valid:,} valid of {result.screened:,}; best by flow distance)",
@@ -204,6 +218,11 @@ def _results(state: AppState, run_dir: Path) -> None:
         for col, name in zip(cols, files):
             col.download_button(f"Download {name}", (run_dir / name).read_bytes(), file_name=name,
                                 key=f"opt_dl_{name}", width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _explanation(run_dir: str, stamp: tuple) -> list[str]:  # stamp: part of the cache key only
+    return leaderboard.explanation_lines(run_dir)
 
 
 def _add_designs(state: AppState, result) -> None:

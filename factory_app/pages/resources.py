@@ -162,6 +162,7 @@ COST_LABELS = {
     "conveyor_per_m": "conveyor, per m", "agv_each": "AGV, each", "floor_per_m2_year": "floor, per m² and year",
     "depreciation_years": "depreciation (years)", "energy_per_kwh": "energy, per kWh",
     "agv_per_km": "AGV running, per km", "operating_hours": "operating hours a year",
+    "buffer_per_place": "buffer place, each",
 }
 
 

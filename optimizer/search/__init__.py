@@ -34,8 +34,14 @@ than the as-is layout. Where designs were simulated, the final ranking is the tw
 
 Plan ranking (stage 2's, and the order of designs not simulated): by makespan (throughput ranks the same way; weighted tardiness first by its value),
 then by flow distance, then by candidate key, so equal numbers never reorder between runs.
-The Pareto front is over makespan, floor area and travel (installed conveyor metres plus AGV
-metres driven in the schedule).
+The plan's Pareto front is over makespan, floor area and travel (installed conveyor metres
+plus AGV metres driven in the schedule); the simulated designs' front (`decide`) is over
+annual cost, the lower 95 % bound of throughput and lead time.
+
+More decisions than positions (`variants`): where the layout has a `decisions` block, the
+as-is layout and the best screened placements enter stage 2 with the layout's fleet and
+buffers and once per decision variant (a candidate of its own, stored with its parent), so
+the plan, the twin and the annual cost judge fleet and buffers together with placement.
 
 The modules, lowest first (each imports only those above it):
 - `config`: `SearchConfig`, the settings of a run (its names: `optimizer.names`);
@@ -43,10 +49,12 @@ The modules, lowest first (each imports only those above it):
 - `ranking`: `rank`, `rank_key`, `pareto_front`;
 - `budget`: stage 2's scheduling budget (sized to the problem, retried on a fallback) and its wall-clock safety net;
 - `routes`: the lot routes of a schedule, the screening proxy's weights;
+- `variants`: the fleet and buffer variants tried on each short-listed placement;
 - `tasks`: the work done in workers (`screen_chunk`, `schedule_task`) and its context;
 - `statistics`: paired differences and the elimination rule;
 - `simulate`: stage 3 (`simulate_task` in workers, `SimulationStage` in the parent);
-- `decide`: the decision from stored replications (`Decision`, `decide`);
+- `decide`: the decision from stored replications (`Decision`, `decide`, the simulated front);
+- `explain`: why the best design wins against the as-is layout, from measured figures;
 - `results`: reading runs back (`SearchResult`, `load_run`, `list_runs`); the report reads these;
 - `progress`: `Progress` snapshots and the tracker that makes them;
 - `candidates`: the numbered candidate sequence of a run (generated, then refined);

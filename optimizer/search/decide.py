@@ -22,6 +22,7 @@ import numpy as np
 
 from twin.sim.kpis import interval
 
+from optimizer.search.ranking import non_dominated
 from optimizer.search.simulate import KPI_NAMES, OBJECTIVE_FIGURE, score
 from optimizer.search.statistics import Difference, meets, paired_difference
 from optimizer.store import SimulationRecord
@@ -85,6 +86,33 @@ class Decision:
     @property
     def figure(self) -> str:
         return OBJECTIVE_FIGURE[self.objective][0]
+
+    @property
+    def front(self) -> list[SimulatedDesign]:
+        """The simulated designs, the as-is layout among them, on the Pareto front of annual
+        cost, throughput's lower 95 % bound and lead time (`pareto_front`)."""
+        return pareto_front(([self.baseline] if self.baseline is not None else []) + self.ranking)
+
+
+# the simulated front's objectives: (name, how a design's value is read, larger is better)
+FRONT_FIGURES = (("annual cost", lambda d: d.kpi("annual_cost")["mean"], False),
+                 ("throughput, lower 95 % bound (units/h)", lambda d: throughput_low(d), True),
+                 ("lead time (s)", lambda d: d.kpi("lead_time_s")["mean"], False))
+
+
+def throughput_low(design: SimulatedDesign) -> float:
+    """The lower 95 % bound of a design's mean throughput (its mean with one replication)."""
+    t = design.kpi("throughput_per_hour")
+    return t["ci95_low"] if t["ci95_low"] is not None else t["mean"]
+
+
+def pareto_front(designs: list[SimulatedDesign]) -> list[SimulatedDesign]:
+    """Designs no other design dominates on (annual cost, lower 95 % bound of throughput, mean
+    lead time): none is at least as good on all three and better on one. Of designs with equal
+    figures the first is kept. Cheapest first (then the sequence number)."""
+    points = [(d, tuple(-f(d) if larger else f(d) for _, f, larger in FRONT_FIGURES)) for d in designs
+              if d.error is None and d.values]
+    return sorted(non_dominated(points), key=lambda d: (FRONT_FIGURES[0][1](d), d.seq))
 
 
 def _designs(records: Iterable[SimulationRecord], objective: str, required: float | None) -> list[SimulatedDesign]:

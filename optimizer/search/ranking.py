@@ -3,8 +3,11 @@ key breaks every tie)."""
 from __future__ import annotations
 
 import math
+from typing import TypeVar
 
 from optimizer.search.rows import CandidateRow
+
+T = TypeVar("T")
 
 
 def rank_key(row: CandidateRow, objective: str = "makespan") -> tuple:
@@ -20,14 +23,20 @@ def rank(rows: list[CandidateRow], objective: str = "makespan") -> list[Candidat
     return sorted((r for r in rows if r.ranked and not r.is_baseline), key=lambda r: rank_key(r, objective))
 
 
+def non_dominated(points: list[tuple[T, tuple[float, ...]]]) -> list[T]:
+    """The items whose points (all minimised) no other point dominates: none is at most as
+    large on every figure and different. Of items with equal points the first is kept."""
+    front: list[tuple[T, tuple[float, ...]]] = []
+    for item, p in points:
+        dominated = any(all(a <= b for a, b in zip(q, p)) and q != p for _, q in points)
+        if not dominated and all(q != p for _, q in front):
+            front.append((item, p))
+    return [item for item, _ in front]
+
+
 def pareto_front(rows: list[CandidateRow]) -> list[CandidateRow]:
     """Rows not dominated on (makespan, floor area, travel), all minimised; of rows with equal
     values the first is kept. Rows without all three values are left out."""
     points = [(r, (r.makespan, r.floor_area, r.travel)) for r in rows if r.ranked]
-    points = [(r, p) for r, p in points if None not in p]
-    front: list[tuple[CandidateRow, tuple]] = []
-    for r, p in points:
-        dominated = any(all(a <= b for a, b in zip(q, p)) and q != p for _, q in points)
-        if not dominated and all(q != p for _, q in front):
-            front.append((r, p))
-    return sorted((r for r, _ in front), key=lambda r: (r.makespan, r.floor_area, r.travel, r.key))
+    front = non_dominated([(r, p) for r, p in points if None not in p])
+    return sorted(front, key=lambda r: (r.makespan, r.floor_area, r.travel, r.key))

@@ -101,6 +101,7 @@ def candidate_rows(store: RunStore, seqs: set[int] | None = None) -> list[Candid
     schedules = {r.seq: r for r in store.schedule_records()}
     solvers = store.schedule_solvers()
     cuts = store.wall_clock_cuts()
+    variants = store.variants()
     wanted = set(schedules) | {0} if seqs is None else seqs
     rows = []
     for s in store.screen_records(wanted):  # one query, in sequence order
@@ -112,6 +113,7 @@ def candidate_rows(store: RunStore, seqs: set[int] | None = None) -> list[Candid
             throughput=sched.throughput if sched else None, objective_value=sched.objective_value if sched else None,
             agv_distance=sched.agv_distance if sched else None, check_errors=sched.check_errors if sched else (),
             solver=solvers.get(s.seq), wall_clock_cut=s.seq in cuts,
+            choices=variants[s.seq][1] if s.seq in variants else {},
         ))
     return rows
 

@@ -14,6 +14,7 @@ from twin.errors import FactoryTwinError, InputError, LayoutError
 from twin.io import load_layout
 from twin.model import Layout
 from twin.physics import Physics, task_times
+from twin.validate import decision_problems
 
 from optimizer import placement
 from optimizer.report import write_run_folder
@@ -27,6 +28,7 @@ from optimizer.search.routes import lot_routes, routes_to_json
 from optimizer.search.rows import all_placed, placements_of
 from optimizer.search.simulate import SimulationStage
 from optimizer.search.tasks import Candidate, EvalContext, schedule_task, screen_chunk
+from optimizer.search.variants import choices_key, placements_for, variants
 from optimizer.store import DB_NAME, RunStore, ScreenRecord
 
 REFINE_ROUND = 250  # candidates per refinement round (results of a round feed the next)
@@ -102,6 +104,9 @@ def run_search(
         base = stored_layout(store)
     else:
         base = load_layout(layout_path)
+        problems = decision_problems(base.model_dump(by_alias=True))
+        if problems:  # the variants read these ranges; the rest of the layout the CLI and the app check
+            raise LayoutError(problems, str(layout_path))
         run_dir = Path(out_dir) if out_dir is not None else default_run_dir(base.name)
         if (run_dir / DB_NAME).exists():
             raise InputError(f"{run_dir} already holds a run; resume it with --resume {run_dir} or pick another --out")
@@ -294,18 +299,54 @@ class _Search:
 
     # --- stage 2 ----------------------------------------------------------------------------
 
+    def _shortlist(self) -> list[tuple[ScreenRecord, dict[str, int]]]:
+        """Stage 2's designs, (screen record, choices) each: the as-is layout (even if the checker
+        objects), then, when the layout has decisions, its variants, then the best screened
+        placements by flow distance each followed by its variants (`optimizer.search.variants`),
+        `shortlist` designs besides the as-is layout. The variants are stored once, the first
+        time (their seqs follow the last screened candidate), so a resumed run finds them."""
+        store, n = self.store, self.config.shortlist
+        options = variants(self.base, self.config.seed)
+        baseline = store.screen_record(0)
+        if baseline is not None and baseline.flow_distance is None:
+            baseline = None
+        parents = ([baseline] if baseline is not None and options else []) + \
+            store.best_by_flow(placements_for(n, len(options)))
+        stored = store.variants()
+        if options and not stored:
+            seq = store.max_seq()
+            made = []
+            for parent in parents:
+                for choices in options:
+                    seq += 1
+                    made.append((replace(parent, seq=seq, key=parent.key + choices_key(choices),
+                                         origin=f"variant of {'as-is' if parent.seq == 0 else f'#{parent.seq}'}",
+                                         seconds=0.0), parent.seq, choices))
+            store.add_variants(made)
+            stored = store.variants()
+        children: dict[int, list[int]] = {}
+        for seq, (parent, _) in stored.items():
+            children.setdefault(parent, []).append(seq)
+        records = {r.seq: r for r in store.screen_records(set(stored))}
+        designs: list[tuple[ScreenRecord, dict[str, int]]] = []
+        for parent in parents:
+            if parent.seq > 0:
+                designs.append((parent, {}))
+            designs += [(records[seq], stored[seq][1]) for seq in sorted(children.get(parent.seq, []))]
+        designs = designs[:n]
+        if baseline is not None:
+            designs.insert(0, (baseline, {}))
+        return designs
+
     def _stage2(self, runner: Runner) -> None:
         store = self.store
-        shortlist = store.best_by_flow(self.config.shortlist)
-        baseline = store.screen_record(0)
-        if baseline is not None and baseline.flow_distance is not None:
-            shortlist.insert(0, baseline)  # the as-is layout, for comparison, even if the checker objects
+        shortlist = self._shortlist()
         self.tracker.shortlist_total = len(shortlist)
         done = store.scheduled_seqs()
-        self.tracker.scheduled = sum(r.seq in done for r in shortlist)
+        self.tracker.scheduled = sum(r.seq in done for r, _ in shortlist)
         self._update_best_makespan()
         self.tracker.emit()
-        todo = [(r.seq, r.placements) for r in shortlist if r.seq not in done]
+        todo = [(r.seq, r.placements, choices) for r, choices in shortlist if r.seq not in done]
         for _, record in runner.map_unordered(schedule_task, iter(todo), self.stop):
             store.add_schedule(record)
             self._save_elapsed("running")

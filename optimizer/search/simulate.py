@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from threading import Event
 
 from twin.errors import FactoryTwinError
@@ -32,7 +33,7 @@ from optimizer.costing import annual_cost, required_rate
 from optimizer.runner import Runner
 from optimizer.search.config import SearchConfig
 from optimizer.search.ranking import rank
-from optimizer.search.rows import CandidateRow, apply_placements
+from optimizer.search.rows import CandidateRow, apply_choices, apply_placements
 from optimizer.search.statistics import in_contention, meets
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
@@ -55,6 +56,7 @@ class Design:
     seq: int
     control: str  # "cpsat", "dispatch" (the fallback plan) or "fifo" (no checked schedule)
     placements: dict[str, list[float]]
+    choices: dict[str, int] = field(default_factory=dict)  # its fleet and buffers (`rows.apply_choices`)
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,11 @@ class SimulationTask:
     horizon: float | None
 
 
-def replication_kpis(run: Replication, factory: Factory, layout: Layout) -> dict[str, float]:
+def replication_kpis(run: Replication, factory: Factory, layout: Layout) -> dict[str, Any]:
     """The stored figures of one replication: the twin's KPIs, its makespan (the end of the
-    run), AGV metres driven loaded and empty (from the trips), the stations' busy energy, and
-    the annual cost with its parts (`optimizer.costing`)."""
+    run), AGV metres driven loaded and empty (from the trips), the stations' busy energy, the
+    annual cost with its parts (`optimizer.costing`) (all of them numbers, `KPI_NAMES`), and
+    the stations' busy, blocked and starved shares with the bottleneck."""
     window = max(run.end, 0.0)
     loaded = sum(factory.leg(t.from_station, t.to_station).distance for t in run.trips if t.vehicle >= 0)
     empty = sum(t.empty_seconds for t in run.trips if t.vehicle >= 0) * factory.agv_speed
@@ -87,6 +90,10 @@ def replication_kpis(run: Replication, factory: Factory, layout: Layout) -> dict
         "energy_kwh": cost.energy_kwh,
         "capital": cost.capital, "cost_depreciation": cost.depreciation, "cost_floor": cost.floor,
         "cost_agv_running": cost.agv_running, "cost_energy": cost.energy,
+        # what explains a gain (`optimizer.search.explain`): each station's busy, blocked and
+        # starved shares of its lane time, and the replication's bottleneck
+        "stations": {sid: [shares["busy"], shares["blocked"], shares["starved"]] for sid, shares in run.stations.items()},
+        "bottleneck": run.bottleneck,
     }
 
 
@@ -96,7 +103,7 @@ def simulate_task(ctx: EvalContext, task: SimulationTask) -> list[SimulationReco
     design = task.design
     started = time.perf_counter()
     try:
-        layout = apply_placements(ctx.base, design.placements)
+        layout = apply_choices(apply_placements(ctx.base, design.placements), design.choices)
         factory = compile_factory(layout, {(s, t): v for s, t, v in ctx.task_times})
         plan = plan_from_schedule(json.loads(task.schedule_json), factory) if task.schedule_json else None
         out = []
@@ -146,12 +153,12 @@ def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRo
     without a checked schedule (they follow the FIFO rule). Chosen once per run and kept."""
     stored = store.get_meta("simulated_designs")
     if stored is not None:
-        return [Design(int(d["seq"]), d["control"], d["placements"]) for d in stored]
+        return [Design(int(d["seq"]), d["control"], d["placements"], d.get("choices", {})) for d in stored]
     solvers = store.schedule_solvers()
 
     def design(row: CandidateRow) -> Design:
         control = solvers.get(row.seq, "fifo") if row.schedule_status == "ok" else "fifo"
-        return Design(row.seq, control, row.placements)
+        return Design(row.seq, control, row.placements, row.choices)
 
     ranked = rank(rows, config.objective)
     unchecked = [r for r in rows if not r.is_baseline and r.schedule_status not in (None, "ok")]
@@ -159,8 +166,8 @@ def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRo
     baseline = next((r for r in rows if r.is_baseline), None)
     if designs and baseline is not None and baseline.placements:  # stored empty when not every station is placed
         designs.insert(0, design(baseline))
-    store.set_meta(simulated_designs=[{"seq": d.seq, "control": d.control, "placements": d.placements}
-                                      for d in designs])
+    store.set_meta(simulated_designs=[{"seq": d.seq, "control": d.control, "placements": d.placements,
+                                       "choices": d.choices} for d in designs])
     return designs
 
 

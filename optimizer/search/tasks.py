@@ -22,7 +22,7 @@ from optimizer.layout_checker import check_layout
 from optimizer.planning import ScheduleOptions, schedule_layout
 from optimizer.search.budget import retry_options
 from optimizer.search.routes import routes_from_json
-from optimizer.search.rows import all_placed, apply_placements
+from optimizer.search.rows import all_placed, apply_choices, apply_placements
 from optimizer.store import ScheduleRecord, ScreenRecord
 
 
@@ -131,14 +131,15 @@ def screen_chunk(ctx: EvalContext, chunk: list[Candidate]) -> list[ScreenRecord]
     return out
 
 
-def schedule_task(ctx: EvalContext, item: tuple[int, dict]) -> ScheduleRecord:
-    """A stage-2 task: schedule one (seq, placements) and check the result. A schedule that is
+def schedule_task(ctx: EvalContext, item: tuple) -> ScheduleRecord:
+    """A stage-2 task: schedule one (seq, placements) or (seq, placements, choices) with its
+    AGV fleet (`rows.apply_choices`) and check the result. A schedule that is
     only the dispatch-rule fallback (CP-SAT answered nothing within its budget) is tried once
     more with a larger budget (`optimizer.search.budget.retry_options`)."""
-    seq, placements = item
+    seq, placements, *rest = item
     started = time.perf_counter()
     times = {(sid, tid): secs for sid, tid, secs in ctx.task_times}
-    layout = apply_placements(ctx.base, placements)
+    layout = apply_choices(apply_placements(ctx.base, placements), rest[0] if rest else {})
     try:
         # the layout checker passed it in stage 1, and the cycle times were measured once per run
         result = schedule_layout(layout, Path(ctx.layout_dir), ctx.physics, ctx.schedule_options, task_times=times,
