@@ -253,3 +253,30 @@ def test_the_explanation_adds_up_to_independently_computed_figures(fleet_run):
     report = (result.run_dir / "report.md").read_text(encoding="utf-8")
     assert f"## Why it wins: #{best.seq} against the as-is layout" in report
     assert f"| {f.source} → {f.target} | {f.trips:,.1f} | {f.as_is_m:,.1f} | {f.best_m:,.1f} |" in report
+
+
+def test_the_twin_fills_the_candidates_buffers_and_prices_them(physics):
+    """Stage 3's task with a design whose choices shrink the buffers between saw and mill to
+    one lot each: the twin blocks the saw, which it never does without the limits, and the
+    capital counts the two places."""
+    from optimizer.planning import ScheduleOptions
+    from optimizer.search.rows import placements_of
+    from optimizer.search.simulate import Design, SimulationTask, simulate_task
+    from optimizer.search.tasks import EvalContext
+
+    data = _data(buffers=[{"station": "saw", "buffer": "output", "min": 1, "max": 4},
+                          {"station": "mill", "buffer": "input", "min": 1, "max": 4}])
+    data["costs"] = {"buffer_per_place": 700, "agv_each": 0}
+    layout = layout_from_data(data)
+    ctx = EvalContext(layout_json=layout.model_dump_json(by_alias=True), layout_dir=".", task_times=(),
+                      schedule_options=ScheduleOptions(), physics=physics)
+
+    def simulate(choices):
+        task = SimulationTask(Design(1, "fifo", placements_of(layout), choices), None, (0, 1), 0, None)
+        return simulate_task(ctx, task)
+
+    free, tight = simulate({}), simulate({"saw.output_buffer": 1, "mill.input_buffer": 1})
+    assert all(r.status == "ok" for r in free + tight)
+    assert max(r.kpis["stations"]["saw"][1] for r in free) == 0.0  # no limit: the saw is never blocked
+    assert min(r.kpis["stations"]["saw"][1] for r in tight) > 0.0
+    assert [r.kpis["capital"] for r in free] == [0.0, 0.0] and [r.kpis["capital"] for r in tight] == [1400.0] * 2
