@@ -3,6 +3,8 @@ edits are validated at once with errors next to the field, undo works, schedules
 downloads appear, and failures are messages, not tracebacks."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -188,7 +190,14 @@ def test_optimise_runs_in_background_then_shows_results_and_past_runs(app_env):
     assert len(board) >= 2 and board["design"].iloc[0] == "as-is"  # the yardstick is a row
     # the running twin's verdict, and which schedules are only the dispatch fallback
     assert any(m.value.startswith("**Running twin:** recommended") for m in at.markdown)
-    assert {"schedule", "simulated throughput (units/h)", "95 % CI (units/h)", "makespan (s)"} <= set(board.columns)
+    assert {"schedule", "simulated throughput (units/h)", "95 % CI (units/h)", "makespan (s)",
+            "fleet & buffers"} <= set(board.columns)
+    # why the best design wins (or what it changes), from the run's measured figures
+    why = [m.value for m in at.markdown if m.value.startswith(("### Why it wins", "### What #"))]
+    assert len(why) == 1 and "**Material flows**" in why[0] and "| flow | lot trips |" in why[0]
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert any(f["layout"]["yaxis"]["title"]["text"] == "throughput, lower 95 % bound (units/h)" and
+               any(t.get("name") == "as-is layout" for t in f["data"]) for f in charts)
     at.button(key="opt_use_best").click()
     _run(at)
     assert any(label.endswith(": best") for label in state.designs)
