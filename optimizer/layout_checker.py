@@ -7,7 +7,7 @@ placed, inside the floor, clear of keep-out zones, at least the aisle width from
 station, fixed stations where the reference has them, every port and dock on the one aisle
 network (`twin.graph.reachability_problems`), robot safety clearance
 (`twin.safety.check_clearance`), and every tended machine's load point within its robot's
-`max_distance` and reach (`twin.tending`; a robot and the machine it tends may stand closer
+`max_distance` and reach (`twin.tending`; a robot and the machines it tends may stand closer
 than an aisle, never overlapping).
 """
 from __future__ import annotations
@@ -70,7 +70,8 @@ def _placement_problems(layout: Layout, bounds: np.ndarray) -> list[Problem]:
 
 def _clearance_problems(layout: Layout, bounds: np.ndarray) -> list[Problem]:
     """Every pair of placed footprints at least the aisle width apart (Euclidean gap), except
-    a robot cell and a machine it tends, which share a fence but must not overlap."""
+    a robot cell and the machines it tends (`twin.tending.tended_pairs`), which share a fence
+    but must not overlap."""
     placed = np.flatnonzero(~np.isnan(bounds[:, 0]))
     if len(placed) < 2:
         return []

@@ -7,7 +7,7 @@ within the robot's horizontal reach (`twin.physics.reach`, measured from its kin
 input must get right; `distance_problems`: placed distances); `reach_problems` measures the
 reach in a `Physics` context. `twin.validate` and the independent layout checker
 (`optimizer.layout_checker`) both report them; `tended_pairs` tells the checker which
-stations may stand closer than an aisle (a robot and the machine it tends share a fence).
+stations may stand closer than an aisle (a robot and the machines it tends share a fence).
 """
 from __future__ import annotations
 
@@ -35,8 +35,19 @@ def tends(layout: Layout) -> Iterator[tuple[int, Station, int, TendedMachine, in
 
 
 def tended_pairs(layout: Layout) -> set[frozenset[int]]:
-    """Index pairs {robot, machine} that may stand closer than an aisle."""
-    return {frozenset((i, m)) for i, _, _, _, m in tends(layout) if m is not None and m != i}
+    """Index pairs that may stand closer than an aisle: a robot and a machine it tends, and
+    two machines one robot tends (a robot between two machines, the usual two-machine cell:
+    they share its fence, and no robot reaches two machines an aisle apart, since their load
+    points would then be at least half an aisle from its base)."""
+    cells: dict[int, set[int]] = {}
+    for i, _, _, _, m in tends(layout):
+        if m is not None and m != i:
+            cells.setdefault(i, set()).add(m)
+    pairs = set()
+    for robot, machines in cells.items():
+        pairs |= {frozenset((robot, m)) for m in machines}
+        pairs |= {frozenset((a, b)) for a in machines for b in machines if a != b}
+    return pairs
 
 
 def base_and_load_point(layout: Layout, robot: Station, tend: TendedMachine) -> tuple[tuple[float, float], tuple[float, float]]:

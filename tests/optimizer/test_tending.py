@@ -26,25 +26,39 @@ def index(layout, sid: str) -> int:
     return next(i for i, s in enumerate(layout.stations) if s.id == sid)
 
 
-def test_the_sample_lathe_robot_stands_at_its_lathe(parts, physics):
+def test_the_sample_robots_stand_between_the_machines_they_tend(parts, physics):
     assert check_layout(parts, SAMPLE.parent, reference=parts, physics=physics) == []
-    # the same two stations without the tend are too close: an aisle belongs between them
+    # the same three stations without the tends are too close: aisles belong between them
     robot = parts.station("robot_tend_lathe")
     untended = robot.model_copy(update={"cell": robot.cell.model_copy(update={"tends": ()})})
     plain = parts.with_stations([untended if s.id == robot.id else s for s in parts.stations])
+    lathe_1, lathe_2 = index(parts, "cnc_lathe_1"), index(parts, "cnc_lathe_2")
+    assert index(parts, robot.id) == lathe_1 + 1 == lathe_2 - 1  # the file's order, which the messages follow
     assert [str(p) for p in check_layout(plain, SAMPLE.parent, physics=physics)] == [
-        f"stations[{index(parts, 'cnc_lathe_1')}].position: station 'cnc_lathe_1' is 0 m from 'robot_tend_lathe', "
-        "less than the 2 m aisle"]
+        f"stations[{lathe_1 + 1}].position: station 'robot_tend_lathe' is 0 m from 'cnc_lathe_1', less than the 2 m aisle",
+        f"stations[{lathe_2}].position: station 'cnc_lathe_2' is 1.2 m from 'cnc_lathe_1', less than the 2 m aisle",
+        f"stations[{lathe_2}].position: station 'cnc_lathe_2' is 0 m from 'robot_tend_lathe', less than the 2 m aisle"]
+
+
+def test_two_machines_of_one_robot_may_not_overlap(parts, physics):
+    """The tending exemption is from the aisle only: lathe 2 pushed into lathe 1 is refused."""
+    lathe_2 = parts.station("cnc_lathe_2")
+    pushed = parts.with_placements({"cnc_lathe_2": ((2.3, 5.5), lathe_2.rotation)})  # half over lathe 1
+    problems = [str(p) for p in check_layout(pushed, SAMPLE.parent, reference=parts, physics=physics)]
+    assert (f"stations[{index(parts, 'cnc_lathe_2')}].position: station 'cnc_lathe_2' overlaps station "
+            "'cnc_lathe_1'") in problems
 
 
 def test_a_tended_machine_moved_away_is_refused_by_the_checker(parts, physics):
-    moved = parts.with_placements({"cnc_lathe_1": ((7.1, 7.0), 180)})  # where the sample had it before
+    # lathe 2 back where the shop had it before it joined lathe 1's robot, across the hall
+    moved = parts.with_placements({"cnc_lathe_2": ((24.2, 1.3), 180)})
+    # its load point (1.6, 0.5) turned 180 degrees: (22.6, 0.8); the base (4.7, 7.0 - 0.5): 18.79 m
     robot = index(parts, "robot_tend_lathe")
-    expected = (f"stations[{robot}].cell.tends[0].max_distance: the load point of machine 'cnc_lathe_1' is "
-                "2.80 m from the base of robot cell 'robot_tend_lathe', more than 1 m")
+    expected = (f"stations[{robot}].cell.tends[1].max_distance: the load point of machine 'cnc_lathe_2' is "
+                "18.79 m from the base of robot cell 'robot_tend_lathe', more than 1 m")
     assert [str(p) for p in check_layout(moved, SAMPLE.parent, reference=parts, physics=physics)] == [
         expected,
-        f"stations[{robot}].cell.tends[0]: the load point of machine 'cnc_lathe_1' is 2.80 m from the base of robot "
+        f"stations[{robot}].cell.tends[1]: the load point of machine 'cnc_lathe_2' is 18.79 m from the base of robot "
         "cell 'robot_tend_lathe', beyond the kuka_iiwa's 1.00 m reach"]
     assert [str(p) for p in layout_problems(moved)] == [expected]  # validate says so without physics
 
@@ -61,10 +75,26 @@ def test_a_tend_names_a_machine(parts):
             f"stations[{index(parts, robot.id)}].cell.tends[0].machine: {message}"]
 
 
-def test_the_search_never_separates_a_tending_robot_from_its_machine(parts, physics):
-    """A small search with every generator: each candidate keeps the lathe at its robot, and
-    the independent checker finds nothing wrong with any tend."""
-    robot, lathe = parts.station("robot_tend_lathe"), parts.station("cnc_lathe_1")
+def test_the_search_never_separates_a_tending_robot_from_its_machines(parts, physics):
+    """A small search with every generator: each candidate keeps both lathes at their robot
+    and both mills at theirs, turned and offset as the file has them, and the independent
+    checker finds nothing wrong with any tend."""
+    cells = {"robot_tend_lathe": ("cnc_lathe_1", "cnc_lathe_2"), "robot_tend_mill": ("cnc_mill_1", "cnc_mill_2")}
+
+    def arrangement(layout, robot):
+        """Each machine's offset from its robot in the robot's frame, and its relative turn."""
+        r = layout.station(robot)
+        turn = np.radians(r.rotation)
+        out = []
+        for machine in cells[robot]:
+            m = layout.station(machine)
+            dx, dy = m.position[0] - r.position[0], m.position[1] - r.position[1]
+            local = (dx * np.cos(turn) + dy * np.sin(turn), -dx * np.sin(turn) + dy * np.cos(turn))
+            out.append((round(local[0], 6) + 0.0, round(local[1], 6) + 0.0, (m.rotation - r.rotation) % 360))
+        return out
+
+    given = {robot: arrangement(parts, robot) for robot in cells}
+    assert given["robot_tend_lathe"] == [(-2.4, 0.0, 0), (2.4, 0.0, 180)]
     offsets = set()
     checked = 0
     for name in sorted(GENERATORS):
@@ -75,11 +105,12 @@ def test_the_search_never_separates_a_tending_robot_from_its_machine(parts, phys
             problems = check_layout(c, SAMPLE.parent, reference=parts, physics=physics)
             assert not [str(p) for p in problems if ".tends[" in p.path], name
             assert tend_problems(c) == []
-            r, m = c.station(robot.id), c.station(lathe.id)
-            assert (m.rotation - r.rotation) % 360 == (lathe.rotation - robot.rotation) % 360
-            offsets.add((r.position, r.rotation))
+            for robot in cells:
+                assert arrangement(c, robot) == given[robot], (name, robot)
+                offsets.add((robot, c.station(robot).position, c.station(robot).rotation))
             checked += 1
-    assert len(offsets) > 3  # the pair did move (and turn) in the search
+    assert len({o for o in offsets if o[0] == "robot_tend_lathe"}) > 3  # the cells did move (and turn)
+    assert len({o for o in offsets if o[0] == "robot_tend_mill"}) > 3
     assert checked >= 4 * 6
 
 

@@ -80,22 +80,24 @@ def test_routing_choices_and_transport(sample):
 
 
 def test_as_is_layout_keeps_aisles(sample):
-    """Stations sit an aisle width apart (a robot and the machine it tends share a fence), half
-    of one from keep-outs, and cover 25-40 % of the floor."""
+    """Stations sit an aisle width apart (a robot and the machines it tends share a fence, so
+    do two machines one robot tends), half of one from keep-outs, and cover 20-40 % of the
+    floor (the auto-parts shop 24.8 %: its tending robots stand in the 1.2 m gaps between the
+    machines they tend; the others about 26 %)."""
     _, layout = sample
     aisle = layout.floor.aisle_width
     rects = [(s.id, station_rect(s)) for s in layout.stations]
-    tended = {frozenset((s.id, t.machine)) for s in layout.stations if s.cell for t in s.cell.tends}
+    fenced = [{s.id, *(t.machine for t in s.cell.tends)} for s in layout.stations if s.cell]
     for i, (a, ra) in enumerate(rects):
         for b, rb in rects[i + 1:]:
-            if frozenset((a, b)) in tended:
-                assert not ra.overlaps(rb), f"{a} and its machine {b} overlap"
+            if any({a, b} <= cell for cell in fenced):
+                assert not ra.overlaps(rb), f"{a} and {b}, in one cell, overlap"
                 continue
             assert ra.gap(rb) >= aisle - 1e-9, f"{a} and {b} are {ra.gap(rb):.2f} m apart"
         for zone in layout.floor.keep_out:
             assert ra.gap(zone_rect(zone)) >= aisle / 2 - 1e-9, f"{a} crowds {zone.id}"
     covered = sum(r.area for _, r in rects) / (layout.floor.width * layout.floor.depth)
-    assert 0.25 <= covered <= 0.40
+    assert 0.20 <= covered <= 0.40
 
 
 def test_robot_cells_are_plausible(sample):
@@ -131,6 +133,41 @@ def test_sample_cells_tie_their_work_points_to_fixtures(path):
             for wp in task.waypoints:
                 if wp.action != "none":
                     assert wp.relative_to in fixtures, (station.id, task.id, wp.name)
+
+
+def _tending(op) -> bool:
+    return any(word.startswith(("load", "unload")) for word in (op.id, op.task or ""))
+
+
+@pytest.mark.parametrize("path", sorted(LAYOUTS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_tending_robots_name_their_machines_and_get_only_their_lots(path):
+    """In every sample, a robot cell that loads or unloads machines (an operation or task
+    named load.../unload...) names the machines it tends, and every routing hands a robot
+    that tends machines only lots of those machines, from a machine whose footprint touches
+    or nearly touches the robot's (closer than an aisle: no vehicle crosses the hall between
+    them; issue 13, where lathe 2's lots crossed the hall to lathe 1's robot)."""
+    layout = load_layout(path)
+    stations = {s.id: s for s in layout.stations}
+    tends = {s.id: {t.machine for t in s.cell.tends} for s in layout.stations if s.cell is not None}
+    tenders = {sid for p in layout.products for op in p.routing if _tending(op)
+               for sid in (op.stations or ()) if stations[sid].kind == "robot_cell"}
+    assert [sid for sid in sorted(tenders) if not tends[sid]] == []
+    handed = set()
+    for product in layout.products:
+        for prev, op in zip(product.routing, product.routing[1:]):
+            robots = [sid for sid in (op.stations or ()) if tends.get(sid)]
+            if _tending(op):
+                assert robots, (product.id, op.id)
+            for robot in robots:
+                came_from = {s.id for s in layout.candidate_stations(prev)}
+                assert came_from <= tends[robot], (product.id, op.id, robot, sorted(came_from - tends[robot]))
+                for machine in came_from:
+                    gap = station_rect(stations[machine]).gap(station_rect(stations[robot]))
+                    assert gap < layout.floor.aisle_width, (product.id, machine, robot, gap)
+                    handed.add((machine, robot))
+    if path.stem == "auto_parts":  # both lathes to the lathe robot, both mills to the mill robot
+        assert handed == {("cnc_lathe_1", "robot_tend_lathe"), ("cnc_lathe_2", "robot_tend_lathe"),
+                          ("cnc_mill_1", "robot_tend_mill"), ("cnc_mill_2", "robot_tend_mill")}
 
 
 def test_robot_reach_stays_in_footprint_or_fenced(sample, physics):
