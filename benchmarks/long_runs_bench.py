@@ -1,7 +1,8 @@
 """Long unmanned runs of the running twin: a week of the lights-out phone line
 (layouts/lights_out_phone.yaml) and 30 days of the auto-parts sample's robot-tended lathe
-cell in the FANUC style (the lathe cnc_lathe_1 and its robot robot_tend_lathe, taken from
-layouts/auto_parts.yaml with their breakdown figures, fed at a steady rate). Each line is
+cell in the FANUC style (the lathe cnc_lathe_1 and its robot robot_tend_lathe, which in the
+sample tends lathe 2 as well, taken from layouts/auto_parts.yaml with their breakdown
+figures, fed at a steady rate). Each line is
 run with its breakdowns and again with them switched off, on the same random numbers
 (common random numbers), so the paired difference is what the breakdowns cost. Also the
 wall time of one replication. Writes benchmarks/results/long_runs.md.
@@ -40,6 +41,9 @@ def lathe_cell(sample: Layout) -> Layout:
     data = sample.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["name"] = "auto_parts_lathe_cell"
     data["stations"] = [s for s in data["stations"] if s["id"] in CELL]
+    for station in data["stations"]:  # the robot tends lathe 2 too, which this cell leaves out
+        if station.get("cell", {}).get("tends"):
+            station["cell"]["tends"] = [t for t in station["cell"]["tends"] if t["machine"] in CELL]
     data["transport"]["conveyors"] = [c for c in data["transport"]["conveyors"]
                                       if c["from"] in CELL and c["to"] in CELL]
     product = next(p for p in data["products"] if p["id"] == CELL_PRODUCT)
