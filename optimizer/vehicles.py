@@ -7,7 +7,7 @@ Two models, chosen by size (`EXACT_MOVES`):
   constraint, one route per vehicle used, at most the fleet): an arc from trip a to trip b means
   one vehicle does b next, so b leaves no earlier than a arrives plus the empty run from a's
   drop to b's pick-up. A redundant Cumulative over the loaded trips helps it propagate. The
-  arcs grow with the square of the trips: on the auto-parts sample (102 possible trips) CP-SAT
+  arcs grow with the square of the trips: on the auto-parts sample (82 possible trips) CP-SAT
   found no schedule in 10 s.
 - **cap** (a relaxation, any size): a Cumulative keeps at most the fleet's loaded trips under
   way at once and leaves the empty runs out; exact for a fleet without home and empty runs.
