@@ -53,6 +53,7 @@ def synthetic_30():
 def bench(repeat: int, images: bool) -> list[dict]:
     from twin import scene as sc
     from twin.io import load_layout
+    from twin.scene.robots import _read_mesh  # the mesh cache, emptied for each cold build
     from twin.physics import Physics
 
     physics = Physics()  # one context for the run: a robot's meshes are loaded once, as in the app
@@ -66,7 +67,7 @@ def bench(repeat: int, images: bool) -> list[dict]:
             continue
         else:
             layout = load_layout(path)
-        sc._read_mesh.cache_clear()
+        _read_mesh.cache_clear()
         cold, scene = _timed(sc.build_scene, layout, path.parent, physics=physics)
         warm = [_timed(sc.build_scene, layout, path.parent, physics=physics)[0] for _ in range(repeat)]
         out_dir = ROOT / "docs" / "images" if images and name in SAMPLES else Path("/tmp") / "scene_bench"
