@@ -20,12 +20,13 @@ class Kpis:
     lots: int
     utilisation: dict[str, float]  # busy time / (capacity * makespan), per station
     bottleneck: str | None  # the most utilised station
-    agv_distance: float  # metres driven by AGVs
+    agv_distance: float  # metres driven by AGVs, loaded and empty
     conveyor_distance: float  # metres carried on conveyors
     agv_peak_trips: int  # most AGV trips under way at once (never more than the fleet)
     average_wip: float  # lots on the floor between their first start and last end, averaged over the makespan
     weighted_tardiness: float
     physics_times: tuple[PhysicsTime, ...]  # operation times measured by the robot-cell simulation
+    agv_empty_distance: float = 0.0  # of agv_distance, the metres driven empty to the pick-ups
 
     def to_dict(self) -> dict[str, Any]:
         """The `kpis` object of the schedule document."""
@@ -37,6 +38,7 @@ class Kpis:
             "utilisation": dict(self.utilisation),
             "bottleneck": self.bottleneck,
             "agv_distance": self.agv_distance,
+            "agv_empty_distance": self.agv_empty_distance,
             "conveyor_distance": self.conveyor_distance,
             "agv_peak_trips": self.agv_peak_trips,
             "average_wip": self.average_wip,
@@ -51,7 +53,7 @@ class Kpis:
 
 def kpis(problem: SchedulingProblem, schedule: Schedule) -> Kpis:
     """The key figures of `schedule`: makespan, throughput, utilisation per station and the
-    bottleneck, AGV and conveyor travel, peak AGV trips, average work in progress, total
+    bottleneck, AGV travel (loaded legs and the empty runs to each pick-up) and conveyor travel, peak AGV trips, average work in progress, total
     weighted tardiness, and which operation times came from physics."""
     tick = problem.tick
     makespan_s = schedule.makespan * tick
@@ -74,6 +76,10 @@ def kpis(problem: SchedulingProblem, schedule: Schedule) -> Kpis:
     bottleneck = max(utilisation, key=lambda s: (utilisation[s], s)) if utilisation else None
     wip = sum(last[j] - first[j] for j in first) / schedule.makespan if schedule.makespan else 0.0
     peak, _ = peak_overlap((t.start, t.end) for t in schedule.transports if t.mover == "agv")
+    agv = [t for t in schedule.transports if t.mover == "agv"]
+    # a vehicle drives empty from its home or last drop to each pick-up (`Transport.empty_from`);
+    # a trip without a vehicle (a plain fleet cap) has no empty leg to count
+    empty = sum(problem.empty_distance("agv", t.empty_from, t.from_station) for t in agv if t.vehicle is not None)
     return Kpis(
         makespan=makespan_s,
         throughput_per_hour=units / (makespan_s / 3600.0) if makespan_s > 0 else 0.0,
@@ -81,7 +87,8 @@ def kpis(problem: SchedulingProblem, schedule: Schedule) -> Kpis:
         lots=len(problem.jobs),
         utilisation={s: round(u, 6) for s, u in utilisation.items()},
         bottleneck=bottleneck,
-        agv_distance=round(sum(t.distance for t in schedule.transports if t.mover == "agv"), 6),
+        agv_distance=round(sum(t.distance for t in agv) + empty, 6),
+        agv_empty_distance=round(empty, 6),
         conveyor_distance=round(sum(t.distance for t in schedule.transports if t.mover == "conveyor"), 6),
         agv_peak_trips=peak,
         average_wip=round(wip, 6),

@@ -118,7 +118,8 @@ class SchedulingProblem:
     carry any number of lots at once). A vehicle drives empty from where it dropped its last lot
     to its next pick-up, `empty_runs[mover][(drop, pick_up)]` ticks (missing pairs 0), and every
     vehicle of a mover with a `homes[mover]` starts there at time 0. Without either a fleet is a
-    plain cap: at most that many trips under way at once.
+    plain cap: at most that many trips under way at once. `empty_distances[mover][(drop, pick_up)]`
+    are the metres of those empty runs (for the plan's reported distance driven; missing pairs 0).
     `changeovers[station][(from_family, to_family)]` is the set-up between consecutive lots on
     one lane of that station (missing pairs take 0). `horizon`, if set, is a hard latest end.
     `manned[station]` names the operator `pools` one of whose operators an operation of non-zero
@@ -133,6 +134,7 @@ class SchedulingProblem:
     fleets: Mapping[str, int] = field(default_factory=dict)
     homes: Mapping[str, str] = field(default_factory=dict)
     empty_runs: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
+    empty_distances: Mapping[str, Mapping[tuple[str, str], float]] = field(default_factory=dict)
     changeovers: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
     tick: float = 1.0
     horizon: int | None = None
@@ -198,6 +200,12 @@ class SchedulingProblem:
             for (a, b), ticks in table.items():
                 if not isinstance(ticks, int) or ticks < 0:
                     problems.append(Problem(f"empty_runs[{mover}][{a}->{b}]", "must be an integer >= 0"))
+        for mover, table in self.empty_distances.items():
+            if mover not in self.fleets:
+                problems.append(Problem(f"empty_distances[{mover}]", f"no fleet {mover!r}"))
+            for (a, b), metres in table.items():
+                if not (isinstance(metres, (int, float)) and math.isfinite(metres) and metres >= 0):
+                    problems.append(Problem(f"empty_distances[{mover}][{a}->{b}]", "must be a finite number >= 0"))
         for station, table in self.changeovers.items():
             for pair, ticks in table.items():
                 if not isinstance(ticks, int) or ticks < 0:
@@ -282,6 +290,10 @@ class SchedulingProblem:
         before its first trip, which may stand anywhere) to `pick_up`."""
         return 0 if drop is None else int(self.empty_runs.get(mover, {}).get((drop, pick_up), 0))
 
+    def empty_distance(self, mover: str, drop: str | None, pick_up: str) -> float:
+        """Metres a vehicle of `mover` drives empty from `drop` (None: it stood there) to `pick_up`."""
+        return 0.0 if drop is None or drop == pick_up else float(self.empty_distances.get(mover, {}).get((drop, pick_up), 0.0))
+
     def empty_lead(self, mover: str, pick_up: str) -> int:
         """The longest empty run into `pick_up` from anywhere a vehicle of `mover` may stand:
         a trip that holds a vehicle this long before it leaves always has one in time."""
@@ -356,6 +368,8 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     take one after the other (so `SchedulingProblem.transport_ticks` never falls back to 0 for them).
     `empty_runs[(drop, pick_up)]` are an empty AGV's seconds (`twin.graph.empty_runs`); with them
     the AGVs are individual vehicles starting at the layout's AGV home, without them a fleet cap.
+    Their metres (for the distance driven) are the seconds times the AGV speed, which is how
+    `twin.graph.empty_runs` made the seconds from the aisle distances.
     """
 
     tick = float(layout.tick)
@@ -448,8 +462,11 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
             table[key] = max(table.get(key, 0), seconds_to_ticks(rule.time, tick))
     vehicles: dict = {}
     if empty_runs is not None:
-        vehicles = {"homes": {"agv": layout.agv_home()}, "empty_runs": {"agv": {
-            pair: seconds_to_ticks(seconds, tick) for pair, seconds in empty_runs.items() if math.isfinite(seconds)}}}
+        finite = {pair: seconds for pair, seconds in empty_runs.items() if math.isfinite(seconds)}
+        speed = float(layout.transport.agv.speed)
+        vehicles = {"homes": {"agv": layout.agv_home()},
+                    "empty_runs": {"agv": {pair: seconds_to_ticks(seconds, tick) for pair, seconds in finite.items()}},
+                    "empty_distances": {"agv": {pair: seconds * speed for pair, seconds in finite.items()}}}
     return SchedulingProblem(
         jobs=tuple(jobs),
         capacities={s.id: s.capacity for s in layout.stations},

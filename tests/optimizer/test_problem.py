@@ -186,6 +186,18 @@ def test_sample_layouts_schedule_their_agv_fleet(name, fleet):
     assert any(problem.fleet_leg(a, b) is not None for a, b in problem.transport)
 
 
+def test_empty_runs_in_ticks_and_metres():
+    # an empty run of 2.5 s at the layout's AGV speed is that many ticks (rounded up) and
+    # 2.5 s x speed metres, the aisle distance twin.graph.empty_runs divided by the speed
+    layout = Layout.model_validate(layout_data(tick=2.0))
+    problem = build_problem(layout, legs(), {("cell", "pick"): 2.0}, {("cnc", "wash"): 2.5, ("wash", "cell"): math.inf})
+    speed = layout.transport.agv.speed
+    assert problem.empty_runs == {"agv": {("cnc", "wash"): 2}}
+    assert problem.empty_distances == {"agv": {("cnc", "wash"): 2.5 * speed}}
+    assert problem.empty_distance("agv", "cnc", "wash") == 2.5 * speed
+    assert problem.empty_distance("agv", None, "wash") == 0.0 and problem.empty_distance("agv", "wash", "cnc") == 0.0
+
+
 def test_robot_cell_or_manual_bench_as_alternatives():
     data = layout_data()
     data["stations"].append({"id": "bench", "kind": "manual", "footprint": {"width": 2.0, "depth": 1.0}})

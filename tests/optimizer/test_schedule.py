@@ -190,7 +190,7 @@ def test_kpis():
     # the document's kpis object: every field, physics times as plain rows
     assert figures.to_dict() == {
         "makespan": 4.5, "throughput_per_hour": figures.throughput_per_hour, "units": 20, "lots": 3,
-        "utilisation": figures.utilisation, "bottleneck": "B", "agv_distance": 12.0, "conveyor_distance": 3.0,
+        "utilisation": figures.utilisation, "bottleneck": "B", "agv_distance": 12.0, "agv_empty_distance": 0.0, "conveyor_distance": 3.0,
         "agv_peak_trips": 2, "average_wip": figures.average_wip, "weighted_tardiness": 2.0,
         "physics_times": [{"product": "J1", "operation": "a", "station": "A", "task": "pick", "unit_seconds": 0.1}],
     }

@@ -11,10 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer import dispatch, vehicles
+from optimizer.kpis import kpis
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
 from optimizer.schedule import check_schedule, make_schedule
 from optimizer.schedule_json import schedule_from_json, schedule_json_schema, schedule_to_json
 from optimizer.scheduler import solve
+from twin.errors import InputError
 
 
 def one_op(name: str, station: str, ticks: int) -> Operation:
@@ -22,7 +24,7 @@ def one_op(name: str, station: str, ticks: int) -> Operation:
 
 
 def two_lots(fleet: int = 1, home_runs: tuple[int, int] = (2, 3)) -> SchedulingProblem:
-    """J1: A(5) then B(5); J2: C(5) then D(5); both moves are 10-tick AGV legs. The AGVs
+    """J1: A(5) then B(5); J2: C(5) then D(5); both moves are 10-tick, 8 m AGV legs. The AGVs
     start at home H; empty runs H->A, H->C as given, B->C 4, D->A 6, any other 9."""
     places = ("H", "A", "B", "C", "D")
     runs = {(x, y): 9 for x in places for y in places}
@@ -51,6 +53,35 @@ def test_one_vehicle_drives_empty_between_its_trips():
     assert check_schedule(two_lots(), rule) == [] and rule.makespan >= 34
     cap = replace(two_lots(), homes={}, empty_runs={})
     assert solve(cap, time_limit=10.0, workers=1).makespan == 30
+
+
+def test_distance_driven_counts_the_empty_runs():
+    # metres of the empty runs: H->A 3, B->C 5, any other 20. The one vehicle's plan (J1
+    # first): empty H->A 3 m, loaded A->B 8 m, empty B->C 5 m, loaded C->D 8 m = 24 m, of
+    # which 8 m empty; the same plan counted by loaded legs only would say 16 m
+    places = ("H", "A", "B", "C", "D")
+    metres = {(x, y): 20.0 for x in places for y in places}
+    metres.update({("H", "A"): 3.0, ("B", "C"): 5.0})
+    problem = replace(two_lots(), empty_distances={"agv": metres})
+    schedule = solve(problem, time_limit=10.0, workers=1)
+    assert [(t.empty_from, t.from_station) for t in sorted(schedule.transports, key=lambda t: t.start)] == \
+        [("H", "A"), ("B", "C")]
+    figures = kpis(problem, schedule)
+    assert (figures.agv_distance, figures.agv_empty_distance) == (24.0, 8.0)
+    # with two vehicles both drive from home: H->A 3 m and H->C 20 m, plus 16 m loaded
+    two = replace(two_lots(fleet=2), empty_distances={"agv": metres})
+    assert kpis(two, solve(two, time_limit=10.0, workers=1)).agv_distance == 3.0 + 20.0 + 16.0
+    # without a home the vehicle starts where its first lot waits (0 m) and then drives empty
+    # B->C (5 m) or D->A (20 m), whichever lot goes first
+    cap = replace(two_lots(), homes={}, empty_runs={}, empty_distances={"agv": metres})
+    assert kpis(cap, solve(cap, time_limit=10.0, workers=1)).agv_empty_distance in (5.0, 20.0)
+
+
+def test_empty_distances_are_checked():
+    with pytest.raises(InputError, match=r"empty_distances\[agv\]\[H->A\]: must be a finite number >= 0"):
+        replace(two_lots(), empty_distances={"agv": {("H", "A"): float("nan")}})
+    with pytest.raises(InputError, match=r"empty_distances\[belt\]: no fleet 'belt'"):
+        replace(two_lots(), empty_distances={"belt": {}})
 
 
 @pytest.mark.parametrize("home_runs, optimum", [((2, 3), 20), ((8, 9), 24)])
