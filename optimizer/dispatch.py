@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 from twin.errors import NoFeasibleSchedule
 
-from optimizer.problem import Job, SchedulingProblem
+from optimizer.problem import Job, SchedulingProblem, trip_key
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
+TripKey = tuple[int, ...]  # a trip: its move (job, operation), plus the transfer batch from the second (`trip_key`)
 Placed = dict[Key, tuple[str, int, int]]
 
 RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo", "setup")
@@ -27,13 +28,13 @@ RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo", "setup")
 
 @dataclass(frozen=True)
 class ListSchedule:
-    """A list schedule: {(job, operation): (station, lane, start)}, when each lot leaves on a
-    fleet leg ({(job, operation): tick}, since a trip may wait for a vehicle) and which vehicle
-    of its fleet carries it (when known; `make_schedule` assigns the others)."""
+    """A list schedule: {(job, operation): (station, lane, start)}, when each lot (each of its
+    transfer batches) leaves on a fleet leg ({trip key: tick}, since a trip may wait for a
+    vehicle) and which vehicle of its fleet carries it (when known; `make_schedule` assigns the others)."""
 
     placed: Placed
-    departures: dict[Key, int]
-    vehicles: dict[Key, int] = field(default_factory=dict)
+    departures: dict[TripKey, int]
+    vehicles: dict[TripKey, int] = field(default_factory=dict)
     pools: dict[Key, str] = field(default_factory=dict)  # the operator pool of each manned operation
 
 
@@ -70,27 +71,38 @@ def list_schedule(
     }
     crews: dict[str, list[int]] = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
     placed: Placed = {}
-    departures: dict[Key, int] = {}
-    carried_by: dict[Key, int] = {}
+    departures: dict[TripKey, int] = {}
+    carried_by: dict[TripKey, int] = {}
     pools: dict[Key, str] = {}
     last_batch: dict[str, list] = {}  # batch machine -> [start, end, first operation, units] of its latest batch
 
-    def trip(j: int, station: str) -> tuple[int, int, tuple[str, int] | None]:
-        """(departure, arrival, (mover, vehicle)) of job j's lot to `station`, None off a fleet leg.
-        It takes the vehicle that can be at the pick-up first (after its empty run), and of
-        those in time the one that gets there last (keeping the others for lots ready earlier)."""
+    def trip(j: int, station: str) -> tuple[int, list[tuple[int, str, int, int]]]:
+        """(when job j's lot can start on `station`, its trips there [(batch, mover, vehicle,
+        departure)], none off a fleet leg). Each trip takes the vehicle that can be at the
+        pick-up first (after its empty run), and of those in time the one that gets there last
+        (keeping the others for lots ready earlier); a lot in transfer batches makes one trip
+        per batch, each leaving once its batch is done."""
         if where[j] is None:
-            return ready[j], ready[j], None
+            return ready[j], []
         leg = problem.fleet_leg(where[j], station)
         if leg is None:
             if jobs[j].batched and nxt[j] > 0:
-                return ready[j], problem.earliest_after(jobs[j], nxt[j], where[j], started[j], station), None
-            return ready[j], ready[j] + problem.transport_ticks(where[j], station), None
-        fleet = vehicles[leg.mover]
-        there = [free + problem.empty_ticks(leg.mover, at, where[j]) for free, at in fleet]
-        vehicle = min(range(len(fleet)), key=lambda n: (max(ready[j], there[n]), -there[n], n))
-        depart = max(ready[j], there[vehicle])
-        return depart, depart + leg.ticks, (leg.mover, vehicle)
+                return problem.earliest_after(jobs[j], nxt[j], where[j], started[j], station), []
+            return ready[j] + problem.transport_ticks(where[j], station), []
+        fleet = list(vehicles[leg.mover])
+        job, k = jobs[j], nxt[j]
+        batches = problem.batch_trips(job, k)
+        start, carried = 0, []
+        for i in range(batches):
+            leaves = ready[j] if batches == 1 else started[j] + problem.batch_ready(job, k - 1, where[j], i)
+            there = [free + problem.empty_ticks(leg.mover, at, where[j]) for free, at in fleet]
+            vehicle = min(range(len(fleet)), key=lambda n: (max(leaves, there[n]), -there[n], n))
+            depart = max(leaves, there[vehicle])
+            fleet[vehicle] = (depart + leg.ticks, station)
+            need = 0 if batches == 1 else problem.batch_need(job, k, station, i)
+            start = max(start, depart + leg.ticks - need)
+            carried.append((i, leg.mover, vehicle, depart))
+        return start, carried
 
     def staffed(station: str, start: int, duration: int) -> tuple[int, tuple[str, int] | None]:
         """The earliest start >= `start` at which an operator who can run `station` is free and
@@ -112,7 +124,7 @@ def list_schedule(
     def earliest(j: int, station: str, duration: int) -> tuple[int, int, int, int, tuple[str, int] | None]:
         """(start, end, lane, changeover, (pool, operator)) of the next operation of job j on
         `station`, best lane."""
-        arrive = trip(j, station)[1]
+        arrive = trip(j, station)[0]
         if duration == 0:
             return arrive, arrive, 0, 0, None
         batch = last_batch.get(station)
@@ -154,12 +166,10 @@ def list_schedule(
     def commit(j: int, station: str, lane: int, start: int, duration: int,
                operator: tuple[str, int] | None = None) -> None:
         k = nxt[j]
-        depart, arrive, vehicle = trip(j, station)
-        if vehicle is not None:
-            mover, index = vehicle
-            vehicles[mover][index] = (arrive, station)
-            departures[(j, k)] = depart
-            carried_by[(j, k)] = index
+        for i, mover, index, depart in trip(j, station)[1]:
+            vehicles[mover][index] = (depart + problem.transport_ticks(where[j], station), station)
+            departures[trip_key(j, k, i)] = depart
+            carried_by[trip_key(j, k, i)] = index
         if operator is not None:
             crews[operator[0]][operator[1]] = start + duration
             pools[(j, k)] = operator[0]
@@ -248,11 +258,11 @@ class Frozen:
     else starts and leaves no earlier than `not_before`."""
 
     operations: frozenset[Key] = frozenset()
-    trips: dict[Key, int] = field(default_factory=dict)
+    trips: dict[TripKey, int] = field(default_factory=dict)
     not_before: int = 0
 
 
-def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int],
+def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey, int],
            pools: dict[Key, str] | None = None, frozen: Frozen | None = None) -> ListSchedule:
     """A plan's stations, lanes and orders re-timed so that a vehicle of its fleet carries every
     trip: each trip, in the order of its planned departure, takes the vehicle that can be at
@@ -274,22 +284,51 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
     crews = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
     jobs = problem.jobs
     pick_up = {(j, k): (placed[(j, k - 1)][0] if k > 0 else jobs[j].origin) for (j, k) in placed}
-    events = []
+    events = []  # (planned time, 0: an operation starts / 1: a trip leaves, job, operation, batch)
     for (j, k), (station, _, start) in placed.items():
-        events.append((start, 0, j, k))
+        events.append((start, 0, j, k, 0))
         if problem.fleet_leg(pick_up[(j, k)], station) is not None:
-            events.append((departures[(j, k)], 1, j, k))
+            events += [(departures[trip_key(j, k, i)], 1, j, k, i) for i in range(problem.batch_trips(jobs[j], k))]
     vehicles = {mover: [(0, problem.homes.get(mover))] * size for mover, size in problem.fleets.items()}
     lanes: dict[tuple[str, int], tuple[int, str]] = {}  # (station, lane) -> (free from, family)
     ends: dict[Key, int] = {}
     arrival: dict[Key, int] = {}
     retimed: Placed = {}
-    new_departures: dict[Key, int] = {}
-    carried_by: dict[Key, int] = {}
+    new_departures: dict[TripKey, int] = {}
+    carried_by: dict[TripKey, int] = {}
     batch_start: dict[tuple[str, int], int] = {}  # (batch machine, planned start) -> the batch's new start
 
+    def carry(j: int, k: int, i: int) -> None:
+        """Trip i into operation k of job j (a transfer batch's, or the lot's) on the vehicle
+        that can be at the pick-up first, leaving once the lot (the batch) is ready."""
+        key = trip_key(j, k, i)
+        if key in new_departures:
+            return
+        station = placed[(j, k)][0]
+        leg = problem.fleet_leg(pick_up[(j, k)], station)
+        fleet = vehicles[leg.mover]
+        trips = problem.batch_trips(jobs[j], k)
+        if trips == 1:
+            ready = ends[(j, k - 1)] if k > 0 else jobs[j].release
+        else:
+            ready = retimed[(j, k - 1)][2] + problem.batch_ready(jobs[j], k - 1, pick_up[(j, k)], i)
+        if key in frozen.trips:
+            vehicle, depart = frozen.trips[key], departures[key]
+        else:
+            there = [max(floor, free + problem.empty_ticks(leg.mover, at, pick_up[(j, k)])) for free, at in fleet]
+            vehicle = min(range(len(fleet)), key=lambda n: (max(ready, there[n]), -there[n], n))
+            depart = max(ready, there[vehicle])
+        fleet[vehicle] = (depart + leg.ticks, station)
+        need = 0 if trips == 1 else problem.batch_need(jobs[j], k, station, i)
+        arrival[(j, k)] = max(arrival.get((j, k), 0), depart + leg.ticks - need)
+        new_departures[key], carried_by[key] = depart, vehicle
+
     def arrive_at(j: int, k: int) -> int:
-        """When job j's lot is at operation k's station (its trip, or its transport leg)."""
+        """When job j's lot is at operation k's station (its trips, or its transport leg): for
+        a lot in transfer batches on a fleet leg, the latest start its batches' trips allow."""
+        if problem.batch_trips(jobs[j], k) > 1 and problem.fleet_leg(pick_up[(j, k)], placed[(j, k)][0]) is not None:
+            for i in range(problem.batch_trips(jobs[j], k)):  # later batches may be planned to leave after the start
+                carry(j, k, i)
         if (j, k) in arrival:
             return arrival[(j, k)]
         if jobs[j].batched and k > 0:
@@ -297,20 +336,10 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[Key, int
         ready = ends[(j, k - 1)] if k > 0 else jobs[j].release
         return ready + (problem.transport_ticks(pick_up[(j, k)], placed[(j, k)][0]) if pick_up[(j, k)] is not None else 0)
 
-    for _, kind, j, k in sorted(events):
+    for _, kind, j, k, i in sorted(events):
         station, lane, _ = placed[(j, k)]
-        ready = ends[(j, k - 1)] if k > 0 else jobs[j].release
-        if kind == 1:  # the trip into operation k
-            leg = problem.fleet_leg(pick_up[(j, k)], station)
-            fleet = vehicles[leg.mover]
-            if (j, k) in frozen.trips:
-                vehicle, depart = frozen.trips[(j, k)], departures[(j, k)]
-            else:
-                there = [max(floor, free + problem.empty_ticks(leg.mover, at, pick_up[(j, k)])) for free, at in fleet]
-                vehicle = min(range(len(fleet)), key=lambda n: (max(ready, there[n]), -there[n], n))
-                depart = max(ready, there[vehicle])
-            fleet[vehicle] = (depart + leg.ticks, station)
-            arrival[(j, k)], new_departures[(j, k)], carried_by[(j, k)] = depart + leg.ticks, depart, vehicle
+        if kind == 1:  # a trip into operation k
+            carry(j, k, i)
             continue
         arrive = arrive_at(j, k)
         duration = jobs[j].operations[k].duration_on(station)

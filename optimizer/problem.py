@@ -71,6 +71,9 @@ class Job:
     due: int | None = None
     weight: float = 1.0
     origin: str | None = None  # where the lot waits at release (an L/U station); None: at its first station
+    # how many transfer batches the lot moves on in (1: whole); a vehicle of a fleet carries
+    # each batch on its own trip, as the running twin drives them
+    transfer_batches: int = 1
 
     @property
     def batched(self) -> bool:
@@ -184,7 +187,9 @@ class SchedulingProblem:
                         if ticks is not None and (not isinstance(ticks, int) or not 0 <= ticks <= alt.duration):
                             problems.append(Problem(f"{path}.alternatives[{a}].{name}",
                                                     f"must be an integer between 0 and the duration ({alt.duration})"))
-            if job.batched:
+            if not isinstance(job.transfer_batches, int) or job.transfer_batches < 1:
+                problems.append(Problem(f"jobs[{j}].transfer_batches", "must be an integer >= 1"))
+            elif job.batched:
                 problems += self._batch_leg_problems(j, job)
         for pair, leg in self.transport.items():
             if not isinstance(leg.ticks, int) or leg.ticks < 0:
@@ -230,18 +235,18 @@ class SchedulingProblem:
             raise InputError("; ".join(str(p) for p in problems))
 
     def _batch_leg_problems(self, j: int, job: Job) -> list[Problem]:
-        """Transfer batches on a fleet leg would need one vehicle trip per batch, which the
-        scheduler does not model: refused rather than scheduled as one trip."""
-        problems = []
+        """A lot in transfer batches on a fleet leg takes one trip per batch, so the plan must
+        know how many batches there are (`Job.transfer_batches`, which `build_problem` sets)."""
+        if job.transfer_batches > 1:
+            return []
         for k in range(1, len(job.operations)):
             for a in job.operations[k - 1].alternatives:
                 for b in job.operations[k].alternatives:
                     leg = self.fleet_leg(a.station, b.station)
-                    if leg is not None and (a.first_batch is not None or b.last_batch is not None):
-                        problems.append(Problem(
-                            f"jobs[{j}].operations[{k}]", f"transfer batches on the {leg.mover} leg {a.station} -> "
-                            f"{b.station}: each batch would need its own trip, which the scheduler does not model"))
-        return problems
+                    if leg is not None:
+                        return [Problem(f"jobs[{j}].transfer_batches", f"a lot in transfer batches on the {leg.mover} "
+                                        f"leg {a.station} -> {b.station} needs its number of batches (one trip each)")]
+        return []
 
     # --- lookups the scheduler, dispatcher and checker share ----------------------------
 
@@ -255,6 +260,28 @@ class SchedulingProblem:
         here = job.operations[k].alternative_on(station)
         gap = self.transport_ticks(before, station)
         return before_start + max(prev.first, prev.duration + here.last - here.duration) + gap
+
+    def batch_trips(self, job: Job, k: int) -> int:
+        """How many trips the move into operation k of `job` takes on a fleet leg: one per
+        transfer batch between two operations of a lot in transfer batches, else one."""
+        return job.transfer_batches if job.batched and k > 0 else 1
+
+    def batch_ready(self, job: Job, k: int, station: str, i: int) -> int:
+        """Ticks from the start of operation k on `station` until transfer batch i of the lot
+        is done there (the first batch with the set-up, each later one a full batch more; the
+        last one at the end): when its trip may leave."""
+        alt = job.operations[k].alternative_on(station)
+        return alt.duration if i >= job.transfer_batches - 1 else min(alt.first + i * alt.last, alt.duration)
+
+    def batch_need(self, job: Job, k: int, station: str, i: int) -> int:
+        """Ticks from the start of operation k on `station` by which transfer batch i must be
+        there: the first at the start, batch i early enough that it and the batches after it,
+        a full batch each, are processed by the end (for the last batch the end-end lag).
+        Processing runs without a break, so each batch's trip must arrive by then."""
+        if i == 0:
+            return 0
+        alt = job.operations[k].alternative_on(station)
+        return max(0, alt.duration - (job.transfer_batches - i) * alt.last)
 
     @property
     def stations(self) -> list[str]:
@@ -332,6 +359,13 @@ class SchedulingProblem:
     @property
     def n_operations(self) -> int:
         return sum(len(job.operations) for job in self.jobs)
+
+
+def trip_key(j: int, k: int, i: int = 0) -> tuple[int, ...]:
+    """The key of a trip in departures and vehicle maps: the move (job j into operation k),
+    and for transfer batch i >= 1 of a lot in transfer batches the move with the batch. A
+    whole lot's trip and a batched lot's first batch keep the plain move key."""
+    return (j, k) if i == 0 else (j, k, i)
 
 
 # --- seconds <-> ticks ---------------------------------------------------------------------
@@ -427,8 +461,6 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
                 else:
                     alts.append((sid, float(op.time), op.setup, False))
             routing.append((op.id, alts))
-        if product.transfer_batch is not None and product.transfer_batch < product.lot_size:
-            problems += _batches_on_agv_legs(i, routing, transport)
         for lot, units in enumerate(product.lots):
             operations = tuple(
                 Operation(op_id, tuple(
@@ -448,6 +480,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
                     release=seconds_to_ticks(product.release, tick),
                     due=None if product.due is None else math.floor(product.due / tick + 1e-9),
                     weight=float(product.weight),
+                    transfer_batches=_transfer_batches(units, product.transfer_batch),
                 )
             )
     problems += lot_fit_problems(layout, task_times)
@@ -499,18 +532,11 @@ def _alternative(station: str, unit: float, setup: float, physics: bool, units: 
                        last_batch=seconds_to_ticks(unit * batch, tick))
 
 
-def _batches_on_agv_legs(i: int, routing: list[tuple[str, list[tuple[str, float, float, bool]]]],
-                         transport: Mapping[tuple[str, str], TransportLeg]) -> list[Problem]:
-    """The plan carries a lot on an AGV leg in one trip; one trip per transfer batch (as the
-    running twin drives them) is not scheduled yet, so such a product is refused, not ignored."""
-    for (_, before), (_, after) in zip(routing, routing[1:]):
-        for a, *_ in before:
-            for b, *_ in after:
-                leg = transport.get((a, b))
-                if a != b and leg is not None and leg.mover == "agv" and leg.ticks > 0:
-                    return [Problem(f"products[{i}].transfer_batch", f"the plan does not schedule one AGV trip per "
-                                    f"transfer batch yet (the leg {a} -> {b}); batches move on conveyor legs only")]
-    return []
+def _transfer_batches(units: int, batch: int | None) -> int:
+    """How many transfer batches a lot of `units` moves on in (the last one holds the rest)."""
+    return 1 if batch is None or batch >= units else -(-units // batch)
+
+
 def _tick_pools(layout, tick: float, problems: list[Problem]) -> dict[str, OperatorPool]:
     """The layout's operator pools with their calendars in whole ticks: a stretch starts at
     the next tick and ends at the tick before it ends, so a planned operation never runs off shift."""

@@ -132,6 +132,10 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
     errors = check_schedule(problem, current)
     if errors:
         raise InputError("schedule: it does not fit this layout: " + "; ".join(errors[:3]))
+    batched = next((t.job for t in current.transports if t.batch), None)
+    if batched is not None:
+        raise InputError(f"schedule: lot {batched} moves in transfer batches on AGV legs (one trip per batch); "
+                         "re-planning does not pin such trips yet, schedule the layout again instead")
     now_ticks = _ticks(now, problem.tick, "now")
     down = _outage_ticks(problem, outages)
     kept, interrupted = _split(problem, current, now_ticks, down)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from optimizer.names import Objective
-from optimizer.problem import SchedulingProblem
+from optimizer.problem import SchedulingProblem, trip_key
 
 STATUSES = ("optimal", "feasible")
 
@@ -55,6 +55,7 @@ class Transport:
     empty_from: str | None = None
     empty_start: int | None = None
     empty_end: int | None = None
+    batch: int = 0  # which transfer batch of the lot a fleet trip carries (0: the first, or the whole lot)
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,18 @@ def make_schedule(
     lower_bound: float,
     objective: str,
     solver: str,
-    departures: Mapping[tuple[int, int], int] | None = None,
-    vehicles: Mapping[tuple[int, int], int] | None = None,
+    departures: Mapping[tuple[int, ...], int] | None = None,
+    vehicles: Mapping[tuple[int, ...], int] | None = None,
     pools: Mapping[tuple[int, int], str] | None = None,
 ) -> Schedule:
     """A Schedule from {(job index, op index): (station, lane, start)}: durations, changeovers,
     transports, makespan and objective value are derived here so every solver agrees.
 
     `departures[(j, k)]` is when the lot leaves for operation k of job j; a trip that must wait
-    for a free vehicle leaves later than the previous operation ends (the default).
-    `vehicles[(j, k)]` is the vehicle of its fleet that carries it; trips not listed get one
+    for a free vehicle leaves later than the previous operation ends (the default). A lot in
+    transfer batches makes one trip per batch on a fleet leg, keyed by `trip_key(j, k, i)`,
+    each by default leaving when its batch is done.
+    `vehicles[key]` is the vehicle of its fleet that carries a trip; trips not listed get one
     here (`assign_vehicles`), and every fleet trip its empty leg.
     `pools[(j, k)]` is the operator pool of an operation on a manned station.
     """
@@ -101,7 +104,7 @@ def make_schedule(
     pools = pools or {}
     assignments: list[Assignment] = []
     transports: list[Transport] = []
-    keys: list[tuple[int, int]] = []
+    keys: list[tuple[int, ...]] = []
     for j, job in enumerate(problem.jobs):
         prev: tuple[str, int] | None = (job.origin, job.release) if job.origin is not None else None
         for k, op in enumerate(job.operations):
@@ -112,15 +115,19 @@ def make_schedule(
             if prev is not None and prev[0] != station:
                 leg = problem.transport.get((prev[0], station))
                 ticks = problem.transport_ticks(prev[0], station)
-                depart = departures.get((j, k), prev[1])
-                transports.append(
-                    Transport(
-                        job.id, prev[0], station, depart, depart + ticks,
-                        leg.mover if leg else "agv", leg.distance if leg else 0.0,
+                # a vehicle carries each transfer batch; elsewhere a lot in transfer batches is
+                # reported by its first batch's trip
+                trips = problem.batch_trips(job, k) if problem.fleet_leg(prev[0], station) else 1
+                for i in range(trips):
+                    ready = prev[1] if trips == 1 else placed[(j, k - 1)][2] + problem.batch_ready(job, k - 1, prev[0], i)
+                    depart = departures.get(trip_key(j, k, i), ready)
+                    transports.append(
+                        Transport(
+                            job.id, prev[0], station, depart, depart + ticks,
+                            leg.mover if leg else "agv", leg.distance if leg else 0.0, batch=i,
+                        )
                     )
-                )
-                keys.append((j, k))
-            # a lot in transfer batches is reported by its first batch's trip
+                    keys.append(trip_key(j, k, i))
             prev = (station, start + op.alternative_on(station).first if job.batched else end)
     transports = assign_vehicles(problem, transports, [(vehicles or {}).get(key) for key in keys])
     assignments = _with_changeovers(problem, assignments)
@@ -341,20 +348,22 @@ def _batch_lag_errors(problem: SchedulingProblem, job, k: int, prev: Assignment,
 
 def _check_transports(problem: SchedulingProblem, schedule: Schedule,
                       by_op: dict[tuple[str, str], list[Assignment]]) -> list[str]:
-    """One trip per change of station, inside its window (leaves after the previous operation
+    """One trip per change of station (one per transfer batch on a fleet leg), inside its window (leaves after the previous operation
     ends, arrives before the next one starts, lasts the leg's ticks), on the leg's mover, and
     no limited fleet with more trips under way than vehicles."""
     errors: list[str] = []
     jobs = {job.id: job for job in problem.jobs}
-    # a lot may travel the same leg more than once: trips pair up with moves in time order
-    expected: dict[tuple[str, str, str], list[tuple[Assignment, Assignment]]] = defaultdict(list)
+    # a lot may travel the same leg more than once: trips pair up with moves in time order; a
+    # lot in transfer batches makes one trip per batch on a fleet leg, in batch order
+    expected: dict[tuple[str, str, str], list[tuple[Assignment, Assignment, int, int]]] = defaultdict(list)
     for job in problem.jobs:
-        seq = [by_op[(job.id, op.id)][0] for op in job.operations if by_op.get((job.id, op.id))]
+        steps = [(k, by_op[(job.id, op.id)][0]) for k, op in enumerate(job.operations) if by_op.get((job.id, op.id))]
         if job.origin is not None:
-            seq = [Assignment(job.id, job.product, job.lot, "release", job.origin, 0, job.release, job.release)] + seq
-        for before, after in zip(seq, seq[1:]):
+            steps = [(-1, Assignment(job.id, job.product, job.lot, "release", job.origin, 0, job.release, job.release))] + steps
+        for (_, before), (k, after) in zip(steps, steps[1:]):
             if before.station != after.station:
-                expected[(job.id, before.station, after.station)].append((before, after))
+                trips = problem.batch_trips(job, k) if problem.fleet_leg(before.station, after.station) else 1
+                expected[(job.id, before.station, after.station)] += [(before, after, k, i) for i in range(trips)]
     reported: dict[tuple[str, str, str], list[Transport]] = defaultdict(list)
     for t in schedule.transports:
         reported[(t.job, t.from_station, t.to_station)].append(t)
@@ -366,10 +375,14 @@ def _check_transports(problem: SchedulingProblem, schedule: Schedule,
         name = f"{key[0]} {key[1]}->{key[2]}"
         ticks = problem.transport_ticks(key[1], key[2])
         leg = problem.transport.get((key[1], key[2]))
-        for (before, after), trip in zip(moves, sorted(reported.get(key, ()), key=lambda t: t.start)):
+        for (before, after, k, i), trip in zip(moves, sorted(reported.get(key, ()), key=lambda t: (t.start, t.batch))):
             if trip.end - trip.start != ticks:
                 errors.append(f"{name}: trip lasts {trip.end - trip.start} ticks, the leg takes {ticks}")
-            leaves = _first_batch_done(jobs[key[0]], before)
+            job = jobs[key[0]]
+            if problem.batch_trips(job, k) > 1 and problem.fleet_leg(key[1], key[2]):
+                errors += _batch_trip_errors(problem, job, k, i, before, after, trip)
+                continue
+            leaves = _first_batch_done(job, before)
             if trip.start < leaves:
                 what = "ends" if leaves == before.end else "has its first transfer batch done"
                 errors.append(f"{name}: leaves at {trip.start}, before {before.operation} {what} at {leaves}")
@@ -382,6 +395,25 @@ def _check_transports(problem: SchedulingProblem, schedule: Schedule,
         if worst > size:
             errors.append(f"{mover}: {worst} trips under way at time {when}, the fleet has {size}")
         errors += _check_vehicles(problem, mover, schedule.transports)
+    return errors
+
+
+def _batch_trip_errors(problem: SchedulingProblem, job, k: int, i: int, before: Assignment, after: Assignment,
+                       trip: Transport) -> list[str]:
+    """Trip of transfer batch i into operation k: it carries that batch, leaves once the batch
+    is done on the previous station and arrives by the time the next station needs it (it
+    processes without a break, a full batch per batch, ending at its end)."""
+    name, errors = f"{job.id} {trip.from_station}->{trip.to_station}", []
+    if trip.batch != i:
+        errors.append(f"{name}: trip {i + 1} of {job.transfer_batches} carries batch {trip.batch}, should be {i}")
+    if job.operations[k - 1].alternative_on(before.station) is None or job.operations[k].alternative_on(after.station) is None:
+        return errors  # the station error is reported with the operation
+    done = before.start + problem.batch_ready(job, k - 1, before.station, i)
+    needed = after.start + problem.batch_need(job, k, after.station, i)
+    if trip.start < done:
+        errors.append(f"{name}: batch {i} leaves at {trip.start}, before it is done on {before.station} at {done}")
+    if trip.end > needed:
+        errors.append(f"{name}: batch {i} arrives at {trip.end}, after {after.operation} needs it at {needed}")
     return errors
 
 

@@ -64,6 +64,8 @@ def _transport_json(t: Transport, sec) -> dict[str, Any]:
     if t.vehicle is not None:
         doc.update(vehicle=t.vehicle, empty_from=t.empty_from, empty_start=sec(t.empty_start),
                    empty_end=sec(t.empty_end))
+    if t.batch:
+        doc["batch"] = t.batch
     return doc
 
 
@@ -93,7 +95,8 @@ def schedule_from_json(doc: dict[str, Any]) -> Schedule:
         transports=tuple(
             Transport(t["job"], t["from"], t["to"], ticks(t["start"]), ticks(t["end"]), t["mover"], float(t["distance"]),
                       t.get("vehicle"), t.get("empty_from"),
-                      *((ticks(t["empty_start"]), ticks(t["empty_end"])) if "vehicle" in t else (None, None)))
+                      *((ticks(t["empty_start"]), ticks(t["empty_end"])) if "vehicle" in t else (None, None)),
+                      int(t.get("batch", 0)))
             for t in doc["transports"]
         ),
         objective=doc["objective"],

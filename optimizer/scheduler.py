@@ -52,7 +52,7 @@ from optimizer import dispatch as dispatch_mod
 from optimizer import vehicles
 from optimizer.interrupts import stop_on_interrupt
 from optimizer.names import SolverName
-from optimizer.problem import SchedulingProblem
+from optimizer.problem import SchedulingProblem, trip_key
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
@@ -111,7 +111,8 @@ def _safe_horizon(problem: SchedulingProblem) -> int:
                  if any(a.station == s for a in op.alternatives)),
                 default=0,
             )
-        total += max_transport * (len(job.operations) - (job.origin is None))
+        # every trip one after the other (one per transfer batch for a lot in batches)
+        total += max_transport * sum(problem.batch_trips(job, k) for k in range(job.origin is None, len(job.operations)))
         # a manned operation may wait up to one calendar period for a stretch it fits in
         total += sum(max((_period(problem, p) for a in op.alternatives for p in problem.operator_pools(a.station, a.duration)),
                          default=0) for op in job.operations)
@@ -292,7 +293,10 @@ def _fleet_trips(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
     """Trips that need a vehicle of a fleet. A move that may take a fleet leg gets one
     departure (after the previous operation ends, or the release when the lot starts at its
     origin), and each fleet leg it may take a choice, present when both its ends are chosen,
-    that the next operation starts after; `optimizer.vehicles` keeps the fleet's trips feasible."""
+    that the next operation starts after; `optimizer.vehicles` keeps the fleet's trips feasible.
+    A lot in transfer batches takes one trip per batch: batch i leaves once it is done on the
+    previous station and arrives before the next one needs it (`SchedulingProblem.batch_ready`,
+    `batch_need`), the batches in order."""
     moves: dict[str, list[vehicles.Move]] = defaultdict(list)
     for j, job in enumerate(problem.jobs):
         for k, op in enumerate(job.operations):
@@ -303,27 +307,44 @@ def _fleet_trips(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
             ]
             if not legs:
                 continue
-            depart = model.NewIntVar(0, v.horizon, f"dep_{j}_{k}")
-            model.Add(depart >= (v.end[(j, k - 1)] if k > 0 else job.release))
-            v.departure[(j, k)] = depart
-            choices: dict[str, list[vehicles.Choice]] = defaultdict(list)
+            presence = {}
             for sa, sb, leg in legs:
-                name = f"trip_{j}_{k}_{sa}_{sb}"
                 here, there = _present(v, j, k - 1, sa), v.presence[(j, k, sb)]
                 if here is True or there is True:  # a fixed end: the trip is as present as the other
                     present = there if here is True else here
                 else:  # present exactly when both ends are chosen
-                    present = model.NewBoolVar(name)
+                    present = model.NewBoolVar(f"trip_{j}_{k}_{sa}_{sb}")
                     model.AddImplication(present, here)
                     model.AddImplication(present, there)
                     model.AddBoolOr([here.Not(), there.Not(), present])
                     v.trip[(j, k, sa, sb)] = present
-                arrives = model.Add(v.start[(j, k)] >= depart + leg.ticks)
-                if present is not True:
-                    arrives.OnlyEnforceIf(present)
-                choices[leg.mover].append(vehicles.Choice(sa, sb, leg.ticks, present, here, there))
-            for mover, group in choices.items():
-                moves[mover].append(vehicles.Move((j, k), depart, tuple(group)))
+                presence[(sa, sb)] = (present, here, there)
+            trips = problem.batch_trips(job, k)
+            previous = None
+            for i in range(trips):
+                key = trip_key(j, k, i)
+                depart = model.NewIntVar(0, v.horizon, f"dep_{j}_{k}_{i}")
+                if trips == 1:
+                    model.Add(depart >= (v.end[(j, k - 1)] if k > 0 else job.release))
+                else:
+                    model.Add(depart >= v.start[(j, k - 1)])
+                    if previous is not None:
+                        model.Add(depart >= previous)  # the batches leave in order
+                previous = depart
+                v.departure[key] = depart
+                choices: dict[str, list[vehicles.Choice]] = defaultdict(list)
+                for sa, sb, leg in legs:
+                    present, here, there = presence[(sa, sb)]
+                    need = 0 if trips == 1 else problem.batch_need(job, k, sb, i)
+                    constraints = [model.Add(v.start[(j, k)] + need >= depart + leg.ticks)]
+                    if trips > 1:
+                        constraints.append(model.Add(depart >= v.start[(j, k - 1)] + problem.batch_ready(job, k - 1, sa, i)))
+                    if present is not True:
+                        for ct in constraints:
+                            ct.OnlyEnforceIf(present)
+                    choices[leg.mover].append(vehicles.Choice(sa, sb, leg.ticks, present, here, there))
+                for mover, group in choices.items():
+                    moves[mover].append(vehicles.Move(key, depart, tuple(group), job.batched))
     for mover, group in moves.items():
         routes = vehicles.constrain(model, problem, mover, group, v.horizon)
         if routes is not None:
@@ -530,12 +551,12 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
             chosen.update(zip(path, path[1:]))
         for pair, lit in arc_vars.items():
             model.AddHint(lit, pair in chosen)
-    for (j, k), depart in v.departure.items():
-        model.AddHint(depart, warm.departures.get((j, k), _ready(problem, placed, j, k)))
+    for key, depart in v.departure.items():
+        model.AddHint(depart, warm.departures.get(key, _trip_ready(problem, placed, key)))
     for (j, k, sa, sb), lit in v.trip.items():
         model.AddHint(lit, placed[(j, k - 1)][0] == sa and placed[(j, k)][0] == sb)
     for routes in v.routes.values():
-        departures = {key: warm.departures.get(key, _ready(problem, placed, *key)) for key in v.departure}
+        departures = {key: warm.departures.get(key, _trip_ready(problem, placed, key)) for key in v.departure}
         for (a, b), chosen in vehicles.route_hints(routes, warm.vehicles, departures).items():
             if a != b:  # a self-loop is a trip's absence, hinted with its stations
                 model.AddHint(routes.arcs[(a, b)], chosen)
@@ -549,6 +570,16 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
         model.AddHint(v.makespan, max(ends.values(), default=0))
     for j, t in v.tardiness.items():
         model.AddHint(t, max(0, ends[j] - problem.jobs[j].due))
+
+
+def _trip_ready(problem: SchedulingProblem, placed: dict[Key, tuple[str, int, int]], key: tuple[int, ...]) -> int:
+    """When a trip (`trip_key`) may leave: its lot ready, or its transfer batch done."""
+    j, k, *batch = key
+    job = problem.jobs[j]
+    if k == 0 or problem.batch_trips(job, k) == 1:
+        return _ready(problem, placed, j, k)
+    station, _, start = placed[(j, k - 1)]
+    return start + problem.batch_ready(job, k - 1, station, batch[0] if batch else 0)
 
 
 def _ready(problem: SchedulingProblem, placed: dict[Key, tuple[str, int, int]], j: int, k: int) -> int:
@@ -767,8 +798,8 @@ def _solution(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver) -
                     lane = ln
             placed[(j, k)] = (station, lane, solver.Value(v.start[(j, k)]))
     departures = {
-        (j, k): solver.Value(depart) for (j, k), depart in v.departure.items()
-        if problem.fleet_leg(_pick_up(problem, placed, j, k), placed[(j, k)][0]) is not None
+        key: solver.Value(depart) for key, depart in v.departure.items()
+        if problem.fleet_leg(_pick_up(problem, placed, *key[:2]), placed[key[:2]][0]) is not None
     }
     assigned: dict[Key, int] = {}
     for routes in v.routes.values():

@@ -8,7 +8,7 @@ Two models, chosen by size (`EXACT_MOVES`):
   one vehicle does b next, so b leaves no earlier than a arrives plus the empty run from a's
   drop to b's pick-up. A redundant Cumulative over the loaded trips helps it propagate. The
   arcs grow with the square of the trips: on the auto-parts sample (82 possible trips) CP-SAT
-  found no schedule in 10 s.
+  found no schedule in 10 s. A lot in transfer batches makes one trip per batch.
 - **cap** (a relaxation, any size): a Cumulative keeps at most the fleet's loaded trips under
   way at once and leaves the empty runs out; exact for a fleet without home and empty runs.
   For a fleet with them its bound is still a lower bound, and the scheduler re-times the
@@ -22,7 +22,7 @@ from ortools.sat.python import cp_model
 
 from optimizer.problem import SchedulingProblem
 
-Key = tuple[int, int]  # (job index, operation index): the move into that operation
+Key = tuple[int, ...]  # a trip: the move (job index, operation index), plus the transfer batch from the second (`trip_key`)
 EXACT_MOVES = 60  # at most this many possible trips per fleet get the routes model
 
 
@@ -41,9 +41,13 @@ class Choice:
 
 @dataclass(frozen=True)
 class Move:
+    """One trip: a lot's move into an operation, or one transfer batch of it (`batched`: the
+    lot moves in transfer batches, one trip each)."""
+
     key: Key
     depart: cp_model.IntVar
     choices: tuple[Choice, ...]
+    batched: bool = False
 
 
 @dataclass
@@ -55,15 +59,28 @@ class Routes:
 
 
 def moves_per_fleet(problem: SchedulingProblem) -> dict[str, int]:
-    """How many moves (a lot going on to its next operation) may need a vehicle of each fleet."""
+    """How many trips (a lot going on to its next operation, one per transfer batch for a lot
+    in transfer batches) may need a vehicle of each fleet."""
     counts = {mover: 0 for mover in problem.fleets}
     for job in problem.jobs:
         for k, op in enumerate(job.operations):
             movers = {leg.mover for sa in problem.pick_ups(job, k) for b in op.alternatives
                       if (leg := problem.fleet_leg(sa, b.station)) is not None}
             for mover in movers:
-                counts[mover] += 1
+                counts[mover] += problem.batch_trips(job, k)
     return counts
+
+
+def _never_next(a: Move, b: Move) -> bool:
+    """True when one vehicle can never do trip b right after trip a: b is an earlier trip of
+    the same lot (an earlier batch of the same move; an earlier move of a whole lot, or the
+    lot's trip from its origin, which arrives before anything of the lot is done)."""
+    (ja, ka, *ia), (jb, kb, *ib) = a.key, b.key
+    if ja != jb:
+        return False
+    if ka == kb:
+        return (ia or [0])[0] > (ib or [0])[0]
+    return ka > kb and (kb == 0 or not a.batched)
 
 
 def relaxed(problem: SchedulingProblem) -> bool:
@@ -132,7 +149,7 @@ def _routes(model: cp_model.CpModel, problem: SchedulingProblem, mover: str, mov
     picks = [{c.pick_up: c.pick_present for c in move.choices} for move in moves]
     for i, a in enumerate(moves):
         for b_index, b in enumerate(moves):
-            if a is b or (a.key[0] == b.key[0] and a.key[1] > b.key[1]):  # a lot's later trip never comes first
+            if a is b or _never_next(a, b):
                 continue
             lit = model.NewBoolVar(f"next_{mover}_{a.key}_{b.key}")
             arcs[(i + 1, b_index + 1)] = lit

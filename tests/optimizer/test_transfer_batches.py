@@ -7,6 +7,7 @@ at 6 ticks per unit on `a`, moving on in batches of 2 (first batch done at 2 * 6
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -16,7 +17,7 @@ from twin.sim.engine import run_replication
 from twin.sim.factory import LegSpec, compile_factory
 from twin.validate import layout_problems
 
-from optimizer import dispatch
+from optimizer import dispatch, vehicles
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg, build_problem
 from optimizer.schedule import check_schedule, make_schedule
 from optimizer.scheduler import solve
@@ -132,13 +133,136 @@ def test_random_shops_with_batches_pass_the_checker(seed):
     assert dispatch.simple_lower_bound(problem) <= best.makespan
 
 
-def test_batches_on_an_agv_leg_are_refused():
+def test_batches_on_an_agv_leg_need_their_number():
     job = line(6).jobs[0]
     with pytest.raises(InputError) as err:
         SchedulingProblem(jobs=(job,), capacities={"a": 1, "b": 1},
                           transport={("a", "b"): TransportLeg(5, 5.0, "agv")}, fleets={"agv": 1})
-    assert str(err.value) == ("jobs[0].operations[1]: transfer batches on the agv leg a -> b: each batch would need "
-                              "its own trip, which the scheduler does not model")
+    assert str(err.value) == ("jobs[0].transfer_batches: a lot in transfer batches on the agv leg a -> b needs its "
+                              "number of batches (one trip each)")
+    with pytest.raises(InputError, match=r"jobs\[0\]\.transfer_batches: must be an integer >= 1"):
+        SchedulingProblem(jobs=(replace(job, transfer_batches=0),), capacities={"a": 1, "b": 1})
+
+
+# --- one AGV trip per transfer batch ----------------------------------------------------------
+
+
+def agv_line(fleet: int = 1, leg: int = 5, back: int = 5, batch: int = 2, b_unit: int = 6) -> SchedulingProblem:
+    """The line with an AGV leg a -> b of `leg` ticks; the fleet's vehicles start at a and
+    drive back b -> a empty in `back` ticks."""
+    job = Job("lot", (Operation("cut", (batched("a", 6, batch=batch),)),
+                      Operation("bend", (batched("b", b_unit, batch=batch),))), transfer_batches=-(-10 // batch))
+    return SchedulingProblem(jobs=(job,), capacities={"a": 1, "b": 1},
+                             transport={("a", "b"): TransportLeg(leg, 5.0, "agv"), ("b", "a"): TransportLeg(leg, 5.0, "agv")},
+                             fleets={"agv": fleet}, homes={"agv": "a"}, empty_runs={"agv": {("b", "a"): back, ("a", "b"): back}})
+
+
+def batch_trips(schedule) -> list[tuple]:
+    return [(t.batch, t.vehicle, t.empty_from, t.start, t.end) for t in sorted(schedule.transports, key=lambda t: t.start)]
+
+
+@pytest.mark.parametrize("exact_moves", [60, 0])
+def test_one_vehicle_carries_each_batch_by_hand(monkeypatch, exact_moves):
+    # batches of 2 are done on a at 12, 24, 36, 48, 60; the AGV takes each (5 ticks) and is
+    # back at a 5 ticks after each drop, before the next batch is done: they arrive at 17,
+    # 29, 41, 53, 65. b (6 per unit) starts at 17 with the first batch and needs batch i at
+    # 17 + 12 i: each arrives just in time, b ends at 77, as over a 5-tick conveyor. The same
+    # by the routes model and by the fleet cap re-timed (exact_moves 0).
+    monkeypatch.setattr(vehicles, "EXACT_MOVES", exact_moves)
+    problem = agv_line()
+    for schedule in (solve(problem, time_limit=10, workers=1), dispatch.solve(problem)):
+        assert check_schedule(problem, schedule) == []
+        assert times(schedule) == {"cut": (0, 60), "bend": (17, 77)}
+        assert batch_trips(schedule) == [(0, 0, "a", 12, 17)] + [(i, 0, "b", 12 * (i + 1), 12 * (i + 1) + 5)
+                                                                  for i in range(1, 5)]
+
+
+def test_a_slow_return_delays_the_batches_and_the_next_station():
+    # the AGV needs 10 ticks back: batch 0 leaves at 12 (arrives 17), batch 1 at 17 + 10 = 27
+    # (arrives 32), then 42, 57, 72 (arrive 47, 62, 77). b must have batch i by its start +
+    # 60 - (5 - i) * 12, so its start is at least 77 - 48 = 29 (batch 4 binds; batch 1:
+    # 32 - 12 = 20): b runs 29..89. Two vehicles alternate and keep up: 77 as before.
+    problem = agv_line(back=10)
+    for schedule in (solve(problem, time_limit=10, workers=1), dispatch.solve(problem)):
+        assert check_schedule(problem, schedule) == []
+        assert times(schedule) == {"cut": (0, 60), "bend": (29, 89)}
+        assert [t.start for t in sorted(schedule.transports, key=lambda t: t.start)] == [12, 27, 42, 57, 72]
+    two = agv_line(fleet=2, back=10)
+    best = solve(two, time_limit=10, workers=1)
+    assert (best.status, best.makespan) == ("optimal", 77) and check_schedule(two, best) == []
+    assert sorted(t.vehicle for t in best.transports) in ([0, 0, 0, 1, 1], [0, 0, 1, 1, 1])
+
+
+def test_checker_rejects_batch_trips_out_of_their_windows():
+    problem = agv_line()
+    good = solve(problem, time_limit=10, workers=1)
+    trips = sorted(good.transports, key=lambda t: t.start)
+
+    def with_trip(i: int, **changes) -> list[str]:
+        changed = [replace(t, **changes) if n == i else t for n, t in enumerate(trips)]
+        return check_schedule(problem, replace(good, transports=tuple(changed)))
+
+    # batch 2 is done on a at 36 and needed on b at 17 + 24 = 41
+    assert with_trip(2, start=35, end=40, empty_start=30, empty_end=35) == [
+        "lot a->b: batch 2 leaves at 35, before it is done on a at 36"]
+    assert with_trip(2, start=37, end=42, empty_start=32, empty_end=37) == [
+        "lot a->b: batch 2 arrives at 42, after bend needs it at 41"]
+    assert with_trip(2, batch=3) == ["lot a->b: trip 3 of 5 carries batch 3, should be 2"]
+    missing = check_schedule(problem, replace(good, transports=tuple(trips[:4])))
+    assert missing == ["transports do not match the operations (missing [('lot', 'a', 'b')], unexpected [])"]
+
+
+def test_plan_and_twin_agree_on_one_trip_per_batch():
+    # one-piece flow over a 7-s AGV leg, one AGV that returns in no time (the twin's test
+    # below): unit i is done on a at 6 (i + 1), the AGV leaves at 6 + 7 i, the last unit
+    # arrives at 76 and takes 6 s on b: 82 in the plan as in the twin; two AGVs keep up: 73
+    for fleet, end in ((1, 82.0), (2, 73.0)):
+        data = layout(1)
+        data["transport"] = {"agv": {"fleet_size": fleet}}
+        problem = build_problem(Layout.model_validate(data), legs_of("agv", 7.0))
+        assert problem.jobs[0].transfer_batches == 10
+        schedule = solve(problem, time_limit=10, workers=1)
+        assert check_schedule(problem, schedule) == [] and len(schedule.transports) == 10
+        assert schedule.makespan == end == twin_run(1, "agv", 7.0, fleet=fleet).lead_time_s
+    whole = build_problem(Layout.model_validate(layout(10)), legs_of("agv"))
+    assert whole == build_problem(Layout.model_validate(layout(None)), legs_of("agv"))
+    assert whole.jobs[0].transfer_batches == 1
+
+
+@pytest.mark.parametrize("back", [0.0, 5.0])
+def test_twin_follows_the_plans_vehicle_for_each_batch(back):
+    # two lots in batches of 5 (2 trips each) over 5-s AGV legs, one AGV: the plan names the
+    # vehicle and the batch of each trip; the document keeps them and the twin, following
+    # the plan, drives the trips in the planned order. With empty runs of no time every
+    # operation and trip starts at its planned time; with 5-s empty runs the twin's AGV sets
+    # off empty only once a batch asks for it (the plan drives it there just in time), so
+    # nothing is earlier than planned and a trip may leave up to the empty run later.
+    from optimizer.schedule_json import schedule_from_json, schedule_to_json
+    from twin.sim.control import plan_from_schedule
+
+    data = layout(5)
+    data["products"][0]["demand"] = 20
+    data["transport"] = {"agv": {"fleet_size": 1}}
+    model = Layout.model_validate(data)
+    runs = {("a", "a"): 0.0, ("b", "a"): back, ("a", "b"): back, ("b", "b"): 0.0}
+    problem = build_problem(model, legs_of("agv"), empty_runs=runs)
+    schedule = solve(problem, time_limit=10, workers=1)
+    assert check_schedule(problem, schedule) == []
+    assert sorted((t.job, t.batch) for t in schedule.transports) == [("p#0", 0), ("p#0", 1), ("p#1", 0), ("p#1", 1)]
+    doc = schedule_to_json(problem, schedule, model.name)
+    assert schedule_from_json(doc).transports == schedule.transports
+    factory = compile_factory(model, legs=legs_of("agv"), empty_runs=runs)
+    run = run_replication(factory, plan=plan_from_schedule(doc, factory), trace=True)
+    planned = {(a.job, a.operation): (a.start, a.end) for a in schedule.assignments}
+    replayed = {(r.lot, r.operation): (round(r.start, 6), round(r.end, 6)) for r in run.operations}
+    planned_trips = sorted((t.start, t.job) for t in schedule.transports)
+    driven = sorted((round(t.start, 6), t.lot) for t in run.trips)
+    if back == 0.0:
+        assert replayed == planned and driven == planned_trips
+    else:
+        assert all(replayed[key][0] >= planned[key][0] for key in planned)
+        assert [lot for _, lot in driven] == [job for _, job in planned_trips]
+        assert all(0 <= t - p <= back for (t, _), (p, _) in zip(driven, planned_trips))
 
 
 def test_batch_ticks_must_fit_the_duration():
@@ -187,15 +311,6 @@ def test_plan_of_a_layout_with_batches_on_a_conveyor(b_time, bend):
     schedule = solve(problem, time_limit=10, workers=1)
     assert check_schedule(problem, schedule) == []
     assert times(schedule) == {"cut": (0, 60), "bend": bend}
-
-
-def test_plan_refuses_batches_on_agv_legs_and_whole_lots_stay_as_today():
-    with pytest.raises(LayoutError) as err:
-        build_problem(Layout.model_validate(layout(2)), legs_of("agv"))
-    assert str(err.value.problems[0]) == ("products[0].transfer_batch: the plan does not schedule one AGV trip per "
-                                          "transfer batch yet (the leg a -> b); batches move on conveyor legs only")
-    whole = build_problem(Layout.model_validate(layout(10)), legs_of("agv"))
-    assert whole == build_problem(Layout.model_validate(layout(None)), legs_of("agv"))
 
 
 # --- the running twin ---------------------------------------------------------------------

@@ -38,7 +38,7 @@ class Trip:
 
 class Fleet:
     def __init__(self, env: simpy.Environment, factory: Factory, warmup: float,
-                 planned: dict[int, list[tuple[str, str, str]]] | None = None):
+                 planned: dict[int, list[tuple[str, str, str, int]]] | None = None):
         self.env = env
         self.factory = factory
         self.vehicles = [Vehicle(k, factory.agv_home) for k in range(factory.agv_fleet)]
@@ -48,7 +48,7 @@ class Fleet:
         # a plan's trips per vehicle, in order, and the planned trips asking for their vehicle
         self.planned = {v: deque(keys) for v, keys in (planned or {}).items()}
         self.planned_keys = {key for keys in self.planned.values() for key in keys}
-        self.asking: dict[tuple[str, str, str], simpy.Event] = {}
+        self.asking: dict[tuple[str, str, str, int], simpy.Event] = {}
 
     def _set(self, vehicle: Vehicle, state: str) -> None:
         self.occupancy.move(self.env.now, vehicle.state, state)
@@ -65,7 +65,7 @@ class Fleet:
             self.waiting.append((pickup, event))
         return event
 
-    def _assign_planned(self, key: tuple[str, str, str]) -> simpy.Event:
+    def _assign_planned(self, key: tuple[str, str, str, int]) -> simpy.Event:
         """The vehicle the plan gave this trip, once it is idle and this is its next trip."""
         self.asking[key] = event = self.env.event()
         self._serve_planned()
@@ -79,9 +79,10 @@ class Fleet:
                 self._set(vehicle, "empty")
                 event.succeed(vehicle)
 
-    def carry(self, lot: str, leg: LegSpec, a: str, b: str, on_loaded: Callable[[], None]):
-        """Move a lot from a's output to b's input; `on_loaded` runs once it left a."""
-        key = (lot, a, b)
+    def carry(self, lot: str, leg: LegSpec, a: str, b: str, on_loaded: Callable[[], None], batch: int = 0):
+        """Move a lot (its transfer batch `batch`) from a's output to b's input; `on_loaded`
+        runs once it left a."""
+        key = (lot, a, b, batch)
         vehicle: Vehicle = yield (self._assign_planned(key) if key in self.planned_keys else self._assign(a))
         came_from = vehicle.at
         empty = self.factory.empty_run_seconds(came_from, a)

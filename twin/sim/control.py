@@ -26,13 +26,14 @@ class Plan:
     """A schedule as the twin follows it: (lot id, operation id) -> where and when."""
 
     operations: Mapping[tuple[str, str], PlannedOperation]
-    # (lot, from station, to station) -> (planned vehicle, planned departure) of each AGV trip
-    # the schedule assigns to a vehicle; empty when it names none (the twin then dispatches)
-    vehicles: Mapping[tuple[str, str, str], tuple[int, float]] = field(default_factory=dict)
+    # (lot, from station, to station, transfer batch) -> (planned vehicle, planned departure) of
+    # each AGV trip the schedule assigns to a vehicle (a lot in transfer batches makes one trip
+    # per batch, the others batch 0); empty when it names none (the twin then dispatches)
+    vehicles: Mapping[tuple[str, str, str, int], tuple[int, float]] = field(default_factory=dict)
 
-    def vehicle_sequences(self) -> dict[int, list[tuple[str, str, str]]]:
-        """vehicle -> its planned trips (lot, from, to) in planned order."""
-        out: dict[int, list[tuple[str, str, str]]] = {}
+    def vehicle_sequences(self) -> dict[int, list[tuple[str, str, str, int]]]:
+        """vehicle -> its planned trips (lot, from, to, batch) in planned order."""
+        out: dict[int, list[tuple[str, str, str, int]]] = {}
         for key, (vehicle, start) in sorted(self.vehicles.items(), key=lambda item: (item[1][1], item[0])):
             out.setdefault(vehicle, []).append(key)
         return out
@@ -113,15 +114,15 @@ def plan_from_schedule(doc: Any, factory: Factory, source: str = "schedule") -> 
 
 
 def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any],
-                      fail: Callable[[str], InputError]) -> dict[tuple[str, str, str], tuple[int, float]]:
+                      fail: Callable[[str], InputError]) -> dict[tuple[str, str, str, int], tuple[int, float]]:
     """The schedule's AGV trips that name a vehicle, checked against the layout's fleet."""
-    vehicles: dict[tuple[str, str, str], tuple[int, float]] = {}
+    vehicles: dict[tuple[str, str, str, int], tuple[int, float]] = {}
     for i, trip in enumerate(trips if isinstance(trips, list) else []):
         if not isinstance(trip, dict) or trip.get("vehicle") is None:
             continue
         where = f"transports[{i}]"
         try:
-            key = (str(trip["job"]), str(trip["from"]), str(trip["to"]))
+            key = (str(trip["job"]), str(trip["from"]), str(trip["to"]), int(trip.get("batch", 0)))
             vehicle, start = int(trip["vehicle"]), float(trip["start"])
         except (TypeError, KeyError, ValueError) as exc:
             raise fail(f"{where}: needs job, from, to, start and vehicle ({exc})") from None
@@ -131,6 +132,7 @@ def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any],
             raise fail(f"{where}.vehicle: the layout has {factory.agv_fleet} AGVs (0 to {factory.agv_fleet - 1}), "
                        f"not {vehicle}")
         if key in vehicles:
-            raise fail(f"{where}: {key[0]} travels {key[1]} -> {key[2]} twice")
+            batch = f" (transfer batch {key[3]})" if key[3] else ""
+            raise fail(f"{where}: {key[0]} travels {key[1]} -> {key[2]} twice{batch}")
         vehicles[key] = (vehicle, start)
     return vehicles

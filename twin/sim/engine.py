@@ -215,7 +215,7 @@ class Simulation:
             for i in range(len(lot.batches)):
                 last_batch = i == len(lot.batches) - 1
                 self.env.process(self._carry_batch(lot, here, there, finished if last_batch else done[i],
-                                                   arrivals[i], last_batch))
+                                                   arrivals[i], last_batch, i))
             yield arrivals[0]
             lot.arrived = arrivals
             self._arrive(lot, there)
@@ -228,10 +228,11 @@ class Simulation:
         self.wip.add(self.env.now, -lot.units)
         self.completed.append((lot.release, self.env.now, lot.units, lot.due, lot.weight))
 
-    def _carry_batch(self, lot: Lot, a: str, b: str, ready: simpy.Event, arrived: simpy.Event, last: bool):
-        """One transfer batch from a to b once it is processed; the last one frees a's output place."""
+    def _carry_batch(self, lot: Lot, a: str, b: str, ready: simpy.Event, arrived: simpy.Event, last: bool,
+                     batch: int):
+        """Transfer batch `batch` from a to b once it is processed; the last one frees a's output place."""
         yield ready
-        yield from self._move(lot, a, b, last)
+        yield from self._move(lot, a, b, last, batch)
         arrived.succeed()
 
     def _room(self, here: str | None, there: str) -> Slots:
@@ -256,11 +257,11 @@ class Simulation:
         self.stations[chosen].backlog += lot.mean_seconds(chosen)
         return chosen
 
-    def _move(self, lot: Lot, a: str, b: str, frees_output: bool = True):
+    def _move(self, lot: Lot, a: str, b: str, frees_output: bool = True, batch: int = 0):
         leg = self.factory.leg(a, b)
         release = (lambda: self._leave(lot, a)) if frees_output else _nothing
         if leg.mover == "agv":
-            yield from self.fleet.carry(lot.id, leg, a, b, release)
+            yield from self.fleet.carry(lot.id, leg, a, b, release, batch)
             return
         release()
         start = self.env.now
