@@ -381,3 +381,13 @@ def test_twin_replaying_a_batched_plan_keeps_its_times():
     # at 35 at the earliest and ends at 75); the plan's end-end lag takes a full last batch
     # (60 + 5 + 3 * 4 = 77), one batch safe: b runs 37..77 and never waits for a batch
     assert sorted(planned.values())[:2] == [(0, 60), (37, 77)]
+
+
+def test_replan_refuses_batch_trips():
+    from optimizer.replan import reschedule
+
+    problem = agv_line()
+    with pytest.raises(InputError) as err:
+        reschedule(problem, solve(problem, time_limit=10, workers=1), 20.0, [])
+    assert str(err.value) == ("schedule: lot lot moves in transfer batches on AGV legs (one trip per batch); "
+                              "re-planning does not pin such trips yet, schedule the layout again instead")
