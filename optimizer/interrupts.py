@@ -60,6 +60,10 @@ def stop_on_interrupt(stop: Callable[[], None]) -> Iterator[None]:
     finally:
         finished.set()
         signal.set_wakeup_fd(-1)
+        try:  # wake the watcher now (0 is no signal) rather than at its next 0.2-s poll
+            os.write(write_fd, b"\0")
+        except BlockingIOError:  # the pipe is full of signal bytes: it wakes anyway
+            pass
         watcher.join()
         os.close(read_fd)
         os.close(write_fd)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping, Protocol
 
 from twin.errors import InputError, LayoutError
@@ -75,7 +76,7 @@ class Job:
     # each batch on its own trip, as the running twin drives them
     transfer_batches: int = 1
 
-    @property
+    @cached_property  # asked per operation by the model, the rules and the checker
     def batched(self) -> bool:
         """True when some operation moves the lot on in transfer batches."""
         return any(a.first_batch is not None or a.last_batch is not None

@@ -240,15 +240,16 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
     _fleet_trips(model, problem, v)
     _operators(model, problem, v)
     _pooled_capacity(model, problem, v)
-    # stations
+    # stations: the operations of non-zero length each may run, in (job, operation) order
+    on_station: dict[str, list[tuple[Key, int]]] = defaultdict(list)
+    for j, job in enumerate(problem.jobs):
+        for k, op in enumerate(job.operations):
+            for alt in op.alternatives:
+                if alt.duration > 0:
+                    on_station[alt.station].append(((j, k), alt.duration))
     for station, capacity in problem.capacities.items():
         _check_clock(v)
-        members: list[tuple[Key, int]] = []
-        for j, job in enumerate(problem.jobs):
-            for k, op in enumerate(job.operations):
-                duration = op.duration_on(station)
-                if duration is not None and duration > 0:
-                    members.append(((j, k), duration))
+        members = on_station.get(station, [])
         if not members:
             continue
         intervals = [v.interval[(j, k, station)] for (j, k), _ in members]

@@ -7,8 +7,9 @@ Two models, chosen by size (`EXACT_MOVES`):
   constraint, one route per vehicle used, at most the fleet): an arc from trip a to trip b means
   one vehicle does b next, so b leaves no earlier than a arrives plus the empty run from a's
   drop to b's pick-up. A redundant Cumulative over the loaded trips helps it propagate. The
-  arcs grow with the square of the trips: on the auto-parts sample (82 possible trips) CP-SAT
-  found no schedule in 10 s. A lot in transfer batches makes one trip per batch.
+  arcs grow with the square of the trips: at 45 possible trips it found a worse schedule in
+  10 s than the cap, from 56 none of its own (`EXACT_MOVES`; on the auto-parts sample, 82
+  trips, nothing either). A lot in transfer batches makes one trip per batch.
 - **cap** (a relaxation, any size): a Cumulative keeps at most the fleet's loaded trips under
   way at once and leaves the empty runs out; exact for a fleet without home and empty runs.
   For a fleet with them its bound is still a lower bound, and the scheduler re-times the
@@ -23,7 +24,11 @@ from ortools.sat.python import cp_model
 from optimizer.problem import SchedulingProblem
 
 Key = tuple[int, ...]  # a trip: the move (job index, operation index), plus the transfer batch from the second (`trip_key`)
-EXACT_MOVES = 60  # at most this many possible trips per fleet get the routes model
+# At most this many possible trips per fleet get the routes model. Measured on the samples cut
+# to their first lots (benchmarks/vehicle_routes_bench.py, 10 s, 2 workers, load 12-19): the
+# routes model proved the optimum up to 41 trips (as the fleet cap re-timed did, 2-3x faster),
+# found a worse schedule than the cap at 45 and only the warm start from 56 trips on.
+EXACT_MOVES = 40
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,8 @@ def _never_next(a: Move, b: Move) -> bool:
 def relaxed(problem: SchedulingProblem) -> bool:
     """True when some fleet with a home or empty runs has too many trips for the routes model,
     so the CP-SAT model leaves its empty runs out (a relaxation) and its answer needs re-timing."""
+    if not any(problem.has_vehicles(mover) for mover in problem.fleets):
+        return False
     return any(problem.has_vehicles(mover) and n > EXACT_MOVES for mover, n in moves_per_fleet(problem).items())
 
 

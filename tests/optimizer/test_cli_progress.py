@@ -194,3 +194,18 @@ def test_ctrl_c_stops_cp_sat_at_once_instead_of_at_its_time_limit():
             solver.solve(model)
     timer.join()
     assert time.monotonic() - started < 300  # without the watcher: the solver's 3600 s
+
+
+def test_leaving_the_interrupt_watch_does_not_stop_anything():
+    # leaving the block wakes the watcher with a byte that is no signal: stop() is not called
+    # and no watcher thread is left behind
+    import threading
+
+    from optimizer.interrupts import stop_on_interrupt
+
+    stops = []
+    for _ in range(3):
+        with stop_on_interrupt(lambda: stops.append(1)):
+            pass
+    assert stops == []
+    assert not [t for t in threading.enumerate() if t.name == "stop-on-interrupt"]
