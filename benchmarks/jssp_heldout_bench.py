@@ -8,7 +8,7 @@ and workers; both answers are checked by `optimizer.schedule.check_schedule`. Wi
 optimum, the gap is measured to the best lower bound either solver proved.
 
     .venv/bin/python benchmarks/jssp_heldout_bench.py [--sizes 15x15 20x15 20x20]
-        [--seeds 1 2 3 4] [--time-limit 10] [--workers 2] [--out benchmarks/results/jssp_heldout.md]
+        [--seeds 1 2 3 4] [--time-limit 10] [--workers 2] [--seed 0] [--out benchmarks/results/jssp_heldout.md]
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3, 4], help="generator seeds, per size")
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0, help="both solvers' random seed")
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/jssp_heldout.md"))
     args = parser.parse_args(argv)
 
@@ -50,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             problem = taillard_problem(n_jobs, n_machines, seed)
             load = os.getloadavg()[0]
             t0 = time.perf_counter()
-            ours = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=0)
+            ours = solve(problem, time_limit=args.time_limit, workers=args.workers, seed=args.seed)
             ours_s = time.perf_counter() - t0
             t0 = time.perf_counter()
-            base = minimal_model(problem, args.time_limit, args.workers, 0)
+            base = minimal_model(problem, args.time_limit, args.workers, args.seed)
             base_s = time.perf_counter() - t0
             valid = not check_schedule(problem, ours) and (base is None or not check_schedule(problem, base))
             bound = max(math.ceil(ours.lower_bound - 1e-6), math.ceil(base.lower_bound - 1e-6) if base else 0)
@@ -82,14 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     print(summary)
     intro = (
         f"Taillard-style instances (sizes {' '.join(args.sizes)}, seeds {' '.join(map(str, args.seeds))}); "
-        f"time limit {args.time_limit:g} s per instance and solver, {args.workers} workers, one after the other; "
+        f"time limit {args.time_limit:g} s per instance and solver, {args.workers} workers, seed {args.seed}, one after the other; "
         f"Python {platform.python_version()}, {platform.machine()}. 'load avg' is the 1-minute load average "
         "of the shared 2-core machine when the instance started. Gap = (makespan - best bound) / best bound, "
         "the best bound being the larger of the two proven lower bounds."
     )
     reproduce = (
         f"Reproduce: `.venv/bin/python benchmarks/jssp_heldout_bench.py --time-limit {args.time_limit:g} "
-        f"--workers {args.workers}`."
+        f"--workers {args.workers} --seed {args.seed}`."
     )
     write_markdown(args.out, "Held-out job shops: ours against the minimal CP-SAT model", intro, rows,
                    [summary, reproduce])
