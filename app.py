@@ -75,18 +75,39 @@ def main() -> None:
     _after_first_view(state)
 
 
+FIRST_VIEW_SENT = "_first_view_sent"  # a run of this session has sent its first view to the browser
+FIRST_VIEW_WAKE = "_first_view_wake"  # executions of the wake-up fragment this session
+
+
 def _after_first_view(state) -> None:
-    """Once the first view of a layout just opened or restored is on the screen: start its 3D
-    scene in the background worker, run the checks the open left out, and draw the page again
-    with their outcome."""
+    """The work the first view of a layout just opened or restored left for later (its 3D
+    scene started in the background worker, the costly checks), once that view is on the
+    screen: in the next run of the session, or when the browser wakes the page a second after
+    drawing it. The server's work must not take the CPU from the browser while it draws."""
     session = state.session
     if session is None or session.checked:
         return
+    if st.session_state.get(FIRST_VIEW_SENT):
+        _finish_first_view(state)
+    st.session_state[FIRST_VIEW_SENT] = True
+    _wake_after_drawing(state)
+
+
+@st.fragment(run_every=1.0)
+def _wake_after_drawing(state) -> None:
+    """Runs with the page (and does nothing then), and again on the browser's timer, which
+    starts once the browser has the page: then the first view is drawn."""
+    st.session_state[FIRST_VIEW_WAKE] = st.session_state.get(FIRST_VIEW_WAKE, 0) + 1
+    if st.session_state[FIRST_VIEW_WAKE] > 1 and state.session is not None and not state.session.checked:
+        _finish_first_view(state)
+
+
+def _finish_first_view(state) -> None:
     with reported("Could not start the 3D scene"):
         prefetch_scene(state.current_design())
     with reported("Could not check the layout"):
-        session.finish_check()
-    st.rerun()
+        state.session.finish_check()
+    st.rerun(scope="app")  # the page again, with the checks' outcome (and without the timer)
 
 
 # Streamlit runs this file as __main__. Worker processes the app spawns (3D export, search

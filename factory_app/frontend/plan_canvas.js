@@ -22,7 +22,8 @@ const HINTS = {
 };
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  const data = component.data[0]; // the app sends [plan]: a list, so Streamlit does not scan it for data frames
   let S = parentElement.__plan;
   if (!S) {
     S = parentElement.__plan = { tool: "select", zoneKind: "column", dockKind: "receiving", view: null,

@@ -48,6 +48,9 @@ def render(state: AppState) -> None:
             plan_view.render(session, shown, bad)
     with right:
         _station_editor(session, data, problems, shown)
+    if not session.checked:  # the first view: the tables (pandas) come with the run after the checks
+        st.caption("The tables of stations, products, routings and the rest load in a moment…")
+        return
     tabs = st.tabs(["Stations", "Products", "Routings", "Breakdowns, buffers, batches", "Transport", "Operators",
                     "Changeovers", "Costs"])
     with tabs[0]:

@@ -34,7 +34,9 @@ def render(session: EditSession, shown: Layout, bad: set[str]) -> None:
     selected = sync_selection(st.session_state, shown, session.revision)
     turn = st.session_state.get(TURN, 0)
     data = {**plan_canvas.plan_data(shown, bad, selected), "turn": turn}
-    result = _plan_component()(key="plan_canvas", data=data, on_edit_change=_no_op)
+    # a list, not a dict: Streamlit scans a dict's values for data frames, which imports pandas
+    # (a second on a cold start), and the first view must not wait for it
+    result = _plan_component()(key="plan_canvas", data=[data], on_edit_change=_no_op)
     if result.edit:
         st.session_state[TURN] = turn + 1
         message = handle_event(session, result.edit, st.session_state)
