@@ -86,7 +86,9 @@ def _read_state(body: bytes) -> LiveState:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise LayoutError("not a text file (UTF-8 expected)", "request") from None
-    data = parse_document(text, "request", "json")  # bounded, keys given twice refused
+    # bounded, keys given twice refused; a request's lists are not a layout's (its inline layout's
+    # lists are counted by layout_from_data)
+    data = parse_document(text, "request", "json", layout=False)
     try:
         return LiveState.model_validate(data)
     except ValidationError as exc:

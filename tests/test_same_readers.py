@@ -49,7 +49,8 @@ MINI = {"name": "x", "floor": {"width": 20.0, "depth": 10.0},
     ("deep.json", '{"name": ' + "[" * 50 + "]" * 50 + "}",
      ["line 1, column 29: nested more than 20 levels deep (a layout needs at most 10)"]),
     ("many.yaml", yaml.safe_dump(MINI), ["stations: lists 3 stations, more than the 2 allowed "
-                                         "(setting FACTORY_TWIN_MAX_STATIONS)"]),
+                                         "(setting FACTORY_TWIN_MAX_STATIONS); the list begins on line "
+                                         f"{yaml.safe_dump(MINI).splitlines().index('stations:') + 2}"]),
 ])
 def test_the_cli_the_app_and_the_service_refuse_a_file_with_the_same_messages(tmp_path, capsys, monkeypatch,
                                                                             name, text, expected):

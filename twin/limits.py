@@ -71,8 +71,10 @@ def _too_many(count: int, name: str, what: str) -> str:
 _FIXED_LENGTH_KEYS = frozenset({"position", "input_port", "output_port", "xyz", "rpy", "size"})
 
 
-def _list_limit(path: str, key: str) -> tuple[str, str] | None:
-    """(limit name, what it counts) for the list at `path`, whose last key is `key`."""
+def list_limit(path: str, key: str) -> tuple[str, str] | None:
+    """(limit name, what it counts) for the list at `path`, whose last mapping key is `key`
+    (a list inside a list keeps its parent's key), or None for the model's fixed-length points.
+    One rule for the plain-data check below and the readers, which apply it while composing."""
     if key in _FIXED_LENGTH_KEYS:
         return None
     if path in ("stations", "products"):
@@ -82,6 +84,11 @@ def _list_limit(path: str, key: str) -> tuple[str, str] | None:
     if key in ("waypoints", "route"):
         return "waypoints", "points" if key == "route" else "waypoints"
     return "items", "items"
+
+
+def list_too_long(count: int, name: str, what: str) -> str:
+    """The message for a list of `count` entries past the limit `name` (`what` it counts)."""
+    return "lists " + _too_many(count, name, what)
 
 
 def data_size_problems(data: Any) -> list[Problem]:
@@ -97,10 +104,9 @@ def data_size_problems(data: Any) -> list[Problem]:
         if isinstance(value, dict):
             stack.extend((v, f"{path}.{k}" if path else str(k), str(k), depth + 1) for k, v in value.items())
         elif isinstance(value, (list, tuple)):
-            counted = _list_limit(path, key)
+            counted = list_limit(path, key)
             if counted is not None and len(value) > limit(counted[0]):
-                name, what = counted
-                problems.append(Problem(path, "lists " + _too_many(len(value), name, what)))
+                problems.append(Problem(path, list_too_long(len(value), *counted)))
                 continue
             stack.extend((v, f"{path}[{i}]", key, depth + 1) for i, v in enumerate(value))
     return sorted(problems, key=lambda p: p.path)

@@ -147,3 +147,113 @@ def test_a_bad_limit_setting_is_an_input_error(monkeypatch, tmp_path):
     with pytest.raises(InputError) as info:
         load_layout(tmp_path / "x.yaml")
     assert str(info.value) == "FACTORY_TWIN_MAX_FILE_BYTES='lots': must be a whole number of at least 1"
+
+
+# --- count limits while reading: a list refused at its first item too many ---------------------
+
+@pytest.fixture(params=["fast", "pure"])
+def loader(request, monkeypatch):
+    """Both YAML loaders: libyaml's parser where PyYAML has it, and the pure-Python one."""
+    import twin.readers as readers
+
+    if request.param == "fast":
+        if readers._LOADER is readers._PureLoader:
+            pytest.skip("PyYAML without libyaml")
+    else:
+        monkeypatch.setattr(readers, "_LOADER", readers._PureLoader)
+    return request.param
+
+
+def many_stations(count: int, fmt: str) -> str:
+    """`count` stations, the last holding a value nested 30 deep: refused if it were composed.
+    Written out by hand: PyYAML's dumper takes seconds for 20,000 stations."""
+    station = '{"id": "s%d", "kind": "machine", "footprint": {"width": 1.0, "depth": 1.0}}'
+    deep = "[" * 30 + "]" * 30
+    items = [station % i for i in range(count - 1)] + [station[:-1] % (count - 1) + f', "description": {deep}}}']
+    if fmt == "json":
+        return '{"name": "big",\n "floor": {"width": 20.0, "depth": 10.0},\n "stations": [\n' + \
+            ",\n".join(items) + '\n ],\n "products": []\n}\n'
+    return "name: big\nfloor: {width: 20.0, depth: 10.0}\nstations:\n" + "".join(f"- {item}\n" for item in items) + \
+        "products: []\n"
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_a_list_past_its_limit_is_refused_at_its_first_item_too_many(loader, fmt, monkeypatch):
+    monkeypatch.setenv("FACTORY_TWIN_MAX_STATIONS", "100")
+    text = many_stations(1_000, fmt)
+    lines = text.splitlines()
+    begins = lines.index("stations:") + 2 if fmt == "yaml" else lines.index(' "stations": [') + 1
+    # the 30-deep value in the last station is never composed: only the count is told
+    assert refusal(text, f"big.{fmt}") == (
+        f"big.{fmt}: stations: lists 1,000 stations, more than the 100 allowed (setting "
+        f"FACTORY_TWIN_MAX_STATIONS); the list begins on line {begins}")
+    monkeypatch.setenv("FACTORY_TWIN_MAX_STATIONS", "1000")  # within the limit: the nesting is the news
+    assert "nested more than 20 levels deep" in refusal(text, f"big.{fmt}")
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_twenty_thousand_stations_are_refused_while_reading(fmt):
+    """The issue's 2.5 MB file: read to the end it took 7 s of pure-Python parsing (over 60 s on
+    a loaded machine) before the count was checked."""
+    import twin.readers as readers
+
+    if fmt == "yaml" and readers._LOADER is readers._PureLoader:
+        pytest.skip("PyYAML without libyaml: the rest of the list is counted by the pure-Python parser")
+    text = many_stations(20_000, fmt)
+    assert "stations: lists 20,000 stations, more than the 2,000 allowed (setting FACTORY_TWIN_MAX_STATIONS); " \
+           "the list begins on line" in refusal(text, f"big.{fmt}")
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+@pytest.mark.parametrize("variable,path,key", [
+    ("FACTORY_TWIN_MAX_PRODUCTS", "products", "products"),
+    ("FACTORY_TWIN_MAX_OPERATIONS", "products[0].routing", "routing"),
+    ("FACTORY_TWIN_MAX_WAYPOINTS", "stations[2].cell.tasks[0].waypoints", "waypoints"),
+    ("FACTORY_TWIN_MAX_ITEMS", "floor.docks", "docks"),
+])
+def test_the_reader_and_the_plain_data_check_name_a_long_list_alike(layout_data, loader, monkeypatch, fmt,
+                                                                  variable, path, key):
+    from twin.io import layout_from_data
+
+    monkeypatch.setenv(variable, "1")
+    with pytest.raises(LayoutError) as info:
+        layout_from_data(layout_data)
+    [on_data] = [str(p) for p in info.value.problems]
+    assert on_data.startswith(f"{path}: lists ")
+    text = json.dumps(layout_data, indent=1) if fmt == "json" else yaml.safe_dump(layout_data, sort_keys=False)
+    message = refusal(text, f"x.{fmt}")
+    head = f"x.{fmt}: {on_data}; the list begins on line "
+    assert message.startswith(head)
+    line = text.splitlines()[int(message[len(head):]) - 1]
+    if fmt == "json":
+        assert line.strip() == f'"{key}": ['
+    else:  # block style: the first item's dash, under the key
+        assert line.lstrip().startswith("- ") and text.splitlines()[int(message[len(head):]) - 2].strip() == f"{key}:"
+
+
+@pytest.mark.parametrize("text,expected", [
+    # libyaml stops here too; the pure-Python parser's words name what it found
+    ("a:\n\t- 1\n", "line 2, column 1: invalid YAML: found character '\\t' that cannot start any token"),
+    ("name: [\n", "line 2, column 1: invalid YAML: expected the node content, but found '<stream end>'"),
+    # libyaml's scanner reads flow brackets ahead and stops at its own 1,000 levels first
+    ("a: 1\nb: " + "[" * 2000 + "]" * 2000 + "\n", "line 2, column 23: nested more than 20 levels deep (a layout needs at most 10)"),
+])
+def test_syntax_errors_read_alike_with_either_parser(loader, text, expected):
+    assert refusal(text, "s.yaml") == f"s.yaml: {expected}"
+
+
+def test_values_are_counted_while_composing(monkeypatch, loader):
+    monkeypatch.setenv("FACTORY_TWIN_MAX_VALUES", "100")
+    assert refusal("name: x\nnotes: [" + ", ".join(["1"] * 200) + "]\n", "v.yaml") == (
+        "v.yaml: the file holds more than 100 values (numbers, texts, lists, mappings) counting every alias "
+        "expanded (setting FACTORY_TWIN_MAX_VALUES)")
+
+
+def test_a_document_that_is_not_a_layout_has_no_list_limits(monkeypatch, loader):
+    """A service request (a schedule of thousands of operations, an inline layout) keeps the
+    value, nesting and duplicate-key refusals but not the layout's list limits."""
+    monkeypatch.setenv("FACTORY_TWIN_MAX_ITEMS", "2")
+    for fmt, text in [("yaml", "ops: [1, 2, 3]\n"), ("json", '{"ops": [1, 2, 3]}')]:
+        assert parse_document(text, "request", fmt, layout=False) == {"ops": [1, 2, 3]}
+        with pytest.raises(LayoutError, match="ops: lists 3 items, more than the 2 allowed"):
+            parse_document(text, "request", fmt)
