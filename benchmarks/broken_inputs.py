@@ -3,7 +3,8 @@
 Generates a seeded set of broken inputs (one group per class of issue 15: non-finite and
 absurd numbers, expanding and ambiguous YAML/JSON, sizes past the limits, bad references,
 robot models outside the layout's folder or not robots, paths that are not layout files,
-random mutations of the samples that `validate` refuses) and
+random mutations of the samples that `validate` refuses), plus flag values out of range and
+output paths that cannot be written on the sound sample (`flag_cases`), and
 runs each through `validate`, `schedule` (short time limit), `render`, `simulate`, `evaluate`
 (few replications) and `optimize` (a small search), every run in its own process with a
 timeout. A clean answer is exit 2 with a message and no traceback; for `optimize` also a
@@ -90,10 +91,36 @@ def _text_files() -> dict[str, str]:
         "yaml_empty.yaml": "",
         "yaml_malformed.yaml": "name: [\n",
         "binary.yaml": "\udcff",
+        "yaml_python_tag.yaml": sample.replace("\ntick: 1.0\n", "\ntick: !!python/object/apply:os.system [echo]\n", 1),
+        "yaml_undefined_alias.yaml": sample.replace("\ntick: 1.0\n", "\ntick: *nowhere\n", 1),
+        "yaml_duplicate_anchor.yaml": "name: &a x\ndescription: &a y\n",
+        "yaml_tab_indent.yaml": sample.replace("\n  width:", "\n\twidth:", 1),
+        "yaml_float_overflow.yaml": sample.replace("\ntick: 1.0\n", "\ntick: 1e400\n", 1),
+        "yaml_control_character.yaml": sample.replace("\ntick: 1.0\n", "\ntick: 1.0\x07\n", 1),
+    }
+
+
+def _json_files(base: dict) -> dict[str, str]:
+    """The sample as JSON with the literals Python's json reads though JSON has none (NaN,
+    Infinity), keys given twice, and a list past its limit."""
+    import json
+
+    station = copy.deepcopy(base["stations"][0])
+    station.pop("fixed", None)
+    many = dict(base, stations=base["stations"] + [dict(station, id=f"extra{i}", position=None) for i in range(20_000)])
+    twice = json.dumps(base, indent=1).replace('\n "tick": 1.0,', '\n "tick": 1.0,\n "tick": 2.0,', 1)
+    return {
+        "json_nan_tick.json": json.dumps(_set(base, ("tick",), NAN), indent=1),
+        "json_infinite_demand.json": json.dumps(_set(base, ("products", 0, "demand"), INF), indent=1),
+        "json_duplicate_tick.json": twice,
+        "json_20000_stations.json": json.dumps(many, indent=1),
+        "json_truncated.json": json.dumps(base, indent=1)[:5000],
     }
 
 
 def _sizes(base: dict) -> dict[str, dict]:
+    robot = next(i for i, s in enumerate(base["stations"]) if s.get("cell"))
+    waypoint = base["stations"][robot]["cell"]["tasks"][0]["waypoints"][0]
     station = copy.deepcopy(base["stations"][0])
     station.pop("fixed", None)
     many = copy.deepcopy(base)
@@ -108,6 +135,12 @@ def _sizes(base: dict) -> dict[str, dict]:
         "size_huge_floor.yaml": _set(_set(base, ("floor", "width"), 1e6), ("floor", "depth"), 1e6),
         "size_floor_below_a_step.yaml": _set(_set(base, ("floor", "grid"), 5.0), ("floor", "width"), 0.5),
         "size_work_overflow.yaml": _set(_set(base, ("tick",), 0.001), ("products", 0, "demand"), 5_000_000),
+        "size_600_products.yaml": dict(copies, products=[dict(copies["products"][0], id=f"p{i}", demand=1, lot_size=1)
+                                                         for i in range(600)]),
+        "size_300_operations.yaml": _set(base, ("products", 0, "routing"), [
+            dict(copy.deepcopy(base["products"][0]["routing"][0]), id=f"op{i}") for i in range(300)]),
+        "size_2000_waypoints.yaml": _set(base, ("stations", robot, "cell", "tasks", 0, "waypoints"), [
+            dict(copy.deepcopy(waypoint), name=f"w{i}") for i in range(2000)]),
     }
 
 
@@ -208,6 +241,32 @@ def _special_paths(folder: Path) -> list[str]:
     return paths
 
 
+def flag_cases(folder: Path) -> list[tuple[str, str, list[str]]]:
+    """(label, command, flags) on the sound sample: flag values out of range and output paths
+    that cannot be written, which every command must refuse up front (the flags come after the
+    run's own, so they win). Needs `_special_paths`' loop and folder."""
+    existing = folder / "existing_file.txt"
+    existing.write_text("x", encoding="utf-8")
+    loop, a_folder, too_long = folder / "loop_a.yaml", folder / "a_folder.yaml", folder / ("x" * 300 + ".png")
+    cases = [("schedule", f) for f in (["--time-limit", "nan"], ["--time-limit", "inf"], ["--time-limit", "-1"],
+                                       ["--workers", "0"], ["--workers", "1000"], ["--seed", "2147483648"],
+                                       ["--out", str(a_folder)], ["--out", str(too_long)], ["--out", str(loop)])]
+    cases += [("render", f) for f in (["--out", str(too_long)], ["--out", str(a_folder)], ["--out", str(folder / "x.xyz")],
+                                      ["--size", "0x0"], ["--size", "100000x100000"], ["--schedule", "/dev/urandom"],
+                                      ["--schedule", str(existing)])]
+    cases += [("simulate", f) for f in (["--cell", "nowhere"], ["--cache-dir", str(existing)])]
+    cases += [("evaluate", f) for f in (["--replications", "0"], ["--replications", "1000000000"],
+                                        ["--horizon", "nan"], ["--horizon", "-1"], ["--warmup", "inf"],
+                                        ["--seed", "2147483648"], ["--workers", "0"], ["--workers", "1000"],
+                                        ["--schedule", str(existing)], ["--trace", str(a_folder)])]
+    cases += [("optimize", f) for f in (["--workers", "0"], ["--workers", "1000"], ["--seed", "2147483648"],
+                                        ["--time-limit", "nan"], ["--time-limit", "inf"], ["--candidates", "0"],
+                                        ["--chunk-size", "0"], ["--out", str(existing)], ["--out", str(loop)],
+                                        ["--resume", str(folder / "no_such_run")])]
+    return [(f"flag {command} {' '.join(Path(v).name[:20] if '/' in v else v for v in flags)}", command, flags)
+            for command, flags in cases]
+
+
 def generate(folder: Path, seed: int, mutations: int) -> list[str]:
     """Write the broken files into `folder`; returns every path to try (files and special paths)."""
     base = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
@@ -215,7 +274,7 @@ def generate(folder: Path, seed: int, mutations: int) -> list[str]:
             **_mutations(base, random.Random(seed), mutations)}
     for name, data in docs.items():
         (folder / name).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    for name, text in _text_files().items():
+    for name, text in {**_text_files(), **_json_files(base)}.items():
         (folder / name).write_text(text, encoding="utf-8", errors="surrogateescape")
     # robot files are looked up next to the layout: the samples' URDFs, if any, come along
     for extra in SAMPLE.parent.iterdir():
@@ -238,7 +297,8 @@ def legal_for_search(path: str) -> bool:
         return False
 
 
-def run_one(command: str, path: str, work: Path, timeout: float, legal: bool = False) -> dict:
+def run_one(command: str, path: str, work: Path, timeout: float, legal: bool = False,
+            flags: tuple[str, ...] = (), label: str = "") -> dict:
     out = {"schedule": ["--time-limit", "2", "--out", str(work / "schedule.json")],
            "render": ["--out", str(work / "render.png")], "validate": [],
            "simulate": [],
@@ -250,13 +310,13 @@ def run_one(command: str, path: str, work: Path, timeout: float, legal: bool = F
         timeout *= 3
     started = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, "-m", "optimizer.cli", command, path, *out], capture_output=True,
+        proc = subprocess.run([sys.executable, "-m", "optimizer.cli", command, path, *out, *flags], capture_output=True,
                               text=True, timeout=timeout, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
         code, err = proc.returncode, proc.stderr
     except subprocess.TimeoutExpired:
         code, err = None, f"timed out after {timeout:g} s"
     clean = (code == 2 and "Traceback" not in err and bool(err.strip())) or (legal and code == 0)
-    return {"command": command, "file": Path(path).name[:60], "exit": code, "clean": clean,
+    return {"command": command, "file": label or Path(path).name[:60], "exit": code, "clean": clean,
             "seconds": time.perf_counter() - started, "stderr": err.strip().splitlines()[-1][:200] if err.strip() else ""}
 
 
@@ -270,34 +330,42 @@ def main() -> int:
     parser.add_argument("--only", metavar="GLOB", help="only the inputs whose file name matches (e.g. 'robot_*')")
     args = parser.parse_args()
     commands = args.commands.split(",")
+    load_before, began = os.getloadavg()[0], time.time()
     with tempfile.TemporaryDirectory(prefix="broken-") as tmp:
         folder = Path(tmp) / "layouts"
         folder.mkdir()
         paths = generate(folder, args.seed, args.mutations)
+        flags = [case for case in flag_cases(folder) if case[1] in commands]
         if args.only:
             paths = [p for p in paths if fnmatch.fnmatch(Path(p).name, args.only)]
+            flags = [case for case in flags if fnmatch.fnmatch(case[0], args.only)]
         searchable = {p for p in paths if "optimize" in commands and os.path.isfile(p) and legal_for_search(p)}
         print(f"{len(paths)} broken inputs ({len(searchable)} with only the as-is placement wrong, which optimize "
-              f"may take); commands: {', '.join(commands)}", flush=True)
+              f"may take) and {len(flags)} bad flags on the sound sample; commands: {', '.join(commands)}", flush=True)
         jobs = []
         for i, path in enumerate(paths):
             for command in commands:
                 work = Path(tmp) / f"out{i}-{command}"
                 work.mkdir()
-                jobs.append((command, path, work, command == "optimize" and path in searchable))
+                jobs.append((command, path, work, command == "optimize" and path in searchable, (), ""))
+        for i, (label, command, extra) in enumerate(flags):
+            work = Path(tmp) / f"flag{i}"
+            work.mkdir()
+            jobs.append((command, str(SAMPLE), work, False, tuple(extra), label))
         results = []
         with ThreadPoolExecutor(args.jobs) as pool:
-            for result in pool.map(lambda job: run_one(*job[:3], args.timeout, job[3]), jobs):
+            for result in pool.map(lambda job: run_one(*job[:3], args.timeout, *job[3:]), jobs):
                 results.append(result)
                 if not result["clean"]:  # as they come, so a long run shows its findings early
                     print(f"unclean: {result['command']} {result['file']}: exit {result['exit']}: "
                           f"{result['stderr']}", flush=True)
     lines = ["# Broken inputs through the command line\n",
              f"`{' '.join(['.venv/bin/python', 'benchmarks/broken_inputs.py'] + sys.argv[1:])}`: {len(paths)} broken "
-             f"inputs, each run in its own process with a {args.timeout:g} s timeout, {args.jobs} at a time; clean = "
+             f"inputs through each command and {len(flags)} bad flags or output paths on the sound sample, each run in its own process with a {args.timeout:g} s timeout, {args.jobs} at a time; clean = "
              "exit 2, a message, no traceback (for `optimize`, also exit 0 on the "
              f"{len(searchable)} inputs whose only mistake is the as-is placement, which a search replaces; those "
-             f"runs, whole small searches, get {3 * args.timeout:g} s).\n", "| command | inputs | clean | share | median (s) | slowest (s) |",
+             f"runs, whole small searches, get {3 * args.timeout:g} s). Load average (1 min) {load_before:.1f} before, "
+             f"{os.getloadavg()[0]:.1f} after; {(time.time() - began) / 60:.0f} min in all.\n", "| command | inputs | clean | share | median (s) | slowest (s) |",
              "| --- | --- | --- | --- | --- | --- |"]
     for command in commands:
         rows = [r for r in results if r["command"] == command]

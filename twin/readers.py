@@ -353,6 +353,8 @@ def _parse_yaml(text: str, source: str, bounds: _ListBounds, clock: CommandClock
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         reason = exc.problem or exc.context or "malformed YAML"
+        if exc.problem == "second occurrence" and exc.context and exc.context_mark:  # PyYAML's duplicate anchor
+            reason = f"{exc.context.split(';')[0]} (first on line {exc.context_mark.line + 1})"
         raise LayoutError(f"{where}invalid YAML: {reason}", source) from None
     except (yaml.YAMLError, ValueError) as exc:  # ValueError: an integer of thousands of digits
         reason = _value_error(exc) if isinstance(exc, ValueError) else str(exc)

@@ -235,6 +235,8 @@ def test_the_reader_and_the_plain_data_check_name_a_long_list_alike(layout_data,
     # libyaml stops here too; the pure-Python parser's words name what it found
     ("a:\n\t- 1\n", "line 2, column 1: invalid YAML: found character '\\t' that cannot start any token"),
     ("name: [\n", "line 2, column 1: invalid YAML: expected the node content, but found '<stream end>'"),
+    # composed in Python by both: PyYAML's own words were "second occurrence"
+    ("name: &a x\ndescription: &a y\n", "line 2, column 14: invalid YAML: found duplicate anchor 'a' (first on line 1)"),
     # libyaml's scanner reads flow brackets ahead and stops at its own 1,000 levels first
     ("a: 1\nb: " + "[" * 2000 + "]" * 2000 + "\n", "line 2, column 23: nested more than 20 levels deep (a layout needs at most 10)"),
 ])
