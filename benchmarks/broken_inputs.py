@@ -369,6 +369,8 @@ def main() -> int:
              "| --- | --- | --- | --- | --- | --- |"]
     for command in commands:
         rows = [r for r in results if r["command"] == command]
+        if not rows:  # --only left this command nothing
+            continue
         clean = sum(r["clean"] for r in rows)
         slowest = max(rows, key=lambda r: r["seconds"])
         median = sorted(r["seconds"] for r in rows)[len(rows) // 2]

@@ -87,6 +87,16 @@ def workers(text: str) -> int:
     return _whole(text, 1, MAX_WORKERS)
 
 
+def search_workers(text: str) -> int:
+    """CP-SAT search workers: threads of this one process, so no more than the machine runs
+    (a Ray cluster does not help here)."""
+    value = _whole(text, 1, MAX_WORKERS)
+    if value > local_worker_limit():
+        raise argparse.ArgumentTypeError(f"must be at most {local_worker_limit()} on this machine ({WORKERS_PER_CORE} "
+                                         f"per core; CP-SAT's workers are threads of this process), got {value}")
+    return value
+
+
 def fleet_size(text: str) -> int:
     """Vehicles in a fleet, as a layout's `fleet_size` allows: 1 to 1000."""
     return _whole(text, 1, 1000)

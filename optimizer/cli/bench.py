@@ -25,7 +25,7 @@ def add_scheduling_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags every scheduling family shares: files, time limit, workers, seed, --json."""
     parser.add_argument("files", nargs="+", type=arguments.input_file, metavar="FILE")
     parser.add_argument("--time-limit", type=arguments.seconds, default=10.0, help="seconds per instance (default 10)")
-    parser.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
+    parser.add_argument("--workers", type=arguments.search_workers, default=2, help="CP-SAT search workers (default 2)")
     parser.add_argument("--seed", type=arguments.seed, default=0)
     parser.add_argument("--json", action="store_true", help="one JSON object per line (the only output format)")
 

@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=arguments.seconds, default=10.0,
                         help="wall seconds for the whole command: reading, validating, robot cells, solving, "
                              "checking (default 10)")
-    parser.add_argument("--workers", type=arguments.workers, default=2, help="CP-SAT search workers (default 2)")
+    parser.add_argument("--workers", type=arguments.search_workers, default=2, help="CP-SAT search workers (default 2)")
     parser.add_argument("--seed", type=arguments.seed, default=0, help=f"0 to {arguments.MAX_SEED} (default 0)")
     parser.add_argument("--objective", choices=Objective.names(), default="makespan")
     parser.add_argument("--solver", default="cpsat", help="cpsat (default) or dispatch")

@@ -53,6 +53,12 @@ def test_worker_counts_are_bounded(capsys, tmp_path):
         "argument --workers: must be at least 1, got 0")
     assert _refused(["bench", "jssp", str(SAMPLE), "--workers", "5000"], capsys).endswith(
         "argument --workers: must be at most 1024, got 5000")
+    # CP-SAT's workers are threads of the one process: the machine's limit, not a cluster's
+    limit = arguments.local_worker_limit()
+    for command in (["schedule", str(SAMPLE)], ["bench", "jssp", str(SAMPLE)]):
+        assert _refused([*command, "--workers", str(limit + 1)], capsys).endswith(
+            f"argument --workers: must be at most {limit} on this machine (4 per core; CP-SAT's workers are "
+            f"threads of this process), got {limit + 1}")
 
 
 def test_more_local_workers_than_the_machine_can_run_is_refused_before_a_run_starts(capsys, tmp_path):
