@@ -15,7 +15,7 @@ from twin.errors import LayoutError
 from twin.io import load_layout, parse_layout
 from twin.limits import limit
 from twin.model import Layout
-from twin.readers import UnreadableFile, decode_text, size_problem
+from twin.readers import size_problem, uploaded_text
 
 from factory_app.paths import safe_name, sample_layouts, uploads_dir
 
@@ -47,10 +47,7 @@ def open_upload(name: str, content: bytes) -> Opened:
     max_bytes = upload_limit()
     if len(content) > max_bytes:
         raise LayoutError(size_problem(len(content), max_bytes, "FACTORY_TWIN_MAX_FILE_BYTES"), label)
-    try:
-        text = decode_text(content)
-    except UnreadableFile as exc:
-        raise LayoutError(str(exc), label) from None
+    text = uploaded_text(content, label)
     layout = parse_layout(text, label, fmt="json" if suffix == ".json" else "yaml")
     folder = uploads_dir()
     folder.mkdir(parents=True, exist_ok=True)

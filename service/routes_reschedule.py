@@ -10,10 +10,9 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from twin.errors import LayoutError
 from twin.io import layout_from_data, problems_from_validation
 from twin.physics import task_times
-from twin.readers import parse_document
+from twin.readers import parse_document, uploaded_text
 from twin.validate import validate_layout
 
 from optimizer.problem import layout_problem
@@ -82,10 +81,7 @@ RESPONSE = {200: {"description": "the new schedule", "model": Rescheduled}}
 
 
 def _read_state(body: bytes) -> LiveState:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LayoutError("not a text file (UTF-8 expected)", "request") from None
+    text = uploaded_text(body, "request")
     # bounded, keys given twice refused; a request's lists are not a layout's (its inline layout's
     # lists are counted by layout_from_data)
     data = parse_document(text, "request", "json", layout=False)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from twin.errors import LayoutError
 from twin.io import parse_layout
+from twin.readers import uploaded_text
 from twin.model import Layout
 
 from service.problems import ServiceError
@@ -50,11 +50,7 @@ async def read_upload(request: Request) -> Upload:
         raise ServiceError(415, "unsupported-media-type", "Unsupported media type",
                            f"send the layout as {', '.join(LAYOUT_MEDIA_TYPES)}, not {media}")
     body = await request.body()
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise LayoutError("not a text file (UTF-8 expected)", SOURCE) from None
-    return Upload(text, fmt)
+    return Upload(uploaded_text(body, SOURCE), fmt)
 
 
 def parse_upload(upload: Upload) -> Layout:

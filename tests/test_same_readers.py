@@ -72,3 +72,26 @@ def test_the_file_size_limit_is_one_setting_for_all_three(tmp_path, capsys, monk
 
     assert ServiceSettings.__dataclass_fields__["max_body_bytes"].default == 0  # 0: the same setting
     assert ServiceSettings(tmp_path).body_limit == 1000
+
+
+def test_a_byte_order_mark_is_dropped_and_bytes_that_are_not_utf8_refused_alike(tmp_path, capsys):
+    """One decoding for files, uploads and request bodies: JSON itself refuses a BOM
+    ("Unexpected UTF-8 BOM"), which spreadsheet programs and some editors write."""
+    import json
+
+    from factory_app.upload import open_upload
+
+    from twin.io import load_layout
+
+    sound = dict(MINI, products=[dict(MINI["products"][0], family="f", lot_size=10)])
+    bom = b"\xef\xbb\xbf" + json.dumps(sound).encode("utf-8")
+    (tmp_path / "bom.json").write_bytes(bom)
+    assert load_layout(tmp_path / "bom.json").name == "x"
+    assert open_upload("bom.json", bom).layout.name == "x"
+    (tmp_path / "latin.yaml").write_bytes("name: Müller\n".encode("latin-1"))
+    assert main(["validate", str(tmp_path / "latin.yaml")]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"{tmp_path / 'latin.yaml'}: 1 problem",
+                                                    "  not a text file (UTF-8 expected)"]
+    with pytest.raises(LayoutError) as info:
+        open_upload("latin.yaml", "name: Müller\n".encode("latin-1"))
+    assert str(info.value) == "latin.yaml: not a text file (UTF-8 expected)"

@@ -101,11 +101,21 @@ def size_problem(size: int | None, max_bytes: int, setting: str) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 text, or UnreadableFile saying it is not a text file."""
+    """UTF-8 text without a leading byte-order mark (spreadsheet programs and some editors
+    write one; JSON refuses it), or UnreadableFile saying it is not a text file."""
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableFile("not a text file (UTF-8 expected)") from None
+
+
+def uploaded_text(data: bytes, source: str) -> str:
+    """Uploaded bytes (the app's uploads, the service's request bodies) as text, or
+    LayoutError naming the `source`: the one decoding for every upload."""
+    try:
+        return decode_text(data)
+    except UnreadableFile as exc:
+        raise LayoutError(str(exc), source) from None
 
 
 def parse_document(text: str, source: str = "<layout>", fmt: str | None = None,

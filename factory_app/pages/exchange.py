@@ -107,17 +107,14 @@ def _dxf(layout) -> bytes:
 
 
 def _import_sheet(state: AppState, key: str) -> None:
+    from twin.readers import uploaded_text
     from twin.spreadsheet import layout_with_tables, read_csv, read_xlsx
 
     def merge(name: str, content: bytes):
         if name.lower().endswith(".xlsx"):
             sheets = read_xlsx(content, name)
         else:
-            try:
-                text = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise LayoutError("not a text file (UTF-8 expected)", name) from None
-            sheets = [read_csv(text, name)]
+            sheets = [read_csv(uploaded_text(content, name), name)]
         tables = ", ".join(f"{s.table} ({len(s.rows)} rows)" for s in sheets)
         return (layout_with_tables(state.session.layout, sheets),
                 f"Imported {tables} from {name}. Undo takes it back.")

@@ -2,6 +2,7 @@
 field paths for bad input, and schedules that pass the independent checker."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,14 @@ def test_json_bodies_are_read_like_json_files(client):
     duplicate = '{"name": "a", "name": "b"}'
     response = client.post("/v1/layouts/validate", content=duplicate, headers={"content-type": "application/json"})
     assert response.json()["problems"] == [{"path": "", "message": "line 1: key 'name' is given twice (first on line 1)"}]
+    # a byte-order mark (some editors write one) is dropped, as the command line and the app do
+    bom = b"\xef\xbb\xbf" + json.dumps(line_layout_data()).encode()
+    response = client.post("/v1/layouts/validate", content=bom, headers={"content-type": "application/json"})
+    assert response.json()["valid"] is True
+    # a request body that is not UTF-8 gets the same message on every endpoint
+    response = client.post("/v1/reschedule", content=b"\xff\xfe", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"path": "", "message": "not a text file (UTF-8 expected)"}]
 
 
 def test_the_schedule_is_optimal_and_passes_the_independent_checker(client, line_yaml):
