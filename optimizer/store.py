@@ -386,6 +386,13 @@ class RunStore:
         return [SimulationRecord(seq=r[0], replication=r[1], status=r[2], control=r[3], kpis=json.loads(r[4]),
                                  error=r[5], seconds=r[6]) for r in rows]
 
+    def simulation_count(self) -> int:
+        """How many replications are stored (a progress poll's count: no row is read)."""
+        try:
+            return int(self._db.execute("SELECT COUNT(*) FROM simulations").fetchone()[0])
+        except sqlite3.OperationalError:  # an older run database without the table
+            return 0
+
     def schedule_solvers(self) -> dict[int, str]:
         """seq -> the solver that made its stored schedule ("cpsat", or "dispatch" for the
         dispatch-rule fallback), for every schedule with a document."""

@@ -15,7 +15,7 @@ from optimizer.store import DB_NAME
 
 from service.models import RunInfo, RunResult
 from service.problems import ServiceError, problem_responses
-from service.runs import is_locked, run_state
+from service.runs import LockTable, is_locked, run_state
 from service.schemas import json_response
 from service.state import service
 from service.workspace import ID_PATTERN
@@ -35,11 +35,11 @@ def results() -> Any:
     return module
 
 
-def _info(summary: Any, held: bool) -> RunInfo:
+def _info(summary: Any, held: bool, after: LockTable | None = None) -> RunInfo:
     """The API's view of a run summary (`optimizer.search.results.RunSummary`): named by the
-    run's id, never by its server path."""
+    run's id, never by its server path; `after`: the lock table read after the summary."""
     return RunInfo(**{**vars(summary), "id": summary.run_dir.name, "layout": summary.layout_name,
-                      "status": run_state(summary.run_dir, summary.status, held)})
+                      "status": run_state(summary.run_dir, summary.status, held, after)})
 
 
 def _load(request: Request, run_id: str) -> tuple[SearchResult, bool]:
@@ -57,8 +57,11 @@ def _load(request: Request, run_id: str) -> tuple[SearchResult, bool]:
 @router.get("", summary="Every search run in the workspace, newest first")
 def runs(request: Request) -> list[RunInfo]:
     root = service(request).workspace.runs
-    held = {db.parent.name for db in root.glob(f"*/{DB_NAME}") if is_locked(db.parent)}
-    return [_info(s, s.run_dir.name in held) for s in results().list_runs(root)]
+    before = LockTable()  # the kernel's lock table, read twice per list rather than twice per run
+    held = {db.parent.name for db in root.glob(f"*/{DB_NAME}") if before.holds(db.parent)}
+    summaries = results().list_runs(root)
+    after = LockTable()
+    return [_info(s, s.run_dir.name in held, after) for s in summaries]
 
 
 @router.get("/{run_id}", responses=problem_responses(404, 409, 422), summary="A run's counts, best design and verdict")

@@ -9,6 +9,8 @@ import json
 import multiprocessing
 from pathlib import Path
 
+import pytest
+
 import factory_app.jobs  # noqa: F401 - imported once here, so the forked processes start at once
 import factory_app.workspace  # noqa: F401
 import optimizer.search.run  # noqa: F401
@@ -94,3 +96,51 @@ def test_a_run_that_ends_while_it_is_read_is_not_taken_for_interrupted(tmp_path:
     killed.set_meta(status="running", config={})
     killed.close()  # as a kill -9 leaves it: marked running, held by nobody
     assert search_progress(tmp_path / "killed")["run_status"] == "interrupted"
+
+
+def test_the_run_list_reads_the_lock_table_twice_not_twice_per_run(client, workspace: Path, monkeypatch):
+    """/proc/locks holds every lock on the machine: the list reads it before and after the runs'
+    statuses, once each, and tells a held run, a killed one and a finished one apart."""
+    from optimizer.search import results
+    from optimizer.store import RunStore
+
+    import service.runs as runs
+
+    stores = {}
+    for name, status in [("held", "running"), ("killed", "running"), ("done", "complete")]:
+        stores[name] = RunStore.create(workspace / "runs" / name)
+        stores[name].set_meta(status=status, config={"candidates": 5})
+    stores["killed"].close()  # as a kill -9 leaves it: marked running, held by nobody
+    stores["done"].close()
+    table = runs.LockTable()
+    assert [table.holds(workspace / "runs" / name) for name in stores] == [True, False, False]
+    summaries = [results.RunSummary(workspace / "runs" / name, "line", f"2026-01-0{i + 1}", status, 5, 0, 0,
+                                    None, None, None, None)
+                 for i, (name, status) in enumerate([("held", "running"), ("killed", "running"), ("done", "complete")])]
+    monkeypatch.setattr(results, "list_runs", lambda root: summaries)
+    reads = []
+    original = runs.LockTable.__init__
+
+    def counted(table) -> None:
+        reads.append(1)
+        original(table)
+
+    monkeypatch.setattr(runs.LockTable, "__init__", counted)
+    listed = {run["id"]: run["status"] for run in client.get("/v1/runs").json()}
+    assert listed == {"held": "running", "killed": "interrupted", "done": "complete"}
+    assert len(reads) == 2
+    stores["held"].close()
+
+
+def test_a_progress_poll_counts_the_replications_without_reading_them(tmp_path: Path, monkeypatch):
+    from optimizer.store import RunStore, SimulationRecord
+
+    from service.runs import search_progress
+
+    store = RunStore.create(tmp_path / "run")
+    store.set_meta(status="running", config={"candidates": 5})
+    store.add_simulations([SimulationRecord(0, r, "ok", "fifo", {"makespan": 1.0}) for r in range(3)])
+    store.add_simulations([SimulationRecord(1, r, "ok", "cpsat", {"makespan": 2.0}) for r in range(2)])
+    monkeypatch.setattr(RunStore, "simulation_records", lambda self: pytest.fail("every replication read"))
+    assert search_progress(tmp_path / "run")["simulated_replications"] == 5
+    store.close()
