@@ -23,6 +23,7 @@ from optimizer.schedule_json import schedule_json_text
 from optimizer.search.budget import REFERENCE_OPERATIONS
 from optimizer.search.decide import Decision, SimulatedDesign, throughput_low
 from optimizer.search.explain import MONEY, Explanation, explain
+from optimizer.search.recheck import recheck_markdown
 from optimizer.search.results import SearchResult
 from optimizer.search.rows import CandidateRow, choice_changes, choices_text
 from optimizer.search.variants import variants
@@ -42,11 +43,16 @@ def write_run_folder(result: SearchResult, base: Layout, store: RunStore, layout
         path.write_text(schedule_json_text(doc, indent=1), encoding="utf-8")
         out["schedule"] = path
         out["png"] = render_layout_png(best, run_dir / "best_layout.png", physics, doc, layout_dir)
-    path = run_dir / "report.md"
+    out["report"] = write_report(result, base, store)
+    return out
+
+
+def write_report(result: SearchResult, base: Layout, store: RunStore) -> Path:
+    """(Re)write the run folder's report.md, e.g. after a re-check."""
+    path = result.run_dir / "report.md"
     why = explain(store, base, result.decision, ([result.baseline] if result.baseline else []) + result.leaderboard)
     path.write_text(report_markdown(result, base, _problem_summary(store), why), encoding="utf-8")
-    out["report"] = path
-    return out
+    return path
 
 
 # --- pictures ------------------------------------------------------------------------------------
@@ -449,6 +455,7 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
     lines += _verdict_markdown(result, base)
     if why is not None and result.decision is not None:
         lines += why_markdown(why, result.decision)
+    lines += recheck_markdown(result.recheck)
     b, best = result.baseline, result.best
     lines += ["", "## Best layout vs the as-is layout (the plan's figures)", ""]
     if best is None:

@@ -15,6 +15,8 @@ Tables:
   `candidates` rows copy the parent's stage-1 metrics and are not counted as screened.
 - `simulations`: one row per simulated replication of a design (stage 3, the final
   yardstick): its KPIs, so a resumed run recomputes no replication it already has.
+- `rechecks`: the same for the re-check of a finished run's top designs with more, fresh
+  replications (`optimizer.search.recheck`).
 
 One file of about 400 lines: the schema, the record types, the folder lock and the queries
 are one database's, and splitting them would spread its column lists over several files.
@@ -86,7 +88,19 @@ CREATE TABLE IF NOT EXISTS simulations (
     created REAL NOT NULL,
     PRIMARY KEY (seq, replication)
 );
+CREATE TABLE IF NOT EXISTS rechecks (
+    seq INTEGER NOT NULL REFERENCES candidates(seq),
+    replication INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    control TEXT NOT NULL,
+    kpis TEXT NOT NULL,
+    error TEXT,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (seq, replication)
+);
 """
+SIMULATION_TABLES = ("simulations", "rechecks")
 
 
 @dataclass(frozen=True)
@@ -259,7 +273,8 @@ class RunStore:
         for table, column, key in (("meta", "value", "key"), ("candidates", "placements", "seq"),
                                    ("variants", "choices", "seq"),
                                    ("candidates", "problems", "seq"), ("schedules", "check_errors", "seq"),
-                                   ("schedules", "schedule_json", "seq"), ("simulations", "kpis", "seq")):
+                                   ("schedules", "schedule_json", "seq"), ("simulations", "kpis", "seq"),
+                                   ("rechecks", "kpis", "seq")):
             row = self._db.execute(
                 f"SELECT {key} FROM {table} WHERE {column} IS NOT NULL AND NOT json_valid({column}) LIMIT 1"
             ).fetchone()
@@ -363,23 +378,26 @@ class RunStore:
                  record.error, record.schedule_json, record.seconds, time.time()),
             )
 
-    def add_simulations(self, records: Iterable[SimulationRecord]) -> None:
-        """Store the replications of one stage-3 task in one transaction (all or nothing)."""
+    def add_simulations(self, records: Iterable[SimulationRecord], table: str = "simulations") -> None:
+        """Store the replications of one stage-3 task in one transaction (all or nothing);
+        `table` "rechecks" for a re-check's."""
         now = time.time()
+        _simulation_table(table)
         with self._transaction():
             self._db.executemany(
-                "INSERT INTO simulations(seq, replication, status, control, kpis, error, seconds, created)"
+                f"INSERT INTO {table}(seq, replication, status, control, kpis, error, seconds, created)"
                 " VALUES (?,?,?,?,?,?,?,?)",
                 [(r.seq, r.replication, r.status, r.control, json.dumps(r.kpis, separators=(",", ":")), r.error,
                   r.seconds, now) for r in records],
             )
 
-    def simulation_records(self) -> list[SimulationRecord]:
+    def simulation_records(self, table: str = "simulations") -> list[SimulationRecord]:
         """Every stored replication, by design then replication (none in a run made before
-        stage 3 existed)."""
+        stage 3, or the re-check, existed); `table` "rechecks" for a re-check's."""
+        _simulation_table(table)
         try:
             rows = self._db.execute(
-                "SELECT seq, replication, status, control, kpis, error, seconds FROM simulations"
+                f"SELECT seq, replication, status, control, kpis, error, seconds FROM {table}"
                 " ORDER BY seq, replication").fetchall()
         except sqlite3.OperationalError:  # an older run database without the table
             return []
@@ -486,6 +504,12 @@ class RunStore:
             "scheduled": one("SELECT COUNT(*) FROM schedules WHERE seq > 0"),
             "schedule_ok": one("SELECT COUNT(*) FROM schedules WHERE seq > 0 AND status = 'ok'"),
         }
+
+
+def _simulation_table(table: str) -> None:
+    """Refuse a table name that is not one of the replication tables (it goes into the SQL)."""
+    if table not in SIMULATION_TABLES:
+        raise ValueError(f"no replication table {table!r}; the tables are {', '.join(SIMULATION_TABLES)}")
 
 
 def _connect(path: Path) -> sqlite3.Connection:

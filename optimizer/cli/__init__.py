@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "bench": "bench",
     "simulate": "simulate",
     "optimize": "optimize",
+    "recheck": "recheck",
     "render": "render",
     "evaluate": "evaluate",
     "optimize-cell": "optimize_cell",

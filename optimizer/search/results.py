@@ -12,6 +12,7 @@ from twin.model import Layout
 from optimizer.search.config import SearchConfig
 from optimizer.search.decide import Decision, decide
 from optimizer.search.ranking import pareto_front, rank
+from optimizer.search.recheck import Recheck, load_recheck
 from optimizer.search.rows import CandidateRow
 from optimizer.store import DB_NAME, RunStore
 
@@ -38,6 +39,7 @@ class SearchResult:
     schedule_budget: dict[str, float] | None = None
     proxy_routes: str = ""  # what weighs alternative stations in the screening proxy
     stage_times: list[tuple[str, int, float]] | None = None  # (stage, rows, wall seconds), `RunStore.stage_times`
+    recheck: Recheck | None = None  # the top designs simulated again with more replications (`recheck`)
 
     def cpsat_share(self) -> tuple[int, int]:
         """(candidates whose checked schedule is a real CP-SAT plan, candidates scheduled)."""
@@ -137,7 +139,7 @@ def result_from_store(store: RunStore) -> SearchResult:
         best=leaderboard[0] if leaderboard else None, leaderboard=leaderboard,
         pareto=pareto_front([r for r in rows if r.ranked]), elapsed=float(meta.get("elapsed", 0.0)),
         started=meta.get("started", ""), decision=decision, schedule_budget=meta.get("schedule_budget"),
-        proxy_routes=meta.get("proxy_routes", ""), stage_times=store.stage_times(),
+        proxy_routes=meta.get("proxy_routes", ""), stage_times=store.stage_times(), recheck=load_recheck(store),
     )
 
 

@@ -171,6 +171,12 @@ def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRo
     return designs
 
 
+def follows_plan(design: Design, horizon: float | None) -> bool:
+    """Whether the twin follows the design's stored schedule: not without a checked one (the
+    FIFO rule), nor for steady demand (a plan covers the layout's lots, not a steady flow)."""
+    return design.control != "fifo" and horizon is None
+
+
 class SimulationStage:
     """Runs stage 3 of one session: the rounds of replications, stored as they come in."""
 
@@ -186,8 +192,8 @@ class SimulationStage:
         self._schedules: dict[int, str | None] = {}
 
     def _schedule_json(self, design: Design) -> str | None:
-        if design.control == "fifo" or self.horizon is not None:
-            return None  # a plan covers the layout's lots, not a steady demand
+        if not follows_plan(design, self.horizon):
+            return None
         if design.seq not in self._schedules:
             doc = self.store.schedule_json(design.seq)
             self._schedules[design.seq] = None if doc is None else json.dumps(doc, separators=(",", ":"))
@@ -229,4 +235,4 @@ class SimulationStage:
 
 
 __all__ = ["Design", "KPI_NAMES", "SimulationStage", "SimulationTask", "choose_designs", "contenders",
-           "replication_kpis", "score", "simulate_task"]
+           "follows_plan", "replication_kpis", "score", "simulate_task"]
