@@ -53,6 +53,7 @@ class GeneratorName(Name, kind="generator"):
     MIXED = "mixed"
     PERTURB = "perturb"
     QAP = "qap"
+    RANDOM = "random"  # random legal layouts: the baseline, not a search
 
 
 class SolverName(Name, kind="solver"):

@@ -10,9 +10,11 @@ A generator is `(layout, budget, rng) -> iterator of Layout`, chosen by name fro
 - `cpsat`: CP-SAT placement on the lattice with `AddNoOverlap2D`, rotation as a choice of
   boxes, keep-outs and fixed stations as fixed boxes, flow-weighted Manhattan objective;
   every improving solution of several seeded solves is a candidate.
-- `perturb`: move, swap and rotate moves from the layout itself and the best (by the same
-  flow-distance proxy) of the candidates it has made so far.
+- `perturb`: move, swap, rotate, pull (one station to where its flows want it) and compact
+  (the layout drawn together around its flows) moves from the layout itself and the best
+  (by the same flow-distance proxy) of the candidates it has made so far.
 - `mixed`: interleaves the three, perturbing the best candidates of all of them.
+- `random`: random legal layouts, no search: the baseline the others must beat.
 
 All generators place on one lattice: footprint corners on the floor grid. The rules they
 share make a candidate valid by construction: every footprint extended by one aisle width
@@ -49,7 +51,7 @@ from optimizer.tending_blocks import expanded, merged
 
 __all__ = [
     "GENERATORS", "Generator", "candidate_key", "generate", "perturb", "placements",
-    "qap_candidates", "cpsat_candidates", "perturb_candidates", "mixed_candidates",
+    "qap_candidates", "cpsat_candidates", "perturb_candidates", "mixed_candidates", "random_candidates",
 ]
 
 Generator = Callable[[Layout, int, np.random.Generator], Iterator[Layout]]
@@ -464,8 +466,46 @@ def _repaired(site: _Site, plan: _Plan) -> _Plan | None:
 # perturbation
 
 
+def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][int(np.searchsorted(cum, cum[-1] / 2))])
+
+
+def _pull_target(site: _Site, plan: _Plan, s: int) -> tuple[float, float] | None:
+    """Where station s's centre would make its flows shortest with every other station and
+    dock where it is: per axis the flow-weighted median of the spots that put its output port
+    on each successor's input port and its input port on each predecessor's output port (the
+    Manhattan optimum of one station's flow cost); None when s has no placed partner."""
+    ins, outs = _ports(site, plan)
+    r = int(plan.rot[s])
+    out_w, in_w = site.flow[s].copy(), site.flow[:, s].copy()
+    out_w[s] = in_w[s] = 0.0
+    spots = np.vstack([ins - site.out_off[s, r], outs - site.in_off[s, r]])
+    weights = np.concatenate([out_w, in_w])
+    keep = (weights > 0) & ~np.isnan(spots[:, 0])
+    if not keep.any():
+        return None
+    return (_weighted_median(spots[keep, 0], weights[keep]), _weighted_median(spots[keep, 1], weights[keep]))
+
+
+def _compact_targets(site: _Site, plan: _Plan, factor: float) -> tuple[list[int], list[tuple[float, float]]]:
+    """Every movable station's centre drawn towards the flow-weighted centre of the movable
+    stations by `factor` (0: onto it, 1: where it is), nearest first, so the layout shrinks
+    around its flows and keeps its arrangement."""
+    movable = [int(s) for s in site.movable]
+    xy = plan.xy[movable]
+    weight = site.flow[movable].sum(axis=1) + site.flow[:, movable].sum(axis=0) + 1e-9
+    centre = (xy * weight[:, None]).sum(axis=0) / weight.sum()
+    order = np.argsort(np.abs(xy - centre).sum(axis=1), kind="stable")
+    return ([movable[q] for q in order], [tuple(centre + (xy[q] - centre) * factor) for q in order])
+
+
 def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int) -> _Plan | None:
-    """`moves` random moves (move, swap, rotate); None when none of them found room."""
+    """`moves` random moves; None when none of them found room. The moves: move a station
+    near (or anywhere), swap two, turn one, pull one towards where its flows want it
+    (`_pull_target`), or compact the whole layout around its flows (`_compact_targets`):
+    the last two gather scattered flow partners, which random moves rarely do."""
     movable = site.movable
     if len(movable) == 0:
         return None
@@ -475,7 +515,10 @@ def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int
     for _ in range(moves * 4):
         if done >= moves:
             break
-        kind = rng.choice(3, p=(0.5, 0.3, 0.2)) if len(movable) > 1 else rng.choice((0, 2))
+        if len(movable) > 1:
+            kind = rng.choice(5, p=(0.35, 0.25, 0.15, 0.15, 0.10))
+        else:
+            kind = rng.choice((0, 2, 3))
         trial = plan.copy()
         if kind == 0:  # move one station near (or, sometimes, anywhere on) the floor
             s = int(rng.choice(movable))
@@ -491,11 +534,19 @@ def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int
             targets = [tuple(plan.xy[t if q == s else s]) for q in order]
             ok = _legalise(site, trial, order, targets)
             moved = order
-        else:  # turn one station
+        elif kind == 2:  # turn one station
             s = int(rng.choice(movable))
             r = int((plan.rot[s] + rng.integers(1, 4)) % 4)
             ok = _legalise(site, trial, [s], [tuple(plan.xy[s])], rotations=[[r]])
             moved = []
+        elif kind == 3:  # pull one station towards its flow partners
+            s = int(rng.choice(movable))
+            target = _pull_target(site, plan, s)
+            ok = target is not None and _legalise(site, trial, [s], [target])
+            moved = [s]
+        else:  # compact: every movable station towards the flows' centre, keeping its turn
+            moved, targets = _compact_targets(site, plan, float(rng.uniform(0.3, 0.9)))
+            ok = _legalise(site, trial, moved, targets, rotations=[[int(plan.rot[q])] for q in moved])
         if not ok:
             continue
         if moved:
@@ -550,6 +601,18 @@ def _perturb_source(site: _Site, elites: _Elites, rng: np.random.Generator) -> I
     while True:
         parent = elites.pick(rng)
         yield _perturb_plan(site, parent, rng, int(rng.integers(1, 4)))
+
+
+def _random_source(site: _Site, rng: np.random.Generator) -> Iterator[_Plan | None]:
+    """Random legal plans: every movable station at the free spot nearest a uniformly random
+    point of the floor, in a random order (the random baseline, not a search)."""
+    base = _fixed_plan(site)
+    movable = [int(s) for s in site.movable]
+    while True:
+        plan = base.copy()
+        order = [movable[q] for q in rng.permutation(len(movable))]
+        targets = [(rng.uniform(0, site.width), rng.uniform(0, site.depth)) for _ in order]
+        yield plan if _legalise(site, plan, order, targets) else None
 
 
 def _slot_grid(site: _Site, rng: np.random.Generator, n_slots: int) -> np.ndarray:
@@ -692,32 +755,42 @@ def _cpsat_solve(site: _Site, rng: np.random.Generator, det_time: float, hint: _
         xs.append(model.NewFixedSizeIntervalVar(x0, x1 - x0, "ox"))
         ys.append(model.NewFixedSizeIntervalVar(y0, y1 - y0, "oy"))
     model.AddNoOverlap2D(xs, ys)
-    # objective: flow-weighted Manhattan distance between centres, in half cells
+    # objective: flow-weighted Manhattan distance from each output port to the input port it
+    # feeds, in half cells (as `_proxy_cost`: with centres instead, turning a long station
+    # sideways looks shorter while its ports end up facing away from the flow)
     span = 2 * (site.nx + site.ny) + 4
-    cx, cy = {}, {}
+    ports: dict[int, tuple] = {}  # flow item -> ((out x, out y), (in x, in y)) expressions or numbers
+
+    def half_cells(value: float) -> int:
+        return round(2 * value / site.g)
+
     for q, s in enumerate(movable):
-        wx = [round(float(site.size[s, r, 0]) / site.g) for r in range(4)]
-        wy = [round(float(site.size[s, r, 1]) / site.g) for r in range(4)]
-        cx[s] = 2 * kx[q] + sum(wx[r] * lits[q][r] for r in range(4))
-        cy[s] = 2 * ky[q] + sum(wy[r] * lits[q][r] for r in range(4))
+        centre = [2 * (kx, ky)[axis][q] + sum(half_cells(float(site.size[s, r, axis]) / 2) * lits[q][r] for r in range(4))
+                  for axis in (0, 1)]
+        ports[s] = tuple(tuple(centre[axis] + sum(half_cells(float(off[s, r, axis])) * lits[q][r] for r in range(4))
+                               for axis in (0, 1)) for off in (site.out_off, site.in_off))
     pinned, pinned_xy = _pinned(site)
     for item, (x, y) in zip(pinned, pinned_xy):
-        cx[item], cy[item] = round(2 * x / site.g), round(2 * y / site.g)
-    sym = site.flow + site.flow.T
-    top = sym.max() if sym.size else 0.0
+        if item < site.n:  # a fixed station: its own ports
+            r = int(site.layout.stations[item].rotation) // 90
+            ports[item] = tuple((half_cells(x + off[item, r, 0]), half_cells(y + off[item, r, 1]))
+                                for off in (site.out_off, site.in_off))
+        else:  # a dock: one point
+            ports[item] = ((half_cells(x), half_cells(y)),) * 2
+    top = site.flow.max() if site.flow.size else 0.0
     terms = []
     moving = set(movable)
     if top > 0:
-        keys = list(cx)
-        for a_pos, a in enumerate(keys):
-            for b in keys[a_pos + 1:]:
-                if sym[a, b] <= 0 or (a not in moving and b not in moving):
+        keys = list(ports)
+        for a in keys:
+            for b in keys:
+                if a == b or site.flow[a, b] <= 0 or (a not in moving and b not in moving):
                     continue
-                weight = max(1, round(100 * sym[a, b] / top * rng.uniform(0.7, 1.3)))
-                for coord in (cx, cy):
+                weight = max(1, round(100 * site.flow[a, b] / top * rng.uniform(0.7, 1.3)))
+                for axis in (0, 1):
                     d = model.NewIntVar(0, span, "")
-                    model.Add(d >= coord[a] - coord[b])
-                    model.Add(d >= coord[b] - coord[a])
+                    model.Add(d >= ports[a][0][axis] - ports[b][1][axis])
+                    model.Add(d >= ports[b][1][axis] - ports[a][0][axis])
                     terms.append(weight * d)
     if terms:
         model.Minimize(sum(terms))
@@ -857,6 +930,14 @@ def perturb_candidates(layout: Layout, budget: int, rng: np.random.Generator) ->
     yield from _drive(layout, site, budget, [_perturb_source(site, elites, rng)], [0], elites)
 
 
+def random_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
+    """Random legal layouts: the baseline a search must beat (`--generator random`)."""
+    site = _site(layout)
+    if len(site.movable) == 0:
+        return
+    yield from _drive(layout, site, budget, [_random_source(site, rng)], [0])
+
+
 def mixed_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
     """The search's default: QAP, CP-SAT and perturbation interleaved, perturbing the best
     candidates of all of them; thousands of candidates come quickly."""
@@ -895,6 +976,7 @@ GENERATORS: dict[GeneratorName, Generator] = {
     GeneratorName.MIXED: mixed_candidates,
     GeneratorName.PERTURB: perturb_candidates,
     GeneratorName.QAP: qap_candidates,
+    GeneratorName.RANDOM: random_candidates,
 }
 
 

@@ -86,14 +86,16 @@ def _rows(rows: list[list[dict[str, Any]]], depth: float) -> tuple[float, float,
     width = max(lengths)
     pitch = depth + AISLE
     floor_depth = _snap(max(len(rows) * pitch + AISLE, 4 * pitch + AISLE))
-    first = floor_depth / 2 - (len(rows) - 1) * pitch / 2
+    # footprint corners on the grid (as the generators place them): sizes and the aisle are
+    # whole grid steps, so the centres follow exactly
+    bottom = _snap(floor_depth / 2 - (len(rows) * pitch - AISLE) / 2)
     planted: dict[str, list[float]] = {}
     for r, row in enumerate(rows):
-        x = (width - lengths[r]) / 2 + AISLE
-        y = first + r * pitch
+        x = _snap((width - lengths[r]) / 2) + AISLE
+        y = bottom + r * pitch + depth / 2
         for m in row:
             w = m["footprint"]["width"]
-            planted[m["id"]] = [_snap(x + w / 2), _snap(y), 0]
+            planted[m["id"]] = [x + w / 2, y, 0]
             x += w + AISLE
     return width, floor_depth, planted
 
