@@ -1,0 +1,123 @@
+"""The re-check of a finished run (`optimizer.search.recheck`, `factory-twin recheck`): the top
+three and the as-is layout simulated again with more, fresh replications, stored in the run
+database, resumable, and shown in the report."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from optimizer.cli import main
+from optimizer.planted import instance
+from optimizer.search.config import SearchConfig
+from optimizer.search.decide import decide
+from optimizer.search.recheck import Recheck, load_recheck, recheck_markdown, recheck_run
+from optimizer.search.results import load_run
+from optimizer.search.run import run_search
+from optimizer.search.yardstick import Yardstick
+from optimizer.store import RunStore, SimulationRecord
+from twin.errors import InputError
+
+SMALL = dict(candidates=60, shortlist=3, simulate=3, time_limit=1.5, replications=3, max_replications=6, workers=1,
+             chunk_size=20)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, physics):
+    folder = tmp_path_factory.mktemp("recheck")
+    path = instance("serial_line", 2, small=True).write(folder)
+    return run_search(path, SearchConfig(**SMALL), out_dir=folder / "run", physics=physics).run_dir
+
+
+@pytest.fixture
+def run_copy(finished, tmp_path):
+    target = tmp_path / "run"
+    shutil.copytree(finished, target)
+    return target
+
+
+def test_recheck_simulates_the_top_three_and_the_as_is_with_fresh_replications(run_copy, physics):
+    with RunStore.open(run_copy, write=True) as store:
+        run_records = store.simulation_records()
+        decision = decide(run_records, "cost", store.get_meta("required_rate"))
+        top = [d.seq for d in decision.ranking[:3]]
+        most = max(d.replications for d in decision.ranking[:3])
+        recheck = recheck_run(store, Yardstick.of_run(store, physics), factor=2)
+        stored = store.simulation_records("rechecks")
+        assert store.simulation_records() == run_records  # the run's own replications are untouched
+    assert recheck.run_order == top and recheck.replications == 2 * most
+    first = max(r.replication for r in run_records) + 1
+    assert recheck.first_replication == first
+    by_seq: dict[int, list[int]] = {}
+    for r in stored:
+        by_seq.setdefault(r.seq, []).append(r.replication)
+    assert by_seq == {seq: list(range(first, first + 2 * most)) for seq in top + [0]}
+    assert recheck.complete and recheck.held == (recheck.order == top)
+    # fresh numbers: the as-is layout's re-check replications are not its run replications again
+    as_is_run = sorted(r.kpis["throughput_per_hour"] for r in run_records if r.seq == 0)
+    as_is_new = sorted(r.kpis["throughput_per_hour"] for r in stored if r.seq == 0)
+    assert as_is_new[:len(as_is_run)] != as_is_run
+
+
+def test_recheck_resumes_without_recomputing_and_keeps_its_factor(run_copy, physics):
+    with RunStore.open(run_copy, write=True) as store:
+        yardstick = Yardstick.of_run(store, physics)
+        first = recheck_run(store, yardstick, factor=2)
+        before = store.simulation_records("rechecks")
+        # a re-check cut short: its last replications lost
+        store._db.execute("DELETE FROM rechecks WHERE replication >= ?",
+                          (first.first_replication + first.replications - 2,))
+        store._db.commit()
+        again = recheck_run(store, yardstick, factor=2)
+        after = store.simulation_records("rechecks")
+        assert [(r.seq, r.replication, r.kpis) for r in after] == [(r.seq, r.replication, r.kpis) for r in before]
+        assert again.order == first.order
+        with pytest.raises(InputError) as err:
+            recheck_run(store, yardstick, factor=3)
+    assert str(err.value) == (f"{run_copy} was re-checked with 2x the replications; re-check it with --factor 2 "
+                              "(or start a new run)")
+
+
+def test_an_unfinished_run_is_not_rechecked(run_copy, physics):
+    with RunStore.open(run_copy, write=True) as store:
+        store.set_meta(status="interrupted")
+        with pytest.raises(InputError) as err:
+            recheck_run(store, Yardstick.of_run(store, physics))
+    assert str(err.value) == (f"{run_copy}: the run is not finished (status 'interrupted'); resume it with "
+                              "factory-twin optimize --resume before re-checking it")
+
+
+def _records(costs: dict[int, list[float]]) -> list[SimulationRecord]:
+    return [SimulationRecord(seq, r, "ok", "cpsat", {"annual_cost": c, "throughput_per_hour": 100.0, **{
+        k: 0.0 for k in ("lead_time_s", "lead_time_p90_s", "wip", "weighted_tardiness", "makespan_s", "agv_loaded_m",
+                         "agv_empty_m", "energy_kwh", "capital", "cost_depreciation", "cost_floor", "cost_agv_running",
+                         "cost_energy")}}) for seq, values in costs.items() for r, c in enumerate(values)]
+
+
+def test_held_means_the_same_order_and_a_swap_is_named():
+    held = Recheck([1, 2, 3], 10, 3, 40, decide(_records({0: [9, 9, 9], 1: [1, 1.1, 0.9], 2: [2, 2.2, 1.9],
+                                                            3: [3, 3.1, 3.2]}), "cost", None))
+    assert held.held and held.order == [1, 2, 3]
+    assert [(a, b, d.below_zero()) for a, b, d in held.neighbours()] == [(1, 2, True), (2, 3, True)]
+    swapped = Recheck([1, 2, 3], 10, 3, 40, decide(_records({0: [9, 9, 9], 1: [2, 2.1, 2.2], 2: [1, 1.2, 1.1],
+                                                               3: [3, 3.1, 3.2]}), "cost", None))
+    assert not swapped.held and swapped.order == [2, 1, 3]
+    text = "\n".join(recheck_markdown(swapped))
+    assert "The ranking of the top 3 **did not hold** (re-check order: #2, #1, #3)." in text
+    assert "- #1 against #2: objective score difference 1.00 [" in text and "], reversed" in text
+    unfinished = Recheck([1, 2, 3], 10, 6, 40, held.decision)  # 3 of 6 replications in
+    assert not unfinished.complete and not unfinished.held
+    assert "Not finished: 3 of 6 replications so far" in "\n".join(recheck_markdown(unfinished))
+
+
+def test_the_command_stores_the_recheck_and_adds_it_to_the_report(run_copy, capsys):
+    assert main(["recheck", str(run_copy), "--factor", "2", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    result = load_run(run_copy)
+    assert result.recheck is not None and result.recheck.complete
+    verdict = "**held**" if result.recheck.held else "**did not hold**"
+    report = (run_copy / "report.md").read_text()
+    assert "## Re-check with 2x the replications" in report and verdict in report
+    assert verdict in out
+    assert main(["recheck", str(run_copy / "nowhere")]) == 2
+    assert f"error: {run_copy / 'nowhere'}: no run database (run.sqlite) found" in capsys.readouterr().err
