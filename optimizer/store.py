@@ -39,6 +39,18 @@ DB_NAME = "run.sqlite"
 LOCK_NAME = "run.lock"
 SCHEMA_VERSION = 1
 
+_REPLICATION_COLUMNS = """
+    seq INTEGER NOT NULL REFERENCES candidates(seq),
+    replication INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    control TEXT NOT NULL,
+    kpis TEXT NOT NULL,
+    error TEXT,
+    seconds REAL NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (seq, replication)
+"""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
@@ -77,30 +89,9 @@ CREATE TABLE IF NOT EXISTS variants (
     parent INTEGER NOT NULL REFERENCES candidates(seq),
     choices TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS simulations (
-    seq INTEGER NOT NULL REFERENCES candidates(seq),
-    replication INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    control TEXT NOT NULL,
-    kpis TEXT NOT NULL,
-    error TEXT,
-    seconds REAL NOT NULL,
-    created REAL NOT NULL,
-    PRIMARY KEY (seq, replication)
-);
-CREATE TABLE IF NOT EXISTS rechecks (
-    seq INTEGER NOT NULL REFERENCES candidates(seq),
-    replication INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    control TEXT NOT NULL,
-    kpis TEXT NOT NULL,
-    error TEXT,
-    seconds REAL NOT NULL,
-    created REAL NOT NULL,
-    PRIMARY KEY (seq, replication)
-);
 """
-SIMULATION_TABLES = ("simulations", "rechecks")
+SIMULATION_TABLES = ("simulations", "rechecks")  # one row per replication, the same columns
+_SCHEMA += "".join(f"CREATE TABLE IF NOT EXISTS {t} ({_REPLICATION_COLUMNS});\n" for t in SIMULATION_TABLES)
 
 
 @dataclass(frozen=True)
