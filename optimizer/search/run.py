@@ -17,6 +17,7 @@ from twin.physics import Physics, task_times
 from twin.validate import decision_problems
 
 from optimizer import placement
+from optimizer.names import GeneratorName
 from optimizer.report import write_run_folder
 from optimizer.runner import Runner, Stopped, WorkerLost, make_runner
 from optimizer.search.budget import RETRY_FACTOR, operation_count, stage2_options
@@ -280,7 +281,8 @@ class _Search:
 
     def _stage1(self, runner: Runner) -> None:
         c = self.config
-        n_refine = int(round(c.candidates * c.refine))
+        # the random baseline stays random: refining its best would make it a (weak) search
+        n_refine = 0 if c.generator == GeneratorName.RANDOM else int(round(c.candidates * c.refine))
         if self.store.get_meta("stage1_complete"):
             return  # resumed in stage 2: no need to regenerate the candidates
         next_seq = self._screen_all(runner, self.candidates.generated(c.candidates - n_refine), 1, c.chunk_size)
