@@ -10,8 +10,9 @@ A generator is `(layout, budget, rng) -> iterator of Layout`, chosen by name fro
 - `cpsat`: CP-SAT placement on the lattice with `AddNoOverlap2D`, rotation as a choice of
   boxes, keep-outs and fixed stations as fixed boxes, flow-weighted Manhattan objective;
   every improving solution of several seeded solves is a candidate.
-- `perturb`: move, swap, rotate, pull (one station to where its flows want it) and compact
-  (the layout drawn together around its flows) moves from the layout itself and the best
+- `perturb`: move, swap, rotate, pull (one station to where its flows want it), settle (pull
+  every station in turn), compact (the layout drawn together around its flows) and group
+  shift (flow-linked stations moved together) moves from the layout itself and the best
   (by the same flow-distance proxy) of the candidates it has made so far.
 - `mixed`: interleaves the three, perturbing the best candidates of all of them.
 - `random`: random legal layouts, no search: the baseline the others must beat.
@@ -489,6 +490,57 @@ def _pull_target(site: _Site, plan: _Plan, s: int) -> tuple[float, float] | None
     return (_weighted_median(spots[keep, 0], weights[keep]), _weighted_median(spots[keep, 1], weights[keep]))
 
 
+def _pull(site: _Site, plan: _Plan, s: int) -> bool:
+    """Move station s (in place) to the free spot nearest its `_pull_target`; False if it has
+    no target or no room."""
+    target = _pull_target(site, plan, s)
+    return target is not None and _legalise(site, plan, [s], [target])
+
+
+def _flow_group(site: _Site, s: int, size: int) -> list[int]:
+    """Station s and up to `size - 1` movable stations linked to it by flows, nearest in the
+    flow graph first (breadth first, heaviest flows first)."""
+    movable = set(int(q) for q in site.movable)
+    both = site.flow[:site.n, :site.n] + site.flow[:site.n, :site.n].T
+    group, frontier = [s], [s]
+    while frontier and len(group) < size:
+        nxt = []
+        for a in frontier:
+            for b in np.argsort(-both[a], kind="stable"):
+                b = int(b)
+                if both[a, b] <= 0 or len(group) >= size:
+                    break
+                if b in movable and b not in group:
+                    group.append(b)
+                    nxt.append(b)
+        frontier = nxt
+    return group
+
+
+def _group_shift(site: _Site, plan: _Plan, group: list[int]) -> tuple[float, float] | None:
+    """The translation of `group` that shortens its flows with everything outside it most
+    (per axis, the flow-weighted median of the shifts that would join each outside flow's
+    ports); None when the group has no outside flow."""
+    ins, outs = _ports(site, plan)
+    inside = np.zeros(len(ins), dtype=bool)
+    inside[group] = True
+    shifts, weights = [], []
+    for g in group:
+        for b in np.nonzero((site.flow[g] > 0) & ~inside)[0]:
+            shifts.append(ins[b] - outs[g])
+            weights.append(site.flow[g, b])
+        for a in np.nonzero((site.flow[:, g] > 0) & ~inside)[0]:
+            shifts.append(outs[a] - ins[g])
+            weights.append(site.flow[a, g])
+    if not shifts:
+        return None
+    shift, w = np.array(shifts), np.array(weights)
+    keep = ~np.isnan(shift[:, 0])
+    if not keep.any():
+        return None
+    return (_weighted_median(shift[keep, 0], w[keep]), _weighted_median(shift[keep, 1], w[keep]))
+
+
 def _compact_targets(site: _Site, plan: _Plan, factor: float) -> tuple[list[int], list[tuple[float, float]]]:
     """Every movable station's centre drawn towards the flow-weighted centre of the movable
     stations by `factor` (0: onto it, 1: where it is), nearest first, so the layout shrinks
@@ -504,8 +556,11 @@ def _compact_targets(site: _Site, plan: _Plan, factor: float) -> tuple[list[int]
 def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int) -> _Plan | None:
     """`moves` random moves; None when none of them found room. The moves: move a station
     near (or anywhere), swap two, turn one, pull one towards where its flows want it
-    (`_pull_target`), or compact the whole layout around its flows (`_compact_targets`):
-    the last two gather scattered flow partners, which random moves rarely do."""
+    (`_pull_target`), settle (pull every station in turn), compact the whole layout around
+    its flows (`_compact_targets`) or shift a group of flow-linked stations together
+    (`_flow_group`, `_group_shift`): the last four gather scattered flow partners and line
+    them up, which random moves rarely do (one station's pull stops where its two partners
+    disagree; a group moves past that)."""
     movable = site.movable
     if len(movable) == 0:
         return None
@@ -516,7 +571,7 @@ def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int
         if done >= moves:
             break
         if len(movable) > 1:
-            kind = rng.choice(5, p=(0.35, 0.25, 0.15, 0.15, 0.10))
+            kind = rng.choice(7, p=(0.30, 0.20, 0.12, 0.12, 0.08, 0.08, 0.10))
         else:
             kind = rng.choice((0, 2, 3))
         trial = plan.copy()
@@ -541,12 +596,21 @@ def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int
             moved = []
         elif kind == 3:  # pull one station towards its flow partners
             s = int(rng.choice(movable))
-            target = _pull_target(site, plan, s)
-            ok = target is not None and _legalise(site, trial, [s], [target])
+            ok = _pull(site, trial, s)
             moved = [s]
-        else:  # compact: every movable station towards the flows' centre, keeping its turn
+        elif kind == 4:  # compact: every movable station towards the flows' centre, keeping its turn
             moved, targets = _compact_targets(site, plan, float(rng.uniform(0.3, 0.9)))
             ok = _legalise(site, trial, moved, targets, rotations=[[int(plan.rot[q])] for q in moved])
+        elif kind == 5:  # settle: pull every movable station in turn, in a random order
+            moved = [int(q) for q in rng.permutation(movable)]
+            pulled = [_pull(site, trial, q) for q in moved]
+            ok = any(pulled)
+        else:  # shift a group of flow-linked stations together towards its outside flows
+            moved = _flow_group(site, int(rng.choice(movable)), int(rng.integers(2, len(movable) + 1)))
+            shift = _group_shift(site, plan, moved)
+            ok = shift is not None and _legalise(
+                site, trial, moved, [tuple(plan.xy[q] + shift) for q in moved],
+                rotations=[[int(plan.rot[q])] for q in moved])
         if not ok:
             continue
         if moved:
