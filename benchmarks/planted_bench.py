@@ -11,7 +11,11 @@ them through stages 2 and 3), its best against the search's answer, paired per r
 (`against_random`). Writes benchmarks/results/planted.md and planted.json.
 
     .venv/bin/python benchmarks/planted_bench.py [--seeds 1 2 3] [--kinds serial_line product_cells]
-        [--candidates 400] [--shortlist 20] [--time-limit 1] [--workers 2]
+        [--candidates 400] [--shortlist 20] [--time-limit 1] [--workers 2] [--runs DIR]
+
+With `--runs DIR` the run folders stay (and a second call reads finished runs back, so the
+table can be rebuilt or extended without running them again; `factory-twin recheck` works
+on them).
 
 Not a test: it takes minutes and its times depend on the machine's load (recorded).
 Instance seed 0 was used while developing; the default seeds are others.
@@ -43,25 +47,32 @@ def _diff(d: dict, digits: int = 0) -> str:
     return text if low is None else f"{text} [{low:+,.{digits}f}, {high:+,.{digits}f}]"
 
 
+def _run(path: Path, config, run_dir: Path, physics):
+    """The run in `run_dir`: resumed (or read back, when finished) if the folder holds one."""
+    from optimizer.search.run import run_search
+    from optimizer.store import DB_NAME
+
+    if (run_dir / DB_NAME).exists():
+        return run_search(path, config, resume=run_dir, physics=physics)
+    return run_search(path, config, out_dir=run_dir, physics=physics)
+
+
 def bench_instance(kind: str, seed: int, args: argparse.Namespace, folder: Path, physics) -> dict:
     from optimizer.planted import instance
     from optimizer.search.checks import against_planted, against_random
     from optimizer.search.config import SearchConfig
-    from optimizer.search.run import run_search
 
     inst = instance(kind, seed)
     path = inst.write(folder)
     common = dict(time_limit=args.time_limit, seed=args.search_seed, replications=args.replications,
                   max_replications=args.max_replications, workers=args.workers)
     started = time.perf_counter()
-    search = run_search(path, SearchConfig(candidates=args.candidates, shortlist=args.shortlist,
-                                           simulate=args.shortlist, **common),
-                        out_dir=folder / f"{inst.name}-search", physics=physics)
+    search = _run(path, SearchConfig(candidates=args.candidates, shortlist=args.shortlist, simulate=args.shortlist,
+                                     **common), folder / f"{inst.name}-search", physics)
     search_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    baseline = run_search(path, SearchConfig(candidates=args.shortlist, shortlist=args.shortlist,
-                                             simulate=args.shortlist, generator="random", refine=0.0, **common),
-                          out_dir=folder / f"{inst.name}-random", physics=physics)
+    baseline = _run(path, SearchConfig(candidates=args.shortlist, shortlist=args.shortlist, simulate=args.shortlist,
+                                       generator="random", refine=0.0, **common), folder / f"{inst.name}-random", physics)
     random_seconds = time.perf_counter() - started
     planted = against_planted(search.run_dir, inst.planted, physics, args.workers)
     random = against_random(search.run_dir, baseline.run_dir)
@@ -86,6 +97,8 @@ def main() -> int:
     parser.add_argument("--search-seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "planted.md"))
+    parser.add_argument("--runs", help="keep the run folders here (a finished one is read back, an interrupted "
+                                       "one resumed); default: a temporary folder")
     args = parser.parse_args()
 
     from twin.physics import Physics
@@ -95,9 +108,11 @@ def main() -> int:
     load_before = os.getloadavg()[0]
     rows = []
     with tempfile.TemporaryDirectory(prefix="planted-bench-") as tmp, Physics() as physics:
+        folder = Path(args.runs) if args.runs else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         for kind in args.kinds:
             for seed in args.seeds:
-                row = bench_instance(kind, seed, args, Path(tmp), physics)
+                row = bench_instance(kind, seed, args, folder, physics)
                 rows.append(row)
                 p, r = row["planted"], row["random"]
                 print(f"{row['name']}: search/planted cost {p['cost_ratio']:.4f} recovered {p['recovered']}; "
