@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # the results read re-checks without the workers' machinery
 
 FACTOR = 10
 TOP = 3
+FIGURE_WORDS = {"annual_cost": "annual cost", "throughput_per_hour": "throughput (units/h)",
+                "weighted_tardiness": "weighted tardiness"}
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def recheck_markdown(recheck: Recheck | None, name: dict[int, str] | None = None
                             "`factory-twin recheck` again to finish it."]
     d = recheck.decision
     figure = d.figure
-    lines += ["", f"| run rank | design | re-check rank | {figure} mean [95 % CI] | throughput (units/h) [95 % CI] |",
+    words = FIGURE_WORDS.get(figure, figure)
+    lines += ["", f"| run rank | design | re-check rank | {words} mean [95 % CI] | throughput (units/h) [95 % CI] |",
               "| ---: | --- | ---: | ---: | ---: |"]
     by_seq = {x.seq: x for x in d.ranking}
     for i, seq in enumerate(recheck.run_order, 1):
