@@ -21,7 +21,7 @@ from twin.geometry import station_rect
 from twin.graph import flow_distance, used_area
 from twin.io import parse_layout
 
-SMALL = dict(candidates=120, shortlist=4, simulate=4, time_limit=1.5, replications=4, max_replications=8, workers=1,
+SMALL = dict(candidates=300, shortlist=4, simulate=4, time_limit=1.5, replications=4, max_replications=8, workers=1,
              chunk_size=20)
 
 
@@ -129,7 +129,7 @@ def test_the_yardstick_reproduces_the_runs_own_verdict(searched, physics):
     assert [r.replication for r in judged] == [r.replication for r in stored]
     for a, b in zip(judged, stored):
         assert a.control == b.control
-        assert a.kpis == pytest.approx(b.kpis, rel=1e-9)
+        assert a.kpis == b.kpis  # the same numbers exactly (JSON keeps every float)
 
 
 def test_random_baseline_needs_the_same_layout_and_seed(searched, tmp_path, physics):
