@@ -159,7 +159,7 @@ class EditSession:
 _PATH = re.compile(r"^(?P<section>[a-z_.]+)\[(?P<index>\d+)\](?:\.(?P<rest>.*))?$")
 
 
-TABLE_SECTIONS = ("stations", "products", "transport.conveyors", "operators.pools", "changeovers")
+TABLE_SECTIONS = ("stations", "products", "transport.conveyors", "operators.pools", "changeovers", "decisions.buffers")
 
 
 def split_path(path: str) -> tuple[str, int, str] | None:

@@ -28,6 +28,7 @@ CONVEYOR_COLUMNS = ["id", "from", "to", "speed", "pitch"]
 POOL_COLUMNS = ["id", "size", "stations", "kinds"]
 SHIFT_COLUMNS = ["start", "end", "breaks", "days"]
 CHANGEOVER_COLUMNS = ["from_family", "to_family", "stations", "time"]
+DECISION_BUFFER_COLUMNS = ["station", "buffer", "min", "max"]
 AGV_FIELDS = ("speed", "fleet_size", "load_time", "home")
 COST_FIELDS = tuple(name for name in Costs.model_fields if name != "station_power_kw")
 POWER_KINDS = tuple(StationPower.model_fields)
@@ -240,6 +241,54 @@ def update_costs(data: dict[str, Any], **fields: Any) -> dict[str, Any]:
         else:
             raise KeyError(name)
     return out
+
+
+# --- the search's decisions -------------------------------------------------------------------
+
+
+def fleet_range(data: dict[str, Any]) -> tuple[Any, Any] | None:
+    """The AGV fleet sizes the layout search may choose from (min, max), or None: the fleet
+    stays as the file says."""
+    fleet = (data.get("decisions") or {}).get("agv_fleet")
+    return None if fleet is None else (fleet.get("min"), fleet.get("max"))
+
+
+def update_fleet_range(data: dict[str, Any], span: tuple[int, int] | None) -> dict[str, Any]:
+    """Layout data with the searched fleet range set, or removed (None); an empty `decisions`
+    block is dropped, so a layout without decisions reads back as it was."""
+    out = copy.deepcopy(data)
+    decisions = out.setdefault("decisions", {})
+    if span is None:
+        decisions.pop("agv_fleet", None)
+    else:
+        decisions["agv_fleet"] = {"min": span[0], "max": span[1]}
+    return _without_empty_decisions(out)
+
+
+def decision_buffers_frame(data: dict[str, Any], problems: list[Problem] = ()) -> pd.DataFrame:
+    rows = [{"station": b.get("station"), "buffer": b.get("buffer"), "min": b.get("min"), "max": b.get("max"),
+             "problems": "; ".join(problems_for(list(problems), "decisions.buffers", i))}
+            for i, b in enumerate((data.get("decisions") or {}).get("buffers") or [])]
+    return _frame(rows, DECISION_BUFFER_COLUMNS, ("min", "max"))
+
+
+def apply_decision_buffers(data: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """Layout data with the buffer ranges the search chooses from: one row per station buffer
+    (input or output) with the capacities (lots) to try, both ends included."""
+    out = copy.deepcopy(data)
+    out.setdefault("decisions", {})["buffers"] = [
+        {"station": cell_value(row.get("station")), "buffer": cell_value(row.get("buffer")),
+         "min": cell_int(row.get("min")), "max": cell_int(row.get("max"))} for _, row in frame.iterrows()]
+    return _without_empty_decisions(out)
+
+
+def _without_empty_decisions(data: dict[str, Any]) -> dict[str, Any]:
+    decisions = data.get("decisions")
+    if decisions is not None and not decisions.get("buffers"):
+        decisions.pop("buffers", None)
+    if decisions == {}:
+        del data["decisions"]
+    return data
 
 
 # --- changeovers ------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def render(state: AppState) -> None:
         st.caption("The tables of stations, products, routings and the rest load in a moment…")
         return
     tabs = st.tabs(["Stations", "Products", "Routings", "Breakdowns, buffers, batches", "Transport", "Operators",
-                    "Changeovers", "Costs"])
+                    "Changeovers", "Costs", "Search decisions"])
     with tabs[0]:
         _stations_table(session, data, problems)
     with tabs[1]:
@@ -69,6 +69,8 @@ def render(state: AppState) -> None:
         resources.changeovers(session, data, problems)
     with tabs[7]:
         resources.costs(session, data, problems)
+    with tabs[8]:
+        resources.decisions(session, data, problems)
     exchange.render(state)
     _save_controls(state)
 

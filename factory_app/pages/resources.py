@@ -158,6 +158,49 @@ def changeovers(session: EditSession, data: dict, problems) -> None:
     _apply_table(session, frame, edited, rt.CHANGEOVER_COLUMNS, lambda e: rt.apply_changeovers(data, e))
 
 
+def decisions(session: EditSession, data: dict, problems) -> None:
+    st.caption("What the layout search may change besides where stations stand: the AGV fleet size and "
+               "station buffers, each from a range (both ends included). The values on the other tabs stay the "
+               "as-is design's; each candidate's plan, running twin and annual cost use its own.")
+    rev = session.revision
+    span = rt.fleet_range(data)
+    fleet = rt.agv_fields(data)["fleet_size"]
+
+    def on_change() -> None:
+        chosen = st.session_state[f"decide_fleet_{rev}"]
+        low, high = st.session_state.get(f"fleet_min_{rev}"), st.session_state.get(f"fleet_max_{rev}")
+        if chosen and (low is None or high is None):
+            low, high = max(1, fleet - 1), fleet + 1
+        session.edit(rt.update_fleet_range(session.data, (int(low), int(high)) if chosen else None))
+
+    c1, c2, c3 = st.columns([2, 1, 1])
+    c1.checkbox("the search chooses the AGV fleet size", value=span is not None, key=f"decide_fleet_{rev}",
+                on_change=on_change)
+    if span is not None:
+        c2.number_input("fewest AGVs", value=span[0], step=1, min_value=1, format="%d", key=f"fleet_min_{rev}",
+                        on_change=on_change)
+        c3.number_input("most AGVs", value=span[1], step=1, min_value=1, format="%d", key=f"fleet_max_{rev}",
+                        on_change=on_change)
+    for problem in problems:
+        if problem.path.startswith("decisions.agv_fleet"):
+            st.error(problem.message, icon=":material/warning:")
+    st.markdown("**Buffer ranges**")
+    frame = rt.decision_buffers_frame(data, problems)
+    whole = {"format": "%d", "min_value": 1, "step": 1}
+    edited = st.data_editor(
+        frame, key=f"decision_buffers_table_{rev}", num_rows="dynamic", width="stretch", hide_index=True,
+        column_config={
+            "station": st.column_config.SelectboxColumn(
+                "station", options=[s.get("id") for s in data.get("stations") or [] if s.get("kind") != "buffer"]),
+            "buffer": st.column_config.SelectboxColumn("buffer", options=["input", "output"]),
+            "min": st.column_config.NumberColumn("fewest places (lots)", **whole),
+            "max": st.column_config.NumberColumn("most places (lots)", **whole),
+            "problems": _PROBLEMS,
+        },
+    )
+    _apply_table(session, frame, edited, rt.DECISION_BUFFER_COLUMNS, lambda e: rt.apply_decision_buffers(data, e))
+
+
 COST_LABELS = {
     "conveyor_per_m": "conveyor, per m", "agv_each": "AGV, each", "floor_per_m2_year": "floor, per m² and year",
     "depreciation_years": "depreciation (years)", "energy_per_kwh": "energy, per kWh",

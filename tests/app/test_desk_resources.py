@@ -282,3 +282,42 @@ def test_the_routings_tab_moves_a_step_and_undo_puts_it_back(app_env):
     at.button(key="undo").click()
     _run(at)
     assert [op.id for op in at.session_state[STATE_KEY].session.layout.product("bracket").routing] == ["cut", "weld", "check"]
+
+
+def test_the_searched_fleet_range_and_buffer_ranges_reach_the_layout_and_are_named_in_their_row(mini):
+    assert rt.fleet_range(mini.data) is None
+    assert mini.edit(rt.update_fleet_range(mini.data, (1, 3))), mini.problems
+    assert (mini.layout.decisions.agv_fleet.min, mini.layout.decisions.agv_fleet.max) == (1, 3)
+    assert not mini.edit(rt.update_fleet_range(mini.data, (3, 1)))
+    assert [(p.path, p.message) for p in mini.problems] == [("decisions.agv_fleet.max", "must be at least min (3), got 1")]
+    assert mini.layout.decisions.agv_fleet.max == 3  # the valid layout stands
+    assert mini.edit(rt.update_fleet_range(mini.data, (1, 3))), mini.problems
+    station = mini.layout.stations[0].id
+    frame = rt.decision_buffers_frame(mini.data)
+    frame.loc[0] = [station, "input", 1.0, 4.0, ""]
+    assert mini.edit(rt.apply_decision_buffers(mini.data, frame)), mini.problems
+    (chosen,) = mini.layout.decisions.buffers
+    assert (chosen.station, chosen.field, chosen.min, chosen.max) == (station, "input_buffer", 1, 4)
+    frame = rt.decision_buffers_frame(mini.data)
+    frame.loc[0, "station"] = "nowhere"
+    assert not mini.edit(rt.apply_decision_buffers(mini.data, frame))
+    assert [(p.path, p.message) for p in mini.problems] == [("decisions.buffers[0].station", "no station 'nowhere'")]
+    assert rt.decision_buffers_frame(mini.data, mini.problems)["problems"][0] == "no station 'nowhere'"
+    frame = rt.decision_buffers_frame(mini.data).iloc[0:0]
+    assert mini.edit(rt.apply_decision_buffers(mini.data, frame)), mini.problems
+    assert mini.edit(rt.update_fleet_range(mini.data, None)), mini.problems
+    assert mini.layout.decisions.empty
+
+
+def test_the_search_decisions_tab_lets_the_search_choose_the_fleet(app_env):
+    at = _start("Layout")
+    session = at.session_state[STATE_KEY].session
+    assert session.layout.decisions.agv_fleet is None and session.layout.transport.agv.fleet_size == 2
+    at.checkbox(key=f"decide_fleet_{session.revision}").check()
+    _run(at)
+    session = at.session_state[STATE_KEY].session
+    assert (session.layout.decisions.agv_fleet.min, session.layout.decisions.agv_fleet.max) == (1, 3)
+    at.number_input(key=f"fleet_max_{session.revision}").set_value(5)
+    _run(at)
+    assert at.session_state[STATE_KEY].session.layout.decisions.agv_fleet.max == 5
+    assert at.session_state[STATE_KEY].session.layout.transport.agv.fleet_size == 2  # the as-is design keeps its fleet
