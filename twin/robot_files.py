@@ -3,7 +3,8 @@
 A URDF must lie inside the layout's folder once symlinks are followed, be a readable URDF
 (a `<robot>` with links and at least one movable joint) of at most `MAX_URDF_BYTES`, and every
 file it references (`filename="..."`: meshes, textures) must also lie inside that folder,
-exist, and be at most `MAX_MESH_BYTES` (the cache digest reads each one). These checks read
+exist, and be at most `MAX_MESH_BYTES` (the cache digest reads each one); an .stl file must
+look like one (its first bytes and its size). These checks read
 the XML only: no physics client starts, so `factory-twin validate` runs them, and loading a
 robot runs them again. Each failure is a `LayoutError` at the cell's `robot` field.
 """
@@ -63,7 +64,29 @@ def _reference(base: Path, folder: Path, ref: str, name: str, path: str) -> Path
     if size > MAX_MESH_BYTES:
         raise LayoutError(Problem(path, f"{where}, which is {_size_text(size)}, over the "
                                         f"{_size_text(MAX_MESH_BYTES)} limit for a robot mesh"))
+    if target.suffix.lower() == ".stl":
+        problem = _stl_problem(target, size)
+        if problem is not None:
+            raise LayoutError(Problem(path, f"{where}, which {problem}"))
     return target
+
+
+def _stl_problem(target: Path, size: int) -> str | None:
+    """Why an .stl file cannot be a mesh, from its first 84 bytes and its size, or None. An
+    ASCII STL begins with 'solid'; a binary one is an 80-byte header, a triangle count N and
+    50 bytes per triangle. PyBullet loads a link whose mesh is neither (drawing it fails
+    later), so without this check only `render` would notice."""
+    with target.open("rb") as f:
+        head = f.read(84)
+    if head.lstrip().startswith(b"solid"):
+        return None
+    if len(head) < 84:
+        return f"is not an STL mesh: {size} bytes, shorter than a binary STL's 84-byte header"
+    triangles = int.from_bytes(head[80:84], "little")
+    if size != 84 + 50 * triangles:
+        return (f"is not an STL mesh: it does not begin with 'solid', and as a binary STL of {triangles:,} "
+                f"triangles it would be {84 + 50 * triangles:,} bytes, not {size:,}")
+    return None
 
 
 def check_urdf(robot: str, layout_dir: Path | str, path: str = "cell.robot") -> Path:

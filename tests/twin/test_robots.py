@@ -159,3 +159,25 @@ def test_a_huge_mesh_is_refused_by_its_size_without_reading_it(tmp_path):
     with open(big, "wb") as f:
         f.truncate(5 * 2**20)
     assert _refused("big.urdf", folder) == "robot file 'big.urdf' is 5.0 MiB, over the 4.0 MiB limit for a URDF"
+
+
+def test_an_stl_that_is_not_a_mesh_is_refused_before_physics(tmp_path):
+    """Found by benchmarks/broken_inputs.py: PyBullet loads a link whose mesh file is not a mesh,
+    so `schedule` and `simulate` took the robot and only `render` failed (or a short time limit
+    ran out first); the file's first bytes and size tell it up front."""
+    import struct
+
+    folder = _folder(tmp_path)
+    (folder / "noise.stl").write_bytes(bytes(range(256)) * 4)
+    (folder / "arm.urdf").write_text(_with_mesh("noise.stl"))
+    triangles = int.from_bytes(bytes(range(80, 84)), "little")
+    assert _refused("arm.urdf", folder) == (
+        f"robot file 'arm.urdf' references 'noise.stl', which is not an STL mesh: it does not begin with 'solid', "
+        f"and as a binary STL of {triangles:,} triangles it would be {84 + 50 * triangles:,} bytes, not 1,024")
+    (folder / "noise.stl").write_bytes(b"\x00" * 20)
+    assert _refused("arm.urdf", folder).endswith("which is not an STL mesh: 20 bytes, shorter than a binary "
+                                                  "STL's 84-byte header")
+    # a real binary STL of one triangle (normal, three corners, attribute count) is a mesh
+    (folder / "noise.stl").write_bytes(b"\x00" * 80 + struct.pack("<I", 1) + struct.pack("<12fH", *[0.0] * 3,
+                                                                                          0, 0, 0, 1, 0, 0, 0, 1, 0, 0))
+    assert resolve_robot("arm.urdf", folder).urdf.name == "arm.urdf"
