@@ -623,8 +623,9 @@ def _perturb_plan(site: _Site, plan: _Plan, rng: np.random.Generator, moves: int
 
 
 def perturb(layout: Layout, rng: np.random.Generator, moves: int = 1) -> Layout:
-    """A neighbour of a layout: `moves` random moves (move a station, swap two, turn one),
-    each keeping the generators' clearance rules; stations not moved stay exactly where they
+    """A neighbour of a layout: `moves` random moves (move a station, swap two, turn one, or
+    the flow moves of `_perturb_plan`, which move several stations at once: settle, compact
+    and group shift), each keeping the generators' clearance rules; stations not moved stay exactly where they
     are (except movable ones that were unplaced or broke those rules, which are first moved
     to the nearest free spots). Returns the layout itself when no move finds room or
     nothing is movable."""

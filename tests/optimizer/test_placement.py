@@ -134,7 +134,7 @@ def test_perturb_moves_only_movable_stations_and_stays_valid(seed, moves, physic
     before, after = placements(layout), placements(child)
     assert after["s0"] == before["s0"]
     changed = [sid for sid in before if before[sid] != after[sid]]
-    assert 1 <= len(changed) <= 2 * moves
+    assert changed  # settle, compact and group shift may move every movable station in one move
 
 
 def test_perturb_places_unplaced_stations(physics):
