@@ -134,9 +134,11 @@ def _designs(records: Iterable[SimulationRecord], objective: str, required: floa
 
 def _rank_key(design: SimulatedDesign, objective: str) -> tuple:
     """Qualified designs first (with the cost objective), then more replications (longer in
-    contention), then the mean score."""
+    contention), then the mean score. Designs that miss the demand rank by throughput, then by
+    cost: designs whose lots all finish with the same throughput (the releases bound it) would
+    otherwise be ordered by their candidate numbers."""
     if objective == "cost" and design.meets_demand is not True:
-        return (1, -float(np.mean(design.values["throughput_per_hour"])), design.seq)
+        return (1, -float(np.mean(design.values["throughput_per_hour"])), float(np.mean(design.scores)), design.seq)
     return (0, -design.replications, float(np.mean(design.scores)), design.seq)
 
 

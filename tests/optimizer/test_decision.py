@@ -172,3 +172,20 @@ def test_with_the_cost_objective_designs_short_of_the_required_rate_leave_the_co
     decision = decide(recs, "cost", 100.0)
     assert [d.seq for d in decision.ranking] == [2, 3, 1] and decision.recommended.seq == 2
     assert decision.ranking[-1].meets_demand is False
+
+
+def test_designs_short_of_the_required_rate_with_equal_throughput_rank_by_cost():
+    """All short of 220 units/h by the same margin (their releases bound the throughput): the
+    cheapest first, not the lowest candidate number (the re-check of a sample run found the
+    top three ordered by number)."""
+    def records(seq, cost):
+        out = []
+        for r in range(4):
+            kpis = {name: 0.0 for name in KPI_NAMES}
+            kpis.update(annual_cost=cost + 10.0 * r, throughput_per_hour=219.78)
+            out.append(SimulationRecord(seq, r, "ok", "cpsat", kpis))
+        return out
+
+    decision = decide(records(0, 900.0) + records(1, 800.0) + records(2, 600.0) + records(3, 700.0), "cost", 220.0)
+    assert [d.seq for d in decision.ranking] == [2, 3, 1]
+    assert all(d.meets_demand is False for d in decision.ranking)
