@@ -164,6 +164,13 @@ def _interval(low: float | None, high: float | None, digits: int) -> str:
     return "–" if low is None or high is None else f"[{low:,.{digits}f}, {high:,.{digits}f}]"
 
 
+def _meets_where_as_is_does_not(decision: Decision) -> bool:
+    """The cost objective's case where the recommendation may cost more: the as-is layout
+    misses the required rate and the best design meets it."""
+    return (decision.objective == "cost" and decision.required_rate is not None and "annual_cost" in decision.comparison
+            and decision.best.meets_demand is True and decision.baseline.meets_demand is not True)
+
+
 def recommendation_line(decision: Decision) -> str:
     """One sentence: what to build, and why."""
     figure = OBJECTIVE_WORDS.get(decision.objective, decision.objective)
@@ -173,6 +180,14 @@ def recommendation_line(decision: Decision) -> str:
                 "compared with it)") if best else "nothing was simulated without error"
     if decision.best is None:
         return f"recommended: keep the as-is layout ({NOT_BETTER}: no candidate was simulated without error)"
+    if decision.significant and _meets_where_as_is_does_not(decision):
+        cost = decision.comparison["annual_cost"]
+        dearer = "more" if cost.mean > 0 else "less"
+        return (f"recommended: {design_name(decision.best)}, which meets the required "
+                f"{decision.required_rate:,.1f} units/h where the as-is layout does not "
+                f"({decision.best.kpi('throughput_per_hour')['mean']:,.1f} against "
+                f"{decision.baseline.kpi('throughput_per_hour')['mean']:,.1f} units/h), for {abs(cost.mean):,.0f} a year "
+                f"{dearer} {_interval(cost.low, cost.high, 0)} (95 % paired interval)")
     if decision.significant:
         return (f"recommended: {design_name(decision.best)}, significantly better than the as-is layout on "
                 f"{figure} (95 % paired interval)")

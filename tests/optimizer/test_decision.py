@@ -189,3 +189,21 @@ def test_designs_short_of_the_required_rate_with_equal_throughput_rank_by_cost()
     decision = decide(records(0, 900.0) + records(1, 800.0) + records(2, 600.0) + records(3, 700.0), "cost", 220.0)
     assert [d.seq for d in decision.ranking] == [2, 3, 1]
     assert all(d.meets_demand is False for d in decision.ranking)
+
+
+def test_a_dearer_design_that_meets_the_rate_the_as_is_misses_is_recommended_as_such():
+    """The cost objective may recommend a design that costs more (the as-is layout misses the
+    required rate): the sentence says so, with the extra cost, never "better on annual cost"."""
+    def records(seq, cost, throughput):
+        out = []
+        for r in range(6):
+            kpis = {name: 0.0 for name in KPI_NAMES}
+            kpis.update(annual_cost=cost + r, throughput_per_hour=throughput + (r % 2))
+            out.append(SimulationRecord(seq, r, "ok", "cpsat", kpis))
+        return out
+
+    decision = decide(records(0, 600.0, 80.0) + records(1, 650.0, 120.0), "cost", 100.0)
+    assert decision.significant and decision.recommended.seq == 1
+    assert recommendation_line(decision) == (
+        "recommended: #1, which meets the required 100.0 units/h where the as-is layout does not "
+        "(120.5 against 80.5 units/h), for 50 a year more [50, 50] (95 % paired interval)")
