@@ -154,19 +154,27 @@ def test_the_stage_gives_more_replications_only_to_designs_in_contention(tmp_pat
     assert decision.recommended.seq == 2  # 5 units/h better than the as-is layout, with common noise
 
 
+def _cost_records(seq, costs, throughputs):
+    """One design's replications with the cost objective's two figures (the rest 0)."""
+    out = []
+    for r, (cost, throughput) in enumerate(zip(costs, throughputs)):
+        kpis = {name: 0.0 for name in KPI_NAMES}
+        kpis.update(annual_cost=float(cost), throughput_per_hour=float(throughput))
+        out.append(SimulationRecord(seq, r, "ok", "cpsat", kpis))
+    return out
+
+
+def _rising(seq, cost, throughput, replications=6):
+    """Cost rising by 1 per replication, throughput alternating by 1: a small common noise."""
+    return _cost_records(seq, [cost + r for r in range(replications)],
+                         [throughput + (r % 2) for r in range(replications)])
+
+
 def test_with_the_cost_objective_designs_short_of_the_required_rate_leave_the_contention():
     from optimizer.search.simulate import contenders
 
-    def records(seq, cost, throughput):
-        out = []
-        for r in range(6):
-            kpis = {name: 0.0 for name in KPI_NAMES}
-            kpis.update(annual_cost=cost + r, throughput_per_hour=throughput + (r % 2))
-            out.append(SimulationRecord(seq, r, "ok", "cpsat", kpis))
-        return out
-
     # 1 is the cheapest but surely short of 100 units/h; 2 and 3 meet it, 3 is dearer
-    recs = records(1, 50.0, 80.0) + records(2, 60.0, 120.0) + records(3, 70.0, 130.0) + records(0, 65.0, 110.0)
+    recs = _rising(1, 50.0, 80.0) + _rising(2, 60.0, 120.0) + _rising(3, 70.0, 130.0) + _rising(0, 65.0, 110.0)
     assert contenders(recs, 6, [0, 1, 2, 3], "cost", 100.0) == {2}
     assert contenders(recs, 6, [0, 1, 2, 3], "cost", None) == {1}  # nothing to meet: the cheapest
     decision = decide(recs, "cost", 100.0)
@@ -179,12 +187,7 @@ def test_designs_short_of_the_required_rate_with_equal_throughput_rank_by_cost()
     cheapest first, not the lowest candidate number (the re-check of a sample run found the
     top three ordered by number)."""
     def records(seq, cost):
-        out = []
-        for r in range(4):
-            kpis = {name: 0.0 for name in KPI_NAMES}
-            kpis.update(annual_cost=cost + 10.0 * r, throughput_per_hour=219.78)
-            out.append(SimulationRecord(seq, r, "ok", "cpsat", kpis))
-        return out
+        return _cost_records(seq, [cost + 10.0 * r for r in range(4)], [219.78] * 4)
 
     decision = decide(records(0, 900.0) + records(1, 800.0) + records(2, 600.0) + records(3, 700.0), "cost", 220.0)
     assert [d.seq for d in decision.ranking] == [2, 3, 1]
@@ -194,15 +197,7 @@ def test_designs_short_of_the_required_rate_with_equal_throughput_rank_by_cost()
 def test_a_dearer_design_that_meets_the_rate_the_as_is_misses_is_recommended_as_such():
     """The cost objective may recommend a design that costs more (the as-is layout misses the
     required rate): the sentence says so, with the extra cost, never "better on annual cost"."""
-    def records(seq, cost, throughput):
-        out = []
-        for r in range(6):
-            kpis = {name: 0.0 for name in KPI_NAMES}
-            kpis.update(annual_cost=cost + r, throughput_per_hour=throughput + (r % 2))
-            out.append(SimulationRecord(seq, r, "ok", "cpsat", kpis))
-        return out
-
-    decision = decide(records(0, 600.0, 80.0) + records(1, 650.0, 120.0), "cost", 100.0)
+    decision = decide(_rising(0, 600.0, 80.0) + _rising(1, 650.0, 120.0), "cost", 100.0)
     assert decision.significant and decision.recommended.seq == 1
     assert recommendation_line(decision) == (
         "recommended: #1, which meets the required 100.0 units/h where the as-is layout does not "
