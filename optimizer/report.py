@@ -510,13 +510,14 @@ def report_markdown(result: SearchResult, base: Layout, invalid_reasons: list[tu
     d = result.decision
     if d is not None:
         rows = {r.seq: r for r in ([b] if b else []) + result.leaderboard}
+        front = d.front  # computed once: each reading of the property compares every pair again
         lines += ["", "## Pareto front of the simulated designs (annual cost and lead time minimised, throughput's "
                       "lower 95 % bound maximised)", "",
-                  f"{len(d.front)} of {len(d.ranking) + (d.baseline is not None)} simulated designs are on it (none is "
+                  f"{len(front)} of {len(d.ranking) + (d.baseline is not None)} simulated designs are on it (none is "
                   "at least as good on all three and better on one); the as-is layout is marked.", "",
                   "| design | fleet & buffers | annual cost | throughput, lower 95 % bound (units/h) | lead time (s) | "
                   "meets demand |", "| --- | --- | ---: | ---: | ---: | --- |"]
-        for x in d.front:
+        for x in front:
             meets = {True: "yes", False: "no", None: "unsure"}[x.meets_demand]
             lines.append(f"| {design_name(x)} | "
                          f"{_decided(rows.get(x.seq))} | {_num(x.kpi('annual_cost')['mean'], 0)} | "

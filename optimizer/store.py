@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import fcntl
 from contextlib import contextmanager
+import functools
 import json
 import os
 import sqlite3
@@ -197,7 +198,7 @@ class RunStore:
         self._db = connection
         self._lock = lock
 
-    @property
+    @functools.cached_property
     def _not_variant(self) -> str:
         """SQL: a candidates row that is a screened placement, not a decision variant of one
         (every row, in a database from before variants existed)."""

@@ -22,7 +22,7 @@ from twin.graph import AisleRouter, material_trips, transport_legs
 from twin.model import Layout
 
 from optimizer.search.decide import Decision
-from optimizer.search.routes import lot_routes, routes_from_json, routes_to_json
+from optimizer.search.routes import lot_routes
 from optimizer.search.rows import CandidateRow
 from optimizer.search.statistics import Difference
 from optimizer.store import RunStore, SimulationRecord
@@ -93,7 +93,7 @@ MONEY = (("capital", "capital (one-off)"), ("cost_depreciation", "depreciation a
 def flow_changes(base: Layout, as_is: CandidateRow, best: CandidateRow, routes_doc: dict | None) -> list[FlowChange]:
     """Every material flow's trips and routed metres in both designs, largest saving first;
     trips weighted as the screening proxy weighs them (the as-is schedule's routes)."""
-    routes = routes_from_json(routes_to_json(lot_routes(routes_doc)) if routes_doc else "")
+    routes = (lot_routes(routes_doc) or None) if routes_doc else None
     a_layout, b_layout = as_is.layout(base), best.layout(base)
     a_legs, b_legs = transport_legs(a_layout, AisleRouter(a_layout)), transport_legs(b_layout, AisleRouter(b_layout))
     out = [FlowChange(src, dst, trips, a_legs[(src, dst)].distance, b_legs[(src, dst)].distance)
