@@ -244,7 +244,8 @@ def free_place(layout: Layout, origin: tuple[float, float], rect_at: Callable[[t
 
 
 def _delete(layout: Layout, data: dict[str, Any], event: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """Remove the selected items; a station's conveyors go with it."""
+    """Remove the selected items; a station's conveyors and the search's buffer ranges on it go
+    with it."""
     items = _items(layout, event, ("station", "zone", "dock", "conveyor"))
     gone = {kind: {i for k, i in items if k == kind} for kind in ("station", "zone", "dock", "conveyor")}
     data["stations"] = [s for s in data["stations"] if s["id"] not in gone["station"]]
@@ -253,6 +254,9 @@ def _delete(layout: Layout, data: dict[str, Any], event: dict[str, Any]) -> tupl
     conveyors = data["transport"]["conveyors"]
     data["transport"]["conveyors"] = [c for c in conveyors if c["id"] not in gone["conveyor"]
                                       and c["from"] not in gone["station"] and c["to"] not in gone["station"]]
+    decisions = data.get("decisions") or {}
+    if decisions.get("buffers"):
+        decisions["buffers"] = [b for b in decisions["buffers"] if b.get("station") not in gone["station"]]
     return data, f"Deleted {_names(items)}."
 
 

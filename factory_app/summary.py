@@ -23,7 +23,7 @@ def summary_tiles(layout: Layout, schedule_doc: dict[str, Any] | None = None) ->
     placed = sum(s.position is not None for s in layout.stations)
     cells = sum(s.cell is not None for s in layout.stations)
     units = sum(p.demand for p in layout.products)
-    lots = sum(len(p.lots) for p in layout.products)
+    lots = sum(-(-p.demand // p.lot_size) for p in layout.products)  # not len(p.lots): a list per rerun
     transport = layout.transport
     stations = f"{len(layout.stations)}" if placed == len(layout.stations) else f"{placed} of {len(layout.stations)}"
     tiles: list[tuple[str, str, str | None]] = [

@@ -75,8 +75,8 @@ def kpis(problem: SchedulingProblem, schedule: Schedule) -> Kpis:
     }
     bottleneck = max(utilisation, key=lambda s: (utilisation[s], s)) if utilisation else None
     wip = sum(last[j] - first[j] for j in first) / schedule.makespan if schedule.makespan else 0.0
-    peak, _ = peak_overlap((t.start, t.end) for t in schedule.transports if t.mover == "agv")
     agv = [t for t in schedule.transports if t.mover == "agv"]
+    peak, _ = peak_overlap((t.start, t.end) for t in agv)
     # a vehicle drives empty from its home or last drop to each pick-up (`Transport.empty_from`);
     # a trip without a vehicle (a plain fleet cap) has no empty leg to count
     empty = sum(problem.empty_distance("agv", t.empty_from, t.from_station) for t in agv if t.vehicle is not None)

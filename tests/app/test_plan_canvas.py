@@ -222,6 +222,17 @@ def test_delete_takes_a_station_with_its_conveyors_or_is_refused_with_the_routin
     assert [s.id for s in session.layout.stations] == ["cut", "check"] and session.layout.transport.conveyors == ()
 
 
+def test_delete_takes_the_searchs_buffer_ranges_on_the_station_with_it(session):
+    data = session.data
+    data["products"][0]["routing"][1]["stations"] = ["cut"]
+    data["decisions"] = {"buffers": [{"station": "weld", "buffer": "input", "min": 1, "max": 3},
+                                     {"station": "check", "buffer": "output", "min": 1, "max": 2}]}
+    assert session.edit(data), session.problems
+    ok, message = apply_event(session, {"op": "delete", "items": ["station:weld"]})
+    assert (ok, message) == (True, "Deleted 'weld'."), session.problems
+    assert [b.station for b in session.layout.decisions.buffers] == ["check"]
+
+
 def test_delete_a_dock_zone_and_conveyor(session):
     apply_event(session, {"op": "add_zone", "kind": "wall", "x0": 0, "y0": 0, "x1": 3, "y1": 1})
     apply_event(session, {"op": "add_conveyor", "from": "station:weld", "to": "station:check"})
