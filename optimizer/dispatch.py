@@ -99,7 +99,7 @@ def list_schedule(
             vehicle = min(range(len(fleet)), key=lambda n: (max(leaves, there[n]), -there[n], n))
             depart = max(leaves, there[vehicle])
             fleet[vehicle] = (depart + leg.ticks, station)
-            need = 0 if batches == 1 else problem.batch_need(job, k, station, i)
+            need = problem.batch_need(job, k, station, i)
             start = max(start, depart + leg.ticks - need)
             carried.append((i, leg.mover, vehicle, depart))
         return start, carried
@@ -319,7 +319,7 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey,
             vehicle = min(range(len(fleet)), key=lambda n: (max(ready, there[n]), -there[n], n))
             depart = max(ready, there[vehicle])
         fleet[vehicle] = (depart + leg.ticks, station)
-        need = 0 if trips == 1 else problem.batch_need(jobs[j], k, station, i)
+        need = problem.batch_need(jobs[j], k, station, i)
         arrival[(j, k)] = max(arrival.get((j, k), 0), depart + leg.ticks - need)
         new_departures[key], carried_by[key] = depart, vehicle
 

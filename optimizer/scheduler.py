@@ -336,7 +336,7 @@ def _fleet_trips(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
                 choices: dict[str, list[vehicles.Choice]] = defaultdict(list)
                 for sa, sb, leg in legs:
                     present, here, there = presence[(sa, sb)]
-                    need = 0 if trips == 1 else problem.batch_need(job, k, sb, i)
+                    need = problem.batch_need(job, k, sb, i)
                     constraints = [model.Add(v.start[(j, k)] + need >= depart + leg.ticks)]
                     if trips > 1:
                         constraints.append(model.Add(depart >= v.start[(j, k - 1)] + problem.batch_ready(job, k - 1, sa, i)))
