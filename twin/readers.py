@@ -350,7 +350,7 @@ def _parse_yaml(text: str, source: str, bounds: _ListBounds, clock: CommandClock
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_expansion(node, limit("values"))
+        _check_expansion(node, loader.max_values)  # the one reading of the setting
         data = loader.construct_document(node)
     except _Refused as exc:
         raise LayoutError(exc.problem, source) from None
