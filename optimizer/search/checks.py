@@ -23,7 +23,7 @@ from typing import Any
 from twin.errors import InputError
 from twin.physics import Physics
 
-from optimizer.search.decide import SimulatedDesign, decide
+from optimizer.search.decide import SimulatedDesign, decide, decide_run
 from optimizer.search.statistics import Difference, paired_difference
 from optimizer.search.yardstick import Placements, Yardstick
 from optimizer.store import RunStore
@@ -74,8 +74,7 @@ def compare(answer: SimulatedDesign, reference: SimulatedDesign) -> Comparison:
 
 def run_answer(store: RunStore) -> SimulatedDesign:
     """The run's recommended design as the running twin judged it."""
-    config = store.get_meta("config")
-    decision = decide(store.simulation_records(), config["objective"], store.get_meta("required_rate"))
+    decision = decide_run(store)
     if decision is None or decision.recommended is None:
         raise InputError(f"{store.run_dir}: the running twin judged no design, so the run has no answer to check")
     return decision.recommended
@@ -106,8 +105,7 @@ def against_random(search_run: Path | str, random_run: Path | str) -> Comparison
         if a.get_meta("config")["seed"] != b.get_meta("config")["seed"]:
             raise InputError(f"{search_run} and {random_run} have different seeds: their replications are not paired")
         answer = run_answer(a)
-        config = b.get_meta("config")
-        decision = decide(b.simulation_records(), config["objective"], b.get_meta("required_rate"))
+        decision = decide_run(b)
     if decision is None or decision.best is None:
         raise InputError(f"{random_run}: the running twin judged no random layout")
     return compare(answer, decision.best)

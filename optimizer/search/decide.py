@@ -25,7 +25,7 @@ from twin.sim.kpis import interval
 from optimizer.search.ranking import non_dominated
 from optimizer.search.simulate import KPI_NAMES, OBJECTIVE_FIGURE, score
 from optimizer.search.statistics import Difference, meets, paired_difference
-from optimizer.store import SimulationRecord
+from optimizer.store import RunStore, SimulationRecord
 
 CONTROL_LABELS = {"cpsat": "CP-SAT plan", "dispatch": "dispatch fallback", "fifo": "FIFO rule (no plan)"}
 
@@ -173,3 +173,10 @@ def decide(records: Iterable[SimulationRecord], objective: str, required: float 
         significant = _better(best, baseline, objective)
     return Decision(objective, ranking, [d for d in designs if d.error is not None], baseline, best, comparison,
                     significant, required)
+
+
+def decide_run(store: RunStore, table: str = "simulations") -> Decision | None:
+    """The decision from a run's stored replications (`table`: the run's own, or "rechecks"),
+    with the run's objective and required rate."""
+    return decide(store.simulation_records(table), store.get_meta("config")["objective"],
+                  store.get_meta("required_rate"))

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from twin.errors import InputError
 
-from optimizer.search.decide import Decision, decide
+from optimizer.search.decide import Decision, decide, decide_run
 from optimizer.search.simulate import Design, simulate_task
 from optimizer.search.statistics import Difference, paired_difference
 from optimizer.store import RunStore
@@ -90,7 +90,7 @@ def _plan(store: RunStore, factor: int) -> dict:
         raise InputError(f"{store.run_dir}: the run is not finished (status {store.get_meta('status')!r}); "
                          f"resume it with factory-twin optimize --resume before re-checking it")
     config = store.get_meta("config")
-    records = store.simulation_records()
+    records = store.simulation_records()  # read once: the decision and the next replication number
     decision = decide(records, config["objective"], store.get_meta("required_rate"))
     if decision is None or len(decision.ranking) < 2:
         raise InputError(f"{store.run_dir}: the running twin judged fewer than two designs, so there is no ranking "
@@ -148,8 +148,7 @@ def load_recheck(store: RunStore) -> Recheck | None:
     plan = store.get_meta("recheck")
     if plan is None:
         return None
-    config = store.get_meta("config")
-    decision = decide(store.simulation_records("rechecks"), config["objective"], store.get_meta("required_rate"))
+    decision = decide_run(store, "rechecks")
     return Recheck([int(s) for s in plan["run_order"]], int(plan["factor"]), int(plan["replications"]),
                    int(plan["first_replication"]), decision)
 
