@@ -16,7 +16,12 @@ block on every lane of its station.
 AGVs are the plan's vehicles (`optimizer.vehicles`): each carries one lot and drives empty
 from its last drop. A vehicle's trips that left before `now` stay its trips, in their order,
 so at `now` it stands where the last of them took it (its home if none; an empty run towards
-a trip not yet made is not counted as made), and its next trip starts from there. Where the
+a trip not yet made is not counted as made), and its next trip starts from there. A lot in
+transfer batches on a fleet leg makes one trip per batch (as in the plan): each batch's trip
+that left is kept on its vehicle, the batches not yet carried leave from `now` on. When an
+outage makes an operation start again after one of its batches (or, for an outage declared
+back in time, its lot) had already left on a vehicle, that trip can be neither kept nor
+forgotten (it put its vehicle somewhere), and re-planning refuses with a clear message. Where the
 plan's CP-SAT model leaves the empty runs out (a fleet with many possible trips) and re-times
 its answer, the re-timing keeps the past as it is too (`dispatch.follow` with `Frozen`).
 
@@ -40,11 +45,12 @@ from ortools.sat.python import cp_model
 from twin.errors import InputError, NoFeasibleSchedule
 
 from optimizer import dispatch
-from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
+from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, trip_key
 from optimizer.schedule import Schedule, Transport, check_schedule, make_schedule
 from optimizer.scheduler import solve
 
 Key = tuple[int, int]  # (job index, operation index)
+TripKey = tuple[int, ...]  # a trip: its move, plus the transfer batch from the second (`trip_key`)
 DOWN_FAMILY = "station down"
 SHIFT_SHARE = 0.5  # of the time limit for the first objective; the least disturbance gets the rest
 
@@ -118,7 +124,7 @@ class _Past:
 
     kept: dict[Key, Any]
     interrupted: list[Key]
-    trips: dict[Key, Transport]
+    trips: dict[TripKey, Transport]
     now: int
 
 
@@ -132,14 +138,11 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
     errors = check_schedule(problem, current)
     if errors:
         raise InputError("schedule: it does not fit this layout: " + "; ".join(errors[:3]))
-    batched = next((t.job for t in current.transports if t.batch), None)
-    if batched is not None:
-        raise InputError(f"schedule: lot {batched} moves in transfer batches on AGV legs (one trip per batch); "
-                         "re-planning does not pin such trips yet, schedule the layout again instead")
     now_ticks = _ticks(now, problem.tick, "now")
     down = _outage_ticks(problem, outages)
     kept, interrupted = _split(problem, current, now_ticks, down)
     past = _Past(kept, interrupted, _trips_made(problem, current, now_ticks, kept), now_ticks)
+    _refuse_lost_vehicles(problem, current, past, now)
 
     n = len(problem.jobs)
     blockers = [Job(f"{DOWN_FAMILY}: {station} #{i}.{lane}", (Operation("down", (Alternative(station, end - start),)),),
@@ -207,11 +210,14 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
     return Replan(schedule, tuple(sorted(kept)), tuple(interrupted), check)
 
 
-def _trips_made(problem: SchedulingProblem, current: Schedule, now: int, kept: dict[Key, Any]) -> dict[Key, Transport]:
-    """The trips that left before `now`, by the move they make: those into a kept operation,
-    and those whose lot had really left (from a kept operation, or from its origin)."""
+def _trips_made(problem: SchedulingProblem, current: Schedule, now: int,
+                kept: dict[Key, Any]) -> dict[TripKey, Transport]:
+    """The trips that left before `now`, by their trip key (the move, and the transfer batch
+    for a lot in transfer batches on a fleet leg: one trip per batch): those into a kept
+    operation, and those whose lot (batch) had really left (from a kept operation, or from
+    its origin)."""
     where = {(a.job, a.operation): a.station for a in current.assignments}
-    out: dict[Key, Transport] = {}
+    out: dict[TripKey, Transport] = {}
     by_job = {job.id: j for j, job in enumerate(problem.jobs)}
     for t in current.transports:
         if t.start >= now:
@@ -220,25 +226,45 @@ def _trips_made(problem: SchedulingProblem, current: Schedule, now: int, kept: d
         job = problem.jobs[j]
         for k, op in enumerate(job.operations):
             before = where[(job.id, job.operations[k - 1].id)] if k > 0 else job.origin
-            if (before, where[(job.id, op.id)]) == (t.from_station, t.to_station) and (j, k) not in out:
+            key = trip_key(j, k, t.batch)
+            if (before, where[(job.id, op.id)]) == (t.from_station, t.to_station) and key not in out:
                 if (j, k) in kept or k == 0 or (j, k - 1) in kept:
-                    out[(j, k)] = t
+                    out[key] = t
                 break
     return out
+
+
+def _refuse_lost_vehicles(problem: SchedulingProblem, current: Schedule, past: _Past, now: float) -> None:
+    """A vehicle's trip that left before `now` from an operation that is done again (an outage
+    cut it after a transfer batch had left, or an outage declared back in time) cannot stay
+    in the new schedule (its batch would leave before it is done), yet it took the vehicle
+    somewhere; the model knows a vehicle's place at `now` only from its trips kept, so it
+    would plan that vehicle from the wrong place: refused."""
+    made = set(past.trips.values())
+    for t in current.transports:
+        if t.start < past.now and t.vehicle is not None and problem.has_vehicles(t.mover) and t not in made:
+            batch = f" (transfer batch {t.batch})" if problem.fleet_leg(t.from_station, t.to_station) and t.batch else ""
+            raise InputError(
+                f"now {now:g} s: lot {t.job}'s trip {t.from_station}->{t.to_station}{batch} left at "
+                f"{t.start * problem.tick:g} s on vehicle {t.vehicle}, but an outage makes the operation it left from "
+                "start again; re-planning cannot keep the vehicle where that trip took it, schedule the layout again "
+                "instead")
 
 
 def _pin(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Past) -> None:
     """Kept operations where they ran, trips made where they went (on their vehicles), nothing
     new before now."""
+    for key, depart in v.departure.items():  # one per trip: per move, or per transfer batch
+        trip = past.trips.get(key)
+        if trip is None:  # a trip not yet made leaves from now on
+            model.Add(depart >= past.now)
+        else:
+            model.Add(depart == trip.start)
+    for key, trip in past.trips.items():
+        _choose(model, v, key[0], key[1], trip.to_station)
     for j, job in enumerate(problem.jobs):
         for k, op in enumerate(job.operations):
-            a, trip = past.kept.get((j, k)), past.trips.get((j, k))
-            if trip is not None:
-                _choose(model, v, j, k, trip.to_station)
-                if (j, k) in v.departure:
-                    model.Add(v.departure[(j, k)] == trip.start)
-            elif (j, k) in v.departure:  # a trip not yet made leaves from now on
-                model.Add(v.departure[(j, k)] >= past.now)
+            a = past.kept.get((j, k))
             if a is None:
                 model.Add(v.start[(j, k)] >= past.now)
                 continue
@@ -337,10 +363,10 @@ def _operation_index(problem: SchedulingProblem) -> dict[tuple[str, str], Key]:
 
 def _trip_problems(problem: SchedulingProblem, schedule: Schedule, past: _Past) -> list[str]:
     """Trips made that the new schedule changed (departure, destination or vehicle)."""
-    made = {(t.job, t.from_station, t.to_station, t.start, t.vehicle) for t in schedule.transports}
-    return [f"{t.job} {t.from_station}->{t.to_station}: the trip that left at {t.start * problem.tick:g} s on "
-            f"vehicle {t.vehicle} is not in the new schedule as it was made"
-            for t in past.trips.values() if (t.job, t.from_station, t.to_station, t.start, t.vehicle) not in made]
+    made = {(t.job, t.from_station, t.to_station, t.batch, t.start, t.vehicle) for t in schedule.transports}
+    return [f"{t.job} {t.from_station}->{t.to_station}{f' (transfer batch {t.batch})' if t.batch else ''}: the trip "
+            f"that left at {t.start * problem.tick:g} s on vehicle {t.vehicle} is not in the new schedule as it was made"
+            for t in past.trips.values() if (t.job, t.from_station, t.to_station, t.batch, t.start, t.vehicle) not in made]
 
 
 def _choose(model: cp_model.CpModel, v: Any, j: int, k: int, station: str) -> None:
@@ -374,23 +400,25 @@ def _original_part(problem: SchedulingProblem, solved: Schedule, past: _Past) ->
         busy.setdefault((a.station, lane), []).append((a.start, a.end))
         lanes[key] = (a.station, lane, a.start)
     by_job = {job.id: j for j, job in enumerate(problem.jobs)}
-    departures, carried = {}, {}
+    departures: dict[TripKey, int] = {}
+    carried: dict[TripKey, int] = {}
     for t in solved.transports:
         if t.job not in by_job:
             continue
         j = by_job[t.job]
         job = problem.jobs[j]
         k = next(k for k in range(len(job.operations)) if lanes[(j, k)][0] == t.to_station
-                 and (lanes[(j, k - 1)][0] if k > 0 else job.origin) == t.from_station)
-        departures[(j, k)] = t.start
+                 and (lanes[(j, k - 1)][0] if k > 0 else job.origin) == t.from_station
+                 and trip_key(j, k, t.batch) not in departures)
+        departures[trip_key(j, k, t.batch)] = t.start
         if t.vehicle is not None:
-            carried[(j, k)] = t.vehicle
+            carried[trip_key(j, k, t.batch)] = t.vehicle
     return make_schedule(problem, lanes, status=solved.status, lower_bound=solved.lower_bound,
                          objective=solved.objective, solver="cpsat", departures=departures,
                          vehicles=_same_vehicles(carried, past), pools=pools)
 
 
-def _same_vehicles(carried: dict[Key, int], past: _Past) -> dict[Key, int]:
+def _same_vehicles(carried: dict[TripKey, int], past: _Past) -> dict[TripKey, int]:
     """The solver's vehicle numbers renamed so that each trip made keeps its vehicle (a
     solver's vehicle that carries a trip made is that trip's vehicle; the others take the
     numbers left, in order)."""

@@ -383,11 +383,47 @@ def test_twin_replaying_a_batched_plan_keeps_its_times():
     assert sorted(planned.values())[:2] == [(0, 60), (37, 77)]
 
 
-def test_replan_refuses_batch_trips():
-    from optimizer.replan import reschedule
+@pytest.mark.parametrize("exact_moves", [60, 0])
+def test_replan_keeps_the_batch_trips_made_and_carries_the_rest(monkeypatch, exact_moves):
+    # the AGV line planned by hand (test_one_vehicle_carries_each_batch_by_hand): cut 0..60,
+    # bend 17..77, batch i leaves a at 12 (i + 1) on the one vehicle. At now = 30 batches 0
+    # and 1 have left (12, 24); b fails from 30 to 40, which cuts the bend short: it starts
+    # again at 40. Batch i must be at b by 40 + 12 i and leaves once done (12 (i + 1)): the
+    # trips at 36, 48 and 60 arrive at 41, 53 and 65 in time, the vehicle is back at a 5
+    # after each drop; the bend runs 40..100 (its end-end lag, 60 + 5 + 12 = 77, is met).
+    # Without the outage, the re-plan keeps the plan as it is (makespan 77). The same by the
+    # routes model and by the fleet cap re-timed with the past frozen (exact_moves 0).
+    from optimizer.replan import Outage, reschedule
+
+    monkeypatch.setattr(vehicles, "EXACT_MOVES", exact_moves)
+    problem = agv_line()
+    plan = solve(problem, time_limit=10, workers=1)
+    assert times(plan) == {"cut": (0, 60), "bend": (17, 77)}
+    for stable in (True, False):
+        calm = reschedule(problem, plan, 30.0, [], time_limit=5, workers=1, stable=stable)
+        assert calm.check == [] and check_schedule(problem, calm.schedule) == []
+        assert times(calm.schedule) == {"cut": (0, 60), "bend": (17, 77)} and calm.kept == ((0, 0), (0, 1))
+        replan = reschedule(problem, plan, 30.0, [Outage("b", 30.0, 40.0)], time_limit=5, workers=1, stable=stable)
+        assert replan.check == [] and check_schedule(problem, replan.schedule) == []
+        assert replan.kept == ((0, 0),) and replan.interrupted == ((0, 1),)
+        assert times(replan.schedule) == {"cut": (0, 60), "bend": (40, 100)}
+        trips = batch_trips(replan.schedule)
+        assert trips[:2] == [(0, 0, "a", 12, 17), (1, 0, "b", 24, 29)]  # the trips made, as made
+        for batch, vehicle, _, start, end in trips[2:]:  # each batch leaves once done, after now
+            assert vehicle == 0 and start >= max(30, 12 * (batch + 1)) and end <= 40 + 12 * batch
+        assert [t[0] for t in trips] == [0, 1, 2, 3, 4]
+
+
+def test_replan_refuses_an_outage_behind_batches_that_left():
+    # a fails from 30 to 40, which cuts the cut short after batches 0 and 1 left
+    # on the vehicle (at 12 and 24): the cut starts again, so those trips cannot stay, yet the
+    # vehicle stands at b
+    from optimizer.replan import Outage, reschedule
 
     problem = agv_line()
+    plan = solve(problem, time_limit=10, workers=1)
     with pytest.raises(InputError) as err:
-        reschedule(problem, solve(problem, time_limit=10, workers=1), 20.0, [])
-    assert str(err.value) == ("schedule: lot lot moves in transfer batches on AGV legs (one trip per batch); "
-                              "re-planning does not pin such trips yet, schedule the layout again instead")
+        reschedule(problem, plan, 30.0, [Outage("a", 30.0, 40.0)], time_limit=5, workers=1)
+    assert str(err.value) == ("now 30 s: lot lot's trip a->b left at 12 s on vehicle 0, but an outage makes the "
+                              "operation it left from start again; re-planning cannot keep the vehicle where that "
+                              "trip took it, schedule the layout again instead")
