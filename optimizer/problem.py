@@ -423,21 +423,13 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     for i, product in enumerate(layout.products):
         # per-unit time and setup for each (operation, station), computed once per product
         routing: list[tuple[str, list[tuple[str, float, float, bool]]]] = []
-        previous: list[str] = []
         for j, op in enumerate(product.routing):
             path = f"products[{i}].routing[{j}]"
             candidates = layout.candidate_stations(op)
             if not candidates:
                 field_name = "stations" if op.stations is not None else "station_kind"
                 problems.append(Problem(f"{path}.{field_name}", "no station can do this operation"))
-                previous = []
                 continue
-            # a lot must be able to travel every leg its routing may take
-            here = [s.id for s in candidates]
-            missing = sorted((a, b) for a in previous for b in here if a != b and (a, b) not in transport)
-            if missing:
-                problems.append(Problem(path, "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
-            previous = here
             if any(station.kind == "buffer" for station in candidates):
                 problems.append(Problem(path, f"storage in buffer station '{candidates[0].id}': the running twin "
                                         "simulates it (factory-twin evaluate), the plan does not schedule shared "
@@ -486,6 +478,9 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
             )
     problems += lot_fit_problems(layout, task_times)
     pools = _tick_pools(layout, tick, problems)
+    from twin.graph import cut_leg_problems  # a lot must be able to travel every leg its routing may take
+
+    problems += cut_leg_problems(layout, legs)
     if problems:
         raise LayoutError(problems, source=layout.name)
     changeovers: dict[str, dict[tuple[str, str], int]] = {}

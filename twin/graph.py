@@ -323,6 +323,12 @@ def cut_legs(layout: Layout, legs: Mapping[tuple[str, str], Leg]) -> dict[tuple[
     return out
 
 
+def cut_leg_problems(layout: Layout, legs: Mapping[tuple[str, str], Leg]) -> list[Problem]:
+    """The plan's and the twin's one refusal of the legs in `cut_legs`, at their routing step."""
+    return [Problem(f"products[{i}].routing[{j}]", "no transport route " + _pairs(missing))
+            for (i, j), missing in cut_legs(layout, legs).items()]
+
+
 def _pairs(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{a} -> {b}" for a, b in pairs)
 

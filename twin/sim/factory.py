@@ -160,7 +160,9 @@ def compile_factory(
                      for i, s in enumerate(layout.stations) if s.position is None]
         if not problems:
             legs, empty_runs = _routed_transport(layout)
-            problems += _unroutable(products, legs)
+            from twin.graph import cut_leg_problems
+
+            problems += cut_leg_problems(layout, legs)
     else:
         empty_runs = dict(empty_runs or {})
     if not problems:
@@ -191,19 +193,6 @@ def _station_spec(station) -> StationSpec:
                            storage=True)
     return StationSpec(station.id, station.capacity, station.input_buffer, station.output_buffer, station.mtbf,
                        station.mttr, station.breakdowns, station.batch_size)
-
-
-def _unroutable(products: list[ProductSpec], legs: Mapping[tuple[str, str], LegSpec]) -> list[Problem]:
-    """A problem for each routing step that a lot could not travel to from the step before."""
-    problems = []
-    for i, product in enumerate(products):
-        for j, (before, after) in enumerate(zip(product.operations, product.operations[1:]), start=1):
-            missing = sorted({(a.station, b.station) for a in before.alternatives for b in after.alternatives
-                              if a.station != b.station and (a.station, b.station) not in legs})
-            if missing:
-                problems.append(Problem(f"products[{i}].routing[{j}]",
-                                        "no transport route " + ", ".join(f"{a} -> {b}" for a, b in missing)))
-    return problems
 
 
 def _batches_on_belts(layout: Layout, products: list[ProductSpec],
