@@ -242,8 +242,9 @@ def data_problems(data: Data) -> list[Problem]:
 
 def decision_problems(data: Data) -> list[Problem]:
     """The `decisions` block: each range's min at most its max, buffer ranges naming a
-    station that has such a buffer (not a buffer station, whose places are its capacity),
-    one range per station buffer."""
+    station that has such a buffer (not a buffer station, whose places are its capacity) with
+    a size today (an unlimited buffer is free, so every size tried would be dearer and no
+    faster), one range per station buffer."""
     decisions = data.get("decisions")
     if not isinstance(decisions, dict):
         return []
@@ -257,17 +258,23 @@ def decision_problems(data: Data) -> list[Problem]:
     fleet = decisions.get("agv_fleet")
     if isinstance(fleet, dict):
         span("decisions.agv_fleet", fleet)
-    kinds = {_text(s.get("id")): s.get("kind") for s in _items(data, "stations")}
+    stations = {_text(s.get("id")): (k, s) for k, s in enumerate(_items(data, "stations"))}
     seen: dict[tuple[str, Any], int] = {}
     for i, item in enumerate(_items(decisions, "buffers")):
         path = f"decisions.buffers[{i}]"
         span(path, item)
         sid = _text(item.get("station"))
-        if sid is not None and sid not in kinds:
+        if sid is not None and sid not in stations:
             problems.append(Problem(f"{path}.station", f"no station '{sid}'"))
-        elif sid is not None and kinds[sid] == "buffer":
+        elif sid is not None and stations[sid][1].get("kind") == "buffer":
             problems.append(Problem(f"{path}.station", f"'{sid}' is a buffer station: its places are its capacity, "
                                     f"it has no {item.get('buffer')} buffer"))
+        elif sid is not None and item.get("buffer") in ("input", "output"):
+            k, station = stations[sid]
+            if station.get(f"{item['buffer']}_buffer") is None:
+                problems.append(Problem(f"{path}.station", f"'{sid}' has no {item['buffer']} buffer limit: a range "
+                                        "could only try smaller, priced buffers against a free unlimited one; set "
+                                        f"stations[{k}].{item['buffer']}_buffer to the places it has today"))
         key = (sid, item.get("buffer"))
         if sid is not None and key in seen:
             problems.append(Problem(path, f"decisions.buffers[{seen[key]}] already sets the {item.get('buffer')} "

@@ -102,7 +102,7 @@ def choices_text(choices: Mapping[str, int]) -> str:
 
 def choice_changes(choices: Mapping[str, int], base: Layout) -> list[str]:
     """What a candidate's decisions change against the as-is layout `base`, one phrase each:
-    'runs 2 AGVs instead of 3', 'aoi_1 input buffer 4 lots instead of no limit'."""
+    'runs 2 AGVs instead of 3', 'aoi_1 input buffer 4 lots instead of 6'."""
     out = []
     for name, value in sorted(choices.items(), key=lambda kv: (kv[0] != FLEET, kv[0])):
         if name == FLEET:

@@ -55,7 +55,9 @@ def variants(layout: Layout, seed: int) -> list[dict[str, int]]:
     as_is = tuple(value for _, _, value in decisions)
     combos = [c for c in itertools.product(*(values for _, values, _ in decisions)) if c != as_is]
     if len(combos) > MAX_VARIANTS:
-        # the all-low corner (cheapest) and the all-high corner (most capacity) always, the rest by the seed
+        # the all-low corner (cheapest) and the all-high corner (most capacity) always (when the as-is
+        # values are a corner, that design is already in: the first or last combination is then its neighbour),
+        # the rest by the seed
         keep = {0, len(combos) - 1}
         rng = np.random.default_rng([seed, 0xDEC1])
         rest = [i for i in range(len(combos)) if i not in keep]

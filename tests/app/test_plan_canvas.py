@@ -225,6 +225,7 @@ def test_delete_takes_a_station_with_its_conveyors_or_is_refused_with_the_routin
 def test_delete_takes_the_searchs_buffer_ranges_on_the_station_with_it(session):
     data = session.data
     data["products"][0]["routing"][1]["stations"] = ["cut"]
+    data["stations"][1]["input_buffer"], data["stations"][2]["output_buffer"] = 2, 1  # weld, check
     data["decisions"] = {"buffers": [{"station": "weld", "buffer": "input", "min": 1, "max": 3},
                                      {"station": "check", "buffer": "output", "min": 1, "max": 2}]}
     assert session.edit(data), session.problems

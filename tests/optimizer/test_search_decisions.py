@@ -56,12 +56,17 @@ def test_decisions_are_read_and_an_old_file_has_none():
     ({"buffers": [{"station": "saw", "buffer": "input", "min": 1, "max": 2},
                   {"station": "saw", "buffer": "input", "min": 2, "max": 5}]},
      "decisions.buffers[1]: decisions.buffers[0] already sets the input buffer of 'saw'"),
+    ({"buffers": [{"station": "drill", "buffer": "input", "min": 1, "max": 3}]},
+     "decisions.buffers[0].station: 'drill' has no input buffer limit: a range could only try smaller, priced "
+     "buffers against a free unlimited one; set stations[2].input_buffer to the places it has today"),
 ])
 def test_bad_decisions_are_refused_naming_the_field(decisions, problem, tmp_path, physics):
-    layout = layout_from_data(_data(**decisions))
+    data = _data(**decisions)
+    data["stations"][0].update(input_buffer=2, output_buffer=2)  # saw; drill's buffers have no limit
+    layout = layout_from_data(data)
     assert [str(p) for p in search_input_problems(layout)] == [problem]
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(_data(**decisions)), encoding="utf-8")
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(LayoutError) as info:  # the search refuses it before a run exists
         run_search(path, SearchConfig(**DECIDE), out_dir=tmp_path / "run", physics=physics)
     assert problem in str(info.value) and not (tmp_path / "run").exists()
