@@ -30,6 +30,9 @@ class Plan:
     # each AGV trip the schedule assigns to a vehicle (a lot in transfer batches makes one trip
     # per batch, the others batch 0); empty when it names none (the twin then dispatches)
     vehicles: Mapping[tuple[str, str, str, int], tuple[int, float]] = field(default_factory=dict)
+    # when the plan's vehicle sets off empty towards each of those trips' pick-up (the start of
+    # its empty leg): the twin's vehicle drives ahead as the plan's does
+    empty_starts: Mapping[tuple[str, str, str, int], float] = field(default_factory=dict)
 
     def vehicle_sequences(self) -> dict[int, list[tuple[str, str, str, int]]]:
         """vehicle -> its planned trips (lot, from, to, batch) in planned order."""
@@ -110,13 +113,15 @@ def plan_from_schedule(doc: Any, factory: Factory, source: str = "schedule") -> 
                if (lot, op.id) not in operations]
     if missing:
         raise fail(f"{len(missing)} operations of the layout are not planned, e.g. {', '.join(missing[:3])}")
-    return Plan(operations, _planned_vehicles(doc.get("transports"), factory, lots, fail))
+    return Plan(operations, *_planned_vehicles(doc.get("transports"), factory, lots, fail))
 
 
-def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any],
-                      fail: Callable[[str], InputError]) -> dict[tuple[str, str, str, int], tuple[int, float]]:
-    """The schedule's AGV trips that name a vehicle, checked against the layout's fleet."""
+def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any], fail: Callable[[str], InputError],
+                      ) -> tuple[dict[tuple[str, str, str, int], tuple[int, float]], dict[tuple[str, str, str, int], float]]:
+    """The schedule's AGV trips that name a vehicle, checked against the layout's fleet, and
+    the start of each one's empty leg where the schedule gives it (at or before the trip)."""
     vehicles: dict[tuple[str, str, str, int], tuple[int, float]] = {}
+    empty_starts: dict[tuple[str, str, str, int], float] = {}
     for i, trip in enumerate(trips if isinstance(trips, list) else []):
         if not isinstance(trip, dict) or trip.get("vehicle") is None:
             continue
@@ -135,4 +140,13 @@ def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any],
             batch = f" (transfer batch {key[3]})" if key[3] else ""
             raise fail(f"{where}: {key[0]} travels {key[1]} -> {key[2]} twice{batch}")
         vehicles[key] = (vehicle, start)
-    return vehicles
+        if trip.get("empty_start") is not None:
+            try:
+                empty_start = float(trip["empty_start"])
+            except (TypeError, ValueError):
+                empty_start = math.nan
+            if not (math.isfinite(empty_start) and 0 <= empty_start <= start):
+                raise fail(f"{where}.empty_start: must be a time between 0 and the trip's start ({start:g}), "
+                           f"got {trip['empty_start']!r}")
+            empty_starts[key] = empty_start
+    return vehicles, empty_starts

@@ -132,7 +132,8 @@ class Simulation:
         }
         for runtime in self.stations.values():
             runtime.setup_failures(seed, replication)
-        self.fleet = Fleet(env, factory, warmup, plan.vehicle_sequences() if plan is not None else None)
+        self.fleet = Fleet(env, factory, warmup, *((plan.vehicle_sequences(), plan.empty_starts) if plan is not None
+                                                   else ()))
         self.crew = Crew(env, dict(factory.pools), dict(factory.manned))
         self.belts = {pair: Slots(env, leg.places) for pair, leg in factory.legs.items() if leg.places is not None}
         self.wip = Level(warmup, record=trace)

@@ -84,13 +84,15 @@ class Playback:
     def vehicles_at(self, time: float) -> list[VehicleAt]:
         out = []
         for trip in self._trips:
-            begin = trip.start - trip.empty_seconds
+            begin = trip.start - trip.empty_seconds if trip.empty_start is None else trip.empty_start
             if not begin <= time < trip.end:
                 continue
             pick, drop = self._outs.get(trip.from_station), self._ins.get(trip.to_station)
             if pick is None or drop is None:
                 continue
-            if time < trip.start:  # driving empty to the pick-up
+            if begin + trip.empty_seconds <= time < trip.start:  # there ahead of its load: waiting
+                out.append(VehicleAt(trip.vehicle, pick[0], pick[1], None))
+            elif time < trip.start:  # driving empty to the pick-up
                 came = self._ins.get(trip.empty_from, pick)
                 x, y = _between(came, pick, (time - begin) / trip.empty_seconds)
                 out.append(VehicleAt(trip.vehicle, x, y, None))
