@@ -34,7 +34,9 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   start first (plus CP-SAT's portfolio), with strong disjunctive propagation when no operation
   has alternatives; above, CP-SAT's own search.
 - Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
-  makespan, the horizon.
+  makespan, the horizon. On a large plain job shop (`jobshop_tabu.eligible`) under makespan, a
+  tabu search on the machine sequences improves it first for TABU_SHARE of the budget: CP-SAT's
+  LNS then starts from a schedule it would not reach in the limit (benchmarks/jssp_heldout_bench.py).
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ from ortools.sat.python import cp_model
 from twin.errors import NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
-from optimizer import vehicles
+from optimizer import jobshop_tabu, vehicles
 from optimizer.interrupts import stop_on_interrupt
 from optimizer.names import SolverName
 from optimizer.problem import SchedulingProblem, trip_key
@@ -58,10 +60,16 @@ from optimizer.schedule import Schedule, make_schedule, validate_objective
 Key = tuple[int, int]  # (job index, operation index)
 WARM_START_SHARE = 0.1  # of a wall-clock time limit that the dispatching-rule warm start may use
 # Above this many operations a problem is "large": CP-SAT gets no strong disjunctive
-# propagation and no fixed branching, and a plain job shop no warm start, which is how the
-# minimal job-shop model runs (benchmarks/jssp_heldout_bench.py: 15x15 to 20x20 instances).
+# propagation and no fixed branching, which is how the minimal job-shop model runs, and a
+# plain job shop the tabu search's warm start (benchmarks/jssp_heldout_bench.py: 15x15 to
+# 20x20 instances).
 # The shared job shops (up to 20x5 and 10x10) are small and keep the proof-oriented setup.
 LARGE_PROBLEM_OPERATIONS = 200
+# Of the budget, what the tabu search may use on a large plain job shop (the rest is CP-SAT's,
+# which proves the lower bound and polishes the tabu schedule with its LNS); under a
+# deterministic budget the tabu search makes TABU_MOVES_PER_UNIT moves per unit of it instead.
+TABU_SHARE = 0.5
+TABU_MOVES_PER_UNIT = 2000
 
 
 @dataclass
@@ -635,9 +643,9 @@ def solve(
 
     Warm start, by `hint`: True gives CP-SAT the best dispatching-rule schedule as a hint and
     (makespan objective) its makespan as the horizon; "horizon" uses only the horizon; False
-    neither. None (default): True, except on plain job shops (CP-SAT's own first schedules are
-    good there), which get "horizon" when small and nothing when large: on 20x20 instances at
-    10 s a horizon without the hint often left CP-SAT with no schedule of its own.
+    neither. None (default): True, except on small plain job shops (CP-SAT's own first schedules
+    are good there), which get "horizon"; a large plain job shop (`jobshop_tabu.eligible`)
+    under makespan gets the dispatch schedule improved by the tabu search as hint and horizon.
     `parameters` sets extra CP-SAT parameters by name.
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
@@ -649,17 +657,20 @@ def solve(
     validate_objective(objective)
     started = time.monotonic()
     warm = None
+    tabu = hint is None and _large(problem) and objective == "makespan" and jobshop_tabu.eligible(problem)
     if hint is None:
-        hint = True if not _plain_job_shop(problem) else "horizon" if not _large(problem) else False
+        hint = True if not _plain_job_shop(problem) or tabu else "horizon" if not _large(problem) else False
     if hint:
         # Under a wall-clock budget the warm start may use WARM_START_SHARE of it (one rule always
         # runs; CP-SAT improves on it faster than more rules do); under a deterministic budget
         # every rule runs, so the result stays repeatable.
         # The first rule must finish within the whole wall-clock limit, which is a hard bound.
         wall = deterministic_time is None
-        deadline = started + WARM_START_SHARE * time_limit if wall else None
+        deadline = started + WARM_START_SHARE * time_limit if wall and not tabu else started if tabu else None
         warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed, deadline=deadline,
                                            stop_at=started + time_limit if wall else None)
+        if tabu:
+            warm, deterministic_time = _tabu_warm_start(problem, warm, started, time_limit, deterministic_time, seed)
     horizon = _safe_horizon(problem)
     warm_makespan = None
     if warm is not None:
@@ -707,6 +718,21 @@ def solve(
     if warm is not None:  # time ran out before CP-SAT reported anything; the warm start stands
         return replace(_warm_schedule(problem, warm, objective), wall_clock_cut=cut)
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
+
+
+def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, started: float, time_limit: float,
+                     deterministic_time: float | None, seed: int) -> tuple[dispatch_mod.ListSchedule, float | None]:
+    """The dispatch schedule improved by the tabu search for TABU_SHARE of the budget, and the
+    deterministic budget left to CP-SAT (the wall clock is read afresh by the caller). Under a
+    deterministic budget the search makes a fixed number of moves, so the result stays repeatable."""
+    if deterministic_time is None:
+        placed = jobshop_tabu.improve(problem, warm.placed, stop_at=started + TABU_SHARE * time_limit, seed=seed)
+    else:
+        moves = int(TABU_SHARE * deterministic_time * TABU_MOVES_PER_UNIT)
+        placed = jobshop_tabu.improve(problem, warm.placed, stop_at=started + time_limit, seed=seed,
+                                      max_iterations=moves)
+        deterministic_time *= 1 - TABU_SHARE
+    return dispatch_mod.ListSchedule(placed, {}), deterministic_time
 
 
 def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,

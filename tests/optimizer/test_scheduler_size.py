@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from optimizer import dispatch
+from optimizer import dispatch, jobshop_tabu
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 from optimizer.schedule import check_schedule
-from optimizer.scheduler import LARGE_PROBLEM_OPERATIONS, solve
+from optimizer.scheduler import LARGE_PROBLEM_OPERATIONS, TABU_MOVES_PER_UNIT, TABU_SHARE, solve
 
 
 def random_job_shop(n_jobs: int, n_machines: int, seed: int) -> SchedulingProblem:
@@ -53,7 +53,7 @@ def warm_starts(monkeypatch):
     "problem, warm",
     [
         (random_job_shop(5, 5, seed=1), True),  # small plain job shop: the warm start's makespan is the horizon
-        (random_job_shop(15, 15, seed=2), False),  # large plain job shop: CP-SAT's own first schedules
+        (random_job_shop(15, 15, seed=2), True),  # large plain job shop: the tabu search's schedule is the hint
         (flexible_shop(8, seed=3), True),  # alternatives: the dispatch schedule is the hint
     ],
 )
@@ -67,3 +67,23 @@ def test_who_gets_a_warm_start(warm_starts, problem, warm):
 def test_the_large_set_up_starts_above_the_threshold():
     assert random_job_shop(15, 15, seed=2).n_operations > LARGE_PROBLEM_OPERATIONS
     assert random_job_shop(5, 5, seed=1).n_operations <= LARGE_PROBLEM_OPERATIONS
+
+
+def test_large_job_shops_get_the_tabu_search_and_stay_repeatable(monkeypatch):
+    calls: list[int] = []
+    real = jobshop_tabu.improve
+
+    def counted(problem, placed, **kwargs):
+        calls.append(kwargs.get("max_iterations"))
+        return real(problem, placed, **kwargs)
+
+    monkeypatch.setattr(jobshop_tabu, "improve", counted)
+    problem = random_job_shop(15, 15, seed=2)
+    runs = [solve(problem, time_limit=60.0, workers=1, deterministic_time=0.5) for _ in range(2)]
+    moves = int(TABU_SHARE * 0.5 * TABU_MOVES_PER_UNIT)
+    assert moves > 0 and calls == [moves, moves]  # a fixed number of moves under a deterministic budget
+    assert check_schedule(problem, runs[0]) == []
+    assert runs[0].assignments == runs[1].assignments
+    small = random_job_shop(5, 5, seed=1)
+    solve(small, time_limit=5.0, workers=1)
+    assert len(calls) == 2  # small job shops are proven by CP-SAT from the horizon alone
