@@ -102,7 +102,8 @@ def _counted(mapper, clock):
 def _write_trace(path: str, run) -> None:
     rows = [{"event": "operation", **vars(op)} for op in run.operations]
     rows += [{"event": "trip", "lot": t.lot, "vehicle": t.vehicle, "from": t.from_station, "to": t.to_station,
-              "start": t.start, "end": t.end, "empty_seconds": t.empty_seconds} for t in run.trips]
+              "start": t.start, "end": t.end, "empty_seconds": t.empty_seconds, "empty_start": t.empty_start}
+             for t in run.trips]
     rows += [{"event": "failure", "station": sid, "lane": lane, "start": down, "end": up}
              for sid, spans in run.failures.items() for lane, down, up in spans]
     rows.sort(key=lambda row: (row["start"], row["event"]))
