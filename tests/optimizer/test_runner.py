@@ -113,7 +113,7 @@ def test_ray_search_screens_exactly_what_the_local_search_screens(ray_runner_cls
     from search_fixtures import write_tiny_layout
 
     tiny = write_tiny_layout(tmp_path)
-    small = dict(candidates=40, shortlist=3, time_limit=3.0, chunk_size=10)
+    small = dict(candidates=40, shortlist=3, time_limit=0.5, chunk_size=10)  # 0.25 CP-SAT units per plan
     local = run_search(tiny, SearchConfig(**small, workers=1), out_dir=tmp_path / "local", physics=physics)
     remote = run_search(tiny, SearchConfig(**small, workers=2, backend="ray"), out_dir=tmp_path / "ray", physics=physics)
     with RunStore.open(local.run_dir) as a, RunStore.open(remote.run_dir) as b:
