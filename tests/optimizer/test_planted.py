@@ -21,7 +21,7 @@ from twin.geometry import station_rect
 from twin.graph import flow_distance, used_area
 from twin.io import parse_layout
 
-SMALL = dict(candidates=300, shortlist=4, simulate=4, time_limit=1.5, replications=4, max_replications=8, workers=1,
+SMALL = dict(candidates=300, shortlist=4, simulate=4, time_limit=0.5, replications=4, max_replications=8, workers=1,
              chunk_size=20)
 
 

@@ -19,7 +19,7 @@ from optimizer.search.yardstick import Yardstick
 from optimizer.store import RunStore, SimulationRecord
 from twin.errors import InputError
 
-SMALL = dict(candidates=60, shortlist=3, simulate=3, time_limit=1.5, replications=3, max_replications=6, workers=1,
+SMALL = dict(candidates=60, shortlist=3, simulate=3, time_limit=0.5, replications=3, max_replications=6, workers=1,
              chunk_size=20)
 
 
