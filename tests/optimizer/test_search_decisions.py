@@ -23,8 +23,8 @@ from twin.io import layout_from_data, load_layout
 from twin.validate import search_input_problems
 
 LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
-# small enough for a test; 1 s per schedule is a deterministic budget, so results repeat under load
-DECIDE = dict(candidates=30, shortlist=6, time_limit=1.0, workers=1, chunk_size=10, simulate=8, replications=4,
+# small enough for a test; 0.5 s per schedule is a deterministic budget (0.25 CP-SAT units), so results repeat under load
+DECIDE = dict(candidates=30, shortlist=6, time_limit=0.5, workers=1, chunk_size=10, simulate=8, replications=4,
               max_replications=8)
 
 

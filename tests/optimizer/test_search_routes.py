@@ -39,7 +39,7 @@ def test_the_search_screens_with_the_routes_of_the_as_is_schedule(tmp_path, phys
     data["products"][1]["routing"][1]["stations"] = ["drill", "mill"]  # b drills on either machine
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    run_search(tiny, SearchConfig(candidates=20, shortlist=2, time_limit=1.0, workers=1, chunk_size=10, simulate=0),
+    run_search(tiny, SearchConfig(candidates=20, shortlist=2, time_limit=0.5, workers=1, chunk_size=10, simulate=0),
                out_dir=tmp_path / "run", physics=physics)
     with RunStore.open(tmp_path / "run") as store:
         routes = lot_routes(store.schedule_json(0))
