@@ -4,8 +4,8 @@ same workers), each in its own process, one after the other. The table gives bot
 the lower bound, the gap to the best bound either run proved, the default/long ratio (the issue
 asks for at most 1.02) and the load average around each run.
 
-    .venv/bin/python benchmarks/sample_quality_bench.py [--phase default|long|both|curve]
-        [--samples auto_parts,...] [--long-limit 600] [--nice 10] [--curve 30,60,120]
+    .venv/bin/python benchmarks/sample_quality_bench.py [--phase default|long|both|curve|diagnose]
+        [--samples auto_parts,...] [--long-limit 600] [--nice 10] [--curve 30,60,120] [--solve 5]
 
 Runs are kept in benchmarks/results/sample_quality.json (one entry per sample and limit, the
 latest run wins), so the default runs can be measured again after a change without the 40 CPU
@@ -13,6 +13,11 @@ minutes of long runs; the markdown table is rebuilt from that file after every r
 lowers the long runs' priority (the machine is shared); the default runs are never niced.
 `--phase curve` runs `schedule --time-limit L` for each L of `--curve` (not niced): how the
 makespan approaches the long run's as the budget grows, the budget the 2 % would need.
+`--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
+the problem's size and AGV model, the dispatching-rule warm start after 0.5 and 3 s, and one
+`solve` of `--solve` seconds with CP-SAT's log (its plan before and after the vehicles' re-timing).
+With `--build-only` it builds the CP-SAT model without solving, under cProfile (lights_out_phone:
+minutes), and prints the model's size and the slowest calls.
 """
 from __future__ import annotations
 
@@ -119,9 +124,72 @@ def _load(run: dict) -> str:
     return f"{run['load_before']:.1f} → {run['load_after']:.1f}"
 
 
+def diagnose(sample: str, solve_seconds: float, build_only: bool) -> None:
+    """Where a sample's scheduling time goes (printed; nothing is written)."""
+    started = time.monotonic()
+    from twin.io import load_layout
+    from twin.physics import Physics
+    from twin.validate import validate_layout
+
+    from optimizer import dispatch, scheduler, vehicles
+    from optimizer.planning import measure_task_times
+    from optimizer.problem import layout_problem
+    imported = time.monotonic()
+    path = LAYOUTS / f"{sample}.yaml"
+    with Physics() as physics:
+        layout = validate_layout(load_layout(path), LAYOUTS, physics)
+        validated = time.monotonic()
+        problem = layout_problem(layout, measure_task_times(layout, LAYOUTS, physics, None))
+    print(f"{sample}: imports {imported - started:.1f} s, validation {validated - imported:.1f} s, load "
+          f"{os.getloadavg()[0]:.1f}; {problem.n_operations} operations, {len(problem.jobs)} lots, possible AGV "
+          f"trips {vehicles.moves_per_fleet(problem)}, fleet cap re-timed: {vehicles.relaxed(problem)}", flush=True)
+    if build_only:
+        import cProfile
+        import pstats
+
+        class Built(Exception):
+            pass
+
+        def stop(model, **_):
+            stats = model.proto
+            print(f"model: {len(stats.variables):,} variables, {len(stats.constraints):,} constraints", flush=True)
+            raise Built
+
+        scheduler._solve = stop
+        profile = cProfile.Profile()
+        clock = time.monotonic()
+        profile.enable()
+        try:
+            scheduler.solve(problem, time_limit=3000.0, workers=2)
+        except Built:
+            pass
+        profile.disable()
+        print(f"built in {time.monotonic() - clock:.1f} s (under the profiler)")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
+        return
+    for seconds in (0.5, 3.0):
+        warm = dispatch.best_placement(problem, deadline=time.monotonic() + seconds)
+        print(f"  warm start after {seconds:g} s: {dispatch.placed_objective(problem, warm.placed, 'makespan'):,.0f}",
+              flush=True)
+    follow = dispatch.follow
+
+    def reported(problem_, placed, *args, **kwargs):
+        out = follow(problem_, placed, *args, **kwargs)
+        print(f"  CP-SAT's plan {dispatch.placed_objective(problem_, placed, 'makespan'):,.0f}, re-timed with the "
+              f"vehicles {dispatch.placed_objective(problem_, out.placed, 'makespan'):,.0f}", flush=True)
+        return out
+
+    dispatch.follow = reported
+    schedule = scheduler.solve(problem, time_limit=solve_seconds, workers=2, log=True)
+    dispatch.follow = follow
+    print(f"  solve({solve_seconds:g} s): {schedule.makespan:,} ({schedule.solver}), bound {schedule.lower_bound:,.0f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phase", choices=("default", "long", "both", "curve"), default="both")
+    parser.add_argument("--phase", choices=("default", "long", "both", "curve", "diagnose"), default="both")
+    parser.add_argument("--solve", type=float, default=5.0, help="seconds of the diagnosing solve (default 5)")
+    parser.add_argument("--build-only", action="store_true", help="diagnose: profile building the model only")
     parser.add_argument("--curve", default="30,60,120", help="the limits of --phase curve (default 30,60,120)")
     parser.add_argument("--samples", default=",".join(SAMPLES))
     parser.add_argument("--long-limit", type=float, default=600.0)
@@ -129,6 +197,10 @@ def main() -> int:
     parser.add_argument("--json", default=str(RESULTS / "sample_quality.json"))
     parser.add_argument("--out", default=str(RESULTS / "sample_quality.md"))
     args = parser.parse_args()
+    if args.phase == "diagnose":
+        for sample in args.samples.split(","):
+            diagnose(sample, args.solve, args.build_only)
+        return 0
     store = Path(args.json)
     runs = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
     plan = [(s, None) for s in args.samples.split(",") if args.phase in ("default", "both")]
