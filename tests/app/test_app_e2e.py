@@ -416,7 +416,7 @@ def test_planner_in_chromium(chromium, chromium_args, app_server, physics):
             # Optimise: a small search with a live progress bar, then the results
             _go(page, "Optimise")
             _set_number(page, "Candidates", "40", submit=False)
-            _set_number(page, "Short list (scheduled)", "3", submit=False)
+            _set_number(page, "Short list (scheduled)", "2", submit=False)
             # the least budget the page takes (0.1 CP-SAT units for the sample's 180 operations)
             # still gives each design its own CP-SAT plan
             _set_number(page, "Seconds per schedule", "0.2", submit=False)
