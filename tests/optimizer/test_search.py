@@ -49,6 +49,18 @@ def tiny(tmp_path) -> Path:
     return write_tiny_layout(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, physics):
+    """One uninterrupted SMALL run of the tiny factory and the progress it reported: the run the
+    folder test inspects and the determinism and resume tests compare theirs with (the tests
+    only read it)."""
+    folder = tmp_path_factory.mktemp("uninterrupted")
+    seen = []
+    result = run_search(write_tiny_layout(folder), SearchConfig(**SMALL), out_dir=folder / "runs" / "run",
+                        progress=seen.append, physics=physics)
+    return result, seen
+
+
 # --- stage 1 and ranking -------------------------------------------------------------------------
 
 
@@ -92,9 +104,9 @@ def test_pareto_front_keeps_exactly_the_non_dominated():
 # --- the run ----------------------------------------------------------------------------------
 
 
-def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_path, physics):
-    seen = []
-    result = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "run", progress=seen.append, physics=physics)
+def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(uninterrupted, physics):
+    result, seen = uninterrupted
+    tiny = result.run_dir.parents[1] / "tiny.yaml"
     assert result.status == "complete"
     assert (result.screened, result.scheduled) == (60, 4)
     assert result.valid == 60 and result.schedule_ok == 4
@@ -137,12 +149,12 @@ def test_run_writes_a_complete_run_folder_that_beats_the_as_is_layout(tiny, tmp_
     # reopening the run gives the same answer; list_runs finds it
     again = load_run(folder)
     assert again.best == result.best and again.pareto == result.pareto and again.status == "complete"
-    runs = list_runs(tmp_path)
+    runs = list_runs(folder.parent)
     assert [r.run_dir for r in runs] == [folder] and runs[0].best_makespan == result.best.makespan
 
 
-def test_same_seed_same_candidates_and_result_other_seed_differs(tiny, tmp_path, physics):
-    a = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "a", physics=physics)
+def test_same_seed_same_candidates_and_result_other_seed_differs(uninterrupted, tiny, tmp_path, physics):
+    a, _ = uninterrupted
     b = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "b", physics=physics)
     c = run_search(tiny, SearchConfig(**{**SMALL, "seed": 1}), out_dir=tmp_path / "c", physics=physics)
     assert _keys(a.run_dir) == _keys(b.run_dir)
@@ -151,7 +163,7 @@ def test_same_seed_same_candidates_and_result_other_seed_differs(tiny, tmp_path,
     assert len(set(_keys(a.run_dir).values())) == 61  # distinct, the as-is layout included
 
 
-def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(tiny, tmp_path, physics):
+def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(uninterrupted, tiny, tmp_path, physics):
     stop = threading.Event()
 
     def progress(p):
@@ -166,7 +178,7 @@ def test_stop_then_resume_ends_with_the_uninterrupted_count_and_result(tiny, tmp
     assert not (cut / "report.md").exists()
     screened_before = _keys(cut)
     resumed = run_search(tiny, SearchConfig(**{**SMALL, "candidates": 999}), resume=cut, physics=physics)  # result settings come from the run
-    whole = run_search(tiny, SearchConfig(**SMALL), out_dir=tmp_path / "whole", physics=physics)
+    whole, _ = uninterrupted
     assert resumed.screened == whole.screened == 60
     assert _keys(cut) == _keys(whole.run_dir)
     assert all(_keys(cut)[s] == k for s, k in screened_before.items())  # finished work kept as it was
