@@ -295,6 +295,13 @@ def test_the_searched_fleet_range_and_buffer_ranges_reach_the_layout_and_are_nam
     station = mini.layout.stations[0].id
     frame = rt.decision_buffers_frame(mini.data)
     frame.loc[0] = [station, "input", 1.0, 4.0, ""]
+    assert not mini.edit(rt.apply_decision_buffers(mini.data, frame))  # its input buffer has no limit today
+    assert [(p.path, p.message) for p in mini.problems] == [(
+        "decisions.buffers[0].station", f"'{station}' has no input buffer limit: a range could only try smaller, "
+        "priced buffers against a free unlimited one; set stations[0].input_buffer to the places it has today")]
+    data = mini.data
+    data["stations"][0]["input_buffer"] = 2
+    assert mini.edit(data), mini.problems
     assert mini.edit(rt.apply_decision_buffers(mini.data, frame)), mini.problems
     (chosen,) = mini.layout.decisions.buffers
     assert (chosen.station, chosen.field, chosen.min, chosen.max) == (station, "input_buffer", 1, 4)
