@@ -50,6 +50,7 @@ class GeneratorName(Name, kind="generator"):
     """Placement generators (`optimizer.placement.GENERATORS`)."""
 
     CPSAT = "cpsat"
+    LINE = "line"
     MIXED = "mixed"
     PERTURB = "perturb"
     QAP = "qap"

@@ -85,7 +85,7 @@ def test_same_seed_same_sequence(name):
 def test_unknown_generator_lists_valid_names():
     with pytest.raises(InputError) as err:  # the same error as the search settings' check
         generate("x", build_layout([(1.0, 1.0)]), 5, seed=0)
-    assert str(err.value) == "unknown generator 'x'; valid: cpsat, mixed, perturb, qap, random"
+    assert str(err.value) == "unknown generator 'x'; valid: cpsat, line, mixed, perturb, qap, random"
 
 
 def test_budget_zero_and_nothing_movable():

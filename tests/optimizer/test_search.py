@@ -214,7 +214,7 @@ def test_bad_settings_and_inputs_say_what_is_wrong(tiny, tmp_path, physics):
         run_search(tiny, SearchConfig(candidates=0), physics=physics)
     with pytest.raises(InputError, match="unknown backend 'dask'; valid: local, ray"):
         run_search(tiny, SearchConfig(backend="dask"), physics=physics)
-    with pytest.raises(InputError, match="unknown generator 'magic'; valid: cpsat, mixed, perturb, qap, random"):
+    with pytest.raises(InputError, match="unknown generator 'magic'; valid: cpsat, line, mixed, perturb, qap, random"):
         run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "g", physics=physics)
     with pytest.raises(LayoutError, match="file not found"):
         run_search(tmp_path / "missing.yaml", SearchConfig(**SMALL), physics=physics)
@@ -229,10 +229,10 @@ def test_bad_settings_and_inputs_say_what_is_wrong(tiny, tmp_path, physics):
 def test_a_bad_robot_cell_or_generator_leaves_no_running_run(tiny, tmp_path, monkeypatch, physics):
     with pytest.raises(InputError) as info:
         run_search(tiny, SearchConfig(**{**SMALL, "generator": "magic"}), out_dir=tmp_path / "runs" / "g", physics=physics)
-    assert str(info.value) == "unknown generator 'magic'; valid: cpsat, mixed, perturb, qap, random"
+    assert str(info.value) == "unknown generator 'magic'; valid: cpsat, line, mixed, perturb, qap, random"
     with pytest.raises(InputError) as info:
         SearchConfig(generator="magic").check()  # caught by the settings check, before any run exists
-    assert str(info.value) == "unknown generator 'magic'; valid: cpsat, mixed, perturb, qap, random"
+    assert str(info.value) == "unknown generator 'magic'; valid: cpsat, line, mixed, perturb, qap, random"
     problem = Problem("stations[0].tasks[0]", "robot cell 'saw': task 'cut' is out of reach")
 
     def bad_cell(*args):
