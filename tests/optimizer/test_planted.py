@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from optimizer.layout_checker import check_layout
+from optimizer.placement import generate
 from optimizer.planted import AISLE, KINDS, instance, product_cells, serial_line
 from optimizer.search.checks import COST_TOLERANCE, against_planted, against_random
 from optimizer.search.config import SearchConfig
@@ -62,6 +63,36 @@ def test_the_planted_cells_are_one_row_per_product_and_the_as_is_mixes_them_up()
     rows_as_is = {p["id"]: {as_is.station(op["stations"][0]).position[1] for op in p["routing"]}
                   for p in inst.layout["products"]}
     assert any(len(ys) > 1 for ys in rows_as_is.values())  # some cell is spread over several rows
+
+
+@pytest.mark.parametrize("seed", [4, 11])
+def test_the_line_generator_lays_the_scattered_line_out_in_routing_order_an_aisle_apart(seed, physics):
+    """Seeds not used elsewhere: the line generator's best candidate by the screening flow is
+    one straight row between the docks, each station an aisle after its predecessor, level
+    with both docks, as short in flow as the planted row (checked from the footprints)."""
+    inst, as_is, planted = _layouts("serial_line", seed, small=False)
+    candidates = list(generate("line", as_is, 40, seed=0))
+    assert len(candidates) == 40 and all(check_layout(c, physics=physics) == [] for c in candidates)
+    best = min(candidates, key=flow_distance)
+    assert flow_distance(best) <= flow_distance(planted) + 1e-9
+    order = [op["stations"][0] for op in inst.layout["products"][0]["routing"]]
+    rects = {s.id: station_rect(s) for s in best.stations}
+    for a, b in zip(order, order[1:]):
+        assert math.isclose(rects[b].xmin - rects[a].xmax, AISLE)
+    dock_y = {d.position[1] for d in as_is.floor.docks}
+    assert {(r.ymin + r.ymax) / 2 for r in rects.values()} == dock_y
+
+
+def test_the_line_generator_gives_every_product_cell_a_row_of_its_own(physics):
+    inst, as_is, planted = _layouts("product_cells", 5, small=False)
+    candidates = list(generate("line", as_is, 40, seed=0))
+    best = min(candidates, key=flow_distance)
+    assert flow_distance(best) <= flow_distance(planted) + 1e-9
+    for product in inst.layout["products"]:
+        ids = [op["stations"][0] for op in product["routing"]]
+        rects = [station_rect(best.station(i)) for i in ids]
+        assert len({r.ymin for r in rects}) == 1  # one row per product, in routing order
+        assert all(math.isclose(b.xmin - a.xmax, AISLE) for a, b in zip(rects, rects[1:]))
 
 
 def test_instances_repeat_by_seed_and_differ_between_seeds():
