@@ -71,9 +71,9 @@ def test_the_line_generator_lays_the_scattered_line_out_in_routing_order_an_aisl
     one straight row between the docks, each station an aisle after its predecessor, level
     with both docks, as short in flow as the planted row (checked from the footprints)."""
     inst, as_is, planted = _layouts("serial_line", seed, small=False)
-    candidates = list(generate("line", as_is, 40, seed=0))
-    assert len(candidates) == 40 and all(check_layout(c, physics=physics) == [] for c in candidates)
+    candidates = list(generate("line", as_is, 24, seed=0))
     best = min(candidates, key=flow_distance)
+    assert len(candidates) == 24 and check_layout(best, physics=physics) == []
     assert flow_distance(best) <= flow_distance(planted) + 1e-9
     order = [op["stations"][0] for op in inst.layout["products"][0]["routing"]]
     rects = {s.id: station_rect(s) for s in best.stations}
@@ -85,9 +85,8 @@ def test_the_line_generator_lays_the_scattered_line_out_in_routing_order_an_aisl
 
 def test_the_line_generator_gives_every_product_cell_a_row_of_its_own(physics):
     inst, as_is, planted = _layouts("product_cells", 5, small=False)
-    candidates = list(generate("line", as_is, 40, seed=0))
-    best = min(candidates, key=flow_distance)
-    assert flow_distance(best) <= flow_distance(planted) + 1e-9
+    best = min(generate("line", as_is, 40, seed=0), key=flow_distance)
+    assert check_layout(best, physics=physics) == [] and flow_distance(best) <= flow_distance(planted) + 1e-9
     for product in inst.layout["products"]:
         ids = [op["stations"][0] for op in product["routing"]]
         rects = [station_rect(best.station(i)) for i in ids]
