@@ -12,7 +12,7 @@ from scipy import stats
 from optimizer.report import NOT_BETTER, recommendation_line
 from optimizer.search.decide import decide
 from optimizer.search.simulate import KPI_NAMES
-from optimizer.search.statistics import best_of, in_contention, paired_difference
+from optimizer.search.statistics import best_of, in_contention, meets, paired_difference
 from optimizer.store import SimulationRecord
 
 
@@ -180,6 +180,22 @@ def test_with_the_cost_objective_designs_short_of_the_required_rate_leave_the_co
     decision = decide(recs, "cost", 100.0)
     assert [d.seq for d in decision.ranking] == [2, 3, 1] and decision.recommended.seq == 2
     assert decision.ranking[-1].meets_demand is False
+
+
+def test_a_cheaper_design_unsure_of_the_rate_stays_in_contention_with_the_best_that_meets_it():
+    from optimizer.search.simulate import contenders
+
+    # 1 is the cheapest, its throughput straddles 100 units/h (90 and 115 in turn: unsure);
+    # 2 surely meets it; 3 is unsure too but dearer than 2, so it cannot win
+    unsure = [90.0 + 25 * (r % 2) for r in range(6)]
+    recs = (_cost_records(1, [50.0 + r for r in range(6)], unsure) + _rising(2, 60.0, 120.0)
+            + _cost_records(3, [70.0 + r for r in range(6)], unsure) + _rising(0, 65.0, 80.0))
+    assert [meets([r.kpis["throughput_per_hour"] for r in recs if r.seq == k], 100.0) for k in (1, 2, 3)] == \
+        [None, True, None]
+    assert contenders(recs, 6, [0, 1, 2, 3], "cost", 100.0) == {1, 2}
+    # more replications settle it: once 1 surely meets the rate, it alone is left
+    sure = _cost_records(1, [50.0 + r for r in range(6)], [115.0 + (r % 2) for r in range(6)])
+    assert contenders([r for r in recs if r.seq != 1] + sure, 6, [0, 1, 2, 3], "cost", 100.0) == {1}
 
 
 def test_designs_short_of_the_required_rate_with_equal_throughput_rank_by_cost():
