@@ -13,7 +13,7 @@ from twin.errors import InputError
 @pytest.mark.parametrize("enum, text, message", [
     (Objective, "cost", "unknown objective 'cost'; valid: makespan, weighted_tardiness"),
     (SearchObjective, "speed", "unknown objective 'speed'; valid: cost, makespan, weighted_tardiness, throughput"),
-    (GeneratorName, "magic", "unknown generator 'magic'; valid: cpsat, mixed, perturb, qap, random"),
+    (GeneratorName, "magic", "unknown generator 'magic'; valid: cpsat, line, mixed, perturb, qap, random"),
     (SolverName, "tabu", "unknown solver 'tabu'; valid: cpsat, dispatch"),
     (Backend, "dask", "unknown backend 'dask'; valid: local, ray"),
 ])
