@@ -25,16 +25,18 @@ from optimizer.problem import SchedulingProblem
 
 Key = tuple[int, int]  # (job index, operation index)
 Placed = dict[Key, tuple[str, int, int]]
+PATIENCE = 50  # stop after this many restart periods without a better schedule: CP-SAT takes over
 
 
 def eligible(problem: SchedulingProblem) -> bool:
-    """One station of capacity 1 per operation, no changeovers, fleets, operators, batch
-    machines or transfer batches: a job shop whose schedule is fixed by its machine sequences."""
+    """Every station an operation may run on has capacity 1, and there are no changeovers,
+    fleets, operators, batch machines or transfer batches: a (flexible) job shop whose schedule
+    is fixed by each operation's station and the stations' sequences."""
     for job in problem.jobs:
         if job.batched:
             return False
         for op in job.operations:
-            if len(op.alternatives) != 1 or problem.capacities[op.alternatives[0].station] != 1:
+            if any(problem.capacities[a.station] != 1 for a in op.alternatives):
                 return False
     return (not problem.manned and not problem.batch_sizes
             and not any(problem.has_changeovers(s) for s in problem.capacities)
@@ -43,51 +45,58 @@ def eligible(problem: SchedulingProblem) -> bool:
 
 @dataclass
 class _Graph:
-    """Operations 0..n-1 in (job, operation) order with their job chains; machine sequences
-    are kept apart in `_State`."""
+    """Operations 0..n-1 in (job, operation) order with their job chains and the stations
+    each may run on; what depends on the chosen stations is kept in `_State`."""
 
+    problem: SchedulingProblem
     keys: list[Key]
-    station: list[str]
-    duration: list[int]
-    release: list[int]  # earliest start from the job's release (and its origin's transport)
+    options: list[dict[str, int]]  # station -> duration
     job_prev: list[int]  # -1: the first operation of its job
     job_next: list[int]  # -1: the last
-    lag_next: list[int]  # transport ticks to job_next
 
     @classmethod
     def of(cls, problem: SchedulingProblem) -> "_Graph":
-        g = cls([], [], [], [], [], [], [])
+        g = cls(problem, [], [], [], [])
         for j, job in enumerate(problem.jobs):
             for k, op in enumerate(job.operations):
-                station = op.alternatives[0].station
                 g.keys.append((j, k))
-                g.station.append(station)
-                g.duration.append(op.alternatives[0].duration)
-                origin = job.origin if k == 0 else None
-                g.release.append(job.release + (problem.transport_ticks(origin, station) if origin else 0))
+                g.options.append({a.station: a.duration for a in op.alternatives})
                 g.job_prev.append(-1 if k == 0 else len(g.keys) - 2)
                 g.job_next.append(-1)
-                g.lag_next.append(0)
                 if k > 0:
                     g.job_next[-2] = len(g.keys) - 1
-                    g.lag_next[-2] = problem.transport_ticks(g.station[-2], station)
         return g
+
+    def release(self, o: int, station: str) -> int:
+        """The earliest start of operation o on `station` from its job's release (and the
+        transport from the job's origin)."""
+        j, k = self.keys[o]
+        job = self.problem.jobs[j]
+        origin = job.origin if k == 0 else None
+        return job.release + (self.problem.transport_ticks(origin, station) if origin else 0)
 
 
 class _Cycle(Exception):
-    """The machine sequences contradict the job chains (a swap made a cycle)."""
+    """The machine sequences contradict the job chains (a move made a cycle)."""
 
 
 class _State:
-    """Machine sequences as predecessor/successor arrays, with heads (earliest starts) and
-    tails (longest path after an operation's end) of the current sequences."""
+    """Each operation's station and its machine sequence as predecessor/successor arrays,
+    with heads (earliest starts) and tails (longest path after an operation's end)."""
 
-    def __init__(self, g: _Graph, sequences: dict[str, list[int]]) -> None:
+    def __init__(self, g: _Graph, stations: list[str], sequences: dict[str, list[int]]) -> None:
         n = len(g.keys)
         self.g = g
+        self.station = list(stations)
+        self.duration = [g.options[o][stations[o]] for o in range(n)]
+        self.release = [g.release(o, stations[o]) for o in range(n)]
+        ticks = g.problem.transport_ticks
+        self.lag_next = [ticks(stations[o], stations[g.job_next[o]]) if g.job_next[o] >= 0 else 0 for o in range(n)]
+        self.on: dict[str, set[int]] = {s: set() for s in g.problem.capacities}
         self.mprev = [-1] * n
         self.mnext = [-1] * n
-        for seq in sequences.values():
+        for station, seq in sequences.items():
+            self.on[station].update(seq)
             for a, b in zip(seq, seq[1:]):
                 self.mnext[a], self.mprev[b] = b, a
         self.head = [0] * n
@@ -95,15 +104,25 @@ class _State:
         self.makespan = 0
         self.evaluate()
 
+    def snapshot(self) -> tuple:
+        return (list(self.mprev), list(self.mnext), list(self.station), list(self.duration), list(self.release),
+                list(self.lag_next), {s: set(ops) for s, ops in self.on.items()})
+
+    def restore(self, snap: tuple) -> None:
+        mprev, mnext, station, duration, release, lag_next, on = snap
+        self.mprev, self.mnext, self.station, self.duration = list(mprev), list(mnext), list(station), list(duration)
+        self.release, self.lag_next, self.on = list(release), list(lag_next), {s: set(ops) for s, ops in on.items()}
+        self.evaluate()
+
     def evaluate(self) -> None:
         """Heads and tails by one topological pass each (Kahn); raises _Cycle."""
         g, mprev, mnext = self.g, self.mprev, self.mnext
-        job_prev, job_next, dur, lag = g.job_prev, g.job_next, g.duration, g.lag_next
+        job_prev, job_next, dur, lag = g.job_prev, g.job_next, self.duration, self.lag_next
         n = len(dur)
         indeg = [(job_prev[o] >= 0) + (mprev[o] >= 0) for o in range(n)]
         stack = [o for o in range(n) if indeg[o] == 0]
         order = []
-        head = list(g.release)
+        head = list(self.release)
         while stack:
             o = stack.pop()
             order.append(o)
@@ -134,7 +153,7 @@ class _State:
             if s >= 0 and tail[s] + dur[s] > t:
                 t = tail[s] + dur[s]
             tail[o] = t
-        self.head, self.tail, self.order = head, tail, order
+        self.head, self.tail = head, tail
         self.makespan = max((head[o] + dur[o] for o in range(n)), default=0)
 
     def swap(self, u: int, v: int) -> None:
@@ -148,11 +167,38 @@ class _State:
         mprev[v], mnext[v] = a, u
         mprev[u], mnext[u] = v, b
 
-    def critical_blocks(self, rng: random.Random) -> list[list[int]]:
-        """The blocks (maximal runs of consecutive operations on one machine) of one critical
-        path, traced back from an operation that ends at the makespan; where both the machine
-        and the job predecessor are critical, the machine one (longer blocks, more moves)."""
-        g, head, dur = self.g, self.head, self.g.duration
+    def reassign(self, o: int, station: str, a: int, b: int) -> tuple[str, int, int]:
+        """Operation o (of non-zero length) moves to `station` between a and b (-1: an end of
+        its sequence); returns where it was, for undoing."""
+        g, mprev, mnext = self.g, self.mprev, self.mnext
+        old = (self.station[o], mprev[o], mnext[o])
+        p, s = mprev[o], mnext[o]
+        if p >= 0:
+            mnext[p] = s
+        if s >= 0:
+            mprev[s] = p
+        self.on[self.station[o]].discard(o)
+        mprev[o], mnext[o] = a, b
+        if a >= 0:
+            mnext[a] = o
+        if b >= 0:
+            mprev[b] = o
+        self.on[station].add(o)
+        self.station[o] = station
+        self.duration[o] = g.options[o][station]
+        self.release[o] = g.release(o, station)
+        ticks = g.problem.transport_ticks
+        if g.job_next[o] >= 0:
+            self.lag_next[o] = ticks(station, self.station[g.job_next[o]])
+        if g.job_prev[o] >= 0:
+            self.lag_next[g.job_prev[o]] = ticks(self.station[g.job_prev[o]], station)
+        return old
+
+    def critical_path(self, rng: random.Random) -> list[int]:
+        """One critical path, traced back from an operation that ends at the makespan; where
+        both the machine and the job predecessor are critical, the machine one (longer
+        blocks, more moves)."""
+        g, head, dur, lag = self.g, self.head, self.duration, self.lag_next
         ends = [o for o in range(len(dur)) if head[o] + dur[o] == self.makespan and dur[o] > 0]
         if not ends:
             return []
@@ -164,15 +210,19 @@ class _State:
                 o = p
             else:
                 p = g.job_prev[o]
-                if p >= 0 and head[p] + dur[p] + g.lag_next[p] == head[o]:
+                if p >= 0 and head[p] + dur[p] + lag[p] == head[o]:
                     o = p
                 else:
                     break
             path.append(o)
         path.reverse()
+        return path
+
+    def blocks(self, path: list[int]) -> list[list[int]]:
+        """The path cut into blocks: maximal runs of consecutive operations on one machine."""
         blocks: list[list[int]] = []
         for o in path:
-            if blocks and self.mprev[o] == blocks[-1][-1] and dur[o] > 0:
+            if blocks and self.mprev[o] == blocks[-1][-1] and self.duration[o] > 0:
                 blocks[-1].append(o)
             else:
                 blocks.append([o])
@@ -181,31 +231,61 @@ class _State:
     def estimate(self, u: int, v: int) -> int:
         """Taillard's estimate of the makespan after swapping u and v (u directly before v):
         the longest path through the two after the swap, from unchanged heads and tails."""
-        g, head, tail, dur = self.g, self.head, self.tail, self.g.duration
+        g, head, tail, dur, lag = self.g, self.head, self.tail, self.duration, self.lag_next
         a, b = self.mprev[u], self.mnext[v]
-        rv = g.release[v]
+        rv = self.release[v]
         p = g.job_prev[v]
         if p >= 0:
-            rv = max(rv, head[p] + dur[p] + g.lag_next[p])
+            rv = max(rv, head[p] + dur[p] + lag[p])
         if a >= 0:
             rv = max(rv, head[a] + dur[a])
-        ru = g.release[u]
+        ru = self.release[u]
         p = g.job_prev[u]
         if p >= 0:
-            ru = max(ru, head[p] + dur[p] + g.lag_next[p])
+            ru = max(ru, head[p] + dur[p] + lag[p])
         ru = max(ru, rv + dur[v])
         qu = 0
         s = g.job_next[u]
         if s >= 0:
-            qu = tail[s] + dur[s] + g.lag_next[u]
+            qu = tail[s] + dur[s] + lag[u]
         if b >= 0:
             qu = max(qu, tail[b] + dur[b])
         qv = 0
         s = g.job_next[v]
         if s >= 0:
-            qv = tail[s] + dur[s] + g.lag_next[v]
+            qv = tail[s] + dur[s] + lag[v]
         qv = max(qv, qu + dur[u])
         return max(rv + dur[v] + qv, ru + dur[u] + qu)
+
+    def insertions(self, o: int) -> list[tuple[int, str, int, int]]:
+        """Moves of operation o to another of its stations, at every place in that station's
+        sequence that cannot make a cycle, each with the estimated longest path through o
+        there: (estimate, station, a, b) with o going between a and b. A place is safe when
+        the operation before it ends by the time o's job successor starts and the one after
+        it starts, counted from the end, no earlier than o's job predecessor's tail allows."""
+        g, head, tail, dur = self.g, self.head, self.tail, self.duration
+        ticks = g.problem.transport_ticks
+        jp, js = g.job_prev[o], g.job_next[o]
+        out = []
+        for station, duration in g.options[o].items():
+            if station == self.station[o] or duration == 0:
+                continue
+            r0 = g.release(o, station)
+            if jp >= 0:
+                r0 = max(r0, head[jp] + dur[jp] + ticks(self.station[jp], station))
+            q0 = tail[js] + dur[js] + ticks(station, self.station[js]) if js >= 0 else 0
+            seq = sorted(self.on[station], key=head.__getitem__)
+            for i in range(len(seq) + 1):
+                a = seq[i - 1] if i > 0 else -1
+                b = seq[i] if i < len(seq) else -1
+                if a >= 0 and js >= 0 and head[a] + dur[a] > head[js]:
+                    break  # every later place is after a as well
+                if b >= 0 and jp >= 0 and dur[b] + tail[b] > tail[jp]:
+                    continue
+                r = max(r0, head[a] + dur[a]) if a >= 0 else r0
+                q = max(q0, tail[b] + dur[b]) if b >= 0 else q0
+                out.append((r + duration + q, station, a, b))
+        return out
 
 
 def _n5_moves(blocks: list[list[int]]) -> list[tuple[int, int]]:
@@ -223,73 +303,98 @@ def _n5_moves(blocks: list[list[int]]) -> list[tuple[int, int]]:
     return moves
 
 
-def _sequences(g: _Graph, placed: Placed) -> dict[str, list[int]]:
-    index = {key: o for o, key in enumerate(g.keys)}
+def _sequences(g: _Graph, placed: Placed) -> tuple[list[str], dict[str, list[int]]]:
+    """Each operation's station and each station's operations of non-zero length in start order."""
+    stations = [placed[key][0] for key in g.keys]
     by_station: dict[str, list[tuple[int, int, int]]] = {}
-    for key, (station, _, start) in placed.items():
-        o = index[key]
-        if g.duration[o] > 0:
+    for o, key in enumerate(g.keys):
+        station, _, start = placed[key]
+        if g.options[o][station] > 0:
             by_station.setdefault(station, []).append((start, key[0], o))
-    return {s: [o for _, _, o in sorted(items)] for s, items in by_station.items()}
+    return stations, {s: [o for _, _, o in sorted(items)] for s, items in by_station.items()}
 
 
 def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed: int = 0,
             max_iterations: int | None = None) -> Placed:
     """A schedule at least as short as `placed` (a feasible schedule of an `eligible` problem):
-    tabu search in N5 from its machine sequences until `stop_at` (a `time.monotonic()` value) or
-    `max_iterations` moves; the best schedule seen, semi-active (every operation at its head).
+    tabu search from its stations and machine sequences until `stop_at` (a `time.monotonic()`
+    value), `max_iterations` moves, or PATIENCE stretches without improvement; the best
+    schedule seen, semi-active (every operation at its head).
 
-    Tabu list: a swapped pair may not be swapped back for a tenure drawn around 10 + n/m
-    moves, unless that would beat the best; when every move is tabu, a random one is made.
-    After a long stretch without improvement the search restarts from the best sequences."""
+    Moves: N5 swaps on one critical path, each priced by Taillard's estimate, and for a
+    flexible problem every critical operation moved to another of its stations at a safe place
+    (`_State.insertions`). Tabu list: a swapped pair may not be swapped back, nor an operation
+    return to the station it left, for a tenure drawn around 10 + jobs/machines moves, unless
+    that would beat the best; when every move is tabu, a random one is made. After a stretch
+    without improvement the search restarts from the best schedule."""
     g = _Graph.of(problem)
-    sequences = _sequences(g, placed)
-    state = _State(g, sequences)
+    stations, sequences = _sequences(g, placed)
+    state = _State(g, stations, sequences)
     rng = random.Random(seed)
     n_machines = max(1, len(sequences))
     base_tenure = 10 + len(problem.jobs) // n_machines
     stall_limit = max(200, 2 * len(g.keys))
+    flexible = any(len(options) > 1 for options in g.options)
     best_makespan = state.makespan
-    best_prev, best_next = list(state.mprev), list(state.mnext)
-    tabu: dict[tuple[int, int], int] = {}
-    iteration = stall = 0
+    best = state.snapshot()
+    tabu: dict[tuple, int] = {}
+    iteration = stall = since_best = 0
     while max_iterations is None or iteration < max_iterations:
         if iteration % 16 == 0 and time.monotonic() > stop_at:
             break
+        if since_best >= PATIENCE * stall_limit:
+            break
         iteration += 1
-        moves = _n5_moves(state.critical_blocks(rng))
+        path = state.critical_path(rng)
+        moves: list[tuple[int, tuple]] = [(state.estimate(u, v), ("swap", u, v)) for u, v in _n5_moves(state.blocks(path))]
+        if flexible:
+            moves += [(value, ("move", o, station, a, b)) for o in path if state.duration[o] > 0
+                      for value, station, a, b in state.insertions(o)]
         if not moves:
             break  # one block: a machine busy from a release to the makespan (optimal when all releases are 0)
         chosen, chosen_value = None, None
-        for u, v in moves:
-            value = state.estimate(u, v)
-            pair = (u, v) if u < v else (v, u)
-            if tabu.get(pair, 0) > iteration and value >= best_makespan:
+        for value, move in moves:
+            if tabu.get(_tabu_key(move), 0) > iteration and value >= best_makespan:
                 continue
             if chosen_value is None or value < chosen_value or (value == chosen_value and rng.random() < 0.5):
-                chosen, chosen_value = (u, v), value
+                chosen, chosen_value = move, value
         if chosen is None:
-            chosen = rng.choice(moves)
-        u, v = chosen
-        state.swap(u, v)
+            chosen = rng.choice(moves)[1]
+        if chosen[0] == "swap":
+            _, u, v = chosen
+            state.swap(u, v)
+            undo = lambda: state.swap(v, u)  # noqa: E731
+            made = ("swap", u, v)
+        else:
+            _, o, station, a, b = chosen
+            old_station, p, s = state.reassign(o, station, a, b)
+            undo = lambda: state.reassign(o, old_station, p, s)  # noqa: E731
+            made = ("move", o, old_station)  # o may not go back there
         try:
             state.evaluate()
-        except _Cycle:  # possible only through zero-length operations; undo and forbid
-            state.swap(v, u)
+        except _Cycle:  # a swap through zero-length operations; undo and forbid
+            undo()
             state.evaluate()
-            tabu[(u, v) if u < v else (v, u)] = iteration + base_tenure
+            tabu[_tabu_key(chosen)] = iteration + base_tenure
             continue
-        tabu[(u, v) if u < v else (v, u)] = iteration + base_tenure + rng.randrange(base_tenure // 2 + 1)
+        tabu[_tabu_key(made)] = iteration + base_tenure + rng.randrange(base_tenure // 2 + 1)
         if state.makespan < best_makespan:
-            best_makespan, stall = state.makespan, 0
-            best_prev, best_next = list(state.mprev), list(state.mnext)
+            best_makespan, stall, since_best = state.makespan, 0, 0
+            best = state.snapshot()
         else:
             stall += 1
+            since_best += 1
             if stall >= stall_limit:
-                state.mprev, state.mnext = list(best_prev), list(best_next)
-                state.evaluate()
+                state.restore(best)
                 tabu.clear()
                 stall = 0
-    state.mprev, state.mnext = best_prev, best_next
-    state.evaluate()
-    return {key: (g.station[o], 0, state.head[o]) for o, key in enumerate(g.keys)}
+    state.restore(best)
+    return {key: (state.station[o], 0, state.head[o]) for o, key in enumerate(g.keys)}
+
+
+def _tabu_key(move: tuple) -> tuple:
+    """Swaps by the pair (either order); moves by (operation, station)."""
+    if move[0] == "swap":
+        _, u, v = move
+        return ("swap", min(u, v), max(u, v))
+    return ("move", move[1], move[2])

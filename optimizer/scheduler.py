@@ -34,9 +34,11 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   start first (plus CP-SAT's portfolio), with strong disjunctive propagation when no operation
   has alternatives; above, CP-SAT's own search.
 - Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
-  makespan, the horizon. On a large plain job shop (`jobshop_tabu.eligible`) under makespan, a
-  tabu search on the machine sequences improves it first for TABU_SHARE of the budget: CP-SAT's
-  LNS then starts from a schedule it would not reach in the limit (benchmarks/jssp_heldout_bench.py).
+  makespan, the horizon. On a large plain job shop or a flexible one (`jobshop_tabu.eligible`:
+  stations of capacity 1, no fleets, changeovers, operators or batches) under makespan, a tabu
+  search on the stations and machine sequences improves it first, for up to TABU_SHARE of the
+  budget: CP-SAT's LNS then starts from a schedule it would not reach in the limit
+  (benchmarks/jssp_heldout_bench.py, benchmarks/fjsp_bench.py).
 """
 from __future__ import annotations
 
@@ -644,8 +646,9 @@ def solve(
     Warm start, by `hint`: True gives CP-SAT the best dispatching-rule schedule as a hint and
     (makespan objective) its makespan as the horizon; "horizon" uses only the horizon; False
     neither. None (default): True, except on small plain job shops (CP-SAT's own first schedules
-    are good there), which get "horizon"; a large plain job shop (`jobshop_tabu.eligible`)
-    under makespan gets the dispatch schedule improved by the tabu search as hint and horizon.
+    are good there), which get "horizon"; a large plain job shop or a flexible one
+    (`jobshop_tabu.eligible`) under makespan gets the dispatch schedule improved by the tabu
+    search as hint and horizon.
     `parameters` sets extra CP-SAT parameters by name.
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
@@ -657,7 +660,8 @@ def solve(
     validate_objective(objective)
     started = time.monotonic()
     warm = None
-    tabu = hint is None and _large(problem) and objective == "makespan" and jobshop_tabu.eligible(problem)
+    tabu = (hint is None and (_large(problem) or _flexible(problem)) and objective == "makespan"
+            and jobshop_tabu.eligible(problem))
     if hint is None:
         hint = True if not _plain_job_shop(problem) or tabu else "horizon" if not _large(problem) else False
     if hint:

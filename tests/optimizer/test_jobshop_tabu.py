@@ -86,7 +86,7 @@ def test_a_job_back_on_its_machine_through_a_zero_length_operation():
     assert improved.makespan == 13
 
 
-def test_only_job_shops_fixed_by_their_machine_sequences_are_eligible():
+def test_only_job_shops_fixed_by_their_stations_and_sequences_are_eligible():
     base = shop(3, 3, 1)
     flexible = SchedulingProblem(
         jobs=(Job("F", (Operation("o", (Alternative("m0", 2), Alternative("m1", 3))),), product="F", family="F"),),
@@ -97,5 +97,5 @@ def test_only_job_shops_fixed_by_their_machine_sequences_are_eligible():
     fleet = SchedulingProblem(jobs=base.jobs, capacities=base.capacities,
                               transport={("m0", "m1"): TransportLeg(4)}, fleets={"agv": 1})
     batch = SchedulingProblem(jobs=base.jobs, capacities=base.capacities, batch_sizes={"m0": 2})
-    assert jobshop_tabu.eligible(base)
-    assert not any(jobshop_tabu.eligible(p) for p in (flexible, lanes, changeovers, fleet, batch))
+    assert jobshop_tabu.eligible(base) and jobshop_tabu.eligible(flexible)
+    assert not any(jobshop_tabu.eligible(p) for p in (lanes, changeovers, fleet, batch))
