@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from optimizer import dispatch, jobshop_tabu
+from optimizer.fjsp import read_fjs
 from optimizer.jssp import read_jssp
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
 from optimizer.schedule import check_schedule, make_schedule
 
 JSSP = Path(__file__).resolve().parents[3] / "shared/benchmarks/jssp"
+FJSP = Path(__file__).resolve().parents[3] / "shared/benchmarks/fjsp"
 NEVER = float("inf")  # no wall-clock stop: these runs end by their number of moves
 
 
@@ -21,14 +23,20 @@ def schedule_of(problem: SchedulingProblem, placed):
     return make_schedule(problem, placed, status="feasible", lower_bound=0, objective="makespan", solver="tabu")
 
 
-def shop(n_jobs: int, n_machines: int, seed: int, *, releases: bool = False, transport: int = 0) -> SchedulingProblem:
-    """Each job visits every machine once in a random order; optionally random releases and a
-    fixed transport time between machines (a conveyor: no fleet)."""
+def shop(n_jobs: int, n_machines: int, seed: int, *, releases: bool = False, transport: int = 0,
+         flexible: bool = False) -> SchedulingProblem:
+    """Each job visits every machine once in a random order; optionally random releases, a
+    fixed transport time between machines (a conveyor: no fleet) and, flexible, a second
+    machine (the next one, another duration) for each operation."""
     rng = random.Random(seed)
     machines = [f"m{m}" for m in range(n_machines)]
+
+    def alternatives(m: int) -> tuple[Alternative, ...]:
+        first = Alternative(machines[m], rng.randint(1, 30))
+        return (first, Alternative(machines[(m + 1) % n_machines], rng.randint(1, 30))) if flexible else (first,)
+
     jobs = tuple(
-        Job(f"j{j}", tuple(Operation(f"o{k}", (Alternative(m, rng.randint(1, 30)),))
-                           for k, m in enumerate(rng.sample(machines, n_machines))),
+        Job(f"j{j}", tuple(Operation(f"o{k}", alternatives(m)) for k, m in enumerate(rng.sample(range(n_machines), n_machines))),
             product=f"j{j}", family=f"j{j}", release=rng.randint(0, 40) if releases else 0)
         for j in range(n_jobs)
     )
@@ -45,15 +53,40 @@ def test_ft06_reaches_its_optimum():
     assert improved.makespan == 55  # Fisher and Thompson's 6x6 optimum
 
 
-@pytest.mark.parametrize("seed, releases, transport", [(1, False, 0), (2, True, 0), (3, True, 7), (4, False, 12)])
-def test_schedules_are_valid_and_never_worse_than_the_start(seed, releases, transport):
-    problem = shop(8, 5, seed, releases=releases, transport=transport)
+@pytest.mark.parametrize("seed, releases, transport, flexible", [
+    (1, False, 0, False), (2, True, 0, False), (3, True, 7, False), (4, False, 12, False),
+    (5, False, 0, True), (6, True, 9, True),
+])
+def test_schedules_are_valid_and_never_worse_than_the_start(seed, releases, transport, flexible):
+    problem = shop(8, 5, seed, releases=releases, transport=transport, flexible=flexible)
     assert jobshop_tabu.eligible(problem)
     start = dispatch.list_schedule(problem, "spt").placed
     before = schedule_of(problem, start).makespan
     improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, seed=seed, max_iterations=500))
     assert check_schedule(problem, improved) == []
     assert improved.makespan <= before
+
+
+def test_mk01_reaches_its_optimum():
+    problem = read_fjs(FJSP / "mk01.fjs")
+    start = dispatch.list_schedule(problem, "fifo").placed
+    assert schedule_of(problem, start).makespan > 40
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=500))
+    assert check_schedule(problem, improved) == []
+    assert improved.makespan == 40  # Brandimarte's mk01, proven optimal
+
+
+def test_operations_move_to_an_idle_machine():
+    # three one-operation jobs, all started on A (3 + 4 + 2 = 9 ticks); on B they take 5, 4, 6.
+    # The work needs at least 9 / 2 ticks on two machines, so 5; reached by J1, J3 on A, J2 on B
+    jobs = tuple(Job(name, (Operation("o", (Alternative("A", a), Alternative("B", b))),), product=name, family=name)
+                 for name, a, b in (("J1", 3, 5), ("J2", 4, 4), ("J3", 2, 6)))
+    problem = SchedulingProblem(jobs=jobs, capacities={"A": 1, "B": 1})
+    start = {(0, 0): ("A", 0, 0), (1, 0): ("A", 0, 3), (2, 0): ("A", 0, 7)}
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=100))
+    assert check_schedule(problem, improved) == []
+    assert improved.makespan == 5
+    assert {a.job: a.station for a in improved.assignments} == {"J1": "A", "J2": "B", "J3": "A"}
 
 
 def test_same_seed_same_moves_same_schedule():
