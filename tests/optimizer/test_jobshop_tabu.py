@@ -44,13 +44,17 @@ def shop(n_jobs: int, n_machines: int, seed: int, *, releases: bool = False, tra
     return SchedulingProblem(jobs=jobs, capacities={m: 1 for m in machines}, transport=legs)
 
 
-def test_ft06_reaches_its_optimum():
-    problem = read_jssp(JSSP / "ft06.txt")
+@pytest.mark.parametrize("path, moves, optimum", [
+    (JSSP / "ft06.txt", 3000, 55),  # Fisher and Thompson's 6x6
+    (FJSP / "mk01.fjs", 500, 40),  # Brandimarte's first flexible job shop, proven optimal
+])
+def test_known_optima_are_reached(path, moves, optimum):
+    problem = read_jssp(path) if path.suffix == ".txt" else read_fjs(path)
     start = dispatch.list_schedule(problem, "fifo").placed
-    assert schedule_of(problem, start).makespan > 55
-    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=3000))
+    assert schedule_of(problem, start).makespan > optimum
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=moves))
     assert check_schedule(problem, improved) == []
-    assert improved.makespan == 55  # Fisher and Thompson's 6x6 optimum
+    assert improved.makespan == optimum
 
 
 @pytest.mark.parametrize("seed, releases, transport, flexible", [
@@ -65,15 +69,6 @@ def test_schedules_are_valid_and_never_worse_than_the_start(seed, releases, tran
     improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, seed=seed, max_iterations=500))
     assert check_schedule(problem, improved) == []
     assert improved.makespan <= before
-
-
-def test_mk01_reaches_its_optimum():
-    problem = read_fjs(FJSP / "mk01.fjs")
-    start = dispatch.list_schedule(problem, "fifo").placed
-    assert schedule_of(problem, start).makespan > 40
-    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=500))
-    assert check_schedule(problem, improved) == []
-    assert improved.makespan == 40  # Brandimarte's mk01, proven optimal
 
 
 def test_operations_move_to_an_idle_machine():
