@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import time
+from operator import add
 from dataclasses import dataclass
 
 from optimizer.problem import SchedulingProblem
@@ -154,7 +155,67 @@ class _State:
                 t = tail[s] + dur[s]
             tail[o] = t
         self.head, self.tail = head, tail
-        self.makespan = max((head[o] + dur[o] for o in range(n)), default=0)
+        self.makespan = max(map(add, head, dur), default=0)
+        # keep a topological order sorted by head (ties in Kahn's order, which keeps a zero-length
+        # operation before its successor): the operations between two neighbours on a machine are
+        # then few, which keeps `evaluate_swap`'s re-sorted stretch short
+        rank = {o: i for i, o in enumerate(order)}
+        self.order = sorted(order, key=lambda o: (head[o], rank[o]))
+        self.pos = [0] * n
+        for i, o in enumerate(self.order):
+            self.pos[o] = i
+
+    def evaluate_swap(self, u: int, v: int) -> None:
+        """Heads and tails after `swap(u, v)` without a full pass: only the stretch of the
+        topological order from u to v is re-sorted (edges from outside it keep their direction),
+        heads are recomputed from u's old place on and tails up to v's; raises _Cycle with the
+        order untouched (the caller swaps back and calls `evaluate`)."""
+        g, mprev, mnext, order, pos = self.g, self.mprev, self.mnext, self.order, self.pos
+        job_prev, job_next, dur, lag = g.job_prev, g.job_next, self.duration, self.lag_next
+        pu, pv = pos[u], pos[v]
+        stretch = order[pu:pv + 1]
+        indeg = {}
+        for o in stretch:
+            p, q = job_prev[o], mprev[o]
+            indeg[o] = (p >= 0 and pu <= pos[p] <= pv) + (q >= 0 and pu <= pos[q] <= pv)
+        ready = [o for o in stretch if not indeg[o]]
+        ready.reverse()
+        resorted = []
+        while ready:
+            o = ready.pop()
+            resorted.append(o)
+            for s in (job_next[o], mnext[o]):
+                if s >= 0 and s in indeg:
+                    indeg[s] -= 1
+                    if not indeg[s]:
+                        ready.append(s)
+        if len(resorted) < len(stretch):
+            raise _Cycle
+        order[pu:pv + 1] = resorted
+        for i, o in enumerate(resorted, pu):
+            pos[o] = i
+        head, tail, release = self.head, self.tail, self.release
+        for i in range(pu, len(order)):
+            o = order[i]
+            h = release[o]
+            p = job_prev[o]
+            if p >= 0 and head[p] + dur[p] + lag[p] > h:
+                h = head[p] + dur[p] + lag[p]
+            p = mprev[o]
+            if p >= 0 and head[p] + dur[p] > h:
+                h = head[p] + dur[p]
+            head[o] = h
+        for i in range(pv, -1, -1):
+            o = order[i]
+            t = 0
+            s = job_next[o]
+            if s >= 0:
+                t = tail[s] + dur[s] + lag[o]
+            s = mnext[o]
+            if s >= 0 and tail[s] + dur[s] > t:
+                t = tail[s] + dur[s]
+            tail[o] = t
+        self.makespan = max(map(add, head, dur), default=0)
 
     def swap(self, u: int, v: int) -> None:
         """u directly before v on their machine becomes v directly before u."""
@@ -365,13 +426,15 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
             state.swap(u, v)
             undo = lambda: state.swap(v, u)  # noqa: E731
             made = ("swap", u, v)
+            evaluate = lambda: state.evaluate_swap(u, v)  # noqa: E731
         else:
             _, o, station, a, b = chosen
             old_station, p, s = state.reassign(o, station, a, b)
             undo = lambda: state.reassign(o, old_station, p, s)  # noqa: E731
             made = ("move", o, old_station)  # o may not go back there
+            evaluate = state.evaluate
         try:
-            state.evaluate()
+            evaluate()
         except _Cycle:  # a swap through zero-length operations; undo and forbid
             undo()
             state.evaluate()

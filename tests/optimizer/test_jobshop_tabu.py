@@ -127,3 +127,24 @@ def test_only_job_shops_fixed_by_their_stations_and_sequences_are_eligible():
     batch = SchedulingProblem(jobs=base.jobs, capacities=base.capacities, batch_sizes={"m0": 2})
     assert jobshop_tabu.eligible(base) and jobshop_tabu.eligible(flexible)
     assert not any(jobshop_tabu.eligible(p) for p in (lanes, changeovers, fleet, batch))
+
+
+@pytest.mark.parametrize("seed, releases, transport", [(7, False, 0), (8, True, 5)])
+def test_the_incremental_evaluation_agrees_with_a_full_pass(seed, releases, transport):
+    # 200 critical swaps, each evaluated incrementally (`evaluate_swap`), then compared with
+    # heads, tails and makespan recomputed from scratch for the same sequences
+    problem = shop(10, 6, seed, releases=releases, transport=transport)
+    g = jobshop_tabu._Graph.of(problem)
+    state = jobshop_tabu._State(g, *jobshop_tabu._sequences(g, dispatch.list_schedule(problem, "spt").placed))
+    rng = random.Random(seed)
+    for _ in range(200):
+        moves = jobshop_tabu._n5_moves(state.blocks(state.critical_path(rng)))
+        if not moves:
+            break
+        u, v = rng.choice(moves)
+        state.swap(u, v)
+        state.evaluate_swap(u, v)
+        fresh = jobshop_tabu._State(g, state.station, {})
+        fresh.mprev, fresh.mnext = list(state.mprev), list(state.mnext)
+        fresh.evaluate()
+        assert (state.head, state.tail, state.makespan) == (fresh.head, fresh.tail, fresh.makespan)
