@@ -72,6 +72,10 @@ LARGE_PROBLEM_OPERATIONS = 200
 # deterministic budget the tabu search makes TABU_MOVES_PER_UNIT moves per unit of it instead.
 TABU_SHARE = 0.5
 TABU_MOVES_PER_UNIT = 2000
+# Flexible problems get the tabu search from this many operations (the fjsp benchmarks have
+# 50-150); CP-SAT alone proves smaller ones in well under a second, which the tabu search,
+# taking its whole share, would only delay.
+TABU_MIN_OPERATIONS = 40
 
 
 @dataclass
@@ -660,8 +664,8 @@ def solve(
     validate_objective(objective)
     started = time.monotonic()
     warm = None
-    tabu = (hint is None and (_large(problem) or _flexible(problem)) and objective == "makespan"
-            and jobshop_tabu.eligible(problem))
+    tabu = (hint is None and (_large(problem) or _flexible(problem) and problem.n_operations >= TABU_MIN_OPERATIONS)
+            and objective == "makespan" and jobshop_tabu.eligible(problem))
     if hint is None:
         hint = True if not _plain_job_shop(problem) or tabu else "horizon" if not _large(problem) else False
     if hint:
@@ -730,11 +734,12 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
     deterministic budget left to CP-SAT (the wall clock is read afresh by the caller). Under a
     deterministic budget the search makes a fixed number of moves, so the result stays repeatable."""
     if deterministic_time is None:
-        placed = jobshop_tabu.improve(problem, warm.placed, stop_at=started + TABU_SHARE * time_limit, seed=seed)
+        placed = jobshop_tabu.improve(problem, warm.placed, stop_at=started + TABU_SHARE * time_limit, seed=seed,
+                                      lower_bound=dispatch_mod.simple_lower_bound(problem))
     else:
         moves = int(TABU_SHARE * deterministic_time * TABU_MOVES_PER_UNIT)
         placed = jobshop_tabu.improve(problem, warm.placed, stop_at=started + time_limit, seed=seed,
-                                      max_iterations=moves)
+                                      max_iterations=moves, lower_bound=dispatch_mod.simple_lower_bound(problem))
         deterministic_time *= 1 - TABU_SHARE
     return dispatch_mod.ListSchedule(placed, {}), deterministic_time
 

@@ -9,7 +9,7 @@ import pytest
 from optimizer import dispatch, jobshop_tabu
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 from optimizer.schedule import check_schedule
-from optimizer.scheduler import LARGE_PROBLEM_OPERATIONS, TABU_MOVES_PER_UNIT, TABU_SHARE, solve
+from optimizer.scheduler import LARGE_PROBLEM_OPERATIONS, TABU_MIN_OPERATIONS, TABU_MOVES_PER_UNIT, TABU_SHARE, solve
 
 
 def random_job_shop(n_jobs: int, n_machines: int, seed: int) -> SchedulingProblem:
@@ -69,7 +69,7 @@ def test_the_large_set_up_starts_above_the_threshold():
     assert random_job_shop(5, 5, seed=1).n_operations <= LARGE_PROBLEM_OPERATIONS
 
 
-def test_large_job_shops_get_the_tabu_search_and_stay_repeatable(monkeypatch):
+def test_large_and_flexible_job_shops_get_the_tabu_search_and_stay_repeatable(monkeypatch):
     calls: list[int] = []
     real = jobshop_tabu.improve
 
@@ -87,3 +87,9 @@ def test_large_job_shops_get_the_tabu_search_and_stay_repeatable(monkeypatch):
     small = random_job_shop(5, 5, seed=1)
     solve(small, time_limit=5.0, workers=1)
     assert len(calls) == 2  # small job shops are proven by CP-SAT from the horizon alone
+    solve(flexible_shop(8, seed=3), time_limit=5.0, workers=1)
+    assert len(calls) == 2  # and so are small flexible ones
+    flexible = flexible_shop(TABU_MIN_OPERATIONS // 2, seed=4)
+    assert flexible.n_operations == TABU_MIN_OPERATIONS
+    schedule = solve(flexible, time_limit=60.0, workers=1, deterministic_time=0.5)
+    assert len(calls) == 3 and check_schedule(flexible, schedule) == []
