@@ -143,17 +143,8 @@ class _State:
                     stack.append(s)
         if len(order) < n:
             raise _Cycle
-        tail = [0] * n
-        for o in reversed(order):
-            t = 0
-            s = job_next[o]
-            if s >= 0:
-                t = tail[s] + dur[s] + lag[o]
-            s = mnext[o]
-            if s >= 0 and tail[s] + dur[s] > t:
-                t = tail[s] + dur[s]
-            tail[o] = t
-        self.head, self.tail = head, tail
+        self.head, self.tail = head, [0] * n
+        self._tails(reversed(order))
         self.makespan = max(map(add, head, dur), default=0)
         # keep a topological order sorted by head (ties in Kahn's order, which keeps a zero-length
         # operation before its successor): the operations between two neighbours on a machine are
@@ -193,7 +184,7 @@ class _State:
         order[pu:pv + 1] = resorted
         for i, o in enumerate(resorted, pu):
             pos[o] = i
-        head, tail, release = self.head, self.tail, self.release
+        head, release = self.head, self.release
         for i in range(pu, len(order)):
             o = order[i]
             h = release[o]
@@ -204,8 +195,13 @@ class _State:
             if p >= 0 and head[p] + dur[p] > h:
                 h = head[p] + dur[p]
             head[o] = h
-        for i in range(pv, -1, -1):
-            o = order[i]
+        self._tails(order[i] for i in range(pv, -1, -1))
+        self.makespan = max(map(add, head, dur), default=0)
+
+    def _tails(self, operations) -> None:
+        """Tails of `operations`, given in reverse topological order (each after its successors)."""
+        job_next, mnext, dur, lag, tail = self.g.job_next, self.mnext, self.duration, self.lag_next, self.tail
+        for o in operations:
             t = 0
             s = job_next[o]
             if s >= 0:
@@ -214,7 +210,6 @@ class _State:
             if s >= 0 and tail[s] + dur[s] > t:
                 t = tail[s] + dur[s]
             tail[o] = t
-        self.makespan = max(map(add, head, dur), default=0)
 
     def swap(self, u: int, v: int) -> None:
         """u directly before v on their machine becomes v directly before u."""
