@@ -407,6 +407,8 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
     `twin.graph.empty_runs` made the seconds from the aisle distances.
     """
 
+    from twin.graph import cut_leg_problems  # off the module's import path, as `layout_problem`'s routing
+
     tick = float(layout.tick)
     task_times = dict(task_times or {})
     station_ids = {s.id for s in layout.stations}
@@ -478,9 +480,7 @@ def build_problem(layout, legs: Mapping[tuple[str, str], LegLike],
             )
     problems += lot_fit_problems(layout, task_times)
     pools = _tick_pools(layout, tick, problems)
-    from twin.graph import cut_leg_problems  # a lot must be able to travel every leg its routing may take
-
-    problems += cut_leg_problems(layout, legs)
+    problems += cut_leg_problems(layout, legs)  # a lot must be able to travel every leg its routing may take
     if problems:
         raise LayoutError(problems, source=layout.name)
     changeovers: dict[str, dict[tuple[str, str], int]] = {}
