@@ -122,8 +122,14 @@ def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any], fai
     the start of each one's empty leg where the schedule gives it (at or before the trip)."""
     vehicles: dict[tuple[str, str, str, int], tuple[int, float]] = {}
     empty_starts: dict[tuple[str, str, str, int], float] = {}
+    unnamed: list[int] = []  # AGV trips without a vehicle: refused beside named ones (see below)
     for i, trip in enumerate(trips if isinstance(trips, list) else []):
-        if not isinstance(trip, dict) or trip.get("vehicle") is None:
+        if not isinstance(trip, dict):
+            continue
+        if trip.get("vehicle") is None:
+            leg = factory.legs.get((trip.get("from"), trip.get("to")))
+            if leg is not None and leg.mover == "agv":
+                unnamed.append(i)
             continue
         where = f"transports[{i}]"
         try:
@@ -149,4 +155,10 @@ def _planned_vehicles(trips: Any, factory: Factory, lots: Mapping[str, Any], fai
                 raise fail(f"{where}.empty_start: must be a time between 0 and the trip's start ({start:g}), "
                            f"got {trip['empty_start']!r}")
             empty_starts[key] = empty_start
+    if vehicles and unnamed:
+        # a vehicle follows its planned trips to the last, so a trip left to the dispatcher
+        # could wait for a free vehicle until every plan is done, while a planned vehicle
+        # waits at a pick-up for that very lot
+        raise fail(f"transports[{unnamed[0]}]: an AGV trip without a vehicle, while the schedule names the "
+                   "vehicle of other AGV trips; name every AGV trip's vehicle or none")
     return vehicles, empty_starts

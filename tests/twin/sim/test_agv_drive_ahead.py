@@ -110,3 +110,17 @@ def test_an_empty_leg_after_its_trip_is_refused():
         plan_from_schedule(dict(doc, transports=bad), factory)
     assert str(err.value) == ("schedule: transports[1].empty_start: must be a time between 0 and the trip's start "
                               "(120), got 130.0")
+
+
+def test_an_agv_trip_without_its_vehicle_beside_named_ones_is_refused():
+    # p#1's trip left to the dispatcher: the one AGV would follow its plan (p#0's trip) and
+    # could never take it; the schedule must name every AGV trip's vehicle or none
+    _, doc, factory = planned()
+    partial = [{k: v for k, v in t.items() if k not in ("vehicle", "empty_from", "empty_start", "empty_end")}
+               if t["job"] == "p#1" else t for t in doc["transports"]]
+    with pytest.raises(InputError) as err:
+        plan_from_schedule(dict(doc, transports=partial), factory)
+    assert str(err.value) == ("schedule: transports[1]: an AGV trip without a vehicle, while the schedule names the "
+                              "vehicle of other AGV trips; name every AGV trip's vehicle or none")
+    unnamed = [{k: v for k, v in t.items() if k != "vehicle"} for t in doc["transports"]]
+    assert plan_from_schedule(dict(doc, transports=unnamed), factory).vehicles == {}  # none named: the twin dispatches
