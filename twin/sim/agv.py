@@ -46,7 +46,7 @@ class Trip:
     end: float  # unloading ends
     empty_seconds: float
     empty_from: str = ""  # where the vehicle drove empty from (its home or its last drop); "" for belts
-    empty_start: float | None = None  # when the empty run began (None: it ended as loading began)
+    empty_start: float | None = None  # when the empty run began (every AGV trip has it; None for belts)
 
 
 Key = tuple[str, str, str, int]  # a trip: (lot, from station, to station, transfer batch)

@@ -84,7 +84,7 @@ class Playback:
     def vehicles_at(self, time: float) -> list[VehicleAt]:
         out = []
         for trip in self._trips:
-            begin = trip.start - trip.empty_seconds if trip.empty_start is None else trip.empty_start
+            begin = trip.empty_start  # an AGV trip records when its empty run began
             if not begin <= time < trip.end:
                 continue
             pick, drop = self._outs.get(trip.from_station), self._ins.get(trip.to_station)
