@@ -34,7 +34,7 @@ from optimizer.runner import Runner
 from optimizer.search.config import SearchConfig
 from optimizer.search.ranking import rank
 from optimizer.search.rows import CandidateRow, apply_choices, apply_placements
-from optimizer.search.statistics import best_of, in_contention, meets, paired_difference
+from optimizer.search.statistics import best_of, in_contention, meets
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
 
@@ -138,7 +138,8 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
     objective, designs whose throughput surely misses the required rate leave first (unless
     every design misses it), and once some design surely meets it the best is the cheapest
     of those: a design still unsure of the rate stays while it is not significantly dearer
-    than that one, since with more replications it may qualify and win (ranking it against
+    than that one, since with more replications it may qualify and win (one right at the rate
+    stays to the replication cap; ranking it against
     the unsure designs' own costs stopped the electronics sample's default run after 10
     replications with 69 cheaper designs unsure, and the re-check with 100 ranked two of
     them first)."""
@@ -152,9 +153,7 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
             scores = {seq: values for seq, values in scores.items() if seq not in short}
         qualified = {seq: scores[seq] for seq in scores if rate[seq] is True}
         if qualified and len(qualified) < len(scores):
-            best = best_of(qualified)
-            return {seq for seq, values in scores.items()
-                    if seq == best or not paired_difference(values, scores[best]).above_zero()}
+            return in_contention(scores, best=best_of(qualified))
     return in_contention(scores)
 
 

@@ -76,10 +76,11 @@ def best_of(scores: Mapping[int, Sequence[float]]) -> int:
     return min(scores, key=lambda k: (float(np.mean(scores[k])), k))
 
 
-def in_contention(scores: Mapping[int, Sequence[float]]) -> set[int]:
+def in_contention(scores: Mapping[int, Sequence[float]], best: int | None = None) -> set[int]:
     """The designs not significantly worse than the best one (scores: smaller is better, one
-    value per replication, every design over the same replications)."""
+    value per replication, every design over the same replications); `best` when the best is
+    chosen among some of them only (by default the one with the smallest mean)."""
     if not scores:
         return set()
-    best = best_of(scores)
+    best = best_of(scores) if best is None else best
     return {k for k, values in scores.items() if k == best or not paired_difference(values, scores[best]).above_zero()}
