@@ -711,24 +711,13 @@ def _flow_lines(site: _Site) -> list[list[int]]:
             rows.append(row)
             rhs.append(0.0)
     step = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0] if rows else np.zeros(len(flow))
-    # groups: union-find over the flows between movable stations
-    parent = {s: s for s in movable}
-
-    def root(s: int) -> int:
-        while parent[s] != s:
-            parent[s] = parent[parent[s]]
-            s = parent[s]
-        return s
-
-    for a in movable:
-        for b in movable:
-            if flow[a, b] > 0:
-                parent[root(a)] = root(b)
-    groups: dict[int, list[int]] = {}
+    # groups: the movable stations that flows link, each found whole by `_flow_group`
+    groups: list[list[int]] = []
     for s in movable:
-        groups.setdefault(root(s), []).append(s)
-    weight = {g: float(flow[members].sum() + flow[:, members].sum()) for g, members in groups.items()}
-    ordered = sorted(groups.values(), key=lambda m: (-weight[root(m[0])], m[0]))
+        if not any(s in members for members in groups):
+            groups.append(_flow_group(site, s, len(movable)))
+    weight = [float(flow[members].sum() + flow[:, members].sum()) for members in groups]
+    ordered = [groups[g] for g in sorted(range(len(groups)), key=lambda g: (-weight[g], groups[g][0]))]
     return [sorted(members, key=lambda s: (step[s], s)) for members in ordered]
 
 
@@ -770,7 +759,7 @@ def _line_source(site: _Site, rng: np.random.Generator) -> Iterator[_Plan | None
         if len(lines) > 1 and rng.random() < 0.5:
             order = [int(q) for q in rng.permutation(len(lines))]
         limit = int(math.floor(extent[axis] / g + EPS))
-        # rows: (stations, rotations, direction), group by group
+        # rows: (stations, rotations, direction, whether it continues the row before), group by group
         rows: list[tuple[list[int], list[int], int, bool]] = []
         split = int(rng.choice([1, 1, 2, 2, 3]))
         for q in order:
@@ -1174,7 +1163,7 @@ def mixed_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> I
     qap = _qap_source(site, rng)
     # CP-SAT polishes the elites (restarting from one of them every few solves)
     sources = [qap, _cpsat_source(site, rng, restart_every=4, starts=_elite_starts(elites, rng, qap))]
-    # per 48 pulls: 3 flow lines, 15 QAP, 1 CP-SAT (a solve takes about a second), 29
+    # per 48 pulls: 3 flow lines, 14 QAP, 1 CP-SAT (a solve takes about a second), 30
     # perturbations of elites (the flow lines' best among them from the first cycle on)
     cycle = [0, 2, 0, 2, 0, 2, 2, 2, 0, 2, 0, 2, 0, 2, 2, 2]
     pattern = [3] + cycle[1:] + [3] + cycle[1:] + [3] + cycle[1:12] + [1] + cycle[13:]
