@@ -254,7 +254,7 @@ class _State:
         both the machine and the job predecessor are critical, the machine one (longer
         blocks, more moves)."""
         g, head, dur, lag = self.g, self.head, self.duration, self.lag_next
-        ends = [o for o in range(len(dur)) if head[o] + dur[o] == self.makespan and dur[o] > 0]
+        ends = [o for o in range(len(dur)) if head[o] + dur[o] == self.makespan]  # zero-length ones too
         if not ends:
             return []
         o = rng.choice(ends)
@@ -408,7 +408,7 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
             moves += [(value, ("move", o, station, a, b)) for o in path if state.duration[o] > 0
                       for value, station, a, b in state.insertions(o)]
         if not moves:
-            break  # one block: a machine busy from a release to the makespan (optimal when all releases are 0)
+            break  # no swap or move on this path: nothing here to change
         chosen, chosen_value = None, None
         for value, move in moves:
             if tabu.get(_tabu_key(move), 0) > iteration and value >= best_makespan:

@@ -148,3 +148,20 @@ def test_the_incremental_evaluation_agrees_with_a_full_pass(seed, releases, tran
         fresh.mprev, fresh.mnext = list(state.mprev), list(state.mnext)
         fresh.evaluate()
         assert (state.head, state.tail, state.makespan) == (fresh.head, fresh.tail, fresh.makespan)
+
+
+def test_a_makespan_set_by_a_zero_length_operation_still_gives_moves():
+    # j0: cut on m for 2 ticks, then a zero-length check at z, 10 ticks of conveyor away; j1:
+    # cut on m for 6. Started with j1 first on m: j0 is cut 6..8 and checked at 18, the
+    # makespan, which only the zero-length check reaches. With j0 first: checked at 12, j1
+    # done at 8, so 12 (by hand).
+    jobs = (Job("j0", (Operation("cut", (Alternative("m", 2),)), Operation("check", (Alternative("z", 0),))),
+                product="j0", family="j0"),
+            Job("j1", (Operation("cut", (Alternative("m", 6),)),), product="j1", family="j1"))
+    problem = SchedulingProblem(jobs=jobs, capacities={"m": 1, "z": 1},
+                                transport={("m", "z"): TransportLeg(10, mover="conveyor")})
+    start = {(1, 0): ("m", 0, 0), (0, 0): ("m", 0, 6), (0, 1): ("z", 0, 18)}
+    assert check_schedule(problem, schedule_of(problem, start)) == [] and schedule_of(problem, start).makespan == 18
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=50))
+    assert check_schedule(problem, improved) == []
+    assert improved.makespan == 12
