@@ -664,17 +664,18 @@ def solve(
     validate_objective(objective)
     started = time.monotonic()
     warm = None
-    tabu = (hint is None and (_large(problem) or _flexible(problem) and problem.n_operations >= TABU_MIN_OPERATIONS)
+    tabu = (hint is None and (_large(problem) or (_flexible(problem) and problem.n_operations >= TABU_MIN_OPERATIONS))
             and objective == "makespan" and jobshop_tabu.eligible(problem))
     if hint is None:
         hint = True if not _plain_job_shop(problem) or tabu else "horizon" if not _large(problem) else False
     if hint:
         # Under a wall-clock budget the warm start may use WARM_START_SHARE of it (one rule always
         # runs; CP-SAT improves on it faster than more rules do); under a deterministic budget
-        # every rule runs, so the result stays repeatable.
-        # The first rule must finish within the whole wall-clock limit, which is a hard bound.
+        # every rule runs, so the result stays repeatable; before the tabu search one rule runs
+        # (the search gets the time). The first rule must finish within the whole wall-clock
+        # limit, which is a hard bound.
         wall = deterministic_time is None
-        deadline = started + WARM_START_SHARE * time_limit if wall and not tabu else started if tabu else None
+        deadline = started if tabu else (started + WARM_START_SHARE * time_limit if wall else None)
         warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed, deadline=deadline,
                                            stop_at=started + time_limit if wall else None)
         if tabu:
@@ -733,15 +734,13 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
     """The dispatch schedule improved by the tabu search for TABU_SHARE of the budget, and the
     deterministic budget left to CP-SAT (the wall clock is read afresh by the caller). Under a
     deterministic budget the search makes a fixed number of moves, so the result stays repeatable."""
-    if deterministic_time is None:
-        placed = jobshop_tabu.improve(problem, warm.placed, stop_at=started + TABU_SHARE * time_limit, seed=seed,
-                                      lower_bound=dispatch_mod.simple_lower_bound(problem))
-    else:
-        moves = int(TABU_SHARE * deterministic_time * TABU_MOVES_PER_UNIT)
-        placed = jobshop_tabu.improve(problem, warm.placed, stop_at=started + time_limit, seed=seed,
-                                      max_iterations=moves, lower_bound=dispatch_mod.simple_lower_bound(problem))
-        deterministic_time *= 1 - TABU_SHARE
-    return dispatch_mod.ListSchedule(placed, {}), deterministic_time
+    moves = None if deterministic_time is None else int(TABU_SHARE * deterministic_time * TABU_MOVES_PER_UNIT)
+    # by the clock: its share; by moves: the whole wall-clock limit stays the hard bound
+    stop_at = started + (TABU_SHARE if moves is None else 1.0) * time_limit
+    placed = jobshop_tabu.improve(problem, warm.placed, stop_at=stop_at, seed=seed, max_iterations=moves,
+                                  lower_bound=dispatch_mod.simple_lower_bound(problem))
+    left = None if deterministic_time is None else deterministic_time * (1 - TABU_SHARE)
+    return dispatch_mod.ListSchedule(placed, {}), left
 
 
 def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,
