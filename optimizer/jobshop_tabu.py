@@ -312,12 +312,14 @@ class _State:
         qv = max(qv, qu + dur[u])
         return max(rv + dur[v] + qv, ru + dur[u] + qu)
 
-    def insertions(self, o: int) -> list[tuple[int, str, int, int]]:
+    def insertions(self, o: int, in_order: dict[str, list[int]]) -> list[tuple[int, str, int, int]]:
         """Moves of operation o to another of its stations, at every place in that station's
         sequence that cannot make a cycle, each with the estimated longest path through o
         there: (estimate, station, a, b) with o going between a and b. A place is safe when
         the operation before it ends by the time o's job successor starts and the one after
-        it starts, counted from the end, no earlier than o's job predecessor's tail allows."""
+        it starts, counted from the end, no earlier than o's job predecessor's tail allows.
+        `in_order` keeps each station's operations sorted by head for the moves of one path
+        (the heads do not change while moves are priced)."""
         g, head, tail, dur = self.g, self.head, self.tail, self.duration
         ticks = g.problem.transport_ticks
         jp, js = g.job_prev[o], g.job_next[o]
@@ -329,7 +331,9 @@ class _State:
             if jp >= 0:
                 r0 = max(r0, head[jp] + dur[jp] + ticks(self.station[jp], station))
             q0 = tail[js] + dur[js] + ticks(station, self.station[js]) if js >= 0 else 0
-            seq = sorted(self.on[station], key=head.__getitem__)
+            seq = in_order.get(station)
+            if seq is None:
+                seq = in_order[station] = sorted(self.on[station], key=head.__getitem__)
             for i in range(len(seq) + 1):
                 a = seq[i - 1] if i > 0 else -1
                 b = seq[i] if i < len(seq) else -1
@@ -405,8 +409,9 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
         path = state.critical_path(rng)
         moves: list[tuple[int, tuple]] = [(state.estimate(u, v), ("swap", u, v)) for u, v in _n5_moves(state.blocks(path))]
         if flexible:
+            in_order: dict[str, list[int]] = {}
             moves += [(value, ("move", o, station, a, b)) for o in path if state.duration[o] > 0
-                      for value, station, a, b in state.insertions(o)]
+                      for value, station, a, b in state.insertions(o, in_order)]
         if not moves:
             break  # no swap or move on this path: nothing here to change
         chosen, chosen_value = None, None
