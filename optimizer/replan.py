@@ -260,8 +260,8 @@ def _pin(model: cp_model.CpModel, v: Any, problem: SchedulingProblem, past: _Pas
             model.Add(depart >= past.now)
         else:
             model.Add(depart == trip.start)
-    for key, trip in past.trips.items():
-        _choose(model, v, key[0], key[1], trip.to_station)
+    for (j, k), station in {key[:2]: trip.to_station for key, trip in past.trips.items()}.items():
+        _choose(model, v, j, k, station)  # once per move, however many batch trips it made
     for j, job in enumerate(problem.jobs):
         for k, op in enumerate(job.operations):
             a = past.kept.get((j, k))
