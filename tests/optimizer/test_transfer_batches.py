@@ -233,10 +233,9 @@ def test_plan_and_twin_agree_on_one_trip_per_batch():
 def test_twin_follows_the_plans_vehicle_for_each_batch(back):
     # two lots in batches of 5 (2 trips each) over 5-s AGV legs, one AGV: the plan names the
     # vehicle and the batch of each trip; the document keeps them and the twin, following
-    # the plan, drives the trips in the planned order. With empty runs of no time every
-    # operation and trip starts at its planned time; with 5-s empty runs the twin's AGV sets
-    # off empty only once a batch asks for it (the plan drives it there just in time), so
-    # nothing is earlier than planned and a trip may leave up to the empty run later.
+    # the plan, drives the trips in the planned order. With empty runs of no time, and with
+    # 5-s empty runs too (the twin's AGV drives ahead to the pick-up at the plan's start of the
+    # empty leg, as the plan's does), every operation and trip starts at its planned time.
     from optimizer.schedule_json import schedule_from_json, schedule_to_json
     from twin.sim.control import plan_from_schedule
 
