@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from unittest import mock
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,12 +156,12 @@ def diagnose(sample: str, solve_seconds: float, build_only: bool) -> None:
             print(f"model: {len(stats.variables):,} variables, {len(stats.constraints):,} constraints", flush=True)
             raise Built
 
-        scheduler._solve = stop
         profile = cProfile.Profile()
         clock = time.monotonic()
         profile.enable()
         try:
-            scheduler.solve(problem, time_limit=3000.0, workers=2)
+            with mock.patch.object(scheduler, "_solve", stop):  # stop once the model is built
+                scheduler.solve(problem, time_limit=3000.0, workers=2)
         except Built:
             pass
         profile.disable()
@@ -171,7 +172,7 @@ def diagnose(sample: str, solve_seconds: float, build_only: bool) -> None:
         warm = dispatch.best_placement(problem, deadline=time.monotonic() + seconds)
         print(f"  warm start after {seconds:g} s: {dispatch.placed_objective(problem, warm.placed, 'makespan'):,.0f}",
               flush=True)
-    follow = dispatch.follow
+    follow = dispatch.follow  # the real one, which `reported` wraps
 
     def reported(problem_, placed, *args, **kwargs):
         out = follow(problem_, placed, *args, **kwargs)
@@ -179,9 +180,8 @@ def diagnose(sample: str, solve_seconds: float, build_only: bool) -> None:
               f"vehicles {dispatch.placed_objective(problem_, out.placed, 'makespan'):,.0f}", flush=True)
         return out
 
-    dispatch.follow = reported
-    schedule = scheduler.solve(problem, time_limit=solve_seconds, workers=2, log=True)
-    dispatch.follow = follow
+    with mock.patch.object(dispatch, "follow", reported):
+        schedule = scheduler.solve(problem, time_limit=solve_seconds, workers=2, log=True)
     print(f"  solve({solve_seconds:g} s): {schedule.makespan:,} ({schedule.solver}), bound {schedule.lower_bound:,.0f}")
 
 
