@@ -164,11 +164,12 @@ def _interval(low: float | None, high: float | None, digits: int) -> str:
     return "–" if low is None or high is None else f"[{low:,.{digits}f}, {high:,.{digits}f}]"
 
 
-def _meets_where_as_is_does_not(decision: Decision) -> bool:
+def _as_is_short_of_the_rate(decision: Decision) -> bool:
     """The cost objective's case where the recommendation may cost more: the as-is layout
-    misses the required rate and the best design meets it."""
+    is not sure to make the required rate, so the best design wins on throughput (it surely
+    meets the rate, or makes significantly more), not on cost (`decide._better`)."""
     return (decision.objective == "cost" and decision.required_rate is not None and "annual_cost" in decision.comparison
-            and decision.best.meets_demand is True and decision.baseline.meets_demand is not True)
+            and decision.baseline.meets_demand is not True)
 
 
 def recommendation_line(decision: Decision) -> str:
@@ -180,13 +181,21 @@ def recommendation_line(decision: Decision) -> str:
                 "compared with it)") if best else "nothing was simulated without error"
     if decision.best is None:
         return f"recommended: keep the as-is layout ({NOT_BETTER}: no candidate was simulated without error)"
-    if decision.significant and _meets_where_as_is_does_not(decision):
+    if decision.significant and _as_is_short_of_the_rate(decision):
         cost = decision.comparison["annual_cost"]
         dearer = "more" if cost.mean > 0 else "less"
-        return (f"recommended: {design_name(decision.best)}, which meets the required "
-                f"{decision.required_rate:,.1f} units/h where the as-is layout does not "
-                f"({decision.best.kpi('throughput_per_hour')['mean']:,.1f} against "
-                f"{decision.baseline.kpi('throughput_per_hour')['mean']:,.1f} units/h), for {abs(cost.mean):,.0f} a year "
+        rates = (f"{decision.best.kpi('throughput_per_hour')['mean']:,.1f} against "
+                 f"{decision.baseline.kpi('throughput_per_hour')['mean']:,.1f} units/h")
+        if decision.best.meets_demand is True:
+            gain = (f"which meets the required {decision.required_rate:,.1f} units/h where the as-is layout does "
+                    f"not ({rates})")
+        else:
+            more = decision.comparison["throughput_per_hour"]
+            gain = (f"which makes significantly more than the as-is layout ({rates}, {more.mean:+,.1f} "
+                    f"{_interval(more.low, more.high, 1)}) but is not yet sure to meet the required "
+                    f"{decision.required_rate:,.1f} units/h (its 95 % interval reaches down to "
+                    f"{decision.best.kpi('throughput_per_hour')['ci95_low']:,.1f})")
+        return (f"recommended: {design_name(decision.best)}, {gain}, for {abs(cost.mean):,.0f} a year "
                 f"{dearer} {_interval(cost.low, cost.high, 0)} (95 % paired interval)")
     if decision.significant:
         return (f"recommended: {design_name(decision.best)}, significantly better than the as-is layout on "

@@ -218,3 +218,18 @@ def test_a_dearer_design_that_meets_the_rate_the_as_is_misses_is_recommended_as_
     assert recommendation_line(decision) == (
         "recommended: #1, which meets the required 100.0 units/h where the as-is layout does not "
         "(120.5 against 80.5 units/h), for 50 a year more [50, 50] (95 % paired interval)")
+
+
+def test_a_dearer_design_that_makes_more_but_is_unsure_of_the_rate_is_recommended_as_such():
+    """The as-is layout surely misses 100 units/h; the best makes significantly more but its
+    interval still straddles the rate: the sentence gives the throughput gain and says it is
+    not yet sure, with the extra cost, never "better on annual cost". By hand: paired gains 10
+    and 34 in turn, mean 22, sd 13.145, t(0.975, 5) 2.5706, so +22.0 [8.2, 35.8]; the best's
+    own 90 and 115, mean 102.5, sd 13.693, lower bound 88.1."""
+    best = _cost_records(1, [650.0 + r for r in range(6)], [90.0 + 25 * (r % 2) for r in range(6)])
+    decision = decide(_rising(0, 600.0, 80.0) + best, "cost", 100.0)
+    assert decision.significant and decision.best.meets_demand is None and decision.recommended.seq == 1
+    assert recommendation_line(decision) == (
+        "recommended: #1, which makes significantly more than the as-is layout (102.5 against 80.5 units/h, "
+        "+22.0 [8.2, 35.8]) but is not yet sure to meet the required 100.0 units/h (its 95 % interval reaches "
+        "down to 88.1), for 50 a year more [50, 50] (95 % paired interval)")
