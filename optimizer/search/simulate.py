@@ -134,15 +134,15 @@ def score(record: SimulationRecord, objective: str) -> float:
 def contenders(records: list[SimulationRecord], level: int, active: list[int], objective: str,
                required: float | None) -> set[int]:
     """The active designs still in contention after their first `level` replications: those
-    simulated without error and not significantly worse than the best; with the cost
+    simulated without error and not significantly worse than the best. With the cost
     objective, designs whose throughput surely misses the required rate leave first (unless
-    every design misses it), and once some design surely meets it the best is the cheapest
-    of those: a design still unsure of the rate stays while it is not significantly dearer
-    than that one, since with more replications it may qualify and win (one right at the rate
-    stays to the replication cap; ranking it against
-    the unsure designs' own costs stopped the electronics sample's default run after 10
-    replications with 69 cheaper designs unsure, and the re-check with 100 ranked two of
-    them first)."""
+    every design misses it); a design still unsure of the rate may qualify with more
+    replications and win, so it stays while it is not significantly dearer than the cheapest
+    design that surely meets the rate, and while none surely meets it, every unsure design
+    stays (one right at the rate stays to the replication cap). Ranking unsure designs by
+    their own costs stopped the electronics sample's default run after 10 replications twice:
+    once with 69 cheaper designs unsure (the re-check with 100 ranked two of them first), once
+    with every design unsure and only the cheapest left."""
     failed = {r.seq for r in records if r.status != "ok"}
     mine = {seq: [r for r in records if r.seq == seq and r.replication < level] for seq in active if seq not in failed}
     scores = {seq: [score(r, objective) for r in recs] for seq, recs in mine.items()}
@@ -152,7 +152,9 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
         if short != set(mine):
             scores = {seq: values for seq, values in scores.items() if seq not in short}
         qualified = {seq: scores[seq] for seq in scores if rate[seq] is True}
-        if qualified and len(qualified) < len(scores):
+        if any(rate[seq] is None for seq in scores):  # some designs are still unsure of the rate
+            if not qualified:
+                return set(scores)  # none surely meets it yet: any unsure one may qualify and win
             return in_contention(scores, best=best_of(qualified))
     return in_contention(scores)
 

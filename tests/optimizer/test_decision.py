@@ -233,3 +233,19 @@ def test_a_dearer_design_that_makes_more_but_is_unsure_of_the_rate_is_recommende
         "recommended: #1, which makes significantly more than the as-is layout (102.5 against 80.5 units/h, "
         "+22.0 [8.2, 35.8]) but is not yet sure to meet the required 100.0 units/h (its 95 % interval reaches "
         "down to 88.1), for 50 a year more [50, 50] (95 % paired interval)")
+
+
+def test_while_no_design_surely_meets_the_rate_every_unsure_design_stays_in_contention():
+    from optimizer.search.simulate import contenders
+
+    # 1 and 3 straddle 100 units/h (unsure), 1 much cheaper; 2 is surely short; nobody surely
+    # meets the rate yet, so ranking 1 and 3 by cost would leave 1 alone though it may never qualify
+    unsure = [90.0 + 25 * (r % 2) for r in range(6)]
+    recs = (_cost_records(1, [50.0 + r for r in range(6)], unsure) + _rising(2, 40.0, 80.0)
+            + _cost_records(3, [70.0 + r for r in range(6)], unsure) + _rising(0, 65.0, 80.0))
+    assert [meets([r.kpis["throughput_per_hour"] for r in recs if r.seq == k], 100.0) for k in (1, 2, 3)] == \
+        [None, False, None]
+    assert contenders(recs, 6, [0, 1, 2, 3], "cost", 100.0) == {1, 3}
+    # once 3 surely meets it and 1 is still unsure, 1 stays only while not significantly dearer than 3
+    sure = _cost_records(3, [70.0 + r for r in range(6)], [115.0 + (r % 2) for r in range(6)])
+    assert contenders([r for r in recs if r.seq != 3] + sure, 6, [0, 1, 2, 3], "cost", 100.0) == {1, 3}
