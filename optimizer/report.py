@@ -195,8 +195,10 @@ def recommendation_line(decision: Decision) -> str:
                     f"{_interval(more.low, more.high, 1)}) but is not yet sure to meet the required "
                     f"{decision.required_rate:,.1f} units/h (its 95 % interval reaches down to "
                     f"{decision.best.kpi('throughput_per_hour')['ci95_low']:,.1f})")
+        low, high = (cost.low, cost.high) if cost.mean > 0 else (
+            None if cost.high is None else -cost.high, None if cost.low is None else -cost.low)
         return (f"recommended: {design_name(decision.best)}, {gain}, for {abs(cost.mean):,.0f} a year "
-                f"{dearer} {_interval(cost.low, cost.high, 0)} (95 % paired interval)")
+                f"{dearer} {_interval(low, high, 0)} (95 % paired interval)")
     if decision.significant:
         return (f"recommended: {design_name(decision.best)}, significantly better than the as-is layout on "
                 f"{figure} (95 % paired interval)")

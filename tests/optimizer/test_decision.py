@@ -218,6 +218,10 @@ def test_a_dearer_design_that_meets_the_rate_the_as_is_misses_is_recommended_as_
     assert recommendation_line(decision) == (
         "recommended: #1, which meets the required 100.0 units/h where the as-is layout does not "
         "(120.5 against 80.5 units/h), for 50 a year more [50, 50] (95 % paired interval)")
+    cheaper = decide(_rising(0, 600.0, 80.0) + _rising(1, 530.0, 120.0), "cost", 100.0)
+    assert recommendation_line(cheaper) == (  # the interval of the saving, as the words say it
+        "recommended: #1, which meets the required 100.0 units/h where the as-is layout does not "
+        "(120.5 against 80.5 units/h), for 70 a year less [70, 70] (95 % paired interval)")
 
 
 def test_a_dearer_design_that_makes_more_but_is_unsure_of_the_rate_is_recommended_as_such():
