@@ -182,6 +182,12 @@ def recheck_markdown(recheck: Recheck | None, name: dict[int, str] | None = None
     held = "**held**" if recheck.held else "**did not hold**"
     lines += ["", f"The ranking of the top {len(recheck.run_order)} {held} "
                   f"(re-check order: {', '.join(label(s) for s in recheck.order)})."]
+    if d.objective == "cost" and d.required_rate is not None:
+        # designs sure to meet the rate rank first, so a design that qualified in the run and
+        # is unsure here moves down whatever its cost
+        status = {True: "meets it", False: "misses it", None: "not sure to meet it"}
+        lines.append(f"Against the required {d.required_rate:,.1f} units/h (designs sure to meet it rank first): "
+                     + ", ".join(f"{label(s)} {status[by_seq[s].meets_demand]}" for s in recheck.run_order) + ".")
     for a, b, diff in recheck.neighbours():
         sure = "confirmed" if diff.below_zero() else ("reversed" if diff.above_zero() else "not separated (a tie)")
         lines.append(f"- {label(a)} against {label(b)}: objective score difference {diff.mean:,.2f} "

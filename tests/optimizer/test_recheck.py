@@ -122,6 +122,16 @@ def test_held_means_the_same_order_and_a_swap_is_named():
     text = "\n".join(recheck_markdown(swapped))
     assert "The ranking of the top 3 **did not hold** (re-check order: #2, #1, #3)." in text
     assert "- #1 against #2: objective score difference 1.00 [" in text and "], reversed" in text
+    # with a required rate: 1 is cheapest but its throughput straddles 100 units/h (95, 105),
+    # so 2, sure of it, ranks first; the re-check says why the order changed
+    rated = _records({0: [9, 9, 9], 1: [1, 1.1, 0.9], 2: [2, 2.2, 1.9], 3: [3, 3.1, 3.2]})
+    for r in rated:
+        r.kpis["throughput_per_hour"] = (95.0 + 10 * (r.replication % 2)) if r.seq == 1 else 101.0
+    unsure = Recheck([1, 2, 3], 10, 3, 40, decide(rated, "cost", 100.0))
+    assert unsure.order == [2, 3, 1] and not unsure.held
+    assert ("Against the required 100.0 units/h (designs sure to meet it rank first): #1 not sure to meet it, "
+            "#2 meets it, #3 meets it.") in recheck_markdown(unsure)
+    assert not any(line.startswith("Against the required") for line in recheck_markdown(held))  # no rate, no line
     unfinished = Recheck([1, 2, 3], 10, 6, 40, held.decision)  # 3 of 6 replications in
     assert not unfinished.complete and not unfinished.held
     assert "Not finished: 3 of 6 replications so far" in "\n".join(recheck_markdown(unfinished))
