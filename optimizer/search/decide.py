@@ -23,10 +23,13 @@ import numpy as np
 from twin.sim.kpis import interval
 
 from optimizer.search.ranking import non_dominated
-from optimizer.search.simulate import KPI_NAMES, OBJECTIVE_FIGURE, score
+from optimizer.search.figures import KPI_NAMES, OBJECTIVE_FIGURE, score
 from optimizer.search.statistics import Difference, meets, paired_difference
 from optimizer.store import RunStore, SimulationRecord
 
+# the top of the ranking that the re-check confirms and whose verdicts on the required rate
+# stage 3 settles (`simulate.leaders_to_settle`)
+TOP = 3
 CONTROL_LABELS = {"cpsat": "CP-SAT plan", "dispatch": "dispatch fallback", "fifo": "FIFO rule (no plan)"}
 
 

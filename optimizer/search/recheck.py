@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from twin.errors import InputError
 
-from optimizer.search.decide import Decision, decide, decide_run
+from optimizer.search.decide import TOP, Decision, decide, decide_run
 from optimizer.search.simulate import Design, simulate_task
 from optimizer.search.statistics import Difference, paired_difference
 from optimizer.store import RunStore
@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # the results read re-checks without the workers' machinery
     from optimizer.search.yardstick import Yardstick
 
 FACTOR = 10
-TOP = 3
 FIGURE_WORDS = {"annual_cost": "annual cost", "throughput_per_hour": "throughput (units/h)",
                 "weighted_tardiness": "weighted tardiness"}
 

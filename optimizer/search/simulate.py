@@ -7,8 +7,9 @@ own checked schedule (its CP-SAT plan, or the dispatch-rule fallback plan when C
 nothing in its budget), or the FIFO rule when it has no checked schedule. The designs are the
 `simulate` best of the plan ranking plus the as-is layout, chosen once and kept in the run
 database. Replications go out in rounds: every design gets the first `replications`; then,
-while more than one design is still in contention (`statistics.in_contention`) and the
-designs have fewer than `max_replications`, the contenders and the as-is layout get
+while more than one design is still in contention (`statistics.in_contention`), or the
+ranking's top three are not all settled on the required rate (`leaders_to_settle`), and the
+designs have fewer than `max_replications`, those designs and the as-is layout get
 `replications` more. Each task's replications go into the run database as they come in, so
 a resumed run replays the same rounds and recomputes nothing.
 """
@@ -32,21 +33,15 @@ from twin.sim.replications import default_horizon
 from optimizer.costing import annual_cost, required_rate
 from optimizer.runner import Runner
 from optimizer.search.config import SearchConfig
+from optimizer.search.figures import score
 from optimizer.search.ranking import rank
 from optimizer.search.rows import CandidateRow, apply_choices, apply_placements
-from optimizer.search.statistics import best_of, in_contention, meets
+from optimizer.search.decide import TOP, decide
+from optimizer.search.statistics import best_of, in_contention, meets, rate_settled
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
 
 REPLICATIONS_PER_TASK = 5
-# the figures stored per replication; smaller is better for all but throughput
-KPI_NAMES = ("annual_cost", "throughput_per_hour", "lead_time_s", "lead_time_p90_s", "wip", "weighted_tardiness",
-             "makespan_s", "agv_loaded_m", "agv_empty_m", "energy_kwh", "capital", "cost_depreciation", "cost_floor",
-             "cost_agv_running", "cost_energy")
-# the figure each search objective ranks by, and its sign (scores: smaller is better); with
-# "cost" only designs whose throughput meets the required rate can win
-OBJECTIVE_FIGURE = {"cost": ("annual_cost", 1.0), "makespan": ("throughput_per_hour", -1.0),
-                    "throughput": ("throughput_per_hour", -1.0), "weighted_tardiness": ("weighted_tardiness", 1.0)}
 
 
 @dataclass(frozen=True)
@@ -73,7 +68,7 @@ class SimulationTask:
 def replication_kpis(run: Replication, factory: Factory, layout: Layout) -> dict[str, Any]:
     """The stored figures of one replication: the twin's KPIs, its makespan (the end of the
     run), AGV metres driven loaded and empty (from the trips), the stations' busy energy, the
-    annual cost with its parts (`optimizer.costing`) (all of them numbers, `KPI_NAMES`), and
+    annual cost with its parts (`optimizer.costing`) (all of them numbers, `figures.KPI_NAMES`), and
     the stations' busy, blocked and starved shares with the bottleneck."""
     window = max(run.end, 0.0)
     loaded = sum(factory.leg(t.from_station, t.to_station).distance for t in run.trips if t.vehicle >= 0)
@@ -125,12 +120,6 @@ def simulate_task(ctx: EvalContext, task: SimulationTask) -> list[SimulationReco
             for r in task.replications]
 
 
-def score(record: SimulationRecord, objective: str) -> float:
-    """One replication's value of the ranking figure, smaller is better."""
-    figure, sign = OBJECTIVE_FIGURE[objective]
-    return sign * float(record.kpis[figure])
-
-
 def contenders(records: list[SimulationRecord], level: int, active: list[int], objective: str,
                required: float | None) -> set[int]:
     """The active designs still in contention after their first `level` replications: those
@@ -157,6 +146,21 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
                 return set(scores)  # none surely meets it yet: any unsure one may qualify and win
             return in_contention(scores, best=best_of(qualified))
     return in_contention(scores)
+
+
+def leaders_to_settle(records: list[SimulationRecord], objective: str, required: float | None) -> set[int]:
+    """The top `decide.TOP` designs of the current ranking when any of them is not settled on
+    the required rate (`statistics.rate_settled`), else none: the ranking puts designs sure of
+    the rate first, so an unsettled verdict among them can reorder the top on fresh
+    replications. All of them get more replications, so they stay equal in replications (the
+    ranking's second key)."""
+    if objective != "cost" or required is None:
+        return set()
+    decision = decide(records, objective, required)
+    leaders = decision.ranking[:TOP] if decision is not None else []
+    if all(rate_settled(d.values["throughput_per_hour"], required) for d in leaders):
+        return set()
+    return {d.seq for d in leaders}
 
 
 def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRow]) -> list[Design]:
@@ -241,10 +245,13 @@ class SimulationStage:
                 return
             keep = contenders(records, level, active, c.objective, self.required)
             if len(keep) <= 1:
-                return  # the best is separated from every other design
+                keep = set()  # the best is separated from every other design
+            keep |= leaders_to_settle(records, c.objective, self.required)
+            if not keep:
+                return
             active = sorted(keep | ({0} & set(self.designs)))
             level = min(level + c.replications, c.max_replications)
 
 
-__all__ = ["Design", "KPI_NAMES", "SimulationStage", "SimulationTask", "choose_designs", "contenders",
-           "follows_plan", "replication_kpis", "score", "simulate_task"]
+__all__ = ["Design", "SimulationStage", "SimulationTask", "choose_designs", "contenders",
+           "follows_plan", "leaders_to_settle", "replication_kpis", "simulate_task"]

@@ -11,7 +11,7 @@ from scipy import stats
 
 from optimizer.report import NOT_BETTER, recommendation_line
 from optimizer.search.decide import decide
-from optimizer.search.simulate import KPI_NAMES
+from optimizer.search.figures import KPI_NAMES
 from optimizer.search.statistics import best_of, in_contention, meets, paired_difference
 from optimizer.store import SimulationRecord
 
@@ -112,27 +112,21 @@ def test_a_design_whose_simulation_failed_is_left_out():
     assert decision.comparison["throughput_per_hour"].mean == pytest.approx(20.0)
 
 
-def test_the_stage_gives_more_replications_only_to_designs_in_contention(tmp_path, monkeypatch):
-    """The rounds of stage 3 on a constructed case: throughput per design is known (design 2
-    is best, design 1 is close behind, design 3 far behind, the as-is layout in between), with
-    common noise per replication; the simulation itself is replaced by these draws."""
+def _run_stage(tmp_path, monkeypatch, seqs, config, kpis_of):
+    """Stage 3's rounds over designs `seqs` (0 the as-is layout) with the simulation replaced
+    by `kpis_of(seq, replication)` (the figures it sets, the rest 0); the stored records."""
     from optimizer.runner import InlineRunner
     from optimizer.search import simulate
-    from optimizer.search.config import SearchConfig
     from optimizer.search.rows import CandidateRow
     from optimizer.store import RunStore
     from search_fixtures import tiny_layout_data
     from twin.io import layout_from_data
 
-    means = {0: 95.0, 1: 99.5, 2: 100.0, 3: 60.0}
-
     def fake(ctx, task):
         out = []
         for r in task.replications:
-            rng = np.random.default_rng([r, task.design.seq])
-            common = np.random.default_rng(r).normal(0.0, 5.0)
             kpis = {name: 0.0 for name in KPI_NAMES}
-            kpis["throughput_per_hour"] = means[task.design.seq] + common + rng.normal(0.0, 1.0)
+            kpis.update(kpis_of(task.design.seq, r))
             out.append(SimulationRecord(task.design.seq, r, "ok", task.design.control, kpis))
         return out
 
@@ -140,11 +134,26 @@ def test_the_stage_gives_more_replications_only_to_designs_in_contention(tmp_pat
     base = layout_from_data(tiny_layout_data())
     placements = {s.id: [float(s.position[0]), float(s.position[1]), 0] for s in base.stations}
     rows = [CandidateRow(seq, f"k{seq}", "t", True, (), 1.0, 0.0, 1.0, schedule_status="ok", makespan=100.0 + seq,
-                         placements=placements) for seq in means]
-    config = SearchConfig(objective="throughput", simulate=3, replications=5, max_replications=60)
+                         placements=placements) for seq in seqs]
     with RunStore.create(tmp_path / "run") as store:
         simulate.SimulationStage(store, config, base, rows).run(InlineRunner(None), None)
-        records = store.simulation_records()
+        return store.simulation_records()
+
+
+def test_the_stage_gives_more_replications_only_to_designs_in_contention(tmp_path, monkeypatch):
+    """The rounds of stage 3 on a constructed case: throughput per design is known (design 2
+    is best, design 1 is close behind, design 3 far behind, the as-is layout in between), with
+    common noise per replication; the simulation itself is replaced by these draws."""
+    from optimizer.search.config import SearchConfig
+
+    means = {0: 95.0, 1: 99.5, 2: 100.0, 3: 60.0}
+
+    def kpis_of(seq, r):
+        common = np.random.default_rng(r).normal(0.0, 5.0)
+        return {"throughput_per_hour": means[seq] + common + np.random.default_rng([r, seq]).normal(0.0, 1.0)}
+
+    config = SearchConfig(objective="throughput", simulate=3, replications=5, max_replications=60)
+    records = _run_stage(tmp_path, monkeypatch, means, config, kpis_of)
     counts = {seq: sum(r.seq == seq for r in records) for seq in means}
     assert counts[3] == 5  # far behind: out after the first round
     assert counts[1] == counts[2] > 5  # close: more rounds
@@ -152,6 +161,46 @@ def test_the_stage_gives_more_replications_only_to_designs_in_contention(tmp_pat
     decision = decide(records, "throughput")
     assert decision.best.seq == 2 and decision.ranking[-1].seq == 3
     assert decision.recommended.seq == 2  # 5 units/h better than the as-is layout, with common noise
+
+
+def test_the_stage_replicates_the_top_three_until_their_verdicts_on_the_rate_are_settled(tmp_path, monkeypatch):
+    """Designs 1-3 surely meet 100 units/h after the first round (95 %), and 1 is separated as
+    the cheapest, but 1's 99 % interval still holds the rate: the top three get the next round
+    together; design 4 (fourth) and its 5 replications are left alone. Throughput alternates
+    +1, -1 around each mean: at 5 replications design 1 (mean 102) has the 95 % interval
+    [100.84, 103.56] and the 99 % one [99.95, 104.45]; at 10, [101.25, 102.75]."""
+    from optimizer.search import simulate
+    from optimizer.search.config import SearchConfig
+
+    monkeypatch.setattr(simulate, "required_rate", lambda layout: 100.0)
+    throughput = {0: 90.0, 1: 102.0, 2: 120.0, 3: 120.0, 4: 120.0}
+    cost = {0: 80.0, 1: 50.0, 2: 60.0, 3: 70.0, 4: 75.0}
+
+    def kpis_of(seq, r):
+        return {"throughput_per_hour": throughput[seq] + (1.0 if r % 2 == 0 else -1.0), "annual_cost": cost[seq]}
+
+    config = SearchConfig(objective="cost", simulate=4, replications=5, max_replications=40)
+    records = _run_stage(tmp_path, monkeypatch, throughput, config, kpis_of)
+    counts = {seq: sum(r.seq == seq for r in records) for seq in throughput}
+    assert counts == {0: 10, 1: 10, 2: 10, 3: 10, 4: 5}
+    decision = decide(records, "cost", 100.0)
+    assert [d.seq for d in decision.ranking] == [1, 2, 3, 4] and decision.recommended.seq == 1
+    low, high = stats.t.interval(0.99, 9, loc=np.mean(decision.best.values["throughput_per_hour"]),
+                                 scale=stats.sem(decision.best.values["throughput_per_hour"]))
+    assert low > 100.0  # settled, by an independent computation of the 99 % interval
+
+
+def test_rate_settled_reads_the_99_percent_interval():
+    from optimizer.search.statistics import rate_settled
+
+    values = [103.0, 101.0, 103.0, 101.0, 103.0]
+    low95, _ = stats.t.interval(0.95, 4, loc=np.mean(values), scale=stats.sem(values))
+    low99, high99 = stats.t.interval(0.99, 4, loc=np.mean(values), scale=stats.sem(values))
+    assert low99 < 100.0 < low95  # sure at 95 %, not settled at 99 %
+    assert meets(values, 100.0) is True and not rate_settled(values, 100.0)
+    assert rate_settled(values, low99 - 0.01) and rate_settled(values, high99 + 0.01)
+    assert not rate_settled(values, high99 - 0.01) and rate_settled(values, None)
+    assert not rate_settled([103.0], 100.0)  # one value: no interval
 
 
 def _cost_records(seq, costs, throughputs):

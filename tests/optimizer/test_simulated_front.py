@@ -10,7 +10,7 @@ from scipy import stats
 from factory_app import leaderboard
 from factory_app.charts import cost_chart
 from optimizer.search.decide import decide, pareto_front, throughput_low
-from optimizer.search.simulate import KPI_NAMES
+from optimizer.search.figures import KPI_NAMES
 from optimizer.store import SimulationRecord
 
 
