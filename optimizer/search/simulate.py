@@ -148,19 +148,20 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
     return in_contention(scores)
 
 
-def leaders_to_settle(records: list[SimulationRecord], objective: str, required: float | None) -> set[int]:
-    """The top `decide.TOP` designs of the current ranking when any of them is not settled on
-    the required rate (`statistics.rate_settled`), else none: the ranking puts designs sure of
-    the rate first, so an unsettled verdict among them can reorder the top on fresh
-    replications. All of them get more replications, so they stay equal in replications (the
-    ranking's second key)."""
+def leaders_to_settle(records: list[SimulationRecord], objective: str, required: float | None, cap: int) -> set[int]:
+    """The top `decide.TOP` designs of the ranking from `records` that have fewer than `cap`
+    replications, when any of the top is not settled on the required rate
+    (`statistics.rate_settled`), else none. The ranking puts designs sure of the rate first,
+    so an unsettled verdict among them can reorder the top on fresh replications. They get
+    more replications together, so they stay equal in replications (the ranking's second
+    key); when one of them turns out unsure, the next design moves up and is settled too."""
     if objective != "cost" or required is None:
         return set()
     decision = decide(records, objective, required)
     leaders = decision.ranking[:TOP] if decision is not None else []
     if all(rate_settled(d.values["throughput_per_hour"], required) for d in leaders):
         return set()
-    return {d.seq for d in leaders}
+    return {d.seq for d in leaders if d.replications < cap}
 
 
 def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRow]) -> list[Design]:
@@ -241,12 +242,12 @@ class SimulationStage:
                     if self.on_stored is not None:
                         self.on_stored(len(batch))
                 continue
-            if level >= c.max_replications:
-                return
-            keep = contenders(records, level, active, c.objective, self.required)
+            seen = [r for r in records if r.replication < level]  # what the round at `level` saw, on a replay too
+            at_cap = level >= c.max_replications
+            keep = set() if at_cap else contenders(seen, level, active, c.objective, self.required)
             if len(keep) <= 1:
                 keep = set()  # the best is separated from every other design
-            keep |= leaders_to_settle(records, c.objective, self.required)
+            keep |= leaders_to_settle(seen, c.objective, self.required, c.max_replications)
             if not keep:
                 return
             active = sorted(keep | ({0} & set(self.designs)))

@@ -190,6 +190,31 @@ def test_the_stage_replicates_the_top_three_until_their_verdicts_on_the_rate_are
     assert low > 100.0  # settled, by an independent computation of the 99 % interval
 
 
+def test_when_a_leader_turns_out_unsure_the_design_moving_up_is_settled_too(tmp_path, monkeypatch):
+    """Design 1 is sure of 100 units/h after 5 replications (unsettled), and its next five
+    bring its mean to 100: unsure, it drops below the designs sure of the rate. Design 4, now
+    third with only 5 replications and unsettled (as 1 was), gets filled up to the cap; 5,
+    fourth and settled, does not."""
+    from optimizer.search import simulate
+    from optimizer.search.config import SearchConfig
+
+    monkeypatch.setattr(simulate, "required_rate", lambda layout: 100.0)
+    throughput = {0: 90.0, 1: 102.0, 2: 120.0, 3: 120.0, 4: 102.0, 5: 120.0}
+    cost = {0: 90.0, 1: 50.0, 2: 60.0, 3: 70.0, 4: 75.0, 5: 80.0}
+
+    def kpis_of(seq, r):
+        drop = 4.0 if seq == 1 and r >= 5 else 0.0
+        return {"throughput_per_hour": throughput[seq] - drop + (1.0 if r % 2 == 0 else -1.0), "annual_cost": cost[seq]}
+
+    config = SearchConfig(objective="cost", simulate=5, replications=5, max_replications=10)
+    records = _run_stage(tmp_path, monkeypatch, throughput, config, kpis_of)
+    counts = {seq: sum(r.seq == seq for r in records) for seq in throughput}
+    assert counts == {0: 10, 1: 10, 2: 10, 3: 10, 4: 10, 5: 5}
+    decision = decide(records, "cost", 100.0)
+    assert [d.seq for d in decision.ranking] == [2, 3, 4, 5, 1]
+    assert [d.meets_demand for d in decision.ranking] == [True, True, True, True, None]
+
+
 def test_rate_settled_reads_the_99_percent_interval():
     from optimizer.search.statistics import rate_settled
 
