@@ -177,19 +177,19 @@ def test_perturb_keeps_the_given_layouts_other_fields():
 
 
 def test_layouts_derived_from_one_base_share_one_site():
-    from optimizer import placement
+    from optimizer.placement import site as sites
     from optimizer.search.rows import apply_placements
 
     base = build_layout([(2.0, 2.0), (3.0, 1.0)], placed=True)
     a = apply_placements(base, {"s1": [3.0, 10.0, 0]})
     b = apply_placements(base, {"s2": [16.0, 12.0, 90]})
     assert a.transport is not b.transport  # with_placements copies the transport
-    placement._SITES.clear()
-    site = placement._site(a)
-    assert placement._site(b) is site and placement._site(base) is site and len(placement._SITES) == 1
+    sites._SITES.clear()
+    site = sites.site_of(a)
+    assert sites.site_of(b) is site and sites.site_of(base) is site and len(sites._SITES) == 1
     # a site cached from another layout never leaks that layout into the candidates
     edited = b.with_stations([s.model_copy(update={"cost": 99.0}) if s.id == "s1" else s for s in b.stations])
-    assert placement._site(edited) is site
+    assert sites.site_of(edited) is site
     for name in sorted(GENERATORS):
         candidates = list(generate(name, edited, 3, seed=0))
         assert candidates and all(c.station("s1").cost == 99.0 for c in candidates), name
