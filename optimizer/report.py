@@ -191,10 +191,13 @@ def recommendation_line(decision: Decision) -> str:
                     f"not ({rates})")
         else:
             more = decision.comparison["throughput_per_hour"]
+            own = decision.best.kpi("throughput_per_hour")
+            short = (f"still misses the required {decision.required_rate:,.1f} units/h (its 95 % interval reaches "
+                     f"up to {own['ci95_high']:,.1f} only)" if decision.best.meets_demand is False else
+                     f"is not yet sure to meet the required {decision.required_rate:,.1f} units/h (its 95 % "
+                     f"interval reaches down to {own['ci95_low']:,.1f})")
             gain = (f"which makes significantly more than the as-is layout ({rates}, {more.mean:+,.1f} "
-                    f"{_interval(more.low, more.high, 1)}) but is not yet sure to meet the required "
-                    f"{decision.required_rate:,.1f} units/h (its 95 % interval reaches down to "
-                    f"{decision.best.kpi('throughput_per_hour')['ci95_low']:,.1f})")
+                    f"{_interval(more.low, more.high, 1)}) but {short}")
         low, high = (cost.low, cost.high) if cost.mean > 0 else (
             None if cost.high is None else -cost.high, None if cost.low is None else -cost.low)
         return (f"recommended: {design_name(decision.best)}, {gain}, for {abs(cost.mean):,.0f} a year "
