@@ -33,7 +33,6 @@ class Vehicle:
     index: int
     at: str  # where it stands: a dock or the station it last unloaded at (or drove ahead to)
     state: str = "idle"
-    heading: tuple[str, str, str, int] | None = None  # the planned trip it is committed to next
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,19 @@ class Trip:
 Key = tuple[str, str, str, int]  # a trip: (lot, from station, to station, transfer batch)
 
 
+@dataclass(frozen=True)
+class PlannedTrip:
+    """A trip the plan gives a vehicle, and the two hand-overs between the lot and the
+    vehicle: `ready` succeeds when the load is ready (`Fleet.carry` asks for the vehicle),
+    `arrived` when the vehicle stands at the pick-up with the load ready, with (vehicle, where
+    its empty run began, its seconds, when it began)."""
+
+    key: Key
+    leave_at: float | None  # the plan's start of the empty run; None: when the load is ready
+    ready: simpy.Event
+    arrived: simpy.Event
+
+
 class Fleet:
     def __init__(self, env: simpy.Environment, factory: Factory, warmup: float,
                  planned: dict[int, list[Key]] | None = None, leave_at: Mapping[Key, float] | None = None):
@@ -61,23 +73,25 @@ class Fleet:
         self.waiting: deque[tuple[str, simpy.Event]] = deque()
         self.occupancy = Occupancy(VEHICLE_STATES, "idle", len(self.vehicles), warmup)
         self.trips: list[Trip] = []
-        # a plan's trips per vehicle, in order; when each one's empty run starts in the plan;
-        # the planned trips whose load is ready (asking for their vehicle), and the vehicles
-        # parked or driving ahead that a ready load wakes
-        self.planned = {v: deque(keys) for v, keys in (planned or {}).items()}
-        self.planned_keys = {key for keys in self.planned.values() for key in keys}
-        self.leave_at = dict(leave_at or {})
-        self.asking: dict[Key, simpy.Event] = {}
-        self.wake: dict[Key, simpy.Event] = {}
-        self._serve_planned()
+        # a plan's trips per vehicle in planned order, each until its vehicle stands at its
+        # pick-up with the load: the first is the one the vehicle drives ahead to once free
+        leave_at = leave_at or {}
+        self.planned = {v: deque(PlannedTrip(key, leave_at.get(key), env.event(), env.event()) for key in keys)
+                        for v, keys in (planned or {}).items()}
+        self.planned_trip = {trip.key: trip for trips in self.planned.values() for trip in trips}
+        for vehicle in self.vehicles:
+            self._next_planned(vehicle)
 
     def _set(self, vehicle: Vehicle, state: str) -> None:
         self.occupancy.move(self.env.now, vehicle.state, state)
         vehicle.state = state
 
     def _assign(self, pickup: str) -> simpy.Event:
+        """The nearest idle vehicle for a call, or a place in the queue. A vehicle with
+        planned trips left belongs to the plan: it takes no calls (idle, it is waiting to
+        drive ahead or for its load)."""
         event = self.env.event()
-        idle = [v for v in self.vehicles if v.state == "idle" and v.heading is None]
+        idle = [v for v in self.vehicles if v.state == "idle" and not self.planned.get(v.index)]
         if idle:
             nearest = min(idle, key=lambda v: (self.factory.empty_run_seconds(v.at, pickup), v.index))
             self._set(nearest, "empty")
@@ -86,52 +100,40 @@ class Fleet:
             self.waiting.append((pickup, event))
         return event
 
-    def _assign_planned(self, key: Key) -> simpy.Event:
-        """The vehicle the plan gave this trip, once it stands at the pick-up: succeeds with
-        (vehicle, where its empty run began, its seconds, when it began)."""
-        self.asking[key] = event = self.env.event()
-        wake = self.wake.pop(key, None)
-        if wake is not None:
-            wake.succeed()
-        return event
+    def _next_planned(self, vehicle: Vehicle) -> None:
+        """A free vehicle with planned trips left drives ahead to the next one."""
+        trips = self.planned.get(vehicle.index)
+        if trips:
+            self.env.process(self._drive_ahead(vehicle, trips[0]))
 
-    def _serve_planned(self) -> None:
-        """Each free vehicle with planned trips left commits to the next one and drives ahead."""
-        for vehicle in self.vehicles:
-            order = self.planned.get(vehicle.index)
-            if vehicle.state == "idle" and vehicle.heading is None and order:
-                vehicle.heading = order.popleft()
-                self.env.process(self._drive_ahead(vehicle, vehicle.heading))
-
-    def _drive_ahead(self, vehicle: Vehicle, key: Key):
-        """The planned trip `key`'s empty run: it begins at the plan's start of it (as soon as
-        the load is ready, if that is earlier; never before the vehicle is free), then the
-        vehicle waits at the pick-up until the load is ready."""
-        pick_up = key[1]
-        planned = self.leave_at.get(key)
-        if key not in self.asking and (planned is None or planned > self.env.now):
-            self.wake[key] = wake = self.env.event()
-            yield wake if planned is None else self.env.any_of([wake, self.env.timeout(planned - self.env.now)])
-            self.wake.pop(key, None)
+    def _drive_ahead(self, vehicle: Vehicle, trip: PlannedTrip):
+        """The planned trip's empty run: it begins at the plan's start of it, or as soon as
+        the load is ready if that is earlier (never before the vehicle is free), then the
+        vehicle waits at the pick-up until the load is ready. SimPy cannot cancel a timeout:
+        when the load is ready first, the timer of the planned start expires unheard."""
+        pick_up = trip.key[1]
+        if not trip.ready.triggered and (trip.leave_at is None or trip.leave_at > self.env.now):
+            yield trip.ready if trip.leave_at is None else self.env.any_of(
+                [trip.ready, self.env.timeout(trip.leave_at - self.env.now)])
         came_from, began = vehicle.at, self.env.now
         empty = self.factory.empty_run_seconds(came_from, pick_up)
         self._set(vehicle, "empty")
         if empty > 0:
             yield self.env.timeout(empty)
         vehicle.at = pick_up
-        if key not in self.asking:  # there before the load: it waits at the pick-up
+        if not trip.ready.triggered:  # there before the load: it waits at the pick-up
             self._set(vehicle, "idle")
-            self.wake[key] = wake = self.env.event()
-            yield wake
-        vehicle.heading = None
-        self.asking.pop(key).succeed((vehicle, came_from, empty, began))
+            yield trip.ready
+        self.planned[vehicle.index].popleft()
+        trip.arrived.succeed((vehicle, came_from, empty, began))
 
     def carry(self, lot: str, leg: LegSpec, a: str, b: str, on_loaded: Callable[[], None], batch: int = 0):
         """Move a lot (its transfer batch `batch`) from a's output to b's input; `on_loaded`
         runs once it left a."""
-        key = (lot, a, b, batch)
-        if key in self.planned_keys:
-            vehicle, came_from, empty, began = yield self._assign_planned(key)
+        trip = self.planned_trip.get((lot, a, b, batch))
+        if trip is not None:
+            trip.ready.succeed()
+            vehicle, came_from, empty, began = yield trip.arrived
         else:
             vehicle = yield self._assign(a)
             came_from, began = vehicle.at, self.env.now
@@ -148,7 +150,7 @@ class Fleet:
         self.trips.append(Trip(lot, vehicle.index, a, b, start, self.env.now, empty, came_from, began))
         if self.planned.get(vehicle.index):  # more planned trips for this vehicle: on to the next
             self._set(vehicle, "idle")
-            self._serve_planned()
+            self._next_planned(vehicle)
         elif self.waiting:
             _, event = self.waiting.popleft()
             self._set(vehicle, "empty")
