@@ -11,11 +11,11 @@ import numpy as np
 
 from twin.model import Layout
 
-from optimizer.placement.driver import drive
+from optimizer.placement.driver import drive_one
 from optimizer.placement.flow_cost import choose_rotations, proxy_cost
 from optimizer.placement.legality import legalise, legalise_order
 from optimizer.placement.plans import Plan, fixed_plan
-from optimizer.placement.site import Site, pinned_items, site_of
+from optimizer.placement.site import Site, pinned_items
 from optimizer.placement.slot_assignment import qap_source
 
 
@@ -180,7 +180,4 @@ def cpsat_source(site: Site, rng: np.random.Generator, det_time: float = 0.15,
 
 def cpsat_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
     """CP-SAT placement with two-dimensional no-overlap; every improving solution."""
-    site = site_of(layout)
-    if len(site.movable) == 0:
-        return
-    yield from drive(layout, site, budget, [cpsat_source(site, rng)], [0])
+    yield from drive_one(layout, budget, lambda site: cpsat_source(site, rng))

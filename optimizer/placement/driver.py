@@ -3,7 +3,7 @@ attempt) in a fixed pattern, drop duplicates, stop at the budget or when the sou
 and hand each new plan out as a layout."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import count
 
 from twin.model import Layout
@@ -11,7 +11,7 @@ from twin.model import Layout
 from optimizer.placement.elites import Elites
 from optimizer.placement.flow_cost import proxy_cost
 from optimizer.placement.plans import Plan, plan_key, to_layout
-from optimizer.placement.site import Site
+from optimizer.placement.site import Site, site_of
 
 
 # stop a generator after this many proposals in a row that were failures or duplicates
@@ -46,3 +46,11 @@ def drive(layout: Layout, site: Site, budget: int, sources: list[Iterator[Plan |
             elites.add(proxy_cost(site, plan), plan)
         produced += 1
         yield to_layout(site, plan, layout)
+
+
+def drive_one(layout: Layout, budget: int, source: Callable[[Site], Iterator[Plan | None]]) -> Iterator[Layout]:
+    """`drive` with one source, made from the layout's site; nothing when nothing is movable."""
+    site = site_of(layout)
+    if len(site.movable) == 0:
+        return
+    yield from drive(layout, site, budget, [source(site)], [0])

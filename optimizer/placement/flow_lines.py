@@ -11,12 +11,12 @@ import numpy as np
 
 from twin.model import Layout
 
-from optimizer.placement.driver import drive
+from optimizer.placement.driver import drive_one
 from optimizer.placement.flow_cost import choose_rotations
 from optimizer.placement.flow_targets import flow_group
 from optimizer.placement.legality import legalise
 from optimizer.placement.plans import Plan, fixed_plan
-from optimizer.placement.site import EPS, Site, site_of
+from optimizer.placement.site import EPS, Site
 
 
 def _flow_lines(site: Site) -> list[list[int]]:
@@ -154,7 +154,4 @@ def line_source(site: Site, rng: np.random.Generator) -> Iterator[Plan | None]:
 
 def line_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
     """Flow lines: the stations in flow order in rows between the docks (`line_source`)."""
-    site = site_of(layout)
-    if len(site.movable) == 0:
-        return
-    yield from drive(layout, site, budget, [line_source(site, rng)], [0])
+    yield from drive_one(layout, budget, lambda site: line_source(site, rng))

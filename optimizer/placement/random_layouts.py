@@ -8,10 +8,10 @@ import numpy as np
 
 from twin.model import Layout
 
-from optimizer.placement.driver import drive
+from optimizer.placement.driver import drive_one
 from optimizer.placement.legality import legalise
 from optimizer.placement.plans import Plan, fixed_plan
-from optimizer.placement.site import Site, site_of
+from optimizer.placement.site import Site
 
 
 def _random_source(site: Site, rng: np.random.Generator) -> Iterator[Plan | None]:
@@ -28,7 +28,4 @@ def _random_source(site: Site, rng: np.random.Generator) -> Iterator[Plan | None
 
 def random_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
     """Random legal layouts: the baseline a search must beat (`--generator random`)."""
-    site = site_of(layout)
-    if len(site.movable) == 0:
-        return
-    yield from drive(layout, site, budget, [_random_source(site, rng)], [0])
+    yield from drive_one(layout, budget, lambda site: _random_source(site, rng))

@@ -11,11 +11,11 @@ import numpy as np
 from twin.geometry import station_rect, zone_rect
 from twin.model import Layout
 
-from optimizer.placement.driver import drive
+from optimizer.placement.driver import drive_one
 from optimizer.placement.flow_cost import choose_rotations
 from optimizer.placement.legality import legalise, legalise_order
 from optimizer.placement.plans import Plan, fixed_plan
-from optimizer.placement.site import Site, pinned_items, site_of
+from optimizer.placement.site import Site, pinned_items
 
 
 def _slot_grid(site: Site, rng: np.random.Generator, n_slots: int) -> np.ndarray:
@@ -89,7 +89,4 @@ def qap_source(site: Site, rng: np.random.Generator, iterations: int | None = No
 
 def qap_candidates(layout: Layout, budget: int, rng: np.random.Generator) -> Iterator[Layout]:
     """Slot assignment by QAP tabu search, legalised and jittered."""
-    site = site_of(layout)
-    if len(site.movable) == 0:
-        return
-    yield from drive(layout, site, budget, [qap_source(site, rng)], [0])
+    yield from drive_one(layout, budget, lambda site: qap_source(site, rng))
