@@ -53,7 +53,7 @@ from ortools.sat.python import cp_model
 from twin.errors import NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
-from optimizer import jobshop_tabu, vehicles
+from optimizer import family_blocks, jobshop_tabu, vehicles
 from optimizer.interrupts import stop_on_interrupt
 from optimizer.names import SolverName
 from optimizer.problem import SchedulingProblem, trip_key
@@ -88,8 +88,9 @@ class _Vars:
     interval: dict[tuple[int, int, str], cp_model.IntervalVar] = field(default_factory=dict)
     lane: dict[tuple[int, int, str, int], object] = field(default_factory=dict)  # explicit lanes
     lane_interval: dict[tuple[int, int, str, int], cp_model.IntervalVar] = field(default_factory=dict)
-    arcs: dict[tuple[str, int], dict[tuple[int, int], cp_model.IntVar]] = field(default_factory=dict)
-    arc_nodes: dict[tuple[str, int], list[Key]] = field(default_factory=dict)
+    blocks: list[family_blocks.LaneBlocks] = field(default_factory=list)  # lanes with changeovers
+    reference: dict[Key, tuple[str, int, int]] | None = None  # the warm start: its family runs fit the blocks
+    restricted: bool = False  # fewer family blocks than a schedule may need: CP-SAT's bound is no bound
     departure: dict[Key, cp_model.IntVar] = field(default_factory=dict)  # moves that may take a fleet leg
     trip: dict[tuple[int, int, str, str], cp_model.IntVar] = field(default_factory=dict)  # both stations open
     routes: dict[str, vehicles.Routes] = field(default_factory=dict)  # fleets with the exact vehicle model
@@ -273,15 +274,29 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
             model.AddNoOverlap(intervals)
         else:
             model.AddCumulative(intervals, [1] * len(intervals), capacity)
-        if not _explicit_lanes(problem, station):
-            continue
+    _changeover_lanes(model, problem, v, on_station)
+
+
+def _changeover_lanes(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars,
+                      on_station: dict[str, list[tuple[Key, int]]]) -> None:
+    """Each lane of a station with changeovers: its own NoOverlap (a single lane has the
+    station's) and its family blocks (`optimizer.family_blocks`), as many as the warm start's
+    runs need at least."""
+    members = {s: [key for key, _ in on_station[s]] for s in problem.capacities
+               if _explicit_lanes(problem, s) and on_station.get(s)}
+    runs = family_blocks.plan_runs(problem, members, v.reference)
+    v.restricted = runs.restricted
+    for station, keys in members.items():
+        capacity = problem.capacities[station]
         for lane in range(capacity):
             if capacity == 1:
-                lane_lit = {key: v.presence[(key[0], key[1], station)] for key, _ in members}
+                lane_lit = {key: v.presence[(key[0], key[1], station)] for key in keys}
             else:
-                lane_lit = {key: v.lane[(key[0], key[1], station, lane)] for key, _ in members}
-                model.AddNoOverlap(v.lane_interval[(key[0], key[1], station, lane)] for key, _ in members)
-            _lane_circuit(model, problem, v, station, lane, [key for key, _ in members], lane_lit)
+                lane_lit = {key: v.lane[(key[0], key[1], station, lane)] for key in keys}
+                model.AddNoOverlap(v.lane_interval[(key[0], key[1], station, lane)] for key in keys)
+            v.blocks.append(family_blocks.constrain_lane(
+                model, problem, station, lane, keys, lane_lit, v.start, v.end, v.horizon, runs.per_station[station],
+                check_clock=lambda: _check_clock(v)))
 
 
 def _batch_lags(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, j: int, k: int) -> None:
@@ -457,42 +472,6 @@ def _pooled_capacity(model: cp_model.CpModel, problem: SchedulingProblem, v: _Va
             model.AddCumulative(intervals, [1] * len(intervals), sum(problem.capacities[s] for s in group))
 
 
-def _lane_circuit(model, problem: SchedulingProblem, v: _Vars, station: str, lane: int, keys: list[Key],
-                  lane_lit: dict) -> None:
-    """Successor model of one lane: node 0 is the lane's start/end, node i+1 is keys[i]."""
-    def lit_of(x):
-        return model.NewConstant(1) if x is True else x
-
-    arcs: list[tuple[int, int, object]] = []
-    arc_vars: dict[tuple[int, int], cp_model.IntVar] = {}
-    empty = model.NewBoolVar(f"empty_{station}_{lane}")
-    arcs.append((0, 0, empty))
-    arc_vars[(0, 0)] = empty
-    for i, key in enumerate(keys):
-        present = lit_of(lane_lit[key])
-        arcs.append((i + 1, i + 1, present.Not()))
-        model.AddImplication(present, empty.Not())
-        for node_from, node_to, name in ((0, i + 1, "first"), (i + 1, 0, "last")):
-            lit = model.NewBoolVar(f"{name}_{station}_{lane}_{key}")
-            arcs.append((node_from, node_to, lit))
-            arc_vars[(node_from, node_to)] = lit
-    jobs = problem.jobs
-    for i, a in enumerate(keys):
-        _check_clock(v)
-        for b_index, b in enumerate(keys):
-            if a == b or (a[0] == b[0] and a[1] > b[1]):  # a job's later operation never precedes an earlier one
-                continue
-            lit = model.NewBoolVar(f"arc_{station}_{lane}_{a}_{b}")
-            setup = problem.changeover_ticks(station, jobs[a[0]].family, jobs[b[0]].family)
-            same = v.same.get((station, a, b), v.same.get((station, b, a)))  # one batch: no order between them
-            model.Add(v.start[b] >= v.end[a] + setup).OnlyEnforceIf([lit] if same is None else [lit, same.Not()])
-            arcs.append((i + 1, b_index + 1, lit))
-            arc_vars[(i + 1, b_index + 1)] = lit
-    model.AddCircuit(arcs)
-    v.arcs[(station, lane)] = arc_vars
-    v.arc_nodes[(station, lane)] = keys
-
-
 # --- step 3: objective ---------------------------------------------------------------------
 
 
@@ -534,7 +513,7 @@ def _objective(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, ob
 
 
 def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: dispatch_mod.ListSchedule) -> None:
-    """Hint every decision of a dispatching schedule: starts, stations, lanes, lane arcs,
+    """Hint every decision of a dispatching schedule: starts, stations, lanes, family blocks,
     departures (a move off a fleet leg leaves as the previous operation ends)."""
     placed = warm.placed
     for (j, k), (station, lane, start) in placed.items():
@@ -549,23 +528,9 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
                 lit = v.lane.get((j, k, s, ln))
                 if lit is not None:
                     model.AddHint(lit, s == station and ln == lane)
-    for (station, lane), arc_vars in v.arcs.items():
+    for lane_blocks in v.blocks:
         _check_clock(v)
-        keys = v.arc_nodes[(station, lane)]
-        node = {key: i + 1 for i, key in enumerate(keys)}
-        on_lane = sorted(
-            (placed[key][2], node[key]) for key in keys
-            if placed[key][0] == station and placed[key][1] == lane
-        )
-        chosen = set()
-        sequence = [n for _, n in on_lane]
-        if not sequence:
-            chosen.add((0, 0))
-        else:
-            path = [0] + sequence + [0]
-            chosen.update(zip(path, path[1:]))
-        for pair, lit in arc_vars.items():
-            model.AddHint(lit, pair in chosen)
+        family_blocks.hint_lane(model, problem, lane_blocks, placed)
     for key, depart in v.departure.items():
         model.AddHint(depart, warm.departures.get(key, _trip_ready(problem, placed, key)))
     for (j, k, sa, sb), lit in v.trip.items():
@@ -696,6 +661,7 @@ def solve(
 
     model = cp_model.CpModel()
     v = _variables(model, problem, horizon)
+    v.reference = None if warm is None else warm.placed
     v.stop_at = started + time_limit if deterministic_time is None else None
     try:
         _constraints(model, problem, v)
@@ -719,6 +685,11 @@ def solve(
     cut = _wall_clock_cut(status, solver, deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return replace(_found_schedule(problem, v, solver, status, objective, warm, retime), wall_clock_cut=cut)
+    if status == cp_model.INFEASIBLE and v.restricted and warm is not None:
+        return _warm_schedule(problem, warm, objective)  # cannot be: the blocks hold the warm start
+    if status == cp_model.INFEASIBLE and v.restricted:
+        raise NoFeasibleSchedule(f"no schedule with at most {family_blocks.MIN_RUNS} runs of a product family on "
+                                 "each lane of a station with changeovers (a model with more would be too large)")
     if status == cp_model.INFEASIBLE:
         where = f" within the horizon of {problem.horizon} ticks" if problem.horizon is not None else ""
         raise NoFeasibleSchedule(f"no schedule satisfies the problem{where} (proven by CP-SAT)")
@@ -753,6 +724,9 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
         bound = bound / v.weight_scale
     found = _solution(problem, v, solver)
     proven = status == cp_model.OPTIMAL
+    if v.restricted:  # the optimum of a restriction: neither its bound nor its proof hold for the problem
+        bound = dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0.0
+        proven = proven and dispatch_mod.placed_objective(problem, found.placed, objective) <= bound
     if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
         solved = dispatch_mod.placed_objective(problem, found.placed, objective)
         found = (retime or (lambda f: dispatch_mod.follow(problem, f.placed, f.departures, f.pools)))(found)
