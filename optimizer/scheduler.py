@@ -18,8 +18,10 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   were left out (a relaxation, so the bound holds).
 - Stations: capacity 1 -> NoOverlap; capacity c > 1 without changeovers -> Cumulative (lanes are
   assigned afterwards by interval colouring, always possible since at most c overlap); a
-  station with changeovers gets explicit lanes, each with NoOverlap and a successor circuit
-  (AddCircuit) whose arcs force `start_next >= end_prev + changeover(prev family, next family)`.
+  station with changeovers gets explicit lanes, each with NoOverlap and a few blocks per
+  product family in a circuit with the changeovers between blocks (`optimizer.family_blocks`:
+  exact on small problems; on large ones capped, always holding the warm start, and then
+  CP-SAT's bound is replaced by the simple one and nothing is called optimal).
   Zero-length operations occupy no lane.
 - Batch machines: a Cumulative on units, and per pair of operations whose units fit together
   one after the other or, when they may share a batch, at the same start.
@@ -104,8 +106,8 @@ class _Vars:
 
 
 class _OutOfTime(Exception):
-    """Building the model would overrun the wall-clock limit (the quadratic lane circuits of a
-    large problem take minutes), so the warm start stands as the answer."""
+    """Building the model would overrun the wall-clock limit (a large problem's quadratic parts,
+    such as the pairs on a batch machine, take seconds), so the warm start stands as the answer."""
 
 
 def _check_clock(v: _Vars) -> None:
