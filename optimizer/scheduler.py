@@ -98,6 +98,7 @@ class _Vars:
     routes: dict[str, vehicles.Routes] = field(default_factory=dict)  # fleets with the exact vehicle model
     crew: dict[tuple[int, int, str, str], object] = field(default_factory=dict)  # (j, k, station, pool): literal
     same: dict[tuple[str, Key, Key], cp_model.IntVar] = field(default_factory=dict)  # share one batch (a < b)
+    order: dict[tuple[str, Key, Key], tuple[cp_model.IntVar, cp_model.IntVar]] = field(default_factory=dict)  # a before b, b before a
     makespan: cp_model.IntVar | None = None
     tardiness: dict[int, cp_model.IntVar] = field(default_factory=dict)
     weights: dict[int, int] = field(default_factory=dict)
@@ -401,6 +402,7 @@ def _batch_machine(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars
             before, after = model.NewBoolVar(f"before_{name}"), model.NewBoolVar(f"after_{name}")
             model.Add(v.start[key_a] + dur_a <= v.start[key_b]).OnlyEnforceIf(before)
             model.Add(v.start[key_b] + dur_b <= v.start[key_a]).OnlyEnforceIf(after)
+            v.order[(station, key_a, key_b)] = (before, after)
             options = [before, after]
             if problem.can_share(station, key_a, key_b):
                 same = model.NewBoolVar(f"same_{name}")
@@ -542,6 +544,10 @@ def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: d
         for (a, b), chosen in vehicles.route_hints(routes, warm.vehicles, departures).items():
             if a != b:  # a self-loop is a trip's absence, hinted with its stations
                 model.AddHint(routes.arcs[(a, b)], chosen)
+    for (station, a, b), (before, after) in v.order.items():  # as they lie (a hint left open is not completed on a large problem)
+        dur_a, dur_b = (problem.jobs[j].operations[k].duration_on(station) for j, k in (a, b))
+        model.AddHint(before, placed[a][2] + dur_a <= placed[b][2])
+        model.AddHint(after, placed[b][2] + dur_b <= placed[a][2])
     for (station, a, b), lit in v.same.items():
         model.AddHint(lit, placed[a][0] == placed[b][0] == station and placed[a][2] == placed[b][2])
     for (j, k, station, pool_id), lit in v.crew.items():
