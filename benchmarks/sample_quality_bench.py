@@ -16,8 +16,10 @@ makespan approaches the long run's as the budget grows, the budget the 2 % would
 `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
 the problem's size and AGV model, the dispatching-rule warm start after 0.5 and 3 s, and one
 `solve` of `--solve` seconds with CP-SAT's log (its plan before and after the vehicles' re-timing).
-With `--build-only` it builds the CP-SAT model without solving, under cProfile (lights_out_phone:
-minutes), and prints the model's size and the slowest calls.
+With `--build-only` it builds the CP-SAT model without solving and prints the model's size, the
+time of the dispatching-rule warm start (every rule, as under a long limit) and of building the
+model (variables, constraints, objective, hint), and the model's steps that took a tenth of a second
+or more; with `--profile` as well, under cProfile, the slowest calls.
 """
 from __future__ import annotations
 
@@ -125,7 +127,7 @@ def _load(run: dict) -> str:
     return f"{run['load_before']:.1f} → {run['load_after']:.1f}"
 
 
-def diagnose(sample: str, solve_seconds: float, build_only: bool) -> None:
+def diagnose(sample: str, solve_seconds: float, build_only: bool, profiled: bool = False) -> None:
     """Where a sample's scheduling time goes (printed; nothing is written)."""
     started = time.monotonic()
     from twin.io import load_layout
@@ -145,28 +147,7 @@ def diagnose(sample: str, solve_seconds: float, build_only: bool) -> None:
           f"{os.getloadavg()[0]:.1f}; {problem.n_operations} operations, {len(problem.jobs)} lots, possible AGV "
           f"trips {vehicles.moves_per_fleet(problem)}, fleet cap re-timed: {vehicles.relaxed(problem)}", flush=True)
     if build_only:
-        import cProfile
-        import pstats
-
-        class Built(Exception):
-            pass
-
-        def stop(model, **_):
-            stats = model.proto
-            print(f"model: {len(stats.variables):,} variables, {len(stats.constraints):,} constraints", flush=True)
-            raise Built
-
-        profile = cProfile.Profile()
-        clock = time.monotonic()
-        profile.enable()
-        try:
-            with mock.patch.object(scheduler, "_solve", stop):  # stop once the model is built
-                scheduler.solve(problem, time_limit=3000.0, workers=2)
-        except Built:
-            pass
-        profile.disable()
-        print(f"built in {time.monotonic() - clock:.1f} s (under the profiler)")
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
+        build_model(problem, profiled)
         return
     for seconds in (0.5, 3.0):
         warm = dispatch.best_placement(problem, deadline=time.monotonic() + seconds)
@@ -185,11 +166,67 @@ def diagnose(sample: str, solve_seconds: float, build_only: bool) -> None:
     print(f"  solve({solve_seconds:g} s): {schedule.makespan:,} ({schedule.solver}), bound {schedule.lower_bound:,.0f}")
 
 
+def build_model(problem, profiled: bool) -> None:
+    """Build `problem`'s CP-SAT model as `solve` does under a long limit, stopping before the
+    solve; print its size and where the time went."""
+    import cProfile
+    import pstats
+
+    from optimizer import dispatch, scheduler
+
+    class Built(Exception):
+        pass
+
+    spent: dict[str, float] = {}
+
+    def timed(name, real):
+        def run(*args, **kwargs):
+            clock = time.monotonic()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.monotonic() - clock
+        return run
+
+    def stop(model, **_):
+        print(f"model: {len(model.proto.variables):,} variables, {len(model.proto.constraints):,} constraints",
+              flush=True)
+        raise Built
+
+    steps = ("_variables", "_constraints", "_objective", "_hint")
+    parts = ("_batch_machine", "_changeover_lanes", "_fleet_trips", "_operators", "_pooled_capacity")
+    patches = [mock.patch.object(scheduler, "_solve", stop),
+               mock.patch.object(dispatch, "best_placement", timed("warm start", dispatch.best_placement))]
+    patches += [mock.patch.object(scheduler, name, timed(name, getattr(scheduler, name)))
+                for name in steps + parts if hasattr(scheduler, name)]
+    profile = cProfile.Profile() if profiled else None
+    for patch in patches:
+        patch.start()
+    if profile:
+        profile.enable()
+    try:
+        scheduler.solve(problem, time_limit=3000.0, workers=2)
+    except Built:
+        pass
+    finally:
+        if profile:
+            profile.disable()
+        for patch in patches:
+            patch.stop()
+    build = sum(spent.get(name, 0.0) for name in steps)
+    print(f"warm start {spent.get('warm start', 0.0):.1f} s, model built in {build:.1f} s"
+          f"{' (under the profiler)' if profile else ''}, load {os.getloadavg()[0]:.1f}; "
+          + ", ".join(f"{name.strip('_')} {spent[name]:.1f} s" for name in steps + parts if spent.get(name, 0) >= 0.1))
+    if profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(15)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phase", choices=("default", "long", "both", "curve", "diagnose"), default="both")
     parser.add_argument("--solve", type=float, default=5.0, help="seconds of the diagnosing solve (default 5)")
-    parser.add_argument("--build-only", action="store_true", help="diagnose: profile building the model only")
+    parser.add_argument("--build-only", action="store_true", help="diagnose: build the model only, timed")
+    parser.add_argument("--profile", action="store_true", help="diagnose --build-only: under cProfile too")
     parser.add_argument("--curve", default="30,60,120", help="the limits of --phase curve (default 30,60,120)")
     parser.add_argument("--samples", default=",".join(SAMPLES))
     parser.add_argument("--long-limit", type=float, default=600.0)
@@ -199,7 +236,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.phase == "diagnose":
         for sample in args.samples.split(","):
-            diagnose(sample, args.solve, args.build_only)
+            diagnose(sample, args.solve, args.build_only, args.profile)
         return 0
     store = Path(args.json)
     runs = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
