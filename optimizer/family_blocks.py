@@ -216,6 +216,9 @@ def hint_lane(model: cp_model.CpModel, problem: SchedulingProblem, lane_blocks: 
     chosen_blocks = {b for b, _ in runs}
     for b, block in enumerate(blocks):
         model.AddHint(block.present, b in chosen_blocks)
+        if b not in chosen_blocks:  # an absent block's window is free: an empty one at 0
+            model.AddHint(block.start, 0)
+            model.AddHint(block.end, 0)
     for b, ops in runs:
         model.AddHint(blocks[b].start, min(placed[key][2] for key in ops))
         model.AddHint(blocks[b].end, max(placed[key][2] + problem.jobs[key[0]].operations[key[1]].duration_on(station)
