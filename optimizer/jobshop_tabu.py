@@ -373,14 +373,77 @@ def _sequences(g: _Graph, placed: Placed) -> tuple[list[str], dict[str, list[int
     return stations, {s: [o for _, _, o in sorted(items)] for s, items in by_station.items()}
 
 
+def lower_bound(problem: SchedulingProblem) -> int:
+    """A lower bound on the makespan of an `eligible` (flexible) job shop, cheap enough to
+    compute before every search: the longest job (its release, each operation's shortest
+    duration and the shortest transport between consecutive operations' stations), and for
+    each set of stations that some operation may use, the operations that can only run
+    inside it: the earliest any of them can start, their shortest durations shared among the
+    set's stations, and the least any of them leaves to do after its end. The simple bound
+    (`dispatch.simple_lower_bound`) counts single-station operations only, so on a flexible
+    problem it stays far below the optimum and the search could not stop at it."""
+    ticks = problem.transport_ticks
+    heads: list[int] = []
+    tails: list[int] = []
+    work: list[int] = []
+    masks: list[int] = []
+    index = {s: i for i, s in enumerate(problem.capacities)}
+    bound = 0
+    for job in problem.jobs:
+        ops = job.operations
+        if not ops:
+            continue
+        shortest = [min(a.duration for a in op.alternatives) for op in ops]
+        lag = [min((ticks(a.station, b.station) for a in ops[k - 1].alternatives for b in op.alternatives), default=0)
+               if k else min((ticks(job.origin, a.station) for a in op.alternatives), default=0) if job.origin else 0
+               for k, op in enumerate(ops)]
+        head = job.release
+        job_heads = []
+        for k in range(len(ops)):
+            head += lag[k]
+            job_heads.append(head)
+            head += shortest[k]
+        bound = max(bound, head)
+        tail = 0
+        job_tails = [0] * len(ops)
+        for k in range(len(ops) - 1, -1, -1):
+            job_tails[k] = tail
+            tail += shortest[k] + lag[k] if k else shortest[k]
+        for k, op in enumerate(ops):
+            if shortest[k] > 0:
+                heads.append(job_heads[k])
+                tails.append(job_tails[k])
+                work.append(shortest[k])
+                masks.append(sum(1 << index[a.station] for a in op.alternatives))
+    lanes = {mask: sum(problem.capacities[s] for s, i in index.items() if mask >> i & 1) for mask in set(masks)}
+    for group, capacity in lanes.items():
+        inside = [o for o, mask in enumerate(masks) if mask & ~group == 0]
+        load = sum(work[o] for o in inside)
+        bound = max(bound, min(heads[o] for o in inside) + -(-load // capacity) + min(tails[o] for o in inside))
+    return bound
+
+
+@dataclass(frozen=True)
+class Result:
+    """What `improve` found and why it stopped: "bound" (the makespan reached the lower bound),
+    "stagnation" (`patience` moves without a better schedule), "moves" (`max_iterations`),
+    "clock" (`stop_at`) or "stuck" (no move on the critical path)."""
+
+    placed: Placed
+    makespan: int
+    iterations: int
+    stopped: str
+    improvements: tuple[tuple[int, int], ...]  # (iteration, makespan) of each new best
+
+
 def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed: int = 0,
-            max_iterations: int | None = None, lower_bound: int = 0) -> Placed:
+            max_iterations: int | None = None, lower_bound: int = 0, patience: int | None = None) -> Result:
     """A schedule at least as short as `placed` (a feasible schedule of an `eligible` problem):
     tabu search from its stations and machine sequences until `stop_at` (a `time.monotonic()`
-    value), `max_iterations` moves, or a schedule as short as `lower_bound`; the best schedule
-    seen, semi-active (every operation at its head). There is no stop on stagnation: on the
-    flexible benchmarks the search still improved after 10 s without improvement
-    (benchmarks/fjsp_bench.py), so it keeps its whole share.
+    value), `max_iterations` moves, a schedule as short as `lower_bound`, or `patience` moves in
+    a row without a better schedule; the best schedule seen, semi-active (every operation at
+    its head). The stops other than the clock count moves, so under a fixed seed the result
+    does not depend on the machine's speed.
 
     Moves: N5 swaps on one critical path, each priced by Taillard's estimate, and for a
     flexible problem every critical operation moved to another of its stations at a safe place
@@ -394,18 +457,28 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     rng = random.Random(seed)
     n_machines = max(1, len(sequences))
     base_tenure = 10 + len(problem.jobs) // n_machines
-    stall_limit = max(200, 2 * len(g.keys))
+    stall_limit = stall_moves(len(g.keys))
     flexible = any(len(options) > 1 for options in g.options)
     best_makespan = state.makespan
     best = state.snapshot()
     tabu: dict[tuple, int] = {}
-    iteration = stall = 0
-    while max_iterations is None or iteration < max_iterations:
+    improvements: list[tuple[int, int]] = []
+    iteration = stall = since_best = 0
+    stopped = "moves"
+    while True:
+        if max_iterations is not None and iteration >= max_iterations:
+            break
         if iteration % 16 == 0 and time.monotonic() > stop_at:
+            stopped = "clock"
             break
         if best_makespan <= lower_bound:
-            break  # optimal
+            stopped = "bound"  # optimal
+            break
+        if patience is not None and since_best >= patience:
+            stopped = "stagnation"
+            break
         iteration += 1
+        since_best += 1
         path = state.critical_path(rng)
         moves: list[tuple[int, tuple]] = [(state.estimate(u, v), ("swap", u, v)) for u, v in _n5_moves(state.blocks(path))]
         if flexible:
@@ -413,7 +486,8 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
             moves += [(value, ("move", o, station, a, b)) for o in path if state.duration[o] > 0
                       for value, station, a, b in state.insertions(o, in_order)]
         if not moves:
-            break  # no swap or move on this path: nothing here to change
+            stopped = "stuck"  # no swap or move on this path: nothing here to change
+            break
         chosen, chosen_value = None, None
         for value, move in moves:
             if tabu.get(_tabu_key(move), 0) > iteration and value >= best_makespan:
@@ -443,8 +517,9 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
             continue
         tabu[_tabu_key(made)] = iteration + base_tenure + rng.randrange(base_tenure // 2 + 1)
         if state.makespan < best_makespan:
-            best_makespan, stall = state.makespan, 0
+            best_makespan, stall, since_best = state.makespan, 0, 0
             best = state.snapshot()
+            improvements.append((iteration, best_makespan))
         else:
             stall += 1
             if stall >= stall_limit:
@@ -452,7 +527,13 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
                 tabu.clear()
                 stall = 0
     state.restore(best)
-    return {key: (state.station[o], 0, state.head[o]) for o, key in enumerate(g.keys)}
+    return Result({key: (state.station[o], 0, state.head[o]) for o, key in enumerate(g.keys)}, best_makespan,
+                  iteration, stopped, tuple(improvements))
+
+
+def stall_moves(n_operations: int) -> int:
+    """Moves without a better schedule after which the search restarts from its best."""
+    return max(200, 2 * n_operations)
 
 
 def _tabu_key(move: tuple) -> tuple:

@@ -4,6 +4,7 @@ optimum it reaches."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_known_optima_are_reached(path, moves, optimum):
     problem = read_jssp(path) if path.suffix == ".txt" else read_fjs(path)
     start = dispatch.list_schedule(problem, "fifo").placed
     assert schedule_of(problem, start).makespan > optimum
-    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=moves))
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=moves).placed)
     assert check_schedule(problem, improved) == []
     assert improved.makespan == optimum
 
@@ -66,7 +67,7 @@ def test_schedules_are_valid_and_never_worse_than_the_start(seed, releases, tran
     assert jobshop_tabu.eligible(problem)
     start = dispatch.list_schedule(problem, "spt").placed
     before = schedule_of(problem, start).makespan
-    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, seed=seed, max_iterations=500))
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, seed=seed, max_iterations=500).placed)
     assert check_schedule(problem, improved) == []
     assert improved.makespan <= before
 
@@ -78,7 +79,7 @@ def test_operations_move_to_an_idle_machine():
                  for name, a, b in (("J1", 3, 5), ("J2", 4, 4), ("J3", 2, 6)))
     problem = SchedulingProblem(jobs=jobs, capacities={"A": 1, "B": 1})
     start = {(0, 0): ("A", 0, 0), (1, 0): ("A", 0, 3), (2, 0): ("A", 0, 7)}
-    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=100))
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=100).placed)
     assert check_schedule(problem, improved) == []
     assert improved.makespan == 5
     assert {a.job: a.station for a in improved.assignments} == {"J1": "A", "J2": "B", "J3": "A"}
@@ -107,7 +108,7 @@ def test_a_job_back_on_its_machine_through_a_zero_length_operation():
     problem = SchedulingProblem(jobs=jobs, capacities={"A": 1, "B": 1, "C": 1})
     assert jobshop_tabu.eligible(problem)
     start = dispatch.list_schedule(problem, "fifo").placed
-    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=50))
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=50).placed)
     assert check_schedule(problem, improved) == []
     # K before J on A: K A 0-4 B 4-8, J C 2-4 A 4-9 A 9-10 C 10-13, L C 0-2 B 2-3: 13. K after
     # J's first A (ends >= 7) ends >= 7 + 4 + 4 = 15; so 13 is the optimum
@@ -162,6 +163,66 @@ def test_a_makespan_set_by_a_zero_length_operation_still_gives_moves():
                                 transport={("m", "z"): TransportLeg(10, mover="conveyor")})
     start = {(1, 0): ("m", 0, 0), (0, 0): ("m", 0, 6), (0, 1): ("z", 0, 18)}
     assert check_schedule(problem, schedule_of(problem, start)) == [] and schedule_of(problem, start).makespan == 18
-    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=50))
+    improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=50).placed)
     assert check_schedule(problem, improved) == []
     assert improved.makespan == 12
+
+
+def two_machine_jobs(*durations: tuple[int, int]) -> SchedulingProblem:
+    """One-operation jobs, each on A or B with the given durations."""
+    jobs = tuple(Job(f"J{i}", (Operation("o", (Alternative("A", a), Alternative("B", b))),), product=f"J{i}",
+                     family=f"J{i}") for i, (a, b) in enumerate(durations))
+    return SchedulingProblem(jobs=jobs, capacities={"A": 1, "B": 1})
+
+
+def test_the_lower_bound_shares_flexible_work_among_its_stations():
+    # shortest durations 3 + 4 + 2 = 9 on {A, B}: at least ceil(9 / 2) = 5; the longest job, 4
+    # (the simple bound counts only single-station operations: here none, so 4)
+    problem = two_machine_jobs((3, 5), (4, 4), (2, 6))
+    assert dispatch.simple_lower_bound(problem) == 4
+    assert jobshop_tabu.lower_bound(problem) == 5
+
+
+def test_the_lower_bound_adds_the_least_head_and_tail_of_a_station_group():
+    # J0: X(6) then M(2); J1: X(5) then M(3); J2: Y(4) then M(1). Every operation on M starts
+    # after at least 4 ticks and nothing follows: 4 + 2 + 3 + 1 = 10. X: 6 + 5 + least tail 2 =
+    # 13; the longest job 8. By hand, X runs J1 (0-5) then J0 (5-11), M then 11-13: 13.
+    def op(name, station, duration):
+        return Operation(name, (Alternative(station, duration),))
+
+    jobs = (Job("J0", (op("x", "X", 6), op("m", "M", 2)), product="J0", family="J0"),
+            Job("J1", (op("x", "X", 5), op("m", "M", 3)), product="J1", family="J1"),
+            Job("J2", (op("y", "Y", 4), op("m", "M", 1)), product="J2", family="J2"))
+    problem = SchedulingProblem(jobs=jobs, capacities={"X": 1, "Y": 1, "M": 1})
+    assert jobshop_tabu.lower_bound(problem) == 13
+    # with a conveyor of 3 ticks between any two stations, each job's second operation starts 3
+    # later: M's least head 4 + 3 -> 7 + 6 = 13; X's least tail 3 + 2 -> 6 + 5 + 5 = 16
+    moved = replace(problem, transport={(a, b): TransportLeg(3, mover="conveyor") for a in "XYM" for b in "XYM"
+                                        if a != b})
+    assert jobshop_tabu.lower_bound(moved) == 16
+
+
+def test_the_search_stops_at_the_lower_bound():
+    problem = two_machine_jobs((3, 5), (4, 4), (2, 6))
+    start = {(0, 0): ("A", 0, 0), (1, 0): ("A", 0, 3), (2, 0): ("A", 0, 7)}  # 9 ticks on A
+    found = jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=1000,
+                                 lower_bound=jobshop_tabu.lower_bound(problem))
+    assert (found.makespan, found.stopped) == (5, "bound")
+    assert found.iterations < 10 and found.iterations == found.improvements[-1][0]
+    assert schedule_of(problem, found.placed).makespan == 5
+
+
+@pytest.mark.parametrize("patience", [30, 200])
+def test_the_search_stops_after_its_patience_without_a_better_schedule(patience):
+    problem = read_fjs(FJSP / "mk01.fjs")  # reaches 40 in a few hundred moves; the bound is 39
+    start = dispatch.list_schedule(problem, "fifo").placed
+    found = jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=100_000, patience=patience,
+                                 lower_bound=jobshop_tabu.lower_bound(problem))
+    assert found.stopped == "stagnation"
+    last = found.improvements[-1][0]
+    assert found.iterations == last + patience
+    assert all(b - a < patience for (a, _), (b, _) in zip(((0, 0),) + found.improvements, found.improvements))
+    assert schedule_of(problem, found.placed).makespan == found.makespan == found.improvements[-1][1]
+    # the same search without the stop makes the same moves up to there
+    longer = jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=found.iterations)
+    assert longer.improvements == found.improvements and longer.stopped == "moves"

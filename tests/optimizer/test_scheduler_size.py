@@ -3,13 +3,17 @@ warm start, and that every set-up still gives schedules the independent checker 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
-from optimizer import dispatch, jobshop_tabu
+from optimizer import dispatch, jobshop_tabu, scheduler
+from optimizer.fjsp import read_fjs
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import LARGE_PROBLEM_OPERATIONS, TABU_MIN_OPERATIONS, solve
+
+FJSP = Path(__file__).resolve().parents[3] / "shared/benchmarks/fjsp"
 
 
 def random_job_shop(n_jobs: int, n_machines: int, seed: int) -> SchedulingProblem:
@@ -92,3 +96,49 @@ def test_large_and_flexible_job_shops_get_the_tabu_search_and_stay_repeatable(mo
     assert flexible.n_operations == TABU_MIN_OPERATIONS
     schedule = solve(flexible, time_limit=60.0, workers=1, deterministic_time=0.5)
     assert len(calls) == 3 and check_schedule(flexible, schedule) == []
+
+
+@pytest.fixture
+def tabu_and_cpsat(monkeypatch):
+    """Records each tabu search's result and the deterministic budget CP-SAT then gets."""
+    seen: dict[str, list] = {"tabu": [], "cpsat": []}
+    real_improve, real_solve = jobshop_tabu.improve, scheduler._solve
+
+    def improve(problem, placed, **kwargs):
+        seen["tabu"].append(real_improve(problem, placed, **kwargs))
+        return seen["tabu"][-1]
+
+    def solve_model(model, **kwargs):
+        seen["cpsat"].append(kwargs["deterministic_time"])
+        return real_solve(model, **kwargs)
+
+    monkeypatch.setattr(jobshop_tabu, "improve", improve)
+    monkeypatch.setattr(scheduler, "_solve", solve_model)
+    return seen
+
+
+def test_a_stagnant_tabu_search_hands_cp_sat_the_moves_it_did_not_make(tabu_and_cpsat, monkeypatch):
+    monkeypatch.setattr(scheduler, "TABU_PATIENCE", 5)  # 5 x 55 moves without a better schedule
+    problem = read_fjs(FJSP / "mk01.fjs")
+    runs = [solve(problem, time_limit=60.0, workers=1, deterministic_time=2.0) for _ in range(2)]
+    first = tabu_and_cpsat["tabu"][0]
+    assert first.stopped == "stagnation" and first.iterations == first.improvements[-1][0] + 5 * 55
+    assert first.iterations < scheduler.TABU_SHARE * 2.0 * scheduler.TABU_MOVES_PER_UNIT
+    assert tabu_and_cpsat["cpsat"][0] == pytest.approx(2.0 - first.iterations / scheduler.TABU_MOVES_PER_UNIT)
+    assert tabu_and_cpsat["tabu"][1] == first and runs[0].assignments == runs[1].assignments  # repeatable
+    assert check_schedule(problem, runs[0]) == [] and runs[0].makespan <= first.makespan
+
+
+def test_a_tabu_search_at_the_lower_bound_stops_and_cp_sat_proves_it(tabu_and_cpsat):
+    # a chain of 30 operations of 10 ticks on X is the bottleneck (300); ten small jobs fit on Y
+    chain = Job("long", tuple(Operation(f"o{k}", (Alternative("X", 10),)) for k in range(30)), product="long",
+                family="long")
+    small = tuple(Job(f"s{i}", (Operation("o", (Alternative("X", 4), Alternative("Y", 6 + i))),), product=f"s{i}",
+                      family=f"s{i}") for i in range(10))
+    problem = SchedulingProblem(jobs=(chain, *small), capacities={"X": 1, "Y": 1})
+    assert problem.n_operations >= TABU_MIN_OPERATIONS
+    schedule = solve(problem, time_limit=60.0, workers=1, deterministic_time=2.0)
+    assert [found.stopped for found in tabu_and_cpsat["tabu"]] == ["bound"]
+    assert tabu_and_cpsat["cpsat"] == [pytest.approx(2.0 - tabu_and_cpsat["tabu"][0].iterations / 2000)]
+    assert (schedule.makespan, schedule.status, schedule.solver) == (300, "optimal", "cpsat")
+    assert check_schedule(problem, schedule) == []
