@@ -437,7 +437,8 @@ class Result:
 
 
 def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed: int = 0,
-            max_iterations: int | None = None, lower_bound: int = 0, patience: int | None = None) -> Result:
+            max_iterations: int | None = None, lower_bound: int = 0, patience: int | None = None,
+            kicks: int = 0) -> Result:
     """A schedule at least as short as `placed` (a feasible schedule of an `eligible` problem):
     tabu search from its stations and machine sequences until `stop_at` (a `time.monotonic()`
     value), `max_iterations` moves, a schedule as short as `lower_bound`, or `patience` moves in
@@ -450,7 +451,8 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     (`_State.insertions`). Tabu list: a swapped pair may not be swapped back, nor an operation
     return to the station it left, for a tenure drawn around 10 + jobs/machines moves, unless
     that would beat the best; when every move is tabu, a random one is made. After a stretch
-    without improvement the search restarts from the best schedule."""
+    without improvement the search restarts from the best schedule, kicked away from it by
+    `kicks` random moves (each counted as a move)."""
     g = _Graph.of(problem)
     stations, sequences = _sequences(g, placed)
     state = _State(g, stations, sequences)
@@ -479,12 +481,7 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
             break
         iteration += 1
         since_best += 1
-        path = state.critical_path(rng)
-        moves: list[tuple[int, tuple]] = [(state.estimate(u, v), ("swap", u, v)) for u, v in _n5_moves(state.blocks(path))]
-        if flexible:
-            in_order: dict[str, list[int]] = {}
-            moves += [(value, ("move", o, station, a, b)) for o in path if state.duration[o] > 0
-                      for value, station, a, b in state.insertions(o, in_order)]
+        moves = _moves(state, rng, flexible)
         if not moves:
             stopped = "stuck"  # no swap or move on this path: nothing here to change
             break
@@ -496,23 +493,8 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
                 chosen, chosen_value = move, value
         if chosen is None:
             chosen = rng.choice(moves)[1]
-        if chosen[0] == "swap":
-            _, u, v = chosen
-            state.swap(u, v)
-            undo = lambda: state.swap(v, u)  # noqa: E731
-            made = ("swap", u, v)
-            evaluate = lambda: state.evaluate_swap(u, v)  # noqa: E731
-        else:
-            _, o, station, a, b = chosen
-            old_station, p, s = state.reassign(o, station, a, b)
-            undo = lambda: state.reassign(o, old_station, p, s)  # noqa: E731
-            made = ("move", o, old_station)  # o may not go back there
-            evaluate = state.evaluate
-        try:
-            evaluate()
-        except _Cycle:  # a swap through zero-length operations; undo and forbid
-            undo()
-            state.evaluate()
+        made = _make(state, chosen)
+        if made is None:  # a swap through zero-length operations would make a cycle: forbidden
             tabu[_tabu_key(chosen)] = iteration + base_tenure
             continue
         tabu[_tabu_key(made)] = iteration + base_tenure + rng.randrange(base_tenure // 2 + 1)
@@ -526,9 +508,55 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
                 state.restore(best)
                 tabu.clear()
                 stall = 0
+                for _ in range(kicks):
+                    moves = _moves(state, rng, flexible)
+                    if not moves:
+                        break
+                    iteration += 1
+                    since_best += 1
+                    made = _make(state, rng.choice(moves)[1])
+                    if made is not None:
+                        tabu[_tabu_key(made)] = iteration + base_tenure
     state.restore(best)
     return Result({key: (state.station[o], 0, state.head[o]) for o, key in enumerate(g.keys)}, best_makespan,
                   iteration, stopped, tuple(improvements))
+
+
+def _moves(state: _State, rng: random.Random, flexible: bool) -> list[tuple[int, tuple]]:
+    """The moves on one critical path, each with its estimated makespan: N5 swaps and, on a
+    flexible problem, every critical operation moved to another of its stations."""
+    path = state.critical_path(rng)
+    moves: list[tuple[int, tuple]] = [(state.estimate(u, v), ("swap", u, v)) for u, v in _n5_moves(state.blocks(path))]
+    if flexible:
+        in_order: dict[str, list[int]] = {}
+        moves += [(value, ("move", o, station, a, b)) for o in path if state.duration[o] > 0
+                  for value, station, a, b in state.insertions(o, in_order)]
+    return moves
+
+
+def _make(state: _State, move: tuple) -> tuple | None:
+    """Makes `move` and evaluates the new schedule; returns what undoes it, for the tabu list
+    (a swapped pair, or the operation and the station it left), or None, with the move undone,
+    when it would make a cycle (a swap through zero-length operations)."""
+    if move[0] == "swap":
+        _, u, v = move
+        state.swap(u, v)
+        try:
+            state.evaluate_swap(u, v)
+        except _Cycle:
+            state.swap(v, u)
+            state.evaluate()
+            return None
+        return ("swap", u, v)
+    _, o, station, a, b = move
+    old_station, p, s = state.reassign(o, station, a, b)
+    try:
+        state.evaluate()
+    except _Cycle:
+        state.reassign(o, old_station, p, s)
+        state.evaluate()
+        return None
+    return ("move", o, old_station)  # o may not go back there
 
 
 def stall_moves(n_operations: int) -> int:
