@@ -437,8 +437,7 @@ class Result:
 
 
 def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed: int = 0,
-            max_iterations: int | None = None, lower_bound: int = 0, patience: int | None = None,
-            kicks: int = 0) -> Result:
+            max_iterations: int | None = None, lower_bound: int = 0, patience: int | None = None) -> Result:
     """A schedule at least as short as `placed` (a feasible schedule of an `eligible` problem):
     tabu search from its stations and machine sequences until `stop_at` (a `time.monotonic()`
     value), `max_iterations` moves, a schedule as short as `lower_bound`, or `patience` moves in
@@ -451,8 +450,9 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     (`_State.insertions`). Tabu list: a swapped pair may not be swapped back, nor an operation
     return to the station it left, for a tenure drawn around 10 + jobs/machines moves, unless
     that would beat the best; when every move is tabu, a random one is made. After a stretch
-    without improvement the search restarts from the best schedule, kicked away from it by
-    `kicks` random moves (each counted as a move)."""
+    without improvement the search restarts from the best schedule (restarts kicked away from
+    it by 10 random moves were tried: a mean of 1,203.7 against 1,204.5 at 10 s on twelve training
+    15x15 job shops, not better, see the README)."""
     g = _Graph.of(problem)
     stations, sequences = _sequences(g, placed)
     state = _State(g, stations, sequences)
@@ -508,15 +508,6 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
                 state.restore(best)
                 tabu.clear()
                 stall = 0
-                for _ in range(kicks):
-                    moves = _moves(state, rng, flexible)
-                    if not moves:
-                        break
-                    iteration += 1
-                    since_best += 1
-                    made = _make(state, rng.choice(moves)[1])
-                    if made is not None:
-                        tabu[_tabu_key(made)] = iteration + base_tenure
     state.restore(best)
     return Result({key: (state.station[o], 0, state.head[o]) for o, key in enumerate(g.keys)}, best_makespan,
                   iteration, stopped, tuple(improvements))
