@@ -3,7 +3,11 @@ restriction without a false proof when capped. Every schedule passes the indepen
 the optima are worked out by hand in the comments."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from optimizer import dispatch, family_blocks, scheduler
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
@@ -52,6 +56,21 @@ def test_two_families_on_one_lane_group_with_the_cheaper_changeover_first():
     order = [a.job[0] for a in sorted(schedule.assignments, key=lambda a: a.start)]
     assert order == ["Y", "Y", "X", "X", "X"]
     assert sorted(a.changeover for a in schedule.assignments) == [0, 0, 0, 0, 1]
+
+
+def test_no_changeover_is_skipped_through_an_empty_block():
+    """F->G and G->F take 9 ticks, any change through H none (no triangle inequality). F1 (1 tick,
+    released at 0), G1 (1 tick, at 1), H1 and H2 (1 tick each, at 10):
+      F1 0-1, G1 10-11 (9 after F1), H1 H2 11-13       -> 13
+      F1 0-1, H1 10-11, G1 11-12, H2 12-13              -> 13
+      G1 1-2, F1 11-12, H1 H2 12-14                     -> 14
+    so 13; a block of H present without an operation in it would let G1 follow F1 at once (12)."""
+    jobs = (lot("F1", "F", ("M", 1)), lot("G1", "G", ("M", 1), release=1),
+            lot("H1", "H", ("M", 1), release=10), lot("H2", "H", ("M", 1), release=10))
+    table = {(f, g): 9 if {f, g} == {"F", "G"} else 0 for f in "FGH" for g in "FGH" if f != g}
+    problem = SchedulingProblem(jobs=jobs, capacities={"M": 1}, changeovers={"M": table})
+    schedule = solved(problem, hint=False)
+    assert (schedule.status, schedule.makespan) == ("optimal", 13)
 
 
 def test_exact_runs_count_the_families_a_lane_can_alternate():
@@ -113,3 +132,45 @@ def test_the_warm_start_hints_every_block_and_batch_order(monkeypatch):
         literals += [lit for pair in v.order.values() for lit in pair]
         assert literals and v.blocks
         assert [lit for lit in literals if lit is not True and lit.Index() not in seen["hinted"]] == []
+
+
+def _best_by_enumeration(problem: SchedulingProblem) -> int:
+    """The optimal makespan of lots with one operation each on station M, by trying every split
+    into lanes and every order on each lane (each operation as early as its release and the
+    lane's previous operation plus the changeover allow)."""
+    lots = range(len(problem.jobs))
+
+    def lane_end(order: tuple[int, ...]) -> int:
+        end, previous = 0, None
+        for j in order:
+            job = problem.jobs[j]
+            setup = 0 if previous is None else problem.changeover_ticks("M", previous, job.family)
+            end = max(job.release, end + setup) + job.operations[0].alternatives[0].duration
+            previous = job.family
+        return end
+
+    best = None
+    lanes = problem.capacities["M"]
+    for split in itertools.product(range(lanes), repeat=len(lots)):
+        ends = [min(lane_end(order) for order in itertools.permutations([j for j in lots if split[j] == lane]))
+                for lane in range(lanes)]
+        best = max(ends) if best is None else min(best, max(ends))
+    return best
+
+
+@st.composite
+def one_station(draw) -> SchedulingProblem:
+    """Up to five lots on one station of 1 or 2 lanes, three families and any changeover table
+    (also one without the triangle inequality, where a detour through a third family is shorter)."""
+    families = "FGH"
+    jobs = tuple(lot(f"J{n}", draw(st.sampled_from(families)), ("M", draw(st.integers(1, 4))),
+                     release=draw(st.integers(0, 6))) for n in range(draw(st.integers(1, 5))))
+    table = {(f, g): draw(st.integers(0, 9)) for f in families for g in families if f != g}
+    return SchedulingProblem(jobs=jobs, capacities={"M": draw(st.integers(1, 2))}, changeovers={"M": table})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(one_station())
+def test_blocks_are_exact_against_enumeration(problem):
+    schedule = solved(problem, hint=False)
+    assert (schedule.status, schedule.makespan) == ("optimal", _best_by_enumeration(problem))
