@@ -14,9 +14,9 @@ are exactly consecutive blocks and the set-ups need no triangle inequality.
 
 Exact with enough blocks: a lane holds at most `min(n_f, n_others + 1)` runs of a family f
 with n_f operations that may use the station and n_others of the other families
-(`exact_runs`); with that many the model contains every schedule. When that model would be
-large (`EXACT_SIZE` literals over all lanes), a family gets `max(MIN_RUNS, its runs on a lane
-of the reference schedule)` blocks per lane instead (the warm start's, so the model always
+(`exact_runs`); with that many the model contains every schedule. Where that model would be
+large (beyond `EXACT_SIZE` literals over all lanes, the largest stations first), a family gets
+`max(MIN_RUNS, its runs on a lane of the reference schedule)` blocks per lane instead (the warm start's, so the model always
 contains it): a restriction, whose optimum is a schedule but whose bound is no bound; the
 caller then reports no proof from it (`Runs.restricted`).
 """
@@ -109,17 +109,20 @@ def _size(problem: SchedulingProblem, keys: list[Key], runs: dict[str, int]) -> 
 
 def plan_runs(problem: SchedulingProblem, members: Mapping[str, list[Key]], reference: Placed | None) -> Runs:
     """Blocks per family for each station in `members` (the operations that may use it): exact
-    when the whole model stays within EXACT_SIZE, else capped at MIN_RUNS or the `reference`
-    schedule's runs, whichever is more."""
+    on the stations of smallest exact model as long as they stay within EXACT_SIZE together,
+    on the others capped at MIN_RUNS or the `reference` schedule's runs, whichever is more."""
     exact = {s: exact_runs(problem, keys) for s, keys in members.items()}
-    size = sum(problem.capacities[s] * _size(problem, keys, exact[s]) for s, keys in members.items())
-    if size <= EXACT_SIZE:
-        return Runs(exact, False)
-    capped = {}
-    for s, runs in exact.items():
+    size = {s: problem.capacities[s] * _size(problem, keys, exact[s]) for s, keys in members.items()}
+    per_station: dict[str, dict[str, int]] = {}
+    total = 0
+    for s in sorted(members, key=lambda s: (size[s], s)):
+        total += size[s]
+        if total <= EXACT_SIZE:
+            per_station[s] = exact[s]
+            continue
         seen = reference_runs(problem, reference, s) if reference is not None else {}
-        capped[s] = {f: min(n, max(MIN_RUNS, seen.get(f, 0))) for f, n in runs.items()}
-    return Runs(capped, capped != exact)
+        per_station[s] = {f: min(n, max(MIN_RUNS, seen.get(f, 0))) for f, n in exact[s].items()}
+    return Runs(per_station, per_station != exact)
 
 
 def constrain_lane(model: cp_model.CpModel, problem: SchedulingProblem, station: str, lane: int, keys: list[Key],

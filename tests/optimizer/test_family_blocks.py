@@ -91,6 +91,23 @@ def test_capped_blocks_hold_the_reference_schedule(monkeypatch):
     assert family_blocks.plan_runs(problem, members, x_twice) == family_blocks.Runs({"M": {"X": 2, "Y": 1}}, False)
 
 
+def test_only_the_stations_too_large_are_capped(monkeypatch):
+    # M: 3 operations (X Y X), one lane, exact runs X 2, Y 1: 3 blocks, 2 + 1 + 2 memberships
+    # + 9 arcs = 14; N2: the same on 2 lanes, 28. Room for 20: M stays exact, N2 is capped
+    problem = x_y_x()
+    more = tuple(lot(f"{f}{n}", f, ("N2", 1)) for n, f in enumerate("XYX", start=3))
+    problem = SchedulingProblem(jobs=problem.jobs + more, capacities={**problem.capacities, "N2": 2},
+                                changeovers=problem.changeovers)
+    members = {"M": [(0, 0), (1, 0), (2, 0)], "N2": [(3, 0), (4, 0), (5, 0)]}
+    monkeypatch.setattr(family_blocks, "MIN_RUNS", 1)
+    monkeypatch.setattr(family_blocks, "EXACT_SIZE", 20)
+    assert family_blocks.plan_runs(problem, members, None) == family_blocks.Runs(
+        {"M": {"X": 2, "Y": 1}, "N2": {"X": 1, "Y": 1}}, True)
+    monkeypatch.setattr(family_blocks, "EXACT_SIZE", 42)
+    assert family_blocks.plan_runs(problem, members, None) == family_blocks.Runs(
+        {"M": {"X": 2, "Y": 1}, "N2": {"X": 2, "Y": 1}}, False)
+
+
 def test_a_capped_model_claims_no_proof(monkeypatch):
     """With one block of X the model cannot reach 14; its optimum, 15, is a schedule but no
     proof: the answer is `feasible`, with the simple lower bound, not CP-SAT's 15."""
