@@ -172,5 +172,6 @@ def test_the_default_budget_gives_the_electronics_sample_a_cpsat_plan(tmp_path, 
     assert budget.operation_count(layout) == 180 and options.deterministic_time == 0.75
     result = schedule_layout(layout, path.parent, physics, options, task_times=task_times(layout, path.parent, physics))
     assert result.schedule.solver == "cpsat" and result.check == []
-    # the bound is CP-SAT's own, well above the simple one (the fallback's): CP-SAT searched
-    assert result.schedule.lower_bound > 1.2 * simple_lower_bound(result.problem)
+    # the bound is CP-SAT's own, above the simple one (the fallback's): CP-SAT searched
+    # (21,198 against 18,698 since the simple bound counts heads and tails)
+    assert result.schedule.lower_bound > simple_lower_bound(result.problem)
