@@ -18,6 +18,7 @@ length take no station, only their place in the job.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from operator import add
 from dataclasses import dataclass
@@ -427,7 +428,7 @@ def lower_bound(problem: SchedulingProblem) -> int:
 class Result:
     """What `improve` found and why it stopped: "bound" (the makespan reached the lower bound),
     "stagnation" (`patience` moves without a better schedule), "moves" (`max_iterations`),
-    "clock" (`stop_at`) or "stuck" (no move on the critical path)."""
+    "clock" (`stop_at`), "cancelled" (`cancel`) or "stuck" (no move on the critical path)."""
 
     placed: Placed
     makespan: int
@@ -437,11 +438,12 @@ class Result:
 
 
 def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed: int = 0,
-            max_iterations: int | None = None, lower_bound: int = 0, patience: int | None = None) -> Result:
+            max_iterations: int | None = None, lower_bound: int = 0, patience: int | None = None,
+            cancel: threading.Event | None = None) -> Result:
     """A schedule at least as short as `placed` (a feasible schedule of an `eligible` problem):
     tabu search from its stations and machine sequences until `stop_at` (a `time.monotonic()`
-    value), `max_iterations` moves, a schedule as short as `lower_bound`, or `patience` moves in
-    a row without a better schedule; the best schedule seen, semi-active (every operation at
+    value), `max_iterations` moves, a schedule as short as `lower_bound`, `patience` moves in
+    a row without a better schedule, or `cancel` being set; the best schedule seen, semi-active (every operation at
     its head). The stops other than the clock count moves, so under a fixed seed the result
     does not depend on the machine's speed.
 
@@ -472,6 +474,9 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
             break
         if iteration % 16 == 0 and time.monotonic() > stop_at:
             stopped = "clock"
+            break
+        if iteration % 16 == 0 and cancel is not None and cancel.is_set():
+            stopped = "cancelled"
             break
         if best_makespan <= lower_bound:
             stopped = "bound"  # optimal

@@ -226,4 +226,3 @@ def test_the_search_stops_after_its_patience_without_a_better_schedule(patience)
     # the same search without the stop makes the same moves up to there
     longer = jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=found.iterations)
     assert longer.improvements == found.improvements and longer.stopped == "moves"
-

@@ -142,3 +142,22 @@ def test_a_tabu_search_at_the_lower_bound_stops_and_cp_sat_proves_it(tabu_and_cp
     assert tabu_and_cpsat["cpsat"] == [pytest.approx(2.0 - tabu_and_cpsat["tabu"][0].iterations / 2000)]
     assert (schedule.makespan, schedule.status, schedule.solver) == (300, "optimal", "cpsat")
     assert check_schedule(problem, schedule) == []
+
+
+def test_cp_sat_searches_beside_the_tabu_search_when_there_are_two_workers(monkeypatch):
+    finished: list[tuple] = []
+    real_finish = scheduler._SideSearch.finish
+
+    def finish(self, *, stop):
+        finished.append((stop, *real_finish(self, stop=stop)[1:]))
+        return real_finish(self, stop=stop)  # a second call only reads the finished search again
+
+    monkeypatch.setattr(scheduler._SideSearch, "finish", finish)
+    problem = read_fjs(FJSP / "mk01.fjs")  # CP-SAT proves 40 from the dispatch schedule in well under a second
+    solve(problem, time_limit=60.0, workers=1, deterministic_time=2.0)
+    assert finished == []  # one worker: the tabu search alone
+    schedule = solve(problem, time_limit=60.0, workers=2, deterministic_time=2.0)
+    # under a deterministic budget the side search is not stopped; its proof is the floor CP-SAT then gets
+    assert finished == [(False, 40, 40)]
+    assert (schedule.makespan, schedule.status, schedule.lower_bound) == (40, "optimal", 40)
+    assert check_schedule(problem, schedule) == []
