@@ -39,8 +39,9 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   makespan, the horizon. On a large plain job shop or a flexible one (`jobshop_tabu.eligible`:
   stations of capacity 1, no fleets, changeovers, operators or batches) under makespan, a tabu
   search on the stations and machine sequences improves it first, for up to TABU_SHARE of the
-  budget (less when it reaches its lower bound or stops improving): CP-SAT's LNS then starts
-  from a schedule it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
+  budget (less when it reaches its lower bound or stops improving), while CP-SAT searches from
+  the dispatch schedule on the other workers; CP-SAT's LNS then starts from the better schedule,
+  which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
   benchmarks/fjsp_bench.py).
 """
 from __future__ import annotations
