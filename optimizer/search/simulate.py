@@ -9,9 +9,11 @@ nothing in its budget), or the FIFO rule when it has no checked schedule. The de
 database. Replications go out in rounds: every design gets the first `replications`; then,
 while more than one design is still in contention (`statistics.in_contention`), or the
 ranking's top three are not all settled on the required rate (`leaders_to_settle`), and the
-designs have fewer than `max_replications`, those designs and the as-is layout get
-`replications` more. Each task's replications go into the run database as they come in, so
-a resumed run replays the same rounds and recomputes nothing.
+designs have fewer than `max_replications`, those designs and the as-is layout are brought
+up to `replications` more than the round had (at most `max_replications`; a design left behind
+earlier and called back as a leader catches up). Each task's replications go into the run
+database as they come in, so a resumed run replays the same rounds, each deciding on the
+replications it had then, and recomputes nothing.
 """
 from __future__ import annotations
 
@@ -230,6 +232,9 @@ class SimulationStage:
             return
         level = c.replications
         active = sorted(self.designs)
+        # each design's replications when the round decides: a replay must not see those that
+        # later rounds added (a design left behind and then called back as a leader to settle)
+        had: dict[int, int] = {}
         while True:
             records = self.store.simulation_records()
             done: dict[int, set[int]] = {}
@@ -242,7 +247,8 @@ class SimulationStage:
                     if self.on_stored is not None:
                         self.on_stored(len(batch))
                 continue
-            seen = [r for r in records if r.replication < level]  # what the round at `level` saw, on a replay too
+            had.update((seq, level) for seq in active)
+            seen = [r for r in records if r.replication < had.get(r.seq, 0)]  # what the round saw, on a replay too
             at_cap = level >= c.max_replications
             keep = set() if at_cap else contenders(seen, level, active, c.objective, self.required)
             if len(keep) <= 1:

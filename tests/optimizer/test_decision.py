@@ -112,10 +112,14 @@ def test_a_design_whose_simulation_failed_is_left_out():
     assert decision.comparison["throughput_per_hour"].mean == pytest.approx(20.0)
 
 
-def _run_stage(tmp_path, monkeypatch, seqs, config, kpis_of):
+def _run_stage(tmp_path, monkeypatch, seqs, config, kpis_of, name="run", stop_after=None):
     """Stage 3's rounds over designs `seqs` (0 the as-is layout) with the simulation replaced
-    by `kpis_of(seq, replication)` (the figures it sets, the rest 0); the stored records."""
-    from optimizer.runner import InlineRunner
+    by `kpis_of(seq, replication)` (the figures it sets, the rest 0); the stored records.
+    `stop_after`: the stage is stopped (as Ctrl-C stops it) once that many batches are stored;
+    called again with the same `name`, the run resumes."""
+    import threading
+
+    from optimizer.runner import InlineRunner, Stopped
     from optimizer.search import simulate
     from optimizer.search.rows import CandidateRow
     from optimizer.store import RunStore
@@ -135,8 +139,18 @@ def _run_stage(tmp_path, monkeypatch, seqs, config, kpis_of):
     placements = {s.id: [float(s.position[0]), float(s.position[1]), 0] for s in base.stations}
     rows = [CandidateRow(seq, f"k{seq}", "t", True, (), 1.0, 0.0, 1.0, schedule_status="ok", makespan=100.0 + seq,
                          placements=placements) for seq in seqs]
-    with RunStore.create(tmp_path / "run") as store:
-        simulate.SimulationStage(store, config, base, rows).run(InlineRunner(None), None)
+    path, stop, stored = tmp_path / name, threading.Event(), []
+
+    def on_stored(n):
+        stored.append(n)
+        if stop_after is not None and len(stored) >= stop_after:
+            stop.set()
+
+    with (RunStore.open(path, write=True) if path.exists() else RunStore.create(path)) as store:
+        try:
+            simulate.SimulationStage(store, config, base, rows, on_stored).run(InlineRunner(None), stop)
+        except Stopped:
+            pass
         return store.simulation_records()
 
 
@@ -167,8 +181,9 @@ def test_the_stage_replicates_the_top_three_until_their_verdicts_on_the_rate_are
     """Designs 1-3 surely meet 100 units/h after the first round (95 %), and 1 is separated as
     the cheapest, but 1's 99 % interval still holds the rate: the top three get the next round
     together; design 4 (fourth) and its 5 replications are left alone. Throughput alternates
-    +1, -1 around each mean: at 5 replications design 1 (mean 102) has the 95 % interval
-    [100.84, 103.56] and the 99 % one [99.95, 104.45]; at 10, [101.25, 102.75]."""
+    +1, -1 around each mean: at 5 replications design 1 (103, 101, 103, 101, 103: mean 102.2)
+    has the 95 % interval [100.84, 103.56] and the 99 % one [99.94, 104.46]; at 10 (mean 102)
+    the 99 % one is [100.92, 103.08]."""
     from optimizer.search import simulate
     from optimizer.search.config import SearchConfig
 
@@ -195,8 +210,22 @@ def test_when_a_leader_turns_out_unsure_the_design_moving_up_is_settled_too(tmp_
     bring its mean to 100: unsure, it drops below the designs sure of the rate. Design 4, now
     third with only 5 replications and unsettled (as 1 was), gets filled up to the cap; 5,
     fourth and settled, does not."""
-    from optimizer.search import simulate
     from optimizer.search.config import SearchConfig
+
+    throughput, kpis_of = _a_leader_turns_unsure(monkeypatch)
+    config = SearchConfig(objective="cost", simulate=5, replications=5, max_replications=10)
+    records = _run_stage(tmp_path, monkeypatch, throughput, config, kpis_of)
+    counts = {seq: sum(r.seq == seq for r in records) for seq in throughput}
+    assert counts == {0: 10, 1: 10, 2: 10, 3: 10, 4: 10, 5: 5}
+    decision = decide(records, "cost", 100.0)
+    assert [d.seq for d in decision.ranking] == [2, 3, 4, 5, 1]
+    assert [d.meets_demand for d in decision.ranking] == [True, True, True, True, None]
+
+
+def _a_leader_turns_unsure(monkeypatch):
+    """The designs' throughput (around 100 units/h required) and `kpis_of` of the case above:
+    design 1 sure of the rate at 5 replications and unsure at 10."""
+    from optimizer.search import simulate
 
     monkeypatch.setattr(simulate, "required_rate", lambda layout: 100.0)
     throughput = {0: 90.0, 1: 102.0, 2: 120.0, 3: 120.0, 4: 102.0, 5: 120.0}
@@ -206,13 +235,33 @@ def test_when_a_leader_turns_out_unsure_the_design_moving_up_is_settled_too(tmp_
         drop = 4.0 if seq == 1 and r >= 5 else 0.0
         return {"throughput_per_hour": throughput[seq] - drop + (1.0 if r % 2 == 0 else -1.0), "annual_cost": cost[seq]}
 
-    config = SearchConfig(objective="cost", simulate=5, replications=5, max_replications=10)
-    records = _run_stage(tmp_path, monkeypatch, throughput, config, kpis_of)
-    counts = {seq: sum(r.seq == seq for r in records) for seq in throughput}
-    assert counts == {0: 10, 1: 10, 2: 10, 3: 10, 4: 10, 5: 5}
-    decision = decide(records, "cost", 100.0)
-    assert [d.seq for d in decision.ranking] == [2, 3, 4, 5, 1]
-    assert [d.meets_demand for d in decision.ranking] == [True, True, True, True, None]
+    return throughput, kpis_of
+
+
+def test_a_stopped_and_resumed_stage_replays_the_same_rounds(tmp_path, monkeypatch):
+    """The case above with a cap of 20: design 4, left behind after the first round, is called
+    back at 10 replications as a leader to settle and filled up to 15. Stopped after any batch
+    and resumed, the run ends with the same replications. (A replay that let the round at 10
+    see design 4's replications stored before a stop in the next round, 10 of them and settled,
+    did not call it back and left it at 10.)"""
+    from optimizer.search.config import SearchConfig
+
+    throughput, kpis_of = _a_leader_turns_unsure(monkeypatch)
+    config = SearchConfig(objective="cost", simulate=5, replications=5, max_replications=20)
+
+    def replications(records):
+        return sorted((r.seq, r.replication) for r in records)
+
+    whole = replications(_run_stage(tmp_path, monkeypatch, throughput, config, kpis_of))
+    assert {seq: sum(s == seq for s, _ in whole) for seq in throughput} == {0: 20, 1: 20, 2: 20, 3: 15, 4: 15, 5: 5}
+    for stop_after in range(1, len(whole)):
+        name = f"stopped{stop_after}"
+        stopped = replications(_run_stage(tmp_path, monkeypatch, throughput, config, kpis_of, name, stop_after))
+        if stopped == whole:
+            break  # the whole run came in before the stop
+        resumed = replications(_run_stage(tmp_path, monkeypatch, throughput, config, kpis_of, name))
+        assert resumed == whole, stop_after
+    assert stop_after > 10
 
 
 def test_rate_settled_reads_the_99_percent_interval():
