@@ -4,6 +4,7 @@ the optima are worked out by hand in the comments."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +14,7 @@ from optimizer import dispatch, family_blocks, scheduler
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
+from twin.errors import NoFeasibleSchedule
 
 
 def lot(name: str, family: str, *ops: tuple[str, int], release: int = 0) -> Job:
@@ -117,6 +119,19 @@ def test_a_capped_model_claims_no_proof(monkeypatch):
     schedule = solved(problem, hint=False)
     assert (schedule.status, schedule.makespan) == ("feasible", 15)
     assert schedule.lower_bound == dispatch.simple_lower_bound(problem) == 12
+
+
+def test_a_capped_model_without_a_schedule_in_it_says_so(monkeypatch):
+    """Within a horizon of 14 only X1 Y1 X2 (two runs of X) fits; one block of X holds no
+    schedule, which the error names rather than calling the problem infeasible."""
+    problem = replace(x_y_x(), horizon=14)
+    assert solved(problem, hint=False).makespan == 14
+    monkeypatch.setattr(family_blocks, "EXACT_SIZE", 0)
+    monkeypatch.setattr(family_blocks, "MIN_RUNS", 1)
+    with pytest.raises(NoFeasibleSchedule) as caught:
+        solve(problem, time_limit=5.0, workers=1, hint=False)
+    assert str(caught.value) == ("no schedule with at most 1 runs of a product family on each lane of a station "
+                                 "with changeovers (a model with more would be too large)")
 
 
 class _Built(Exception):
