@@ -136,7 +136,7 @@ class SimulationRecord:
     (the simulation itself failed; the design is then left out of the final ranking).
     `control`: what the twin followed: the design's CP-SAT plan ("cpsat"), its dispatch-rule
     fallback plan ("dispatch"), or the FIFO rule when it has no checked schedule ("fifo").
-    `kpis`: figure name -> value (see `optimizer.search.simulate.KPI_NAMES`)."""
+    `kpis`: figure name -> value (see `optimizer.search.figures.KPI_NAMES`)."""
 
     seq: int
     replication: int

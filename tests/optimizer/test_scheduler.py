@@ -360,7 +360,7 @@ def test_the_time_limit_stops_even_the_first_dispatching_rule():
 
 
 def test_building_a_model_past_the_time_limit_leaves_the_warm_start_as_the_answer(monkeypatch):
-    """On a large problem the lane circuits take minutes to build; the wall-clock limit still
+    """On a large problem the model takes long to build; the wall-clock limit still
     bounds the call: the checked warm start is the answer, or without one a clear message."""
     import time as time_module
 
