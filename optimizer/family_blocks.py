@@ -8,7 +8,9 @@ each lane gets a few *blocks* per family, each a time window `[start, end]` that
 operations of one run: an operation on the lane belongs to exactly one block of its family and
 lies inside it, and a small circuit over the blocks orders them with the changeover between
 consecutive blocks (`start_next >= end_prev + changeover(prev family, next family)`). The
-lane's own NoOverlap (or the station's, on a single lane) keeps the operations of a block apart.
+lane's own NoOverlap (or the station's, on a single lane) keeps the operations of a block apart;
+on a batch machine its units' Cumulative does, so a block's operations may share a batch (only
+one family's may).
 A present block holds at least one operation, so consecutive operations of different blocks
 are exactly consecutive blocks and the set-ups need no triangle inequality.
 
@@ -51,6 +53,8 @@ class Runs:
 
 @dataclass
 class Block:
+    """A time window on a lane that holds one run of `family`, when `present`."""
+
     family: str
     start: cp_model.IntVar
     end: cp_model.IntVar
