@@ -1,9 +1,15 @@
 """The simple lower bound (`dispatch.simple_lower_bound`), the one reported with a dispatching
-schedule or a capped changeover model: hand-solved cases where it is tight."""
+schedule or a capped changeover model: hand-solved cases where it is tight, and never above
+the optimum (with the tabu search's, `jobshop_tabu.lower_bound`)."""
 from __future__ import annotations
 
-from optimizer import dispatch
-from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
+from unittest import mock
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from optimizer import dispatch, jobshop_tabu
+from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
 
@@ -35,3 +41,62 @@ def test_a_batch_machine_and_what_follows_it():
                    for n in range(2)),
         capacities={"bench0": 1, "bench1": 1, "oven": 1, "pack": 1}, batch_sizes={"oven": 10})
     assert dispatch.simple_lower_bound(problem) == 80 == optimum(problem)
+
+
+def test_a_lot_in_transfer_batches_leaves_only_its_last_batch_as_a_tail():
+    # L1 in two transfer batches: A (10 ticks, first batch done after 2) -> B (10, its last
+    # batch alone 2), so B may start at 2 and end 2 after A; L2: A (4) -> C (12). On A, 14 ticks
+    # of work and the least tail 2 (L1's last batch on B, not B's 10): 16, which L2 first
+    # reaches: L2 A 0-4, C 4-16; L1 A 4-14, B 6-16. (L1 first: L2 ends 10 + 4 + 12 = 26.)
+    def batched(station, duration):
+        return Operation(station, (Alternative(station, duration, first_batch=2, last_batch=2),))
+
+    problem = SchedulingProblem(
+        jobs=(Job("L1", (batched("A", 10), batched("B", 10)), transfer_batches=2),
+              Job("L2", steps(("A", 4), ("C", 12)))),
+        capacities={"A": 1, "B": 1, "C": 1})
+    assert dispatch.simple_lower_bound(problem) == 16 == optimum(problem)
+
+
+@st.composite
+def small_problem(draw) -> SchedulingProblem:
+    """Up to four lots of up to three operations on four stations (capacity 1 or 2, one of them
+    perhaps a batch machine), one or two stations per operation, durations 0-6, releases, some
+    lots in transfer batches (never on the batch machine) and transport between some stations."""
+    stations = ["S0", "S1", "S2", "S3"]
+    capacities = {s: draw(st.sampled_from([1, 1, 2])) for s in stations}
+    batch_sizes = {"S3": draw(st.sampled_from([2, 4]))} if draw(st.booleans()) else {}
+    if batch_sizes:
+        capacities["S3"] = 1
+    jobs = []
+    for j in range(draw(st.integers(1, 4))):
+        batched = draw(st.booleans())
+        ops = []
+        for k in range(draw(st.integers(1, 3))):
+            alternatives = []
+            for s in draw(st.lists(st.sampled_from(stations[:3] if batched else stations), min_size=1, max_size=2,
+                                   unique=True)):
+                d = draw(st.integers(0, 6))
+                first, last = (draw(st.integers(1, d)), draw(st.integers(1, d))) if batched and d else (None, None)
+                alternatives.append(Alternative(s, d, first_batch=first, last_batch=last))
+            ops.append(Operation(f"o{k}", tuple(alternatives)))
+        jobs.append(Job(f"J{j}", tuple(ops), units=draw(st.integers(1, 3)), family="A", release=draw(st.integers(0, 5)),
+                        transfer_batches=2 if batched else 1))
+    transport = {(a, b): TransportLeg(draw(st.integers(0, 3)), mover="conveyor")
+                 for a in stations for b in stations if a != b and draw(st.booleans())}
+    return SchedulingProblem(jobs=tuple(jobs), capacities=capacities, transport=transport, batch_sizes=batch_sizes)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problem())
+def test_the_bounds_never_exceed_the_optimum(problem):
+    """The simple bound is the least makespan every CP-SAT model allows, and the tabu search's
+    is added to the model as a constraint: a bound above the optimum would make CP-SAT call a
+    worse schedule optimal. So the optimum here comes from a model without it."""
+    with mock.patch.object(dispatch, "simple_lower_bound", lambda problem: 0):
+        schedule = solve(problem, time_limit=10.0, workers=1, hint=False)
+    assume(schedule.status == "optimal")
+    assert check_schedule(problem, schedule) == []
+    assert dispatch.simple_lower_bound(problem) <= schedule.makespan
+    if jobshop_tabu.eligible(problem):
+        assert jobshop_tabu.lower_bound(problem) <= schedule.makespan
