@@ -95,6 +95,21 @@ def test_sent_earlier_than_needed_the_agv_waits_at_the_pick_up():
     assert waiting[0].x < at_b.x
 
 
+def test_a_load_ready_before_the_planned_empty_leg_sets_its_vehicle_off_at_once():
+    # a plan that carries p#1 only 130..135 (empty leg 125..130) and bends it 135..195: p#1 is
+    # cut at 120 and its vehicle, idle at b, sets off then, not at 125: empty 120..125, carried
+    # 125..130; the bend still waits for its planned start
+    _, doc, factory = planned()
+    later = [dict(t, start=130.0, end=135.0, empty_start=125.0, empty_end=130.0) if t["job"] == "p#1" else t
+             for t in doc["transports"]]
+    bend = [dict(o, start=135.0, end=195.0) if (o["job"], o["operation"]) == ("p#1", "bend") else o
+            for o in doc["operations"]]
+    run = run_replication(factory, plan=plan_from_schedule(dict(doc, transports=later, operations=bend), factory),
+                          trace=True)
+    assert times(run) == {**PLAN_TIMES, ("p#1", "bend"): (135, 195)}
+    assert trips(run) == [("p#0", "a", 60.0, 60.0, 65.0), ("p#1", "b", 120.0, 125.0, 130.0)]
+
+
 def test_under_dispatching_rules_the_agv_is_called_when_the_load_is_ready():
     # no plan: p#1's station calls the AGV at 120, when the lot is cut; it drives back empty
     # 120..125, carries 125..130 and p#1 is bent 130..190, an empty run later than the plan
