@@ -409,8 +409,8 @@ def _batch_machine(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars
     for a, (key_a, dur_a) in enumerate(members):
         for b in range(a + 1, len(members)):
             key_b, dur_b = members[b]
-            if key_a[0] == key_b[0] or units[a] + units[b] > size:
-                continue  # one job's operations follow each other; too many units cannot overlap
+            if (key_a[0] == key_b[0] and not problem.jobs[key_a[0]].batched) or units[a] + units[b] > size:
+                continue  # a whole lot's operations follow each other; too many units cannot overlap
             name = f"{station}_{key_a}_{key_b}"
             before, after = model.NewBoolVar(f"before_{name}"), model.NewBoolVar(f"after_{name}")
             model.Add(v.start[key_a] + dur_a <= v.start[key_b]).OnlyEnforceIf(before)

@@ -82,3 +82,16 @@ def test_the_checker_names_each_batch_rule():
     errors = check_schedule(problem, moved(L0=500, L2=530))
     assert "oven lane 0: L0/bake and L2/bake overlap" in errors
     assert by_job["L0"].end - by_job["L0"].start == 60
+
+
+def test_a_lot_in_transfer_batches_never_overlaps_itself_on_a_batch_machine():
+    # bake then cure, both 60 in the one oven, the lot in two transfer batches of 30: the
+    # lags alone would let the cure start at 30 inside the bake (makespan 90); the oven holds
+    # one of them at a time, so the cure runs 60-120
+    stage = Alternative("oven", 60, first_batch=30, last_batch=30)
+    problem = SchedulingProblem(jobs=(Job("L0", (Operation("bake", (stage,)), Operation("cure", (stage,))),
+                                          units=2, transfer_batches=2),),
+                                capacities={"oven": 1}, batch_sizes={"oven": 10})
+    schedule = solve(problem, time_limit=10.0, workers=1, hint=False)
+    assert check_schedule(problem, schedule) == []
+    assert schedule.makespan == 120 and schedule.status == "optimal"
