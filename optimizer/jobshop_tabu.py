@@ -147,7 +147,6 @@ class _State:
         if len(order) < n:
             raise _Cycle
         self.head, self.tail = head, [0] * n
-        self._tails(reversed(order))
         self.makespan = max(map(add, head, dur), default=0)
         # keep a topological order sorted by head (ties in Kahn's order, which keeps a zero-length
         # operation before its successor): the operations between two neighbours on a machine are
@@ -158,6 +157,7 @@ class _State:
         self.mark, self.stamp = [0] * n, 0  # for `evaluate_swap`: which operations to recompute
         for i, o in enumerate(self.order):
             self.pos[o] = i
+        self._update(n - 1, range(n), forward=False)  # every tail: every operation a seed
 
     def evaluate_swap(self, u: int, v: int) -> None:
         """Heads and tails after `swap(u, v)` without a full pass: only the stretch of the
@@ -188,76 +188,55 @@ class _State:
         order[pu:pv + 1] = resorted
         for i, o in enumerate(resorted, pu):
             pos[o] = i
-        # heads from u's old place on and tails from v's down, each recomputed only where a
-        # predecessor's head (a successor's tail) changed or the swap changed the arcs, and only
-        # until no such operation is left
-        head, tail, release, mark = self.head, self.tail, self.release, self.mark
-        self.stamp += 2
+        self._update(pu, (v, u, mnext[u]), forward=True)
+        self._update(pv, (u, v, mprev[v]), forward=False)
+        self.makespan = max([self.head[o] + dur[o] for o in g.lasts], default=0)
+
+    def _update(self, start: int, seeds, *, forward: bool) -> None:
+        """Heads (forward, from position `start` of the topological order on) or tails
+        (backward, from `start` down) after the arcs at `seeds` changed: an operation's is
+        recomputed only when it is a seed or a predecessor's head (successor's tail) changed,
+        and the pass ends when no such operation is left, which after a swap saves about a
+        third of the work."""
+        g, order, mark, dur, lag, release = self.g, self.order, self.mark, self.duration, self.lag_next, self.release
+        job_prev, job_next, mprev, mnext = g.job_prev, g.job_next, self.mprev, self.mnext
+        values, step, job_on, machine_on = (self.head, 1, job_next, mnext) if forward else (self.tail, -1, job_prev, mprev)
+        self.stamp += 1
         stamp = self.stamp
         pending = 0
-        for o in (v, u, mnext[u]):
+        for o in seeds:
             if o >= 0 and mark[o] != stamp:
                 mark[o] = stamp
                 pending += 1
-        i = pu
+        i = start
         while pending:
             o = order[i]
-            i += 1
+            i += step
             if mark[o] != stamp:
                 continue
             pending -= 1
-            h = release[o]
-            p = job_prev[o]
-            if p >= 0 and head[p] + dur[p] + lag[p] > h:
-                h = head[p] + dur[p] + lag[p]
-            p = mprev[o]
-            if p >= 0 and head[p] + dur[p] > h:
-                h = head[p] + dur[p]
-            if h != head[o]:
-                head[o] = h
-                for s in (job_next[o], mnext[o]):
+            if forward:
+                x = release[o]
+                p = job_prev[o]
+                if p >= 0 and values[p] + dur[p] + lag[p] > x:
+                    x = values[p] + dur[p] + lag[p]
+                p = mprev[o]
+                if p >= 0 and values[p] + dur[p] > x:
+                    x = values[p] + dur[p]
+            else:
+                x = 0
+                s = job_next[o]
+                if s >= 0:
+                    x = values[s] + dur[s] + lag[o]
+                s = mnext[o]
+                if s >= 0 and values[s] + dur[s] > x:
+                    x = values[s] + dur[s]
+            if x != values[o]:
+                values[o] = x
+                for s in (job_on[o], machine_on[o]):
                     if s >= 0 and mark[s] != stamp:
                         mark[s] = stamp
                         pending += 1
-        stamp -= 1  # the tails' mark
-        for o in (u, v, mprev[v]):
-            if o >= 0 and mark[o] != stamp:
-                mark[o] = stamp
-                pending += 1
-        i = pv
-        while pending:
-            o = order[i]
-            i -= 1
-            if mark[o] != stamp:
-                continue
-            pending -= 1
-            t = 0
-            s = job_next[o]
-            if s >= 0:
-                t = tail[s] + dur[s] + lag[o]
-            s = mnext[o]
-            if s >= 0 and tail[s] + dur[s] > t:
-                t = tail[s] + dur[s]
-            if t != tail[o]:
-                tail[o] = t
-                for p in (job_prev[o], mprev[o]):
-                    if p >= 0 and mark[p] != stamp:
-                        mark[p] = stamp
-                        pending += 1
-        self.makespan = max([head[o] + dur[o] for o in self.g.lasts], default=0)
-
-    def _tails(self, operations) -> None:
-        """Tails of `operations`, given in reverse topological order (each after its successors)."""
-        job_next, mnext, dur, lag, tail = self.g.job_next, self.mnext, self.duration, self.lag_next, self.tail
-        for o in operations:
-            t = 0
-            s = job_next[o]
-            if s >= 0:
-                t = tail[s] + dur[s] + lag[o]
-            s = mnext[o]
-            if s >= 0 and tail[s] + dur[s] > t:
-                t = tail[s] + dur[s]
-            tail[o] = t
 
     def swap(self, u: int, v: int) -> None:
         """u directly before v on their machine becomes v directly before u."""
