@@ -666,6 +666,7 @@ def solve(
         warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed, deadline=deadline,
                                            stop_at=started + time_limit if wall else None)
         if tabu:
+            # no side search under a caller's constraints: its model would not have them
             warm, deterministic_time, floor = _tabu_warm_start(problem, warm, started, time_limit, deterministic_time,
                                                                seed, workers if constrain is None else 1)
     horizon = _safe_horizon(problem)
@@ -787,12 +788,18 @@ class _SideSearch:
         self.status = cp_model.UNKNOWN
         self.proven = threading.Event()  # set when CP-SAT proves its schedule optimal
         self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None  # raised in the thread, raised again by `finish`
 
     def start(self, *, seconds: float, deterministic_time: float | None, workers: int, seed: int) -> None:
         def run() -> None:
-            self.status, _ = _solve(self.model, time_limit=seconds, workers=workers, seed=seed, log=False,
-                                    parameters=None, deterministic_time=deterministic_time, strong_disjunctive=False,
-                                    probing=_booleans(self.model) <= PROBING_MAX_BOOLEANS, solver=self.solver)
+            try:
+                self.status, _ = _solve(self.model, time_limit=seconds, workers=workers, seed=seed, log=False,
+                                        parameters=None, deterministic_time=deterministic_time,
+                                        strong_disjunctive=False,
+                                        probing=_booleans(self.model) <= PROBING_MAX_BOOLEANS, solver=self.solver)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by `finish`
+                self.error = exc
+                return
             if self.status == cp_model.OPTIMAL:
                 self.proven.set()
 
@@ -803,14 +810,24 @@ class _SideSearch:
         """Waits for CP-SAT (stopping it first if `stop`): its schedule (None if it found none),
         that schedule's makespan and the lower bound it proved."""
         assert self.thread is not None
-        while self.thread.is_alive():
-            if stop:
-                self.solver.StopSearch()  # again until it returns: a stop before Solve starts is lost
-            self.thread.join(0.05)
+        try:
+            self._join(stop)
+        except BaseException:  # Ctrl-C while waiting: CP-SAT must not search on behind the caller's back
+            self._join(True)
+            raise
+        if self.error is not None:
+            raise self.error
         if self.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, 0, 0
         found = _solution(self.problem, self.v, self.solver)
         return found, round(self.solver.ObjectiveValue()), math.ceil(self.solver.BestObjectiveBound() - 1e-6)
+
+    def _join(self, stop: bool) -> None:
+        assert self.thread is not None
+        while self.thread.is_alive():
+            if stop:
+                self.solver.StopSearch()  # again until it returns: a stop before Solve starts is lost
+            self.thread.join(0.05)
 
 
 def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,

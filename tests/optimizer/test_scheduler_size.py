@@ -161,3 +161,40 @@ def test_cp_sat_searches_beside_the_tabu_search_when_there_are_two_workers(monke
     assert finished == [(False, 40, 40)]
     assert (schedule.makespan, schedule.status, schedule.lower_bound) == (40, "optimal", 40)
     assert check_schedule(problem, schedule) == []
+
+
+def test_an_error_in_the_side_search_reaches_the_caller(monkeypatch):
+    real_solve = scheduler._solve
+
+    def failing_solve(model, **kwargs):
+        if kwargs.get("solver") is not None:  # the side search hands its own solver
+            raise MemoryError("side search")
+        return real_solve(model, **kwargs)
+
+    monkeypatch.setattr(scheduler, "_solve", failing_solve)
+    with pytest.raises(MemoryError, match="side search"):
+        solve(read_fjs(FJSP / "mk01.fjs"), time_limit=60.0, workers=2, deterministic_time=2.0)
+
+
+def test_ctrl_c_while_waiting_for_the_side_search_stops_it(monkeypatch):
+    side: list[scheduler._SideSearch] = []
+    real_start = scheduler._SideSearch.start
+
+    def start(self, **kwargs):
+        side.append(self)
+        real_start(self, **{**kwargs, "deterministic_time": 1e6, "seconds": 600.0})  # would search for minutes
+
+    joins = iter([KeyboardInterrupt()])
+
+    def join(self, stop):
+        error = next(joins, None)
+        if error is not None:
+            raise error
+        real_join(self, stop)
+
+    real_join = scheduler._SideSearch._join
+    monkeypatch.setattr(scheduler._SideSearch, "start", start)
+    monkeypatch.setattr(scheduler._SideSearch, "_join", join)
+    with pytest.raises(KeyboardInterrupt):
+        solve(read_fjs(FJSP / "mk05.fjs"), time_limit=600.0, workers=2, deterministic_time=0.5)
+    assert not side[0].thread.is_alive()
