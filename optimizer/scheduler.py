@@ -531,7 +531,8 @@ def _objective(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, ob
 
 def _hint(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, warm: dispatch_mod.ListSchedule) -> None:
     """Hint every decision of a dispatching schedule: starts, stations, lanes, family blocks,
-    departures (a move off a fleet leg leaves as the previous operation ends)."""
+    batch machines' order literals, departures (a move off a fleet leg leaves as the previous
+    operation ends). A large model with a literal left open may never complete the hint."""
     placed = warm.placed
     for (j, k), (station, lane, start) in placed.items():
         op = problem.jobs[j].operations[k]
@@ -642,9 +643,10 @@ def solve(
     `parameters` sets extra CP-SAT parameters by name.
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
-    same on every run as long as the wall-clock `time_limit` is not reached first. Raises NoFeasibleSchedule when the problem is infeasible or no schedule is known
-    when the time runs out. `constrain(model, variables)` adds constraints of the caller's
-    after the model is built (`optimizer.replan` pins what already happened); `retime` replaces
+    same on every run as long as the wall-clock `time_limit` is not reached first.
+    Raises NoFeasibleSchedule when the problem is infeasible, no schedule is known when the time
+    runs out, or a capped changeover model (`family_blocks`) holds no schedule.
+    `constrain(model, variables)` adds constraints of the caller's after the model is built (`optimizer.replan` pins what already happened); `retime` replaces
     `dispatch.follow` where a plan made without empty runs is re-timed (a re-plan keeps its past).
     """
     validate_objective(objective)
@@ -910,6 +912,7 @@ def _solve(
 
 
 def _booleans(model: cp_model.CpModel) -> int:
+    """The model's 0/1 variables, which presolve's probing tries one by one (see PROBING_MAX_BOOLEANS)."""
     return sum(1 for var in model.proto.variables if len(var.domain) == 2 and var.domain[0] == 0 and var.domain[1] == 1)
 
 
