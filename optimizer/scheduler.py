@@ -647,7 +647,8 @@ def solve(
     Raises NoFeasibleSchedule when the problem is infeasible, no schedule is known when the time
     runs out, or a capped changeover model (`family_blocks`) holds no schedule.
     `constrain(model, variables)` adds constraints of the caller's after the model is built
-    (`optimizer.replan` pins what already happened); `retime` replaces `dispatch.follow` where a plan made without empty runs is re-timed (a re-plan keeps its past).
+    (`optimizer.replan` pins what already happened); `retime` replaces `dispatch.follow` where
+    a plan made without empty runs is re-timed (a re-plan keeps its past).
     """
     validate_objective(objective)
     started = time.monotonic()
