@@ -196,8 +196,9 @@ class _State:
         """Heads (forward, from position `start` of the topological order on) or tails
         (backward, from `start` down) after the arcs at `seeds` changed: an operation's is
         recomputed only when it is a seed or a predecessor's head (successor's tail) changed,
-        and the pass ends when no such operation is left, which after a swap saves about a
-        third of the work."""
+        and the pass ends when no such operation is left. After a swap on a 15x15 job shop about
+        70 of the 110 heads from u's place on change (and as many tails); skipping the rest made
+        5-7 % more moves per CPU-second (same moves, run one after the other at load 5)."""
         g, order, mark, dur, lag, release = self.g, self.order, self.mark, self.duration, self.lag_next, self.release
         job_prev, job_next, mprev, mnext = g.job_prev, g.job_next, self.mprev, self.mnext
         values, step, job_on, machine_on = (self.head, 1, job_next, mnext) if forward else (self.tail, -1, job_prev, mprev)
