@@ -172,7 +172,10 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
         _hint_plan(model, v, problem, past, planned)
 
     started = time.monotonic()
-    options = dict(workers=workers, seed=seed, objective=objective, hint=False, retime=retime)
+    # the plan's family runs (the past's among them) stay room in a capped changeover model
+    index = _operation_index(problem)
+    reference = {index[(a.job, a.operation)]: (a.station, a.lane, a.start) for a in current.assignments}
+    options = dict(workers=workers, seed=seed, objective=objective, hint=False, retime=retime, reference=reference)
     try:
         first = solve(augmented, time_limit=time_limit * (SHIFT_SHARE if stable else 1.0), constrain=pin_and_hint,
                       **options)

@@ -631,6 +631,7 @@ def solve(
     deterministic_time: float | None = None,
     constrain: Callable[[cp_model.CpModel, _Vars], None] | None = None,
     retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None,
+    reference: dict[Key, tuple[str, int, int]] | None = None,
 ) -> Schedule:
     """The best schedule CP-SAT finds within `time_limit` seconds.
 
@@ -648,7 +649,9 @@ def solve(
     runs out, or a capped changeover model (`family_blocks`) holds no schedule.
     `constrain(model, variables)` adds constraints of the caller's after the model is built
     (`optimizer.replan` pins what already happened); `retime` replaces `dispatch.follow` where
-    a plan made without empty runs is re-timed (a re-plan keeps its past).
+    a plan made without empty runs is re-timed (a re-plan keeps its past). `reference` (station,
+    lane, start by operation) is a schedule whose family runs a capped changeover model keeps
+    room for (default: the warm start; `optimizer.replan` gives the plan it re-plans).
     """
     validate_objective(objective)
     started = time.monotonic()
@@ -688,7 +691,7 @@ def solve(
 
     model = cp_model.CpModel()
     v = _variables(model, problem, horizon)
-    v.reference = None if warm is None else warm.placed
+    v.reference = reference if reference is not None else None if warm is None else warm.placed
     v.stop_at = started + time_limit if deterministic_time is None else None
     try:
         _constraints(model, problem, v)

@@ -103,3 +103,24 @@ def test_kept_and_new_operations_name_their_operators():
     assert {a.pool for a in cuts} == {"cutters"}
     before = _ops(old)
     assert all(before[(a.job, a.operation)].pool == a.pool for a in cuts if a.start < 100)
+
+
+def test_a_capped_changeover_model_keeps_room_for_the_plans_family_runs(monkeypatch):
+    """Lots X Y X Y X of 10 ticks on one lane, released 11 ticks apart (a 1-tick changeover
+    between families), run in that order: X three times. Re-planned at 41 (X, Y, X done, Y
+    running) with the blocks capped at two runs a family, the past alone has two runs of X; the
+    plan's three keep room for the last X, 44-54, instead of 'no schedule with at most 2 runs'."""
+    from optimizer import family_blocks
+    from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
+
+    jobs = tuple(Job(f"{f}{n}", (Operation("press", (Alternative("M", 10),)),), product=f, family=f, release=11 * n)
+                 for n, f in enumerate("XYXYX"))
+    problem = SchedulingProblem(jobs=jobs, capacities={"M": 1}, changeovers={"M": {("X", "Y"): 1, ("Y", "X"): 1}})
+    current = solve(problem, time_limit=10.0, workers=1)
+    assert [(a.job, a.start) for a in sorted(current.assignments, key=lambda a: a.start)] == [
+        ("X0", 0), ("Y1", 11), ("X2", 22), ("Y3", 33), ("X4", 44)]
+    monkeypatch.setattr(family_blocks, "EXACT_SIZE", 0)
+    replan = reschedule(problem, current, 41, [], time_limit=2.0)  # a capped model proves nothing: the whole limit
+    assert replan.check == []
+    assert {a.job: (a.start, a.end) for a in replan.schedule.assignments}["X4"] == (44, 54)
+    assert replan.schedule.makespan == 54
