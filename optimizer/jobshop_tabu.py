@@ -471,9 +471,9 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     """A schedule at least as short as `placed` (a feasible schedule of an `eligible` problem):
     tabu search from its stations and machine sequences until `stop_at` (a `time.monotonic()`
     value), `max_iterations` moves, a schedule as short as `lower_bound`, `patience` moves in
-    a row without a better schedule, or `cancel` being set; the best schedule seen, semi-active (every operation at
-    its head). The stops other than the clock count moves, so under a fixed seed the result
-    does not depend on the machine's speed.
+    a row without a better schedule, or `cancel` being set; the best schedule seen, semi-active
+    (every operation at its head). The stops other than the clock and `cancel` count moves, so
+    under a fixed seed and without `cancel` the result does not depend on the machine's speed.
 
     Moves: N5 swaps on one critical path, each priced by Taillard's estimate, and for a
     flexible problem every critical operation moved to another of its stations at a safe place
