@@ -222,6 +222,30 @@ def test_when_a_leader_turns_out_unsure_the_design_moving_up_is_settled_too(tmp_
     assert [d.meets_demand for d in decision.ranking] == [True, True, True, True, None]
 
 
+def test_the_as_is_layouts_verdict_on_the_rate_is_settled_too(tmp_path, monkeypatch):
+    """Designs 1-3 are far above 100 units/h and 1 is the cheapest: settled after the first
+    round. The as-is layout (102 +- 1, as design 1 of the settling test above) is sure of the
+    rate at 95 % but its 99 % interval still holds it at 5 replications: it gets the next
+    round alone, and at 10 its verdict is settled (the recommendation must then beat a layout
+    that meets the rate)."""
+    from optimizer.search import simulate
+    from optimizer.search.config import SearchConfig
+
+    monkeypatch.setattr(simulate, "required_rate", lambda layout: 100.0)
+    throughput = {0: 102.0, 1: 120.0, 2: 120.0, 3: 120.0}
+    cost = {0: 80.0, 1: 50.0, 2: 60.0, 3: 70.0}
+
+    def kpis_of(seq, r):
+        return {"throughput_per_hour": throughput[seq] + (1.0 if r % 2 == 0 else -1.0), "annual_cost": cost[seq]}
+
+    config = SearchConfig(objective="cost", simulate=3, replications=5, max_replications=40)
+    records = _run_stage(tmp_path, monkeypatch, throughput, config, kpis_of)
+    counts = {seq: sum(r.seq == seq for r in records) for seq in throughput}
+    assert counts == {0: 10, 1: 5, 2: 5, 3: 5}
+    decision = decide(records, "cost", 100.0)
+    assert decision.baseline.meets_demand is True and decision.recommended.seq == 1
+
+
 def _a_leader_turns_unsure(monkeypatch):
     """The designs' throughput (around 100 units/h required) and `kpis_of` of the case above:
     design 1 sure of the rate at 5 replications and unsure at 10."""
