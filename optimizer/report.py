@@ -186,9 +186,13 @@ def recommendation_line(decision: Decision) -> str:
         dearer = "more" if cost.mean > 0 else "less"
         rates = (f"{decision.best.kpi('throughput_per_hour')['mean']:,.1f} against "
                  f"{decision.baseline.kpi('throughput_per_hour')['mean']:,.1f} units/h")
-        if decision.best.meets_demand is True:
+        if decision.best.meets_demand is True and decision.baseline.meets_demand is False:
             gain = (f"which meets the required {decision.required_rate:,.1f} units/h where the as-is layout does "
                     f"not ({rates})")
+        elif decision.best.meets_demand is True:  # the as-is layout unsure of the rate (at the replications' cap)
+            low = decision.baseline.kpi("throughput_per_hour")["ci95_low"]
+            gain = (f"which meets the required {decision.required_rate:,.1f} units/h where the as-is layout is not "
+                    f"sure to ({rates}; the as-is layout's 95 % interval reaches down to {low:,.1f})")
         else:
             more = decision.comparison["throughput_per_hour"]
             own = decision.best.kpi("throughput_per_hour")

@@ -371,6 +371,20 @@ def test_a_dearer_design_that_meets_the_rate_the_as_is_misses_is_recommended_as_
         "(120.5 against 80.5 units/h), for 70 a year less [70, 70] (95 % paired interval)")
 
 
+def test_a_design_sure_of_the_rate_where_the_as_is_layout_is_unsure_is_recommended_as_such():
+    """At the replications' cap the as-is layout may be neither sure to meet the rate nor sure to
+    miss it (a default run: 221.7 units/h against 220 at 40 replications, sure of it at 400):
+    the sentence says it is not sure to, not that it misses. The as-is layout: 99.5, 101.5
+    alternating (mean 100.5, 95 % interval [99.35, 101.65] over 6 replications)."""
+    decision = decide(_cost_records(0, [600.0 + r for r in range(6)], [99.5 + 2 * (r % 2) for r in range(6)])
+                      + _rising(1, 650.0, 120.0), "cost", 100.0)
+    assert decision.baseline.meets_demand is None and decision.recommended.seq == 1
+    assert recommendation_line(decision) == (
+        "recommended: #1, which meets the required 100.0 units/h where the as-is layout is not sure to "
+        "(120.5 against 100.5 units/h; the as-is layout's 95 % interval reaches down to 99.4), for 50 a year "
+        "more [50, 50] (95 % paired interval)")
+
+
 def test_a_dearer_design_that_makes_more_but_is_unsure_of_the_rate_is_recommended_as_such():
     """The as-is layout surely misses 100 units/h; the best makes significantly more but its
     interval still straddles the rate: the sentence gives the throughput gain and says it is
