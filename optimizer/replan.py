@@ -172,7 +172,7 @@ def reschedule(problem: SchedulingProblem, current: Schedule, now: float, outage
         _hint_plan(model, v, problem, past, planned)
 
     started = time.monotonic()
-    # the plan's family runs (the past's among them) stay room in a capped changeover model
+    # a capped changeover model keeps room for the plan's family runs (the past's among them)
     index = _operation_index(problem)
     reference = {index[(a.job, a.operation)]: (a.station, a.lane, a.start) for a in current.assignments}
     options = dict(workers=workers, seed=seed, objective=objective, hint=False, retime=retime, reference=reference)

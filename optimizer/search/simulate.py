@@ -9,9 +9,8 @@ nothing in its budget), or the FIFO rule when it has no checked schedule. The de
 database. Replications go out in rounds: every design gets the first `replications`; then,
 while more than one design is still in contention (`statistics.in_contention`), or the
 ranking's top three or the as-is layout are not all settled on the required rate
-(`leaders_to_settle`), and the
-designs have fewer than `max_replications`, those designs and the as-is layout are brought
-up to `replications` more than the round had (at most `max_replications`; a design left behind
+(`leaders_to_settle`), and the designs have fewer than `max_replications`, those designs and
+the as-is layout are brought up to `replications` more than the round had (at most `max_replications`; a design left behind
 earlier and called back as a leader catches up). Each task's replications go into the run
 database as they come in, so a resumed run replays the same rounds, each deciding on the
 replications it had then, and recomputes nothing.
