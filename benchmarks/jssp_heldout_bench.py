@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         f"--workers {args.workers} --seed {args.seed}`."
     )
     write_markdown(args.out, "Held-out job shops: ours against the minimal CP-SAT model", intro, rows,
-                   [summary, reproduce])
+                   [summary, reproduce], keep_earlier="Earlier runs")
     return 0
 
 
