@@ -480,11 +480,11 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     (`_State.insertions`). Tabu list: a swapped pair may not be swapped back, nor an operation
     return to the station it left, for a tenure drawn around 10 + jobs/machines moves, unless
     that would beat the best; when every move is tabu, a random one is made. After a stretch
-    without improvement (`stall_moves`) the search restarts from the best schedule (restarts kicked away from
-    it by 10 random moves were tried: a mean of 1,203.7 against 1,204.5 at 10 s on twelve training
-    15x15 job shops, not better, see the README; nor were restarts from a random one of the
-    eight best schedules of the runs between restarts, or from a schedule path-relinked between
-    two of them: 1,209.9 and 1,208.7 against 1,207.1, `stall_moves`' training runs)."""
+    without improvement (`stall_moves`) the search restarts from the best schedule. Not better,
+    and so not kept (see the README): restarts kicked away from it by 10 random moves (a mean of
+    1,203.7 against 1,204.5 at 10 s on twelve training 15x15 job shops), restarts from a random
+    one of the eight best schedules between restarts or from a schedule path-relinked between
+    two of them (1,209.9 and 1,208.7 against 1,207.1 in `stall_moves`' training runs)."""
     g = _Graph.of(problem)
     stations, sequences = _sequences(g, placed)
     state = _State(g, stations, sequences)

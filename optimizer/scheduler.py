@@ -691,7 +691,9 @@ def solve(
 
     model = cp_model.CpModel()
     v = _variables(model, problem, horizon)
-    v.reference = reference if reference is not None else None if warm is None else warm.placed
+    if reference is None and warm is not None:
+        reference = warm.placed  # the warm start's family runs: the capped blocks keep it in the model
+    v.reference = reference
     v.stop_at = started + time_limit if deterministic_time is None else None
     try:
         _constraints(model, problem, v)
