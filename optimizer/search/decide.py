@@ -8,7 +8,8 @@ worse than the as-is layout under the final evaluation.
 
 With the cost objective a design qualifies when the lower 95 % bound of its simulated
 throughput is at or above the required rate (`optimizer.costing.required_rate`); qualified
-designs rank by annual cost, the others after them by throughput. The best candidate beats
+designs rank by annual cost, the others after them by throughput, with designs that make the
+same ranked by cost (`_ranking`). The best candidate beats
 the as-is layout when both qualify and it is significantly cheaper, or when the as-is
 layout does not qualify and the candidate does or has significantly more throughput.
 """
@@ -24,7 +25,7 @@ from twin.sim.kpis import interval
 
 from optimizer.search.ranking import non_dominated
 from optimizer.search.figures import KPI_NAMES, OBJECTIVE_FIGURE, score
-from optimizer.search.statistics import Difference, meets, paired_difference
+from optimizer.search.statistics import THROUGHPUT_INDIFFERENCE, Difference, meets, paired_difference, tiers
 from optimizer.store import RunStore, SimulationRecord
 
 # the top of the ranking that the re-check confirms and whose verdicts on the required rate
@@ -135,14 +136,29 @@ def _designs(records: Iterable[SimulationRecord], objective: str, required: floa
     return out
 
 
-def _rank_key(design: SimulatedDesign, objective: str) -> tuple:
-    """Qualified designs first (with the cost objective), then more replications (longer in
-    contention), then the mean score. Designs that miss the demand rank by throughput, then by
-    cost: designs whose lots all finish with the same throughput (the releases bound it) would
-    otherwise be ordered by their candidate numbers."""
-    if objective == "cost" and design.meets_demand is not True:
-        return (1, -float(np.mean(design.values["throughput_per_hour"])), float(np.mean(design.scores)), design.seq)
-    return (0, -design.replications, float(np.mean(design.scores)), design.seq)
+def _ranking(designs: list[SimulatedDesign], objective: str, required: float | None) -> list[SimulatedDesign]:
+    """Best first. Designs that qualify (every design but with the cost objective) rank by more
+    replications (longer in contention), then the mean score. With the cost objective the
+    designs unsure of the required rate follow, then those that surely miss it; each of these
+    two groups ranks by throughput, in tiers of designs that make the same
+    (`statistics.tiers`), and by the mean score within a tier: designs whose lots all finish
+    with the same throughput (the releases bound it), or whose throughputs differ by noise,
+    are ordered by cost, not by their candidate numbers or the noise."""
+    def by_contention(group: list[SimulatedDesign]) -> list[SimulatedDesign]:
+        return sorted(group, key=lambda d: (-d.replications, float(np.mean(d.scores)), d.seq))
+
+    def by_score(group: list[SimulatedDesign]) -> list[SimulatedDesign]:
+        return sorted(group, key=lambda d: (float(np.mean(d.scores)), d.seq))
+
+    if objective != "cost":
+        return by_contention(designs)
+    zone = 0.0 if required is None else THROUGHPUT_INDIFFERENCE * required
+    out = by_contention([d for d in designs if d.meets_demand is True])
+    for verdict in (None, False):
+        group = {d.seq: d for d in designs if d.meets_demand is verdict}
+        for tier in tiers({seq: d.values["throughput_per_hour"] for seq, d in group.items()}, zone):
+            out += by_score([group[seq] for seq in tier])
+    return out
 
 
 def _better(best: SimulatedDesign, baseline: SimulatedDesign, objective: str) -> bool:
@@ -166,7 +182,7 @@ def decide(records: Iterable[SimulationRecord], objective: str, required: float 
     # more replications means a candidate stayed in contention longer; then the mean score.
     # The as-is layout is simulated in every round whatever its standing, so it is not ranked
     # among them but compared with the best.
-    ranking = sorted((d for d in ok if not d.is_baseline), key=lambda d: _rank_key(d, objective))
+    ranking = _ranking([d for d in ok if not d.is_baseline], objective, required)
     baseline = next((d for d in ok if d.is_baseline), None)
     best = ranking[0] if ranking else None
     comparison: dict[str, Difference] = {}

@@ -39,7 +39,7 @@ from optimizer.search.figures import score
 from optimizer.search.ranking import rank
 from optimizer.search.rows import CandidateRow, apply_choices, apply_placements
 from optimizer.search.decide import TOP, decide
-from optimizer.search.statistics import best_of, in_contention, meets, rate_settled
+from optimizer.search.statistics import THROUGHPUT_INDIFFERENCE, best_of, in_contention, meets, rate_settled, tiers
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
 
@@ -130,18 +130,23 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
     every design misses it); a design still unsure of the rate may qualify with more
     replications and win, so it stays while it is not significantly dearer than the cheapest
     design that surely meets the rate, and while none surely meets it, every unsure design
-    stays (one right at the rate stays to the replication cap). Ranking unsure designs by
-    their own costs stopped the electronics sample's default run after 10 replications twice:
+    stays (one right at the rate stays to the replication cap). When every design surely
+    misses the rate, those that make as much as the most (`statistics.tiers`) and are not
+    significantly dearer than the cheapest of them stay, as `decide` ranks them. Ranking
+    unsure designs by their own costs stopped the electronics sample's default run after 10 replications twice:
     once with 69 cheaper designs unsure (the re-check with 100 ranked two of them first), once
     with every design unsure and only the cheapest left."""
     failed = {r.seq for r in records if r.status != "ok"}
     mine = {seq: [r for r in records if r.seq == seq and r.replication < level] for seq in active if seq not in failed}
     scores = {seq: [score(r, objective) for r in recs] for seq, recs in mine.items()}
     if objective == "cost":
-        rate = {seq: meets([r.kpis["throughput_per_hour"] for r in recs], required) for seq, recs in mine.items()}
+        throughput = {seq: [r.kpis["throughput_per_hour"] for r in recs] for seq, recs in mine.items()}
+        rate = {seq: meets(throughput[seq], required) for seq in mine}
         short = {seq for seq, verdict in rate.items() if verdict is False}
-        if short != set(mine):
-            scores = {seq: values for seq, values in scores.items() if seq not in short}
+        if mine and short == set(mine):  # the first tier of `decide._ranking`, then the cheapest of it
+            first = tiers(throughput, THROUGHPUT_INDIFFERENCE * required)[0]
+            return in_contention({seq: scores[seq] for seq in first})
+        scores = {seq: values for seq, values in scores.items() if seq not in short}
         qualified = {seq: scores[seq] for seq in scores if rate[seq] is True}
         if any(rate[seq] is None for seq in scores):  # some designs are still unsure of the rate
             if not qualified:
