@@ -251,8 +251,9 @@ def _budget_text(result: SearchResult) -> str:
     b = result.schedule_budget
     if not b:  # a run from before the budget was stored
         return f"budget {result.config.time_limit / 2:g} deterministic-time units, so the seed decides the result"
+    per_reference = b["deterministic_time"] / max(1.0, b["operations"] / REFERENCE_OPERATIONS)
     return (f"budget {b['deterministic_time']:.3g} deterministic-time units for {b['operations']:,} operations "
-            f"({result.config.time_limit / 2:g} per {REFERENCE_OPERATIONS}), so the seed decides the result; "
+            f"({per_reference:.3g} per {REFERENCE_OPERATIONS}), so the seed decides the result; "
             f"wall-clock safety net {b['wall_limit']:.0f} s; a dispatch fallback is retried once with "
             f"{b['retry_factor']:g}x both")
 

@@ -3,8 +3,16 @@ included), decided by the seed alone, not by the machine's load, and enough for 
 hand back its own plan.
 
 - The budget is in CP-SAT's deterministic time with one search worker, so the schedule
-  depends on the seed alone: `time_limit` / 2 units for every `REFERENCE_OPERATIONS`
-  operations (never less than `time_limit` / 2).
+  depends on the seed alone: `time_limit` x `UNITS_PER_SECOND` units for every
+  `REFERENCE_OPERATIONS` operations (never less than for `REFERENCE_OPERATIONS`).
+- No LP relaxation (`linearization_level` 0): the one worker's tree search propagates the
+  schedule's constraints without solving an LP at its nodes. Measured with
+  `benchmarks/stage2_budget_bench.py` (the as-is layouts, seeds 0-3 or 0-5, one process): with
+  it, at time_limit / 2 units, the electronics sample took 3.83 CPU s a schedule for a mean
+  makespan of 27,254 s; without it, at half those units, 3.02 s for 25,531 s on every seed;
+  auto_parts 3.08 -> 1.19 s (30,979 -> 31,192 s, 0.7 % longer), food_packaging 2.92 -> 2.04 s
+  (23,553 -> 23,380 s), lights_out_phone 65 -> 42 s (3,551 s both). With two workers (the
+  `schedule` command) the LNS workers gain from the LP on auto_parts, so it stays there.
 - Presolve probing is off (`cp_model_probing_level` 0). Measured on the electronics sample
   (180 operations): with it, probing ran three times (about 0.3 s of wall clock and 0.03-0.06
   units each) before the search began, and the warm start's hint became CP-SAT's first
@@ -28,10 +36,11 @@ from twin.model import Layout
 from optimizer.planning import ScheduleOptions
 from optimizer.search.config import SearchConfig
 
-REFERENCE_OPERATIONS = 200  # operations that get time_limit / 2 deterministic-time units
+REFERENCE_OPERATIONS = 200  # operations that get time_limit x UNITS_PER_SECOND deterministic-time units
+UNITS_PER_SECOND = 0.25
 WALL_SECONDS_PER_UNIT = 60.0  # the safety net, per deterministic-time unit
 RETRY_FACTOR = 2.0  # a dispatch fallback is retried once with this many times the budget
-CPSAT_PARAMETERS = (("cp_model_probing_level", 0),)
+CPSAT_PARAMETERS = (("cp_model_probing_level", 0), ("linearization_level", 0))
 
 
 def operation_count(layout: Layout) -> int:
@@ -44,10 +53,22 @@ def stage2_options(config: SearchConfig, operations: int) -> ScheduleOptions:
     """The options every design of stage 2 is scheduled with (the as-is layout included):
     one search worker, the run's seed, a deterministic budget sized to the problem and the
     wall-clock safety net."""
-    units = config.time_limit / 2 * max(1.0, operations / REFERENCE_OPERATIONS)
+    units = config.time_limit * UNITS_PER_SECOND * max(1.0, operations / REFERENCE_OPERATIONS)
     return ScheduleOptions(time_limit=WALL_SECONDS_PER_UNIT * units, deterministic_time=units, workers=1,
                            seed=config.seed, objective=config.schedule_objective, solver="cpsat",
                            parameters=CPSAT_PARAMETERS)
+
+
+def resumed_options(options: ScheduleOptions, stored: dict | None) -> ScheduleOptions:
+    """Stage 2's options for a run whose budget is stored (`stored`: the run's
+    `schedule_budget` meta): the stored budget and CP-SAT parameters, so a run resumed by a
+    newer program still schedules every design alike. A budget stored before its parameters
+    were stored ran with presolve probing off alone."""
+    if not stored:
+        return options
+    parameters = tuple((name, value) for name, value in stored.get("parameters", [["cp_model_probing_level", 0]]))
+    return replace(options, deterministic_time=stored["deterministic_time"], time_limit=stored["wall_limit"],
+                   parameters=parameters)
 
 
 def retry_options(options: ScheduleOptions) -> ScheduleOptions:

@@ -20,7 +20,7 @@ from optimizer import placement
 from optimizer.names import GeneratorName
 from optimizer.report import write_run_folder
 from optimizer.runner import Runner, Stopped, WorkerLost, make_runner
-from optimizer.search.budget import RETRY_FACTOR, operation_count, stage2_options
+from optimizer.search.budget import RETRY_FACTOR, operation_count, resumed_options, stage2_options
 from optimizer.search.candidates import CandidateSequence, Numbered
 from optimizer.search.config import SearchConfig
 from optimizer.search.progress import Progress, Tracker
@@ -184,10 +184,11 @@ class _Search:
                 store.set_meta(task_times=times)
             store.set_meta(status="running")
             operations = operation_count(self.base)
-            options = stage2_options(config, operations)
+            options = resumed_options(stage2_options(config, operations), store.get_meta("schedule_budget"))
             store.set_meta(schedule_budget={"operations": operations,
                                             "deterministic_time": options.deterministic_time,
-                                            "wall_limit": options.time_limit, "retry_factor": RETRY_FACTOR})
+                                            "wall_limit": options.time_limit, "retry_factor": RETRY_FACTOR,
+                                            "parameters": [list(p) for p in options.parameters]})
             ctx = EvalContext(
                 layout_json=self.base.model_dump_json(by_alias=True), layout_dir=str(self.layout_dir),
                 task_times=tuple((s, t, v) for s, t, v in times), schedule_options=options,

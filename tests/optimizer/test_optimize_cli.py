@@ -15,8 +15,8 @@ from optimizer.cli import main
 from optimizer.store import RunStore
 from search_fixtures import write_tiny_layout
 
-# stage 2 gets time_limit / 2 deterministic CP-SAT units: the candidates' schedules are proven
-# optimal well within 0.25, the as-is layout's is not and uses them all (1.5 units took 2-3 s)
+# stage 2 gets time_limit / 4 deterministic CP-SAT units: the candidates' schedules are proven
+# optimal well within the 0.125, the as-is layout's is not and uses them all
 FAST = ["--shortlist", "3", "--time-limit", "0.5", "--quiet"]
 
 

@@ -27,9 +27,9 @@ from optimizer.schedule_json import schedule_from_json
 from twin.graph import flow_distance, transport_legs, used_area
 from twin.io import load_layout, parse_layout
 
-# stage 2 budgets are deterministic (time_limit / 2 CP-SAT units), so results repeat under load too;
-# the candidates' schedules are proven optimal well within 0.25 units, the as-is layout's is not
-# (it would use the whole budget: 1.5 units took 2-3 s of wall clock on a quiet machine)
+# stage 2 budgets are deterministic (time_limit / 4 CP-SAT units), so results repeat under load too;
+# the candidates' schedules are proven optimal well within the 0.125 units, the as-is layout's is not
+# (it uses the whole budget)
 SMALL = dict(candidates=60, shortlist=4, time_limit=0.5, workers=1, chunk_size=10)
 
 

@@ -27,7 +27,7 @@ from optimizer.search.tasks import EvalContext, schedule_task
 from search_fixtures import tiny_layout_data, write_tiny_layout
 from twin.io import load_layout, parse_layout
 
-LOAD_SECONDS = 2.0  # more than the old net (4 x a time limit of 0.2 s), far less than the new one
+LOAD_SECONDS = 2.0  # more than the old net (4 x a time limit of 0.4 s), far less than the new one
 TINY_OPERATIONS = 3 * 5 + 2 * 3
 
 
@@ -52,7 +52,7 @@ def _schedule(tiny: Path, physics, options: ScheduleOptions):
 
 
 def test_a_search_schedule_is_the_same_on_a_quiet_and_on_a_busy_machine(tiny, physics, monkeypatch):
-    options = budget.stage2_options(SearchConfig(time_limit=0.2), TINY_OPERATIONS)
+    options = budget.stage2_options(SearchConfig(time_limit=0.4), TINY_OPERATIONS)
     assert options.deterministic_time == 0.1 and options.workers == 1
     quiet = _schedule(tiny, physics, options)
     make_busy(monkeypatch)
@@ -115,17 +115,32 @@ def test_the_operation_count_is_one_per_lot_and_routing_step():
 def test_the_deterministic_budget_grows_with_the_operations_and_the_wall_clock_is_a_wide_net():
     config = SearchConfig(time_limit=1.5, seed=7)
     small = budget.stage2_options(config, 21)
-    assert small.deterministic_time == 0.75  # time_limit / 2 up to 200 operations
-    assert budget.stage2_options(config, 200).deterministic_time == 0.75
+    assert small.deterministic_time == 0.375  # time_limit / 4 up to 200 operations
+    assert budget.stage2_options(config, 200).deterministic_time == 0.375
     large = budget.stage2_options(config, 500)
-    assert large.deterministic_time == 0.75 * 500 / 200
-    assert large.time_limit == budget.WALL_SECONDS_PER_UNIT * 0.75 * 500 / 200
+    assert large.deterministic_time == 0.375 * 500 / 200
+    assert large.time_limit == budget.WALL_SECONDS_PER_UNIT * 0.375 * 500 / 200
     assert small.workers == 1 and small.seed == 7 and small.solver == "cpsat"
-    assert dict(small.parameters) == {"cp_model_probing_level": 0}
+    assert dict(small.parameters) == {"cp_model_probing_level": 0, "linearization_level": 0}
     retry = budget.retry_options(large)
     assert retry.deterministic_time == budget.RETRY_FACTOR * large.deterministic_time
     assert retry.time_limit == budget.RETRY_FACTOR * large.time_limit
     assert replace(retry, deterministic_time=None, time_limit=0) == replace(large, deterministic_time=None, time_limit=0)
+
+
+def test_a_resumed_run_keeps_the_budget_and_parameters_it_started_with():
+    options = budget.stage2_options(SearchConfig(time_limit=1.5), 180)
+    assert budget.resumed_options(options, None) == options  # a new run
+    stored = {"operations": 180, "deterministic_time": 0.75, "wall_limit": 45.0, "retry_factor": 2.0,
+              "parameters": [["cp_model_probing_level", 0], ["symmetry_level", 1]]}
+    resumed = budget.resumed_options(options, stored)
+    assert (resumed.deterministic_time, resumed.time_limit) == (0.75, 45.0)
+    assert resumed.parameters == (("cp_model_probing_level", 0), ("symmetry_level", 1))
+    assert replace(resumed, deterministic_time=None, time_limit=0, parameters=()) == \
+        replace(options, deterministic_time=None, time_limit=0, parameters=())
+    # stored before the parameters were: that program ran with probing off alone
+    del stored["parameters"]
+    assert budget.resumed_options(options, stored).parameters == (("cp_model_probing_level", 0),)
 
 
 def _schedule_task_with(monkeypatch, tmp_path, physics, first_solver: str):
@@ -148,7 +163,7 @@ def _schedule_task_with(monkeypatch, tmp_path, physics, first_solver: str):
 def test_a_dispatch_fallback_is_retried_once_with_the_larger_budget(monkeypatch, tmp_path, physics):
     # the first attempt gets the real dispatch-rule schedule, as when CP-SAT runs out of budget
     options, calls, record = _schedule_task_with(monkeypatch, tmp_path, physics, "dispatch")
-    assert [c.deterministic_time for c in calls] == [0.5, 0.5 * budget.RETRY_FACTOR]
+    assert [c.deterministic_time for c in calls] == [0.25, 0.25 * budget.RETRY_FACTOR]
     assert [c.time_limit for c in calls] == [options.time_limit, options.time_limit * budget.RETRY_FACTOR]
     assert record.status == "ok" and json.loads(record.schedule_json)["solver"] == "cpsat"
 
@@ -160,18 +175,21 @@ def test_a_cpsat_answer_is_not_retried(monkeypatch, tmp_path, physics):
 
 def test_the_default_budget_gives_the_electronics_sample_a_cpsat_plan(tmp_path, physics):
     # with CP-SAT's default presolve this problem (180 operations) needed about 0.35 units
-    # before its first solution; the search's options reach one well inside 0.75
+    # before its first solution; the search's options reach one well inside 0.375, and improve
+    # on the warm start (the best dispatching rule) within them
     from pathlib import Path
 
-    from optimizer.dispatch import simple_lower_bound
+    from optimizer.dispatch import best_placement, job_ends, simple_lower_bound
     from twin.physics import task_times
 
     path = Path(__file__).resolve().parents[2] / "layouts" / "electronics_assembly.yaml"
     layout = load_layout(path)
     options = budget.stage2_options(SearchConfig(), budget.operation_count(layout))
-    assert budget.operation_count(layout) == 180 and options.deterministic_time == 0.75
+    assert budget.operation_count(layout) == 180 and options.deterministic_time == 0.375
     result = schedule_layout(layout, path.parent, physics, options, task_times=task_times(layout, path.parent, physics))
     assert result.schedule.solver == "cpsat" and result.check == []
+    warm = best_placement(result.problem, objective="makespan", seed=0)
+    assert result.schedule.makespan < max(job_ends(result.problem, warm.placed).values())
     # the bound is CP-SAT's own, above the simple one (the fallback's): CP-SAT searched
     # (21,198 against 18,698 since the simple bound counts heads and tails)
     assert result.schedule.lower_bound > simple_lower_bound(result.problem)
