@@ -223,6 +223,7 @@ def list_schedule(
         for station, batch in last_batch.items():  # a lot may still join the latest batch
             lane_free[station] = min(lane_free[station], batch[0])
         best = None  # (end, start, j, station)
+        seen: dict[tuple[int, str, int], tuple] = {}  # this step's `earliest` answers (nothing changes within it)
         for j in active:
             r = ready[j]
             for alt in jobs[j].operations[nxt[j]].alternatives:
@@ -231,7 +232,8 @@ def list_schedule(
                 bound = r if r > free else free
                 if best is not None and (bound + duration, bound) >= best[:2]:
                     continue
-                start, end, *_ = earliest(j, station, duration)
+                found = seen[(j, station, duration)] = earliest(j, station, duration)
+                start, end = found[0], found[1]
                 if best is None or (end, start) < best[:2]:
                     best = (end, start, j, station)
         c_star, _, _, s_star = best
@@ -241,7 +243,8 @@ def list_schedule(
             duration = duration_at[j][nxt[j]].get(s_star)
             if duration is None or max(ready[j], free_star) >= c_star:
                 continue
-            start, _, lane, setup, operator = earliest(j, s_star, duration)
+            found = seen.get((j, s_star, duration))
+            start, _, lane, setup, operator = found if found is not None else earliest(j, s_star, duration)
             if start < c_star:
                 conflict.append((j, duration, start, lane, setup, operator))
         j, duration, start, lane, _, operator = max(
