@@ -25,6 +25,7 @@ from optimizer.search.decide import Decision, SimulatedDesign, throughput_low
 from optimizer.search.explain import MONEY, Explanation, explain
 from optimizer.search.recheck import recheck_markdown
 from optimizer.search.results import SearchResult
+from optimizer.search.simulate import AS_IS_FACTOR
 from optimizer.search.rows import CandidateRow, choice_changes, choices_text
 from optimizer.search.variants import variants
 from optimizer.store import RunStore
@@ -294,7 +295,9 @@ def _verdict_markdown(result: SearchResult, base: Layout) -> list[str]:
         f"The {len(d.ranking) + len(d.failed)} best designs of the plan ranking and the as-is layout were simulated "
         f"with seed {c.seed} and common random numbers (replication r of every design draws the same numbers per "
         f"station, vehicle and product), {c.replications} replications each, then {c.replications} more per round "
-        f"for the designs still in contention, up to {c.max_replications}. Each design follows its own checked "
+        f"for the designs still in contention, up to {c.max_replications} (the as-is layout up to "
+        f"{AS_IS_FACTOR * c.max_replications} while its verdict on the required rate is unsure, since that verdict "
+        f"decides what a design must beat). Each design follows its own checked "
         f"schedule, or the FIFO rule when it has none. Ranked by simulated {OBJECTIVE_WORDS[d.objective]}.",
         "",
         f"- required rate: {_required(d)}",

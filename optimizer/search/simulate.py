@@ -10,8 +10,10 @@ database. Replications go out in rounds: every design gets the first `replicatio
 while more than one design is still in contention (`statistics.in_contention`), or the
 ranking's top three or the as-is layout are not all settled on the required rate
 (`leaders_to_settle`), and the designs have fewer than `max_replications`, those designs and
-the as-is layout are brought up to `replications` more than the round had (at most `max_replications`; a design left behind
-earlier and called back as a leader catches up). Each task's replications go into the run
+the as-is layout are brought up to `replications` more than the round had (at most
+`max_replications`; the as-is layout, when only its verdict on the rate is left unsettled, up
+to `AS_IS_FACTOR` times that; a design left behind earlier and called back as a leader catches
+up). Each task's replications go into the run
 database as they come in, so a resumed run replays the same rounds, each deciding on the
 replications it had then, and recomputes nothing.
 """
@@ -45,6 +47,10 @@ from optimizer.store import RunStore, SimulationRecord
 
 REPLICATIONS_PER_TASK = 5
 
+
+# the as-is layout's replications may reach this many times the candidates' cap while its
+# verdict on the required rate is unsure (`leaders_to_settle`): as many as a re-check gives
+AS_IS_FACTOR = 10
 
 @dataclass(frozen=True)
 class Design:
@@ -157,14 +163,16 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
 
 def leaders_to_settle(records: list[SimulationRecord], objective: str, required: float | None, cap: int) -> set[int]:
     """The designs whose verdict on the required rate is to be settled (`statistics.rate_settled`)
-    with more replications, each below `cap`: the top `decide.TOP` of the ranking from
-    `records` when any of them is unsettled, and the as-is layout when it is. The ranking puts
+    with more replications: the top `decide.TOP` of the ranking from `records` when any of them
+    is unsettled, each below `cap`, and the as-is layout when it is unsettled, below
+    `AS_IS_FACTOR` x `cap`. The ranking puts
     designs sure of the rate first, so an unsettled verdict among the top can reorder it on
     fresh replications. They get more replications together, so they stay equal in
     replications (the ranking's second key); when one of them turns out unsure, the next
     design moves up and is settled too. Whether the as-is layout meets the rate decides what
     the recommendation must beat (a default run called it short of 220 units/h at 221.7, and
-    400 fresh replications found it sure of the rate)."""
+    400 fresh replications found it sure of the rate, so it may get more replications than a
+    candidate: it is one design, and its verdict decides what every candidate must beat)."""
     if objective != "cost" or required is None:
         return set()
     decision = decide(records, objective, required)
@@ -173,9 +181,11 @@ def leaders_to_settle(records: list[SimulationRecord], objective: str, required:
     leaders = decision.ranking[:TOP]
     unsettled = [] if all(rate_settled(d.values["throughput_per_hour"], required) for d in leaders) else leaders
     baseline = decision.baseline
-    if baseline is not None and not rate_settled(baseline.values["throughput_per_hour"], required):
-        unsettled = [*unsettled, baseline]
-    return {d.seq for d in unsettled if d.replications < cap}
+    settle = {d.seq for d in unsettled if d.replications < cap}
+    if (baseline is not None and not rate_settled(baseline.values["throughput_per_hour"], required)
+            and baseline.replications < AS_IS_FACTOR * cap):
+        settle.add(baseline.seq)
+    return settle
 
 
 def choose_designs(store: RunStore, config: SearchConfig, rows: list[CandidateRow]) -> list[Design]:
@@ -269,7 +279,8 @@ class SimulationStage:
             if not keep:
                 return
             active = sorted(keep | ({0} & set(self.designs)))
-            level = min(level + c.replications, c.max_replications)
+            # only the as-is layout left to settle: it may go beyond the candidates' cap
+            level = min(level + c.replications, c.max_replications * (AS_IS_FACTOR if keep <= {0} else 1))
 
 
 __all__ = ["Design", "SimulationStage", "SimulationTask", "choose_designs", "contenders",

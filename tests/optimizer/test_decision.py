@@ -246,6 +246,39 @@ def test_the_as_is_layouts_verdict_on_the_rate_is_settled_too(tmp_path, monkeypa
     assert decision.baseline.meets_demand is True and decision.recommended.seq == 1
 
 
+def test_the_as_is_layout_may_get_more_replications_than_the_candidates_to_settle_its_verdict(tmp_path, monkeypatch):
+    """The candidates are far above 100 units/h and settled after the first round; the as-is
+    layout makes 103 and 99 in turn (mean 101). By an independent computation its 99 % interval
+    holds 100 at 30 replications and not at 35, so it goes on alone past the candidates' cap of
+    10, five a round, and stops at 35. An as-is layout right at the rate (101 and 99) never settles: it stops
+    at its own cap, `AS_IS_FACTOR` x 10."""
+    from optimizer.search import simulate
+    from optimizer.search.config import SearchConfig
+
+    monkeypatch.setattr(simulate, "required_rate", lambda layout: 100.0)
+    cost = {0: 80.0, 1: 50.0, 2: 60.0, 3: 70.0}
+    config = SearchConfig(objective="cost", simulate=3, replications=5, max_replications=10)
+
+    def low99(values):
+        return stats.t.interval(0.99, len(values) - 1, loc=np.mean(values), scale=stats.sem(values))[0]
+
+    near = [103.0 if r % 2 == 0 else 99.0 for r in range(35)]
+    assert low99(near[:30]) < 100.0 < low99(near)
+    for as_is, replications in ((101.0, 35), (100.0, simulate.AS_IS_FACTOR * 10)):
+        throughput = {0: as_is, 1: 120.0, 2: 120.0, 3: 120.0}
+
+        def kpis_of(seq, r):
+            spread = 2.0 if seq == 0 and as_is == 101.0 else 1.0
+            return {"throughput_per_hour": throughput[seq] + (spread if r % 2 == 0 else -spread),
+                    "annual_cost": cost[seq]}
+
+        records = _run_stage(tmp_path, monkeypatch, throughput, config, kpis_of, name=f"as-is-{as_is:g}")
+        counts = {seq: sum(r.seq == seq for r in records) for seq in throughput}
+        assert counts == {0: replications, 1: 5, 2: 5, 3: 5}, as_is
+    decision = decide(records, "cost", 100.0)
+    assert decision.baseline.meets_demand is None and decision.baseline.replications == 100
+
+
 def _a_leader_turns_unsure(monkeypatch):
     """The designs' throughput (around 100 units/h required) and `kpis_of` of the case above:
     design 1 sure of the rate at 5 replications and unsure at 10."""
