@@ -25,8 +25,8 @@ from optimizer.search.decide import Decision, SimulatedDesign, throughput_low
 from optimizer.search.explain import MONEY, Explanation, explain
 from optimizer.search.recheck import recheck_markdown
 from optimizer.search.results import SearchResult
-from optimizer.search.simulate import AS_IS_FACTOR
 from optimizer.search.rows import CandidateRow, choice_changes, choices_text
+from optimizer.search.simulate import AS_IS_FACTOR
 from optimizer.search.variants import variants
 from optimizer.store import RunStore
 

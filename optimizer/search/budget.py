@@ -7,20 +7,20 @@ hand back its own plan.
   `REFERENCE_OPERATIONS` operations (never less than for `REFERENCE_OPERATIONS`).
 - No LP relaxation (`linearization_level` 0): the one worker's tree search propagates the
   schedule's constraints without solving an LP at its nodes. Measured with
-  `benchmarks/stage2_budget_bench.py` (the as-is layouts, seeds 0-3 or 0-5, one process): with
-  it, at time_limit / 2 units, the electronics sample took 3.83 CPU s a schedule for a mean
-  makespan of 27,254 s; without it, at half those units, 3.02 s for 25,531 s on every seed;
-  auto_parts 3.08 -> 1.19 s (30,979 -> 31,192 s, 0.7 % longer), food_packaging 2.92 -> 2.04 s
-  (23,553 -> 23,380 s), lights_out_phone 65 -> 42 s (3,551 s both). With two workers (the
-  `schedule` command) the LNS workers gain from the LP on auto_parts, so it stays there.
+  `benchmarks/stage2_budget_bench.py LAYOUT --seeds 4` on a quiet machine, the previous
+  settings (LP on, time_limit / 2 units) against these: CPU s a schedule and mean makespan,
+  electronics 5.23 -> 3.99 s and 27,109 -> 25,531 s (every seed), auto_parts 4.28 -> 1.78 s
+  and 30,979 -> 31,192 s (0.7 % longer), food_packaging 4.21 -> 2.96 s and 23,553 ->
+  23,380 s; lights_out_phone (seed 0, at load 2-3) 65 -> 42 s, 3,551 s both. With two workers (the
+  `schedule` command) the LNS workers gained from the LP on auto_parts, so it stays there.
 - Presolve probing is off (`cp_model_probing_level` 0). Measured on the electronics sample
   (180 operations): with it, probing ran three times (about 0.3 s of wall clock and 0.03-0.06
   units each) before the search began, and the warm start's hint became CP-SAT's first
   solution only after about 0.35 units; with twice the lots probing alone took 1.2 units and
   18 s. Without it the hint is CP-SAT's first solution after about 0.05 units.
 - The wall clock is only a safety net for pathological cases (`WALL_SECONDS_PER_UNIT`): one
-  unit took about 1.4 s on the tiny test factory and 3-4 s on the electronics sample on a
-  quiet 2-core machine, and up to 15 s at a load average of 7-10. The earlier net of
+  unit took about 1.4 s on the tiny test factory and 3-4 s on the electronics sample (8 s
+  without the LP) on a quiet 2-core machine, and up to 15 s at a load average of 7-10. The earlier net of
   4 x `time_limit` (8 s per unit) fired under such a load, so two runs with one seed
   followed different schedules; a schedule the net does cut is labelled
   (`Schedule.wall_clock_cut`, in the run's rows, the report and the leaderboard).

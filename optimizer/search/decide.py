@@ -9,9 +9,9 @@ worse than the as-is layout under the final evaluation.
 With the cost objective a design qualifies when the lower 95 % bound of its simulated
 throughput is at or above the required rate (`optimizer.costing.required_rate`); qualified
 designs rank by annual cost, the others after them by throughput, with designs that make the
-same ranked by cost (`_ranking`). The best candidate beats
-the as-is layout when both qualify and it is significantly cheaper, or when the as-is
-layout does not qualify and the candidate does or has significantly more throughput.
+same ranked by cost (`_ranking`). The best candidate beats the as-is layout when both qualify
+and it is significantly cheaper, or when the as-is layout does not qualify and the candidate
+does or has significantly more throughput.
 """
 from __future__ import annotations
 

@@ -46,11 +46,10 @@ from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
 
 REPLICATIONS_PER_TASK = 5
-
-
 # the as-is layout's replications may reach this many times the candidates' cap while its
 # verdict on the required rate is unsure (`leaders_to_settle`): as many as a re-check gives
 AS_IS_FACTOR = 10
+
 
 @dataclass(frozen=True)
 class Design:
@@ -139,9 +138,9 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
     stays (one right at the rate stays to the replication cap). When every design surely
     misses the rate, those that make as much as the most (`statistics.tiers`) and are not
     significantly dearer than the cheapest of them stay, as `decide` ranks them. Ranking
-    unsure designs by their own costs stopped the electronics sample's default run after 10 replications twice:
-    once with 69 cheaper designs unsure (the re-check with 100 ranked two of them first), once
-    with every design unsure and only the cheapest left."""
+    unsure designs by their own costs stopped the electronics sample's default run after 10
+    replications twice: once with 69 cheaper designs unsure (the re-check with 100 ranked two
+    of them first), once with every design unsure and only the cheapest left."""
     failed = {r.seq for r in records if r.status != "ok"}
     mine = {seq: [r for r in records if r.seq == seq and r.replication < level] for seq in active if seq not in failed}
     scores = {seq: [score(r, objective) for r in recs] for seq, recs in mine.items()}
@@ -165,14 +164,13 @@ def leaders_to_settle(records: list[SimulationRecord], objective: str, required:
     """The designs whose verdict on the required rate is to be settled (`statistics.rate_settled`)
     with more replications: the top `decide.TOP` of the ranking from `records` when any of them
     is unsettled, each below `cap`, and the as-is layout when it is unsettled, below
-    `AS_IS_FACTOR` x `cap`. The ranking puts
-    designs sure of the rate first, so an unsettled verdict among the top can reorder it on
-    fresh replications. They get more replications together, so they stay equal in
+    `AS_IS_FACTOR` x `cap`. The ranking puts designs sure of the rate first, so an unsettled
+    verdict among the top can reorder it on fresh replications. They get more replications together, so they stay equal in
     replications (the ranking's second key); when one of them turns out unsure, the next
     design moves up and is settled too. Whether the as-is layout meets the rate decides what
     the recommendation must beat (a default run called it short of 220 units/h at 221.7, and
-    400 fresh replications found it sure of the rate, so it may get more replications than a
-    candidate: it is one design, and its verdict decides what every candidate must beat)."""
+    400 fresh replications found it sure of the rate); it is one design, so it may get more
+    replications than a candidate."""
     if objective != "cost" or required is None:
         return set()
     decision = decide(records, objective, required)
