@@ -11,8 +11,10 @@ hand back its own plan.
   settings (LP on, time_limit / 2 units) against these: CPU s a schedule and mean makespan,
   electronics 5.23 -> 3.99 s and 27,109 -> 25,531 s (every seed), auto_parts 4.28 -> 1.78 s
   and 30,979 -> 31,192 s (0.7 % longer), food_packaging 4.21 -> 2.96 s and 23,553 ->
-  23,380 s; lights_out_phone (seed 0, at load 2-3) 65 -> 42 s, 3,551 s both. With two workers (the
-  `schedule` command) the LNS workers gained from the LP on auto_parts, so it stays there.
+  23,380 s; lights_out_phone (seed 0, at load 2-3) 65 -> 42 s, 3,551 s both. The `schedule`
+  command (two workers, 10 s of wall clock) keeps the LP: there the seed moved the makespan by
+  3-4 % and the LP's absence by less (seeds 0-3, mean with and without: electronics 25,681 and
+  25,562 s, auto_parts 29,411 and 29,087 s, food_packaging equal).
 - Presolve probing is off (`cp_model_probing_level` 0). Measured on the electronics sample
   (180 operations): with it, probing ran three times (about 0.3 s of wall clock and 0.03-0.06
   units each) before the search began, and the warm start's hint became CP-SAT's first
