@@ -24,7 +24,7 @@ from twin.errors import InputError
 
 from optimizer.search.decide import TOP, Decision, decide, decide_run
 from optimizer.search.simulate import Design, simulate_task
-from optimizer.search.statistics import Difference, paired_difference
+from optimizer.search.statistics import THROUGHPUT_INDIFFERENCE, Difference, paired_difference, tiers
 from optimizer.store import RunStore
 
 if TYPE_CHECKING:  # the results read re-checks without the workers' machinery
@@ -61,17 +61,30 @@ class Recheck:
         """The re-check ranks the run's top designs in the run's order."""
         return self.complete and self.order == self.run_order
 
-    def neighbours(self) -> list[tuple[int, int, Difference]]:
-        """For each pair of neighbours in the run's order: (better, worse, the re-check's
-        paired difference of their objective scores, better minus worse; below zero where
-        the run's order is confirmed)."""
+    def neighbours(self) -> list[tuple[int, int, str, Difference]]:
+        """For each pair of neighbours in the run's order: (better, worse, the figure that orders
+        them, the re-check's paired difference in it, oriented so that below zero confirms the
+        run's order). The figure is the objective's score, smaller is better (difference better
+        minus worse); with the cost objective, a pair whose verdicts on the required rate
+        differ, or that is not sure of it and does not make the same (`statistics.tiers`), is
+        ordered by throughput, larger is better (difference worse minus better)."""
         if self.decision is None:
             return []
-        designs = {d.seq: d for d in self.decision.ranking}
+        d = self.decision
+        designs = {x.seq: x for x in d.ranking}
         out = []
         for a, b in zip(self.run_order, self.run_order[1:]):
-            if a in designs and b in designs:
-                out.append((a, b, paired_difference(designs[a].scores, designs[b].scores)))
+            if a not in designs or b not in designs:
+                continue
+            first, second = designs[a], designs[b]
+            throughput = {seq: designs[seq].values["throughput_per_hour"] for seq in (a, b)}
+            rated = d.objective == "cost" and d.required_rate is not None
+            if rated and (first.meets_demand is not second.meets_demand or (
+                    first.meets_demand is not True
+                    and len(tiers(throughput, THROUGHPUT_INDIFFERENCE * d.required_rate)) > 1)):
+                out.append((a, b, "throughput_per_hour", paired_difference(throughput[b], throughput[a])))
+            else:
+                out.append((a, b, "score", paired_difference(first.scores, second.scores)))
         return out
 
 
@@ -187,9 +200,12 @@ def recheck_markdown(recheck: Recheck | None, name: dict[int, str] | None = None
         status = {True: "meets it", False: "misses it", None: "not sure to meet it"}
         lines.append(f"Against the required {d.required_rate:,.1f} units/h (designs sure to meet it rank first): "
                      + ", ".join(f"{label(s)} {status[by_seq[s].meets_demand]}" for s in recheck.run_order) + ".")
-    for a, b, diff in recheck.neighbours():
+    for a, b, figure, diff in recheck.neighbours():
         sure = "confirmed" if diff.below_zero() else ("reversed" if diff.above_zero() else "not separated (a tie)")
-        lines.append(f"- {label(a)} against {label(b)}: objective score difference {diff.mean:,.2f} "
+        what = ("objective score difference" if figure == "score" else
+                f"throughput difference ({label(b)} minus {label(a)}, units/h: they do not make the same, so "
+                "throughput orders them)")
+        lines.append(f"- {label(a)} against {label(b)}: {what} {diff.mean:,.2f} "
                      f"[{diff.low:,.2f}, {diff.high:,.2f}], {sure}")
     return lines
 

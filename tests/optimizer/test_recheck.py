@@ -115,7 +115,8 @@ def test_held_means_the_same_order_and_a_swap_is_named():
     held = Recheck([1, 2, 3], 10, 3, 40, decide(_records({0: [9, 9, 9], 1: [1, 1.1, 0.9], 2: [2, 2.2, 1.9],
                                                             3: [3, 3.1, 3.2]}), "cost", None))
     assert held.held and held.order == [1, 2, 3]
-    assert [(a, b, d.below_zero()) for a, b, d in held.neighbours()] == [(1, 2, True), (2, 3, True)]
+    assert [(a, b, f, d.below_zero()) for a, b, f, d in held.neighbours()] == [(1, 2, "score", True),
+                                                                                (2, 3, "score", True)]
     swapped = Recheck([1, 2, 3], 10, 3, 40, decide(_records({0: [9, 9, 9], 1: [2, 2.1, 2.2], 2: [1, 1.2, 1.1],
                                                                3: [3, 3.1, 3.2]}), "cost", None))
     assert not swapped.held and swapped.order == [2, 1, 3]
@@ -135,6 +136,25 @@ def test_held_means_the_same_order_and_a_swap_is_named():
     unfinished = Recheck([1, 2, 3], 10, 6, 40, held.decision)  # 3 of 6 replications in
     assert not unfinished.complete and not unfinished.held
     assert "Not finished: 3 of 6 replications so far" in "\n".join(recheck_markdown(unfinished))
+
+
+def test_designs_short_of_the_rate_are_compared_on_what_orders_them():
+    """All short of 100 units/h. 1 makes 80, 2 and 3 make 70 (far beyond 1 % of the rate apart),
+    2 and 3 the same; 1 is the dearest, so its cost difference to 2 is "reversed", but
+    throughput orders them and it confirms the order; 2 and 3 make the same, so cost orders
+    them (2 cheaper: confirmed). By hand: throughput 70 - 80 = -10 in every replication."""
+    recs = _records({0: [9, 9, 9], 1: [5, 5.1, 5.2], 2: [2, 2.1, 2.2], 3: [3, 3.1, 3.2]})
+    for r in recs:
+        r.kpis["throughput_per_hour"] = {1: 80.0}.get(r.seq, 70.0) + 0.1 * r.replication
+    short = Recheck([1, 2, 3], 10, 3, 40, decide(recs, "cost", 100.0))
+    assert short.held and all(d.meets_demand is False for d in short.decision.ranking)
+    pairs = short.neighbours()
+    assert [(a, b, f, d.below_zero()) for a, b, f, d in pairs] == [(1, 2, "throughput_per_hour", True),
+                                                                  (2, 3, "score", True)]
+    assert pairs[0][3].mean == pytest.approx(-10.0)
+    text = "\n".join(recheck_markdown(short))
+    assert ("- #1 against #2: throughput difference (#2 minus #1, units/h: they do not make the same, so throughput "
+            "orders them) -10.00 [-10.00, -10.00], confirmed") in text
 
 
 def test_the_command_stores_the_recheck_and_adds_it_to_the_report(run_copy, capsys):
