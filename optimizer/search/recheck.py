@@ -203,8 +203,7 @@ def recheck_markdown(recheck: Recheck | None, name: dict[int, str] | None = None
     for a, b, figure, diff in recheck.neighbours():
         sure = "confirmed" if diff.below_zero() else ("reversed" if diff.above_zero() else "not separated (a tie)")
         what = ("objective score difference" if figure == "score" else
-                f"throughput difference ({label(b)} minus {label(a)}, units/h: they do not make the same, so "
-                "throughput orders them)")
+                f"throughput difference ({label(b)} minus {label(a)}, units/h; throughput orders these two)")
         lines.append(f"- {label(a)} against {label(b)}: {what} {diff.mean:,.2f} "
                      f"[{diff.low:,.2f}, {diff.high:,.2f}], {sure}")
     return lines

@@ -153,8 +153,8 @@ def test_designs_short_of_the_rate_are_compared_on_what_orders_them():
                                                                   (2, 3, "score", True)]
     assert pairs[0][3].mean == pytest.approx(-10.0)
     text = "\n".join(recheck_markdown(short))
-    assert ("- #1 against #2: throughput difference (#2 minus #1, units/h: they do not make the same, so throughput "
-            "orders them) -10.00 [-10.00, -10.00], confirmed") in text
+    assert ("- #1 against #2: throughput difference (#2 minus #1, units/h; throughput orders these two) -10.00 "
+            "[-10.00, -10.00], confirmed") in text
 
 
 def test_the_command_stores_the_recheck_and_adds_it_to_the_report(run_copy, capsys):
