@@ -250,8 +250,8 @@ def test_the_as_is_layout_may_get_more_replications_than_the_candidates_to_settl
     """The candidates are far above 100 units/h and settled after the first round; the as-is
     layout makes 103 and 99 in turn (mean 101). By an independent computation its 99 % interval
     holds 100 at 30 replications and not at 35, so it goes on alone past the candidates' cap of
-    10, five a round, and stops at 35. An as-is layout right at the rate (101 and 99) never settles: it stops
-    at its own cap, `AS_IS_FACTOR` x 10."""
+    10, five a round, and stops at 35. An as-is layout right at the rate (101 and 99) never
+    settles: it stops at its own cap, `AS_IS_FACTOR` x 10."""
     from optimizer.search import simulate
     from optimizer.search.config import SearchConfig
 
