@@ -15,8 +15,8 @@ from optimizer.cli import main
 from optimizer.store import RunStore
 from search_fixtures import write_tiny_layout
 
-# stage 2 gets time_limit / 4 deterministic CP-SAT units: the candidates' schedules are proven
-# optimal well within the 0.125, the as-is layout's is not and uses them all
+# stage 2 gets a deterministic CP-SAT budget (`optimizer.search.budget`): the candidates' schedules
+# are proven optimal well within it, the as-is layout's is not and uses it all
 FAST = ["--shortlist", "3", "--time-limit", "0.5", "--quiet"]
 
 

@@ -27,8 +27,8 @@ from optimizer.schedule_json import schedule_from_json
 from twin.graph import flow_distance, transport_legs, used_area
 from twin.io import load_layout, parse_layout
 
-# stage 2 budgets are deterministic (time_limit / 4 CP-SAT units), so results repeat under load too;
-# the candidates' schedules are proven optimal well within the 0.125 units, the as-is layout's is not
+# stage 2 budgets are deterministic CP-SAT units (`optimizer.search.budget`), so results repeat under
+# load too; the candidates' schedules are proven optimal well within them, the as-is layout's is not
 # (it uses the whole budget)
 SMALL = dict(candidates=60, shortlist=4, time_limit=0.5, workers=1, chunk_size=10)
 
