@@ -156,7 +156,9 @@ def test_progress_goes_to_a_terminal_or_where_the_setting_asks(monkeypatch):
 
 def test_ctrl_c_stops_cp_sat_at_once_instead_of_at_its_time_limit():
     """CP-SAT leaves SIGINT to its caller, and Python handles a signal only between bytecodes,
-    so without `stop_on_interrupt` a Ctrl-C waited for the solver's whole time limit."""
+    so without `stop_on_interrupt` a Ctrl-C waited for the solver's whole time limit. Python's
+    own SIGINT handler is set for the test: a shell without job control starts background
+    commands with SIGINT ignored, and then no Ctrl-C reaches Python at all (this test hung)."""
     import os
     import random
     import signal
@@ -186,13 +188,17 @@ def test_ctrl_c_stops_cp_sat_at_once_instead_of_at_its_time_limit():
     solver.parameters.max_time_in_seconds = 3600.0
     solver.parameters.num_workers = 1
     solver.parameters.catch_sigint_signal = False  # as optimizer.scheduler sets it
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # the model is built: in solve by then
-    started = time.monotonic()
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        with stop_on_interrupt(solver.stop_search):
-            solver.solve(model)
-    timer.join()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # the model is built: in solve by then
+        started = time.monotonic()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            with stop_on_interrupt(solver.stop_search):
+                solver.solve(model)
+        timer.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert time.monotonic() - started < 300  # without the watcher: the solver's 3600 s
 
 

@@ -21,8 +21,11 @@ FAST = ["--shortlist", "3", "--time-limit", "0.5", "--quiet"]
 
 
 def _cli(*args: str) -> subprocess.Popen:
+    """The optimize command in a child process, with SIGINT's default action: a shell without
+    job control starts background commands with SIGINT ignored, and the child would inherit it."""
     return subprocess.Popen([sys.executable, "-m", "optimizer.cli", "optimize", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2],
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _screened(run_dir: Path) -> int:
