@@ -8,7 +8,8 @@ replications as the answer got; `optimizer.search.checks.against_planted`); and 
 baseline: a run of the same layout and settings whose candidates are as many random legal
 layouts as the search scheduled and simulated (`--generator random`, no refinement, all of
 them through stages 2 and 3), its best against the search's answer, paired per replication
-(`against_random`). Writes benchmarks/results/planted.md and planted.json.
+(`against_random`). Writes benchmarks/results/planted.md (earlier runs kept below the new one,
+since the README cites them) and planted.json (this run's rows).
 
     .venv/bin/python benchmarks/planted_bench.py [--seeds 1 2 3] [--kinds serial_line product_cells]
         [--candidates 400] [--shortlist 20] [--time-limit 1] [--workers 2] [--runs DIR]
@@ -146,7 +147,7 @@ def main() -> int:
               f"{len(rows)}. Seconds per instance (search, random baseline): " +
               ", ".join(f"{row['name']} {row['search_seconds']:.0f}/{row['random_seconds']:.0f}" for row in rows) + "."]
     write_markdown(args.out, "Planted factories: the search against a known arrangement and random layouts", intro,
-                   table, footer)
+                   table, footer, keep_earlier="Earlier runs")
     return 0
 
 

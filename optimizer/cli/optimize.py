@@ -26,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", help="layout file (.yaml or .json)")
     parser.add_argument("--candidates", type=arguments.positive_int, help=f"candidate layouts to screen (default {d.candidates})")
     parser.add_argument("--shortlist", type=arguments.count, help=f"best-by-flow candidates to schedule (default {d.shortlist})")
-    parser.add_argument("--time-limit", type=arguments.seconds, help=f"stage 2's budget per schedule: this / 4 deterministic CP-SAT units per 200 operations, "
-                        f"up to twice that below 100 (default {d.time_limit:g})")
+    parser.add_argument("--time-limit", type=arguments.seconds,
+                        help=f"stage 2's budget per schedule: this / 4 deterministic CP-SAT units per 200 "
+                             f"operations, up to twice that below 100 (default {d.time_limit:g})")
     parser.add_argument("--simulate", type=arguments.count, help=f"best designs the running twin judges with the as-is layout (default {d.simulate})")
     parser.add_argument("--replications", type=arguments.count, help=f"replications per design and round (default {d.replications})")
     parser.add_argument("--max-replications", type=arguments.count, help=f"replications a design in contention gets at most (default {d.max_replications})")

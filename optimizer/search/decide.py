@@ -25,7 +25,7 @@ from twin.sim.kpis import interval
 
 from optimizer.search.ranking import non_dominated
 from optimizer.search.figures import KPI_NAMES, OBJECTIVE_FIGURE, score
-from optimizer.search.statistics import THROUGHPUT_INDIFFERENCE, Difference, meets, paired_difference, tiers
+from optimizer.search.statistics import Difference, meets, paired_difference, throughput_tiers
 from optimizer.store import RunStore, SimulationRecord
 
 # the top of the ranking that the re-check confirms and whose verdicts on the required rate
@@ -152,11 +152,10 @@ def _ranking(designs: list[SimulatedDesign], objective: str, required: float | N
 
     if objective != "cost":
         return by_contention(designs)
-    zone = 0.0 if required is None else THROUGHPUT_INDIFFERENCE * required
     out = by_contention([d for d in designs if d.meets_demand is True])
     for verdict in (None, False):
         group = {d.seq: d for d in designs if d.meets_demand is verdict}
-        for tier in tiers({seq: d.values["throughput_per_hour"] for seq, d in group.items()}, zone):
+        for tier in throughput_tiers({seq: d.values["throughput_per_hour"] for seq, d in group.items()}, required):
             out += by_score([group[seq] for seq in tier])
     return out
 

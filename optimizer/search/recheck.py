@@ -24,7 +24,7 @@ from twin.errors import InputError
 
 from optimizer.search.decide import TOP, Decision, decide, decide_run
 from optimizer.search.simulate import Design, simulate_task
-from optimizer.search.statistics import THROUGHPUT_INDIFFERENCE, Difference, paired_difference, tiers
+from optimizer.search.statistics import Difference, paired_difference, throughput_tiers
 from optimizer.store import RunStore
 
 if TYPE_CHECKING:  # the results read re-checks without the workers' machinery
@@ -66,7 +66,7 @@ class Recheck:
         them, the re-check's paired difference in it, oriented so that below zero confirms the
         run's order). The figure is the objective's score, smaller is better (difference better
         minus worse); with the cost objective, a pair whose verdicts on the required rate
-        differ, or that is not sure of it and does not make the same (`statistics.tiers`), is
+        differ, or that is not sure of it and does not make the same (`statistics.throughput_tiers`), is
         ordered by throughput, larger is better (difference worse minus better)."""
         if self.decision is None:
             return []
@@ -81,7 +81,7 @@ class Recheck:
             rated = d.objective == "cost" and d.required_rate is not None
             if rated and (first.meets_demand is not second.meets_demand or (
                     first.meets_demand is not True
-                    and len(tiers(throughput, THROUGHPUT_INDIFFERENCE * d.required_rate)) > 1)):
+                    and len(throughput_tiers(throughput, d.required_rate)) > 1)):
                 out.append((a, b, "throughput_per_hour", paired_difference(throughput[b], throughput[a])))
             else:
                 out.append((a, b, "score", paired_difference(first.scores, second.scores)))

@@ -41,7 +41,7 @@ from optimizer.search.figures import score
 from optimizer.search.ranking import rank
 from optimizer.search.rows import CandidateRow, apply_choices, apply_placements
 from optimizer.search.decide import TOP, decide
-from optimizer.search.statistics import THROUGHPUT_INDIFFERENCE, best_of, in_contention, meets, rate_settled, tiers
+from optimizer.search.statistics import best_of, in_contention, meets, rate_settled, throughput_tiers
 from optimizer.search.tasks import EvalContext
 from optimizer.store import RunStore, SimulationRecord
 
@@ -149,7 +149,7 @@ def contenders(records: list[SimulationRecord], level: int, active: list[int], o
         rate = {seq: meets(throughput[seq], required) for seq in mine}
         short = {seq for seq, verdict in rate.items() if verdict is False}
         if mine and short == set(mine):  # the first tier of `decide._ranking`, then the cheapest of it
-            first = tiers(throughput, THROUGHPUT_INDIFFERENCE * required)[0]
+            first = throughput_tiers(throughput, required)[0]
             return in_contention({seq: scores[seq] for seq in first})
         scores = {seq: values for seq, values in scores.items() if seq not in short}
         qualified = {seq: scores[seq] for seq in scores if rate[seq] is True}

@@ -107,12 +107,20 @@ def tiers(values: Mapping[int, Sequence[float]], zone: float) -> list[list[int]]
     or is below it by less than `zone` in the mean. Members in id order. Ranking designs that
     miss the required rate by their mean throughput alone let 0.5 units/h of noise in 3,600
     pick the winner (a sample run's re-check swapped its top two, the dearer one first)."""
-    left = sorted(values, key=lambda k: (-float(np.mean(values[k])), k))
+    means = {k: float(np.mean(v)) for k, v in values.items()}
+    left = sorted(values, key=lambda k: (-means[k], k))
     groups = []
     while left:
-        leader = values[left[0]]
-        group = [k for k in left if not paired_difference(values[k], leader).below_zero()
-                 or float(np.mean(leader)) - float(np.mean(values[k])) < zone]
+        leader = left[0]
+        group = [k for k in left if not paired_difference(values[k], values[leader]).below_zero()
+                 or means[leader] - means[k] < zone]
         groups.append(sorted(group))
         left = [k for k in left if k not in group]
     return groups
+
+
+def throughput_tiers(throughput: Mapping[int, Sequence[float]], required: float | None) -> list[list[int]]:
+    """`tiers` of designs' throughputs, with `THROUGHPUT_INDIFFERENCE` of the required rate as
+    the zone (none without a rate): how the ranking, stage 3 and the re-check group designs
+    that are not sure of the rate."""
+    return tiers(throughput, 0.0 if required is None else THROUGHPUT_INDIFFERENCE * required)
