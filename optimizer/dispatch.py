@@ -3,8 +3,8 @@
 A flexible Giffler-Thompson list scheduler: repeatedly take the operation that could finish
 first (on station s*), gather every ready operation that could start on s* before that, and
 let a priority rule pick among them. It respects transport gaps (and transfer-batch lags),
-changeovers, lanes and fleets of vehicles (a trip takes the vehicle that can be at the pick-up first, which drives
-empty from its last drop or its home, and may wait for one) as the CP-SAT model does. Several
+changeovers, lanes and fleets of vehicles (a trip takes the vehicle that lets it leave first, of those the one there
+last, which drives empty from its last drop or its home, and may wait for one) as the CP-SAT model does. Several
 rules (and seeded random tie-breaking) are tried and the best schedule kept; the CP-SAT
 scheduler uses it as its warm start and horizon.
 """
@@ -24,6 +24,20 @@ TripKey = tuple[int, ...]  # a trip: its move (job, operation), plus the transfe
 Placed = dict[Key, tuple[str, int, int]]
 
 RULES = ("mwkr", "spt", "mopnr", "edd", "atc", "fifo", "setup")
+
+
+def pick_vehicle(ready: int, there: list[int], empty: list[int]) -> int:
+    """The vehicle that carries a planned trip when `follow` re-times a plan, the load being
+    ready at `ready`, given when each vehicle can be at the pick-up (`there`) and its empty
+    run there (`empty`): the one that lets the trip leave first; of those, the nearest (the
+    shortest empty run, as the running twin's fleet sends the nearest idle vehicle), then the
+    one there last. Taking the one there last first sent the farther of two idle vehicles:
+    the nearest cut the empty driving of the samples' stage-2 plans by 5-24 % (seeds 0-3)
+    with the same makespans (one of 12 plans 0.1 % longer). The list
+    scheduler keeps the one there last, which leaves the vehicle free earlier for the trips it
+    has not placed yet: the nearest there made its warm starts, and CP-SAT's plans from them,
+    longer (electronics 1.9 %, food_packaging 3.3 % in the mean of seeds 0-3)."""
+    return min(range(len(there)), key=lambda n: (max(ready, there[n]), empty[n], -there[n], n))
 
 
 @dataclass(frozen=True)
@@ -268,8 +282,8 @@ class Frozen:
 def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey, int],
            pools: dict[Key, str] | None = None, frozen: Frozen | None = None) -> ListSchedule:
     """A plan's stations, lanes and orders re-timed so that a vehicle of its fleet carries every
-    trip: each trip, in the order of its planned departure, takes the vehicle that can be at
-    the pick-up first (after its empty run); each operation, in the order of its planned start,
+    trip: each trip, in the order of its planned departure, takes the vehicle that lets it
+    leave first, of those the nearest (`pick_vehicle`); each operation, in the order of its planned start,
     starts as soon as its lot arrives, its lane's previous operation (and changeover) is done
     and an operator of its planned pool (`pools`) is free and on shift for it; the lots of one
     planned batch start together once all have arrived.
@@ -318,8 +332,9 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey,
         if key in frozen.trips:
             vehicle, depart = frozen.trips[key], departures[key]
         else:
-            there = [max(floor, free + problem.empty_ticks(leg.mover, at, pick_up[(j, k)])) for free, at in fleet]
-            vehicle = min(range(len(fleet)), key=lambda n: (max(ready, there[n]), -there[n], n))
+            empty = [problem.empty_ticks(leg.mover, at, pick_up[(j, k)]) for _, at in fleet]
+            there = [max(floor, free + e) for (free, _), e in zip(fleet, empty)]
+            vehicle = pick_vehicle(ready, there, empty)
             depart = max(ready, there[vehicle])
         fleet[vehicle] = (depart + leg.ticks, station)
         need = problem.batch_need(jobs[j], k, station, i)

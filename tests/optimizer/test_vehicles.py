@@ -111,6 +111,29 @@ def test_too_many_trips_for_routes_plan_without_empty_runs_then_retime(monkeypat
     assert (two.status, two.makespan) == ("optimal", 20) and check_schedule(two_lots(fleet=2), two) == []
 
 
+
+def test_retiming_sends_the_nearer_of_two_idle_vehicles():
+    # two vehicles at home H (H->A 2, H->C 1); J1 runs a on A 0-5 and leaves at 5 on vehicle 0
+    # (both equally near), dropping at B at 15; J2, released at 20, runs c on C 20-25 and
+    # leaves at 25. Both vehicles can be at C by then: vehicle 0 from B (empty 4), vehicle 1
+    # from home (empty 1). The nearer one goes; the one there last (vehicle 0, at 19 against
+    # 1) would drive 3 more.
+    problem = two_lots(fleet=2, home_runs=(2, 1))
+    problem = replace(problem, jobs=(problem.jobs[0], replace(problem.jobs[1], release=20)))
+    placed = {(0, 0): ("A", 0, 0), (0, 1): ("B", 0, 15), (1, 0): ("C", 0, 20), (1, 1): ("D", 0, 35)}
+    found = dispatch.follow(problem, placed, {(0, 1): 5, (1, 1): 25})
+    assert found.vehicles == {(0, 1): 0, (1, 1): 1}
+    assert found.departures == {(0, 1): 5, (1, 1): 25}
+    schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=0.0, objective="makespan",
+                             solver="cpsat", departures=found.departures, vehicles=found.vehicles)
+    assert trips(schedule) == {"J1": (0, "H", 3, 5, 5, 15), "J2": (1, "H", 24, 25, 25, 35)}
+    assert check_schedule(problem, schedule) == []
+    # a vehicle that lets the trip leave earlier still wins over a nearer one
+    assert dispatch.pick_vehicle(10, [12, 30], [1, 9]) == 0
+    assert dispatch.pick_vehicle(10, [30, 12], [1, 9]) == 1
+    assert dispatch.pick_vehicle(40, [30, 12], [9, 1]) == 1
+    assert dispatch.pick_vehicle(40, [30, 12], [1, 9]) == 0
+
 def test_a_lot_from_its_origin():
     # J1 waits at L/U (the AGV's home): the trip L->A (3) comes first, so A starts at 3
     problem = SchedulingProblem(
