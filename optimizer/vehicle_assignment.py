@@ -1,0 +1,87 @@
+"""Which vehicle carries which trip once every trip's times are fixed: the assignment that
+drives the least empty.
+
+A plan re-timed for its vehicles (`dispatch.follow`) hands each trip, one after the other,
+to the vehicle that lets it leave first (`dispatch.pick_vehicle`): a greedy choice that fixes
+when every trip leaves and arrives, but not the cheapest way to drive those trips. With the
+times fixed, choosing the vehicles is an assignment problem: each trip gets one predecessor
+(an earlier trip whose vehicle can drive empty from its drop to this pick-up in time, or a
+vehicle leaving its home) and one successor (a later trip, or none), with the empty metres of
+each link as its cost; the chains that result are the vehicles' days. Solved exactly
+(`scipy.optimize.linear_sum_assignment`); the greedy assignment is one of its solutions, so
+the answer never drives more, and no operation or trip moves. Empty AGV metres are what the
+layout search's annual cost charges for the fleet's driving (`optimizer.costing`), and the
+running twin follows the plan's vehicles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from optimizer.problem import SchedulingProblem
+
+NO_LINK = 1e15  # the cost of a link no vehicle can drive in time
+TICK_WEIGHT = 1e-6  # metres per tick of empty driving: breaks ties between runs of equal metres
+
+
+@dataclass(frozen=True)
+class FixedTrip:
+    """One trip of a fleet with its times fixed: picked up at `pick_up` at `start`, dropped
+    at `drop` at `end` (ticks)."""
+
+    pick_up: str
+    drop: str
+    start: int
+    end: int
+
+
+def least_empty(problem: SchedulingProblem, mover: str, trips: list[FixedTrip]) -> list[int] | None:
+    """A vehicle of `mover`'s fleet for each trip (in the order given) that carries every trip
+    at its fixed times with the least empty metres in total; None when the fleet cannot
+    carry them at those times (no assignment exists)."""
+    size, home = problem.fleets[mover], problem.homes.get(mover)
+    n = len(trips)
+    if n == 0:
+        return []
+    order = sorted(range(n), key=lambda i: (trips[i].start, trips[i].end, i))
+    rank = np.empty(n, dtype=int)
+    rank[order] = np.arange(n)
+    places = sorted({t.drop for t in trips} | {t.pick_up for t in trips} | ({home} if home is not None else set()))
+    index = {p: i for i, p in enumerate(places)}
+    ticks = np.array([[problem.empty_ticks(mover, a, b) for b in places] for a in places], dtype=float)
+    # the metres driven, then the ticks (a problem may give its empty runs in ticks alone)
+    metres = np.array([[problem.empty_distance(mover, a, b) + TICK_WEIGHT * problem.empty_ticks(mover, a, b)
+                        for b in places] for a in places])
+    drop = np.array([index[t.drop] for t in trips])
+    pick = np.array([index[t.pick_up] for t in trips])
+    start = np.array([t.start for t in trips], dtype=float)
+    end = np.array([t.end for t in trips], dtype=float)
+    # rows: the n trips' drops, then the vehicles' homes; columns: the n trips' pick-ups, then
+    # "no further trip" (a vehicle's day ends, or a vehicle stays home), one per vehicle
+    cost = np.full((n + size, n + size), NO_LINK)
+    link = end[:, None] + ticks[drop[:, None], pick[None, :]] <= start[None, :]
+    link &= rank[:, None] < rank[None, :]  # a vehicle's trips in the order the checker reads them
+    cost[:n, :n] = np.where(link, metres[drop[:, None], pick[None, :]], NO_LINK)
+    if home is None:  # a vehicle without a home may stand anywhere before its first trip
+        cost[n:, :n] = 0.0
+    else:
+        h = index[home]
+        cost[n:, :n] = np.where(ticks[h, pick] <= start, metres[h, pick], NO_LINK)[None, :]
+    cost[:, n:] = 0.0
+    rows, cols = linear_sum_assignment(cost)
+    if cost[rows, cols].max() >= NO_LINK:
+        return None
+    after = dict(zip(rows.tolist(), cols.tolist()))
+    # the vehicles are alike: numbered by their first trips, the earliest first
+    firsts = sorted((after[n + v] for v in range(size) if after[n + v] < n), key=lambda i: rank[i])
+    vehicle = [-1] * n
+    for v, at in enumerate(firsts):
+        while at < n:
+            vehicle[at] = v
+            at = after[at]
+    return vehicle if min(vehicle) >= 0 else None
+
+
+__all__ = ["FixedTrip", "least_empty"]
