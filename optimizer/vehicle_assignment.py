@@ -1,26 +1,29 @@
 """Which vehicle carries which trip once every trip's times are fixed: the assignment that
 drives the least empty.
 
-A plan re-timed for its vehicles (`dispatch.follow`) hands each trip, one after the other,
-to the vehicle that lets it leave first (`dispatch.pick_vehicle`): a greedy choice that fixes
-when every trip leaves and arrives, but not the cheapest way to drive those trips. With the
-times fixed, choosing the vehicles is an assignment problem: each trip gets one predecessor
+A plan's times come from its solver: CP-SAT's routes model (up to `vehicles.EXACT_MOVES`
+trips a fleet) minimises the makespan, not the empty metres, and a plan re-timed for its
+vehicles (`dispatch.follow`) hands each trip, one after the other, to the vehicle that lets
+it leave first (`dispatch.pick_vehicle`). Neither is the cheapest way to drive those trips.
+With the times fixed, choosing the vehicles is an assignment problem: each trip gets one predecessor
 (an earlier trip whose vehicle can drive empty from its drop to this pick-up in time, or a
 vehicle leaving its home) and one successor (a later trip, or none), with the empty metres of
 each link as its cost; the chains that result are the vehicles' days. Solved exactly
-(`scipy.optimize.linear_sum_assignment`); the greedy assignment is one of its solutions, so
-the answer never drives more, and no operation or trip moves. Empty AGV metres are what the
+(`scipy.optimize.linear_sum_assignment`); the solver's own assignment is one of its
+solutions, so the answer never drives more, and no operation or trip moves
+(`drive_least_empty`, on every layout's plan: `planning.schedule_layout`). Empty AGV metres are what the
 layout search's annual cost charges for the fleet's driving (`optimizer.costing`), and the
 running twin follows the plan's vehicles.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from optimizer.problem import SchedulingProblem
+from optimizer.schedule import Schedule, assign_vehicles
 
 NO_LINK = 1e15  # the cost of a link no vehicle can drive in time
 TICK_WEIGHT = 1e-6  # metres per tick of empty driving: breaks ties between runs of equal metres
@@ -84,4 +87,27 @@ def least_empty(problem: SchedulingProblem, mover: str, trips: list[FixedTrip]) 
     return vehicle if min(vehicle) >= 0 else None
 
 
-__all__ = ["FixedTrip", "least_empty"]
+def drive_least_empty(problem: SchedulingProblem, schedule: Schedule) -> Schedule:
+    """`schedule` with each fleet's trips carried by the vehicles that drive the least empty at
+    the trips' times (`least_empty`), and the empty legs that follow; the times stay."""
+    transports = list(schedule.transports)
+    chosen = [t.vehicle for t in transports]
+    changed = False
+    for mover in problem.fleets:
+        if not problem.has_vehicles(mover):
+            continue
+        mine = [i for i, t in enumerate(transports)
+                if t.mover == mover and t.vehicle is not None and problem.fleet_leg(t.from_station, t.to_station)]
+        trips = [FixedTrip(transports[i].from_station, transports[i].to_station, transports[i].start,
+                           transports[i].end) for i in mine]
+        best = least_empty(problem, mover, trips)
+        if best is not None:
+            for i, vehicle in zip(mine, best):
+                changed |= chosen[i] != vehicle
+                chosen[i] = vehicle
+    if not changed:
+        return schedule
+    return replace(schedule, transports=tuple(assign_vehicles(problem, transports, chosen)))
+
+
+__all__ = ["FixedTrip", "drive_least_empty", "least_empty"]
