@@ -441,10 +441,13 @@ class RunStore:
 
     def best_by_flow(self, limit: int, below_seq: int | None = None) -> list[ScreenRecord]:
         """The `limit` valid candidates (the as-is layout excluded) with the shortest flow
-        distance, ties by sequence number; only those before `below_seq` if given."""
+        distance (to a millionth of a lot-metre), ties by the smaller floor area (every design
+        pays for its floor: of two with equal flows the smaller is cheaper), then by sequence
+        number; only those before `below_seq` if given."""
         return self._screen_select(
             f"valid = 1 AND flow_distance IS NOT NULL AND seq > 0 AND seq < ? AND {self._not_variant}",
-            (below_seq if below_seq is not None else 2**62, limit), tail=" ORDER BY flow_distance, seq LIMIT ?",
+            (below_seq if below_seq is not None else 2**62, limit),
+            tail=" ORDER BY ROUND(flow_distance, 6), floor_area, seq LIMIT ?",
         )
 
     def first_problems(self) -> list[str]:

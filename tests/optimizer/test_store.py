@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -50,6 +51,17 @@ def test_best_by_flow_skips_invalid_and_as_is_and_breaks_ties_by_seq(tmp_path):
         assert [r.seq for r in store.best_by_flow(10)] == [5, 3, 4, 1]
         assert [r.seq for r in store.best_by_flow(2)] == [5, 3]
         assert [r.seq for r in store.best_by_flow(10, below_seq=4)] == [3, 1]
+
+
+def test_best_by_flow_breaks_equal_flows_by_floor_area_then_seq(tmp_path):
+    # flows equal to a millionth of a lot-metre are equal (sums taken in another order differ
+    # in their last bits); of equal flows the smaller floor comes first, then the lower seq
+    with RunStore.create(tmp_path) as store:
+        store.add_screened([replace(_screen(1, 20.0), floor_area=90.0),
+                            replace(_screen(2, 20.0 + 1e-12), floor_area=81.0),
+                            replace(_screen(3, 20.0), floor_area=81.0), replace(_screen(4, 19.0), floor_area=99.0),
+                            replace(_screen(5, 20.01), floor_area=50.0)])
+        assert [r.seq for r in store.best_by_flow(10)] == [4, 2, 3, 1, 5]
 
 
 def test_a_duplicate_key_rolls_back_the_whole_chunk(tmp_path):
