@@ -2,8 +2,8 @@
 schedules every design (`optimizer.search.budget.stage2_options`: one CP-SAT worker, a
 deterministic budget sized to the problem), for a few seeds and search time limits, one after
 the other in this process. Prints the CPU seconds per schedule and each seed's solver and
-makespan (and the seconds its AGVs drive empty), so a slower stage 2 can be told apart as more
-CPU per schedule or more schedules.
+makespan (and the metres its AGVs drive empty, the schedule's `agv_empty_distance`), so a
+slower stage 2 can be told apart as more CPU per schedule or more schedules.
 
     .venv/bin/python benchmarks/stage2_budget_bench.py [LAYOUT] [--time-limits 1.0,1.5] [--seeds 6]
 """
@@ -43,9 +43,8 @@ def main() -> None:
             result = schedule_layout(layout, path.parent, physics, replace(options, seed=seed), task_times=times,
                                      validate=False)
             cpu += time.process_time() - started
-            empty = sum(t.empty_end - t.empty_start for t in result.schedule.transports
-                        if t.vehicle is not None and t.empty_start is not None) * result.problem.tick
-            runs.append(f"{result.schedule.solver} {result.summary().makespan:,.0f} (empty {empty:,.0f})")
+            summary = result.summary()
+            runs.append(f"{result.schedule.solver} {summary.makespan:,.0f} (empty {summary.kpis.agv_empty_distance:,.0f} m)")
         print(f"--time-limit {limit:g} ({options.deterministic_time:.2f} units): {cpu / args.seeds:.2f} CPU s a "
               f"schedule; seeds 0-{args.seeds - 1}: {', '.join(runs)}", flush=True)
 

@@ -56,8 +56,7 @@ def least_empty(problem: SchedulingProblem, mover: str, trips: list[FixedTrip]) 
     index = {p: i for i, p in enumerate(places)}
     ticks = np.array([[problem.empty_ticks(mover, a, b) for b in places] for a in places], dtype=float)
     # the metres driven, then the ticks (a problem may give its empty runs in ticks alone)
-    metres = np.array([[problem.empty_distance(mover, a, b) + TICK_WEIGHT * problem.empty_ticks(mover, a, b)
-                        for b in places] for a in places])
+    metres = np.array([[problem.empty_distance(mover, a, b) for b in places] for a in places]) + TICK_WEIGHT * ticks
     drop = np.array([index[t.drop] for t in trips])
     pick = np.array([index[t.pick_up] for t in trips])
     start = np.array([t.start for t in trips], dtype=float)
@@ -93,7 +92,6 @@ def drive_least_empty(problem: SchedulingProblem, schedule: Schedule) -> Schedul
     the trips' times (`least_empty`), and the empty legs that follow; the times stay."""
     transports = list(schedule.transports)
     chosen = [t.vehicle for t in transports]
-    changed = False
     for mover in problem.fleets:
         if not problem.has_vehicles(mover):
             continue
@@ -104,9 +102,8 @@ def drive_least_empty(problem: SchedulingProblem, schedule: Schedule) -> Schedul
         best = least_empty(problem, mover, trips)
         if best is not None:
             for i, vehicle in zip(mine, best):
-                changed |= chosen[i] != vehicle
                 chosen[i] = vehicle
-    if not changed:
+    if chosen == [t.vehicle for t in transports]:
         return schedule
     return replace(schedule, transports=tuple(assign_vehicles(problem, transports, chosen)))
 

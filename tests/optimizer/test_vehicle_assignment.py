@@ -48,8 +48,8 @@ def test_least_empty_is_the_best_assignment(seed):
         start = rng.randint(0, 40)
         a, b = rng.sample(PLACES[1:], 2)
         trips.append(FixedTrip(a, b, start, start + rng.randint(1, 8)))
-    best = min((m for m in (empty_metres(problem, trips, vs) for vs in itertools.product(range(size), repeat=len(trips)))
-                if m is not None), default=None)
+    every = itertools.product(range(size), repeat=len(trips))
+    best = min((m for m in (empty_metres(problem, trips, vs) for vs in every) if m is not None), default=None)
     chosen = least_empty(problem, "agv", trips)
     if best is None:
         assert chosen is None

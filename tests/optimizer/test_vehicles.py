@@ -16,6 +16,7 @@ from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, Tr
 from optimizer.schedule import check_schedule, make_schedule
 from optimizer.schedule_json import schedule_from_json, schedule_json_schema, schedule_to_json
 from optimizer.scheduler import solve
+from optimizer.vehicle_assignment import drive_least_empty
 from twin.errors import InputError
 
 
@@ -111,7 +112,6 @@ def test_too_many_trips_for_routes_plan_without_empty_runs_then_retime(monkeypat
     assert (two.status, two.makespan) == ("optimal", 20) and check_schedule(two_lots(fleet=2), two) == []
 
 
-
 def test_retiming_sends_the_nearer_of_two_idle_vehicles():
     # two vehicles at home H (H->A 2, H->C 1); J1 runs a on A 0-5 and leaves at 5 on vehicle 0
     # (both equally near), dropping at B at 15; J2, released at 20, runs c on C 20-25 and
@@ -133,6 +133,27 @@ def test_retiming_sends_the_nearer_of_two_idle_vehicles():
     assert dispatch.pick_vehicle(10, [30, 12], [1, 9]) == 1
     assert dispatch.pick_vehicle(40, [30, 12], [9, 1]) == 1
     assert dispatch.pick_vehicle(40, [30, 12], [1, 9]) == 0
+
+
+def test_a_plan_is_driven_by_the_vehicles_that_drive_least_empty_at_its_times():
+    # the same plan with both trips on vehicle 0: J2's trip comes from B (empty 4 ticks, 9 m)
+    # where vehicle 1 could come from home (1 tick, 1 m); the plan's times stay, vehicle 1 goes
+    problem = two_lots(fleet=2, home_runs=(2, 1))
+    metres = {pair: float(ticks) for pair, ticks in problem.empty_runs["agv"].items()}
+    metres[("B", "C")] = 9.0
+    problem = replace(problem, jobs=(problem.jobs[0], replace(problem.jobs[1], release=20)),
+                      empty_distances={"agv": metres})
+    placed = {(0, 0): ("A", 0, 0), (0, 1): ("B", 0, 15), (1, 0): ("C", 0, 20), (1, 1): ("D", 0, 35)}
+    one = make_schedule(problem, placed, status="feasible", lower_bound=0.0, objective="makespan", solver="cpsat",
+                        departures={(0, 1): 5, (1, 1): 25}, vehicles={(0, 1): 0, (1, 1): 0})
+    assert check_schedule(problem, one) == [] and kpis(problem, one).agv_empty_distance == 2 + 9
+    best = drive_least_empty(problem, one)
+    assert check_schedule(problem, best) == []
+    assert trips(best) == {"J1": (0, "H", 3, 5, 5, 15), "J2": (1, "H", 24, 25, 25, 35)}
+    assert best.assignments == one.assignments and best.makespan == one.makespan
+    assert kpis(problem, best).agv_empty_distance == 2 + 1
+    assert drive_least_empty(problem, best) is best  # already the least: nothing to change
+
 
 def test_a_lot_from_its_origin():
     # J1 waits at L/U (the AGV's home): the trip L->A (3) comes first, so A starts at 3
