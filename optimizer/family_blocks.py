@@ -111,21 +111,26 @@ def _size(problem: SchedulingProblem, keys: list[Key], runs: dict[str, int]) -> 
     return sum(runs[_family(problem, key)] for key in keys) + blocks * blocks
 
 
-def plan_runs(problem: SchedulingProblem, members: Mapping[str, list[Key]], reference: Placed | None) -> Runs:
+def plan_runs(problem: SchedulingProblem, members: Mapping[str, list[Key]], reference: Placed | None,
+              campaigns: bool = False) -> Runs:
     """Blocks per family for each station in `members` (the operations that may use it): exact
     on the stations of smallest exact model as long as they stay within EXACT_SIZE together,
-    on the others capped at MIN_RUNS or the `reference` schedule's runs, whichever is more."""
+    on the others capped at MIN_RUNS or the `reference` schedule's runs, whichever is more.
+    With `campaigns`, every station is capped at the reference's runs, at least one: each family
+    runs as one campaign per lane unless the reference splits it, a restriction the scheduler
+    searches first (`scheduler._campaign_phase`)."""
     exact = {s: exact_runs(problem, keys) for s, keys in members.items()}
     size = {s: problem.capacities[s] * _size(problem, keys, exact[s]) for s, keys in members.items()}
     per_station: dict[str, dict[str, int]] = {}
     total = 0
     for s in sorted(members, key=lambda s: (size[s], s)):
         total += size[s]
-        if total <= EXACT_SIZE:
+        if total <= EXACT_SIZE and not campaigns:
             per_station[s] = exact[s]
             continue
         seen = reference_runs(problem, reference, s) if reference is not None else {}
-        per_station[s] = {f: min(n, max(MIN_RUNS, seen.get(f, 0))) for f, n in exact[s].items()}
+        fewest = 1 if campaigns else MIN_RUNS
+        per_station[s] = {f: min(n, max(fewest, seen.get(f, 0))) for f, n in exact[s].items()}
     return Runs(per_station, per_station != exact)
 
 

@@ -1,7 +1,7 @@
 """The CP-SAT scheduler: a flexible job shop with transport gaps, lanes and changeovers.
 
 The model is built in named steps (`_variables`, `_constraints`, `_objective`, `_hint`,
-`_solve`, `_solution`); only integers reach CP-SAT. One file of about 550 lines because the
+`_solve`, `_solution`); only integers reach CP-SAT. One file of about 1,000 lines because the
 steps share one variable record (`_Vars`) and read best top to bottom, as one model.
 
 - Each operation has a start and an end. An operation with one alternative gets one fixed-size
@@ -43,6 +43,10 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   the dispatch schedule on the other workers; CP-SAT's LNS then starts from the better schedule,
   which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
   benchmarks/fjsp_bench.py).
+- Campaigns first: on a problem with changeovers whose model is exact, CP-SAT first searches
+  the campaign model (each family in one run per lane, or as many as the warm start has) for
+  CAMPAIGN_SHARE of the budget, and the exact model then starts from its schedule, so the
+  bound and any proof are the exact model's (`_campaign_phase`; benchmarks/sample_quality_bench.py).
 """
 from __future__ import annotations
 
@@ -91,6 +95,9 @@ TABU_MIN_OPERATIONS = 40
 # take most of a 10 s budget (the lights-out sample: 42,504 probed in 5.4 s of wall clock,
 # 0.14 deterministic units, and CP-SAT stopped after presolve), so such models skip it.
 PROBING_MAX_BOOLEANS = 30_000
+# Of the budget left after the warm start, what the campaign phase may use on a problem with
+# changeovers (`_campaign_phase`); the exact model gets the rest, from the campaign's schedule.
+CAMPAIGN_SHARE = 0.8
 
 
 @dataclass
@@ -105,6 +112,7 @@ class _Vars:
     lane_interval: dict[tuple[int, int, str, int], cp_model.IntervalVar] = field(default_factory=dict)
     blocks: list[family_blocks.LaneBlocks] = field(default_factory=list)  # lanes with changeovers
     reference: dict[Key, tuple[str, int, int]] | None = None  # the warm start: its family runs fit the blocks
+    campaigns: bool = False  # the campaign phase's model (`family_blocks.plan_runs`)
     restricted: bool = False  # fewer family blocks than a schedule may need: CP-SAT's bound is no bound
     departure: dict[Key, cp_model.IntVar] = field(default_factory=dict)  # moves that may take a fleet leg
     trip: dict[tuple[int, int, str, str], cp_model.IntVar] = field(default_factory=dict)  # both stations open
@@ -300,7 +308,7 @@ def _changeover_lanes(model: cp_model.CpModel, problem: SchedulingProblem, v: _V
     runs need at least."""
     members = {s: [key for key, _ in on_station[s]] for s in problem.capacities
                if _explicit_lanes(problem, s) and on_station.get(s)}
-    runs = family_blocks.plan_runs(problem, members, v.reference)
+    runs = family_blocks.plan_runs(problem, members, v.reference, campaigns=v.campaigns)
     v.restricted = runs.restricted
     for station, keys in members.items():
         capacity = problem.capacities[station]
@@ -689,27 +697,32 @@ def solve(
     if warm is not None and deterministic_time is None and time.monotonic() - started >= time_limit:
         return _warm_schedule(problem, warm, objective)  # the warm start took the whole wall-clock budget
 
-    model = cp_model.CpModel()
-    v = _variables(model, problem, horizon)
+    warm_solver = "dispatch"  # who made the warm start, as the answer's label when it stands
+    stop_at = started + time_limit if deterministic_time is None else None
+    if _campaigns_first(problem, warm, hint, constrain, retime, objective):
+        budget = CAMPAIGN_SHARE * (time_limit - (time.monotonic() - started))
+        campaign, spent = _campaign_phase(
+            problem, warm, horizon, floor, objective, stop_at, seconds=budget,
+            deterministic_time=None if deterministic_time is None else CAMPAIGN_SHARE * deterministic_time,
+            workers=workers, seed=seed, log=log, parameters=parameters)
+        if deterministic_time is not None:
+            deterministic_time = max(0.01, deterministic_time - spent)
+        if campaign is not None:
+            warm, warm_solver, reference = campaign, "cpsat", None
+            if objective == "makespan":
+                horizon = min(horizon, max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0))
+
     if reference is None and warm is not None:
         reference = warm.placed  # the warm start's family runs: the capped blocks keep it in the model
-    v.reference = reference
-    v.stop_at = started + time_limit if deterministic_time is None else None
+    model = cp_model.CpModel()
     try:
-        _constraints(model, problem, v)
-        _objective(model, problem, v, objective)
-        if floor:
-            model.Add(v.makespan >= floor)  # proves at once a tabu schedule that reached the bound
-        if constrain is not None:
-            constrain(model, v)
-        if warm is not None and hint != "horizon":
-            _hint(model, problem, v, warm)
-        _check_clock(v)
+        v = _build(model, problem, horizon, reference, stop_at, objective, floor, constrain,
+                   warm if hint != "horizon" else None)
     except _OutOfTime:
         if warm is None:
             raise NoFeasibleSchedule(f"the time limit of {time_limit:g} s ran out while the CP-SAT model was being "
                                      "built; give a longer time limit") from None
-        return _warm_schedule(problem, warm, objective)  # building the model took the rest of the budget
+        return _warm_schedule(problem, warm, objective, solver=warm_solver)  # building the model took the rest
 
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
@@ -718,9 +731,10 @@ def solve(
     )
     cut = _wall_clock_cut(status, solver, deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return replace(_found_schedule(problem, v, solver, status, objective, warm, retime), wall_clock_cut=cut)
+        return replace(_found_schedule(problem, v, solver, status, objective, warm, retime, warm_solver),
+                       wall_clock_cut=cut)
     if status == cp_model.INFEASIBLE and v.restricted and warm is not None:
-        return _warm_schedule(problem, warm, objective)  # cannot be: the blocks hold the warm start
+        return _warm_schedule(problem, warm, objective, solver=warm_solver)  # cannot be: the blocks hold it
     if status == cp_model.INFEASIBLE and v.restricted:
         raise NoFeasibleSchedule(f"no schedule with at most {family_blocks.MIN_RUNS} runs of a product family on "
                                  "each lane of a station with changeovers (a model with more would be too large)")
@@ -730,8 +744,84 @@ def solve(
     if status == cp_model.MODEL_INVALID:  # a bug in this module, not in the input
         raise RuntimeError(f"invalid CP-SAT model: {model.Validate()}")
     if warm is not None:  # time ran out before CP-SAT reported anything; the warm start stands
-        return replace(_warm_schedule(problem, warm, objective), wall_clock_cut=cut)
+        return replace(_warm_schedule(problem, warm, objective, solver=warm_solver), wall_clock_cut=cut)
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
+
+
+def _build(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int, reference: dict[Key, tuple[str, int, int]] | None,
+           stop_at: float | None, objective: str, floor: int,
+           constrain: Callable[[cp_model.CpModel, _Vars], None] | None, hint: dispatch_mod.ListSchedule | None,
+           campaigns: bool = False) -> _Vars:
+    """The model's steps in order; raises _OutOfTime when building passes `stop_at`."""
+    v = _variables(model, problem, horizon)
+    v.reference = reference
+    v.campaigns = campaigns
+    v.stop_at = stop_at
+    _constraints(model, problem, v)
+    _objective(model, problem, v, objective)
+    if floor:
+        model.Add(v.makespan >= floor)  # proves at once a tabu schedule that reached the bound
+    if constrain is not None:
+        constrain(model, v)
+    if hint is not None:
+        _hint(model, problem, v, hint)
+    _check_clock(v)
+    return v
+
+
+def _changeover_members(problem: SchedulingProblem) -> dict[str, list[Key]]:
+    """The operations of non-zero length that may run on each station with changeovers."""
+    members: dict[str, list[Key]] = defaultdict(list)
+    for j, job in enumerate(problem.jobs):
+        for k, op in enumerate(job.operations):
+            for alt in op.alternatives:
+                if alt.duration > 0 and _explicit_lanes(problem, alt.station):
+                    members[alt.station].append((j, k))
+    return dict(members)
+
+
+def _campaigns_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule | None, hint: bool | str,
+                     constrain: object, retime: object, objective: str) -> bool:
+    """Whether the campaign phase runs: a warm start to hint, no caller's constraints (a re-plan
+    pins its past, which may need more runs), and an exact changeover model that holds more
+    runs of some family on some lane than the campaign model does."""
+    if warm is None or hint is not True or constrain is not None or retime is not None or objective != "makespan":
+        return False
+    members = _changeover_members(problem)
+    if not members:
+        return False
+    exact = family_blocks.plan_runs(problem, members, warm.placed)
+    campaigns = family_blocks.plan_runs(problem, members, warm.placed, campaigns=True)
+    return not exact.restricted and campaigns.per_station != exact.per_station
+
+
+def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, horizon: int, floor: int,
+                    objective: str, stop_at: float | None, *, seconds: float, deterministic_time: float | None,
+                    workers: int, seed: int, log: bool,
+                    parameters: dict | None) -> tuple[dispatch_mod.ListSchedule | None, float]:
+    """CP-SAT on the campaign model (`family_blocks.plan_runs(campaigns=True)`: each family in
+    as few runs per lane as the warm start has, at least one), hinted with the warm start. Its
+    best schedule, when better than the warm start (re-timed by the vehicles where the fleets
+    were relaxed, so it is a plan on its own), and the deterministic time spent. On the
+    samples the exact model's search, from the dispatch schedule, settles in a different local
+    optimum each run; the smaller model reaches better ones in the same time (README)."""
+    model = cp_model.CpModel()
+    try:
+        v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
+    except _OutOfTime:
+        return None, 0.0
+    status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
+                            parameters=parameters, deterministic_time=deterministic_time,
+                            strong_disjunctive=not _large(problem) and not _flexible(problem),
+                            probing=_booleans(model) <= PROBING_MAX_BOOLEANS)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, solver.deterministic_time
+    found = _solution(problem, v, solver)
+    if vehicles.relaxed(problem):
+        found = dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
+    better = (dispatch_mod.placed_objective(problem, found.placed, objective)
+              < dispatch_mod.placed_objective(problem, warm.placed, objective))
+    return (found if better else None), solver.deterministic_time
 
 
 def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, started: float, time_limit: float,
@@ -840,7 +930,8 @@ class _SideSearch:
 
 def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,
                     warm: dispatch_mod.ListSchedule | None,
-                    retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None) -> Schedule:
+                    retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None,
+                    warm_solver: str = "dispatch") -> Schedule:
     """CP-SAT's schedule as the answer (re-timed by the fleets' vehicles when they were relaxed,
     by `retime` if given, and then the warm start's instead when that is better)."""
     bound = solver.BestObjectiveBound()
@@ -859,7 +950,7 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
                                  vehicles=found.vehicles, pools=found.pools)
         if proven and schedule.objective_value <= solved + 1e-9:
             schedule = replace(schedule, status="optimal", lower_bound=schedule.objective_value, gap=0.0)
-        rule = None if warm is None else _warm_schedule(problem, warm, objective, max(0.0, bound))
+        rule = None if warm is None else _warm_schedule(problem, warm, objective, max(0.0, bound), warm_solver)
         return rule if rule is not None and rule.objective_value < schedule.objective_value else schedule
     return make_schedule(
         problem, found.placed, status="optimal" if proven else "feasible",
@@ -878,13 +969,13 @@ def _wall_clock_cut(status: int, solver: cp_model.CpSolver, deterministic_time: 
 
 
 def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, objective: str,
-                   bound: float = 0.0) -> Schedule:
+                   bound: float = 0.0, solver: str = "dispatch") -> Schedule:
     """The dispatching-rule warm start as the answer, labelled `dispatch` (with CP-SAT's
     `bound` when it proved one)."""
     return make_schedule(
         problem, _assign_lanes(problem, warm.placed), status="feasible",
         lower_bound=max(bound, dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0),
-        objective=objective, solver="dispatch", departures=warm.departures, vehicles=warm.vehicles, pools=warm.pools,
+        objective=objective, solver=solver, departures=warm.departures, vehicles=warm.vehicles, pools=warm.pools,
     )
 
 

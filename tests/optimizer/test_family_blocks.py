@@ -110,6 +110,60 @@ def test_only_the_stations_too_large_are_capped(monkeypatch):
         {"M": {"X": 2, "Y": 1}, "N2": {"X": 2, "Y": 1}}, False)
 
 
+def test_the_campaign_model_runs_each_family_once_unless_the_reference_splits_it():
+    problem = x_y_x()
+    members = {"M": [(0, 0), (1, 0), (2, 0)]}
+    assert family_blocks.plan_runs(problem, members, None) == family_blocks.Runs({"M": {"X": 2, "Y": 1}}, False)
+    assert family_blocks.plan_runs(problem, members, None, campaigns=True) == family_blocks.Runs(
+        {"M": {"X": 1, "Y": 1}}, True)
+    x_twice = {(0, 0): ("M", 0, 0), (1, 0): ("M", 0, 3), (2, 0): ("M", 0, 6)}
+    assert family_blocks.plan_runs(problem, members, x_twice, campaigns=True) == family_blocks.Runs(
+        {"M": {"X": 2, "Y": 1}}, False)
+
+
+def test_the_exact_model_after_the_campaign_phase_still_finds_a_split_optimum(monkeypatch):
+    """A warm start X1 X2 Y1 (18, one run of X) makes the campaign model hold one block of X:
+    its best is Y1 X1 X2 (15). The exact model, hinted with that, must still reach X1 Y1 X2 (14,
+    X twice) and prove it."""
+    problem = x_y_x()
+    x_once = dispatch.ListSchedule(
+        placed={(0, 0): ("M", 0, 0), (0, 1): ("N", 0, 2), (2, 0): ("M", 0, 4), (1, 0): ("M", 0, 7),
+                (1, 1): ("P", 0, 9)}, departures={})
+    monkeypatch.setattr(dispatch, "best_placement", lambda *args, **kwargs: x_once)
+    phases = []
+    real_phase = scheduler._campaign_phase
+
+    def spied(*args, **kwargs):
+        found, spent = real_phase(*args, **kwargs)
+        phases.append(dispatch.placed_objective(problem, found.placed, "makespan"))
+        return found, spent
+
+    monkeypatch.setattr(scheduler, "_campaign_phase", spied)
+    schedule = solved(problem)
+    assert phases == [15]
+    assert (schedule.status, schedule.makespan, schedule.solver) == ("optimal", 14, "cpsat")
+    on_m = sorted((a.start, a.job) for a in schedule.assignments if a.station == "M")
+    assert on_m == [(0, "X1"), (3, "Y1"), (6, "X2")]
+
+
+def test_no_campaign_phase_under_a_callers_constraints_or_a_split_warm_start(monkeypatch):
+    problem = x_y_x()
+    x_twice = dispatch.ListSchedule(
+        placed={(0, 0): ("M", 0, 0), (0, 1): ("N", 0, 2), (1, 0): ("M", 0, 3), (1, 1): ("P", 0, 5),
+                (2, 0): ("M", 0, 6)}, departures={})
+    x_once = dispatch.ListSchedule(
+        placed={(0, 0): ("M", 0, 0), (0, 1): ("N", 0, 2), (2, 0): ("M", 0, 4), (1, 0): ("M", 0, 7),
+                (1, 1): ("P", 0, 9)}, departures={})
+    assert scheduler._campaigns_first(problem, x_once, True, None, None, "makespan")
+    assert not scheduler._campaigns_first(problem, x_twice, True, None, None, "makespan")  # already exact
+    assert not scheduler._campaigns_first(problem, x_once, True, lambda model, v: None, None, "makespan")
+    assert not scheduler._campaigns_first(problem, x_once, "horizon", None, None, "makespan")
+    assert not scheduler._campaigns_first(problem, x_once, True, None, None, "weighted_tardiness")
+    monkeypatch.setattr(family_blocks, "EXACT_SIZE", 0)  # the model itself capped: no second capped model
+    monkeypatch.setattr(family_blocks, "MIN_RUNS", 1)
+    assert not scheduler._campaigns_first(problem, x_once, True, None, None, "makespan")
+
+
 def test_a_capped_model_claims_no_proof(monkeypatch):
     """With one block of X the model cannot reach 14; its optimum, 15, is a schedule but no
     proof: the answer is `feasible`, with the simple lower bound, not CP-SAT's 15."""

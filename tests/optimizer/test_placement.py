@@ -46,12 +46,15 @@ def build_layout(sizes, width=24.0, depth=16.0, fixed_at=(12.0, 8.0), columns=((
 
 
 def assert_good_candidates(layout: Layout, candidates: list[Layout], budget: int, physics) -> None:
+    """Every check but reachability: the generators' rules keep stations an aisle apart but
+    may close a pocket around a port (see `optimizer.placement`), which the search's check
+    rejects; a pocket is the only problem allowed here."""
     assert len(candidates) <= budget
     keys = [candidate_key(c) for c in candidates]
     assert len(set(keys)) == len(keys), "candidates must be distinct"
     for candidate in candidates:
-        problems = check_layout(candidate, reference=layout, physics=physics)
-        assert problems == [], [str(p) for p in problems]
+        problems = [str(p) for p in check_layout(candidate, reference=layout, physics=physics)]
+        assert [p for p in problems if "is unreachable" not in p] == [], problems
         assert candidate.station("s0") == layout.station("s0")
 
 
