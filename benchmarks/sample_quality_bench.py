@@ -4,8 +4,9 @@ same workers), each in its own process, one after the other. The table gives bot
 the lower bound, the gap to the best bound either run proved, the default/long ratio (the issue
 asks for at most 1.02) and the load average around each run.
 
-    .venv/bin/python benchmarks/sample_quality_bench.py [--phase default|long|both|curve|diagnose]
-        [--samples auto_parts,...] [--long-limit 600] [--nice 10] [--curve 30,60,120] [--solve 5]
+    .venv/bin/python benchmarks/sample_quality_bench.py [--phase default|long|both|curve|seeds|diagnose]
+        [--samples auto_parts,...] [--long-limit 600] [--nice 10] [--curve 30,60,120] [--seeds 0,1,2]
+        [--solve 5]
 
 Runs are kept in benchmarks/results/sample_quality.json (one entry per sample and limit, the
 latest run wins), so the default runs can be measured again after a change without the 40 CPU
@@ -13,7 +14,9 @@ minutes of long runs; the markdown table is rebuilt from that file after every r
 lowers the long runs' priority (the machine is shared); the default runs are never niced.
 `--phase curve` runs `schedule --time-limit L` for each L of `--curve` (not niced): how the
 makespan approaches the long run's as the budget grows, the budget the 2 % would need.
-`--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
+`--phase seeds` runs the default command once per `--seeds` value (`schedule --seed S`, not
+niced): how often one default run lands within 2 %, since the seed moves a run by several
+per cent. `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
 the problem's size and AGV model, the dispatching-rule warm start after 0.5 and 3 s, and one
 `solve` of `--solve` seconds with CP-SAT's log (its plan before and after the vehicles' re-timing).
 With `--build-only` it builds the CP-SAT model without solving and prints the model's size, the
@@ -52,13 +55,15 @@ def commit() -> str:
     return proc.stdout.strip() or "unknown"
 
 
-def schedule_once(sample: str, limit: float | None, nice: int) -> dict:
+def schedule_once(sample: str, limit: float | None, nice: int, seed: int | None = None) -> dict:
     """One `schedule` command in its own process; the schedule JSON's figures (in seconds)."""
     with tempfile.TemporaryDirectory(prefix="sample-quality-") as tmp:
         out = Path(tmp) / "schedule.json"
         command = [sys.executable, "-m", "optimizer.cli", "schedule", str(LAYOUTS / f"{sample}.yaml"), "--out", str(out)]
         if limit is not None:
             command += ["--time-limit", f"{limit:g}"]
+        if seed is not None:
+            command += ["--seed", str(seed)]
         if nice:
             command = ["nice", "-n", str(nice), *command]
         load_before = os.getloadavg()[0]
@@ -72,7 +77,7 @@ def schedule_once(sample: str, limit: float | None, nice: int) -> dict:
         data = json.loads(out.read_text(encoding="utf-8"))
     return {"exit": 0, "status": data["status"], "solver": data.get("solver", "?"), "makespan": data["makespan"],
             "lower_bound": data["lower_bound"], "gap": data["gap"], "wall": wall, "load_before": load_before,
-            "load_after": load_after, "limit": limit or DEFAULT_LIMIT, "nice": nice, "commit": commit(),
+            "load_after": load_after, "limit": limit or DEFAULT_LIMIT, "nice": nice, "seed": seed or 0, "commit": commit(),
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
@@ -111,11 +116,32 @@ def curve_table(runs: dict, long_limit: float) -> list[str]:
         measured = runs.get(sample, {})
         ends = [measured[k]["makespan"] for k in (f"{DEFAULT_LIMIT:g}", f"{long_limit:g}")
                 if k in measured and not measured[k]["exit"]]
-        for limit in sorted((k for k in measured if k not in (f"{DEFAULT_LIMIT:g}", f"{long_limit:g}")), key=float):
+        limits = (k for k in measured if k not in (f"{DEFAULT_LIMIT:g}", f"{long_limit:g}") and not k.startswith("seed "))
+        for limit in sorted(limits, key=float):
             run = measured[limit]
             ratio = f"{run['makespan'] / min(ends):.3f}" if ends and not run["exit"] else ""
             rows.append(f"| {sample} | {limit} | {_ms(run)} | {run.get('solver', '')} | {run['wall']:.1f} "
                         f"| {_load(run)} | {ratio} |")
+    return rows if len(rows) > 2 else []
+
+
+def seeds_table(runs: dict, long_limit: float) -> list[str]:
+    """The default command by seed (`--phase seeds`): how often one run lands within 2 % of the
+    best makespan of the long run and every default run."""
+    rows = ["| sample | makespan by seed (s) | mean | best of long and default runs | within 2 % |",
+            "| --- | --- | ---: | ---: | ---: |"]
+    for sample in SAMPLES:
+        by_seed = {int(key.split()[-1]): run for key, run in runs.get(sample, {}).items()
+                   if key.startswith("seed ") and not run["exit"]}
+        if not by_seed:
+            continue
+        others = [run["makespan"] for key, run in runs[sample].items()
+                  if key in (f"{long_limit:g}", f"{DEFAULT_LIMIT:g}") and not run["exit"]]
+        best = min([*others, *(run["makespan"] for run in by_seed.values())])
+        spans = [by_seed[seed]["makespan"] for seed in sorted(by_seed)]
+        within = sum(1 for m in spans if m <= 1.02 * best)
+        rows.append(f"| {sample} | {' / '.join(f'{m:,.0f}' for m in spans)} (seeds {min(by_seed)}–{max(by_seed)}) | "
+                    f"{sum(spans) / len(spans):,.0f} | {best:,.0f} | {within} of {len(spans)} |")
     return rows if len(rows) > 2 else []
 
 
@@ -223,7 +249,8 @@ def build_model(problem, profiled: bool) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--phase", choices=("default", "long", "both", "curve", "diagnose"), default="both")
+    parser.add_argument("--phase", choices=("default", "long", "both", "curve", "seeds", "diagnose"), default="both")
+    parser.add_argument("--seeds", default="0,1,2,3,4,5,6,7", help="the --seed values of --phase seeds")
     parser.add_argument("--solve", type=float, default=5.0, help="seconds of the diagnosing solve (default 5)")
     parser.add_argument("--build-only", action="store_true", help="diagnose: build the model only, timed")
     parser.add_argument("--profile", action="store_true", help="diagnose --build-only: under cProfile too")
@@ -240,17 +267,19 @@ def main() -> int:
         return 0
     store = Path(args.json)
     runs = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
-    plan = [(s, None) for s in args.samples.split(",") if args.phase in ("default", "both")]
-    plan += [(s, args.long_limit) for s in args.samples.split(",") if args.phase in ("long", "both")]
-    plan += [(s, float(limit)) for s in args.samples.split(",") for limit in args.curve.split(",")
+    plan = [(s, None, None) for s in args.samples.split(",") if args.phase in ("default", "both")]
+    plan += [(s, args.long_limit, None) for s in args.samples.split(",") if args.phase in ("long", "both")]
+    plan += [(s, float(limit), None) for s in args.samples.split(",") for limit in args.curve.split(",")
              if args.phase == "curve"]
-    for sample, limit in plan:
+    plan += [(s, None, int(seed)) for s in args.samples.split(",") for seed in args.seeds.split(",")
+             if args.phase == "seeds"]
+    for sample, limit, seed in plan:
         if sample not in SAMPLES:
             parser.error(f"--samples: unknown sample {sample!r} (known: {', '.join(SAMPLES)})")
-        print(f"{sample} at {limit or DEFAULT_LIMIT:g} s ...", flush=True)
-        result = schedule_once(sample, limit, args.nice if limit == args.long_limit else 0)
+        print(f"{sample} at {limit or DEFAULT_LIMIT:g} s{'' if seed is None else f' seed {seed}'} ...", flush=True)
+        result = schedule_once(sample, limit, args.nice if limit == args.long_limit else 0, seed)
         print(f"  {result}", flush=True)
-        runs.setdefault(sample, {})[f"{limit or DEFAULT_LIMIT:g}"] = result
+        runs.setdefault(sample, {})[f"{limit or DEFAULT_LIMIT:g}" if seed is None else f"seed {seed}"] = result
         store.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
         write_markdown(args.out, "Schedule quality on the samples: default budget against a long run",
                        "`.venv/bin/python benchmarks/sample_quality_bench.py --phase both`: each sample scheduled by "
@@ -265,7 +294,12 @@ def main() -> int:
                         *(["## Other budgets\n\n`.venv/bin/python benchmarks/sample_quality_bench.py --phase curve "
                            "--curve L1,L2,...`: `schedule --time-limit L`, 2 workers, not niced, one after the other."
                            "\n\n" + "\n".join(curve_table(runs, args.long_limit))]
-                          if curve_table(runs, args.long_limit) else [])])
+                          if curve_table(runs, args.long_limit) else []),
+                        *(["## The default command by seed\n\n`.venv/bin/python benchmarks/sample_quality_bench.py "
+                           "--phase seeds --seeds 0,1,...`: `schedule --seed S` at the defaults, one after the other; "
+                           "a run counts as within 2 % when its makespan is at most 1.02 times the best of the long "
+                           "run and every default run.\n\n" + "\n".join(seeds_table(runs, args.long_limit))]
+                          if seeds_table(runs, args.long_limit) else [])])
     return 0
 
 

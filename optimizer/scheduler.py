@@ -648,7 +648,8 @@ def solve(
     neither. None (default): True, except on small plain job shops (CP-SAT's own first schedules
     are good there), which get "horizon"; a large plain job shop or a flexible one
     (`jobshop_tabu.eligible`) under makespan gets the dispatch schedule improved by the tabu
-    search as hint and horizon.
+    search as hint and horizon. With changeovers and a hint, CP-SAT first searches the campaign
+    model for CAMPAIGN_SHARE of the budget (`_campaign_phase`; not under `constrain` or `retime`).
     `parameters` sets extra CP-SAT parameters by name.
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
