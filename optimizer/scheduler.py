@@ -43,10 +43,11 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   the dispatch schedule on the other workers; CP-SAT's LNS then starts from the better schedule,
   which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
   benchmarks/fjsp_bench.py).
-- Campaigns first: on a problem with changeovers whose model is exact, CP-SAT first searches
-  the campaign model (each family in one run per lane, or as many as the warm start has) for
-  CAMPAIGN_SHARE of the budget, and the exact model then starts from its schedule, so the
-  bound and any proof are the exact model's (`_campaign_phase`; benchmarks/sample_quality_bench.py).
+- Campaigns first: on a problem with changeovers whose model is exact, under a wall-clock
+  budget, CP-SAT first searches the campaign model (each family in one run per lane, or as many
+  as the warm start has) for CAMPAIGN_SHARE of the budget, and the exact model then starts from
+  its schedule, so the bound and any proof are the exact model's (`_campaign_phase`;
+  benchmarks/sample_quality_bench.py).
 """
 from __future__ import annotations
 
@@ -95,15 +96,14 @@ TABU_MIN_OPERATIONS = 40
 # take most of a 10 s budget (the lights-out sample: 42,504 probed in 5.4 s of wall clock,
 # 0.14 deterministic units, and CP-SAT stopped after presolve), so such models skip it.
 PROBING_MAX_BOOLEANS = 30_000
-# Of the budget left after the warm start, what the campaign phase may use on a problem with
-# changeovers (`_campaign_phase`); the exact model gets the rest, from the campaign's schedule.
-# Under a deterministic budget (the layout search's stage 2) the campaign model's units took
-# more wall time than the exact model's (`make run`'s best electronics layout, one worker, 0.375
-# units: 3.4 s for the campaign's 0.3 of them, against 2.5 s for the whole solve before), which
-# made `make run`'s scheduling 447 s instead of about 300 s; with 0.3 a schedule costs about
-# what it did (README).
+# Of a wall-clock budget left after the warm start, what the campaign phase may use on a
+# problem with changeovers (`_campaign_phase`); the exact model gets the rest, from the
+# campaign's schedule. Under a deterministic budget (the layout search's stage 2: one worker,
+# 0.375 units) there is no campaign phase: its second presolve and search start cost as much
+# wall time as the whole solve did (`make run`'s best electronics layout: the exact phase's
+# 0.26 units took 2.5 s, the whole solve's 0.375 before too), and `make run`'s scheduling
+# took 427 s with it against 350 s without (README).
 CAMPAIGN_SHARE = 0.8
-CAMPAIGN_SHARE_DETERMINISTIC = 0.3
 
 
 @dataclass
@@ -654,9 +654,9 @@ def solve(
     neither. None (default): True, except on small plain job shops (CP-SAT's own first schedules
     are good there), which get "horizon"; a large plain job shop or a flexible one
     (`jobshop_tabu.eligible`) under makespan gets the dispatch schedule improved by the tabu
-    search as hint and horizon. With changeovers and a hint, CP-SAT first searches the campaign
-    model for CAMPAIGN_SHARE of the budget (CAMPAIGN_SHARE_DETERMINISTIC of a deterministic one;
-    `_campaign_phase`; not under `constrain` or `retime`).
+    search as hint and horizon. With changeovers, a hint and a wall-clock budget, CP-SAT first
+    searches the campaign model for CAMPAIGN_SHARE of it (`_campaign_phase`; not under
+    `constrain` or `retime`).
     `parameters` sets extra CP-SAT parameters by name.
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
@@ -707,14 +707,10 @@ def solve(
 
     warm_solver = "dispatch"  # who made the warm start, as the answer's label when it stands
     stop_at = started + time_limit if deterministic_time is None else None
-    if _campaigns_first(problem, warm, hint, constrain, retime, objective):
-        budget = CAMPAIGN_SHARE * (time_limit - (time.monotonic() - started))
-        campaign, spent = _campaign_phase(
-            problem, warm, horizon, floor, objective, stop_at, seconds=budget,
-            deterministic_time=None if deterministic_time is None else CAMPAIGN_SHARE_DETERMINISTIC * deterministic_time,
-            workers=workers, seed=seed, log=log, parameters=parameters)
-        if deterministic_time is not None:
-            deterministic_time = max(0.01, deterministic_time - spent)
+    if deterministic_time is None and _campaigns_first(problem, warm, hint, constrain, retime, objective):
+        campaign = _campaign_phase(
+            problem, warm, horizon, floor, objective, stop_at, workers=workers, seed=seed, log=log,
+            parameters=parameters, seconds=CAMPAIGN_SHARE * (time_limit - (time.monotonic() - started)))
         if campaign is not None:
             warm, warm_solver, reference = campaign, "cpsat", None
             if objective == "makespan":
@@ -804,32 +800,30 @@ def _campaigns_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
 
 
 def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, horizon: int, floor: int,
-                    objective: str, stop_at: float | None, *, seconds: float, deterministic_time: float | None,
-                    workers: int, seed: int, log: bool,
-                    parameters: dict | None) -> tuple[dispatch_mod.ListSchedule | None, float]:
+                    objective: str, stop_at: float | None, *, seconds: float, workers: int, seed: int, log: bool,
+                    parameters: dict | None) -> dispatch_mod.ListSchedule | None:
     """CP-SAT on the campaign model (`family_blocks.plan_runs(campaigns=True)`: each family in
     as few runs per lane as the warm start has, at least one), hinted with the warm start. Its
     best schedule, when better than the warm start (re-timed by the vehicles where the fleets
-    were relaxed, so it is a plan on its own), and the deterministic time spent. On the
+    were relaxed, so it is a plan on its own). On the
     samples the exact model's search, from the dispatch schedule, settles in a different local
     optimum each run; the smaller model reaches better ones in the same time (README)."""
     model = cp_model.CpModel()
     try:
         v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
     except _OutOfTime:
-        return None, 0.0
+        return None
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
-                            parameters=parameters, deterministic_time=deterministic_time,
-                            strong_disjunctive=not _large(problem) and not _flexible(problem),
+                            parameters=parameters, strong_disjunctive=not _large(problem) and not _flexible(problem),
                             probing=_booleans(model) <= PROBING_MAX_BOOLEANS)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, solver.deterministic_time
+        return None
     found = _solution(problem, v, solver)
     if vehicles.relaxed(problem):
         found = dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
     better = (dispatch_mod.placed_objective(problem, found.placed, objective)
               < dispatch_mod.placed_objective(problem, warm.placed, objective))
-    return (found if better else None), solver.deterministic_time
+    return found if better else None
 
 
 def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, started: float, time_limit: float,

@@ -134,9 +134,9 @@ def test_the_exact_model_after_the_campaign_phase_still_finds_a_split_optimum(mo
     real_phase = scheduler._campaign_phase
 
     def spied(*args, **kwargs):
-        found, spent = real_phase(*args, **kwargs)
+        found = real_phase(*args, **kwargs)
         phases.append(dispatch.placed_objective(problem, found.placed, "makespan"))
-        return found, spent
+        return found
 
     monkeypatch.setattr(scheduler, "_campaign_phase", spied)
     schedule = solved(problem)
@@ -144,6 +144,9 @@ def test_the_exact_model_after_the_campaign_phase_still_finds_a_split_optimum(mo
     assert (schedule.status, schedule.makespan, schedule.solver) == ("optimal", 14, "cpsat")
     on_m = sorted((a.start, a.job) for a in schedule.assignments if a.station == "M")
     assert on_m == [(0, "X1"), (3, "Y1"), (6, "X2")]
+    # a deterministic budget (the layout search's) has no campaign phase
+    assert solve(problem, time_limit=5.0, workers=1, deterministic_time=5.0).makespan == 14
+    assert phases == [15]
 
 
 def test_no_campaign_phase_under_a_callers_constraints_or_a_split_warm_start(monkeypatch):
