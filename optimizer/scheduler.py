@@ -752,8 +752,8 @@ def solve(
     raise NoFeasibleSchedule(f"no schedule found within the time limit of {time_limit:g} s")
 
 
-def _build(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int, reference: dict[Key, tuple[str, int, int]] | None,
-           stop_at: float | None, objective: str, floor: int,
+def _build(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int,
+           reference: dict[Key, tuple[str, int, int]] | None, stop_at: float | None, objective: str, floor: int,
            constrain: Callable[[cp_model.CpModel, _Vars], None] | None, hint: dispatch_mod.ListSchedule | None,
            campaigns: bool = False) -> _Vars:
     """The model's steps in order; raises _OutOfTime when building passes `stop_at`."""
@@ -786,9 +786,10 @@ def _changeover_members(problem: SchedulingProblem) -> dict[str, list[Key]]:
 
 def _campaigns_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule | None, hint: bool | str,
                      constrain: object, retime: object, objective: str) -> bool:
-    """Whether the campaign phase runs: a warm start to hint, no caller's constraints (a re-plan
-    pins its past, which may need more runs), and an exact changeover model that holds more
-    runs of some family on some lane than the campaign model does."""
+    """Whether the campaign phase runs: a warm start to hint, the makespan objective (where it
+    was measured), no caller's constraints or re-timing (a re-plan pins its past, which may need
+    more runs), and an exact changeover model that holds more runs of some family on some lane
+    than the campaign model does."""
     if warm is None or hint is not True or constrain is not None or retime is not None or objective != "makespan":
         return False
     members = _changeover_members(problem)
@@ -805,9 +806,9 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     """CP-SAT on the campaign model (`family_blocks.plan_runs(campaigns=True)`: each family in
     as few runs per lane as the warm start has, at least one), hinted with the warm start. Its
     best schedule, when better than the warm start (re-timed by the vehicles where the fleets
-    were relaxed, so it is a plan on its own). On the
-    samples the exact model's search, from the dispatch schedule, settles in a different local
-    optimum each run; the smaller model reaches better ones in the same time (README)."""
+    were relaxed, so it is a plan on its own). On the samples the exact model's search, from the
+    dispatch schedule, settled in a different local optimum each run; the smaller model reached
+    better ones in the same time (README, "campaigns first")."""
     model = cp_model.CpModel()
     try:
         v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
@@ -972,8 +973,8 @@ def _wall_clock_cut(status: int, solver: cp_model.CpSolver, deterministic_time: 
 
 def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, objective: str,
                    bound: float = 0.0, solver: str = "dispatch") -> Schedule:
-    """The dispatching-rule warm start as the answer, labelled `dispatch` (with CP-SAT's
-    `bound` when it proved one)."""
+    """The warm start as the answer, labelled `solver` (`dispatch`, or `cpsat` when the campaign
+    phase made it), with CP-SAT's `bound` when it proved one."""
     return make_schedule(
         problem, _assign_lanes(problem, warm.placed), status="feasible",
         lower_bound=max(bound, dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0),
