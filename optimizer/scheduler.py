@@ -100,9 +100,9 @@ PROBING_MAX_BOOLEANS = 30_000
 # problem with changeovers (`_campaign_phase`); the exact model gets the rest, from the
 # campaign's schedule. Under a deterministic budget (the layout search's stage 2: one worker,
 # 0.375 units) there is no campaign phase: its second presolve and search start cost as much
-# wall time as the whole solve did (`make run`'s best electronics layout: the exact phase's
-# 0.26 units took 2.5 s, the whole solve's 0.375 before too), and `make run`'s scheduling
-# took 427 s with it against 350 s without (README).
+# wall time as the whole solve did (`make run`'s best electronics layout, under cProfile: the
+# exact phase's 0.26 units took about 2.7 s, as the whole solve's 0.375 did before), and
+# `make run`'s scheduling took 427-447 s with it against 350 s without (README).
 CAMPAIGN_SHARE = 0.8
 
 
