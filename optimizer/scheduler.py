@@ -304,16 +304,14 @@ def _constraints(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) 
             model.AddNoOverlap(intervals)
         else:
             model.AddCumulative(intervals, [1] * len(intervals), capacity)
-    _changeover_lanes(model, problem, v, on_station)
+    _changeover_lanes(model, problem, v)
 
 
-def _changeover_lanes(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars,
-                      on_station: dict[str, list[tuple[Key, int]]]) -> None:
+def _changeover_lanes(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
     """Each lane of a station with changeovers: its own NoOverlap (a single lane has the
     station's) and its family blocks (`optimizer.family_blocks`), as many as the warm start's
     runs need at least."""
-    members = {s: [key for key, _ in on_station[s]] for s in problem.capacities
-               if _explicit_lanes(problem, s) and on_station.get(s)}
+    members = _changeover_members(problem)
     runs = family_blocks.plan_runs(problem, members, v.reference, campaigns=v.campaigns)
     v.restricted = runs.restricted
     for station, keys in members.items():
@@ -711,10 +709,9 @@ def solve(
         campaign = _campaign_phase(
             problem, warm, horizon, floor, objective, stop_at, workers=workers, seed=seed, log=log,
             parameters=parameters, seconds=CAMPAIGN_SHARE * (time_limit - (time.monotonic() - started)))
-        if campaign is not None:
-            warm, warm_solver, reference = campaign, "cpsat", None
-            if objective == "makespan":
-                horizon = min(horizon, max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0))
+        if campaign is not None:  # (makespan only: `_campaigns_first`) its makespan is the horizon
+            warm, warm_solver, reference = campaign, "cpsat", campaign.placed
+            horizon = min(horizon, max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0))
 
     if reference is None and warm is not None:
         reference = warm.placed  # the warm start's family runs: the capped blocks keep it in the model
@@ -730,8 +727,7 @@ def solve(
 
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
-        log=log, parameters=parameters, deterministic_time=deterministic_time,
-        strong_disjunctive=not _large(problem) and not _flexible(problem), probing=_booleans(model) <= PROBING_MAX_BOOLEANS,
+        log=log, parameters=parameters, deterministic_time=deterministic_time, **_search_flags(problem, model),
     )
     cut = _wall_clock_cut(status, solver, deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -774,14 +770,15 @@ def _build(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int,
 
 
 def _changeover_members(problem: SchedulingProblem) -> dict[str, list[Key]]:
-    """The operations of non-zero length that may run on each station with changeovers."""
+    """The operations of non-zero length that may run on each station with changeovers, in
+    (job, operation) order, the stations in the problem's order (the order the lanes are built in)."""
     members: dict[str, list[Key]] = defaultdict(list)
     for j, job in enumerate(problem.jobs):
         for k, op in enumerate(job.operations):
             for alt in op.alternatives:
                 if alt.duration > 0 and _explicit_lanes(problem, alt.station):
                     members[alt.station].append((j, k))
-    return dict(members)
+    return {s: members[s] for s in problem.capacities if s in members}
 
 
 def _campaigns_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule | None, hint: bool | str,
@@ -815,13 +812,12 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     except _OutOfTime:
         return None
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
-                            parameters=parameters, strong_disjunctive=not _large(problem) and not _flexible(problem),
-                            probing=_booleans(model) <= PROBING_MAX_BOOLEANS)
+                            parameters=parameters, **_search_flags(problem, model))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     found = _solution(problem, v, solver)
     if vehicles.relaxed(problem):
-        found = dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
+        found = _followed(problem, found)
     better = (dispatch_mod.placed_objective(problem, found.placed, objective)
               < dispatch_mod.placed_objective(problem, warm.placed, objective))
     return found if better else None
@@ -947,7 +943,7 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
         proven = proven and dispatch_mod.placed_objective(problem, found.placed, objective) <= bound
     if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
         solved = dispatch_mod.placed_objective(problem, found.placed, objective)
-        found = (retime or (lambda f: dispatch_mod.follow(problem, f.placed, f.departures, f.pools)))(found)
+        found = retime(found) if retime is not None else _followed(problem, found)
         schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=max(0.0, bound),
                                  objective=objective, solver="cpsat", departures=found.departures,
                                  vehicles=found.vehicles, pools=found.pools)
@@ -960,6 +956,11 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
         lower_bound=max(0.0, bound), objective=objective, solver="cpsat", departures=found.departures,
         vehicles=found.vehicles, pools=found.pools,
     )
+
+
+def _followed(problem: SchedulingProblem, found: dispatch_mod.ListSchedule) -> dispatch_mod.ListSchedule:
+    """A plan made without empty runs (the fleet cap), re-timed so that a vehicle carries every trip."""
+    return dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
 
 
 def _wall_clock_cut(status: int, solver: cp_model.CpSolver, deterministic_time: float | None) -> bool:
@@ -1009,6 +1010,13 @@ def _solve(
             setattr(solver.parameters, name, value)
     with stop_on_interrupt(solver.stop_search):  # Ctrl-C stops the search now, not at its time limit
         return solver.Solve(model), solver
+
+
+def _search_flags(problem: SchedulingProblem, model: cp_model.CpModel) -> dict[str, bool]:
+    """`_solve`'s strong disjunctive propagation (small problems without alternatives) and
+    presolve probing (models of at most PROBING_MAX_BOOLEANS Booleans)."""
+    return {"strong_disjunctive": not _large(problem) and not _flexible(problem),
+            "probing": _booleans(model) <= PROBING_MAX_BOOLEANS}
 
 
 def _booleans(model: cp_model.CpModel) -> int:

@@ -32,8 +32,8 @@ that carries a port keeps half an aisle from the floor edge, so the port opens o
 aisle. What the rules do not ensure is that the aisles connect: stations an aisle apart can
 still close a pocket around a port, so a candidate can be unreachable (the test's random
 small floors found one in a few hundred with `random`, `mixed` and `perturb`); the search's
-check stores it as invalid with that problem. A robot cell and the machines it tends are one rigid block, placed and turned together
-as the layout arranges them (`optimizer.tending_blocks`). The generators never call the
+check stores it as invalid with that problem. A robot cell and the machines it tends are one
+rigid block, placed and turned together as the layout arranges them (`optimizer.tending_blocks`). The generators never call the
 layout checker (`optimizer.layout_checker` is the independent judge); determinism comes
 from iteration caps and CP-SAT's deterministic time, never the wall clock, so one seed
 gives one sequence.

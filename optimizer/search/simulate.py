@@ -167,10 +167,10 @@ def leaders_to_settle(records: list[SimulationRecord], objective: str, required:
     `AS_IS_FACTOR` x `cap`. The ranking puts designs sure of the rate first, so an unsettled
     verdict among the top can reorder it on fresh replications. They get more replications
     together, so they stay equal in replications (the ranking's second key); when one of them
-    turns out unsure, the next design moves up and is settled too. Whether the as-is layout meets the rate decides what
-    the recommendation must beat (a default run called it short of 220 units/h at 221.7, and
-    400 fresh replications found it sure of the rate); it is one design, so it may get more
-    replications than a candidate."""
+    turns out unsure, the next design moves up and is settled too. Whether the as-is layout
+    meets the rate decides what the recommendation must beat (a default run called it short of
+    220 units/h at 221.7, and 400 fresh replications found it sure of the rate); it is one
+    design, so it may get more replications than a candidate."""
     if objective != "cost" or required is None:
         return set()
     decision = decide(records, objective, required)
