@@ -10,13 +10,15 @@ scheduler uses it as its warm start and horizon.
 """
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from twin.errors import NoFeasibleSchedule
 
-from optimizer.problem import Job, SchedulingProblem, trip_key
+from optimizer.problem import Alternative, Job, SchedulingProblem, trip_key
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
 Key = tuple[int, int]  # (job index, operation index)
@@ -476,18 +478,19 @@ def solve(
 
 
 def simple_lower_bound(problem: SchedulingProblem) -> int:
-    """max(longest job from its release, and per station over its single-station operations:
-    the least head + load / capacity + the least tail). Transports are left out. A head is the
-    release plus the earlier operations' shortest time to their first transfer batch (the whole
-    operation for a lot that moves whole); a tail the later operations' shortest last batch
-    (whole operation), since each ends no earlier than that after its predecessor ends. The
-    station's work cannot start before the least head and whatever ends last still has its tail
-    to go: on a line of many lots the bottleneck's load alone left the lights-out sample's gap
-    at 20.8 %."""
+    """max(longest job from its release, and per set of interchangeable stations (those some
+    operation may use, a single station included) over the operations that can only run inside
+    it: the least head, then the time the set's lanes need for those operations' shortest
+    durations, counting only the times their operators are on shift, then the least tail).
+    Transports are left out. A head is the release plus the earlier operations' shortest time
+    to their first transfer batch (the whole operation for a lot that moves whole); a tail the
+    later operations' shortest last batch (whole operation), since each ends no earlier than
+    that after its predecessor ends. The set's work cannot start before the least head and
+    whatever ends last still has its tail to go: on a line of many lots the bottleneck's load
+    alone left the lights-out sample's gap at 20.8 %; on the electronics sample the two display
+    benches, manned in shifts with breaks, bound the plan far more than any single station."""
     job_bound = 0
-    load: dict[str, int] = {}  # ticks x lanes, or on a batch machine ticks x units in the batch
-    head: dict[str, int] = {}
-    tail: dict[str, int] = {}
+    work: list[tuple[frozenset[str], int, Fraction, int]] = []  # (stations, head, lane-ticks, tail) per operation
     for job in problem.jobs:
         ops = job.operations
         if not ops:
@@ -499,13 +502,59 @@ def simple_lower_bound(problem: SchedulingProblem) -> int:
         before, after = job.release, sum(lasts)
         for op, first, last in zip(ops, firsts, lasts):
             after -= last
-            if len(op.alternatives) == 1 and op.alternatives[0].duration > 0:
-                alt = op.alternatives[0]
-                size = problem.batch_sizes.get(alt.station)
-                load[alt.station] = load.get(alt.station, 0) + alt.duration * (1 if size is None else min(job.units, size))
-                head[alt.station] = min(head.get(alt.station, before), before)
-                tail[alt.station] = min(tail.get(alt.station, after), after)
+            ticks = min(_lane_ticks(problem, job, alt) for alt in op.alternatives)
+            if ticks > 0:
+                work.append((frozenset(a.station for a in op.alternatives), before, ticks, after))
             before += first
-    station_bound = max((head[s] + -(-t // (problem.capacities[s] * problem.batch_sizes.get(s, 1))) + tail[s]
-                         for s, t in load.items()), default=0)
-    return max(job_bound, station_bound)
+    bound = job_bound
+    for group in {stations for stations, *_ in work}:
+        if len(group) > 1 and any(s in problem.batch_sizes for s in group):
+            continue  # a batch's lane holds several lots: counted on the batch machine alone
+        inside = [(head, ticks, tail) for stations, head, ticks, tail in work if stations <= group]
+        head = min(h for h, _, _ in inside)
+        done = _on_shift_finish(problem, group, head, sum(t for _, t, _ in inside))
+        bound = max(bound, math.ceil(done - 1e-6) + min(tail for _, _, tail in inside))
+    return bound
+
+
+def _lane_ticks(problem: SchedulingProblem, job: Job, alt: Alternative) -> Fraction:
+    """How long an operation holds a lane of `alt.station`: on a batch machine its share of a
+    full batch."""
+    size = problem.batch_sizes.get(alt.station)
+    return Fraction(alt.duration) if size is None else Fraction(alt.duration * min(job.units, size), size)
+
+
+SHIFT_STEPS = 100_000  # shift boundaries `_on_shift_finish` walks before settling for the bound without shifts
+
+
+def _on_shift_finish(problem: SchedulingProblem, stations: frozenset[str], start: int, ticks: Fraction) -> float:
+    """The earliest time by which `stations`' lanes can do `ticks` of work from `start`, if
+    they never idled: a manned station works only while one of its pools is on shift, and the
+    manned ones together no faster than their pools' operators on shift (each operation holds
+    one). Without shifts: start + ticks / lanes."""
+    lanes = sum(problem.capacities[s] for s in stations)
+    plain = start + float(ticks) / lanes
+    manned = {s: problem.manned.get(s, ()) for s in stations if problem.manned.get(s)}
+    pool_ids = sorted({p for pools in manned.values() for p in pools})
+    if not pool_ids:
+        return plain
+    unmanned = sum(problem.capacities[s] for s in stations if s not in manned)
+    upcoming = {p: problem.pools[p].calendar.stretches(start) for p in pool_ids}
+    current = {p: next(upcoming[p], None) for p in pool_ids}  # each pool's stretch that ends after t
+    t, left = float(start), float(ticks)
+    for _ in range(SHIFT_STEPS):
+        on = {p for p, stretch in current.items() if stretch is not None and stretch[0] <= t < stretch[1]}
+        rate = unmanned + min(sum(problem.capacities[s] for s, pools in manned.items() if on.intersection(pools)),
+                              sum(problem.pools[p].size for p in on))
+        change = min((stretch[0] if stretch[0] > t else stretch[1] for stretch in current.values() if stretch is not None),
+                     default=math.inf)
+        if rate > 0 and t + left / rate <= change:
+            return t + left / rate
+        if change == math.inf:
+            break  # never on shift again: no schedule, so any bound holds; keep the plain one
+        left -= rate * (change - t)
+        t = change
+        for p, stretch in current.items():
+            if stretch is not None and stretch[1] <= t:
+                current[p] = next(upcoming[p], None)
+    return plain

@@ -409,8 +409,8 @@ def lower_bound(problem: SchedulingProblem) -> int:
     each set of stations that some operation may use, the operations that can only run
     inside it: the earliest any of them can start, their shortest durations shared among the
     set's stations, and the least any of them leaves to do after its end. The simple bound
-    (`dispatch.simple_lower_bound`) counts single-station operations only, so on a flexible
-    problem it stays far below the optimum and the search could not stop at it."""
+    (`dispatch.simple_lower_bound`) shares work the same way but leaves transports out (and
+    counts shifts and batch machines, which eligible problems do not have)."""
     ticks = problem.transport_ticks
     heads: list[int] = []
     tails: list[int] = []

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from optimizer import dispatch, jobshop_tabu
-from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
+from optimizer.problem import Alternative, Job, Operation, OperatorPool, SchedulingProblem, TransportLeg
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
+from twin.shifts import Calendar
+
+# on shift 0-40 and 60-100 of every 100 ticks: a break at 40-60
+SPLIT = Calendar(100.0, ((0.0, 40.0), (60.0, 100.0)))
 
 
 def steps(*ops: tuple[str, int]) -> tuple[Operation, ...]:
@@ -58,11 +63,40 @@ def test_a_lot_in_transfer_batches_leaves_only_its_last_batch_as_a_tail():
     assert dispatch.simple_lower_bound(problem) == 16 == optimum(problem)
 
 
+@pytest.mark.parametrize("crew,lots,optimum_", [
+    # 6 lots fitted on either bench (20 ticks, a crew of 2): four before the break, two at
+    # 60-80, then packed on a two-lane packer (5): 85. The benches' 120 ticks of work from 0 on
+    # 2 lanes, 80 of it before the break: done no earlier than 80, and 5 to go
+    (2, 6, 85),
+    # a crew of 1 runs one bench at a time: 0-20, 20-40, then 60-80 and the pack: 85
+    (1, 3, 85),
+])
+def test_interchangeable_manned_benches_count_their_operators_shifts(crew, lots, optimum_):
+    problem = SchedulingProblem(
+        jobs=tuple(Job(f"L{n}", (Operation("fit", (Alternative("A", 20), Alternative("B", 20))),
+                                 Operation("pack", (Alternative("P", 5),)))) for n in range(lots)),
+        capacities={"A": 1, "B": 1, "P": 2}, pools={"crew": OperatorPool(crew, SPLIT)},
+        manned={"A": ("crew",), "B": ("crew",)})
+    assert dispatch.simple_lower_bound(problem) == optimum_ == optimum(problem)
+
+
+def test_without_shifts_interchangeable_stations_share_their_work():
+    # the same benches unmanned: 6 x 20 on 2 lanes from 0 is 60, and 5 to go: 65, which
+    # three lots per bench and the packer reach (a bench alone bounded nothing: no operation
+    # can only run on it)
+    problem = SchedulingProblem(
+        jobs=tuple(Job(f"L{n}", (Operation("fit", (Alternative("A", 20), Alternative("B", 20))),
+                                 Operation("pack", (Alternative("P", 5),)))) for n in range(6)),
+        capacities={"A": 1, "B": 1, "P": 2})
+    assert dispatch.simple_lower_bound(problem) == 65 == optimum(problem)
+
+
 @st.composite
 def small_problem(draw) -> SchedulingProblem:
     """Up to four lots of up to three operations on four stations (capacity 1 or 2, one of them
     perhaps a batch machine), one or two stations per operation, durations 0-6, releases, some
-    lots in transfer batches (never on the batch machine) and transport between some stations."""
+    lots in transfer batches (never on the batch machine), transport between some stations and
+    perhaps a crew with breaks on some of the other stations."""
     stations = ["S0", "S1", "S2", "S3"]
     capacities = {s: draw(st.sampled_from([1, 1, 2])) for s in stations}
     batch_sizes = {"S3": draw(st.sampled_from([2, 4]))} if draw(st.booleans()) else {}
@@ -84,7 +118,12 @@ def small_problem(draw) -> SchedulingProblem:
                         transfer_batches=2 if batched else 1))
     transport = {(a, b): TransportLeg(draw(st.integers(0, 3)), mover="conveyor")
                  for a in stations for b in stations if a != b and draw(st.booleans())}
-    return SchedulingProblem(jobs=tuple(jobs), capacities=capacities, transport=transport, batch_sizes=batch_sizes)
+    pools, manned = {}, {}
+    if draw(st.booleans()):  # a crew on some stations, on shift for 6-9 of every 10 ticks (every operation fits)
+        pools = {"crew": OperatorPool(draw(st.integers(1, 2)), Calendar(10.0, ((0.0, float(draw(st.integers(6, 9)))),)))}
+        manned = {s: ("crew",) for s in draw(st.lists(st.sampled_from(stations[:3]), min_size=1, max_size=3, unique=True))}
+    return SchedulingProblem(jobs=tuple(jobs), capacities=capacities, transport=transport, batch_sizes=batch_sizes,
+                             pools=pools, manned=manned)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
