@@ -477,7 +477,7 @@ def solve(
     return schedule
 
 
-def simple_lower_bound(problem: SchedulingProblem) -> int:
+def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True) -> int:
     """max(longest job from its release, and per set of interchangeable stations (those some
     operation may use, a single station included) over the operations that can only run inside
     it: the least head, then the time the set's lanes need for those operations' shortest
@@ -488,7 +488,8 @@ def simple_lower_bound(problem: SchedulingProblem) -> int:
     that after its predecessor ends. The set's work cannot start before the least head and
     whatever ends last still has its tail to go: on a line of many lots the bottleneck's load
     alone left the lights-out sample's gap at 20.8 %; on the electronics sample the two display
-    benches, manned in shifts with breaks, bound the plan far more than any single station."""
+    benches, manned in shifts with breaks, bound the plan far more than any single station.
+    `shifts=False` leaves the operators out (every station always on)."""
     job_bound = 0
     work: list[tuple[frozenset[str], int, Fraction, int]] = []  # (stations, head, lane-ticks, tail) per operation
     for job in problem.jobs:
@@ -512,7 +513,7 @@ def simple_lower_bound(problem: SchedulingProblem) -> int:
             continue  # a batch's lane holds several lots: counted on the batch machine alone
         inside = [(head, ticks, tail) for stations, head, ticks, tail in work if stations <= group]
         head = min(h for h, _, _ in inside)
-        done = _on_shift_finish(problem, group, head, sum(t for _, t, _ in inside))
+        done = _finish(problem, group, head, sum(t for _, t, _ in inside), shifts)
         bound = max(bound, math.ceil(done - 1e-6) + min(tail for _, _, tail in inside))
     return bound
 
@@ -524,19 +525,19 @@ def _lane_ticks(problem: SchedulingProblem, job: Job, alt: Alternative) -> Fract
     return Fraction(alt.duration) if size is None else Fraction(alt.duration * min(job.units, size), size)
 
 
-SHIFT_STEPS = 100_000  # shift boundaries `_on_shift_finish` walks before settling for the bound without shifts
+SHIFT_STEPS = 100_000  # shift boundaries `_finish` walks before settling for the bound without shifts
 
 
-def _on_shift_finish(problem: SchedulingProblem, stations: frozenset[str], start: int, ticks: Fraction) -> float:
+def _finish(problem: SchedulingProblem, stations: frozenset[str], start: int, ticks: Fraction, shifts: bool) -> float:
     """The earliest time by which `stations`' lanes can do `ticks` of work from `start`, if
-    they never idled: a manned station works only while one of its pools is on shift, and the
-    manned ones together no faster than their pools' operators on shift (each operation holds
-    one). Without shifts: start + ticks / lanes."""
+    they never idled: with `shifts`, a manned station works only while one of its pools is on
+    shift, and the manned ones together no faster than their pools' operators on shift (each
+    operation holds one). Otherwise start + ticks / lanes."""
     lanes = sum(problem.capacities[s] for s in stations)
     plain = start + float(ticks) / lanes
     manned = {s: problem.manned.get(s, ()) for s in stations if problem.manned.get(s)}
     pool_ids = sorted({p for pools in manned.values() for p in pools})
-    if not pool_ids:
+    if not shifts or not pool_ids:
         return plain
     unmanned = sum(problem.capacities[s] for s in stations if s not in manned)
     upcoming = {p: problem.pools[p].calendar.stretches(start) for p in pool_ids}

@@ -63,21 +63,23 @@ def test_a_lot_in_transfer_batches_leaves_only_its_last_batch_as_a_tail():
     assert dispatch.simple_lower_bound(problem) == 16 == optimum(problem)
 
 
-@pytest.mark.parametrize("crew,lots,optimum_", [
+@pytest.mark.parametrize("crew,lots,optimum_,always_on", [
     # 6 lots fitted on either bench (20 ticks, a crew of 2): four before the break, two at
     # 60-80, then packed on a two-lane packer (5): 85. The benches' 120 ticks of work from 0 on
-    # 2 lanes, 80 of it before the break: done no earlier than 80, and 5 to go
-    (2, 6, 85),
+    # 2 lanes, 80 of it before the break: done no earlier than 80, and 5 to go (without the
+    # shifts, as CP-SAT's domain gets it: 120 / 2 + 5 = 65)
+    (2, 6, 85, 65),
     # a crew of 1 runs one bench at a time: 0-20, 20-40, then 60-80 and the pack: 85
-    (1, 3, 85),
+    (1, 3, 85, 35),
 ])
-def test_interchangeable_manned_benches_count_their_operators_shifts(crew, lots, optimum_):
+def test_interchangeable_manned_benches_count_their_operators_shifts(crew, lots, optimum_, always_on):
     problem = SchedulingProblem(
         jobs=tuple(Job(f"L{n}", (Operation("fit", (Alternative("A", 20), Alternative("B", 20))),
                                  Operation("pack", (Alternative("P", 5),)))) for n in range(lots)),
         capacities={"A": 1, "B": 1, "P": 2}, pools={"crew": OperatorPool(crew, SPLIT)},
         manned={"A": ("crew",), "B": ("crew",)})
     assert dispatch.simple_lower_bound(problem) == optimum_ == optimum(problem)
+    assert dispatch.simple_lower_bound(problem, shifts=False) == always_on
 
 
 def test_without_shifts_interchangeable_stations_share_their_work():
@@ -132,7 +134,7 @@ def test_the_bounds_never_exceed_the_optimum(problem):
     """The simple bound is the least makespan every CP-SAT model allows, and the tabu search's
     is added to the model as a constraint: a bound above the optimum would make CP-SAT call a
     worse schedule optimal. So the optimum here comes from a model without it."""
-    with mock.patch.object(dispatch, "simple_lower_bound", lambda problem: 0):
+    with mock.patch.object(dispatch, "simple_lower_bound", lambda problem, shifts=True: 0):
         schedule = solve(problem, time_limit=10.0, workers=1, hint=False)
     assume(schedule.status == "optimal")
     assert check_schedule(problem, schedule) == []
