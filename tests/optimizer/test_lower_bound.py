@@ -131,9 +131,10 @@ def small_problem(draw) -> SchedulingProblem:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_problem())
 def test_the_bounds_never_exceed_the_optimum(problem):
-    """The simple bound is the least makespan every CP-SAT model allows, and the tabu search's
-    is added to the model as a constraint: a bound above the optimum would make CP-SAT call a
-    worse schedule optimal. So the optimum here comes from a model without it."""
+    """The simple bound (without shifts) is the least makespan every CP-SAT model allows, the
+    full one makes an answer that reaches it optimal, and the tabu search's is added to the
+    model as a constraint: a bound above the optimum would make a worse schedule optimal. So
+    the optimum here comes from a model without it."""
     with mock.patch.object(dispatch, "simple_lower_bound", lambda problem, shifts=True: 0):
         schedule = solve(problem, time_limit=10.0, workers=1, hint=False)
     assume(schedule.status == "optimal")
