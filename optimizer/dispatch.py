@@ -477,19 +477,22 @@ def solve(
     return schedule
 
 
-def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True) -> int:
+def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transports: bool = False) -> int:
     """max(longest job from its release, and per set of interchangeable stations (those some
     operation may use, a single station included) over the operations that can only run inside
     it: the least head, then the time the set's lanes need for those operations' shortest
     durations, counting only the times their operators are on shift, then the least tail).
-    Transports are left out. A head is the release plus the earlier operations' shortest time
-    to their first transfer batch (the whole operation for a lot that moves whole); a tail the
-    later operations' shortest last batch (whole operation), since each ends no earlier than
-    that after its predecessor ends. The set's work cannot start before the least head and
-    whatever ends last still has its tail to go: on a line of many lots the bottleneck's load
-    alone left the lights-out sample's gap at 20.8 %; on the electronics sample the two display
-    benches, manned in shifts with breaks, bound the plan far more than any single station.
-    `shifts=False` leaves the operators out (every station always on)."""
+    A head is the release plus the earlier operations' shortest time to their first transfer
+    batch (the whole operation for a lot that moves whole); a tail the later operations'
+    shortest last batch (whole operation), since each ends no earlier than that after its
+    predecessor ends. The set's work cannot start before the least head and whatever ends last
+    still has its tail to go: on a line of many lots the bottleneck's load alone left the
+    lights-out sample's gap at 20.8 %; on the electronics sample the two display benches,
+    manned in shifts with breaks, bound the plan far more than any single station.
+    `shifts=False` leaves the operators out (every station always on); `transports=True` adds
+    the shortest transport before each operation (from the previous one's stations, or the
+    lot's origin), as the tabu search's stopping bound does; the reported bound and CP-SAT's
+    domain leave transports out, as they were measured."""
     job_bound = 0
     work: list[tuple[frozenset[str], int, Fraction, int]] = []  # (stations, head, lane-ticks, tail) per operation
     for job in problem.jobs:
@@ -498,11 +501,14 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True) -> int:
             continue
         firsts = [min(a.first for a in op.alternatives) for op in ops]
         lasts = [min(a.last for a in op.alternatives) for op in ops]
+        lags = [_shortest_transport(problem, job, k) if transports else 0 for k in range(len(ops))]
         # transfer batches overlap consecutive operations: only the first batch counts before the last
-        job_bound = max(job_bound, job.release + sum(firsts[:-1]) + min(a.duration for a in ops[-1].alternatives))
-        before, after = job.release, sum(lasts)
-        for op, first, last in zip(ops, firsts, lasts):
-            after -= last
+        job_bound = max(job_bound, job.release + sum(firsts[:-1]) + sum(lags)
+                        + min(a.duration for a in ops[-1].alternatives))
+        before, after = job.release, sum(lasts) + sum(lags[1:])
+        for k, (op, first, last) in enumerate(zip(ops, firsts, lasts)):
+            before += lags[k]
+            after -= last + (lags[k] if k else 0)  # the lag before the first operation is no tail
             ticks = min(_lane_ticks(problem, job, alt) for alt in op.alternatives)
             if ticks > 0:
                 work.append((frozenset(a.station for a in op.alternatives), before, ticks, after))
@@ -516,6 +522,14 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True) -> int:
         done = _finish(problem, group, head, sum(t for _, t, _ in inside), shifts)
         bound = max(bound, math.ceil(done - 1e-6) + min(tail for _, _, tail in inside))
     return bound
+
+
+def _shortest_transport(problem: SchedulingProblem, job: Job, k: int) -> int:
+    """The least transport before operation k of `job`: from any station of operation k - 1
+    (or the lot's origin) to any of its own; 0 on the same station or without an origin."""
+    pick_ups = problem.pick_ups(job, k)
+    return min((problem.transport_ticks(a, b.station) for a in pick_ups for b in job.operations[k].alternatives),
+               default=0)
 
 
 def _lane_ticks(problem: SchedulingProblem, job: Job, alt: Alternative) -> Fraction:

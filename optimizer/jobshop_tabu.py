@@ -402,56 +402,6 @@ def _sequences(g: _Graph, placed: Placed) -> tuple[list[str], dict[str, list[int
     return stations, {s: [o for _, _, o in sorted(items)] for s, items in by_station.items()}
 
 
-def lower_bound(problem: SchedulingProblem) -> int:
-    """A lower bound on the makespan of an `eligible` (flexible) job shop, cheap enough to
-    compute before every search: the longest job (its release, each operation's shortest
-    duration and the shortest transport between consecutive operations' stations), and for
-    each set of stations that some operation may use, the operations that can only run
-    inside it: the earliest any of them can start, their shortest durations shared among the
-    set's stations, and the least any of them leaves to do after its end. The simple bound
-    (`dispatch.simple_lower_bound`) shares work the same way but leaves transports out (and
-    counts shifts and batch machines, which eligible problems do not have)."""
-    ticks = problem.transport_ticks
-    heads: list[int] = []
-    tails: list[int] = []
-    work: list[int] = []
-    masks: list[int] = []
-    index = {s: i for i, s in enumerate(problem.capacities)}
-    bound = 0
-    for job in problem.jobs:
-        ops = job.operations
-        if not ops:
-            continue
-        shortest = [min(a.duration for a in op.alternatives) for op in ops]
-        lag = [min((ticks(a.station, b.station) for a in ops[k - 1].alternatives for b in op.alternatives), default=0)
-               if k else min((ticks(job.origin, a.station) for a in op.alternatives), default=0) if job.origin else 0
-               for k, op in enumerate(ops)]
-        head = job.release
-        job_heads = []
-        for k in range(len(ops)):
-            head += lag[k]
-            job_heads.append(head)
-            head += shortest[k]
-        bound = max(bound, head)
-        tail = 0
-        job_tails = [0] * len(ops)
-        for k in range(len(ops) - 1, -1, -1):
-            job_tails[k] = tail
-            tail += shortest[k] + lag[k] if k else shortest[k]
-        for k, op in enumerate(ops):
-            if shortest[k] > 0:
-                heads.append(job_heads[k])
-                tails.append(job_tails[k])
-                work.append(shortest[k])
-                masks.append(sum(1 << index[a.station] for a in op.alternatives))
-    lanes = {mask: sum(problem.capacities[s] for s, i in index.items() if mask >> i & 1) for mask in set(masks)}
-    for group, capacity in lanes.items():
-        inside = [o for o, mask in enumerate(masks) if mask & ~group == 0]
-        load = sum(work[o] for o in inside)
-        bound = max(bound, min(heads[o] for o in inside) + -(-load // capacity) + min(tails[o] for o in inside))
-    return bound
-
-
 @dataclass(frozen=True)
 class Result:
     """What `improve` found and why it stopped: "bound" (the makespan reached the lower bound),

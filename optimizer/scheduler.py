@@ -832,7 +832,7 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
     """The dispatch schedule improved by the tabu search for up to TABU_SHARE of the budget, the
     deterministic budget left to CP-SAT (the wall clock is read afresh by the caller) and a
     lower bound, for CP-SAT's makespan. The search stops early at the lower bound
-    (`jobshop_tabu.lower_bound`) or after TABU_PATIENCE moves per operation without a better
+    (`dispatch.simple_lower_bound` with transports) or after TABU_PATIENCE moves per operation without a better
     schedule, and CP-SAT gets the rest. With two workers or more, CP-SAT searches from the
     dispatch schedule on the other cores meanwhile (`_SideSearch`); the better schedule and the
     better bound go on. Under a deterministic budget the search makes at most a fixed number of
@@ -842,7 +842,7 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
     moves = None if wall else int(TABU_SHARE * deterministic_time * TABU_MOVES_PER_UNIT)
     # by the clock: its share; by moves: the whole wall-clock limit stays the hard bound
     stop_at = started + (TABU_SHARE if wall else 1.0) * time_limit
-    floor = max(dispatch_mod.simple_lower_bound(problem), jobshop_tabu.lower_bound(problem))
+    floor = dispatch_mod.simple_lower_bound(problem, transports=True)
     side = None
     if workers > 1:
         side = _SideSearch(problem, warm, floor)

@@ -1,6 +1,6 @@
 """The simple lower bound (`dispatch.simple_lower_bound`), the one reported with a dispatching
 schedule or a capped changeover model: hand-solved cases where it is tight, and never above
-the optimum (with the tabu search's, `jobshop_tabu.lower_bound`)."""
+the optimum (with the transports too, the tabu search's stopping bound)."""
 from __future__ import annotations
 
 from unittest import mock
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from optimizer import dispatch, jobshop_tabu
+from optimizer import dispatch
 from optimizer.problem import Alternative, Job, Operation, OperatorPool, SchedulingProblem, TransportLeg
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
@@ -132,13 +132,12 @@ def small_problem(draw) -> SchedulingProblem:
 @given(small_problem())
 def test_the_bounds_never_exceed_the_optimum(problem):
     """The simple bound (without shifts) is the least makespan every CP-SAT model allows, the
-    full one makes an answer that reaches it optimal, and the tabu search's is added to the
-    model as a constraint: a bound above the optimum would make a worse schedule optimal. So
+    full one makes an answer that reaches it optimal, and with transports it is the tabu
+    search's, added to the model as a constraint: a bound above the optimum would make a worse schedule optimal. So
     the optimum here comes from a model without it."""
-    with mock.patch.object(dispatch, "simple_lower_bound", lambda problem, shifts=True: 0):
+    with mock.patch.object(dispatch, "simple_lower_bound", lambda problem, shifts=True, transports=False: 0):
         schedule = solve(problem, time_limit=10.0, workers=1, hint=False)
     assume(schedule.status == "optimal")
     assert check_schedule(problem, schedule) == []
     assert dispatch.simple_lower_bound(problem) <= schedule.makespan
-    if jobshop_tabu.eligible(problem):
-        assert jobshop_tabu.lower_bound(problem) <= schedule.makespan
+    assert dispatch.simple_lower_bound(problem, transports=True) <= schedule.makespan
