@@ -16,8 +16,11 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(VENV)/bin/factory-twin optimize $(SAMPLE)
 
+# two test processes, a test file's tests in one of them (module fixtures are built once): the
+# suite is mostly one-core work (Chromium, servers, single-threaded solvers), and on the 2-core
+# CI machine it took 415 s instead of 640 s (README, Development)
 test: $(VENV)/.installed
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e ".[dev,bench]"  # PyJobShop, for benchmarks/fjsp_bench.py
