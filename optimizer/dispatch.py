@@ -455,8 +455,8 @@ def solve(
     problem: SchedulingProblem, *, time_limit: float = 10.0, workers: int = 1, seed: int = 0, objective: str = "makespan",
     deterministic_time: float | None = None,
 ) -> Schedule:
-    """The best dispatching-rule schedule (status "feasible"; the lower bound is the simple
-    job-length / station-load bound). Raises NoFeasibleSchedule if it breaks the horizon.
+    """The best dispatching-rule schedule (status "feasible"; the lower bound is
+    `simple_lower_bound` with transports). Raises NoFeasibleSchedule if it breaks the horizon.
     The budget (`time_limit`, `deterministic_time`) and `workers` are accepted like every
     registered solver's: a wall-clock `time_limit` bounds the rules' runs (the first one
     included); under a `deterministic_time` every rule runs, so the result stays repeatable;
@@ -466,7 +466,7 @@ def solve(
     best = best_placement(problem, objective=objective, seed=seed, deadline=stop_at, stop_at=stop_at)
     schedule = make_schedule(
         problem, best.placed, status="feasible",
-        lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,
+        lower_bound=simple_lower_bound(problem, transports=True) if objective == "makespan" else 0,
         objective=objective, solver="dispatch", departures=best.departures, vehicles=best.vehicles, pools=best.pools,
     )
     if problem.horizon is not None and schedule.makespan > problem.horizon:
@@ -491,8 +491,9 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transpor
     manned in shifts with breaks, bound the plan far more than any single station.
     `shifts=False` leaves the operators out (every station always on); `transports=True` adds
     the shortest transport before each operation (from the previous one's stations, or the
-    lot's origin), as the tabu search's stopping bound does; the reported bound and CP-SAT's
-    domain leave transports out, as they were measured."""
+    lot's origin): the bound reported with every schedule and the tabu search's floor count
+    them (a lot cannot start before it has been carried there); CP-SAT's makespan domain gets
+    the bound without shifts or transports, where its search was measured (`scheduler._objective`)."""
     job_bound = 0
     work: list[tuple[frozenset[str], int, Fraction, int]] = []  # (stations, head, lane-ticks, tail) per operation
     for job in problem.jobs:

@@ -1,6 +1,6 @@
-"""The simple lower bound (`dispatch.simple_lower_bound`), the one reported with a dispatching
-schedule or a capped changeover model: hand-solved cases where it is tight, and never above
-the optimum (with the transports too, the tabu search's stopping bound)."""
+"""The simple lower bound (`dispatch.simple_lower_bound`), the one reported with every schedule
+(with the transports; CP-SAT's own when that is higher): hand-solved cases where it is tight,
+and never above the optimum, with the transports or without them."""
 from __future__ import annotations
 
 from unittest import mock
@@ -35,6 +35,20 @@ def test_a_station_bound_counts_the_least_head_and_tail():
     problem = SchedulingProblem(jobs=tuple(Job(f"J{n}", steps(("A", 2), ("B", 5), ("C", 2))) for n in range(2)),
                                 capacities={"A": 1, "B": 1, "C": 1})
     assert dispatch.simple_lower_bound(problem) == 14 == optimum(problem)
+
+
+def test_the_reported_bound_counts_the_transports():
+    # the line of the test above with a 3-tick conveyor between any two stations: B cannot start
+    # before 2 + 3, has 10 ticks of work, then 3 + 2 to go: 20, which A 0-2 2-4, B 5-10 10-15,
+    # C 13-15 18-20 reaches; without the transports the bound is 14
+    problem = SchedulingProblem(jobs=tuple(Job(f"J{n}", steps(("A", 2), ("B", 5), ("C", 2))) for n in range(2)),
+                                capacities={"A": 1, "B": 1, "C": 1},
+                                transport={(a, b): TransportLeg(3, mover="conveyor") for a in "ABC" for b in "ABC"
+                                           if a != b})
+    assert dispatch.simple_lower_bound(problem) == 14
+    assert dispatch.simple_lower_bound(problem, transports=True) == 20 == optimum(problem)
+    rule = dispatch.solve(problem)  # a dispatching schedule reports the simple bound
+    assert (rule.status, rule.lower_bound) == ("feasible", 20)
 
 
 def test_a_batch_machine_and_what_follows_it():
