@@ -456,7 +456,7 @@ def solve(
     deterministic_time: float | None = None,
 ) -> Schedule:
     """The best dispatching-rule schedule (status "feasible"; the lower bound is
-    `simple_lower_bound` with transports). Raises NoFeasibleSchedule if it breaks the horizon.
+    `simple_lower_bound`). Raises NoFeasibleSchedule if it breaks the horizon.
     The budget (`time_limit`, `deterministic_time`) and `workers` are accepted like every
     registered solver's: a wall-clock `time_limit` bounds the rules' runs (the first one
     included); under a `deterministic_time` every rule runs, so the result stays repeatable;
@@ -466,7 +466,7 @@ def solve(
     best = best_placement(problem, objective=objective, seed=seed, deadline=stop_at, stop_at=stop_at)
     schedule = make_schedule(
         problem, best.placed, status="feasible",
-        lower_bound=simple_lower_bound(problem, transports=True) if objective == "makespan" else 0,
+        lower_bound=simple_lower_bound(problem) if objective == "makespan" else 0,
         objective=objective, solver="dispatch", departures=best.departures, vehicles=best.vehicles, pools=best.pools,
     )
     if problem.horizon is not None and schedule.makespan > problem.horizon:
@@ -477,7 +477,7 @@ def solve(
     return schedule
 
 
-def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transports: bool = False) -> int:
+def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transports: bool = True) -> int:
     """max(longest job from its release, and per set of interchangeable stations (those some
     operation may use, a single station included) over the operations that can only run inside
     it: the least head, then the time the set's lanes need for those operations' shortest
@@ -489,11 +489,12 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transpor
     still has its tail to go: on a line of many lots the bottleneck's load alone left the
     lights-out sample's gap at 20.8 %; on the electronics sample the two display benches,
     manned in shifts with breaks, bound the plan far more than any single station.
-    `shifts=False` leaves the operators out (every station always on); `transports=True` adds
-    the shortest transport before each operation (from the previous one's stations, or the
-    lot's origin): the bound reported with every schedule and the tabu search's floor count
-    them (a lot cannot start before it has been carried there); CP-SAT's makespan domain gets
-    the bound without shifts or transports, where its search was measured (`scheduler._objective`)."""
+    Each head and tail counts the shortest transport before each operation (from the previous
+    one's stations, or the lot's origin), since a lot cannot start before it has been carried
+    there. The defaults are the bound every schedule reports and the tabu search stops at;
+    `shifts=False` leaves the operators out (every station always on), `transports=False` the
+    transports: CP-SAT's makespan domain gets neither, where its search was measured
+    (`scheduler._objective`)."""
     job_bound = 0
     work: list[tuple[frozenset[str], int, Fraction, int]] = []  # (stations, head, lane-ticks, tail) per operation
     for job in problem.jobs:

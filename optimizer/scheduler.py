@@ -519,7 +519,7 @@ def _objective(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, ob
         # electronics sample's 22,718 against CP-SAT's own 21,198) the search did worse (mean of
         # 16 seeds at 8.5 s: 25,999 against 25,621 with no bound in the domain); the whole bound
         # is reported (`_found_schedule`)
-        lower = dispatch_mod.simple_lower_bound(problem, shifts=False)
+        lower = dispatch_mod.simple_lower_bound(problem, shifts=False, transports=False)
         v.makespan = model.NewIntVar(min(lower, v.horizon), v.horizon, "makespan")
         for _, end in lasts:
             model.Add(v.makespan >= end)
@@ -833,7 +833,7 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
     """The dispatch schedule improved by the tabu search for up to TABU_SHARE of the budget, the
     deterministic budget left to CP-SAT (the wall clock is read afresh by the caller) and a
     lower bound, for CP-SAT's makespan. The search stops early at the lower bound
-    (`dispatch.simple_lower_bound` with transports) or after TABU_PATIENCE moves per operation without a better
+    (`dispatch.simple_lower_bound`) or after TABU_PATIENCE moves per operation without a better
     schedule, and CP-SAT gets the rest. With two workers or more, CP-SAT searches from the
     dispatch schedule on the other cores meanwhile (`_SideSearch`); the better schedule and the
     better bound go on. Under a deterministic budget the search makes at most a fixed number of
@@ -843,7 +843,7 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
     moves = None if wall else int(TABU_SHARE * deterministic_time * TABU_MOVES_PER_UNIT)
     # by the clock: its share; by moves: the whole wall-clock limit stays the hard bound
     stop_at = started + (TABU_SHARE if wall else 1.0) * time_limit
-    floor = dispatch_mod.simple_lower_bound(problem, transports=True)
+    floor = dispatch_mod.simple_lower_bound(problem)
     side = None
     if workers > 1:
         side = _SideSearch(problem, warm, floor)
@@ -943,10 +943,10 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
     found = _solution(problem, v, solver)
     proven = status == cp_model.OPTIMAL
     if v.restricted:  # the optimum of a restriction: neither its bound nor its proof hold for the problem
-        bound = dispatch_mod.simple_lower_bound(problem, transports=True) if objective == "makespan" else 0.0
+        bound = dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0.0
         proven = proven and dispatch_mod.placed_objective(problem, found.placed, objective) <= bound
     elif objective == "makespan":  # the simple bound counts the operators' shifts, which CP-SAT's relaxation does not
-        bound = max(bound, dispatch_mod.simple_lower_bound(problem, transports=True))
+        bound = max(bound, dispatch_mod.simple_lower_bound(problem))
         proven = proven or dispatch_mod.placed_objective(problem, found.placed, objective) <= bound
     if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
         solved = dispatch_mod.placed_objective(problem, found.placed, objective)
@@ -985,7 +985,7 @@ def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, 
     phase made it), with CP-SAT's `bound` when it proved one."""
     return make_schedule(
         problem, _assign_lanes(problem, warm.placed), status="feasible",
-        lower_bound=max(bound, dispatch_mod.simple_lower_bound(problem, transports=True) if objective == "makespan" else 0),
+        lower_bound=max(bound, dispatch_mod.simple_lower_bound(problem) if objective == "makespan" else 0),
         objective=objective, solver=solver, departures=warm.departures, vehicles=warm.vehicles, pools=warm.pools,
     )
 

@@ -175,7 +175,7 @@ def test_a_capped_model_claims_no_proof(monkeypatch):
     monkeypatch.setattr(family_blocks, "MIN_RUNS", 1)
     schedule = solved(problem, hint=False)
     assert (schedule.status, schedule.makespan) == ("feasible", 15)
-    assert schedule.lower_bound == dispatch.simple_lower_bound(problem, transports=True) == 12
+    assert schedule.lower_bound == dispatch.simple_lower_bound(problem) == 12
 
 
 def test_a_capped_model_without_a_schedule_in_it_says_so(monkeypatch):

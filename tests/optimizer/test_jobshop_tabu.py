@@ -190,7 +190,7 @@ def two_machine_jobs(*durations: tuple[int, int]) -> SchedulingProblem:
 def test_the_lower_bound_shares_flexible_work_among_its_stations():
     # shortest durations 3 + 4 + 2 = 9 on {A, B}: at least ceil(9 / 2) = 5; the longest job, 4
     problem = two_machine_jobs((3, 5), (4, 4), (2, 6))
-    assert dispatch.simple_lower_bound(problem) == dispatch.simple_lower_bound(problem, transports=True) == 5
+    assert dispatch.simple_lower_bound(problem, transports=False) == dispatch.simple_lower_bound(problem) == 5
 
 
 def test_the_lower_bound_adds_the_least_head_and_tail_of_a_station_group():
@@ -204,20 +204,20 @@ def test_the_lower_bound_adds_the_least_head_and_tail_of_a_station_group():
             Job("J1", (op("x", "X", 5), op("m", "M", 3)), product="J1", family="J1"),
             Job("J2", (op("y", "Y", 4), op("m", "M", 1)), product="J2", family="J2"))
     problem = SchedulingProblem(jobs=jobs, capacities={"X": 1, "Y": 1, "M": 1})
-    assert dispatch.simple_lower_bound(problem, transports=True) == 13
+    assert dispatch.simple_lower_bound(problem) == 13
     # with a conveyor of 3 ticks between any two stations, each job's second operation starts 3
     # later: M's least head 4 + 3 -> 7 + 6 = 13; X's least tail 3 + 2 -> 6 + 5 + 5 = 16
     moved = replace(problem, transport={(a, b): TransportLeg(3, mover="conveyor") for a in "XYM" for b in "XYM"
                                         if a != b})
-    assert dispatch.simple_lower_bound(moved, transports=True) == 16
-    assert dispatch.simple_lower_bound(moved) == 13  # what CP-SAT's makespan domain gets: no transports
+    assert dispatch.simple_lower_bound(moved) == 16
+    assert dispatch.simple_lower_bound(moved, transports=False) == 13  # what CP-SAT's makespan domain gets
 
 
 def test_the_search_stops_at_the_lower_bound():
     problem = two_machine_jobs((3, 5), (4, 4), (2, 6))
     start = {(0, 0): ("A", 0, 0), (1, 0): ("A", 0, 3), (2, 0): ("A", 0, 7)}  # 9 ticks on A
     found = jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=1000,
-                                 lower_bound=dispatch.simple_lower_bound(problem, transports=True))
+                                 lower_bound=dispatch.simple_lower_bound(problem))
     assert (found.makespan, found.stopped) == (5, "bound")
     assert found.iterations < 10 and found.iterations == found.improvements[-1][0]
     assert schedule_of(problem, found.placed).makespan == 5
@@ -228,7 +228,7 @@ def test_the_search_stops_after_its_patience_without_a_better_schedule(patience)
     problem = read_fjs(FJSP / "mk01.fjs")  # reaches 40 in a few hundred moves; the bound is 39
     start = dispatch.list_schedule(problem, "fifo").placed
     found = jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=100_000, patience=patience,
-                                 lower_bound=dispatch.simple_lower_bound(problem, transports=True))
+                                 lower_bound=dispatch.simple_lower_bound(problem))
     assert found.stopped == "stagnation"
     last = found.improvements[-1][0]
     assert found.iterations == last + patience

@@ -71,8 +71,12 @@ def test_whole_lot_is_todays_behaviour():
 
 
 def test_lower_bound_counts_only_the_first_batch_before_the_last_operation():
-    assert dispatch.simple_lower_bound(line(6)) == 12 + 60  # transport left out: still a bound <= 77
-    assert dispatch.simple_lower_bound(line(6, batch=None)) == 120
+    # the first batch (12), the 5-tick conveyor and the whole bend (60): 77, the optimum by hand
+    # (`test_two_station_line_by_hand`); a whole lot: 60 + 5 + 60 = 125 (`test_whole_lot_...`)
+    assert dispatch.simple_lower_bound(line(6), transports=False) == 12 + 60
+    assert dispatch.simple_lower_bound(line(6)) == 12 + 5 + 60
+    assert dispatch.simple_lower_bound(line(6, batch=None), transports=False) == 120
+    assert dispatch.simple_lower_bound(line(6, batch=None)) == 125
 
 
 def placed_at(problem: SchedulingProblem, bend_start: int):
