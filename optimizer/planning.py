@@ -35,12 +35,14 @@ class ScheduleOptions:
     with one worker the seed alone decides the result; the wall clock is then only a safety
     net). A wall-clock limit counts from `started` (a `time.monotonic()` value: the `schedule`
     command passes its own start, so the limit bounds the whole command) or else from the
-    call, and covers validation, robot-cell measurement, solving and the check. `parameters`:
+    call, and covers validation, robot-cell measurement, solving and the check; `keep_back`
+    seconds of it stay unused for what the caller does after (the command's exit). `parameters`:
     extra CP-SAT parameters by name, for the CP-SAT solver only (the layout search's,
     `optimizer.search.budget`)."""
 
     time_limit: float = 10.0
     started: float | None = None
+    keep_back: float = 0.0
     deterministic_time: float | None = None
     workers: int = 2
     seed: int = 0
@@ -105,11 +107,17 @@ def schedule_layout(
     if not wall:
         budget["deterministic_time"] = options.deterministic_time
     else:
-        budget["time_limit"] = _solver_seconds(problem, clock)
+        budget["time_limit"] = _solver_seconds(problem, clock, options.keep_back)
     if options.parameters and SolverName.parse(options.solver) is SolverName.CPSAT:
         budget["parameters"] = dict(options.parameters)
     schedule = solve_with(problem, **budget, workers=options.workers, seed=options.seed, objective=options.objective)
-    schedule = drive_least_empty(problem, schedule)  # the same times, the vehicles that drive the least empty
+    # the same times, the vehicles that drive the least empty, if that fits before the check's
+    # time (in the caller's `keep_back`, which is a margin: milliseconds on the samples, while a
+    # fleet of thousands of trips would take seconds)
+    stop_at = None
+    if wall and clock.time_limit is not None:
+        stop_at = clock.started + clock.time_limit - CHECK_SECONDS_PER_OPERATION * problem.n_operations
+    schedule = drive_least_empty(problem, schedule, stop_at=stop_at)
     clock.stage("checking the schedule")
     return LayoutSchedule(layout, problem, schedule, check_schedule(problem, schedule))
 
@@ -117,13 +125,14 @@ def schedule_layout(
 CHECK_SECONDS_PER_OPERATION = 2e-4  # the independent check and the JSON, measured at ~1e-4 s each, doubled
 
 
-def _solver_seconds(problem: SchedulingProblem, clock: CommandClock) -> float:
+def _solver_seconds(problem: SchedulingProblem, clock: CommandClock, keep_back: float = 0.0) -> float:
     """What is left of the wall-clock limit for the solver, keeping back the time the check
-    and the JSON need. Raises TimeLimitReached when nothing is left, naming where the time went."""
+    and the JSON need and the caller's `keep_back`. Raises TimeLimitReached when nothing is
+    left, naming where the time went."""
     clock.stage(f"solving ({problem.n_operations:,} operations)")
     left = clock.left()
     assert left is not None
-    left -= CHECK_SECONDS_PER_OPERATION * problem.n_operations
+    left -= CHECK_SECONDS_PER_OPERATION * problem.n_operations + keep_back
     if left <= 0:
         raise TimeLimitReached(clock.overrun("no time left for the solver"))
     return left

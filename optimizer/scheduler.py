@@ -729,9 +729,10 @@ def solve(
                                      "built; give a longer time limit") from None
         return _warm_schedule(problem, warm, objective, solver=warm_solver)  # building the model took the rest
 
+    flags = _search_flags(problem, model)  # before the clock is read: counting Booleans takes time on large models
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
-        log=log, parameters=parameters, deterministic_time=deterministic_time, **_search_flags(problem, model),
+        log=log, parameters=parameters, deterministic_time=deterministic_time, **flags,
     )
     cut = _wall_clock_cut(status, solver, deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -897,7 +898,7 @@ class _SideSearch:
                 self.status, _ = _solve(self.model, time_limit=seconds, workers=workers, seed=seed, log=False,
                                         parameters=None, deterministic_time=deterministic_time,
                                         strong_disjunctive=False,
-                                        probing=_booleans(self.model) <= PROBING_MAX_BOOLEANS, solver=self.solver)
+                                        probing=_probing_pays(self.model), solver=self.solver)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by `finish`
                 self.error = exc
                 return
@@ -1023,12 +1024,23 @@ def _search_flags(problem: SchedulingProblem, model: cp_model.CpModel) -> dict[s
     """`_solve`'s strong disjunctive propagation (small problems without alternatives) and
     presolve probing (models of at most PROBING_MAX_BOOLEANS Booleans)."""
     return {"strong_disjunctive": not _large(problem) and not _flexible(problem),
-            "probing": _booleans(model) <= PROBING_MAX_BOOLEANS}
+            "probing": _probing_pays(model)}
 
 
-def _booleans(model: cp_model.CpModel) -> int:
-    """The model's 0/1 variables, which presolve's probing tries one by one (see PROBING_MAX_BOOLEANS)."""
-    return sum(1 for var in model.proto.variables if len(var.domain) == 2 and var.domain[0] == 0 and var.domain[1] == 1)
+def _probing_pays(model: cp_model.CpModel) -> bool:
+    """Whether the model has at most PROBING_MAX_BOOLEANS 0/1 variables, which presolve's
+    probing tries one by one. Counting stops past the cap: reading every variable of the
+    lights-out sample's model (105,815) took 0.6 s of its 10."""
+    variables = model.proto.variables
+    if len(variables) <= PROBING_MAX_BOOLEANS:
+        return True
+    booleans = 0
+    for var in variables:
+        if len(var.domain) == 2 and var.domain[0] == 0 and var.domain[1] == 1:
+            booleans += 1
+            if booleans > PROBING_MAX_BOOLEANS:
+                return False
+    return True
 
 
 def _solution(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver) -> dispatch_mod.ListSchedule:

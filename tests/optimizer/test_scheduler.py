@@ -389,3 +389,23 @@ def test_a_deterministic_budget_runs_every_rule_so_results_repeat(monkeypatch):
     solve(_three_alternatives(), time_limit=5.0, workers=1, hint=True, deterministic_time=1.0)
     solve(_three_alternatives(), time_limit=5.0, workers=1, hint=True)
     assert seen[0] is None and seen[1] is not None
+
+
+def test_presolve_probes_models_of_at_most_the_cap_of_booleans():
+    """Counting stops past the cap (a large model's count took 0.6 s of the budget); integer
+    variables do not count."""
+    from ortools.sat.python import cp_model
+
+    from optimizer.scheduler import PROBING_MAX_BOOLEANS, _probing_pays
+
+    def model(booleans: int, integers: int) -> cp_model.CpModel:
+        m = cp_model.CpModel()
+        for i in range(booleans):
+            m.NewBoolVar(f"b{i}")
+        for i in range(integers):
+            m.NewIntVar(0, 5, f"x{i}")
+        return m
+
+    assert _probing_pays(model(PROBING_MAX_BOOLEANS, 100))
+    assert not _probing_pays(model(PROBING_MAX_BOOLEANS + 1, 0))
+    assert _probing_pays(model(10, PROBING_MAX_BOOLEANS + 1))

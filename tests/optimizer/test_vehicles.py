@@ -3,6 +3,7 @@ its home) to the next pick-up. Hand-solved small cases for the CP-SAT models (ro
 lead), the dispatching rules, the independent checker and the schedule document."""
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import jsonschema
@@ -153,6 +154,11 @@ def test_a_plan_is_driven_by_the_vehicles_that_drive_least_empty_at_its_times():
     assert best.assignments == one.assignments and best.makespan == one.makespan
     assert kpis(problem, best).agv_empty_distance == 2 + 1
     assert drive_least_empty(problem, best) is best  # already the least: nothing to change
+    # under a time limit: there is time for two trips (an estimated 3.2e-9 s) until a second
+    # from now, none when the limit has passed, and the solver's vehicles stay
+    now = time.monotonic()
+    assert drive_least_empty(problem, one, stop_at=now + 1.0) == best
+    assert drive_least_empty(problem, one, stop_at=now - 1.0) is one
 
 
 def test_a_lot_from_its_origin():
