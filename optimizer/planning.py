@@ -111,9 +111,9 @@ def schedule_layout(
     if options.parameters and SolverName.parse(options.solver) is SolverName.CPSAT:
         budget["parameters"] = dict(options.parameters)
     schedule = solve_with(problem, **budget, workers=options.workers, seed=options.seed, objective=options.objective)
-    # the same times, the vehicles that drive the least empty, if that fits before the check's
-    # time (in the caller's `keep_back`, which is a margin: milliseconds on the samples, while a
-    # fleet of thousands of trips would take seconds)
+    # the same times, the vehicles that drive the least empty; under a wall-clock limit only if
+    # the assignment's estimate ends before the time kept for the check (the samples' take
+    # milliseconds of the caller's `keep_back`; thousands of trips would take seconds)
     stop_at = None
     if wall and clock.time_limit is not None:
         stop_at = clock.started + clock.time_limit - CHECK_SECONDS_PER_OPERATION * problem.n_operations
