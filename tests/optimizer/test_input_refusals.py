@@ -109,6 +109,20 @@ def test_a_schedule_that_fails_the_checker_is_not_written(tmp_path, capsys, monk
     assert not out.exists()
 
 
+def _slowed(monkeypatch, module, name: str) -> None:
+    """`module.name` made to take 0.5 s first: longer than the whole limit of the tests below,
+    however fast the machine."""
+    import time
+
+    real = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, slow)
+
+
 def test_the_schedule_time_limit_bounds_the_whole_command(tmp_path, capsys, monkeypatch):
     """`--time-limit` counts from the command's start: when reading and validating the layout
     has used it up, the command stops with exit 3 and says where the time went, writing nothing."""
@@ -116,14 +130,7 @@ def test_the_schedule_time_limit_bounds_the_whole_command(tmp_path, capsys, monk
 
     path = _write(tmp_path, _one_lot_each())
     out = tmp_path / "schedule.json"
-    real = planning.validate_layout
-
-    def slow_validation(*args, **kwargs):
-        import time
-        time.sleep(0.5)  # longer than the whole limit below, however fast the machine
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(planning, "validate_layout", slow_validation)
+    _slowed(monkeypatch, planning, "validate_layout")
     assert main(["schedule", str(path), "--out", str(out), "--time-limit", "0.2"]) == 3
     err = capsys.readouterr().err
     assert "error: the time limit of 0.2 s ran out while validating the layout (references, routings, robot cells and placement)" in err
@@ -142,14 +149,7 @@ def test_the_schedule_time_limit_counts_the_commands_start_up(tmp_path, capsys, 
 
     path = _write(tmp_path, _one_lot_each())
     out = tmp_path / "schedule.json"
-    real = cli.build_parser
-
-    def slow_start(*args, **kwargs):
-        import time
-        time.sleep(0.5)  # longer than the whole limit below, however fast the machine
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(cli, "build_parser", slow_start)
+    _slowed(monkeypatch, cli, "build_parser")
     assert main(["schedule", str(path), "--out", str(out), "--time-limit", "0.3"]) == 3
     err = capsys.readouterr().err
     assert "error: the time limit of 0.3 s ran out while validating the layout" in err
