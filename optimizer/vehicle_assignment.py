@@ -15,12 +15,11 @@ and no operation or trip moves. `drive_least_empty` does it to every layout's pl
 (`planning.schedule_layout`): empty AGV metres are what the layout search's annual cost
 charges for the fleet's driving (`optimizer.costing`), and the running twin follows the
 plan's vehicles. The assignment grows with the cube of the trips (0.19 s for 1,000, 8.8 s
-for 3,500), so under a time limit a fleet whose assignment would not fit in what is left
-keeps the solver's vehicles.
+for 3,500), so under a wall-clock limit its estimate (`assignment_seconds`) decides first
+whether it runs.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -93,11 +92,22 @@ def least_empty(problem: SchedulingProblem, mover: str, trips: list[FixedTrip]) 
     return vehicle if min(vehicle) >= 0 else None
 
 
-def drive_least_empty(problem: SchedulingProblem, schedule: Schedule, stop_at: float | None = None) -> Schedule:
+def assignment_seconds(problem: SchedulingProblem) -> float:
+    """What `drive_least_empty` may take on a plan of `problem` (SECONDS_PER_TRIP_CUBED): every
+    move that may take a fleet leg counted as a trip, once per transfer batch."""
+    trips: dict[str, int] = {}
+    for job in problem.jobs:
+        for k, op in enumerate(job.operations):
+            movers = {leg.mover for a in problem.pick_ups(job, k) for alt in op.alternatives
+                      if (leg := problem.fleet_leg(a, alt.station)) is not None and problem.has_vehicles(leg.mover)}
+            for mover in movers:
+                trips[mover] = trips.get(mover, 0) + problem.batch_trips(job, k)
+    return sum(SECONDS_PER_TRIP_CUBED * n ** 3 for n in trips.values())
+
+
+def drive_least_empty(problem: SchedulingProblem, schedule: Schedule) -> Schedule:
     """`schedule` with each fleet's trips carried by the vehicles that drive the least empty at
-    the trips' times (`least_empty`), and the empty legs that follow; the times stay. With
-    `stop_at` (a `time.monotonic()` value), a fleet whose assignment would end after it
-    (SECONDS_PER_TRIP_CUBED) keeps the solver's vehicles."""
+    the trips' times (`least_empty`), and the empty legs that follow; the times stay."""
     transports = list(schedule.transports)
     chosen = [t.vehicle for t in transports]
     for mover in problem.fleets:
@@ -105,8 +115,6 @@ def drive_least_empty(problem: SchedulingProblem, schedule: Schedule, stop_at: f
             continue
         mine = [i for i, t in enumerate(transports)
                 if t.mover == mover and t.vehicle is not None and problem.fleet_leg(t.from_station, t.to_station)]
-        if stop_at is not None and time.monotonic() + SECONDS_PER_TRIP_CUBED * len(mine) ** 3 > stop_at:
-            continue
         trips = [FixedTrip(transports[i].from_station, transports[i].to_station, transports[i].start,
                            transports[i].end) for i in mine]
         best = least_empty(problem, mover, trips)
@@ -118,4 +126,4 @@ def drive_least_empty(problem: SchedulingProblem, schedule: Schedule, stop_at: f
     return replace(schedule, transports=tuple(assign_vehicles(problem, transports, chosen)))
 
 
-__all__ = ["FixedTrip", "drive_least_empty", "least_empty"]
+__all__ = ["FixedTrip", "assignment_seconds", "drive_least_empty", "least_empty"]

@@ -157,20 +157,24 @@ def test_the_schedule_time_limit_counts_the_commands_start_up(tmp_path, capsys, 
     assert "Traceback" not in err and not out.exists()
 
 
-def test_the_solver_stops_early_by_the_check_and_what_the_caller_keeps_back():
-    """The command keeps `EXIT_SECONDS` for the interpreter's exit (0.3-0.4 s measured)."""
+def test_the_solver_stops_early_by_the_check_the_vehicles_and_what_the_caller_keeps_back(monkeypatch):
+    """The command keeps `EXIT_SECONDS` for the interpreter's exit (0.3-0.4 s measured); the
+    vehicle assignment's estimate is kept too, and the assignment runs, while it is at most a
+    tenth of what is left."""
     from twin.clock import CommandClock
 
+    import optimizer.planning as planning
     from optimizer.cli.schedule import EXIT_SECONDS
-    from optimizer.planning import CHECK_SECONDS_PER_OPERATION, _solver_seconds
     from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 
     ops = tuple(Operation(f"op{k}", (Alternative("m", 1),)) for k in range(1000))
     problem = SchedulingProblem(jobs=(Job("lot", ops),), capacities={"m": 1})
-    clock = CommandClock(10.0)
-    left = _solver_seconds(problem, clock, keep_back=EXIT_SECONDS)
-    kept = 1000 * CHECK_SECONDS_PER_OPERATION + EXIT_SECONDS  # 0.2 + 0.4 s
-    assert 10.0 - kept - 0.1 < left <= 10.0 - kept
+    kept = 1000 * planning.CHECK_SECONDS_PER_OPERATION + EXIT_SECONDS  # 0.2 + 0.4 s
+    for assignment, solver_gets, assigned in ((0.0, 10.0 - kept, True), (0.5, 10.0 - kept - 0.5, True),
+                                              (2.0, 10.0 - kept, False)):
+        monkeypatch.setattr(planning, "assignment_seconds", lambda problem: assignment)
+        left, assign = planning._solver_seconds(problem, CommandClock(10.0), keep_back=EXIT_SECONDS)
+        assert solver_gets - 0.1 < left <= solver_gets and assign is assigned
 
 
 def test_simulate_refuses_a_layout_the_other_commands_refuse(tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -19,6 +20,8 @@ from optimizer.schedule import Schedule, Transport, check_schedule, make_schedul
 from optimizer.schedule_json import schedule_from_json, schedule_json_schema, schedule_to_json
 from optimizer.planning import ScheduleOptions, schedule_layout
 from optimizer.scheduler import solve
+
+SAMPLES = Path(__file__).resolve().parents[2] / "layouts"
 
 
 def problem() -> SchedulingProblem:
@@ -329,3 +332,29 @@ def test_schedule_layout_validates_solves_and_checks(tmp_path, monkeypatch, phys
     path.write_text(yaml.safe_dump(bad))
     with pytest.raises(LayoutError, match="laser"):
         schedule_layout(load_layout(path), tmp_path, physics, ScheduleOptions(time_limit=5, workers=1))
+
+
+def test_a_plan_under_a_wall_clock_limit_gets_the_least_empty_vehicles(monkeypatch, physics):
+    """The assignment's time is kept back before the solver, so a solver that ends after its
+    budget (CP-SAT stops tens of milliseconds late) does not cost the plan its least-empty
+    vehicles, as a look at the clock after the solver did (on the electronics sample: 1,382
+    empty metres instead of 1,017 in one 6-s plan)."""
+    import time
+
+    import optimizer.planning as planning
+    from optimizer.vehicle_assignment import drive_least_empty
+
+    real, raw = planning.get_solver, []
+
+    def late(name):
+        def solve_late(problem, *, time_limit, **kwargs):
+            raw.append(real(name)(problem, time_limit=time_limit, **kwargs))
+            time.sleep(0.3)
+            return raw[-1]
+        return solve_late
+
+    monkeypatch.setattr(planning, "get_solver", late)
+    path = SAMPLES / "electronics_assembly.yaml"
+    result = schedule_layout(load_layout(path), path.parent, physics, ScheduleOptions(time_limit=3.0))
+    assert drive_least_empty(result.problem, raw[0]) is not raw[0]  # the solver's own vehicles drive more
+    assert drive_least_empty(result.problem, result.schedule) is result.schedule
