@@ -122,7 +122,7 @@ CHECK_SECONDS_PER_OPERATION = 2e-4  # the independent check and the JSON, measur
 # Under a wall-clock limit the least-empty vehicle assignment runs when its estimate is at most
 # this share of what is left for the solver (the samples': milliseconds), which then keeps it
 # back; a larger one would cost the search more than the empty metres it saves, and the
-# solver's vehicles stay (the electronics sample at 25 times its demand: about 17 s).
+# solver's vehicles stay (the electronics sample at 25 times its demand: an estimated 28 s).
 ASSIGNMENT_SHARE = 0.1
 
 
