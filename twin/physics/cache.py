@@ -1,7 +1,8 @@
 """Simulated task reports on disk, one JSON file per task, named by a hash of every input
 that affects the result (cell base and fixtures, the task, the robot file and what it
 references, the datasheet entry, the physics settings, the pybullet version and
-`settings.MODEL_VERSION`), so a stale entry is never read: it is simply never asked for."""
+`settings.MODEL_VERSION`), so a stale entry is never read: it is simply never asked for.
+Robots' measured reach (`twin.physics.reach`) is kept the same way, by `reach_key`."""
 from __future__ import annotations
 
 import hashlib
@@ -43,9 +44,17 @@ def task_key(cell: RobotCell, task: RobotTask, robot: Robot) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+def reach_key(robot: Robot, seed: int) -> str:
+    """Hash of everything that affects a robot's measured reach: its kinematics (the robot
+    file and what it references), the sampling seed, the pybullet and model versions."""
+    data = {"kind": "reach", "model": settings.MODEL_VERSION, "pybullet": pybullet_version(),
+            "robot": robot_digest(robot), "seed": seed}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
 class ReportCache:
-    """Task reports in `folder`, by key. A missing, unreadable or outdated file is a miss; a
-    folder that cannot be written only costs time."""
+    """Task reports (and reach measurements) in `folder`, by key. A missing, unreadable or
+    outdated file is a miss; a folder that cannot be written only costs time."""
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
@@ -53,10 +62,26 @@ class ReportCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def read(self, key: str) -> TaskReport | None:
+    def read_json(self, key: str) -> dict | None:
         try:
             data = json.loads(self._path(key).read_text())
         except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def write_json(self, key: str, data: dict) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.parent / f".{key}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps(data))
+            tmp.replace(path)
+        except OSError:
+            pass
+
+    def read(self, key: str) -> TaskReport | None:
+        data = self.read_json(key)
+        if data is None:
             return None
         try:
             report = TaskReport.from_dict(data)
@@ -66,11 +91,4 @@ class ReportCache:
         return report
 
     def write(self, key: str, report: TaskReport) -> None:
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.parent / f".{key}.{os.getpid()}.tmp"
-            tmp.write_text(json.dumps(report.to_dict()))
-            tmp.replace(path)
-        except OSError:
-            pass
+        self.write_json(key, report.to_dict())
