@@ -30,7 +30,7 @@ class Physics:
         self.cache: ReportCache | None = ReportCache(self.cache_dir) if use_cache else None
         self.lock = threading.RLock()  # one simulation at a time: the worlds are shared (threads, e.g. the app)
         self.worlds = WorldPool()
-        self.reach: dict[Any, Any] = {}  # (urdf, digest) -> Reach
+        self.reach: dict[str, Any] = {}  # `cache.reach_key` -> Reach
         self.envelopes: dict[tuple[str, str | None], float] = {}  # (robot name, layout folder) -> radius
         self.visuals: dict[str, list] = {}  # (urdf:digest) -> robot visuals at home
         _LIVE.add(self)

@@ -14,7 +14,7 @@ from twin.physics.bodies import load_robot
 from twin.physics.cache import reach_key
 from twin.physics.client import PhysicsClient
 from twin.physics.context import Physics
-from twin.robots import Robot, resolve_robot, robot_digest
+from twin.robots import Robot, resolve_robot
 
 SEED = 12345  # the measurement samples the joint space with this seed: the same reach every time
 
@@ -82,22 +82,17 @@ def _measure(robot: Robot) -> Reach:
 def measure_reach(robot: Robot, physics: Physics) -> Reach:
     """A robot's reach (deterministic: fixed seed), measured once per `physics` context and
     read from its disk cache when measured before."""
-    key = (str(robot.urdf), robot_digest(robot))
-    if key not in physics.reach:
-        physics.reach[key] = _cached_measure(robot, physics)
-    return physics.reach[key]
-
-
-def _cached_measure(robot: Robot, physics: Physics) -> Reach:
-    if physics.cache is None:
-        return _measure(robot)
     key = reach_key(robot, SEED)
-    data = physics.cache.read_json(key)
-    if data is not None and set(data) == {"datasheet", "horizontal"}:
-        return Reach(**data)
-    reach = _measure(robot)
-    physics.cache.write_json(key, {"datasheet": reach.datasheet, "horizontal": reach.horizontal})
-    return reach
+    if key not in physics.reach:
+        data = physics.cache.read_json(key) if physics.cache is not None else None
+        if data is not None and set(data) == {"datasheet", "horizontal"}:
+            physics.reach[key] = Reach(**data)
+        else:
+            physics.reach[key] = _measure(robot)
+            if physics.cache is not None:
+                physics.cache.write_json(key, {"datasheet": physics.reach[key].datasheet,
+                                               "horizontal": physics.reach[key].horizontal})
+    return physics.reach[key]
 
 
 def envelope_radius(robot: str, layout_dir: Path | str | None, physics: Physics) -> float:
