@@ -42,7 +42,8 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   budget (less when it reaches its lower bound or stops improving), while CP-SAT searches from
   the dispatch schedule on the other workers; CP-SAT's LNS then starts from the better schedule,
   which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
-  benchmarks/fjsp_bench.py).
+  benchmarks/fjsp_bench.py). When the tabu schedule ends within a tick (or BOUND_PROBE_GAP) of
+  the lower bound, CP-SAT first looks for a schedule at the bound itself (`_bound_probe`).
 - Campaigns first: on a problem with changeovers whose model is exact, under a wall-clock
   budget, CP-SAT first searches the campaign model (each family in one run per lane, or as many
   as the warm start has) for CAMPAIGN_SHARE of the budget, and the exact model then starts from
@@ -104,6 +105,14 @@ PROBING_MAX_BOOLEANS = 30_000
 # exact phase's 0.26 units took about 2.7 s, as the whole solve's 0.375 did before), and
 # `make run`'s scheduling took 427-447 s with it against 350 s without (README).
 CAMPAIGN_SHARE = 0.8
+# When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
+# least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted and with its own
+# branching, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`): with the makespan
+# capped there, propagation all but fixes the critical job, and a schedule or a proof that none
+# exists comes in seconds where improving from the tabu schedule one tick at a time took the
+# whole minute, or never came (la01_vdata at 570 against 571, mk02's proof at 26; README).
+BOUND_PROBE_GAP = 0.01
+BOUND_PROBE_SHARE = 0.25
 
 
 @dataclass
@@ -119,6 +128,7 @@ class _Vars:
     blocks: list[family_blocks.LaneBlocks] = field(default_factory=list)  # lanes with changeovers
     reference: dict[Key, tuple[str, int, int]] | None = None  # the warm start: its family runs fit the blocks
     campaigns: bool = False  # the campaign phase's model (`family_blocks.plan_runs`)
+    fixed_branching: bool = True  # branch on the earliest start (small problems, `_objective`)
     restricted: bool = False  # fewer family blocks than a schedule may need: CP-SAT's bound is no bound
     departure: dict[Key, cp_model.IntVar] = field(default_factory=dict)  # moves that may take a fleet leg
     trip: dict[tuple[int, int, str, str], cp_model.IntVar] = field(default_factory=dict)  # both stations open
@@ -510,7 +520,7 @@ def _objective(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, ob
     # scheme); on small job shops it finds near-optimal schedules more reliably than the
     # default branching, at no cost to the proofs (benchmarks/jssp_bench.py); on large ones
     # CP-SAT's own branching found better schedules (benchmarks/jssp_heldout_bench.py)
-    if not _large(problem):
+    if not _large(problem) and v.fixed_branching:
         model.AddDecisionStrategy(
             [v.start[key] for key in sorted(v.start)], cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
         )
@@ -693,6 +703,11 @@ def solve(
             # no side search under a caller's constraints: its model would not have them
             warm, deterministic_time, floor = _tabu_warm_start(problem, warm, started, time_limit, deterministic_time,
                                                                seed, workers if constrain is None else 1)
+            if deterministic_time is None and _probe_pays(problem, warm, floor):
+                at_bound, floor = _bound_probe(
+                    problem, floor, constrain, workers=workers, seed=seed, log=log, parameters=parameters,
+                    seconds=BOUND_PROBE_SHARE * (time_limit - (time.monotonic() - started)))
+                warm = at_bound or warm
     horizon = _safe_horizon(problem)
     warm_makespan = None
     if warm is not None:
@@ -756,11 +771,12 @@ def solve(
 def _build(model: cp_model.CpModel, problem: SchedulingProblem, horizon: int,
            reference: dict[Key, tuple[str, int, int]] | None, stop_at: float | None, objective: str, floor: int,
            constrain: Callable[[cp_model.CpModel, _Vars], None] | None, hint: dispatch_mod.ListSchedule | None,
-           campaigns: bool = False) -> _Vars:
+           campaigns: bool = False, fixed_branching: bool = True) -> _Vars:
     """The model's steps in order; raises _OutOfTime when building passes `stop_at`."""
     v = _variables(model, problem, horizon)
     v.reference = reference
     v.campaigns = campaigns
+    v.fixed_branching = fixed_branching
     v.stop_at = stop_at
     _constraints(model, problem, v)
     _objective(model, problem, v, objective)
@@ -826,6 +842,28 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     better = (dispatch_mod.placed_objective(problem, found.placed, objective)
               < dispatch_mod.placed_objective(problem, warm.placed, objective))
     return found if better else None
+
+
+def _probe_pays(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, floor: int) -> bool:
+    """Whether the schedule lies within BOUND_PROBE_GAP of the lower bound `floor` (and above it)."""
+    makespan = max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0)
+    return floor < makespan <= floor + max(1, math.floor(BOUND_PROBE_GAP * floor))
+
+
+def _bound_probe(problem: SchedulingProblem, floor: int,
+                 constrain: Callable[[cp_model.CpModel, _Vars], None] | None, *, seconds: float, workers: int,
+                 seed: int, log: bool, parameters: dict | None) -> tuple[dispatch_mod.ListSchedule | None, int]:
+    """CP-SAT on the problem with every lot done by `floor`, the makespan's lower bound: no hint
+    (the tabu schedule lies above it) and CP-SAT's own branching (la01_vdata: 2.2 s against 7.5 s
+    with the earliest-start branching). A schedule found is optimal; a proof that none exists
+    lifts the bound by one tick. Returns the schedule (or None) and the bound."""
+    model = cp_model.CpModel()
+    v = _build(model, problem, floor, None, None, "makespan", 0, constrain, None, fixed_branching=False)
+    status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
+                            parameters=parameters, strong_disjunctive=False, probing=_probing_pays(model))
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return _solution(problem, v, solver), floor
+    return None, floor + 1 if status == cp_model.INFEASIBLE else floor
 
 
 def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, started: float, time_limit: float,
