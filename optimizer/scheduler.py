@@ -106,8 +106,8 @@ PROBING_MAX_BOOLEANS = 30_000
 # `make run`'s scheduling took 427-447 s with it against 350 s without (README).
 CAMPAIGN_SHARE = 0.8
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
-# least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted and with its own
-# branching, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`): with the makespan
+# least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
+# branching and one worker, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`): with the makespan
 # capped there, propagation all but fixes the critical job, and a schedule or a proof that none
 # exists comes in seconds where improving from the tabu schedule one tick at a time took the
 # whole minute, or never came (la01_vdata at 570 against 571, mk02's proof at 26; README).
@@ -705,7 +705,7 @@ def solve(
                                                                seed, workers if constrain is None else 1)
             if deterministic_time is None and _probe_pays(problem, warm, floor):
                 at_bound, floor = _bound_probe(
-                    problem, floor, constrain, workers=workers, seed=seed, log=log, parameters=parameters,
+                    problem, floor, constrain, seed=seed, log=log, parameters=parameters,
                     seconds=BOUND_PROBE_SHARE * (time_limit - (time.monotonic() - started)))
                 warm = at_bound or warm
     horizon = _safe_horizon(problem)
@@ -851,15 +851,18 @@ def _probe_pays(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, flo
 
 
 def _bound_probe(problem: SchedulingProblem, floor: int,
-                 constrain: Callable[[cp_model.CpModel, _Vars], None] | None, *, seconds: float, workers: int,
+                 constrain: Callable[[cp_model.CpModel, _Vars], None] | None, *, seconds: float,
                  seed: int, log: bool, parameters: dict | None) -> tuple[dispatch_mod.ListSchedule | None, int]:
     """CP-SAT on the problem with every lot done by `floor`, the makespan's lower bound: no hint
-    (the tabu schedule lies above it) and CP-SAT's own branching (la01_vdata: 2.2 s against 7.5 s
-    with the earliest-start branching). A schedule found is optimal; a proof that none exists
-    lifts the bound by one tick. Returns the schedule (or None) and the bound."""
+    (the tabu schedule lies above it), CP-SAT's own branching (la01_vdata: 2.2 s against 7.5 s
+    with the earliest-start branching) and one worker, whose search does not depend on the
+    threads' timing: with two, la01_vdata's probe took 4.5-5.3 s in most runs and found nothing
+    in 30-50 s in others (with CP-SAT's log on; beside another test process), with one 2.9-4.7 s
+    for seeds 0-7. A schedule found is optimal; a proof that none exists lifts the bound by one
+    tick. Returns the schedule (or None) and the bound."""
     model = cp_model.CpModel()
     v = _build(model, problem, floor, None, None, "makespan", 0, constrain, None, fixed_branching=False)
-    status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
+    status, solver = _solve(model, time_limit=max(0.01, seconds), workers=1, seed=seed, log=log,
                             parameters=parameters, strong_disjunctive=False, probing=_probing_pays(model))
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return _solution(problem, v, solver), floor

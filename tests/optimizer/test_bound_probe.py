@@ -14,7 +14,7 @@ SHARED = Path(__file__).resolve().parents[3] / "shared/benchmarks"
 
 
 def _probe(problem, floor):
-    return scheduler._bound_probe(problem, floor, None, seconds=30.0, workers=2, seed=0, log=False, parameters=None)
+    return scheduler._bound_probe(problem, floor, None, seconds=30.0, seed=0, log=False, parameters=None)
 
 
 def test_a_probe_at_the_optimum_finds_a_schedule_there():
@@ -54,7 +54,8 @@ def test_a_probe_proves_that_no_schedule_reaches_a_bound_below_the_optimum():
 def test_a_tabu_schedule_one_tick_above_the_bound_gives_way_to_the_probe(monkeypatch):
     """la01_vdata: the tabu search stops at 571 (seeds 0-5), the bound is 570, the optimum;
     before the probe CP-SAT found 570 from the tabu schedule in 2 of 4 runs of 60 s. The probe
-    gets all the time left here, so a slow machine does not make the test flaky."""
+    (one worker: its search does not depend on the threads' timing) gets all the time left here,
+    so a slow machine does not make the test flaky."""
     problem = read_fjs(SHARED / "fjsp/la01_vdata.fjs")
     assert dispatch.simple_lower_bound(problem) == 570
     monkeypatch.setattr(scheduler, "BOUND_PROBE_SHARE", 1.0)
