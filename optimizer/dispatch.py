@@ -412,13 +412,18 @@ def job_ends(problem: SchedulingProblem, placed: Placed) -> dict[int, int]:
     return ends
 
 
+def makespan(problem: SchedulingProblem, placed: Placed) -> int:
+    """When the last placed operation ends (0 when none is placed)."""
+    return max(job_ends(problem, placed).values(), default=0)
+
+
 def _score(problem: SchedulingProblem, placed: Placed, objective: str) -> tuple:
     ends = job_ends(problem, placed)
-    makespan = max(ends.values(), default=0)
+    longest = max(ends.values(), default=0)
     tardiness = sum(
         job.weight * max(0, ends.get(j, 0) - job.due) for j, job in enumerate(problem.jobs) if job.due is not None
     )
-    return (tardiness, makespan) if objective == "weighted_tardiness" else (makespan, tardiness)
+    return (tardiness, longest) if objective == "weighted_tardiness" else (longest, tardiness)
 
 
 def placed_objective(problem: SchedulingProblem, placed: Placed, objective: str) -> float:

@@ -107,10 +107,11 @@ PROBING_MAX_BOOLEANS = 30_000
 CAMPAIGN_SHARE = 0.8
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
 # least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
-# branching and one worker, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`): with the makespan
-# capped there, propagation all but fixes the critical job, and a schedule or a proof that none
-# exists comes in seconds where improving from the tabu schedule one tick at a time took the
-# whole minute, or never came (la01_vdata at 570 against 571, mk02's proof at 26; README).
+# branching and one worker, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`):
+# with the makespan capped there, propagation all but fixes the critical job, and a schedule or
+# a proof that none exists comes in seconds where improving from the tabu schedule one tick at
+# a time took the whole minute, or never came (la01_vdata at 570 against 571, mk02's proof at
+# 26; README).
 BOUND_PROBE_GAP = 0.01
 BOUND_PROBE_SHARE = 0.25
 
@@ -488,11 +489,13 @@ def _pooled_capacity(model: cp_model.CpModel, problem: SchedulingProblem, v: _Va
     """Redundant: for each set of interchangeable stations G (the alternatives of a flexible
     operation), every operation that must run somewhere in G occupies one of G's lanes, so at
     most sum(capacity) of them run at once. Gives CP-SAT energy reasoning across alternatives."""
-    groups = {  # operations sharing a batch occupy one lane together: no batch machine here
+    # in the order they first appear, not a set's: the model, and so CP-SAT's search for a seed,
+    # must not depend on the process's string hashing
+    groups = dict.fromkeys(  # operations sharing a batch occupy one lane together: no batch machine here
         frozenset(a.station for a in op.alternatives)
         for job in problem.jobs for op in job.operations
         if len(op.alternatives) > 1 and not any(a.station in problem.batch_sizes for a in op.alternatives)
-    }
+    )
     for group in groups:
         intervals = []
         for j, job in enumerate(problem.jobs):
@@ -711,7 +714,7 @@ def solve(
     horizon = _safe_horizon(problem)
     warm_makespan = None
     if warm is not None:
-        warm_makespan = max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0)
+        warm_makespan = dispatch_mod.makespan(problem, warm.placed)
         if objective == "makespan":
             horizon = min(horizon, warm_makespan)
     if problem.horizon is not None:
@@ -730,7 +733,7 @@ def solve(
             parameters=parameters, seconds=CAMPAIGN_SHARE * (time_limit - (time.monotonic() - started)))
         if campaign is not None:  # (makespan only: `_campaigns_first`) its makespan is the horizon
             warm, warm_solver, reference = campaign, "cpsat", campaign.placed
-            horizon = min(horizon, max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0))
+            horizon = min(horizon, dispatch_mod.makespan(problem, warm.placed))
 
     if reference is None and warm is not None:
         reference = warm.placed  # the warm start's family runs: the capped blocks keep it in the model
@@ -846,20 +849,17 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
 
 def _probe_pays(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, floor: int) -> bool:
     """Whether the schedule lies within BOUND_PROBE_GAP of the lower bound `floor` (and above it)."""
-    makespan = max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0)
-    return floor < makespan <= floor + max(1, math.floor(BOUND_PROBE_GAP * floor))
+    return floor < dispatch_mod.makespan(problem, warm.placed) <= floor + max(1, math.floor(BOUND_PROBE_GAP * floor))
 
 
 def _bound_probe(problem: SchedulingProblem, floor: int,
                  constrain: Callable[[cp_model.CpModel, _Vars], None] | None, *, seconds: float,
                  seed: int, log: bool, parameters: dict | None) -> tuple[dispatch_mod.ListSchedule | None, int]:
     """CP-SAT on the problem with every lot done by `floor`, the makespan's lower bound: no hint
-    (the tabu schedule lies above it), CP-SAT's own branching (la01_vdata: 2.2 s against 7.5 s
-    with the earliest-start branching) and one worker, whose search does not depend on the
-    threads' timing: with two, la01_vdata's probe took 4.5-5.3 s in most runs and found nothing
-    in 30-50 s in others (with CP-SAT's log on; beside another test process), with one 2.9-4.7 s
-    for seeds 0-7. A schedule found is optimal; a proof that none exists lifts the bound by one
-    tick. Returns the schedule (or None) and the bound."""
+    (the tabu schedule lies above it), CP-SAT's own branching (faster here than the earliest-start
+    one) and one worker, so a seed's search is the same on every run (two were no faster on
+    la01_vdata; README). A schedule found is optimal; a proof that none exists lifts the bound by
+    one tick. Returns the schedule (or None) and the bound."""
     model = cp_model.CpModel()
     v = _build(model, problem, floor, None, None, "makespan", 0, constrain, None, fixed_branching=False)
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=1, seed=seed, log=log,
@@ -918,7 +918,7 @@ class _SideSearch:
 
     def __init__(self, problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, floor: int) -> None:
         self.problem = problem
-        horizon = min(_safe_horizon(problem), max(dispatch_mod.job_ends(problem, warm.placed).values(), default=0))
+        horizon = min(_safe_horizon(problem), dispatch_mod.makespan(problem, warm.placed))
         if problem.horizon is not None:
             horizon = min(horizon, problem.horizon)
         self.model = cp_model.CpModel()

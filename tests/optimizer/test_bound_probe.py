@@ -35,7 +35,7 @@ def test_a_probe_below_the_optimum_lifts_the_bound_by_one_tick():
 def test_the_probe_runs_only_within_its_gap_of_the_bound(monkeypatch):
     problem = read_jssp(SHARED / "jssp/ft06.txt")
     warm = dispatch.list_schedule(problem, "mwkr")
-    makespan = max(dispatch.job_ends(problem, warm.placed).values())
+    makespan = dispatch.makespan(problem, warm.placed)
     assert 50 < makespan < 100  # one percent of the bound is less than a tick: the gap is one tick
     assert scheduler._probe_pays(problem, warm, makespan - 1)
     assert not scheduler._probe_pays(problem, warm, makespan)  # at the bound already: nothing to find
