@@ -11,6 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -c "from optimizer import jobshop_tabu; jobshop_tabu.warm_up()"  # numba compiles the tabu search once
 	touch $@
 
 run: $(VENV)/.installed

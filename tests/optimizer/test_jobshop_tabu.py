@@ -7,6 +7,7 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from optimizer import dispatch, jobshop_tabu
@@ -147,20 +148,24 @@ def test_the_incremental_evaluation_agrees_with_a_full_pass(seed, releases, tran
     g = jobshop_tabu._Graph.of(problem)
     state = jobshop_tabu._State(g, *jobshop_tabu._sequences(g, dispatch.list_schedule(problem, "spt").placed))
     rng = random.Random(seed)
+    rng_state = jobshop_tabu._rng(seed)
+    cycles = 0
     for _ in range(200):
-        moves = jobshop_tabu._n5_moves(state.blocks(state.critical_path(rng)))
+        moves = state.critical_swaps(rng_state)
         if not moves:
             break
         u, v = rng.choice(moves)
         state.swap(u, v)
-        try:
-            state.evaluate_swap(u, v)
-        except jobshop_tabu._Cycle:  # left as it was: heads, tails and order untouched
+        if not state.evaluate_swap(u, v):  # left as it was: heads, tails and order untouched
             state.swap(v, u)
-        fresh = jobshop_tabu._State(g, state.station, {})
-        fresh.mprev, fresh.mnext = list(state.mprev), list(state.mnext)
-        fresh.evaluate()
-        assert (state.head, state.tail, state.makespan) == (fresh.head, fresh.tail, fresh.makespan)
+            cycles += 1
+        fresh = jobshop_tabu._State(g, state.st[jobshop_tabu.STATION].tolist(), {})
+        fresh.st[jobshop_tabu.MPREV], fresh.st[jobshop_tabu.MNEXT] = state.st[jobshop_tabu.MPREV], state.st[jobshop_tabu.MNEXT]
+        assert fresh.evaluate()
+        for row in (jobshop_tabu.HEAD, jobshop_tabu.TAIL):
+            assert state.st[row].tolist() == fresh.st[row].tolist()
+        assert state.makespan == fresh.makespan
+    assert cycles == 0 or zero
 
 
 def test_a_makespan_set_by_a_zero_length_operation_still_gives_moves():
@@ -237,3 +242,28 @@ def test_the_search_stops_after_its_patience_without_a_better_schedule(patience)
     # the same search without the stop makes the same moves up to there
     longer = jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=found.iterations)
     assert longer.improvements == found.improvements and longer.stopped == "moves"
+
+
+def test_the_tabu_table_keeps_every_live_entry_while_it_drops_the_spent_ones():
+    # the compiled loop's hash table against a dict: 20,000 moves, each making one of 500 keys
+    # tabu for up to 1.5 x the base tenure; the table (8 x that in size) drops spent entries
+    # when half full, which must never lose a live one nor fill up
+    base_tenure = 12
+    table = jobshop_tabu._tabu_table(base_tenure)
+    sc = np.zeros(7, dtype=np.int64)
+    rng = random.Random(5)
+    model: dict[int, int] = {}
+    for iteration in range(1, 20_001):
+        sc[jobshop_tabu._ITERATION] = iteration
+        key = rng.randrange(500) * 7919  # spread out, as pair keys are
+        until = iteration + base_tenure + rng.randrange(base_tenure // 2 + 1)
+        jobshop_tabu._make_tabu(table, sc, key, until)
+        model[key] = until
+        assert sc[jobshop_tabu._TABU_USED] <= table.shape[1] // 2 + 1
+        if iteration % 97 == 0:
+            for k in range(0, 500 * 7919, 7919):
+                found = jobshop_tabu._tabu_until(table, k)
+                if model.get(k, 0) > iteration:
+                    assert found == model[k]
+                else:
+                    assert found <= iteration
