@@ -87,8 +87,10 @@ TABU_MOVES_PER_UNIT = 2000
 # CP-SAT gets the rest of the budget. Traced on the fjsp set (50-150 operations, seeds 0 and 1):
 # where CP-SAT proves the optimum in seconds the search sat on its best for up to 2,700 moves
 # per operation (mk01, la03_edata), and where CP-SAT is weak (la01_rdata, la03_rdata) it
-# still improved after 400-1,400; see the README for what 500 does at 60 s.
-TABU_PATIENCE = 500
+# still improved after 400-1,400. 500 was chosen when a move cost Python time (25,000 moves
+# took 3-5 s on la02_rdata); compiled, they take 0.1 s, and 2,000 ended the rdata instances
+# and mk05 no worse and twice better at 60 s (README, "the tabu search compiled").
+TABU_PATIENCE = 2000
 # Flexible problems get the tabu search from this many operations (the fjsp benchmarks have
 # 50-150); CP-SAT alone proves smaller ones in well under a second, which the tabu search,
 # taking its whole share, would only delay.
