@@ -239,9 +239,8 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
             moves = min(_SLICE, 2 * moves)
     state.st[:_SAVED] = best
     state.evaluate()
-    head = state.st[HEAD]
-    return Result({key: (g.names[stations_o], 0, int(head[o]))
-                   for o, (key, stations_o) in enumerate(zip(g.keys, state.st[STATION].tolist()))},
+    heads, on = state.st[HEAD].tolist(), state.st[STATION].tolist()
+    return Result({key: (g.names[on[o]], 0, heads[o]) for o, key in enumerate(g.keys)},
                   int(state.sc[_BEST]), int(state.sc[_ITERATION]), stopped, tuple(improvements))
 
 

@@ -4,6 +4,8 @@ optimum it reaches."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -267,3 +269,21 @@ def test_the_tabu_table_keeps_every_live_entry_while_it_drops_the_spent_ones():
                     assert found == model[k]
                 else:
                     assert found <= iteration
+
+
+def test_the_compiled_loop_stops_by_the_clock_and_by_cancel_between_its_slices():
+    # no move limit: only the clock (0.3 s from now) or the event (set from another thread after
+    # 0.3 s) can end these searches; each returns a valid schedule no worse than its start
+    problem = shop(15, 10, 11)
+    start = dispatch.list_schedule(problem, "mwkr").placed
+    before = schedule_of(problem, start).makespan
+    by_clock = jobshop_tabu.improve(problem, start, stop_at=time.monotonic() + 0.3)
+    cancel = threading.Event()
+    timer = threading.Timer(0.3, cancel.set)
+    timer.start()
+    by_cancel = jobshop_tabu.improve(problem, start, stop_at=NEVER, cancel=cancel)
+    timer.join()
+    for found, why in ((by_clock, "clock"), (by_cancel, "cancelled")):
+        assert found.stopped == why and found.iterations > 0
+        improved = schedule_of(problem, found.placed)
+        assert check_schedule(problem, improved) == [] and improved.makespan == found.makespan <= before
