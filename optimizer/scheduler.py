@@ -92,9 +92,11 @@ TABU_MOVES_PER_UNIT = 500_000
 # where CP-SAT proves the optimum in seconds the search sat on its best for up to 2,700 moves
 # per operation (mk01, la03_edata), and where CP-SAT is weak (la01_rdata, la03_rdata) it
 # still improved after 400-1,400. 500 was chosen when a move cost Python time (25,000 moves
-# took 3-5 s on la02_rdata); compiled, they take 0.1 s, and 2,000 ended the rdata instances
-# and mk05 no worse and twice better at 60 s (README, "the tabu search compiled").
-TABU_PATIENCE = 2000
+# took 3-5 s on la02_rdata); compiled, they take 0.1 s. At 60 s, 2,000 ended the rdata
+# instances and mk05 no worse than 500 and twice better, and 10,000 reached mk05's 172 where
+# 2,000 stopped at 173 (seed 1: the search's last improvement came after 238,000 moves without
+# one); on the training 15x15 job shops at 10 s, 500 / 2,000 / 10,000 were alike (README).
+TABU_PATIENCE = 10_000
 # Flexible problems get the tabu search from this many operations (the fjsp benchmarks have
 # 50-150); CP-SAT alone proves smaller ones in well under a second, which the tabu search,
 # taking its whole share, would only delay.
