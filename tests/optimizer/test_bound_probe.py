@@ -55,10 +55,13 @@ def test_a_tabu_schedule_one_tick_above_the_bound_gives_way_to_the_probe(monkeyp
     """la01_vdata: the tabu search stops at 571 (seeds 0-5), the bound is 570, the optimum;
     before the probe CP-SAT found 570 from the tabu schedule in 2 of 4 runs of 60 s. The probe
     (one worker: its search does not depend on the threads' timing) gets all the time left here,
-    so a slow machine does not make the test flaky."""
+    so a slow machine does not make the test flaky. The tabu search's patience is held at 2,000
+    moves per operation: with the scheduler's longer one, CP-SAT beside the search may reach 570
+    itself before the search stops, and the probe would not be needed (a CI run on 64c2e81)."""
     problem = read_fjs(SHARED / "fjsp/la01_vdata.fjs")
     assert dispatch.simple_lower_bound(problem) == 570
     monkeypatch.setattr(scheduler, "BOUND_PROBE_SHARE", 1.0)
+    monkeypatch.setattr(scheduler, "TABU_PATIENCE", 2000)
     probes = []
     real = scheduler._bound_probe
 
