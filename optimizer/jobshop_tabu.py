@@ -266,8 +266,8 @@ def stall_moves(n_operations: int) -> int:
 def _tabu_table(base_tenure: int) -> np.ndarray:
     """An empty tabu table: an open-addressing hash table (row 0 the keys, -1 for a free slot,
     row 1 the move until which each is tabu). Entries whose tenure is over are dropped when it
-    fills up; at most one entry a move is added and a tenure lasts at most 1.5 x base_tenure
-    moves, so a table of eight times that never holds more than a quarter of live entries."""
+    is half full; at most one entry a move is added and a tenure lasts at most 1.5 x base_tenure
+    moves, so in a table of at least 16 x (base_tenure + 2) slots live entries fill under a tenth."""
     size = 1 << max(6, int(16 * (base_tenure + 2)).bit_length())
     return np.stack([np.full(size, -1, dtype=np.int64), np.zeros(size, dtype=np.int64)])
 
@@ -311,12 +311,18 @@ def _tabu_until(tabu: np.ndarray, key: int) -> int:
 
 
 @njit(cache=True, nogil=True)
+def _clear_tabu(tabu: np.ndarray, sc: np.ndarray) -> None:
+    tabu[0, :] = -1
+    tabu[1, :] = 0
+    sc[_TABU_USED] = 0
+
+
+@njit(cache=True, nogil=True)
 def _make_tabu(tabu: np.ndarray, sc: np.ndarray, key: int, until: int) -> None:
     """`key` tabu until move `until`; a half-full table first drops the entries that have run out."""
     if 2 * sc[_TABU_USED] >= tabu.shape[1]:
         live = tabu[:, tabu[1] > sc[_ITERATION]].copy()
-        tabu[0, :] = -1
-        tabu[1, :] = 0
+        _clear_tabu(tabu, sc)
         for j in range(live.shape[1]):
             tabu[:, _slot(tabu, live[0, j])] = live[:, j]
         sc[_TABU_USED] = live.shape[1]
@@ -787,7 +793,5 @@ def _search(chains: np.ndarray, option_start: np.ndarray, options: np.ndarray, l
             if sc[_STALL] >= stall_limit:
                 st[:_SAVED] = best
                 _evaluate(chains, st, sc)
-                tabu[0, :] = -1
-                tabu[1, :] = 0
-                sc[_TABU_USED] = 0
+                _clear_tabu(tabu, sc)
                 sc[_STALL] = 0

@@ -248,7 +248,7 @@ def test_the_search_stops_after_its_patience_without_a_better_schedule(patience)
 
 def test_the_tabu_table_keeps_every_live_entry_while_it_drops_the_spent_ones():
     # the compiled loop's hash table against a dict: 20,000 moves, each making one of 500 keys
-    # tabu for up to 1.5 x the base tenure; the table (8 x that in size) drops spent entries
+    # tabu for up to 1.5 x the base tenure; the table (16 x (base + 2) slots) drops spent entries
     # when half full, which must never lose a live one nor fill up
     base_tenure = 12
     table = jobshop_tabu._tabu_table(base_tenure)
