@@ -88,11 +88,14 @@ def test_operations_move_to_an_idle_machine():
     assert {a.job: a.station for a in improved.assignments} == {"J1": "A", "J2": "B", "J3": "A"}
 
 
-def test_same_seed_same_moves_same_schedule():
-    problem = shop(10, 6, 5)
+@pytest.mark.parametrize("size, moves", [((10, 6, 5), 300),
+                                         ((10, 10, 3), 30_000)])  # its elite pool fills: restarts relinked
+def test_same_seed_same_moves_same_schedule(size, moves):
+    problem = shop(*size)
     start = dispatch.list_schedule(problem, "mwkr").placed
-    runs = [jobshop_tabu.improve(problem, start, stop_at=NEVER, seed=3, max_iterations=300) for _ in range(2)]
+    runs = [jobshop_tabu.improve(problem, start, stop_at=NEVER, seed=3, max_iterations=moves) for _ in range(2)]
     assert runs[0] == runs[1]
+    assert check_schedule(problem, schedule_of(problem, runs[0].placed)) == []
 
 
 def test_a_job_back_on_its_machine_through_a_zero_length_operation():
@@ -252,7 +255,7 @@ def test_the_tabu_table_keeps_every_live_entry_while_it_drops_the_spent_ones():
     # when half full, which must never lose a live one nor fill up
     base_tenure = 12
     table = jobshop_tabu._tabu_table(base_tenure)
-    sc = np.zeros(7, dtype=np.int64)
+    sc = np.zeros(jobshop_tabu._SCALARS, dtype=np.int64)
     rng = random.Random(5)
     model: dict[int, int] = {}
     for iteration in range(1, 20_001):
@@ -287,3 +290,80 @@ def test_the_compiled_loop_stops_by_the_clock_and_by_cancel_between_its_slices()
         assert found.stopped == why and found.iterations > 0
         improved = schedule_of(problem, found.placed)
         assert check_schedule(problem, improved) == [] and improved.makespan == found.makespan <= before
+
+
+def sequences_of(state) -> dict[int, list[int]]:
+    """Each station's operations in sequence order, read from the machine links."""
+    mprev, mnext = state.st[jobshop_tabu.MPREV], state.st[jobshop_tabu.MNEXT]
+    out = {}
+    for o in range(state.st.shape[1]):
+        if mprev[o] < 0 and state.st[jobshop_tabu.DUR, o] > 0:
+            seq = [o]
+            while mnext[seq[-1]] >= 0:
+                seq.append(int(mnext[seq[-1]]))
+            out[int(state.st[jobshop_tabu.STATION, o])] = seq
+    return out
+
+
+@pytest.mark.parametrize("seed, releases, transport, flexible", [
+    (12, False, 0, False), (13, True, 0, False), (14, False, 6, False), (15, True, 9, False),
+    (16, False, 0, True), (17, True, 5, True),
+])
+def test_a_relinking_walk_ends_at_its_guide_and_keeps_its_shortest_schedule(seed, releases, transport, flexible):
+    # from the spt schedule towards the mwkr one with steps enough to get there: each step moves
+    # one operation to the guide's place on the guide's station (from later on the station or from
+    # another one); on these shops every step finds a move without a cycle and the walk ends at
+    # the guide. What it keeps is the shortest schedule on the way, checked by the independent
+    # checker
+    problem = shop(8, 5, seed, releases=releases, transport=transport, flexible=flexible)
+    g = jobshop_tabu._Graph.of(problem)
+    start = jobshop_tabu._State(g, *jobshop_tabu._sequences(g, dispatch.list_schedule(problem, "spt").placed))
+    guide = jobshop_tabu._State(g, *jobshop_tabu._sequences(g, dispatch.list_schedule(problem, "mwkr").placed))
+    assert sequences_of(start) != sequences_of(guide)
+    if flexible:
+        assert start.st[jobshop_tabu.STATION].tolist() != guide.st[jobshop_tabu.STATION].tolist()
+    out = np.zeros_like(guide.st[:jobshop_tabu._SAVED])
+    shortest = jobshop_tabu._relink(g.chains, g.option_start, g.options, g.ticks, start.st, start.sc,
+                                    guide.st[:jobshop_tabu._SAVED].copy(), jobshop_tabu._rng(seed), out, 0.0,
+                                    float(len(g.keys)))
+    assert sequences_of(start) == sequences_of(guide)
+    assert start.st[jobshop_tabu.STATION].tolist() == guide.st[jobshop_tabu.STATION].tolist()
+    assert 0 <= shortest <= guide.makespan
+    kept = jobshop_tabu._State(g, out[jobshop_tabu.STATION].tolist(), {})
+    kept.st[jobshop_tabu.MPREV], kept.st[jobshop_tabu.MNEXT] = out[jobshop_tabu.MPREV], out[jobshop_tabu.MNEXT]
+    assert kept.evaluate() and kept.makespan == shortest
+    placed = {key: (g.names[kept.st[jobshop_tabu.STATION, o]], 0, int(kept.st[jobshop_tabu.HEAD, o]))
+              for o, key in enumerate(g.keys)}
+    schedule = schedule_of(problem, placed)
+    assert check_schedule(problem, schedule) == [] and schedule.makespan == shortest
+
+
+def test_the_elite_pool_keeps_the_shortest_distinct_schedules():
+    # twelve schedules of a 6x4 shop (random sequences), some offered twice: the pool of eight
+    # keeps the eight shortest distinct ones, each once
+    problem = shop(6, 4, 16)
+    g = jobshop_tabu._Graph.of(problem)
+    rng = random.Random(16)
+    offered: list[tuple[int, np.ndarray]] = []
+    while len(offered) < 12:
+        state = jobshop_tabu._State(g, *jobshop_tabu._sequences(g, dispatch.list_schedule(problem, "spt").placed))
+        for _ in range(rng.randrange(1, 30)):  # random critical swaps from the spt schedule
+            moves = state.critical_swaps(jobshop_tabu._rng(rng.randrange(1 << 30)))
+            if not moves:
+                break
+            u, v = rng.choice(moves)
+            state.swap(u, v)
+            assert state.evaluate()
+        if all(not np.array_equal(state.st[jobshop_tabu.MNEXT], s[jobshop_tabu.MNEXT]) for _, s in offered):
+            offered.append((state.makespan, state.st[:jobshop_tabu._SAVED].copy()))
+    elite = np.zeros((jobshop_tabu._ELITE, jobshop_tabu._SAVED, len(g.keys)), dtype=np.int64)
+    makespans = np.zeros(jobshop_tabu._ELITE, dtype=np.int64)
+    count = 0
+    for makespan, schedule in offered + offered[:4]:
+        count = jobshop_tabu._add_elite(elite, makespans, count, schedule, makespan)
+    assert count == jobshop_tabu._ELITE
+    assert sorted(makespans.tolist()) == sorted(m for m, _ in offered)[:jobshop_tabu._ELITE]
+    kept = [elite[e, jobshop_tabu.MNEXT].tolist() for e in range(count)]
+    assert len({tuple(k) for k in kept}) == count
+    for e in range(count):  # each kept schedule is one of those offered, with its own makespan
+        assert any(np.array_equal(elite[e], s) and makespans[e] == m for m, s in offered)
