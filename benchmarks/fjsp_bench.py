@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         "|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     print(header, flush=True)
-    rows, ours_gaps, theirs_gaps, worse = [header], [], [], []
+    rows, ours_gaps, theirs_gaps, worse, shorter = [header], [], [], [], []
     for path in files:
         problem = read_fjs(path)
         best = bounds.get(problem.name, {}).get("upper")
@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
             theirs_gaps.append(theirs_gap)
         if theirs is not None and ours["makespan"] > theirs.makespan:
             worse.append(problem.name)
+        if theirs is None or ours["makespan"] < theirs.makespan:
+            shorter.append(problem.name)
         row = (
             f"| {problem.name} | {best if best is not None else '-'} | {ours['makespan']} | {ours['lower_bound']} "
             f"| {cell(ours_gap)} | {ours['seconds']:.1f} "
@@ -114,8 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         print(row, flush=True)
     summary = (
         f"Mean gap to the best known: ours {mean(ours_gaps):.2f} %, PyJobShop {mean(theirs_gaps):.2f} % "
-        f"over {len(ours_gaps)} instances. Ours worse than PyJobShop on: {', '.join(worse) or 'none'}."
-    )
+        f"over {len(ours_gaps)} instances." if ours_gaps else "No best-known values for these instances."
+    ) + f" Ours shorter than PyJobShop on {len(shorter)} of {len(files)}; worse on: {', '.join(worse) or 'none'}."
     print(summary)
     intro = (
         f"Time limit {args.time_limit:g} s per instance and solver, {args.workers} workers, seed {args.seed}, "
@@ -126,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         "the instance started."
     )
     reproduce = (
-        f"Reproduce: `.venv/bin/python benchmarks/fjsp_bench.py --time-limit {args.time_limit:g} "
-        f"--workers {args.workers}` (needs PyJobShop: `.venv/bin/pip install -e '.[bench]'`)."
+        f"Reproduce: `.venv/bin/python benchmarks/fjsp_bench.py {' '.join(args.files) + ' ' if args.files else ''}"
+        f"--time-limit {args.time_limit:g} --workers {args.workers} --seed {args.seed}` "
+        "(needs PyJobShop: `.venv/bin/pip install -e '.[bench]'`)."
     )
     write_markdown(args.out, "Flexible job shops: ours against PyJobShop on CP-SAT", intro, rows, [summary, reproduce])
     return 0

@@ -148,3 +148,24 @@ def test_bench_command(capsys, tmp_path):
     bad.write_text("1 2\n1 1 3 4\n")
     assert main(["bench", "fjsp", str(bad), "--time-limit", "1"]) == 2
     assert capsys.readouterr().err.strip() == f"error: {bad}: line 2: operation 1: machine 3 out of range 1..2"
+
+
+def test_the_generated_instances_have_the_shapes_they_are_drawn_from(tmp_path):
+    # benchmarks/fjsp_generated.py: Brandimarte-shaped instances beyond the shared folder's mk05,
+    # read back by the product's own reader, each within its drawn ranges
+    from benchmarks import fjsp_generated
+
+    assert fjsp_generated.main([str(tmp_path)]) == 0
+    for name, (jobs, machines, operations, stations, durations) in fjsp_generated.SHAPES.items():
+        problem = read_fjs(tmp_path / f"{name}.fjs")
+        assert len(problem.jobs) == jobs and len(problem.capacities) <= machines
+        for job in problem.jobs:
+            assert operations[0] <= len(job.operations) <= operations[1]
+            for op in job.operations:
+                names = [a.station for a in op.alternatives]
+                assert stations[0] <= len(names) <= stations[1] and len(set(names)) == len(names)
+                assert all(durations[0] <= a.duration <= durations[1] for a in op.alternatives)
+    again = tmp_path / "again"
+    fjsp_generated.main([str(again)])  # the same seeds, the same files
+    assert all((again / f"{name}.fjs").read_text() == (tmp_path / f"{name}.fjs").read_text()
+               for name in fjsp_generated.SHAPES)
