@@ -7,7 +7,8 @@ better than the minimal model (benchmarks/jssp_heldout_bench.py). A tabu search 
 neighbourhood (Nowicki and Smutnicki, 1996: swap the first two or the last two operations of a
 block on a critical path) makes many moves per second with Taillard's O(1) estimate of each
 move's makespan, and its schedule, given to CP-SAT as hint and horizon, lets CP-SAT's LNS start
-where the tabu search ended.
+where the tabu search ended. When a stretch of moves finds nothing better, the search restarts
+from a schedule on the path between two of the best it has met (path relinking, see `improve`).
 
 The problem is a disjunctive graph: each operation of non-zero length runs on its one station
 of capacity 1; a job's operations follow each other with the transport time between their
@@ -689,7 +690,8 @@ def _relink(chains: np.ndarray, option_start: np.ndarray, options: np.ndarray, t
     one); of the stations' steps that make no cycle, the one giving the shortest schedule (ties
     by a coin). The walk makes as many steps as `share_to` of the guide's places that differ at
     the start; the shortest schedule from `share_from` of them on goes into `out` (saved rows)
-    and its makespan is returned, -1 if the walk ended before (no step without a cycle).
+    and its makespan is returned, -1 if the walk ended before that (at the guide, or with no
+    step left that makes no cycle).
     Why: a restart between two good schedules keeps what they share and leaves the region the
     last stretch of the search explored (Peng, Lu and Cheng's TS/PR for the job shop, 2015)."""
     n = st.shape[1]
