@@ -683,7 +683,7 @@ def _by_station(st: np.ndarray, n_stations: int, seq_start: np.ndarray, seq: np.
 def _relink(chains: np.ndarray, option_start: np.ndarray, options: np.ndarray, ticks: np.ndarray, st: np.ndarray,
             sc: np.ndarray, guide: np.ndarray, rng_state: np.ndarray, out: np.ndarray,
             share_from: float = _RELINK_FROM, share_to: float = _RELINK_TO) -> int:
-    """A walk from the schedule in `st` (evaluated) towards `guide` (the saved rows of another
+    """A walk from the schedule in `st` (its saved rows) towards `guide` (the saved rows of another
     schedule): each step takes, on one station, the operation the guide has at the first place
     where the station's two sequences differ and moves it there, from later in the sequence or
     from another station (the stretch from each sequence's start where the two agree grows by
@@ -691,7 +691,7 @@ def _relink(chains: np.ndarray, option_start: np.ndarray, options: np.ndarray, t
     by a coin). The walk makes as many steps as `share_to` of the guide's places that differ at
     the start; the shortest schedule from `share_from` of them on goes into `out` (saved rows)
     and its makespan is returned, -1 if the walk ended before that (at the guide, or with no
-    step left that makes no cycle).
+    step left that makes no cycle); `st` is left at the walk's end, evaluated.
     Why: a restart between two good schedules keeps what they share and leaves the region the
     last stretch of the search explored (Peng, Lu and Cheng's TS/PR for the job shop, 2015)."""
     n = st.shape[1]
@@ -706,33 +706,29 @@ def _relink(chains: np.ndarray, option_start: np.ndarray, options: np.ndarray, t
     _by_station(st, n_stations, seq_start, seq)
     differing = 0
     for s in range(n_stations):
-        length = seq_start[s + 1] - seq_start[s]
         for i in range(guide_start[s + 1] - guide_start[s]):
-            if i >= length or seq[seq_start[s] + i] != guide_seq[guide_start[s] + i]:
-                differing += 1
+            differing += _differs(seq_start, seq, guide_start, guide_seq, s, i)
     first_step = max(1, int(share_from * differing))
     last_step = max(first_step, int(share_to * differing))
     best = -1
     for step in range(1, last_step + 1):
         pick, pick_makespan, ties, pick_x, pick_a, pick_b = -1, 0, 0, 0, 0, 0
-        for s in range(n_stations):  # each station's step: at its first place that differs
-            length = seq_start[s + 1] - seq_start[s]
-            for i in range(guide_start[s + 1] - guide_start[s]):
-                x = guide_seq[guide_start[s] + i]
-                b = seq[seq_start[s] + i] if i < length else -1
-                if b == x:
-                    continue
-                a = seq[seq_start[s] + i - 1] if i > 0 else -1  # the places before i agree
-                old, p, q = _reassign(chains, option_start, options, ticks, st, x, s, a, b)
-                feasible = _evaluate(chains, st, sc)
-                _reassign(chains, option_start, options, ticks, st, x, old, p, q)
-                if feasible and (pick < 0 or sc[_MAKESPAN] < pick_makespan):
-                    pick, pick_makespan, ties, pick_x, pick_a, pick_b = s, sc[_MAKESPAN], 1, x, a, b
-                elif feasible and sc[_MAKESPAN] == pick_makespan:
-                    ties += 1
-                    if _below(rng_state, ties) == 0:
-                        pick, pick_x, pick_a, pick_b = s, x, a, b
-                break
+        for s in range(n_stations):
+            i = _first_difference(seq_start, seq, guide_start, guide_seq, s)
+            if i < 0:
+                continue
+            x = guide_seq[guide_start[s] + i]
+            b = seq[seq_start[s] + i] if seq_start[s] + i < seq_start[s + 1] else -1
+            a = seq[seq_start[s] + i - 1] if i > 0 else -1  # the places before i agree
+            old, p, q = _reassign(chains, option_start, options, ticks, st, x, s, a, b)
+            feasible = _evaluate(chains, st, sc)
+            _reassign(chains, option_start, options, ticks, st, x, old, p, q)
+            if feasible and (pick < 0 or sc[_MAKESPAN] < pick_makespan):
+                pick, pick_makespan, ties, pick_x, pick_a, pick_b = s, sc[_MAKESPAN], 1, x, a, b
+            elif feasible and sc[_MAKESPAN] == pick_makespan:
+                ties += 1
+                if _below(rng_state, ties) == 0:
+                    pick, pick_x, pick_a, pick_b = s, x, a, b
         if pick < 0:
             break
         _reassign(chains, option_start, options, ticks, st, pick_x, pick, pick_a, pick_b)
@@ -743,6 +739,23 @@ def _relink(chains: np.ndarray, option_start: np.ndarray, options: np.ndarray, t
             out[:, :] = st[:_SAVED]
     _evaluate(chains, st, sc)
     return best
+
+
+@njit(cache=True, nogil=True)
+def _differs(seq_start: np.ndarray, seq: np.ndarray, guide_start: np.ndarray, guide_seq: np.ndarray, s: int,
+             i: int) -> bool:
+    """At place i of station s's guide sequence the other sequence holds another operation or has ended."""
+    return i >= seq_start[s + 1] - seq_start[s] or seq[seq_start[s] + i] != guide_seq[guide_start[s] + i]
+
+
+@njit(cache=True, nogil=True)
+def _first_difference(seq_start: np.ndarray, seq: np.ndarray, guide_start: np.ndarray, guide_seq: np.ndarray,
+                      s: int) -> int:
+    """The first place of station s's guide sequence that `_differs`; -1 where there is none."""
+    for i in range(guide_start[s + 1] - guide_start[s]):
+        if _differs(seq_start, seq, guide_start, guide_seq, s, i):
+            return i
+    return -1
 
 
 @njit(cache=True, nogil=True)
@@ -884,28 +897,24 @@ def _search(chains: np.ndarray, option_start: np.ndarray, options: np.ndarray, l
                 _make_tabu(tabu, sc, n * n + o * n_stations + x2, iteration + base_tenure)
                 continue
             _make_tabu(tabu, sc, n * n + o * n_stations + old, iteration + tenure)  # o may not go back there
-        if sc[_MAKESPAN] < best_makespan:
-            sc[_BEST] = sc[_MAKESPAN]
-            sc[_STALL] = 0
-            sc[_SINCE_BEST] = 0
-            best[:, :] = st[:_SAVED]
+        if sc[_MAKESPAN] < sc[_PHASE_BEST]:  # a new best of the stretch (a new best overall is one too)
             sc[_PHASE_BEST] = sc[_MAKESPAN]
             phase_best[:, :] = st[:_SAVED]
-            found[count, 0], found[count, 1] = iteration, sc[_MAKESPAN]
-            count += 1
+            sc[_STALL] = 0
+            if sc[_MAKESPAN] < best_makespan:
+                sc[_BEST] = sc[_MAKESPAN]
+                sc[_SINCE_BEST] = 0
+                best[:, :] = st[:_SAVED]
+                found[count, 0], found[count, 1] = iteration, sc[_MAKESPAN]
+                count += 1
         else:
             sc[_STALL] += 1
-            if sc[_MAKESPAN] < sc[_PHASE_BEST]:
-                sc[_PHASE_BEST] = sc[_MAKESPAN]
-                phase_best[:, :] = st[:_SAVED]
-                sc[_STALL] = 0
             if sc[_STALL] >= stall_limit:
                 sc[_ELITE_COUNT] = _add_elite(elite, elite_makespans, sc[_ELITE_COUNT], phase_best, sc[_PHASE_BEST])
                 if sc[_ELITE_COUNT] >= 2:
                     e1 = _below(rng_state, sc[_ELITE_COUNT])
                     e2 = (e1 + 1 + _below(rng_state, sc[_ELITE_COUNT] - 1)) % sc[_ELITE_COUNT]
                     st[:_SAVED] = elite[e1]
-                    _evaluate(chains, st, sc)
                     if _relink(chains, option_start, options, ticks, st, sc, elite[e2], rng_state, phase_best) < 0:
                         phase_best[:, :] = elite[e1]
                     st[:_SAVED] = phase_best
