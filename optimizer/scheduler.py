@@ -97,6 +97,15 @@ TABU_MOVES_PER_UNIT = 500_000
 # 2,000 stopped at 173 (seed 1: the search's last improvement came after 238,000 moves without
 # one); on the training 15x15 job shops at 10 s, 500 / 2,000 / 10,000 were alike (README).
 TABU_PATIENCE = 10_000
+# Above this many operations a plain job shop under a wall-clock budget with two workers gets a
+# second tabu search (another seed) on the other core instead of CP-SAT beside the first
+# (`_SecondTabu`). Measured on training job shops (Taillard seeds 101-106, 10 s, README): on
+# 20x15 and 20x20 (300 and 400 operations) the better of two searches, polished by CP-SAT, was
+# shorter in 16 of 30 runs and longer in 3 (mean 1,494.7 -> 1,490.2 on 24 of them); on 15x15
+# (225) the two set-ups were alike, and CP-SAT beside the search still finds a better schedule or
+# a proof there now and then. With more workers CP-SAT beside the search gets the other cores.
+SECOND_TABU_OPERATIONS = 250
+SECOND_TABU_SEED = 7919  # added to the caller's seed: the second search's own random path
 # Flexible problems get the tabu search from this many operations (the fjsp benchmarks have
 # 50-150); CP-SAT alone proves smaller ones in well under a second, which the tabu search,
 # taking its whole share, would only delay.
@@ -888,21 +897,26 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
     dispatch schedule on the other cores meanwhile (`_SideSearch`); the better schedule and the
     better bound go on. Under a deterministic budget the search makes at most a fixed number of
     moves and its stops count moves, and the side search has one worker and a fixed share of the
-    deterministic budget, so the result stays repeatable."""
+    deterministic budget, so the result stays repeatable. A large plain job shop with two workers
+    under the clock gets a second tabu search instead (`_SecondTabu`, SECOND_TABU_OPERATIONS)."""
     wall = deterministic_time is None
     moves = None if wall else int(TABU_SHARE * deterministic_time * TABU_MOVES_PER_UNIT)
     # by the clock: its share; by moves: the whole wall-clock limit stays the hard bound
     stop_at = started + (TABU_SHARE if wall else 1.0) * time_limit
     floor = dispatch_mod.simple_lower_bound(problem)
-    side = None
-    if workers > 1:
+    patience = TABU_PATIENCE * problem.n_operations
+    side: _SideSearch | _SecondTabu | None = None
+    if wall and workers == 2 and not _flexible(problem) and problem.n_operations > SECOND_TABU_OPERATIONS:
+        side = _SecondTabu(problem, warm, floor, patience)
+        side.start(stop_at=stop_at, seed=seed + SECOND_TABU_SEED)
+    elif workers > 1:
         side = _SideSearch(problem, warm, floor)
         side.start(seconds=max(0.01, (stop_at if wall else started + time_limit) - time.monotonic()),
                    deterministic_time=None if wall else TABU_SHARE * deterministic_time,
                    workers=workers - 1 if wall else 1, seed=seed)
     try:
         found = jobshop_tabu.improve(problem, warm.placed, stop_at=stop_at, seed=seed, max_iterations=moves,
-                                     lower_bound=floor, patience=TABU_PATIENCE * problem.n_operations,
+                                     lower_bound=floor, patience=patience,
                                      cancel=side.proven if side is not None and wall else None)
     except BaseException:
         if side is not None:
@@ -979,6 +993,54 @@ class _SideSearch:
             if stop:
                 self.solver.StopSearch()  # again until it returns: a stop before Solve starts is lost
             self.thread.join(0.05)
+
+
+class _SecondTabu:
+    """A second tabu search, with its own seed, on the core CP-SAT would take beside the first
+    (`jobshop_tabu.improve` runs compiled without the interpreter's lock, so a thread runs it
+    meanwhile). On large plain job shops the two searches end on different plateaus, and the
+    better one goes on; CP-SAT beside the search found nothing better there in 10 s (README).
+    The same interface as `_SideSearch`: `proven` is set when its schedule reaches the lower bound,
+    and `finish` stops it."""
+
+    def __init__(self, problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, floor: int, patience: int) -> None:
+        self.problem, self.warm, self.floor, self.patience = problem, warm, floor, patience
+        self.proven = threading.Event()
+        self.cancel = threading.Event()
+        self.found: jobshop_tabu.Result | None = None
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None  # raised in the thread, raised again by `finish`
+
+    def start(self, *, stop_at: float, seed: int) -> None:
+        def run() -> None:
+            try:
+                self.found = jobshop_tabu.improve(self.problem, self.warm.placed, stop_at=stop_at, seed=seed,
+                                                  lower_bound=self.floor, patience=self.patience, cancel=self.cancel)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by `finish`
+                self.error = exc
+                return
+            if self.found.stopped == "bound":
+                self.proven.set()
+
+        self.thread = threading.Thread(target=run, name="second-tabu-search", daemon=True)
+        self.thread.start()
+
+    def finish(self, *, stop: bool) -> tuple[dispatch_mod.ListSchedule | None, int, int]:
+        """Stops the search (whatever `stop` says: it runs only under a wall-clock budget, where
+        the first search's end is the phase's end) and returns its schedule, that schedule's
+        makespan and no bound (0)."""
+        assert self.thread is not None
+        self.cancel.set()
+        try:
+            while self.thread.is_alive():
+                self.thread.join(0.05)
+        except BaseException:  # Ctrl-C while waiting: the search stops at its next slice
+            self.thread.join()
+            raise
+        if self.error is not None:
+            raise self.error
+        assert self.found is not None
+        return dispatch_mod.ListSchedule(self.found.placed, {}), self.found.makespan, 0
 
 
 def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,

@@ -3,6 +3,8 @@ warm start, and that every set-up still gives schedules the independent checker 
 from __future__ import annotations
 
 import random
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -198,3 +200,83 @@ def test_ctrl_c_while_waiting_for_the_side_search_stops_it(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         solve(read_fjs(FJSP / "mk05.fjs"), time_limit=600.0, workers=2, deterministic_time=0.5)
     assert not side[0].thread.is_alive()
+
+
+def test_a_large_plain_job_shop_gets_a_second_tabu_search_on_the_other_core(monkeypatch):
+    runs: list[tuple[int, str, jobshop_tabu.Result]] = []
+    real_improve = jobshop_tabu.improve
+
+    def improve(problem, placed, **kwargs):
+        found = real_improve(problem, placed, **kwargs)
+        runs.append((kwargs["seed"], threading.current_thread().name, found))
+        return found
+
+    monkeypatch.setattr(jobshop_tabu, "improve", improve)
+    sides: list[scheduler._SideSearch] = []
+    real_side_start = scheduler._SideSearch.start
+    monkeypatch.setattr(scheduler._SideSearch, "start", lambda self, **kw: (sides.append(self), real_side_start(self, **kw)))
+    large = random_job_shop(20, 15, seed=3)  # 300 operations
+    assert large.n_operations > scheduler.SECOND_TABU_OPERATIONS
+    schedule = solve(large, time_limit=2.0, workers=2, seed=5)
+    assert sorted((seed, thread) for seed, thread, _ in runs) == [
+        (5, "MainThread"), (5 + scheduler.SECOND_TABU_SEED, "second-tabu-search")]
+    assert sides == []  # the second search took the other core
+    assert check_schedule(large, schedule) == [] and schedule.makespan <= min(found.makespan for *_, found in runs)
+
+    runs.clear()
+    solve(large, time_limit=2.0, workers=1, seed=5)  # one worker: one search
+    assert [thread for _, thread, _ in runs] == ["MainThread"] and sides == []
+    runs.clear()
+    smaller = random_job_shop(15, 15, seed=3)  # 225 operations: CP-SAT beside the search, as before
+    assert LARGE_PROBLEM_OPERATIONS < smaller.n_operations <= scheduler.SECOND_TABU_OPERATIONS
+    schedule = solve(smaller, time_limit=2.0, workers=2, seed=5)
+    assert [thread for _, thread, _ in runs] == ["MainThread"] and len(sides) == 1
+    assert check_schedule(smaller, schedule) == []
+
+
+def test_the_better_of_the_two_tabu_searches_goes_on_to_cp_sat(monkeypatch):
+    problem = random_job_shop(20, 15, seed=4)
+    warm = dispatch.best_placement(problem, deadline=0.0)
+    real_improve = jobshop_tabu.improve
+
+    def searches(working: str):
+        """`working` makes 20,000 moves, the other none (it returns the dispatch schedule); the
+        first search waits for the second, whose search the first one's end would stop."""
+        results: dict[str, jobshop_tabu.Result] = {}
+        second_done = threading.Event()
+
+        def improve(problem, placed, **kwargs):
+            name = threading.current_thread().name
+            if name == "MainThread":
+                assert second_done.wait(60)
+            moves = 20_000 if name == working else 0
+            results[name] = real_improve(problem, placed, **{**kwargs, "max_iterations": moves})
+            if name != "MainThread":
+                second_done.set()
+            return results[name]
+
+        monkeypatch.setattr(jobshop_tabu, "improve", improve)
+        best, _, _ = scheduler._tabu_warm_start(problem, warm, time.monotonic(), 60.0, None, seed=0, workers=2)
+        return best, results
+
+    best, results = searches("MainThread")
+    first, second = results["MainThread"], results["second-tabu-search"]
+    assert first.makespan < second.makespan == dispatch.makespan(problem, warm.placed)
+    assert best.placed == first.placed
+    best, results = searches("second-tabu-search")
+    first, second = results["MainThread"], results["second-tabu-search"]
+    assert second.makespan < first.makespan == dispatch.makespan(problem, warm.placed)
+    assert best.placed == second.placed and dispatch.makespan(problem, best.placed) == second.makespan
+
+
+def test_an_error_in_the_second_tabu_search_reaches_the_caller(monkeypatch):
+    real_improve = jobshop_tabu.improve
+
+    def improve(problem, placed, **kwargs):
+        if threading.current_thread().name == "second-tabu-search":
+            raise MemoryError("second search")
+        return real_improve(problem, placed, **kwargs)
+
+    monkeypatch.setattr(jobshop_tabu, "improve", improve)
+    with pytest.raises(MemoryError, match="second search"):
+        solve(random_job_shop(20, 15, seed=3), time_limit=2.0, workers=2)
