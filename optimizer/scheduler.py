@@ -40,7 +40,8 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   stations of capacity 1, no fleets, changeovers, operators or batches) under makespan, a tabu
   search on the stations and machine sequences improves it first, for up to TABU_SHARE of the
   budget (less when it reaches its lower bound or stops improving), while CP-SAT searches from
-  the dispatch schedule on the other workers; CP-SAT's LNS then starts from the better schedule,
+  the dispatch schedule on the other workers (on a plain job shop over SECOND_TABU_OPERATIONS
+  with two workers, a second tabu search does); CP-SAT's LNS then starts from the better schedule,
   which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
   benchmarks/fjsp_bench.py). When the tabu schedule ends within a tick (or BOUND_PROBE_GAP) of
   the lower bound, CP-SAT first looks for a schedule at the bound itself (`_bound_probe`).
