@@ -1032,11 +1032,10 @@ class _SecondTabu:
         the first search's end is the phase's end) and returns its schedule, that schedule's
         makespan and no bound (0)."""
         assert self.thread is not None
-        self.cancel.set()
+        self.cancel.set()  # read between the search's slices (at most milliseconds apart)
         try:
-            while self.thread.is_alive():
-                self.thread.join(0.05)
-        except BaseException:  # Ctrl-C while waiting: the search stops at its next slice
+            self.thread.join()
+        except BaseException:  # Ctrl-C while waiting: wait for that slice, so nothing searches on
             self.thread.join()
             raise
         if self.error is not None:
