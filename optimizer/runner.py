@@ -90,17 +90,29 @@ class InlineRunner(Runner):
 # --- local processes ----------------------------------------------------------------------------
 
 _WORKER_CONTEXT: Any = None
+_forking_workers = threading.local()  # `active` while this thread's pool submit may fork the workers
+
+
+def _worker_signals_at_fork() -> None:
+    """In a child forked by the pool, at the fork itself: leave Ctrl-C to the parent and end on
+    the SIGTERM the pool sends at shutdown. Not left to the initializer: a signal that reached a
+    worker before it ran found the parent's handlers (the command's SIGTERM handler raises
+    KeyboardInterrupt), and the exception unwound the copy of the parent's stack in the child,
+    which then ran the parent's clean-up and carried on as the parent (seen once in CI, a worker
+    terminated right after the fork went on with the parent's test session)."""
+    if getattr(_forking_workers, "active", False):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_worker_signals_at_fork)
 
 
 def _init_worker(context: Any) -> None:
-    """Runs once in each worker process: keep the context, leave Ctrl-C to the parent, end
-    quietly on the SIGTERM the pool sends at shutdown (the parent's SIGTERM handler is
-    inherited by fork and would raise there), and die with the parent even when it is killed
-    with SIGKILL."""
+    """Runs once in each worker process: keep the context and die with the parent even when it
+    is killed with SIGKILL (the signal handlers were set at the fork, `_worker_signals_at_fork`)."""
     global _WORKER_CONTEXT
     _WORKER_CONTEXT = context
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         import ctypes
 
@@ -181,6 +193,7 @@ class LocalRunner(_InFlightRunner):
         self._executor()
 
     def _submit(self, fn, item):
+        _forking_workers.active = True  # a fork-context pool forks its workers in its first submit
         try:
             return self._executor().submit(_call_in_worker, fn, item)
         except BrokenProcessPool as exc:
@@ -188,6 +201,8 @@ class LocalRunner(_InFlightRunner):
             failed: Future = Future()
             failed.set_exception(exc)
             return failed
+        finally:
+            _forking_workers.active = False
 
     def _wait(self, handles):
         return wait(handles, timeout=0.25, return_when=FIRST_COMPLETED)[0]

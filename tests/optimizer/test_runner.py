@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from optimizer import runner as runner_module
 from optimizer.runner import InlineRunner, LocalRunner, Stopped, WorkerLost, make_runner
 from optimizer.search.config import SearchConfig
 from twin.errors import InputError
@@ -53,6 +56,38 @@ def test_local_runner_gives_up_on_a_task_that_always_kills_its_worker():
     with LocalRunner({}, workers=2, max_retries=1) as runner:
         with pytest.raises(WorkerLost, match="died 2 times"):
             list(runner.map_unordered(always_die, range(3)))
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def test_a_worker_signalled_before_its_initializer_leaves_ctrl_c_to_the_parent_and_ends_on_sigterm(
+        tmp_path, monkeypatch):
+    """Set at the fork, not by the initializer: the signals reach the worker while it is still
+    in its (here slow) initializer, with the parent's handlers raising KeyboardInterrupt as the
+    command's do. Inherited, Ctrl-C would have ended the worker's initializer and SIGTERM would
+    have run the parent's handler in the worker."""
+    ready = tmp_path / "initializing"
+    monkeypatch.setattr(runner_module, "_init_worker", lambda context: (ready.write_text("x"), time.sleep(30)))
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    local = LocalRunner({}, workers=1)
+    try:
+        local._submit(square_plus, 1)  # forks the worker
+        (worker,) = local._pool._processes.values()
+        deadline = time.monotonic() + 20
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert ready.exists()
+        os.kill(worker.pid, signal.SIGINT)
+        worker.join(0.5)
+        assert worker.is_alive()  # Ctrl-C is the parent's
+        os.kill(worker.pid, signal.SIGTERM)
+        worker.join(10)
+        assert worker.exitcode == -signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        local.close()
 
 
 def test_stop_event_ends_the_map():
