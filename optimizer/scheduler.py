@@ -45,6 +45,9 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
   benchmarks/fjsp_bench.py). When the tabu schedule ends within a tick (or BOUND_PROBE_GAP) of
   the lower bound, CP-SAT first looks for a schedule at the bound itself (`_bound_probe`).
+- Proof first: a plain job shop of up to SECOND_TABU_OPERATIONS operations (15x15) with two
+  workers under the clock gets the order the other way round: CP-SAT unhinted first, where it
+  proves what it can, then two tabu searches (`_proof_first`).
 - Campaigns first: on a problem with changeovers whose model is exact, under a wall-clock
   budget, CP-SAT first searches the campaign model (each family in one run per lane, or as many
   as the warm start has) for CAMPAIGN_SHARE of the budget, and the exact model then starts from
@@ -103,10 +106,21 @@ TABU_PATIENCE = 10_000
 # (`_SecondTabu`). Measured on training job shops (Taillard seeds 101-106, 10 s, README): on
 # 20x15 and 20x20 (300 and 400 operations) the better of two searches, polished by CP-SAT, was
 # shorter in 16 of 30 runs and longer in 3 (mean 1,494.7 -> 1,490.2 on 24 of them); on 15x15
-# (225) the two set-ups were alike, and CP-SAT beside the search still finds a better schedule or
-# a proof there now and then. With more workers CP-SAT beside the search gets the other cores.
+# (225) the two set-ups were alike, and those now get CP-SAT first (PROOF_FIRST_SHARE). With more
+# workers CP-SAT beside the search gets the other cores.
 SECOND_TABU_OPERATIONS = 250
 SECOND_TABU_SEED = 7919  # added to the caller's seed: the second search's own random path
+# A plain job shop above LARGE_PROBLEM_OPERATIONS and up to SECOND_TABU_OPERATIONS, with two
+# workers or more under the clock, gets CP-SAT first: the plain model unhinted on every worker for
+# PROOF_FIRST_SHARE of the budget, then (unless it proved its schedule) two tabu searches, from
+# CP-SAT's schedule and from the dispatch schedule, for the rest (`_proof_first`). On 15x15 job
+# shops the plain model proves many instances within the budget, and a tabu schedule given as a
+# hint or as the makespan's upper bound kept CP-SAT from those proofs (tl15x15_3: bound 985-993
+# where unhinted it proves 1,133); the tabu search has its 5-s makespan after about 2 s in most
+# runs. On the held-out 15x15 job shops (seeds 0-7, README) this set-up was worse than the
+# minimal model in 3 of 32 runs and proved tl15x15_3 in all 8, where the tabu search first was
+# worse in 7 and proved it in none.
+PROOF_FIRST_SHARE = 0.75
 # Flexible problems get the tabu search from this many operations (the fjsp benchmarks have
 # 50-150); CP-SAT alone proves smaller ones in well under a second, which the tabu search,
 # taking its whole share, would only delay.
@@ -720,6 +734,9 @@ def solve(
         deadline = started if tabu else (started + WARM_START_SHARE * time_limit if wall else None)
         warm = dispatch_mod.best_placement(problem, objective=objective, seed=seed, deadline=deadline,
                                            stop_at=started + time_limit if wall else None)
+        if tabu and _proof_pays(problem, deterministic_time, workers, constrain):
+            return _proof_first(problem, warm, started, time_limit, workers=workers, seed=seed, log=log,
+                                parameters=parameters)
         if tabu:
             # no side search under a caller's constraints: its model would not have them
             warm, deterministic_time, floor = _tabu_warm_start(problem, warm, started, time_limit, deterministic_time,
@@ -931,6 +948,60 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
         if other is not None and makespan < found.makespan:
             best = other
     return best, left, floor
+
+
+def _proof_pays(problem: SchedulingProblem, deterministic_time: float | None, workers: int,
+                constrain: object) -> bool:
+    """Whether `_proof_first` runs: a plain job shop of LARGE_PROBLEM_OPERATIONS to
+    SECOND_TABU_OPERATIONS operations, two workers or more, a wall-clock budget (under a
+    deterministic one the result must not depend on where the clock cuts the proof), no caller's
+    constraints and no horizon (the tabu searches know neither)."""
+    return (_plain_job_shop(problem) and _large(problem) and problem.n_operations <= SECOND_TABU_OPERATIONS
+            and workers >= 2 and deterministic_time is None and constrain is None and problem.horizon is None)
+
+
+def _proof_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, started: float, time_limit: float, *,
+                 workers: int, seed: int, log: bool, parameters: dict | None) -> Schedule:
+    """CP-SAT on the plain model, unhinted, on every worker for PROOF_FIRST_SHARE of the budget;
+    its schedule when proven. Otherwise two tabu searches for the rest, one from CP-SAT's
+    schedule (this thread, `seed`) and one from the dispatch schedule `warm` (`_SecondTabu`),
+    and the shortest of the three schedules, with CP-SAT's bound. CP-SAT's own descent is the one
+    that proves; a known schedule, as hint or as upper bound, took it off that path (README)."""
+    stop_at = started + time_limit
+    model = cp_model.CpModel()
+    found, bound = None, 0
+    try:
+        v = _build(model, problem, _safe_horizon(problem), None, stop_at, "makespan", 0, None, None)
+    except _OutOfTime:
+        v = None
+    if v is not None:
+        seconds = started + PROOF_FIRST_SHARE * time_limit - time.monotonic()
+        status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
+                                parameters=parameters, **_search_flags(problem, model))
+        if status == cp_model.OPTIMAL:
+            return _found_schedule(problem, v, solver, status, "makespan", warm)
+        if status == cp_model.MODEL_INVALID:  # a bug in this module, not in the input
+            raise RuntimeError(f"invalid CP-SAT model: {model.Validate()}")
+        if status == cp_model.FEASIBLE:
+            found = _solution(problem, v, solver)
+            bound = math.ceil(solver.BestObjectiveBound() - 1e-6)
+    floor = max(dispatch_mod.simple_lower_bound(problem), bound)
+    patience = TABU_PATIENCE * problem.n_operations
+    second = _SecondTabu(problem, warm, floor, patience)
+    second.start(stop_at=stop_at, seed=seed + SECOND_TABU_SEED)
+    try:
+        first = jobshop_tabu.improve(problem, (found or warm).placed, stop_at=stop_at, seed=seed, lower_bound=floor,
+                                     patience=patience, cancel=second.proven)
+    except BaseException:
+        second.finish(stop=True)
+        raise
+    other, other_makespan, _ = second.finish(stop=True)
+    candidates = [(first.makespan, "tabu", first.placed), (other_makespan, "tabu", other.placed)]
+    if found is not None:  # CP-SAT's first: it stands on a tie
+        candidates.insert(0, (dispatch_mod.makespan(problem, found.placed), "cpsat", found.placed))
+    makespan, label, placed = min(candidates, key=lambda c: c[0])
+    return make_schedule(problem, _assign_lanes(problem, placed), status="optimal" if makespan <= floor else "feasible",
+                         lower_bound=floor, objective="makespan", solver=label)
 
 
 class _SideSearch:

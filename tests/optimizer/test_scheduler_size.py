@@ -227,11 +227,70 @@ def test_a_large_plain_job_shop_gets_a_second_tabu_search_on_the_other_core(monk
     solve(large, time_limit=2.0, workers=1, seed=5)  # one worker: one search
     assert [thread for _, thread, _ in runs] == ["MainThread"] and sides == []
     runs.clear()
-    smaller = random_job_shop(15, 15, seed=3)  # 225 operations: CP-SAT beside the search, as before
+    smaller = random_job_shop(15, 15, seed=3)  # 225 operations, one worker: CP-SAT after the search, as before
     assert LARGE_PROBLEM_OPERATIONS < smaller.n_operations <= scheduler.SECOND_TABU_OPERATIONS
-    schedule = solve(smaller, time_limit=2.0, workers=2, seed=5)
-    assert [thread for _, thread, _ in runs] == ["MainThread"] and len(sides) == 1
+    schedule = solve(smaller, time_limit=2.0, workers=1, seed=5)
+    assert [thread for _, thread, _ in runs] == ["MainThread"] and sides == []
     assert check_schedule(smaller, schedule) == []
+
+
+def test_a_15x15_job_shop_gets_cp_sat_first_and_then_two_tabu_searches(monkeypatch):
+    monkeypatch.setattr(scheduler, "PROOF_FIRST_SHARE", 0.2)  # 0.6 s of 3: too short for a proof
+    events: list[tuple] = []
+    real_solve, real_solution, real_improve = scheduler._solve, scheduler._solution, jobshop_tabu.improve
+
+    def solve_model(model, **kwargs):
+        events.append(("cpsat", len(model.proto.solution_hint.vars), kwargs["time_limit"], kwargs["workers"]))
+        return real_solve(model, **kwargs)
+
+    def solution(problem, v, solver):
+        found = real_solution(problem, v, solver)
+        events.append(("cpsat schedule", found.placed, solver.BestObjectiveBound()))
+        return found
+
+    def improve(problem, placed, **kwargs):
+        found = real_improve(problem, placed, **kwargs)
+        events.append(("tabu", threading.current_thread().name, kwargs["seed"], placed, found))
+        return found
+
+    monkeypatch.setattr(scheduler, "_solve", solve_model)
+    monkeypatch.setattr(scheduler, "_solution", solution)
+    monkeypatch.setattr(jobshop_tabu, "improve", improve)
+    problem = random_job_shop(15, 15, seed=3)
+    schedule = solve(problem, time_limit=3.0, workers=2, seed=5)
+    (_, hints, seconds, workers), (_, cpsat_placed, bound) = events[:2]
+    assert hints == 0 and seconds <= 0.2 * 3.0 and workers == 2  # unhinted, on both workers, first
+    searches = sorted(events[2:], key=lambda e: e[1])
+    assert [(thread, seed) for _, thread, seed, _, _ in searches] == [
+        ("MainThread", 5), ("second-tabu-search", 5 + scheduler.SECOND_TABU_SEED)]
+    assert searches[0][3] == cpsat_placed  # one from CP-SAT's schedule, one from the dispatch schedule
+    assert searches[1][3] == dispatch.best_placement(problem, deadline=0.0).placed
+    cpsat_makespan = dispatch.makespan(problem, cpsat_placed)
+    tabu_makespan = min(found.makespan for *_, found in searches)
+    assert check_schedule(problem, schedule) == []
+    assert schedule.makespan == min(cpsat_makespan, tabu_makespan)
+    assert schedule.solver == ("cpsat" if cpsat_makespan <= tabu_makespan else "tabu")
+    assert schedule.lower_bound >= bound - 1e-6 and schedule.makespan >= schedule.lower_bound
+
+
+def test_cp_sat_first_answers_with_its_proof_and_no_tabu_search(monkeypatch):
+    # m0 is the bottleneck: 15 lots of 100 ticks there, then 14 unit operations each; the last
+    # lot leaves m0 at 1,500 and needs 14 more ticks, and every lot can start on m0 at once
+    rng = random.Random(7)
+    jobs = []
+    for j in range(15):
+        others = rng.sample(range(1, 15), 14)
+        ops = (Operation("o0", (Alternative("m0", 100),)),
+               *(Operation(f"o{k + 1}", (Alternative(f"m{m}", 1),)) for k, m in enumerate(others)))
+        jobs.append(Job(f"j{j}", ops, product=f"j{j}", family=f"j{j}"))
+    problem = SchedulingProblem(jobs=tuple(jobs), capacities={f"m{m}": 1 for m in range(15)})
+    assert LARGE_PROBLEM_OPERATIONS < problem.n_operations <= scheduler.SECOND_TABU_OPERATIONS
+    searches: list[str] = []
+    monkeypatch.setattr(jobshop_tabu, "improve", lambda *a, **k: searches.append("tabu"))
+    schedule = solve(problem, time_limit=60.0, workers=2)
+    assert searches == []
+    assert (schedule.makespan, schedule.status, schedule.lower_bound, schedule.solver) == (1514, "optimal", 1514, "cpsat")
+    assert check_schedule(problem, schedule) == []
 
 
 def test_the_better_of_the_two_tabu_searches_goes_on_to_cp_sat(monkeypatch):
@@ -269,7 +328,8 @@ def test_the_better_of_the_two_tabu_searches_goes_on_to_cp_sat(monkeypatch):
     assert best.placed == second.placed and dispatch.makespan(problem, best.placed) == second.makespan
 
 
-def test_an_error_in_the_second_tabu_search_reaches_the_caller(monkeypatch):
+@pytest.mark.parametrize("size", [random_job_shop(20, 15, seed=3), random_job_shop(15, 15, seed=3)])
+def test_an_error_in_the_second_tabu_search_reaches_the_caller(monkeypatch, size):
     real_improve = jobshop_tabu.improve
 
     def improve(problem, placed, **kwargs):
@@ -278,5 +338,6 @@ def test_an_error_in_the_second_tabu_search_reaches_the_caller(monkeypatch):
         return real_improve(problem, placed, **kwargs)
 
     monkeypatch.setattr(jobshop_tabu, "improve", improve)
+    monkeypatch.setattr(scheduler, "PROOF_FIRST_SHARE", 0.2)  # the 15x15 job shop: too short for a proof
     with pytest.raises(MemoryError, match="second search"):
-        solve(random_job_shop(20, 15, seed=3), time_limit=2.0, workers=2)
+        solve(size, time_limit=2.0, workers=2)
