@@ -45,9 +45,9 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
   which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
   benchmarks/fjsp_bench.py). When the tabu schedule ends within a tick (or BOUND_PROBE_GAP) of
   the lower bound, CP-SAT first looks for a schedule at the bound itself (`_bound_probe`).
-- Proof first: a plain job shop of up to SECOND_TABU_OPERATIONS operations (15x15) with two
-  workers under the clock gets the order the other way round: CP-SAT unhinted first, where it
-  proves what it can, then two tabu searches (`_proof_first`).
+- Proof first: a large plain job shop of at most SECOND_TABU_OPERATIONS operations (15x15) with
+  two workers under the clock gets the order the other way round: CP-SAT unhinted first, where
+  it proves what it can, then two tabu searches (`_proof_first`).
 - Campaigns first: on a problem with changeovers whose model is exact, under a wall-clock
   budget, CP-SAT first searches the campaign model (each family in one run per lane, or as many
   as the warm start has) for CAMPAIGN_SHARE of the budget, and the exact model then starts from
@@ -701,7 +701,9 @@ def solve(
     neither. None (default): True, except on small plain job shops (CP-SAT's own first schedules
     are good there), which get "horizon"; a large plain job shop or a flexible one
     (`jobshop_tabu.eligible`) under makespan gets the dispatch schedule improved by the tabu
-    search as hint and horizon. With changeovers, a hint and a wall-clock budget, CP-SAT first
+    search as hint and horizon, except a plain one of at most SECOND_TABU_OPERATIONS with two
+    workers under the clock, which gets CP-SAT first and the tabu searches after it
+    (`_proof_first`). With changeovers, a hint and a wall-clock budget, CP-SAT first
     searches the campaign model for CAMPAIGN_SHARE of it (`_campaign_phase`; not under
     `constrain` or `retime`).
     `parameters` sets extra CP-SAT parameters by name.
@@ -952,8 +954,8 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
 
 def _proof_pays(problem: SchedulingProblem, deterministic_time: float | None, workers: int,
                 constrain: object) -> bool:
-    """Whether `_proof_first` runs: a plain job shop of LARGE_PROBLEM_OPERATIONS to
-    SECOND_TABU_OPERATIONS operations, two workers or more, a wall-clock budget (under a
+    """Whether `_proof_first` runs: a plain job shop of more than LARGE_PROBLEM_OPERATIONS and at
+    most SECOND_TABU_OPERATIONS operations, two workers or more, a wall-clock budget (under a
     deterministic one the result must not depend on where the clock cuts the proof), no caller's
     constraints and no horizon (the tabu searches know neither)."""
     return (_plain_job_shop(problem) and _large(problem) and problem.n_operations <= SECOND_TABU_OPERATIONS
