@@ -60,6 +60,32 @@ def test_the_better_of_two_pools_is_chosen():
     assert schedule.makespan == 95
 
 
+# on shift 10-50 and 60-100 of every 100 ticks
+LATE = Calendar(100.0, ((10.0, 50.0), (60.0, 100.0)))
+
+
+@pytest.mark.parametrize("pools,starts,makespan", [
+    # one operator: one bench lot fills 0-40, the other the stretch after the break, 60-100,
+    # and each machine follows its bench for 60 ticks
+    ({"crew": OperatorPool(1, SPLIT)}, [0, 60], 160),
+    # a second pool on another calendar: its operator starts the other lot at 10, its first
+    # stretch; the crew's break at 40-60 does not concern it
+    ({"crew": OperatorPool(1, SPLIT), "late": OperatorPool(1, LATE)}, [0, 10], 110),
+])
+def test_manned_lots_start_at_the_stretches_that_hold_them(pools, starts, makespan):
+    # the optimum starts the bench lots exactly where a stretch starts and ends the first one
+    # exactly where its stretch ends: an off-shift time one tick too long or too short shows
+    jobs = tuple(Job(f"J{n}", (Operation("work", (Alternative(bench, 40),)),
+                               Operation("machine", (Alternative(machine, 60),))))
+                 for n, (bench, machine) in enumerate([("A", "M"), ("B", "N")]))
+    problem = SchedulingProblem(jobs=jobs, capacities={"A": 1, "B": 1, "M": 1, "N": 1}, pools=pools,
+                                manned={"A": tuple(pools), "B": tuple(pools)})
+    schedule = solve(problem, time_limit=10.0, workers=1)
+    assert check_schedule(problem, schedule) == []
+    benches_at = sorted(a.start for a in schedule.assignments if a.station in "AB")
+    assert (benches_at, schedule.makespan, schedule.status) == (starts, makespan, "optimal")
+
+
 def test_the_checker_names_each_operator_rule():
     problem = benches([("A", 30), ("B", 30)], 1)
     good = solve(problem, time_limit=10.0, workers=1)
