@@ -878,9 +878,21 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     were relaxed, so it is a plan on its own). On the samples the exact model's search, from the
     dispatch schedule, settled in a different local optimum each run; the smaller model reached
     better ones in the same time (README, "campaigns first")."""
+    return _improve(problem, warm, horizon, floor, objective, stop_at, None, campaigns=True, seconds=seconds,
+                    workers=workers, seed=seed, log=log, parameters=parameters)
+
+
+def _improve(problem: SchedulingProblem, incumbent: dispatch_mod.ListSchedule, horizon: int, floor: int,
+             objective: str, stop_at: float | None, constrain: Callable[[cp_model.CpModel, _Vars], None] | None, *,
+             campaigns: bool, seconds: float, workers: int, seed: int, log: bool,
+             parameters: dict | None) -> dispatch_mod.ListSchedule | None:
+    """CP-SAT hinted with `incumbent` (its family runs kept in the model) for `seconds`: its best
+    schedule, re-timed by the vehicles where the fleets were relaxed, when better than the
+    incumbent; None otherwise, or when building the model passes `stop_at`."""
     model = cp_model.CpModel()
     try:
-        v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
+        v = _build(model, problem, horizon, incumbent.placed, stop_at, objective, floor, constrain, incumbent,
+                   campaigns=campaigns)
     except _OutOfTime:
         return None
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
@@ -891,7 +903,7 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     if vehicles.relaxed(problem):
         found = _followed(problem, found)
     better = (dispatch_mod.placed_objective(problem, found.placed, objective)
-              < dispatch_mod.placed_objective(problem, warm.placed, objective))
+              < dispatch_mod.placed_objective(problem, incumbent.placed, objective))
     return found if better else None
 
 
@@ -907,7 +919,6 @@ def _tail_phase(problem: SchedulingProblem, incumbent: dispatch_mod.ListSchedule
     tail = dispatch_mod.tail_stations(problem)
     if not tail or seconds <= 0:
         return None
-    before = dispatch_mod.makespan(problem, incumbent.placed)
 
     def keep_the_rest(model: cp_model.CpModel, v: _Vars) -> None:
         lanes: dict[tuple[str, int], list[tuple[int, Key]]] = defaultdict(list)
@@ -926,19 +937,9 @@ def _tail_phase(problem: SchedulingProblem, incumbent: dispatch_mod.ListSchedule
             for (_, a), (_, b) in zip(ops, ops[1:]):
                 model.Add(v.start[b] >= v.end[a])
 
-    model = cp_model.CpModel()
-    try:
-        v = _build(model, problem, before, incumbent.placed, stop_at, objective, floor, keep_the_rest, incumbent)
-    except _OutOfTime:
-        return None
-    status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
-                            parameters=parameters, **_search_flags(problem, model))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    found = _solution(problem, v, solver)
-    if vehicles.relaxed(problem):
-        found = _followed(problem, found)
-    return found if dispatch_mod.makespan(problem, found.placed) < before else None
+    return _improve(problem, incumbent, dispatch_mod.makespan(problem, incumbent.placed), floor, objective, stop_at,
+                    keep_the_rest, campaigns=False, seconds=seconds, workers=workers, seed=seed, log=log,
+                    parameters=parameters)
 
 
 def _probe_pays(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, floor: int) -> bool:
