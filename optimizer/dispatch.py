@@ -500,14 +500,6 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transpor
     `shifts=False` leaves the operators out (every station always on), `transports=False` the
     transports: CP-SAT's makespan domain gets neither, where its search was measured
     (`scheduler._objective`)."""
-    job_bound, groups = _bound_terms(problem, shifts, transports)
-    return max([job_bound, *groups.values()])
-
-
-def _bound_terms(problem: SchedulingProblem, shifts: bool,
-                 transports: bool) -> tuple[int, dict[frozenset[str], int]]:
-    """`simple_lower_bound`'s terms: the longest job's, and each set of interchangeable
-    stations' (its least head, its work's finish, its least tail)."""
     job_bound = 0
     work: list[tuple[frozenset[str], int, Fraction, int]] = []  # (stations, head, lane-ticks, tail) per operation
     for job in problem.jobs:
@@ -528,41 +520,15 @@ def _bound_terms(problem: SchedulingProblem, shifts: bool,
             if ticks > 0:
                 work.append((frozenset(a.station for a in op.alternatives), before, ticks, after))
             before += first
-    groups: dict[frozenset[str], int] = {}
+    bound = job_bound
     for group in {stations for stations, *_ in work}:
         if len(group) > 1 and any(s in problem.batch_sizes for s in group):
             continue  # a batch's lane holds several lots: counted on the batch machine alone
         inside = [(head, ticks, tail) for stations, head, ticks, tail in work if stations <= group]
         head = min(h for h, _, _ in inside)
         done = _finish(problem, group, head, sum(t for _, t, _ in inside), shifts)
-        groups[group] = math.ceil(done - 1e-6) + min(tail for _, _, tail in inside)
-    return job_bound, groups
-
-
-def bottleneck(problem: SchedulingProblem) -> frozenset[str]:
-    """The set of interchangeable stations whose work bounds the makespan most (the largest of
-    `simple_lower_bound`'s terms, on ties the first by station names); empty when the longest
-    job bounds it at least as much."""
-    job_bound, groups = _bound_terms(problem, shifts=True, transports=True)
-    ranked = sorted(groups.items(), key=lambda item: (-item[1], sorted(item[0])))
-    return ranked[0][0] if ranked and ranked[0][1] > job_bound else frozenset()
-
-
-def tail_stations(problem: SchedulingProblem) -> frozenset[str]:
-    """The stations that only operations after a lot's last bottleneck operation may use (the
-    line's tail: test, inspection, packing after the electronics sample's display benches);
-    empty without a bottleneck. The CP-SAT scheduler re-sequences them on their own
-    (`scheduler._tail_phase`)."""
-    neck = bottleneck(problem)
-    after: set[str] = set()
-    before: set[str] = set()  # stations some operation up to the last bottleneck one may use
-    for job in problem.jobs:
-        last = max((k for k, op in enumerate(job.operations)
-                    if all(a.station in neck for a in op.alternatives)), default=None)
-        for k, op in enumerate(job.operations):
-            stations = {a.station for a in op.alternatives}
-            (after if last is not None and k > last else before).update(stations)
-    return frozenset(after - before)
+        bound = max(bound, math.ceil(done - 1e-6) + min(tail for _, _, tail in inside))
+    return bound
 
 
 def _shortest_transport(problem: SchedulingProblem, job: Job, k: int) -> int:

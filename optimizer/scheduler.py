@@ -137,11 +137,6 @@ PROBING_MAX_BOOLEANS = 30_000
 # exact phase's 0.26 units took about 2.7 s, as the whole solve's 0.375 did before), and
 # `make run`'s scheduling took 427-447 s with it against 350 s without (README).
 CAMPAIGN_SHARE = 0.8
-# Of the campaign phase's time, what the tail step after it may use (`_tail_phase`): the
-# stations after the bottleneck re-sequenced alone, every other station's order kept. On the
-# electronics sample it proved its small model in tenths of a second and moved a campaign's
-# schedule off the 25,3xx-26,0xx plateaus to 25,098 s in most runs (README, "the tail step").
-TAIL_SHARE = 0.15
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
 # least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
 # branching and one worker, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`):
@@ -710,8 +705,7 @@ def solve(
     workers under the clock, which gets CP-SAT first and the tabu searches after it
     (`_proof_first`). With changeovers, a hint and a wall-clock budget, CP-SAT first
     searches the campaign model for CAMPAIGN_SHARE of it (`_campaign_phase`; not under
-    `constrain` or `retime`), the last TAIL_SHARE of that re-sequencing the stations after the
-    bottleneck alone (`_tail_phase`).
+    `constrain` or `retime`).
     `parameters` sets extra CP-SAT parameters by name.
     `deterministic_time` caps the search in CP-SAT's deterministic time units, which do not
     depend on the machine's load: with it, a fixed seed and `workers=1`, the result is the
@@ -771,14 +765,9 @@ def solve(
     warm_solver = "dispatch"  # who made the warm start, as the answer's label when it stands
     stop_at = started + time_limit if deterministic_time is None else None
     if deterministic_time is None and _campaigns_first(problem, warm, hint, constrain, retime, objective):
-        share = CAMPAIGN_SHARE * (time_limit - (time.monotonic() - started))
-        phase_end = time.monotonic() + share
         campaign = _campaign_phase(
             problem, warm, horizon, floor, objective, stop_at, workers=workers, seed=seed, log=log,
-            parameters=parameters, seconds=(1 - TAIL_SHARE) * share)
-        campaign = _tail_phase(problem, campaign or warm, floor, objective, stop_at, workers=workers, seed=seed,
-                               log=log, parameters=parameters,
-                               seconds=phase_end - time.monotonic()) or campaign
+            parameters=parameters, seconds=CAMPAIGN_SHARE * (time_limit - (time.monotonic() - started)))
         if campaign is not None:  # (makespan only: `_campaigns_first`) its makespan is the horizon
             warm, warm_solver, reference = campaign, "cpsat", campaign.placed
             horizon = min(horizon, dispatch_mod.makespan(problem, warm.placed))
@@ -878,21 +867,9 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     were relaxed, so it is a plan on its own). On the samples the exact model's search, from the
     dispatch schedule, settled in a different local optimum each run; the smaller model reached
     better ones in the same time (README, "campaigns first")."""
-    return _improve(problem, warm, horizon, floor, objective, stop_at, None, campaigns=True, seconds=seconds,
-                    workers=workers, seed=seed, log=log, parameters=parameters)
-
-
-def _improve(problem: SchedulingProblem, incumbent: dispatch_mod.ListSchedule, horizon: int, floor: int,
-             objective: str, stop_at: float | None, constrain: Callable[[cp_model.CpModel, _Vars], None] | None, *,
-             campaigns: bool, seconds: float, workers: int, seed: int, log: bool,
-             parameters: dict | None) -> dispatch_mod.ListSchedule | None:
-    """CP-SAT hinted with `incumbent` (its family runs kept in the model) for `seconds`: its best
-    schedule, re-timed by the vehicles where the fleets were relaxed, when better than the
-    incumbent; None otherwise, or when building the model passes `stop_at`."""
     model = cp_model.CpModel()
     try:
-        v = _build(model, problem, horizon, incumbent.placed, stop_at, objective, floor, constrain, incumbent,
-                   campaigns=campaigns)
+        v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
     except _OutOfTime:
         return None
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
@@ -903,43 +880,8 @@ def _improve(problem: SchedulingProblem, incumbent: dispatch_mod.ListSchedule, h
     if vehicles.relaxed(problem):
         found = _followed(problem, found)
     better = (dispatch_mod.placed_objective(problem, found.placed, objective)
-              < dispatch_mod.placed_objective(problem, incumbent.placed, objective))
+              < dispatch_mod.placed_objective(problem, warm.placed, objective))
     return found if better else None
-
-
-def _tail_phase(problem: SchedulingProblem, incumbent: dispatch_mod.ListSchedule, floor: int, objective: str,
-                stop_at: float | None, *, seconds: float, workers: int, seed: int, log: bool,
-                parameters: dict | None) -> dispatch_mod.ListSchedule | None:
-    """CP-SAT on the exact model with every station but the tail's (`dispatch.tail_stations`)
-    keeping the incumbent's lots and their order, hinted with it; its best schedule when shorter.
-    The campaign phase's schedules often end on a tail order set for an earlier state of the
-    bottleneck; re-sequencing the tail alone is a small model that CP-SAT solves to optimality
-    in tenths of a second, where its neighbourhoods on the whole model seldom made that move
-    (README, "the tail step")."""
-    tail = dispatch_mod.tail_stations(problem)
-    if not tail or seconds <= 0:
-        return None
-
-    def keep_the_rest(model: cp_model.CpModel, v: _Vars) -> None:
-        lanes: dict[tuple[str, int], list[tuple[int, Key]]] = defaultdict(list)
-        for key, (station, lane, start) in incumbent.placed.items():
-            if station in tail:
-                continue
-            operation = problem.jobs[key[0]].operations[key[1]]
-            if operation.duration_on(station) > 0:  # a zero-length operation takes no lane
-                lanes[station, lane].append((start, key))
-            for alt in operation.alternatives:
-                literal = v.presence[(*key, alt.station)]
-                if literal is not True:
-                    model.Add(literal == int(alt.station == station))
-        for ops in lanes.values():
-            ops.sort()
-            for (_, a), (_, b) in zip(ops, ops[1:]):
-                model.Add(v.start[b] >= v.end[a])
-
-    return _improve(problem, incumbent, dispatch_mod.makespan(problem, incumbent.placed), floor, objective, stop_at,
-                    keep_the_rest, campaigns=False, seconds=seconds, workers=workers, seed=seed, log=log,
-                    parameters=parameters)
 
 
 def _probe_pays(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, floor: int) -> bool:
