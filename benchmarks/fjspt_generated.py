@@ -31,6 +31,11 @@ from pathlib import Path
 from ortools.sat.python import cp_model
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from optimizer.fjspt import LOAD_UNLOAD, MOVER, location, read_fjspt  # noqa: E402
+from optimizer.problem import SchedulingProblem  # noqa: E402
+
 LAYOUT_OF = ROOT.parent / "shared/benchmarks/fjspt/fjspt01.txt"  # its travel matrix: the family's layout
 PAIRS = ((1, 2), (3, 4), (5, 6), (7, 8))
 INSTANCES = 10
@@ -39,25 +44,11 @@ AGVS = 2
 Operation = list[tuple[int, int]]  # (machine from 1, duration)
 
 
-def travel_matrix(path: Path) -> list[list[int]]:
-    """The last n_machines + 1 lines of an fjspt file: row and column 0 are L/U."""
-    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
-    machines = int(lines[0][1])
-    return [[int(x) for x in row] for row in lines[-(machines + 1):]]
-
-
-def read_jobs(path: Path) -> list[list[Operation]]:
-    """The job lines of an fjspt file (for checking the reference on the published instances)."""
-    lines = [line.split() for line in path.read_text().splitlines() if line.strip()]
-    jobs = []
-    for tokens in lines[1:1 + int(lines[0][0])]:
-        values, operations, i = list(map(int, tokens)), [], 1
-        for _ in range(values[0]):
-            n = values[i]
-            operations.append([(values[i + 1 + 2 * a], values[i + 2 + 2 * a]) for a in range(n)])
-            i += 1 + 2 * n
-        jobs.append(operations)
-    return jobs
+def layout_matrix() -> list[list[int]]:
+    """The family's travel matrix (fjspt01's, as the product reads it): row and column 0 are L/U."""
+    problem = read_fjspt(LAYOUT_OF)
+    runs, places = problem.empty_runs[MOVER], range(len(problem.capacities) + 1)
+    return [[runs[location(a), location(b)] for b in places] for a in places]
 
 
 def job_set(seed: int) -> list[list[Operation]]:
@@ -90,14 +81,17 @@ def instance_text(jobs: list[list[Operation]], matrix: list[list[int]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def reference_optimum(jobs: list[list[Operation]], matrix: list[list[int]], agvs: int,
-                      seconds: float) -> tuple[int, int, bool]:
-    """(makespan, lower bound, proven) of the reference model within `seconds`, 2 workers."""
+def reference_optimum(problem: SchedulingProblem, seconds: float) -> tuple[int, int, bool]:
+    """(makespan, lower bound, proven) of the reference model within `seconds`, 2 workers, on
+    an fjspt problem as `optimizer.fjspt` reads it: its jobs, its fleet's size and empty-run
+    times (the matrix, L/U included); nothing else of the product's model."""
+    jobs = [[[(a.station, a.duration) for a in op.alternatives] for op in job.operations] for job in problem.jobs]
+    matrix = problem.empty_runs[MOVER]
     model = cp_model.CpModel()
-    horizon = sum(max(d for _, d in op) for job in jobs for op in job) + 2 * max(map(max, matrix)) * sum(
+    horizon = sum(max(d for _, d in op) for job in jobs for op in job) + 2 * max(matrix.values()) * sum(
         len(job) for job in jobs)
     start, end, chosen = {}, {}, {}
-    by_machine: dict[int, list] = {}
+    by_machine: dict[str, list] = {}
     for j, job in enumerate(jobs):
         for k, alternatives in enumerate(job):
             start[j, k] = model.NewIntVar(0, horizon, "")
@@ -116,15 +110,15 @@ def reference_optimum(jobs: list[list[Operation]], matrix: list[list[int]], agvs
     for intervals in by_machine.values():
         model.AddNoOverlap(intervals)
 
-    # trips: trip (j, k) carries job j to operation k; its pick-up places (0: L/U) and drop places
+    # trips: trip (j, k) carries job j to operation k, from L/U or a station of operation k - 1
     trips = [(j, k) for j, job in enumerate(jobs) for k in range(len(job))]
     pick, drop = {}, {}
-    origins = {t: [0] if t[1] == 0 else [m for m, _ in jobs[t[0]][t[1] - 1]] for t in trips}
+    origins = {t: [LOAD_UNLOAD] if t[1] == 0 else [m for m, _ in jobs[t[0]][t[1] - 1]] for t in trips}
     targets = {t: [m for m, _ in jobs[t[0]][t[1]]] for t in trips}
 
-    def at(place: int, j: int, k: int) -> list:
+    def at(place: str, j: int, k: int) -> list:
         """The literals that put operation k of job j at `place` (none for L/U before k = 0)."""
-        return [] if place == 0 else [chosen[j, k, place]]
+        return [] if place == LOAD_UNLOAD else [chosen[j, k, place]]
 
     for (j, k) in trips:
         pick[j, k] = model.NewIntVar(0, horizon, "")
@@ -134,12 +128,12 @@ def reference_optimum(jobs: list[list[Operation]], matrix: list[list[int]], agvs
         model.Add(start[j, k] >= drop[j, k])
         for a in origins[j, k]:
             for b in targets[j, k]:
-                model.Add(drop[j, k] == pick[j, k] + matrix[a][b]).OnlyEnforceIf(
+                model.Add(drop[j, k] == pick[j, k] + matrix[a, b]).OnlyEnforceIf(
                     at(a, j, k - 1) + at(b, j, k))
 
     # each AGV: a circuit through its home (node 0) over the trips it makes (nodes 1..T)
     on = {t: [] for t in trips}
-    for _ in range(agvs):
+    for _ in range(problem.fleets[MOVER]):
         arcs = [(0, 0, model.NewBoolVar(""))]  # the AGV makes no trip
         for i, t in enumerate(trips, start=1):
             skip = model.NewBoolVar("")
@@ -148,7 +142,7 @@ def reference_optimum(jobs: list[list[Operation]], matrix: list[list[int]], agvs
             first, last = model.NewBoolVar(""), model.NewBoolVar("")
             arcs += [(0, i, first), (i, 0, last)]
             for a in origins[t]:  # empty from L/U at time 0 to the first pick-up
-                model.Add(pick[t] >= matrix[0][a]).OnlyEnforceIf([first] + at(a, t[0], t[1] - 1))
+                model.Add(pick[t] >= matrix[LOAD_UNLOAD, a]).OnlyEnforceIf([first] + at(a, t[0], t[1] - 1))
             for n, u in enumerate(trips, start=1):
                 if u == t:
                     continue
@@ -156,7 +150,7 @@ def reference_optimum(jobs: list[list[Operation]], matrix: list[list[int]], agvs
                 arcs.append((i, n, arc))
                 for b in targets[t]:  # empty from t's drop to u's pick-up
                     for a in origins[u]:
-                        model.Add(pick[u] >= drop[t] + matrix[b][a]).OnlyEnforceIf(
+                        model.Add(pick[u] >= drop[t] + matrix[b, a]).OnlyEnforceIf(
                             [arc] + at(b, t[0], t[1]) + at(a, u[0], u[1] - 1))
         model.AddCircuit(arcs)
     for t in trips:
@@ -188,20 +182,19 @@ def main(argv: list[str] | None = None) -> int:
         published = json.loads((LAYOUT_OF.parent / "bounds.json").read_text())
         for path in sorted(LAYOUT_OF.parent.glob("fjspt*.txt")):
             started = time.monotonic()
-            makespan, bound, proven = reference_optimum(read_jobs(path), travel_matrix(path), AGVS,
-                                                        args.reference_seconds)
+            makespan, bound, proven = reference_optimum(read_fjspt(path, AGVS), args.reference_seconds)
             print(f"{path.stem}: reference {makespan} (bound {bound}, {'proven' if proven else 'not proven'}) "
                   f"in {time.monotonic() - started:.1f} s; published {published[path.stem]['optimum']}", flush=True)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    matrix = travel_matrix(LAYOUT_OF)
+    matrix = layout_matrix()
     bounds = {}
     for i in range(INSTANCES):
         name = f"gen_fjspt{i + 1:02d}"
         jobs = job_set(2000 + i)
         (out / f"{name}.txt").write_text(instance_text(jobs, matrix))
         started = time.monotonic()
-        makespan, bound, proven = reference_optimum(jobs, matrix, AGVS, args.reference_seconds)
+        makespan, bound, proven = reference_optimum(read_fjspt(out / f"{name}.txt", AGVS), args.reference_seconds)
         bounds[name] = {"n_agvs": AGVS, "optimum" if proven else "best_known": makespan, "optimal": proven}
         print(f"{name}: {len(jobs)} jobs, {sum(map(len, jobs))} operations; reference {makespan} "
               f"(bound {bound}, {'proven' if proven else 'not proven'}) in {time.monotonic() - started:.1f} s",

@@ -100,17 +100,15 @@ def test_the_reference_model_proves_the_published_optima(name):
     # written from the family's conventions; on the published instances it must agree
     from benchmarks import fjspt_generated
 
-    path = FJSPT / f"{name}.txt"
     optimum = json.loads((FJSPT / "bounds.json").read_text())[name]["optimum"]
-    assert fjspt_generated.reference_optimum(fjspt_generated.read_jobs(path), fjspt_generated.travel_matrix(path),
-                                             agvs=2, seconds=60.0) == (optimum, optimum, True)
+    assert fjspt_generated.reference_optimum(read_fjspt(FJSPT / f"{name}.txt"), seconds=60.0) == (optimum, optimum, True)
 
 
 @shared
 def test_the_generated_job_sets_are_the_committed_ones_and_have_the_family_shape():
     from benchmarks import fjspt_generated
 
-    matrix = fjspt_generated.travel_matrix(FJSPT / "fjspt01.txt")
+    matrix = fjspt_generated.layout_matrix()
     for i in range(fjspt_generated.INSTANCES):
         jobs = fjspt_generated.job_set(2000 + i)
         assert (GENERATED / f"gen_fjspt{i + 1:02d}.txt").read_text() == fjspt_generated.instance_text(jobs, matrix)
@@ -150,9 +148,8 @@ def test_the_reference_model_and_the_scheduler_agree_on_small_random_instances(s
             operations.append([(machine, duration) for machine in pair])
         jobs.append(operations)
     matrix = [[0 if a == b else rng.randint(1, 9) for b in range(5)] for a in range(5)]
-    agvs = 1 + seed % 2
-    reference, bound, proven = fjspt_generated.reference_optimum(jobs, matrix, agvs, seconds=20.0)
-    problem = parse_fjspt(fjspt_generated.instance_text(jobs, matrix), agvs=agvs)
+    problem = parse_fjspt(fjspt_generated.instance_text(jobs, matrix), agvs=1 + seed % 2)
+    reference, bound, proven = fjspt_generated.reference_optimum(problem, seconds=20.0)
     ours = solve(problem, time_limit=20.0, workers=2, seed=0)
     assert check_schedule(problem, ours) == []
     assert proven and bound == reference and (ours.status, ours.makespan) == ("optimal", reference)
