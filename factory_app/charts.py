@@ -241,13 +241,14 @@ def pareto(points: list[dict[str, Any]], x: str, y: str, x_title: str | None = N
     return fig
 
 
-def utilisation_chart(utilisation: dict[str, float], bottleneck: str | None = None) -> go.Figure:
-    """Stations' utilisation in %, the busiest at the top, the bottleneck in red and named."""
+def utilisation_chart(utilisation: dict[str, float], busiest: str | None = None) -> go.Figure:
+    """Stations' utilisation in %, the busiest at the top, in red and named (a plan's busiest
+    station; the running twin's charts name the bottleneck, `twin_charts`)."""
     order = sorted(utilisation.items(), key=lambda item: (-item[1], item[0]))
     names = [name for name, _ in order]
     values = [100.0 * value for _, value in order]
-    colours = [hex_colour(COLORS["problem"]) if name == bottleneck else "#4C78A8" for name in names]
-    labels = [f"{v:.1f} %" + ("  ← bottleneck" if name == bottleneck else "") for name, v in zip(names, values)]
+    colours = [hex_colour(COLORS["problem"]) if name == busiest else "#4C78A8" for name in names]
+    labels = [f"{v:.1f} %" + ("  ← busiest" if name == busiest else "") for name, v in zip(names, values)]
     fig = go.Figure(go.Bar(x=values, y=names, orientation="h", marker_color=colours, text=labels,
                            textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{x:.1f} %<extra></extra>"))
     fig.update_layout(height=max(220, 26 * len(names) + 80), margin=dict(l=10, r=10, t=10, b=10),

@@ -41,5 +41,5 @@ def summary_tiles(layout: Layout, schedule_doc: dict[str, Any] | None = None) ->
         tiles += [("Makespan (s)", f"{schedule_doc['makespan']:,.0f}", f"{schedule_doc.get('solver') or 'solver'}, "
                    f"status {schedule_doc['status']}, gap {schedule_doc['gap']:.1%}"),
                   ("Throughput (units/h)", f"{k['throughput_per_hour']:,.1f}", None),
-                  ("Bottleneck", str(k["bottleneck"]), None)]
+                  ("Busiest station", str(k["bottleneck"]), None)]
     return tiles

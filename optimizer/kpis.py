@@ -19,7 +19,9 @@ class Kpis:
     units: int
     lots: int
     utilisation: dict[str, float]  # busy time / (capacity * makespan), per station
-    bottleneck: str | None  # the most utilised station
+    # the most utilised station (busy over the makespan; the JSON's name for it). Being busiest does not
+    # make it what bounds the line: the running twin names that by the active-period method
+    bottleneck: str | None
     agv_distance: float  # metres driven by AGVs, loaded and empty
     conveyor_distance: float  # metres carried on conveyors
     agv_peak_trips: int  # most AGV trips under way at once (never more than the fleet)

@@ -50,7 +50,7 @@ def render(state: AppState) -> None:
     k = doc["kpis"]
     # units in the labels and three tiles a row, so no value is cut off on a narrow screen
     tiles = [("Makespan (s)", f"{doc['makespan']:,.0f}"), ("Throughput (units/h)", f"{k['throughput_per_hour']:,.1f}"),
-             ("Units / lots", f"{k['units']:,} / {k['lots']:,}"), ("Bottleneck", str(k["bottleneck"])),
+             ("Units / lots", f"{k['units']:,} / {k['lots']:,}"), ("Busiest station", str(k["bottleneck"])),
              ("AGV travel (m)", f"{k['agv_distance']:,.0f}"), ("Average WIP (lots)", f"{k['average_wip']:.2f}")]
     for row in (tiles[:3], tiles[3:]):
         for col, (label, value) in zip(st.columns(3), row):

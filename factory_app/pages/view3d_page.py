@@ -52,7 +52,7 @@ def _view(design: Design, column, colour_by: str, key: str, columns: int = 1) ->
         if doc:
             k = design.schedule_doc["kpis"]
             st.caption(f"Coloured by utilisation · makespan {design.schedule_doc['makespan']:,.0f} s · "
-                       f"bottleneck {k['bottleneck']}")
+                       f"busiest station {k['bottleneck']}")
         else:
             st.caption("Coloured by station kind" + ("" if design.schedule_doc else
                                                      " · compute a schedule to colour by utilisation"))

@@ -71,9 +71,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{layout.name}: {schedule.status} ({schedule.solver}), weighted tardiness "
               f"{sec(schedule.objective_value):g}, lower bound {sec(schedule.lower_bound):g}, "
               f"gap {100 * schedule.gap:.1f} %, makespan {sec(schedule.makespan):g} s")
-    bottleneck = figures.bottleneck
-    if bottleneck is not None:
-        print(f"bottleneck {bottleneck} ({100 * figures.utilisation[bottleneck]:.0f} % busy), "
+    busiest = figures.bottleneck  # the most utilised station; what bounds a line is the twin's to say
+    if busiest is not None:
+        print(f"busiest station {busiest} ({100 * figures.utilisation[busiest]:.0f} % of the makespan), "
               f"throughput {figures.throughput_per_hour:.1f} units/h")
     print(f"wrote {out}")
     return 0

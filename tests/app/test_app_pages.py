@@ -96,7 +96,7 @@ def test_schedule_page_computes_kpis_gantt_and_downloads(app_env):
     _run(at)
     assert not at.error
     labels = {m.label for m in at.metric}
-    assert {"Makespan (s)", "Throughput (units/h)", "Bottleneck"} <= labels
+    assert {"Makespan (s)", "Throughput (units/h)", "Busiest station"} <= labels
     assert all(len(m.value) <= 14 for m in at.metric), [m.value for m in at.metric]  # short enough for a tile
     state = _state(at)
     doc = next(iter(state.schedules.values()))

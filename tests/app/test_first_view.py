@@ -113,6 +113,6 @@ def test_summary_tiles_add_the_schedule_of_this_layout():
            "kpis": {"throughput_per_hour": 17.54, "bottleneck": "weld"}}
     tiles = summary_tiles(layout, doc)
     assert [(label, value) for label, value, _ in tiles[5:]] == [
-        ("Makespan (s)", "1,234"), ("Throughput (units/h)", "17.5"), ("Bottleneck", "weld")]
+        ("Makespan (s)", "1,234"), ("Throughput (units/h)", "17.5"), ("Busiest station", "weld")]
     assert tiles[5][2] == "CP-SAT, status OPTIMAL, gap 0.0%"
     assert tiles[3] == ("Floor used", "5%", "stations' footprints on the 20 x 12 m floor (240 m²)")

@@ -95,13 +95,13 @@ def test_a_stopped_search_says_so_plainly():
     assert "factory-twin" not in view.text and "/" not in view.text
 
 
-def test_the_utilisation_chart_is_sorted_by_value_in_percent_with_the_bottleneck_marked():
+def test_the_utilisation_chart_is_sorted_by_value_in_percent_with_the_busiest_station_marked():
     from factory_app.charts import utilisation_chart
 
-    fig = utilisation_chart({"a_saw": 0.25, "b_lathe": 0.9, "c_wash": 0.5}, bottleneck="b_lathe")
+    fig = utilisation_chart({"a_saw": 0.25, "b_lathe": 0.9, "c_wash": 0.5}, busiest="b_lathe")
     [bars] = fig.data
     assert list(fig.layout.yaxis.categoryarray) == ["a_saw", "c_wash", "b_lathe"]  # the busiest drawn on top
     assert dict(zip(bars.y, bars.x)) == {"b_lathe": 90.0, "c_wash": 50.0, "a_saw": 25.0}
     marked = [name for name, colour in zip(bars.y, bars.marker.color) if colour != "#4C78A8"]
-    assert marked == ["b_lathe"] and "bottleneck" in bars.text[list(bars.y).index("b_lathe")]
+    assert marked == ["b_lathe"] and "← busiest" in bars.text[list(bars.y).index("b_lathe")]
     assert fig.layout.xaxis.title.text == "utilisation (%)"

@@ -251,7 +251,7 @@ def test_schedule_command_writes_valid_json(tmp_path, capsys):
     code = main(["schedule", str(path), "--out", str(out), "--time-limit", "5", "--workers", "1", "--seed", "1"])
     assert code == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("tiny: optimal (cpsat), makespan ") and "bottleneck " in printed
+    assert printed.startswith("tiny: optimal (cpsat), makespan ") and "\nbusiest station " in printed
     doc = json.loads(out.read_text())
     jsonschema.validate(doc, schedule_json_schema())
     assert doc["layout"] == "tiny" and len(doc["operations"]) == 5 and doc["transports"]
