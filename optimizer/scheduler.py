@@ -146,6 +146,11 @@ CAMPAIGN_SHARE = 0.8
 # 26; README).
 BOUND_PROBE_GAP = 0.01
 BOUND_PROBE_SHARE = 0.25
+# CP-SAT's neighbourhoods for circuit constraints. They are meant for routes; on the circuits
+# that order a lane's family blocks (`family_blocks`) they relaxed nothing (difficulty 1e-7, no
+# neighbourhood closed) and took a quarter of the LNS thread's wall time (electronics sample,
+# 471-s campaign phase), so a model without vehicle routes leaves them out (`_search_flags`).
+ROUTING_NEIGHBOURHOODS = ("routing_random_lns", "routing_path_lns", "routing_full_path_lns")
 
 
 @dataclass
@@ -1179,7 +1184,7 @@ def _warm_schedule(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, 
 def _solve(
     model: cp_model.CpModel, *, time_limit: float, workers: int, seed: int, log: bool, parameters: dict | None,
     deterministic_time: float | None = None, strong_disjunctive: bool = True, probing: bool = True,
-    solver: cp_model.CpSolver | None = None,
+    routing_neighbourhoods: bool = True, solver: cp_model.CpSolver | None = None,
 ) -> tuple[int, cp_model.CpSolver]:
     solver = solver or cp_model.CpSolver()  # given: another thread may stop it
     solver.parameters.max_time_in_seconds = time_limit
@@ -1196,6 +1201,8 @@ def _solve(
     solver.parameters.use_strong_propagation_in_disjunctive = strong_disjunctive
     if not probing:
         solver.parameters.cp_model_probing_level = 0
+    if not routing_neighbourhoods:
+        solver.parameters.ignore_subsolvers.extend(ROUTING_NEIGHBOURHOODS)
     for name, value in (parameters or {}).items():
         if isinstance(value, (list, tuple)):
             getattr(solver.parameters, name).extend(value)
@@ -1206,10 +1213,18 @@ def _solve(
 
 
 def _search_flags(problem: SchedulingProblem, model: cp_model.CpModel) -> dict[str, bool]:
-    """`_solve`'s strong disjunctive propagation (small problems without alternatives) and
-    presolve probing (models of at most PROBING_MAX_BOOLEANS Booleans)."""
+    """`_solve`'s strong disjunctive propagation (small problems without alternatives), presolve
+    probing (models of at most PROBING_MAX_BOOLEANS Booleans) and the routing neighbourhoods
+    (models that route vehicles, ROUTING_NEIGHBOURHOODS)."""
     return {"strong_disjunctive": not _large(problem) and not _flexible(problem),
-            "probing": _probing_pays(model)}
+            "probing": _probing_pays(model), "routing_neighbourhoods": _routes_vehicles(problem)}
+
+
+def _routes_vehicles(problem: SchedulingProblem) -> bool:
+    """Whether the model routes some fleet's vehicles (`vehicles.constrain`: vehicles told apart,
+    and few enough trips for the routes model)."""
+    return any(problem.has_vehicles(mover) and 0 < trips <= vehicles.EXACT_MOVES
+               for mover, trips in vehicles.moves_per_fleet(problem).items())
 
 
 def _probing_pays(model: cp_model.CpModel) -> bool:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer import dispatch, family_blocks, scheduler
+from optimizer.fjspt import read_fjspt
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
@@ -263,3 +265,28 @@ def one_station(draw) -> SchedulingProblem:
 def test_blocks_are_exact_against_enumeration(problem):
     schedule = solved(problem, hint=False)
     assert (schedule.status, schedule.makespan) == ("optimal", _best_by_enumeration(problem))
+
+
+def interleaved_subsolvers(capfd, problem: SchedulingProblem) -> str:
+    """The subsolvers CP-SAT's log lists for the LNS thread in each of its searches when `solve`
+    runs on two workers (the campaign phase's and the exact model's)."""
+    capfd.readouterr()
+    solve(problem, time_limit=2.0, workers=2, log=True)
+    lines = [line for line in capfd.readouterr().out.splitlines() if "interleaved subsolvers:" in line]
+    assert lines, "CP-SAT reached no search on two workers"
+    return "\n".join(lines)
+
+
+def test_the_lanes_circuits_get_no_routing_neighbourhoods_but_vehicle_routes_do(capfd):
+    # twelve lots of three families on two lanes with changeovers: the family blocks are ordered
+    # by circuits, on which CP-SAT's routing neighbourhoods relax nothing (scheduler.ROUTING_NEIGHBOURHOODS)
+    jobs = tuple(lot(f"{f}{i}", f, ("M", 2 + (i * 7 + len(f)) % 5), ("N", 3 + i % 4))
+                 for i, f in enumerate(["X", "Y", "Z"] * 4))
+    setups = {(a, b): 1 + (ord(a) + 2 * ord(b)) % 4 for a in "XYZ" for b in "XYZ" if a != b}
+    lanes = SchedulingProblem(jobs=jobs, capacities={"M": 2, "N": 1}, changeovers={"M": setups})
+    assert family_blocks.plan_runs(lanes, scheduler._changeover_members(lanes), None).per_station["M"]
+    assert "routing" not in interleaved_subsolvers(capfd, lanes)
+    # a flexible job shop whose two AGVs are routed keeps them
+    routed = read_fjspt(Path(__file__).resolve().parents[2] / "benchmarks/instances/fjspt/gen_fjspt05.txt")
+    listed = interleaved_subsolvers(capfd, routed)
+    assert all(name in listed for name in scheduler.ROUTING_NEIGHBOURHOODS)
