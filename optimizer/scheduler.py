@@ -1217,14 +1217,7 @@ def _search_flags(problem: SchedulingProblem, model: cp_model.CpModel) -> dict[s
     probing (models of at most PROBING_MAX_BOOLEANS Booleans) and the routing neighbourhoods
     (models that route vehicles, ROUTING_NEIGHBOURHOODS)."""
     return {"strong_disjunctive": not _large(problem) and not _flexible(problem),
-            "probing": _probing_pays(model), "routing_neighbourhoods": _routes_vehicles(problem)}
-
-
-def _routes_vehicles(problem: SchedulingProblem) -> bool:
-    """Whether the model routes some fleet's vehicles (`vehicles.constrain`: vehicles told apart,
-    and few enough trips for the routes model)."""
-    return any(problem.has_vehicles(mover) and 0 < trips <= vehicles.EXACT_MOVES
-               for mover, trips in vehicles.moves_per_fleet(problem).items())
+            "probing": _probing_pays(model), "routing_neighbourhoods": vehicles.routed(problem)}
 
 
 def _probing_pays(model: cp_model.CpModel) -> bool:

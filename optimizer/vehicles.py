@@ -88,6 +88,17 @@ def _never_next(a: Move, b: Move) -> bool:
     return ka > kb and (kb == 0 or not a.batched)
 
 
+def routes_exactly(problem: SchedulingProblem, mover: str, trips: int) -> bool:
+    """Whether the CP-SAT model routes `mover`'s vehicles (the routes model): they must be told
+    apart, and its `trips` possible trips are few enough (EXACT_MOVES)."""
+    return problem.has_vehicles(mover) and 0 < trips <= EXACT_MOVES
+
+
+def routed(problem: SchedulingProblem) -> bool:
+    """True when the CP-SAT model routes some fleet's vehicles (`routes_exactly`)."""
+    return any(routes_exactly(problem, mover, n) for mover, n in moves_per_fleet(problem).items())
+
+
 def relaxed(problem: SchedulingProblem) -> bool:
     """True when some fleet with a home or empty runs has too many trips for the routes model,
     so the CP-SAT model leaves its empty runs out (a relaxation) and its answer needs re-timing."""
@@ -114,7 +125,7 @@ def constrain(model: cp_model.CpModel, problem: SchedulingProblem, mover: str, m
         loaded = [_interval(model, move.depart, c.ticks, c.present, f"trip_{move.key}_{c.pick_up}_{c.drop}")
                   for move in moves for c in move.choices]
         model.AddCumulative(loaded, [1] * len(loaded), size)
-    if not problem.has_vehicles(mover) or len(moves) > EXACT_MOVES:
+    if not routes_exactly(problem, mover, len(moves)):
         return None
     return _routes(model, problem, mover, moves, horizon)
 

@@ -101,7 +101,8 @@ def test_the_reference_model_proves_the_published_optima(name):
     from benchmarks import fjspt_generated
 
     optimum = json.loads((FJSPT / "bounds.json").read_text())[name]["optimum"]
-    assert fjspt_generated.reference_optimum(read_fjspt(FJSPT / f"{name}.txt"), seconds=60.0) == (optimum, optimum, True)
+    reference = fjspt_generated.reference_optimum(read_fjspt(FJSPT / f"{name}.txt"), seconds=60.0)
+    assert reference == (optimum, optimum, True)
 
 
 @shared
