@@ -361,6 +361,21 @@ class SchedulingProblem:
     def n_operations(self) -> int:
         return sum(len(job.operations) for job in self.jobs)
 
+    def is_job_shop(self) -> bool:
+        """Every station an operation may run on has capacity 1, and there are no changeovers,
+        fleets, operators, batch machines or transfer batches: a (flexible) job shop whose schedule
+        is fixed by each operation's station and the stations' sequences (what the tabu search,
+        `optimizer.jobshop_tabu`, searches)."""
+        for job in self.jobs:
+            if job.batched:
+                return False
+            for op in job.operations:
+                if any(self.capacities[a.station] != 1 for a in op.alternatives):
+                    return False
+        return (not self.manned and not self.batch_sizes
+                and not any(self.has_changeovers(s) for s in self.capacities)
+                and not any(self.fleet_leg(a, b) for a, b in self.transport))
+
 
 def trip_key(j: int, k: int, i: int = 0) -> tuple[int, ...]:
     """The key of a trip in departures and vehicle maps: the move (job j into operation k),

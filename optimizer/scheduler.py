@@ -35,13 +35,13 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
 - Search: on problems of up to LARGE_PROBLEM_OPERATIONS operations, branch on the earliest
   start first (plus CP-SAT's portfolio), with strong disjunctive propagation when no operation
   has alternatives; above, CP-SAT's own search.
-- Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
-  makespan, the horizon. On a large plain job shop or a flexible one (`jobshop_tabu.eligible`:
+- Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for makespan,
+  the horizon. On a large plain job shop or a flexible one (`SchedulingProblem.is_job_shop`:
   stations of capacity 1, no fleets, changeovers, operators or batches) under makespan, a tabu
-  search on the stations and machine sequences improves it first, for up to TABU_SHARE of the
-  budget (less when it reaches its lower bound or stops improving), while CP-SAT searches from
-  the dispatch schedule on the other workers (on a plain job shop over SECOND_TABU_OPERATIONS
-  with two workers, a second tabu search does); CP-SAT's LNS then starts from the better schedule,
+  search on the stations and machine sequences improves it first, for up to TABU_SHARE of the budget
+  (less when it reaches its lower bound or stops improving), while CP-SAT searches from the dispatch
+  schedule on the other workers (on a plain job shop over SECOND_TABU_OPERATIONS with two workers, a
+  second tabu search does); CP-SAT's LNS then starts from the better schedule,
   which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
   benchmarks/fjsp_bench.py). When the tabu schedule ends within a tick (or BOUND_PROBE_GAP) of
   the lower bound, CP-SAT first looks for a schedule at the bound itself (`_bound_probe`).
@@ -61,18 +61,22 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable
 
 from ortools.sat.python import cp_model
 
 from twin.errors import NoFeasibleSchedule
 
 from optimizer import dispatch as dispatch_mod
-from optimizer import family_blocks, jobshop_tabu, vehicles
+from optimizer import family_blocks, vehicles
 from optimizer.interrupts import stop_on_interrupt
 from optimizer.names import SolverName
 from optimizer.problem import SchedulingProblem, trip_key
 from optimizer.schedule import Schedule, make_schedule, validate_objective
+
+if TYPE_CHECKING:
+    from optimizer import jobshop_tabu
 
 Key = tuple[int, int]  # (job index, operation index)
 WARM_START_SHARE = 0.1  # of a wall-clock time limit that the dispatching-rule warm start may use
@@ -705,7 +709,7 @@ def solve(
     (makespan objective) its makespan as the horizon; "horizon" uses only the horizon; False
     neither. None (default): True, except on small plain job shops (CP-SAT's own first schedules
     are good there), which get "horizon"; a large plain job shop or a flexible one
-    (`jobshop_tabu.eligible`) under makespan gets the dispatch schedule improved by the tabu
+    (`SchedulingProblem.is_job_shop`) under makespan gets the dispatch schedule improved by the tabu
     search as hint and horizon, except a plain one of at most SECOND_TABU_OPERATIONS with two
     workers under the clock, which gets CP-SAT first and the tabu searches after it
     (`_proof_first`). With changeovers, a hint and a wall-clock budget, CP-SAT first
@@ -728,7 +732,7 @@ def solve(
     warm = None
     floor = 0  # a lower bound on the makespan that CP-SAT is told (the tabu search's)
     tabu = (hint is None and (_large(problem) or (_flexible(problem) and problem.n_operations >= TABU_MIN_OPERATIONS))
-            and objective == "makespan" and jobshop_tabu.eligible(problem))
+            and objective == "makespan" and problem.is_job_shop())
     if hint is None:
         hint = True if not _plain_job_shop(problem) or tabu else "horizon" if not _large(problem) else False
     if hint:
@@ -911,6 +915,13 @@ def _bound_probe(problem: SchedulingProblem, floor: int,
     return None, floor + 1 if status == cp_model.INFEASIBLE else floor
 
 
+def _tabu_search() -> ModuleType:
+    """`optimizer.jobshop_tabu`, imported when a job shop needs it: importing numba, which
+    compiles it, takes 0.3-0.4 s of a factory plan's budget, and factory plans never use it."""
+    from optimizer import jobshop_tabu
+    return jobshop_tabu
+
+
 def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, started: float, time_limit: float,
                      deterministic_time: float | None, seed: int,
                      workers: int) -> tuple[dispatch_mod.ListSchedule, float | None, int]:
@@ -940,7 +951,7 @@ def _tabu_warm_start(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule
                    deterministic_time=None if wall else TABU_SHARE * deterministic_time,
                    workers=workers - 1 if wall else 1, seed=seed)
     try:
-        found = jobshop_tabu.improve(problem, warm.placed, stop_at=stop_at, seed=seed, max_iterations=moves,
+        found = _tabu_search().improve(problem, warm.placed, stop_at=stop_at, seed=seed, max_iterations=moves,
                                      lower_bound=floor, patience=patience,
                                      cancel=side.proven if side is not None and wall else None)
     except BaseException:
@@ -997,7 +1008,7 @@ def _proof_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, st
     second = _SecondTabu(problem, warm, floor, patience)
     second.start(stop_at=stop_at, seed=seed + SECOND_TABU_SEED)
     try:
-        first = jobshop_tabu.improve(problem, (found or warm).placed, stop_at=stop_at, seed=seed, lower_bound=floor,
+        first = _tabu_search().improve(problem, (found or warm).placed, stop_at=stop_at, seed=seed, lower_bound=floor,
                                      patience=patience, cancel=second.proven)
     except BaseException:
         second.finish(stop=True)
@@ -1094,7 +1105,7 @@ class _SecondTabu:
     def start(self, *, stop_at: float, seed: int) -> None:
         def run() -> None:
             try:
-                self.found = jobshop_tabu.improve(self.problem, self.warm.placed, stop_at=stop_at, seed=seed,
+                self.found = _tabu_search().improve(self.problem, self.warm.placed, stop_at=stop_at, seed=seed,
                                                   lower_bound=self.floor, patience=self.patience, cancel=self.cancel)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread by `finish`
                 self.error = exc

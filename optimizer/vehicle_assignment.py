@@ -1,21 +1,22 @@
 """Which vehicle carries which trip once every trip's times are fixed: the assignment that
 drives the least empty.
 
-A plan's times come from its solver: CP-SAT's routes model (up to `vehicles.EXACT_MOVES`
-trips a fleet) minimises the makespan, not the empty metres, and a plan re-timed for its
-vehicles (`dispatch.follow`) hands each trip, one after the other, to the vehicle that lets
-it leave first (`dispatch.pick_vehicle`). Neither is the cheapest way to drive those trips.
-With the times fixed, choosing the vehicles is an assignment problem: each trip gets one
-predecessor (an earlier trip whose vehicle can drive empty from its drop to this pick-up in
-time, or a vehicle leaving its home) and one successor (a later trip, or none), with the
-empty metres of each link as its cost; the chains that result are the vehicles' days. Solved
-exactly (`scipy.optimize.linear_sum_assignment`, 5 ms for the electronics sample's 141
-trips); the solver's own assignment is one of its solutions, so the answer never drives more,
-and no operation or trip moves. `drive_least_empty` does it to every layout's plan
-(`planning.schedule_layout`): empty AGV metres are what the layout search's annual cost
-charges for the fleet's driving (`optimizer.costing`), and the running twin follows the
-plan's vehicles. The assignment grows with the cube of the trips (0.19 s for 1,000, 8.8 s
-for 3,500), so under a wall-clock limit its estimate (`assignment_seconds`) decides first
+A plan's times come from its solver: CP-SAT's routes model (up to `vehicles.EXACT_MOVES` trips a
+fleet) minimises the makespan, not the empty metres, and a plan re-timed for its vehicles
+(`dispatch.follow`) hands each trip, one after the other, to the vehicle that lets it leave
+first (`dispatch.pick_vehicle`). Neither is the cheapest way to drive those trips. With the
+times fixed, choosing the vehicles is an assignment problem: each trip gets one predecessor (an
+earlier trip whose vehicle can drive empty from its drop to this pick-up in time, or a vehicle
+leaving its home) and one successor (a later trip, or none), with the empty metres of each link
+as its cost; the chains that result are the vehicles' days. Solved exactly (OR-Tools'
+`SimpleLinearSumAssignment` on the links that can be driven in time, 4 ms for the electronics
+sample's 141 trips; scipy's dense solver took as long, but importing it cost the `schedule`
+command half a second of its budget); the solver's own assignment is one of its solutions, so
+the answer never drives more, and no operation or trip moves. `drive_least_empty` does it to
+every layout's plan (`planning.schedule_layout`): empty AGV metres are what the layout search's
+annual cost charges for the fleet's driving (`optimizer.costing`), and the running twin follows
+the plan's vehicles. The assignment grows with the cube of the trips (0.42 s for 1,419, 4.7 s
+for 3,550), so under a wall-clock limit its estimate (`assignment_seconds`) decides first
 whether it runs.
 """
 from __future__ import annotations
@@ -23,16 +24,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+from ortools.graph.python.linear_sum_assignment import SimpleLinearSumAssignment
 
 from optimizer.problem import SchedulingProblem
 from optimizer.schedule import Schedule, assign_vehicles
 
-NO_LINK = 1e15  # the cost of a link no vehicle can drive in time
-# linear_sum_assignment on n trips takes about this many seconds times n**3 (measured on random
-# dense cost matrices: 0.19 s for 1,000 trips, 1.9 s for 2,000, 8.8 s for 3,500), doubled
+# the assignment on n trips takes at most about this many seconds times n**3 (measured on the
+# electronics sample's dispatch plans at 5, 10 and 25 times its demand: 0.08 s for 710 trips,
+# 0.42 s for 1,419, 4.7 s for 3,550, at most 2.2e-10 n**3), doubled
 SECONDS_PER_TRIP_CUBED = 4e-10
-TICK_WEIGHT = 1e-6  # metres per tick of empty driving: breaks ties between runs of equal metres
+# a link's cost in micrometres, plus one per tick of empty driving: ties between runs of equal
+# metres go to the shorter drive (a problem may give its empty runs in ticks alone)
+COST_PER_METRE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -59,29 +62,38 @@ def least_empty(problem: SchedulingProblem, mover: str, trips: list[FixedTrip]) 
     rank[order] = np.arange(n)
     places = sorted({t.drop for t in trips} | {t.pick_up for t in trips} | ({home} if home is not None else set()))
     index = {p: i for i, p in enumerate(places)}
-    ticks = np.array([[problem.empty_ticks(mover, a, b) for b in places] for a in places], dtype=float)
-    # the metres driven, then the ticks (a problem may give its empty runs in ticks alone)
-    metres = np.array([[problem.empty_distance(mover, a, b) for b in places] for a in places]) + TICK_WEIGHT * ticks
+    ticks = np.array([[problem.empty_ticks(mover, a, b) for b in places] for a in places], dtype=np.int64)
+    metres = np.array([[problem.empty_distance(mover, a, b) for b in places] for a in places], dtype=float)
+    costs = np.rint(metres * COST_PER_METRE).astype(np.int64) + ticks
     drop = np.array([index[t.drop] for t in trips])
     pick = np.array([index[t.pick_up] for t in trips])
-    start = np.array([t.start for t in trips], dtype=float)
-    end = np.array([t.end for t in trips], dtype=float)
-    # rows: the n trips' drops, then the vehicles' homes; columns: the n trips' pick-ups, then
-    # "no further trip" (a vehicle's day ends, or a vehicle stays home), one per vehicle
-    cost = np.full((n + size, n + size), NO_LINK)
+    start = np.array([t.start for t in trips], dtype=np.int64)
+    end = np.array([t.end for t in trips], dtype=np.int64)
+    # left: the n trips' drops, then the vehicles' homes; right: the n trips' pick-ups, then
+    # "no further trip" (a vehicle's day ends, or a vehicle stays home), one per vehicle; only
+    # the links a vehicle can drive in time
     link = end[:, None] + ticks[drop[:, None], pick[None, :]] <= start[None, :]
     link &= rank[:, None] < rank[None, :]  # a vehicle's trips in the order the checker reads them
-    cost[:n, :n] = np.where(link, metres[drop[:, None], pick[None, :]], NO_LINK)
+    lefts, rights = np.nonzero(link)
+    link_costs = costs[drop[lefts], pick[rights]]
     if home is None:  # a vehicle without a home may stand anywhere before its first trip
-        cost[n:, :n] = 0.0
+        first = np.ones(n, dtype=bool)
+        first_costs = np.zeros(n, dtype=np.int64)
     else:
         h = index[home]
-        cost[n:, :n] = np.where(ticks[h, pick] <= start, metres[h, pick], NO_LINK)[None, :]
-    cost[:, n:] = 0.0
-    rows, cols = linear_sum_assignment(cost)
-    if cost[rows, cols].max() >= NO_LINK:
+        first = ticks[h, pick] <= start
+        first_costs = costs[h, pick]
+    from_home = np.nonzero(first)[0]
+    everyone = np.arange(n + size)
+    lefts = np.concatenate([lefts, np.repeat(n + np.arange(size), len(from_home)), np.repeat(everyone, size)])
+    rights = np.concatenate([rights, np.tile(from_home, size), np.tile(n + np.arange(size), n + size)])
+    link_costs = np.concatenate([link_costs, np.tile(first_costs[from_home], size),
+                                 np.zeros((n + size) * size, dtype=np.int64)])
+    assignment = SimpleLinearSumAssignment()
+    assignment.add_arcs_with_cost(lefts.astype(np.int32), rights.astype(np.int32), link_costs)
+    if assignment.solve() != assignment.OPTIMAL:  # no assignment carries every trip in time
         return None
-    after = dict(zip(rows.tolist(), cols.tolist()))
+    after = {left: assignment.right_mate(left) for left in range(n + size)}
     # the vehicles are alike: numbered by their first trips, the earliest first
     firsts = sorted((after[n + v] for v in range(size) if after[n + v] < n), key=lambda i: rank[i])
     vehicle = [-1] * n

@@ -67,7 +67,7 @@ def test_known_optima_are_reached(path, moves, optimum):
 ])
 def test_schedules_are_valid_and_never_worse_than_the_start(seed, releases, transport, flexible):
     problem = shop(8, 5, seed, releases=releases, transport=transport, flexible=flexible)
-    assert jobshop_tabu.eligible(problem)
+    assert problem.is_job_shop()
     start = dispatch.list_schedule(problem, "spt").placed
     before = schedule_of(problem, start).makespan
     improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, seed=seed, max_iterations=500).placed)
@@ -112,7 +112,7 @@ def test_a_job_back_on_its_machine_through_a_zero_length_operation():
         Job("L", (op("c", "C", 2), op("b", "B", 1)), product="L", family="L"),
     )
     problem = SchedulingProblem(jobs=jobs, capacities={"A": 1, "B": 1, "C": 1})
-    assert jobshop_tabu.eligible(problem)
+    assert problem.is_job_shop()
     start = dispatch.list_schedule(problem, "fifo").placed
     improved = schedule_of(problem, jobshop_tabu.improve(problem, start, stop_at=NEVER, max_iterations=50).placed)
     assert check_schedule(problem, improved) == []
@@ -121,7 +121,7 @@ def test_a_job_back_on_its_machine_through_a_zero_length_operation():
     assert improved.makespan == 13
 
 
-def test_only_job_shops_fixed_by_their_stations_and_sequences_are_eligible():
+def test_only_job_shops_fixed_by_their_stations_and_sequences_are_job_shops():
     base = shop(3, 3, 1)
     flexible = SchedulingProblem(
         jobs=(Job("F", (Operation("o", (Alternative("m0", 2), Alternative("m1", 3))),), product="F", family="F"),),
@@ -132,8 +132,8 @@ def test_only_job_shops_fixed_by_their_stations_and_sequences_are_eligible():
     fleet = SchedulingProblem(jobs=base.jobs, capacities=base.capacities,
                               transport={("m0", "m1"): TransportLeg(4)}, fleets={"agv": 1})
     batch = SchedulingProblem(jobs=base.jobs, capacities=base.capacities, batch_sizes={"m0": 2})
-    assert jobshop_tabu.eligible(base) and jobshop_tabu.eligible(flexible)
-    assert not any(jobshop_tabu.eligible(p) for p in (lanes, changeovers, fleet, batch))
+    assert base.is_job_shop() and flexible.is_job_shop()
+    assert not any(p.is_job_shop() for p in (lanes, changeovers, fleet, batch))
 
 
 @pytest.mark.parametrize("seed, releases, transport, zero", [(7, False, 0, False), (8, True, 5, False),
