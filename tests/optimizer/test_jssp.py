@@ -67,6 +67,18 @@ def test_bench_rows_are_checked():
     assert (row["name"], row["makespan"], row["lower_bound"], row["optimal"], row["valid"]) == ("ft06", 55, 55, True, True)
 
 
+def test_the_bench_loads_the_tabu_search_before_the_first_clock_starts(monkeypatch):
+    """The compiled loop takes about a second to load: a bench pays it once, before the first
+    job shop's time limit, not inside it."""
+    from optimizer import instance_files, jobshop_tabu
+
+    events = []
+    monkeypatch.setattr(jobshop_tabu, "warm_up", lambda: events.append("warm_up"))
+    monkeypatch.setattr(instance_files, "bench_row", lambda problem, **budget: events.append("solve") or {})
+    list(bench_instances([JSSP / "ft06.txt", JSSP / "ft06.txt"], time_limit=1.0, workers=1, seed=0))
+    assert events == ["warm_up", "solve", "solve"]
+
+
 def test_bench_command(capsys, tmp_path):
     assert main(["bench", "jssp", str(JSSP / "ft06.txt"), "--time-limit", "10"]) == 0
     row = json.loads(capsys.readouterr().out)
