@@ -35,16 +35,17 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
 - Search: on problems of up to LARGE_PROBLEM_OPERATIONS operations, branch on the earliest
   start first (plus CP-SAT's portfolio), with strong disjunctive propagation when no operation
   has alternatives; above, CP-SAT's own search.
-- Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for makespan,
-  the horizon. On a large plain job shop or a flexible one (`SchedulingProblem.is_job_shop`:
-  stations of capacity 1, no fleets, changeovers, operators or batches) under makespan, a tabu
-  search on the stations and machine sequences improves it first, for up to TABU_SHARE of the budget
-  (less when it reaches its lower bound or stops improving), while CP-SAT searches from the dispatch
-  schedule on the other workers (on a plain job shop over SECOND_TABU_OPERATIONS with two workers, a
-  second tabu search does); CP-SAT's LNS then starts from the better schedule,
-  which it would not reach in the limit (benchmarks/jssp_heldout_bench.py,
-  benchmarks/fjsp_bench.py). When the tabu schedule ends within a tick (or BOUND_PROBE_GAP) of
-  the lower bound, CP-SAT first looks for a schedule at the bound itself (`_bound_probe`).
+- Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
+  makespan, the horizon. On a large plain job shop or a flexible one
+  (`SchedulingProblem.is_job_shop`: stations of capacity 1, no fleets, changeovers, operators or
+  batches) under makespan, a tabu search on the stations and machine sequences improves it first,
+  for up to TABU_SHARE of the budget (less when it reaches its lower bound or stops improving),
+  while CP-SAT searches from the dispatch schedule on the other workers (on a plain job shop over
+  SECOND_TABU_OPERATIONS with two workers, a second tabu search does); CP-SAT's LNS then starts
+  from the better schedule, which it would not reach in the limit
+  (benchmarks/jssp_heldout_bench.py, benchmarks/fjsp_bench.py). When the tabu schedule ends within
+  a tick (or BOUND_PROBE_GAP) of the lower bound, CP-SAT first looks for a schedule at the bound
+  itself (`_bound_probe`).
 - Proof first: a large plain job shop of at most SECOND_TABU_OPERATIONS operations (15x15) with
   two workers under the clock gets the order the other way round: CP-SAT unhinted first, where
   it proves what it can, then two tabu searches (`_proof_first`).
@@ -133,14 +134,18 @@ TABU_MIN_OPERATIONS = 40
 # take most of a 10 s budget (the lights-out sample: 42,504 probed in 5.4 s of wall clock,
 # 0.14 deterministic units, and CP-SAT stopped after presolve), so such models skip it.
 PROBING_MAX_BOOLEANS = 30_000
-# Of a wall-clock budget left after the warm start, what the campaign phase may use on a
-# problem with changeovers (`_campaign_phase`); the exact model gets the rest, from the
-# campaign's schedule. Under a deterministic budget (the layout search's stage 2: one worker,
-# 0.375 units) there is no campaign phase: its second presolve and search start cost as much
-# wall time as the whole solve did (`make run`'s best electronics layout, under cProfile: the
-# exact phase's 0.26 units took about 2.7 s, as the whole solve's 0.375 did before), and
-# `make run`'s scheduling took 427-447 s with it against 350 s without (README).
-CAMPAIGN_SHARE = 0.8
+# Of a wall-clock budget left after the warm start, what the campaign phase may use on a problem
+# with changeovers (`_campaign_phase`); the exact model gets the rest, from the campaign's
+# schedule, or all that is left when the campaign model is proven optimal sooner. At 0.8 the exact
+# phase's 1.5 s of a default plan improved none of 16 auto_parts and food_packaging plans and 5 of
+# 12 electronics ones by 1-192 s; 0.95 ended electronics plans shorter in 27 of 64 seeds and
+# longer in 15, food_packaging alike (README, "more of the budget for the campaigns"). Under a
+# deterministic budget (the layout search's stage 2: one worker, 0.375 units) there is no campaign
+# phase: its second presolve and search start cost as much wall time as the whole solve did (`make
+# run`'s best electronics layout, under cProfile: the exact phase's 0.26 units took about 2.7 s,
+# as the whole solve's 0.375 did before), and `make run`'s scheduling took 427-447 s with it
+# against 350 s without (README).
+CAMPAIGN_SHARE = 0.95
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
 # least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
 # branching and one worker, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`):
