@@ -139,12 +139,12 @@ PROBING_MAX_BOOLEANS = 30_000
 # schedule, or all that is left when the campaign model is proven optimal sooner. At 0.8 the exact
 # phase's 1.5 s of a default plan improved none of 16 auto_parts and food_packaging plans and 5 of
 # 12 electronics ones by 1-192 s; 0.95 ended electronics plans shorter in 27 of 64 seeds and
-# longer in 15, food_packaging alike (README, "more of the budget for the campaigns"). Under a
-# deterministic budget (the layout search's stage 2: one worker, 0.375 units) there is no campaign
-# phase: its second presolve and search start cost as much wall time as the whole solve did (`make
-# run`'s best electronics layout, under cProfile: the exact phase's 0.26 units took about 2.7 s,
-# as the whole solve's 0.375 did before), and `make run`'s scheduling took 427-447 s with it
-# against 350 s without (README).
+# longer in 15, food_packaging and auto_parts alike (README, "more of the budget for the
+# campaigns"). Under a deterministic budget (the layout search's stage 2: one worker, 0.375 units)
+# there is no campaign phase: its second presolve and search start cost as much wall time as the
+# whole solve did (`make run`'s best electronics layout, under cProfile: the exact phase's 0.26
+# units took about 2.7 s, as the whole solve's 0.375 did before), and `make run`'s scheduling took
+# 427-447 s with it against 350 s without (README).
 CAMPAIGN_SHARE = 0.95
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
 # least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
