@@ -70,30 +70,27 @@ def least_empty(problem: SchedulingProblem, mover: str, trips: list[FixedTrip]) 
     start = np.array([t.start for t in trips], dtype=np.int64)
     end = np.array([t.end for t in trips], dtype=np.int64)
     # left: the n trips' drops, then the vehicles' homes; right: the n trips' pick-ups, then
-    # "no further trip" (a vehicle's day ends, or a vehicle stays home), one per vehicle; only
-    # the links a vehicle can drive in time
+    # "no further trip" (a vehicle's day ends, or a vehicle stays home), one per vehicle; an arc
+    # for each link a vehicle can drive in time
+    ends = n + np.arange(size)  # on the left the vehicles' homes, on the right their days' ends
     link = end[:, None] + ticks[drop[:, None], pick[None, :]] <= start[None, :]
     link &= rank[:, None] < rank[None, :]  # a vehicle's trips in the order the checker reads them
-    lefts, rights = np.nonzero(link)
-    link_costs = costs[drop[lefts], pick[rights]]
+    trip_from, trip_to = np.nonzero(link)
     if home is None:  # a vehicle without a home may stand anywhere before its first trip
-        first = np.ones(n, dtype=bool)
-        first_costs = np.zeros(n, dtype=np.int64)
+        from_home, first_costs = np.arange(n), np.zeros(n, dtype=np.int64)
     else:
-        h = index[home]
-        first = ticks[h, pick] <= start
-        first_costs = costs[h, pick]
-    from_home = np.nonzero(first)[0]
-    everyone = np.arange(n + size)
-    lefts = np.concatenate([lefts, np.repeat(n + np.arange(size), len(from_home)), np.repeat(everyone, size)])
-    rights = np.concatenate([rights, np.tile(from_home, size), np.tile(n + np.arange(size), n + size)])
-    link_costs = np.concatenate([link_costs, np.tile(first_costs[from_home], size),
-                                 np.zeros((n + size) * size, dtype=np.int64)])
+        from_home = np.nonzero(ticks[index[home], pick] <= start)[0]
+        first_costs = costs[index[home], pick[from_home]]
+    lefts = [trip_from, np.repeat(ends, len(from_home)), np.repeat(np.arange(n + size), size)]
+    rights = [trip_to, np.tile(from_home, size), np.tile(ends, n + size)]
+    arc_costs = [costs[drop[trip_from], pick[trip_to]], np.tile(first_costs, size),
+                 np.zeros((n + size) * size, dtype=np.int64)]
     assignment = SimpleLinearSumAssignment()
-    assignment.add_arcs_with_cost(lefts.astype(np.int32), rights.astype(np.int32), link_costs)
+    assignment.add_arcs_with_cost(np.concatenate(lefts).astype(np.int32), np.concatenate(rights).astype(np.int32),
+                                  np.concatenate(arc_costs))
     if assignment.solve() != assignment.OPTIMAL:  # no assignment carries every trip in time
         return None
-    after = {left: assignment.right_mate(left) for left in range(n + size)}
+    after = [assignment.right_mate(left) for left in range(n + size)]
     # the vehicles are alike: numbered by their first trips, the earliest first
     firsts = sorted((after[n + v] for v in range(size) if after[n + v] < n), key=lambda i: rank[i])
     vehicle = [-1] * n
