@@ -277,16 +277,33 @@ def interleaved_subsolvers(capfd, problem: SchedulingProblem) -> str:
     return "\n".join(lines)
 
 
-def test_the_lanes_circuits_get_no_routing_neighbourhoods_but_vehicle_routes_do(capfd):
-    # twelve lots of three families on two lanes with changeovers: the family blocks are ordered
-    # by circuits, on which CP-SAT's routing neighbourhoods relax nothing (scheduler.ROUTING_NEIGHBOURHOODS)
+def twelve_lots_on_two_lanes() -> SchedulingProblem:
+    """Twelve lots of three families on two lanes with changeovers: the family blocks are
+    ordered by circuits."""
     jobs = tuple(lot(f"{f}{i}", f, ("M", 2 + (i * 7 + len(f)) % 5), ("N", 3 + i % 4))
                  for i, f in enumerate(["X", "Y", "Z"] * 4))
     setups = {(a, b): 1 + (ord(a) + 2 * ord(b)) % 4 for a in "XYZ" for b in "XYZ" if a != b}
-    lanes = SchedulingProblem(jobs=jobs, capacities={"M": 2, "N": 1}, changeovers={"M": setups})
+    return SchedulingProblem(jobs=jobs, capacities={"M": 2, "N": 1}, changeovers={"M": setups})
+
+
+def test_the_lanes_circuits_get_no_routing_neighbourhoods_but_vehicle_routes_do(capfd):
+    # CP-SAT's routing neighbourhoods relax nothing on the blocks' circuits (scheduler.ROUTING_NEIGHBOURHOODS)
+    lanes = twelve_lots_on_two_lanes()
     assert family_blocks.plan_runs(lanes, scheduler._changeover_members(lanes), None).per_station["M"]
     assert "routing" not in interleaved_subsolvers(capfd, lanes)
     # a flexible job shop whose two AGVs are routed keeps them
     routed = read_fjspt(Path(__file__).resolve().parents[2] / "benchmarks/instances/fjspt/gen_fjspt05.txt")
     listed = interleaved_subsolvers(capfd, routed)
     assert all(name in listed for name in scheduler.ROUTING_NEIGHBOURHOODS)
+
+
+def test_the_campaign_phase_leaves_its_interleaved_thread_to_the_neighbourhoods(capfd):
+    """The campaign phase starts from the warm start, so the helpers that look for a first
+    schedule, and RINS/RENS, are left out of its search (scheduler.CAMPAIGN_PARAMETERS); the
+    exact model's search keeps them."""
+    campaign, exact = (line.split("[", 1)[1].rstrip("]").split(", ")
+                       for line in interleaved_subsolvers(capfd, twelve_lots_on_two_lanes()).splitlines())
+    helpers = {"ls", "feasibility_pump", "rins/rens"}
+    assert not helpers & set(campaign)
+    assert helpers <= set(exact)
+    assert any(name.endswith("_lns") for name in campaign)
