@@ -149,7 +149,7 @@ CAMPAIGN_SHARE = 0.95
 # The campaign phase starts from a schedule (the warm start, its hint), so CP-SAT's helpers for
 # finding a first one (feasibility jump, violation local search, the feasibility pump) and
 # RINS/RENS are left out: with two workers they share the one interleaved thread with the
-# neighbourhoods, which made the improvements on the samples. The default command, interleaved
+# neighbourhoods, which made most of the improvements in logged runs of the samples. The default command, interleaved
 # seed by seed with the code before (README, "The campaign phase's thread to the neighbourhoods"),
 # within 2 % of the 10-minute best in 3 of 16 electronics_assembly runs against 1, 9 of 12
 # food_packaging runs against 8 and 8 of 8 auto_parts runs against 6.
