@@ -149,10 +149,10 @@ CAMPAIGN_SHARE = 0.95
 # The campaign phase starts from a schedule (the warm start, its hint), so CP-SAT's helpers for
 # finding a first one (feasibility jump, violation local search, the feasibility pump) and
 # RINS/RENS are left out: with two workers they share the one interleaved thread with the
-# neighbourhoods, which made most of the improvements in logged runs of the samples. The default command, interleaved
-# seed by seed with the code before (README, "The campaign phase's thread to the neighbourhoods"),
-# within 2 % of the 10-minute best in 3 of 16 electronics_assembly runs against 1, 9 of 12
-# food_packaging runs against 8 and 8 of 8 auto_parts runs against 6.
+# neighbourhoods, which made most of the improvements in logged runs of the samples. The default
+# command, interleaved seed by seed with the code before (README, "The campaign phase's thread to
+# the neighbourhoods"), within 2 % of the 10-minute best in 3 of 16 electronics_assembly runs
+# against 1, 9 of 12 food_packaging runs against 8 and 8 of 8 auto_parts runs against 6.
 CAMPAIGN_PARAMETERS: dict[str, object] = {
     "use_feasibility_jump": False, "num_violation_ls": 0, "ignore_subsolvers": ["ls", "feasibility_pump", "rins/rens"],
 }
@@ -888,16 +888,17 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     """CP-SAT on the campaign model (`family_blocks.plan_runs(campaigns=True)`: each family in
     as few runs per lane as the warm start has, at least one), hinted with the warm start, searched
     with CAMPAIGN_PARAMETERS. Its best schedule, when better than the warm start (re-timed by the
-    vehicles where the fleets were relaxed, so it is a plan on its own). On the samples the exact model's search, from the
-    dispatch schedule, settled in a different local optimum each run; the smaller model reached
-    better ones in the same time (README, "campaigns first")."""
+    vehicles where the fleets were relaxed, so it is a plan on its own). On the samples the exact
+    model's search, from the dispatch schedule, settled in a different local optimum each run; the
+    smaller model reached better ones in the same time (README, "campaigns first")."""
     model = cp_model.CpModel()
     try:
         v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
     except _OutOfTime:
         return None
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
-                            parameters={**CAMPAIGN_PARAMETERS, **(parameters or {})}, **_search_flags(problem, model))
+                            parameters={**CAMPAIGN_PARAMETERS, **(parameters or {})},
+                            **_search_flags(problem, model))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     found = _solution(problem, v, solver)
