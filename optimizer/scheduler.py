@@ -154,7 +154,7 @@ CAMPAIGN_SHARE = 0.95
 # the neighbourhoods"), within 2 % of the 10-minute best in 3 of 16 electronics_assembly runs
 # against 1, 9 of 12 food_packaging runs against 8 and 8 of 8 auto_parts runs against 6.
 CAMPAIGN_PARAMETERS: dict[str, object] = {
-    "use_feasibility_jump": False, "num_violation_ls": 0, "ignore_subsolvers": ["ls", "feasibility_pump", "rins/rens"],
+    "use_feasibility_jump": False, "ignore_subsolvers": ["ls", "feasibility_pump", "rins/rens"],
 }
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
 # least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
