@@ -62,14 +62,12 @@ def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _exit_code(process, within: float) -> int | None:
-    """The exit code, once whichever thread reaps the process has recorded it. Not `join` then
-    `exitcode`: the pool's own manager thread joins a dead worker too, and the thread whose
-    waitpid loses that race sees no child and reads None for a moment (CI saw it once)."""
-    deadline = time.monotonic() + within
-    while process.exitcode is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return process.exitcode
+def _within(seconds: float, condition) -> bool:
+    """Whether `condition()` holds within `seconds`, polled."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
 
 
 def test_a_worker_signalled_before_its_initializer_leaves_ctrl_c_to_the_parent_and_ends_on_sigterm(
@@ -85,15 +83,15 @@ def test_a_worker_signalled_before_its_initializer_leaves_ctrl_c_to_the_parent_a
     try:
         local._submit(square_plus, 1)  # forks the worker
         (worker,) = local._pool._processes.values()
-        deadline = time.monotonic() + 20
-        while not ready.exists() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert ready.exists()
+        assert _within(20, ready.exists)
         os.kill(worker.pid, signal.SIGINT)
         worker.join(0.5)
         assert worker.is_alive()  # Ctrl-C is the parent's
         os.kill(worker.pid, signal.SIGTERM)
-        assert _exit_code(worker, within=10) == -signal.SIGTERM
+        # not `join` then `exitcode`: the pool's own manager thread joins a dead worker too, and the
+        # thread whose waitpid loses that race reads None until the other records the code (CI, once)
+        assert _within(10, lambda: worker.exitcode is not None)
+        assert worker.exitcode == -signal.SIGTERM
     finally:
         signal.signal(signal.SIGTERM, previous)
         local.close()
