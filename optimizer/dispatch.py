@@ -483,10 +483,11 @@ def solve(
 
 
 def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transports: bool = True) -> int:
-    """max(longest job from its release, and per set of interchangeable stations (those some
-    operation may use, a single station included) over the operations that can only run inside
-    it: the least head, then the time the set's lanes need for those operations' shortest
-    durations, counting only the times their operators are on shift, then the least tail).
+    """The largest of `lower_bound_terms`: max(longest job from its release, and per set of
+    interchangeable stations (those some operation may use, a single station included) over the
+    operations that can only run inside it: the least head, then the time the set's lanes need
+    for those operations' shortest durations, counting only the times their operators are on
+    shift, then the least tail).
     A head is the release plus the earlier operations' shortest time to their first transfer
     batch (the whole operation for a lot that moves whole); a tail the later operations'
     shortest last batch (whole operation), since each ends no earlier than that after its
@@ -500,6 +501,14 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transpor
     `shifts=False` leaves the operators out (every station always on), `transports=False` the
     transports: CP-SAT's makespan domain gets neither, where its search was measured
     (`scheduler._objective`)."""
+    job_bound, by_set = lower_bound_terms(problem, shifts, transports)
+    return max([job_bound, *by_set.values()])
+
+
+def lower_bound_terms(problem: SchedulingProblem, shifts: bool = True,
+                      transports: bool = True) -> tuple[int, dict[frozenset[str], int]]:
+    """`simple_lower_bound`'s terms: the longest job's, and each set of interchangeable stations'
+    (the set with the largest is the plan's bottleneck as far as the bound can tell)."""
     job_bound = 0
     work: list[tuple[frozenset[str], int, Fraction, int]] = []  # (stations, head, lane-ticks, tail) per operation
     for job in problem.jobs:
@@ -520,15 +529,15 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transpor
             if ticks > 0:
                 work.append((frozenset(a.station for a in op.alternatives), before, ticks, after))
             before += first
-    bound = job_bound
+    by_set: dict[frozenset[str], int] = {}
     for group in {stations for stations, *_ in work}:
         if len(group) > 1 and any(s in problem.batch_sizes for s in group):
             continue  # a batch's lane holds several lots: counted on the batch machine alone
         inside = [(head, ticks, tail) for stations, head, ticks, tail in work if stations <= group]
         head = min(h for h, _, _ in inside)
         done = _finish(problem, group, head, sum(t for _, t, _ in inside), shifts)
-        bound = max(bound, math.ceil(done - 1e-6) + min(tail for _, _, tail in inside))
-    return bound
+        by_set[group] = math.ceil(done - 1e-6) + min(tail for _, _, tail in inside)
+    return job_bound, by_set
 
 
 def _shortest_transport(problem: SchedulingProblem, job: Job, k: int) -> int:

@@ -35,6 +35,8 @@ def test_a_station_bound_counts_the_least_head_and_tail():
     problem = SchedulingProblem(jobs=tuple(Job(f"J{n}", steps(("A", 2), ("B", 5), ("C", 2))) for n in range(2)),
                                 capacities={"A": 1, "B": 1, "C": 1})
     assert dispatch.simple_lower_bound(problem) == 14 == optimum(problem)
+    # its terms: the longest job 2 + 5 + 2; A's 4 ticks from 0 with 7 to go, C's from 7
+    assert dispatch.lower_bound_terms(problem) == (9, {frozenset("A"): 11, frozenset("B"): 14, frozenset("C"): 11})
 
 
 def test_the_reported_bound_counts_the_transports():

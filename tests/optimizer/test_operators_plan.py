@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from ortools.sat.python import cp_model
 
-from optimizer import dispatch
+from optimizer import dispatch, scheduler
 from optimizer.problem import Alternative, Job, Operation, OperatorPool, SchedulingProblem
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
@@ -107,3 +108,23 @@ def test_the_checker_names_each_operator_rule():
     plan = solve(machine, time_limit=10.0, workers=1)
     named = replace(plan, assignments=tuple(replace(a, pool="crew") for a in plan.assignments))
     assert "J1/work: names operator pool 'crew', but M needs no operator" in check_schedule(machine, named)
+
+
+def test_the_campaign_model_ends_the_bottlenecks_manned_work_before_the_first_break():
+    # Bench A (manned, the only station: the bottleneck) holds lot S (30 ticks) and lot R,
+    # released at 100, which sets the makespan at 130. S fits before the crew's break at 40 or
+    # after it (60-90) at that makespan. The hint puts it after: the campaign model's tie-break
+    # (scheduler._before_first_break) moves it before, the makespan stays optimal.
+    problem = SchedulingProblem(
+        jobs=(Job("S", (Operation("work", (Alternative("A", 30),)),)),
+              Job("R", (Operation("work", (Alternative("A", 30),)),), release=100)),
+        capacities={"A": 1}, pools={"crew": OperatorPool(1, SPLIT)}, manned={"A": ("crew",)})
+    warm = dispatch.ListSchedule({(0, 0): ("A", 0, 60), (1, 0): ("A", 0, 100)}, {}, {},
+                                 {(0, 0): "crew", (1, 0): "crew"})
+    model = cp_model.CpModel()
+    v = scheduler._build(model, problem, 130, warm.placed, None, "makespan", 0, None, warm, campaigns=True)
+    status, solver = scheduler._solve(model, time_limit=10.0, workers=1, seed=0, log=False, parameters=None)
+    assert status == cp_model.OPTIMAL
+    found = scheduler._solution(problem, v, solver).placed
+    assert found[(1, 0)] == ("A", 0, 100)
+    assert found[(0, 0)][2] + 30 <= 40
