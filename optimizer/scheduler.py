@@ -638,9 +638,9 @@ def _before_first_break(model: cp_model.CpModel, problem: SchedulingProblem, v: 
     for (j, k, station, pool_id), held in v.crew.items():
         if station not in bottleneck:
             continue
-        if pool_id not in breaks:
-            stretches = problem.pools[pool_id].calendar.windows_until(v.horizon)
-            breaks[pool_id] = int(stretches[0][1]) if stretches and stretches[0][1] < v.horizon else None
+        if pool_id not in breaks:  # the end of the pool's first on-shift stretch, if before the horizon
+            first = next(problem.pools[pool_id].calendar.stretches(), None)
+            breaks[pool_id] = int(first[1]) if first is not None and first[1] < v.horizon else None
         at = breaks[pool_id]
         duration = problem.jobs[j].operations[k].duration_on(station)
         if at is None or duration > at:

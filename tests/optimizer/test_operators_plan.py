@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 
 from optimizer import dispatch, scheduler
 from optimizer.problem import Alternative, Job, Operation, OperatorPool, SchedulingProblem
-from optimizer.schedule import check_schedule
+from optimizer.schedule import check_schedule, make_schedule
 from optimizer.scheduler import solve
 from twin.shifts import Calendar
 
@@ -125,6 +125,9 @@ def test_the_campaign_model_ends_the_bottlenecks_manned_work_before_the_first_br
     v = scheduler._build(model, problem, 130, warm.placed, None, "makespan", 0, None, warm, campaigns=True)
     status, solver = scheduler._solve(model, time_limit=10.0, workers=1, seed=0, log=False, parameters=None)
     assert status == cp_model.OPTIMAL
-    found = scheduler._solution(problem, v, solver).placed
-    assert found[(1, 0)] == ("A", 0, 100)
-    assert found[(0, 0)][2] + 30 <= 40
+    found = scheduler._solution(problem, v, solver)
+    plan = make_schedule(problem, found.placed, status="optimal", lower_bound=130, objective="makespan",
+                         solver="cpsat", pools=found.pools)
+    assert check_schedule(problem, plan) == []
+    assert found.placed[(1, 0)] == ("A", 0, 100)
+    assert found.placed[(0, 0)][2] + 30 <= 40
