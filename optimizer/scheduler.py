@@ -156,6 +156,14 @@ CAMPAIGN_SHARE = 0.95
 CAMPAIGN_PARAMETERS: dict[str, object] = {
     "use_feasibility_jump": False, "ignore_subsolvers": ["ls", "feasibility_pump", "rins/rens"],
 }
+# Where the campaign model has the crews' first break as a tie-break (`_before_first_break`: the
+# bottleneck is manned and its crew goes off shift before the horizon), both workers run
+# neighbourhoods: on the electronics sample the default search's thread made no improvement after
+# the hint in logged runs, and the default command, interleaved seed by seed with the code before,
+# ended within 2 % of the 10-minute best in 18 of 32 runs against 12 (README, "Both workers on
+# neighbourhoods where the crews break"). Everywhere (no gate) it had cost food_packaging, with no
+# crews, whose default search made most of its improvements.
+BREAK_PARAMETERS: dict[str, object] = {"use_lns_only": True}
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
 # least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
 # branching and one worker, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`):
@@ -936,8 +944,9 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     """CP-SAT on the campaign model (`family_blocks.plan_runs(campaigns=True)`: each family in
     as few runs per lane as the warm start has, at least one; the bottleneck's manned work before
     its crew's first break as a tie-break, `_before_first_break`), hinted with the warm start,
-    searched with CAMPAIGN_PARAMETERS. Its best schedule, when better than the warm start (re-timed by the
-    vehicles where the fleets were relaxed, so it is a plan on its own). On the samples the exact
+    searched with CAMPAIGN_PARAMETERS (and BREAK_PARAMETERS with that tie-break). Its best
+    schedule, when better than the warm start (re-timed by the vehicles where the fleets were
+    relaxed, so it is a plan on its own). On the samples the exact
     model's search, from the dispatch schedule, settled in a different local optimum each run; the
     smaller model reached better ones in the same time (README, "campaigns first")."""
     model = cp_model.CpModel()
@@ -946,7 +955,8 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     except _OutOfTime:
         return None
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
-                            parameters={**CAMPAIGN_PARAMETERS, **(parameters or {})},
+                            parameters={**CAMPAIGN_PARAMETERS, **(BREAK_PARAMETERS if v.before_break else {}),
+                                        **(parameters or {})},
                             **_search_flags(problem, model))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

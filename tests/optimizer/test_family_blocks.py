@@ -13,10 +13,11 @@ from hypothesis import strategies as st
 
 from optimizer import dispatch, family_blocks, scheduler
 from optimizer.fjspt import read_fjspt
-from optimizer.problem import Alternative, Job, Operation, SchedulingProblem
+from optimizer.problem import Alternative, Job, Operation, OperatorPool, SchedulingProblem
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
 from twin.errors import NoFeasibleSchedule
+from twin.shifts import Calendar
 
 
 def lot(name: str, family: str, *ops: tuple[str, int], release: int = 0) -> Job:
@@ -307,3 +308,27 @@ def test_the_campaign_phase_leaves_its_interleaved_thread_to_the_neighbourhoods(
     assert not helpers & set(campaign)
     assert helpers <= set(exact)
     assert any(name.endswith("_lns") for name in campaign)
+
+
+def search_logs(capfd, problem: SchedulingProblem) -> list[str]:
+    """CP-SAT's log of each search `solve` runs on two workers, in order (the campaign phase's
+    first when there is one)."""
+    capfd.readouterr()
+    solve(problem, time_limit=2.0, workers=2, log=True)
+    return capfd.readouterr().out.split("Starting CP-SAT solver")[1:]
+
+
+def test_the_campaign_phase_runs_only_neighbourhoods_where_the_bottlenecks_crew_breaks(capfd):
+    """With the crews' first break as the campaign model's tie-break (a manned bottleneck whose
+    crew goes off shift before the horizon), both workers of the campaign phase run
+    neighbourhoods (scheduler.BREAK_PARAMETERS); without a crew, or with one always on shift,
+    the default search keeps its thread; the exact model's search keeps it in every case."""
+    lanes = twelve_lots_on_two_lanes()  # N, one lane, is the bottleneck
+    assert max(dispatch.lower_bound_terms(lanes)[1].items(), key=lambda item: item[1])[0] == {"N"}
+    on_and_off = Calendar(100.0, ((0.0, 20.0), (30.0, 100.0)))  # off shift 20-30 of every 100 ticks
+    for pools, lns_only in [({}, False), ({"crew": OperatorPool(1, on_and_off)}, True),
+                            ({"crew": OperatorPool(1, Calendar(None, ()))}, False)]:
+        problem = replace(lanes, pools=pools, manned={"N": ("crew",)} if pools else {})
+        campaign, exact = search_logs(capfd, problem)
+        assert ("full problem subsolver: [default_lp]" not in campaign) is lns_only, pools
+        assert "full problem subsolver: [default_lp]" in exact
