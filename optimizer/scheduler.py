@@ -160,7 +160,7 @@ CAMPAIGN_PARAMETERS: dict[str, object] = {
 # bottleneck is manned and its crew goes off shift before the horizon), both workers run
 # neighbourhoods: on the electronics sample the default search's thread made no improvement after
 # the hint in logged runs, and the default command, interleaved seed by seed with the code before,
-# ended within 2 % of the 10-minute best in 18 of 32 runs against 12 (README, "Both workers on
+# ended within 2 % of the 10-minute best in 58 of 96 runs against 39 (README, "Both workers on
 # neighbourhoods where the crews break"). Everywhere (no gate) it had cost food_packaging, with no
 # crews, whose default search made most of its improvements.
 BREAK_PARAMETERS: dict[str, object] = {"use_lns_only": True}
