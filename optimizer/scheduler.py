@@ -162,8 +162,13 @@ CAMPAIGN_PARAMETERS: dict[str, object] = {
 # the hint in logged runs, and the default command, interleaved seed by seed with the code before,
 # ended within 2 % of the 10-minute best in 58 of 96 runs against 39 (README, "Both workers on
 # neighbourhoods where the crews break"). Everywhere (no gate) it had cost food_packaging, with no
-# crews, whose default search made most of its improvements.
+# crews, whose default search made most of its improvements. Only from BREAK_LNS_OPERATIONS
+# operations on: neighbourhoods alone prove an optimum late, and on small problems the default
+# search proves the campaign model in time (changeover problems with a crew that breaks, 10 s: 36
+# operations proven in 1.5-2.6 s with it, in 8.5-9.6 s without; 72 proven by neither; the
+# electronics sample has 180).
 BREAK_PARAMETERS: dict[str, object] = {"use_lns_only": True}
+BREAK_LNS_OPERATIONS = 100
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
 # least one tick), CP-SAT first looks for a schedule *at* the bound, unhinted, with its own
 # branching and one worker, for up to BOUND_PROBE_SHARE of the time left (`_bound_probe`):
@@ -944,18 +949,18 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     """CP-SAT on the campaign model (`family_blocks.plan_runs(campaigns=True)`: each family in
     as few runs per lane as the warm start has, at least one; the bottleneck's manned work before
     its crew's first break as a tie-break, `_before_first_break`), hinted with the warm start,
-    searched with CAMPAIGN_PARAMETERS (and BREAK_PARAMETERS with that tie-break). Its best
-    schedule, when better than the warm start (re-timed by the vehicles where the fleets were
-    relaxed, so it is a plan on its own). On the samples the exact
-    model's search, from the dispatch schedule, settled in a different local optimum each run; the
-    smaller model reached better ones in the same time (README, "campaigns first")."""
+    searched with CAMPAIGN_PARAMETERS (and BREAK_PARAMETERS, `_lns_only`). Its best schedule,
+    when better than the warm start (re-timed by the vehicles where the fleets were relaxed, so
+    it is a plan on its own). On the samples the exact model's search, from the dispatch
+    schedule, settled in a different local optimum each run; the smaller model reached better
+    ones in the same time (README, "campaigns first")."""
     model = cp_model.CpModel()
     try:
         v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
     except _OutOfTime:
         return None
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
-                            parameters={**CAMPAIGN_PARAMETERS, **(BREAK_PARAMETERS if v.before_break else {}),
+                            parameters={**CAMPAIGN_PARAMETERS, **(BREAK_PARAMETERS if _lns_only(problem, v) else {}),
                                         **(parameters or {})},
                             **_search_flags(problem, model))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -966,6 +971,12 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     better = (dispatch_mod.placed_objective(problem, found.placed, objective)
               < dispatch_mod.placed_objective(problem, warm.placed, objective))
     return found if better else None
+
+
+def _lns_only(problem: SchedulingProblem, v: _Vars) -> bool:
+    """Whether the campaign phase runs neighbourhoods alone (BREAK_PARAMETERS): the crews' first
+    break is its tie-break and the problem has at least BREAK_LNS_OPERATIONS operations."""
+    return bool(v.before_break) and problem.n_operations >= BREAK_LNS_OPERATIONS
 
 
 def _probe_pays(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, floor: int) -> bool:

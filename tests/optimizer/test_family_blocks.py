@@ -318,14 +318,21 @@ def search_logs(capfd, problem: SchedulingProblem) -> list[str]:
     return capfd.readouterr().out.split("Starting CP-SAT solver")[1:]
 
 
-def test_the_campaign_phase_runs_only_neighbourhoods_where_the_bottlenecks_crew_breaks(capfd):
+def test_the_campaign_phase_runs_only_neighbourhoods_where_the_bottlenecks_crew_breaks(capfd, monkeypatch):
     """With the crews' first break as the campaign model's tie-break (a manned bottleneck whose
-    crew goes off shift before the horizon), both workers of the campaign phase run
-    neighbourhoods (scheduler.BREAK_PARAMETERS); without a crew, or with one always on shift,
-    the default search keeps its thread; the exact model's search keeps it in every case."""
+    crew goes off shift before the horizon) on a problem of at least BREAK_LNS_OPERATIONS
+    operations, both workers of the campaign phase run neighbourhoods (scheduler.BREAK_PARAMETERS);
+    without a crew, with one always on shift, or on a smaller problem (where the default search
+    proves optima in time), the default search keeps its thread; the exact model's search keeps
+    it in every case."""
     lanes = twelve_lots_on_two_lanes()  # N, one lane, is the bottleneck
     assert max(dispatch.lower_bound_terms(lanes)[1].items(), key=lambda item: item[1])[0] == {"N"}
     on_and_off = Calendar(100.0, ((0.0, 20.0), (30.0, 100.0)))  # off shift 20-30 of every 100 ticks
+    breaks = replace(lanes, pools={"crew": OperatorPool(1, on_and_off)}, manned={"N": ("crew",)})
+    assert lanes.n_operations == 24 < scheduler.BREAK_LNS_OPERATIONS
+    campaign, exact = search_logs(capfd, breaks)
+    assert "full problem subsolver: [default_lp]" in campaign  # too small: the default search stays
+    monkeypatch.setattr(scheduler, "BREAK_LNS_OPERATIONS", 24)
     for pools, lns_only in [({}, False), ({"crew": OperatorPool(1, on_and_off)}, True),
                             ({"crew": OperatorPool(1, Calendar(None, ()))}, False)]:
         problem = replace(lanes, pools=pools, manned={"N": ("crew",)} if pools else {})
