@@ -19,6 +19,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,14 +47,10 @@ def problem(lots: int, variant: int) -> SchedulingProblem:
 
 
 def solved(p: SchedulingProblem, threshold: int, time_limit: float, workers: int) -> str:
-    kept = scheduler.BREAK_LNS_OPERATIONS
-    scheduler.BREAK_LNS_OPERATIONS = threshold
-    try:
+    with mock.patch.object(scheduler, "BREAK_LNS_OPERATIONS", threshold):
         started = time.monotonic()
         schedule = scheduler.solve(p, time_limit=time_limit, workers=workers)
         wall = time.monotonic() - started
-    finally:
-        scheduler.BREAK_LNS_OPERATIONS = kept
     assert check_schedule(p, schedule) == [], "a schedule the checker rejects"
     return f"{schedule.status} | {schedule.makespan} | {wall:.2f}"
 
