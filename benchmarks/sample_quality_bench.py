@@ -6,7 +6,7 @@ asks for at most 1.02) and the load average around each run.
 
     .venv/bin/python benchmarks/sample_quality_bench.py [--phase default|long|both|curve|seeds|diagnose]
         [--samples auto_parts,...] [--long-limit 600] [--nice 10] [--curve 30,60,120] [--seeds 0,1,2]
-        [--solve 5]
+        [--seed-limit 20] [--solve 5]
 
 Runs are kept in benchmarks/results/sample_quality.json (one entry per sample and limit, the
 latest run wins), so the default runs can be measured again after a change without the 40 CPU
@@ -16,7 +16,7 @@ lowers the long runs' priority (the machine is shared); the default runs are nev
 makespan approaches the long run's as the budget grows, the budget the 2 % would need.
 `--phase seeds` runs the default command once per `--seeds` value (`schedule --seed S`, not
 niced): how often one default run lands within 2 %, since the seed moves a run by several
-per cent. `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
+per cent; with `--seed-limit L`, the same with `--time-limit L`: how often a longer budget lands there. `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
 the problem's size and AGV model, the dispatching-rule warm start after 0.5 and 3 s, and one
 `solve` of `--solve` seconds with CP-SAT's log (its plan before and after the vehicles' re-timing).
 With `--build-only` it builds the CP-SAT model without solving and prints the model's size, the
@@ -125,23 +125,39 @@ def curve_table(runs: dict, long_limit: float) -> list[str]:
     return rows if len(rows) > 2 else []
 
 
+def seed_key(seed: int, limit: float | None) -> str:
+    """The store's key of one run by seed: "seed S" at the default budget, "seed S at L s" otherwise."""
+    return f"seed {seed}" if limit is None else f"seed {seed} at {limit:g} s"
+
+
+def _seed_and_limit(key: str) -> tuple[int, float]:
+    parts = key.split()
+    return int(parts[1]), float(parts[3]) if len(parts) > 2 else DEFAULT_LIMIT
+
+
 def seeds_table(runs: dict, long_limit: float) -> list[str]:
-    """The default command by seed (`--phase seeds`): how often one run lands within 2 % of the
-    best makespan of the long run and every default run."""
-    rows = ["| sample | makespan by seed (s) | mean | best of long and default runs | within 2 % |",
-            "| --- | --- | ---: | ---: | ---: |"]
+    """The command by seed (`--phase seeds`), a row per sample and budget: how often one run lands
+    within 2 % of the best makespan of the long run and every run by seed or at the default."""
+    rows = ["| sample | --time-limit (s) | makespan by seed (s) | mean | best of all runs | within 2 % |",
+            "| --- | ---: | --- | ---: | ---: | ---: |"]
     for sample in SAMPLES:
-        by_seed = {int(key.split()[-1]): run for key, run in runs.get(sample, {}).items()
-                   if key.startswith("seed ") and not run["exit"]}
-        if not by_seed:
+        by_limit: dict[float, dict[int, dict]] = {}
+        for key, run in runs.get(sample, {}).items():
+            if key.startswith("seed ") and not run["exit"]:
+                seed, limit = _seed_and_limit(key)
+                by_limit.setdefault(limit, {})[seed] = run
+        if not by_limit:
             continue
         others = [run["makespan"] for key, run in runs[sample].items()
                   if key in (f"{long_limit:g}", f"{DEFAULT_LIMIT:g}") and not run["exit"]]
-        best = min([*others, *(run["makespan"] for run in by_seed.values())])
-        spans = [by_seed[seed]["makespan"] for seed in sorted(by_seed)]
-        within = sum(1 for m in spans if m <= 1.02 * best)
-        rows.append(f"| {sample} | {' / '.join(f'{m:,.0f}' for m in spans)} (seeds {min(by_seed)}–{max(by_seed)}) | "
-                    f"{sum(spans) / len(spans):,.0f} | {best:,.0f} | {within} of {len(spans)} |")
+        best = min([*others, *(run["makespan"] for by_seed in by_limit.values() for run in by_seed.values())])
+        for limit in sorted(by_limit):
+            by_seed = by_limit[limit]
+            spans = [by_seed[seed]["makespan"] for seed in sorted(by_seed)]
+            within = sum(1 for m in spans if m <= 1.02 * best)
+            rows.append(f"| {sample} | {limit:g} | {' / '.join(f'{m:,.0f}' for m in spans)} "
+                        f"(seeds {min(by_seed)}–{max(by_seed)}) | {sum(spans) / len(spans):,.0f} | {best:,.0f} "
+                        f"| {within} of {len(spans)} |")
     return rows if len(rows) > 2 else []
 
 
@@ -251,6 +267,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phase", choices=("default", "long", "both", "curve", "seeds", "diagnose"), default="both")
     parser.add_argument("--seeds", default="0,1,2,3,4,5,6,7", help="the --seed values of --phase seeds")
+    parser.add_argument("--seed-limit", type=float, default=None,
+                        help="--phase seeds: the command's --time-limit (default: its own, 10 s)")
     parser.add_argument("--solve", type=float, default=5.0, help="seconds of the diagnosing solve (default 5)")
     parser.add_argument("--build-only", action="store_true", help="diagnose: build the model only, timed")
     parser.add_argument("--profile", action="store_true", help="diagnose --build-only: under cProfile too")
@@ -271,15 +289,15 @@ def main() -> int:
     plan += [(s, args.long_limit, None) for s in args.samples.split(",") if args.phase in ("long", "both")]
     plan += [(s, float(limit), None) for s in args.samples.split(",") for limit in args.curve.split(",")
              if args.phase == "curve"]
-    plan += [(s, None, int(seed)) for s in args.samples.split(",") for seed in args.seeds.split(",")
+    plan += [(s, args.seed_limit, int(seed)) for s in args.samples.split(",") for seed in args.seeds.split(",")
              if args.phase == "seeds"]
     for sample, limit, seed in plan:
         if sample not in SAMPLES:
             parser.error(f"--samples: unknown sample {sample!r} (known: {', '.join(SAMPLES)})")
         print(f"{sample} at {limit or DEFAULT_LIMIT:g} s{'' if seed is None else f' seed {seed}'} ...", flush=True)
-        result = schedule_once(sample, limit, args.nice if limit == args.long_limit else 0, seed)
+        result = schedule_once(sample, limit, args.nice if seed is None and limit == args.long_limit else 0, seed)
         print(f"  {result}", flush=True)
-        runs.setdefault(sample, {})[f"{limit or DEFAULT_LIMIT:g}" if seed is None else f"seed {seed}"] = result
+        runs.setdefault(sample, {})[f"{limit or DEFAULT_LIMIT:g}" if seed is None else seed_key(seed, limit)] = result
         store.write_text(json.dumps(runs, indent=1) + "\n", encoding="utf-8")
         write_markdown(args.out, "Schedule quality on the samples: default budget against a long run",
                        "`.venv/bin/python benchmarks/sample_quality_bench.py --phase both`: each sample scheduled by "
@@ -295,10 +313,11 @@ def main() -> int:
                            "--curve L1,L2,...`: `schedule --time-limit L`, 2 workers, not niced, one after the other."
                            "\n\n" + "\n".join(curve_table(runs, args.long_limit))]
                           if curve_table(runs, args.long_limit) else []),
-                        *(["## The default command by seed\n\n`.venv/bin/python benchmarks/sample_quality_bench.py "
-                           "--phase seeds --seeds 0,1,...`: `schedule --seed S` at the defaults, one after the other; "
-                           "a run counts as within 2 % when its makespan is at most 1.02 times the best of the long "
-                           "run and every default run.\n\n" + "\n".join(seeds_table(runs, args.long_limit))]
+                        *(["## The command by seed\n\n`.venv/bin/python benchmarks/sample_quality_bench.py "
+                           "--phase seeds --seeds 0,1,... [--seed-limit L]`: `schedule --seed S` at the defaults "
+                           "(or with `--time-limit L`), one after the other; a run counts as within 2 % when its "
+                           "makespan is at most 1.02 times the best of the long run and every run by seed or at "
+                           "the default.\n\n" + "\n".join(seeds_table(runs, args.long_limit))]
                           if seeds_table(runs, args.long_limit) else [])])
     return 0
 
