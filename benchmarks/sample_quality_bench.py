@@ -16,7 +16,8 @@ lowers the long runs' priority (the machine is shared); the default runs are nev
 makespan approaches the long run's as the budget grows, the budget the 2 % would need.
 `--phase seeds` runs the default command once per `--seeds` value (`schedule --seed S`, not
 niced): how often one default run lands within 2 %, since the seed moves a run by several
-per cent; with `--seed-limit L`, the same with `--time-limit L`: how often a longer budget lands there. `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
+per cent; with `--seed-limit L`, the same with `--time-limit L`: how often a longer budget lands
+there. `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
 the problem's size and AGV model, the dispatching-rule warm start after 0.5 and 3 s, and one
 `solve` of `--solve` seconds with CP-SAT's log (its plan before and after the vehicles' re-timing).
 With `--build-only` it builds the CP-SAT model without solving and prints the model's size, the
@@ -289,7 +290,10 @@ def main() -> int:
     plan += [(s, args.long_limit, None) for s in args.samples.split(",") if args.phase in ("long", "both")]
     plan += [(s, float(limit), None) for s in args.samples.split(",") for limit in args.curve.split(",")
              if args.phase == "curve"]
-    plan += [(s, args.seed_limit, int(seed)) for s in args.samples.split(",") for seed in args.seeds.split(",")
+    if args.seed_limit is not None and args.seed_limit <= 0:
+        parser.error(f"--seed-limit: {args.seed_limit:g} is not a positive number of seconds")
+    seed_limit = None if args.seed_limit == DEFAULT_LIMIT else args.seed_limit  # the default's own key
+    plan += [(s, seed_limit, int(seed)) for s in args.samples.split(",") for seed in args.seeds.split(",")
              if args.phase == "seeds"]
     for sample, limit, seed in plan:
         if sample not in SAMPLES:
