@@ -524,8 +524,11 @@ def _batch_machine(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars
 def _operators(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:
     """Each operation of non-zero length on a manned station holds one operator of one pool
     that can run it; a pool's Cumulative also holds its whole size over every off-shift time
-    before the horizon, so an operation fits inside one on-shift stretch."""
+    before the horizon, so an operation fits inside one on-shift stretch. In the campaign model
+    a pool that staffs all its stations at once (`_staffs_all`) has no Cumulative: its
+    operations' starts keep them inside its on-shift stretches instead (`_on_shift`)."""
     held: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
+    staffs_all = _staffs_all(problem) if v.campaigns else set()
     for j, job in enumerate(problem.jobs):
         for k, op in enumerate(job.operations):
             for alt in op.alternatives:
@@ -533,6 +536,10 @@ def _operators(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) ->
                 if not pool_ids:
                     continue
                 present = v.presence[(j, k, alt.station)]
+                if len(pool_ids) == 1 and pool_ids[0] in staffs_all:
+                    v.crew[(j, k, alt.station, pool_ids[0])] = present
+                    _on_shift(model, problem, v, (j, k), alt.duration, present, pool_ids[0])
+                    continue
                 if len(pool_ids) == 1:
                     v.crew[(j, k, alt.station, pool_ids[0])] = present
                     held[pool_ids[0]].append(v.interval[(j, k, alt.station)])
@@ -555,6 +562,33 @@ def _operators(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) ->
                 intervals.append(model.NewFixedSizeIntervalVar(at, start - at, f"off_{pool_id}_{at}"))
             at = max(at, end)
         model.AddCumulative(intervals, [1] * operations + [pool.size] * (len(intervals) - operations), pool.size)
+
+
+def _staffs_all(problem: SchedulingProblem) -> set[str]:
+    """The operator pools with an operator for every lane of every station they man, where no
+    other pool mans those stations: their Cumulative can only keep work inside the shifts.
+    Why: on the electronics sample (both crews staff all their stations) the campaign phase's
+    neighbourhood search reached the 2 % line of the 10-minute best in 26 of 32 runs with start
+    domains instead, against 12 with the Cumulatives (README, "The crews' shifts as start
+    domains")."""
+    stations: dict[str, list[str]] = defaultdict(list)
+    for station, pool_ids in problem.manned.items():
+        for pool_id in pool_ids:
+            stations[pool_id].append(station)
+    return {pool_id for pool_id, manned in stations.items()
+            if all(problem.manned[s] == (pool_id,) for s in manned)
+            and problem.pools[pool_id].size >= sum(problem.capacities[s] for s in manned)}
+
+
+def _on_shift(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, key: Key, duration: int,
+              present: object, pool_id: str) -> None:
+    """The operation (when on this station) starts where it ends within one on-shift stretch of
+    the pool before the horizon, as the pool's Cumulative would have it (`_operators`)."""
+    stretches = problem.pools[pool_id].calendar.windows_until(v.horizon)
+    fits = [[int(start), int(end) - duration] for start, end in stretches if int(end) - int(start) >= duration]
+    ct = model.AddLinearExpressionInDomain(v.start[key], cp_model.Domain.FromIntervals(fits))
+    if present is not True:
+        ct.OnlyEnforceIf(present)
 
 
 def _pooled_capacity(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) -> None:

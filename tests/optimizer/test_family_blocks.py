@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from optimizer import dispatch, family_blocks, scheduler
 from optimizer.fjspt import read_fjspt
@@ -339,3 +340,26 @@ def test_the_campaign_phase_runs_only_neighbourhoods_where_the_bottlenecks_crew_
         campaign, exact = search_logs(capfd, problem)
         assert ("full problem subsolver: [default_lp]" not in campaign) is lns_only, pools
         assert "full problem subsolver: [default_lp]" in exact
+
+def test_a_crew_that_staffs_all_its_stations_keeps_its_shifts_by_start_domains_in_the_campaign_model():
+    """A pool with an operator for every lane of the stations it alone mans (`scheduler._staffs_all`)
+    needs its Cumulative only for its shifts: the campaign model keeps its operations inside the
+    on-shift stretches by their start domains instead, the exact model keeps the Cumulative, and
+    the plan stays on shift (the independent checker)."""
+    on_and_off = Calendar(100.0, ((0.0, 20.0), (30.0, 100.0)))  # off shift 20-30 of every 100 ticks
+    problem = replace(twelve_lots_on_two_lanes(), pools={"crew": OperatorPool(1, on_and_off)}, manned={"N": ("crew",)})
+    assert scheduler._staffs_all(problem) == {"crew"}
+    assert scheduler._staffs_all(replace(problem, capacities={"M": 2, "N": 2})) == set()  # two lanes, one operator
+    two_pools = replace(problem, pools={"crew": OperatorPool(1, on_and_off), "other": OperatorPool(1, on_and_off)},
+                        manned={"N": ("crew", "other")})
+    assert scheduler._staffs_all(two_pools) == set()
+
+    def cumulatives(campaigns: bool) -> int:
+        model = cp_model.CpModel()
+        scheduler._build(model, problem, 400, None, None, "makespan", 0, None, None, campaigns=campaigns)
+        return str(model.Proto()).count("cumulative {")
+
+    assert cumulatives(campaigns=False) == 2  # lane-sharing M, and the crew with its off-shift blocks
+    assert cumulatives(campaigns=True) == 1
+    schedule = solved(problem)  # the checker finds no operation on N across an off-shift time
+    assert [a.pool for a in schedule.assignments if a.station == "N"] == ["crew"] * 12
