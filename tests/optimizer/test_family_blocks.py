@@ -341,6 +341,7 @@ def test_the_campaign_phase_runs_only_neighbourhoods_where_the_bottlenecks_crew_
         assert ("full problem subsolver: [default_lp]" not in campaign) is lns_only, pools
         assert "full problem subsolver: [default_lp]" in exact
 
+
 def test_a_crew_that_staffs_all_its_stations_keeps_its_shifts_by_start_domains_in_the_campaign_model():
     """A pool with an operator for every lane of the stations it alone mans (`scheduler._staffs_all`)
     needs its Cumulative only for its shifts: the campaign model keeps its operations inside the
