@@ -528,7 +528,8 @@ def _operators(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) ->
     a pool that staffs all its stations at once (`_staffs_all`) has no Cumulative: its
     operations' starts keep them inside its on-shift stretches instead (`_on_shift`)."""
     held: dict[str, list[cp_model.IntervalVar]] = defaultdict(list)
-    staffs_all = _staffs_all(problem) if v.campaigns else set()
+    on_shift = {pool_id: problem.pools[pool_id].calendar.windows_until(v.horizon)
+                for pool_id in (_staffs_all(problem) if v.campaigns else ())}
     for j, job in enumerate(problem.jobs):
         for k, op in enumerate(job.operations):
             for alt in op.alternatives:
@@ -536,13 +537,12 @@ def _operators(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars) ->
                 if not pool_ids:
                     continue
                 present = v.presence[(j, k, alt.station)]
-                if len(pool_ids) == 1 and pool_ids[0] in staffs_all:
-                    v.crew[(j, k, alt.station, pool_ids[0])] = present
-                    _on_shift(model, problem, v, (j, k), alt.duration, present, pool_ids[0])
-                    continue
                 if len(pool_ids) == 1:
                     v.crew[(j, k, alt.station, pool_ids[0])] = present
-                    held[pool_ids[0]].append(v.interval[(j, k, alt.station)])
+                    if pool_ids[0] in on_shift:
+                        _on_shift(model, v.start[(j, k)], alt.duration, present, on_shift[pool_ids[0]])
+                    else:
+                        held[pool_ids[0]].append(v.interval[(j, k, alt.station)])
                     continue
                 literals = []
                 for pool_id in pool_ids:
@@ -580,13 +580,12 @@ def _staffs_all(problem: SchedulingProblem) -> set[str]:
             and problem.pools[pool_id].size >= sum(problem.capacities[s] for s in manned)}
 
 
-def _on_shift(model: cp_model.CpModel, problem: SchedulingProblem, v: _Vars, key: Key, duration: int,
-              present: object, pool_id: str) -> None:
-    """The operation (when on this station) starts where it ends within one on-shift stretch of
-    the pool before the horizon, as the pool's Cumulative would have it (`_operators`)."""
-    stretches = problem.pools[pool_id].calendar.windows_until(v.horizon)
-    fits = [[int(start), int(end) - duration] for start, end in stretches if int(end) - int(start) >= duration]
-    ct = model.AddLinearExpressionInDomain(v.start[key], cp_model.Domain.FromIntervals(fits))
+def _on_shift(model: cp_model.CpModel, start: cp_model.IntVar, duration: int, present: object,
+              stretches: list[tuple[float, float]]) -> None:
+    """The operation (when `present`) starts where it ends within one of its pool's on-shift
+    `stretches` before the horizon, as the pool's Cumulative would have it (`_operators`)."""
+    fits = [[int(a), int(b) - duration] for a, b in stretches if int(b) - int(a) >= duration]
+    ct = model.AddLinearExpressionInDomain(start, cp_model.Domain.FromIntervals(fits))
     if present is not True:
         ct.OnlyEnforceIf(present)
 

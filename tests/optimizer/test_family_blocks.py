@@ -362,5 +362,14 @@ def test_a_crew_that_staffs_all_its_stations_keeps_its_shifts_by_start_domains_i
 
     assert cumulatives(campaigns=False) == 2  # lane-sharing M, and the crew with its off-shift blocks
     assert cumulatives(campaigns=True) == 1
+
+    def status_with_first_lot_on_n_at(start: int) -> int:  # its 3 ticks on N: 18-21 crosses the break
+        model = cp_model.CpModel()
+        scheduler._build(model, problem, 400, None, None, "makespan", 0,
+                         lambda m, v: m.Add(v.start[(0, 1)] == start), None, campaigns=True)
+        return cp_model.CpSolver().Solve(model)
+
+    assert status_with_first_lot_on_n_at(18) == cp_model.INFEASIBLE
+    assert status_with_first_lot_on_n_at(30) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     schedule = solved(problem)  # the checker finds no operation on N across an off-shift time
     assert [a.pool for a in schedule.assignments if a.station == "N"] == ["crew"] * 12
