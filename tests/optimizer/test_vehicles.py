@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer import dispatch, vehicles
+from optimizer import dispatch, scheduler, vehicles
 from optimizer.kpis import kpis
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
 from optimizer.schedule import check_schedule, make_schedule
@@ -110,6 +110,64 @@ def test_too_many_trips_for_routes_plan_without_empty_runs_then_retime(monkeypat
     # with two vehicles the relaxation's optimum needs no delay: proven optimal
     two = solve(two_lots(fleet=2), time_limit=10.0, workers=1, hint=False)
     assert (two.status, two.makespan) == ("optimal", 20) and check_schedule(two_lots(fleet=2), two) == []
+
+
+def test_of_the_plans_made_without_empty_runs_the_best_as_run_is_kept_not_the_last():
+    # two plans of the cap relaxation, both 30 as planned with the one vehicle: J1 first
+    # (J2's trip leaves when J1's has dropped at B, 15) and J2 first (J1's trip leaves at 15).
+    # Re-timed with the empty runs, J1 first ends at 34 (B->C 4), J2 first at 36 (D->A 6).
+    # CP-SAT reports its schedules in the order found; the later one here runs worse.
+    problem = two_lots()
+    j1_first = dispatch.ListSchedule({(0, 0): ("A", 0, 0), (0, 1): ("B", 0, 15), (1, 0): ("C", 0, 0),
+                                      (1, 1): ("D", 0, 25)}, {(0, 1): 5, (1, 1): 15})
+    j2_first = dispatch.ListSchedule({(0, 0): ("A", 0, 0), (0, 1): ("B", 0, 25), (1, 0): ("C", 0, 0),
+                                      (1, 1): ("D", 0, 15)}, {(0, 1): 15, (1, 1): 5})
+    assert [dispatch.makespan(problem, plan.placed) for plan in (j1_first, j2_first)] == [30, 30]
+    retimed = []
+
+    def retime(plan):
+        retimed.append(dispatch.follow(problem, plan.placed, plan.departures))
+        return retimed[-1]
+
+    kept = scheduler._BestRetimed(problem, None, "makespan", retime)
+    kept.offer(j1_first)
+    kept.offer(j2_first)
+    assert [dispatch.makespan(problem, plan.placed) for plan in retimed] == [34, 36]
+    assert kept.best_with(j2_first) is retimed[0]  # the final one was offered already
+    best = make_schedule(problem, kept.best.placed, status="feasible", lower_bound=30.0, objective="makespan",
+                         solver="cpsat", departures=kept.best.departures, vehicles=kept.best.vehicles)
+    assert (best.makespan, trips(best)["J2"]) == (34, (0, "B", 15, 19, 19, 29))
+    assert check_schedule(problem, best) == []
+    # on a tie the later schedule (the better as planned) is kept; with nothing reported, the final
+    tie = scheduler._BestRetimed(problem, None, "makespan", retime)
+    tie.offer(j1_first)
+    tie.offer(j1_first)
+    assert tie.best is retimed[-1]
+    fresh = scheduler._BestRetimed(problem, None, "makespan", retime)
+    assert dispatch.makespan(problem, fresh.best_with(j2_first).placed) == 36
+
+
+def test_the_scheduler_answers_with_the_best_plan_as_run_not_the_last_found(monkeypatch):
+    # the relaxed two-lot problem, hinted with the rules' plan (34 as planned): CP-SAT reports
+    # it, then the relaxation's optimum (30 as planned). A re-timing that has to delay that tight
+    # plan by 10 ticks (made so here) runs it at 44, so CP-SAT's first plan is the answer; the
+    # last one alone would have lost to the rules' fallback.
+    monkeypatch.setattr(vehicles, "EXACT_MOVES", 0)
+    problem = two_lots()
+    planned = []
+
+    def retime(plan):
+        planned.append(dispatch.makespan(problem, plan.placed))
+        run = dispatch.follow(problem, plan.placed, plan.departures)
+        if planned[-1] > 30:
+            return run
+        return dispatch.ListSchedule({key: (station, lane, start + 10) for key, (station, lane, start) in run.placed.items()},
+                                     {key: depart + 10 for key, depart in run.departures.items()}, run.vehicles)
+
+    schedule = solve(problem, time_limit=10.0, workers=1, retime=retime)
+    assert planned == [34, 30]
+    assert (schedule.solver, schedule.makespan) == ("cpsat", 34)
+    assert check_schedule(problem, schedule) == []
 
 
 def test_retiming_sends_the_nearer_of_two_idle_vehicles():
