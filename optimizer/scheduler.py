@@ -1323,10 +1323,10 @@ class _BestRetimed(cp_model.CpSolverSolutionCallback):
             self.best, self.value = retimed, value
 
     def best_with(self, final: dispatch_mod.ListSchedule) -> dispatch_mod.ListSchedule:
-        """The best re-timed schedule, counting the solver's final one (reported already, unless
-        the search ended before its callback ran)."""
-        if self.best is None:
-            self.offer(final)
+        """The best re-timed schedule, counting the solver's final one: CP-SAT's response can
+        hold another schedule of the same objective than the last one it reported (on the
+        electronics sample, 65 of 180 operations placed otherwise)."""
+        self.offer(final)
         assert self.best is not None
         return self.best
 

@@ -133,16 +133,20 @@ def test_of_the_plans_made_without_empty_runs_the_best_as_run_is_kept_not_the_la
     kept.offer(j1_first)
     kept.offer(j2_first)
     assert [dispatch.makespan(problem, plan.placed) for plan in retimed] == [34, 36]
-    assert kept.best_with(j2_first) is retimed[0]  # the final one was offered already
+    assert kept.best_with(j2_first) is retimed[0]  # the solver's final schedule counts too
     best = make_schedule(problem, kept.best.placed, status="feasible", lower_bound=30.0, objective="makespan",
                          solver="cpsat", departures=kept.best.departures, vehicles=kept.best.vehicles)
     assert (best.makespan, trips(best)["J2"]) == (34, (0, "B", 15, 19, 19, 29))
     assert check_schedule(problem, best) == []
-    # on a tie the later schedule (the better as planned) is kept; with nothing reported, the final
+    # on a tie the later schedule (the better as planned) is kept; the final one counts even
+    # when it is not the last one reported, and when nothing was reported
     tie = scheduler._BestRetimed(problem, None, "makespan", retime)
     tie.offer(j1_first)
     tie.offer(j1_first)
     assert tie.best is retimed[-1]
+    other = scheduler._BestRetimed(problem, None, "makespan", retime)
+    other.offer(j2_first)
+    assert other.best_with(j1_first) is retimed[-1] and other.value == 34
     fresh = scheduler._BestRetimed(problem, None, "makespan", retime)
     assert dispatch.makespan(problem, fresh.best_with(j2_first).placed) == 36
 
@@ -165,7 +169,7 @@ def test_the_scheduler_answers_with_the_best_plan_as_run_not_the_last_found(monk
                                      {key: depart + 10 for key, depart in run.departures.items()}, run.vehicles)
 
     schedule = solve(problem, time_limit=10.0, workers=1, retime=retime)
-    assert planned == [34, 30]
+    assert planned == [34, 30, 30]  # the two reported, then the solver's final response
     assert (schedule.solver, schedule.makespan) == ("cpsat", 34)
     assert check_schedule(problem, schedule) == []
 
