@@ -985,10 +985,11 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     as few runs per lane as the warm start has, at least one; the bottleneck's manned work before
     its crew's first break as a tie-break, `_before_first_break`), hinted with the warm start,
     searched with CAMPAIGN_PARAMETERS (and BREAK_PARAMETERS, `_lns_only`). Its best schedule,
-    when better than the warm start (where the fleets were relaxed: the best as re-timed by the
-    vehicles of every schedule it found, `_BestRetimed`, so it is a plan on its own). On the samples the exact model's search, from the dispatch
-    schedule, settled in a different local optimum each run; the smaller model reached better
-    ones in the same time (README, "campaigns first")."""
+    when better than the warm start (where the fleets were relaxed: of every schedule it found,
+    the best as re-timed by the vehicles, `_BestRetimed`, so it is a plan on its own). On the
+    samples the exact model's search, from the dispatch schedule, settled in a different local
+    optimum each run; the smaller model reached better ones in the same time (README,
+    "campaigns first")."""
     model = cp_model.CpModel()
     try:
         v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
