@@ -903,8 +903,10 @@ def solve(
         return _warm_schedule(problem, warm, objective, solver=warm_solver)  # building the model took the rest
 
     flags = _search_flags(problem, model)  # before the clock is read: counting Booleans takes time on large models
+    # not under a caller's constraints: they may set another objective (`optimizer.replan`'s
+    # least shift), by which CP-SAT's last schedule is the best, not by `objective`
     kept = _BestRetimed(problem, v, objective, retime or (lambda plan: _followed(problem, plan))) \
-        if vehicles.relaxed(problem) else None
+        if vehicles.relaxed(problem) and constrain is None else None
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
         log=log, parameters=parameters, deterministic_time=deterministic_time, callback=kept, **flags,

@@ -172,6 +172,11 @@ def test_the_scheduler_answers_with_the_best_plan_as_run_not_the_last_found(monk
     assert planned == [34, 30, 30]  # the two reported, then the solver's final response
     assert (schedule.solver, schedule.makespan) == ("cpsat", 34)
     assert check_schedule(problem, schedule) == []
+    # a caller's constraints may set their own objective (a re-plan's least shift): by that,
+    # CP-SAT's last schedule is the best, so it alone is re-timed (and loses to the rules here)
+    planned.clear()
+    constrained = solve(problem, time_limit=10.0, workers=1, retime=retime, constrain=lambda model, v: None)
+    assert planned == [30] and (constrained.solver, constrained.makespan) == ("dispatch", 34)
 
 
 def test_retiming_sends_the_nearer_of_two_idle_vehicles():
