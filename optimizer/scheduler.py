@@ -832,7 +832,9 @@ def solve(
     runs out, or a capped changeover model (`family_blocks`) holds no schedule.
     `constrain(model, variables)` adds constraints of the caller's after the model is built
     (`optimizer.replan` pins what already happened); `retime` replaces `dispatch.follow` where
-    a plan made without empty runs is re-timed (a re-plan keeps its past). `reference` (station,
+    a plan made without empty runs is re-timed (a re-plan keeps its past). Such plans are
+    re-timed as CP-SAT reports them, and the best as run is the answer (`_BestRetimed`; under
+    `constrain` only the last). `reference` (station,
     lane, start by operation) is a schedule whose family runs a capped changeover model keeps
     room for (default: the warm start; `optimizer.replan` gives the plan it re-plans).
     """
