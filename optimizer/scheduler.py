@@ -905,17 +905,17 @@ def solve(
         return _warm_schedule(problem, warm, objective, solver=warm_solver)  # building the model took the rest
 
     flags = _search_flags(problem, model)  # before the clock is read: counting Booleans takes time on large models
-    # not under a caller's constraints: they may set another objective (`optimizer.replan`'s
-    # least shift), by which CP-SAT's last schedule is the best, not by `objective`
-    kept = _BestRetimed(problem, v, objective, retime or (lambda plan: _followed(problem, plan))) \
-        if vehicles.relaxed(problem) and constrain is None else None
+    kept = _best_as_run(problem, v, objective, retime)
+    # it sees every schedule only without a caller's constraints: they may set another objective
+    # (`optimizer.replan`'s least shift), by which CP-SAT's last schedule is the best
     status, solver = _solve(
         model, time_limit=max(0.01, time_limit - (time.monotonic() - started)), workers=workers, seed=seed,
-        log=log, parameters=parameters, deterministic_time=deterministic_time, callback=kept, **flags,
+        log=log, parameters=parameters, deterministic_time=deterministic_time,
+        callback=kept if constrain is None else None, **flags,
     )
     cut = _wall_clock_cut(status, solver, deterministic_time)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return replace(_found_schedule(problem, v, solver, status, objective, warm, retime, warm_solver, kept),
+        return replace(_found_schedule(problem, v, solver, status, objective, warm, warm_solver, kept),
                        wall_clock_cut=cut)
     if status == cp_model.INFEASIBLE and v.restricted and warm is not None:
         return _warm_schedule(problem, warm, objective, solver=warm_solver)  # cannot be: the blocks hold it
@@ -999,15 +999,16 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
         v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
     except _OutOfTime:
         return None
-    kept = _BestRetimed(problem, v, objective, lambda plan: _followed(problem, plan)) if vehicles.relaxed(problem) \
-        else None
+    kept = _best_as_run(problem, v, objective)
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
                             parameters={**CAMPAIGN_PARAMETERS, **(BREAK_PARAMETERS if _lns_only(problem, v) else {}),
                                         **(parameters or {})},
                             callback=kept, **_search_flags(problem, model))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    found = _solution(problem, v, solver) if kept is None else kept.best_with(_solution(problem, v, solver))
+    found = _solution(problem, v, solver)
+    if kept is not None:
+        found = kept.best_with(found)
     better = (dispatch_mod.placed_objective(problem, found.placed, objective)
               < dispatch_mod.placed_objective(problem, warm.placed, objective))
     return found if better else None
@@ -1260,12 +1261,11 @@ class _SecondTabu:
 
 
 def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSolver, status: int, objective: str,
-                    warm: dispatch_mod.ListSchedule | None,
-                    retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None,
-                    warm_solver: str = "dispatch", kept: _BestRetimed | None = None) -> Schedule:
-    """CP-SAT's schedule as the answer (re-timed by the fleets' vehicles when they were relaxed,
-    by `retime` if given, the best so re-timed of those `kept` saw, and then the warm start's
-    instead when that is better)."""
+                    warm: dispatch_mod.ListSchedule | None, warm_solver: str = "dispatch",
+                    kept: _BestRetimed | None = None) -> Schedule:
+    """CP-SAT's schedule as the answer (where the fleets were relaxed: the best as re-timed of
+    the final one and those `kept` saw, `_best_as_run`, and then the warm start's instead when
+    that is better)."""
     bound = solver.BestObjectiveBound()
     if objective == "weighted_tardiness":
         bound = bound / v.weight_scale
@@ -1279,10 +1279,7 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
         proven = proven or dispatch_mod.placed_objective(problem, found.placed, objective) <= bound
     if vehicles.relaxed(problem):  # planned without empty runs: re-timed, the bound still holds
         solved = dispatch_mod.placed_objective(problem, found.placed, objective)
-        if kept is not None:
-            found = kept.best_with(found)
-        else:
-            found = retime(found) if retime is not None else _followed(problem, found)
+        found = (kept if kept is not None else _BestRetimed(problem, v, objective)).best_with(found)
         schedule = make_schedule(problem, found.placed, status="feasible", lower_bound=max(0.0, bound),
                                  objective=objective, solver="cpsat", departures=found.departures,
                                  vehicles=found.vehicles, pools=found.pools)
@@ -1297,22 +1294,27 @@ def _found_schedule(problem: SchedulingProblem, v: _Vars, solver: cp_model.CpSol
     )
 
 
-def _followed(problem: SchedulingProblem, found: dispatch_mod.ListSchedule) -> dispatch_mod.ListSchedule:
-    """A plan made without empty runs (the fleet cap), re-timed so that a vehicle carries every trip."""
-    return dispatch_mod.follow(problem, found.placed, found.departures, found.pools)
+def _best_as_run(problem: SchedulingProblem, v: _Vars, objective: str,
+                 retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None,
+                 ) -> _BestRetimed | None:
+    """Where the fleets are relaxed (`vehicles.relaxed`), a keeper of the best schedule as
+    re-timed by `retime` (default `dispatch.follow`); otherwise None: the plan is the answer."""
+    return _BestRetimed(problem, v, objective, retime) if vehicles.relaxed(problem) else None
 
 
 class _BestRetimed(cp_model.CpSolverSolutionCallback):
-    """Every schedule CP-SAT reports on a model without empty runs, re-timed by the vehicles
-    (`retime`), keeping the best as run. The re-timing is greedy: it can push a manned operation
-    past its crew's break and everything after it, so the schedule that is best as planned (the
-    last one found) need not be the best as run (README, "The best plan as run"). Reading and
-    re-timing one electronics schedule takes 3-5 ms; the samples' 10-s runs report 6-26."""
+    """Every schedule CP-SAT reports on a model without empty runs, re-timed so that a vehicle
+    carries every trip (`retime`, default `dispatch.follow`), keeping the best as run. The
+    re-timing is greedy: it can push a manned operation past its crew's break and everything
+    after it, so the schedule that is best as planned (the last one found) need not be the best
+    as run (README, "The best plan as run"). Reading and re-timing one electronics schedule
+    takes 3-5 ms; the samples' 10-s runs report 6-26."""
 
     def __init__(self, problem: SchedulingProblem, v: _Vars, objective: str,
-                 retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule]) -> None:
+                 retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None) -> None:
         super().__init__()
-        self.problem, self.v, self.objective, self.retime = problem, v, objective, retime
+        self.problem, self.v, self.objective = problem, v, objective
+        self.retime = retime or (lambda plan: dispatch_mod.follow(problem, plan.placed, plan.departures, plan.pools))
         self.best: dispatch_mod.ListSchedule | None = None
         self.value = math.inf
 
