@@ -6,7 +6,7 @@ asks for at most 1.02) and the load average around each run.
 
     .venv/bin/python benchmarks/sample_quality_bench.py [--phase default|long|both|curve|seeds|diagnose]
         [--samples auto_parts,...] [--long-limit 600] [--nice 10] [--curve 30,60,120] [--seeds 0,1,2]
-        [--seed-limit 20] [--solve 5]
+        [--seed-limit 20] [--by-split OP,...] [--solve 5]
 
 Runs are kept in benchmarks/results/sample_quality.json (one entry per sample and limit, the
 latest run wins), so the default runs can be measured again after a change without the 40 CPU
@@ -17,7 +17,13 @@ makespan approaches the long run's as the budget grows, the budget the 2 % would
 `--phase seeds` runs the default command once per `--seeds` value (`schedule --seed S`, not
 niced): how often one default run lands within 2 %, since the seed moves a run by several
 per cent; with `--seed-limit L`, the same with `--time-limit L`: how often a longer budget lands
-there. `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
+there. With `--by-split OP[,OP...]` the markdown also groups the runs by seed at the default
+budget by how each operation OP's lots were split over its interchangeable stations (each run
+records, for every operation whose lots ran on more than one station, how many lots of each
+product each station ran): per product (its lots per station, largest first) and per whole split
+(every station's lots, the stations in a canonical order). Which split a run lands on decided where
+it ended on electronics_assembly (`smt`) and food_packaging (`cook`), see the README.
+`--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
 the problem's size and AGV model, the dispatching-rule warm start after 0.5 and 3 s, and one
 `solve` of `--solve` seconds with CP-SAT's log (its plan before and after the vehicles' re-timing).
 With `--build-only` it builds the CP-SAT model without solving and prints the model's size, the
@@ -77,9 +83,62 @@ def schedule_once(sample: str, limit: float | None, nice: int, seed: int | None 
                     "load_before": load_before, "load_after": load_after}
         data = json.loads(out.read_text(encoding="utf-8"))
     return {"exit": 0, "status": data["status"], "solver": data.get("solver", "?"), "makespan": data["makespan"],
+            "splits": lot_splits(data["operations"]),
             "lower_bound": data["lower_bound"], "gap": data["gap"], "wall": wall, "load_before": load_before,
             "load_after": load_after, "limit": limit or DEFAULT_LIMIT, "nice": nice, "seed": seed or 0, "commit": commit(),
             "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def lot_splits(operations: list[dict]) -> dict[str, dict[str, dict[str, int]]]:
+    """{operation: {station: {product: lots}}} for every operation whose lots ran on more than one
+    station, read from a schedule JSON's operations."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for op in operations:
+        by_product = counts.setdefault(op["operation"], {}).setdefault(op["station"], {})
+        by_product[op["product"]] = by_product.get(op["product"], 0) + 1
+    return {name: stations for name, stations in counts.items() if len(stations) > 1}
+
+
+def _product_split(stations: dict[str, dict[str, int]], product: str) -> str:
+    """A product's lots per station, largest first ("3 + 1"; a station without any counts as 0)."""
+    return " + ".join(str(n) for n in sorted((lots.get(product, 0) for lots in stations.values()), reverse=True))
+
+
+def _whole_split(stations: dict[str, dict[str, int]]) -> str:
+    """Every station's lots by product, the stations sorted by that content, so that two runs that
+    swap the same lots between interchangeable stations read alike."""
+    return " / ".join(sorted(", ".join(f"{product} {n}" for product, n in sorted(lots.items()))
+                             for lots in stations.values()))
+
+
+def split_table(runs: dict, long_limit: float, operation: str) -> list[str]:
+    """The runs by seed at the default budget grouped by how `operation`'s lots were split over
+    its stations (`--by-split`): per product, then per whole split, each group's runs, how many
+    ended within 2 % of the sample's best (as in `seeds_table`) and their mean makespan."""
+    rows = ["| sample | grouped by | split | runs | within 2 % | mean makespan (s) |",
+            "| --- | --- | --- | ---: | ---: | ---: |"]
+    for sample in SAMPLES:
+        measured = runs.get(sample, {})
+        seeded = [run for key, run in measured.items()
+                  if key.startswith("seed ") and not run["exit"] and "splits" in run
+                  and _seed_and_limit(key)[1] == DEFAULT_LIMIT]
+        split_runs = [run for run in seeded if operation in run["splits"]]
+        if not split_runs:
+            continue
+        best = _best(measured, long_limit)
+        products = sorted({product for run in split_runs for lots in run["splits"][operation].values()
+                           for product in lots})
+        groupings = [(product, lambda stations, product=product: _product_split(stations, product))
+                     for product in products] + [("all products", _whole_split)]
+        for label, describe in groupings:
+            groups: dict[str, list[float]] = {}
+            for run in split_runs:
+                groups.setdefault(describe(run["splits"][operation]), []).append(run["makespan"])
+            for split, spans in sorted(groups.items(), key=lambda item: (sum(item[1]) / len(item[1]), item[0])):
+                within = sum(1 for m in spans if m <= 1.02 * best)
+                rows.append(f"| {sample} | {label} | {split} | {len(spans)} | {within} | "
+                            f"{sum(spans) / len(spans):,.0f} |")
+    return rows if len(rows) > 2 else []
 
 
 def table(runs: dict, long_limit: float) -> list[str]:
@@ -149,9 +208,7 @@ def seeds_table(runs: dict, long_limit: float) -> list[str]:
                 by_limit.setdefault(limit, {})[seed] = run
         if not by_limit:
             continue
-        others = [run["makespan"] for key, run in runs[sample].items()
-                  if key in (f"{long_limit:g}", f"{DEFAULT_LIMIT:g}") and not run["exit"]]
-        best = min([*others, *(run["makespan"] for by_seed in by_limit.values() for run in by_seed.values())])
+        best = _best(runs[sample], long_limit)
         for limit in sorted(by_limit):
             by_seed = by_limit[limit]
             spans = [by_seed[seed]["makespan"] for seed in sorted(by_seed)]
@@ -160,6 +217,12 @@ def seeds_table(runs: dict, long_limit: float) -> list[str]:
                         f"(seeds {min(by_seed)}–{max(by_seed)}) | {sum(spans) / len(spans):,.0f} | {best:,.0f} "
                         f"| {within} of {len(spans)} |")
     return rows if len(rows) > 2 else []
+
+
+def _best(measured: dict, long_limit: float) -> float:
+    """A sample's best makespan over its long run, its default run and its runs by seed."""
+    return min(run["makespan"] for key, run in measured.items()
+               if (key in (f"{long_limit:g}", f"{DEFAULT_LIMIT:g}") or key.startswith("seed ")) and not run["exit"])
 
 
 def _ms(run: dict) -> str:
@@ -270,6 +333,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="0,1,2,3,4,5,6,7", help="the --seed values of --phase seeds")
     parser.add_argument("--seed-limit", type=float, default=None,
                         help="--phase seeds: the command's --time-limit (default: its own, 10 s)")
+    parser.add_argument("--by-split", metavar="OP,...", default=None,
+                        help="group the runs by seed by how each operation OP's lots were split over its stations")
     parser.add_argument("--solve", type=float, default=5.0, help="seconds of the diagnosing solve (default 5)")
     parser.add_argument("--build-only", action="store_true", help="diagnose: build the model only, timed")
     parser.add_argument("--profile", action="store_true", help="diagnose --build-only: under cProfile too")
@@ -322,7 +387,16 @@ def main() -> int:
                            "(or with `--time-limit L`), one after the other; a run counts as within 2 % when its "
                            "makespan is at most 1.02 times the best of the long run and every run by seed or at "
                            "the default.\n\n" + "\n".join(seeds_table(runs, args.long_limit))]
-                          if seeds_table(runs, args.long_limit) else [])])
+                          if seeds_table(runs, args.long_limit) else []),
+                        *[f"## The runs by seed, by how `{operation}` split the lots\n\n"
+                          "`.venv/bin/python benchmarks/sample_quality_bench.py --phase seeds --seeds 0,1,... "
+                          f"--by-split {args.by_split}`: the runs by seed at the default budget, grouped by how "
+                          f"many lots of each product each station of `{operation}` ran (per product: its "
+                          "lots per station, largest first; all products: every station's lots, the stations "
+                          "separated by /), each group's runs within 2 % of the best as above.\n\n"
+                          + "\n".join(split_table(runs, args.long_limit, operation))
+                          for operation in (args.by_split.split(",") if args.by_split else [])
+                          if split_table(runs, args.long_limit, operation)]])
     return 0
 
 
