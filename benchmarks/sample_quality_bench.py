@@ -119,10 +119,9 @@ def split_table(runs: dict, long_limit: float, operation: str) -> list[str]:
             "| --- | --- | --- | ---: | ---: | ---: |"]
     for sample in SAMPLES:
         measured = runs.get(sample, {})
-        seeded = [run for key, run in measured.items()
-                  if key.startswith("seed ") and not run["exit"] and "splits" in run
-                  and _seed_and_limit(key)[1] == DEFAULT_LIMIT]
-        split_runs = [run for run in seeded if operation in run["splits"]]
+        split_runs = [run for key, run in measured.items()
+                      if key.startswith("seed ") and _seed_and_limit(key)[1] == DEFAULT_LIMIT
+                      and not run["exit"] and operation in run.get("splits", {})]
         if not split_runs:
             continue
         best = _best(measured, long_limit)
