@@ -224,6 +224,12 @@ def _best(measured: dict, long_limit: float) -> float:
                if (key in (f"{long_limit:g}", f"{DEFAULT_LIMIT:g}") or key.startswith("seed ")) and not run["exit"])
 
 
+def _section(heading: str, rows: list[str]) -> list[str]:
+    """A markdown section: `heading` (title and text) over a table's rows; none when the table is
+    empty (each table is built once, where `main` writes the markdown after every run)."""
+    return [heading + "\n\n" + "\n".join(rows)] if rows else []
+
+
 def _ms(run: dict) -> str:
     return f"{run['makespan']:,.0f}" if not run["exit"] else f"exit {run['exit']}: {run['error'][:60]}"
 
@@ -377,25 +383,23 @@ def main() -> int:
                        table(runs, args.long_limit),
                        [f"Load average (1 min) before → after each run, on {os.cpu_count()} cores shared with "
                         "other work.",
-                        *(["## Other budgets\n\n`.venv/bin/python benchmarks/sample_quality_bench.py --phase curve "
-                           "--curve L1,L2,...`: `schedule --time-limit L`, 2 workers, not niced, one after the other."
-                           "\n\n" + "\n".join(curve_table(runs, args.long_limit))]
-                          if curve_table(runs, args.long_limit) else []),
-                        *(["## The command by seed\n\n`.venv/bin/python benchmarks/sample_quality_bench.py "
-                           "--phase seeds --seeds 0,1,... [--seed-limit L]`: `schedule --seed S` at the defaults "
-                           "(or with `--time-limit L`), one after the other; a run counts as within 2 % when its "
-                           "makespan is at most 1.02 times the best of the long run and every run by seed or at "
-                           "the default.\n\n" + "\n".join(seeds_table(runs, args.long_limit))]
-                          if seeds_table(runs, args.long_limit) else []),
-                        *[f"## The runs by seed, by how `{operation}` split the lots\n\n"
-                          "`.venv/bin/python benchmarks/sample_quality_bench.py --phase seeds --seeds 0,1,... "
-                          f"--by-split {args.by_split}`: the runs by seed at the default budget, grouped by how "
-                          f"many lots of each product each station of `{operation}` ran (per product: its "
-                          "lots per station, largest first; all products: every station's lots, the stations "
-                          "separated by /), each group's runs within 2 % of the best as above.\n\n"
-                          + "\n".join(split_table(runs, args.long_limit, operation))
-                          for operation in (args.by_split.split(",") if args.by_split else [])
-                          if split_table(runs, args.long_limit, operation)]])
+                        *_section("## Other budgets\n\n`.venv/bin/python benchmarks/sample_quality_bench.py --phase "
+                                  "curve --curve L1,L2,...`: `schedule --time-limit L`, 2 workers, not niced, one after "
+                                  "the other.", curve_table(runs, args.long_limit)),
+                        *_section("## The command by seed\n\n`.venv/bin/python benchmarks/sample_quality_bench.py "
+                                  "--phase seeds --seeds 0,1,... [--seed-limit L]`: `schedule --seed S` at the "
+                                  "defaults (or with `--time-limit L`), one after the other; a run counts as within "
+                                  "2 % when its makespan is at most 1.02 times the best of the long run and every run "
+                                  "by seed or at the default.", seeds_table(runs, args.long_limit)),
+                        *(section for operation in (args.by_split.split(",") if args.by_split else [])
+                          for section in _section(
+                              f"## The runs by seed, by how `{operation}` split the lots\n\n"
+                              "`.venv/bin/python benchmarks/sample_quality_bench.py --phase seeds --seeds 0,1,... "
+                              f"--by-split {args.by_split}`: the runs by seed at the default budget, grouped by how "
+                              f"many lots of each product each station of `{operation}` ran (per product: its "
+                              "lots per station, largest first; all products: every station's lots, the stations "
+                              "separated by /), each group's runs within 2 % of the best as above.",
+                              split_table(runs, args.long_limit, operation)))])
     return 0
 
 
