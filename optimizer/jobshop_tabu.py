@@ -18,8 +18,9 @@ form. Operations of zero length take no station, only their place in the job.
 
 The move loop is compiled with numba and runs in slices between which the caller's clock and
 cancel event are read: in Python it made 14,000 moves per CPU-second on a 15x15 and 5,400 on
-mk05, compiled 358,000 and 148,000 (README, "the tabu search compiled"). Its state lives in one
-integer array (rows below) so that a slice can stop and the next go on with the same moves.
+mk05, compiled 358,000 and 148,000 (docs/measurements_log.md, "the tabu search compiled"). Its state
+lives in one integer array (rows below) so that a slice can stop and the next go on with the same
+moves.
 """
 from __future__ import annotations
 
@@ -198,9 +199,9 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     another (`_relink`); from the best schedule while the pool holds one. On training job shops
     at 5 s the search alone ended shorter than with restarts from the best in 18 of 30 runs on
     20x15 and 20x20 and longer in 6, on random flexible 20x10 ones in 5 of 8 and longer in 1
-    (README, "Restarts path-relinked"). Not better, and so not kept: restarts kicked away from
-    the best by random moves, independent restarts, starts from other dispatching rules, N6
-    moves (README)."""
+    (docs/measurements_log.md, "Restarts path-relinked"). Not better, and so not kept: restarts
+    kicked away from the best by random moves, independent restarts, starts from other dispatching
+    rules, N6 moves (docs/measurements_log.md)."""
     g = _Graph.of(problem)
     stations, sequences = _sequences(g, placed)
     state = _State(g, stations, sequences)

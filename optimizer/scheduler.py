@@ -93,7 +93,7 @@ LARGE_PROBLEM_OPERATIONS = 200
 # about the moves it makes in the wall time CP-SAT spends on a unit (a 15x15 job shop on one
 # worker: 2.9 s a unit; the compiled search makes 150,000-360,000 moves a CPU-second). It was
 # 2,000 when the search ran in Python; with the compiled search, at 2 units on twelve training
-# 15x15 runs, 2,000 gave a mean makespan of 1,225.2 and 500,000 1,195.4 (README).
+# 15x15 runs, 2,000 gave a mean makespan of 1,225.2 and 500,000 1,195.4 (docs/measurements_log.md).
 TABU_SHARE = 0.5
 TABU_MOVES_PER_UNIT = 500_000
 # The tabu search stops after this many moves per operation without a better schedule, and
@@ -104,15 +104,16 @@ TABU_MOVES_PER_UNIT = 500_000
 # took 3-5 s on la02_rdata); compiled, they take 0.1 s. At 60 s, 2,000 ended the rdata
 # instances and mk05 no worse than 500 and twice better, and 10,000 reached mk05's 172 where
 # 2,000 stopped at 173 (seed 1: the search's last improvement came after 238,000 moves without
-# one); on the training 15x15 job shops at 10 s, 500 / 2,000 / 10,000 were alike (README).
+# one); on the training 15x15 job shops at 10 s, 500 / 2,000 / 10,000 were alike
+# (docs/measurements_log.md).
 TABU_PATIENCE = 10_000
 # Above this many operations a plain job shop under a wall-clock budget with two workers gets a
 # second tabu search (another seed) on the other core instead of CP-SAT beside the first
-# (`_SecondTabu`). Measured on training job shops (Taillard seeds 101-106, 10 s, README): on
-# 20x15 and 20x20 (300 and 400 operations) the better of two searches, polished by CP-SAT, was
-# shorter in 16 of 30 runs and longer in 3 (mean 1,494.7 -> 1,490.2 on 24 of them); on 15x15
-# (225) the two set-ups were alike, and those now get CP-SAT first (PROOF_FIRST_SHARE). With more
-# workers CP-SAT beside the search gets the other cores.
+# (`_SecondTabu`). Measured on training job shops (Taillard seeds 101-106, 10 s,
+# docs/measurements_log.md): on 20x15 and 20x20 (300 and 400 operations) the better of two searches,
+# polished by CP-SAT, was shorter in 16 of 30 runs and longer in 3 (mean 1,494.7 -> 1,490.2 on 24 of
+# them); on 15x15 (225) the two set-ups were alike, and those now get CP-SAT first
+# (PROOF_FIRST_SHARE). With more workers CP-SAT beside the search gets the other cores.
 SECOND_TABU_OPERATIONS = 250
 SECOND_TABU_SEED = 7919  # added to the caller's seed: the second search's own random path
 # A plain job shop above LARGE_PROBLEM_OPERATIONS and up to SECOND_TABU_OPERATIONS, with two
@@ -139,20 +140,21 @@ PROBING_MAX_BOOLEANS = 30_000
 # schedule, or all that is left when the campaign model is proven optimal sooner. At 0.8 the exact
 # phase's 1.5 s of a default plan improved none of 16 auto_parts and food_packaging plans and 5 of
 # 12 electronics ones by 1-192 s; 0.95 ended electronics plans shorter in 27 of 64 seeds and
-# longer in 15, food_packaging and auto_parts alike (README, "more of the budget for the
-# campaigns"). Under a deterministic budget (the layout search's stage 2: one worker, 0.375 units)
-# there is no campaign phase: its second presolve and search start cost as much wall time as the
-# whole solve did (`make run`'s best electronics layout, under cProfile: the exact phase's 0.26
+# longer in 15, food_packaging and auto_parts alike (docs/measurements_log.md, "more of the budget
+# for the campaigns"). Under a deterministic budget (the layout search's stage 2: one worker, 0.375
+# units) there is no campaign phase: its second presolve and search start cost as much wall time as
+# the whole solve did (`make run`'s best electronics layout, under cProfile: the exact phase's 0.26
 # units took about 2.7 s, as the whole solve's 0.375 did before), and `make run`'s scheduling took
-# 427-447 s with it against 350 s without (README).
+# 427-447 s with it against 350 s without (docs/measurements_log.md).
 CAMPAIGN_SHARE = 0.95
 # The campaign phase starts from a schedule (the warm start, its hint), so CP-SAT's helpers for
 # finding a first one (feasibility jump, violation local search, the feasibility pump) and
 # RINS/RENS are left out: with two workers they share the one interleaved thread with the
 # neighbourhoods, which made most of the improvements in logged runs of the samples. The default
-# command, interleaved seed by seed with the code before (README, "The campaign phase's thread to
-# the neighbourhoods"), within 2 % of the 10-minute best in 3 of 16 electronics_assembly runs
-# against 1, 9 of 12 food_packaging runs against 8 and 8 of 8 auto_parts runs against 6.
+# command, interleaved seed by seed with the code before (docs/measurements_log.md, "The campaign
+# phase's thread to the neighbourhoods"), within 2 % of the 10-minute best in 3 of 16
+# electronics_assembly runs against 1, 9 of 12 food_packaging runs against 8 and 8 of 8 auto_parts
+# runs against 6.
 CAMPAIGN_PARAMETERS: dict[str, object] = {
     "use_feasibility_jump": False, "ignore_subsolvers": ["ls", "feasibility_pump", "rins/rens"],
 }
@@ -160,13 +162,13 @@ CAMPAIGN_PARAMETERS: dict[str, object] = {
 # bottleneck is manned and its crew goes off shift before the horizon), both workers run
 # neighbourhoods: on the electronics sample the default search's thread made no improvement after
 # the hint in logged runs, and the default command, interleaved seed by seed with the code before,
-# ended within 2 % of the 10-minute best in 58 of 96 runs against 39 (README, "Both workers on
-# neighbourhoods where the crews break"). Everywhere (no gate) it had cost food_packaging, with no
-# crews, whose default search made most of its improvements. Only from BREAK_LNS_OPERATIONS
-# operations on: neighbourhoods alone prove an optimum late, and on small problems the default
-# search proves the campaign model in time (changeover problems with a crew that breaks, 10 s: 36
-# operations proven in 1.5-2.6 s with it, in 8.5-9.6 s without; 72 proven by neither; the
-# electronics sample has 180).
+# ended within 2 % of the 10-minute best in 58 of 96 runs against 39 (docs/measurements_log.md,
+# "Both workers on neighbourhoods where the crews break"). Everywhere (no gate) it had cost
+# food_packaging, with no crews, whose default search made most of its improvements. Only from
+# BREAK_LNS_OPERATIONS operations on: neighbourhoods alone prove an optimum late, and on small
+# problems the default search proves the campaign model in time (changeover problems with a crew
+# that breaks, 10 s: 36 operations proven in 1.5-2.6 s with it, in 8.5-9.6 s without; 72 proven by
+# neither; the electronics sample has 180).
 BREAK_PARAMETERS: dict[str, object] = {"use_lns_only": True}
 BREAK_LNS_OPERATIONS = 100
 # When the tabu search's schedule is within BOUND_PROBE_GAP of the lower bound (relative, at
@@ -175,7 +177,7 @@ BREAK_LNS_OPERATIONS = 100
 # with the makespan capped there, propagation all but fixes the critical job, and a schedule or
 # a proof that none exists comes in seconds where improving from the tabu schedule one tick at
 # a time took the whole minute, or never came (la01_vdata at 570 against 571, mk02's proof at
-# 26; README).
+# 26; docs/measurements_log.md).
 BOUND_PROBE_GAP = 0.01
 BOUND_PROBE_SHARE = 0.25
 # CP-SAT's neighbourhoods for circuit constraints. They are meant for routes; on the circuits
@@ -569,8 +571,8 @@ def _staffs_all(problem: SchedulingProblem) -> set[str]:
     other pool mans those stations: their Cumulative can only keep work inside the shifts.
     Why: on the electronics sample (both crews staff all their stations) the campaign phase's
     neighbourhood search reached the 2 % line of the 10-minute best in 26 of 32 runs with start
-    domains instead, against 12 with the Cumulatives (README, "The crews' shifts as start
-    domains")."""
+    domains instead, against 12 with the Cumulatives (docs/measurements_log.md, "The crews' shifts
+    as start domains")."""
     stations: dict[str, list[str]] = defaultdict(list)
     for station, pool_ids in problem.manned.items():
         for pool_id in pool_ids:
@@ -672,8 +674,9 @@ def _before_first_break(model: cp_model.CpModel, problem: SchedulingProblem, v: 
     break (20,360 s in a 25,098-s schedule, 21,440 s in the 24,558-s best); with the makespan
     alone CP-SAT's neighbourhoods see no difference between a plateau's schedules and rarely
     make the many moves at once that lead off it; with this tie-break they move towards the
-    better ones (README, "The crews' first break as a tie-break"). Counting every pool's work,
-    not the bottleneck's, cost auto_parts, whose bottleneck (the lathes) is unmanned."""
+    better ones (docs/measurements_log.md, "The crews' first break as a tie-break"). Counting every
+    pool's work, not the bottleneck's, cost auto_parts, whose bottleneck (the lathes) is
+    unmanned."""
     _, terms_by_set = dispatch_mod.lower_bound_terms(problem)
     if not terms_by_set:
         return 0, 0
@@ -992,8 +995,8 @@ def _campaign_phase(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule,
     when better than the warm start (where the fleets were relaxed: of every schedule it found,
     the best as re-timed by the vehicles, `_BestRetimed`, so it is a plan on its own). On the
     samples the exact model's search, from the dispatch schedule, settled in a different local
-    optimum each run; the smaller model reached better ones in the same time (README,
-    "campaigns first")."""
+    optimum each run; the smaller model reached better ones in the same time
+    (docs/measurements_log.md, "campaigns first")."""
     model = cp_model.CpModel()
     try:
         v = _build(model, problem, horizon, warm.placed, stop_at, objective, floor, None, warm, campaigns=True)
@@ -1031,8 +1034,8 @@ def _bound_probe(problem: SchedulingProblem, floor: int,
     """CP-SAT on the problem with every lot done by `floor`, the makespan's lower bound: no hint
     (the tabu schedule lies above it), CP-SAT's own branching (faster here than the earliest-start
     one) and one worker, so a seed's search is the same on every run (two were no faster on
-    la01_vdata; README). A schedule found is optimal; a proof that none exists lifts the bound by
-    one tick. Returns the schedule (or None) and the bound."""
+    la01_vdata; docs/measurements_log.md). A schedule found is optimal; a proof that none exists
+    lifts the bound by one tick. Returns the schedule (or None) and the bound."""
     model = cp_model.CpModel()
     v = _build(model, problem, floor, None, None, "makespan", 0, constrain, None, fixed_branching=False)
     status, solver = _solve(model, time_limit=max(0.01, seconds), workers=1, seed=seed, log=log,
@@ -1111,7 +1114,8 @@ def _proof_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, st
     its schedule when proven. Otherwise two tabu searches for the rest, one from CP-SAT's
     schedule (this thread, `seed`) and one from the dispatch schedule `warm` (`_SecondTabu`),
     and the shortest of the three schedules, with CP-SAT's bound. CP-SAT's own descent is the one
-    that proves; a known schedule, as hint or as upper bound, took it off that path (README)."""
+    that proves; a known schedule, as hint or as upper bound, took it off that path
+    (docs/measurements_log.md)."""
     stop_at = started + time_limit
     model = cp_model.CpModel()
     found, bound = None, 0
@@ -1217,7 +1221,7 @@ class _SecondTabu:
     (`jobshop_tabu.improve` runs compiled without the interpreter's lock, so a thread runs it
     meanwhile). On large plain job shops the two searches often end on different plateaus and
     the better one goes on, where CP-SAT beside the search changed the result by 0-5 units in
-    10 s (README).
+    10 s (docs/measurements_log.md).
     The same interface as `_SideSearch`: `proven` is set when its schedule reaches the lower bound,
     and `finish` stops it."""
 
@@ -1307,8 +1311,8 @@ class _BestRetimed(cp_model.CpSolverSolutionCallback):
     carries every trip (`retime`, default `dispatch.follow`), keeping the best as run. The
     re-timing is greedy: it can push a manned operation past its crew's break and everything
     after it, so the schedule that is best as planned (the last one found) need not be the best
-    as run (README, "The best plan as run"). Reading and re-timing one electronics schedule
-    takes 3-5 ms; the samples' 10-s runs report 6-26."""
+    as run (docs/measurements_log.md, "The best plan as run"). Reading and re-timing one electronics
+    schedule takes 3-5 ms; the samples' 10-s runs report 6-26."""
 
     def __init__(self, problem: SchedulingProblem, v: _Vars, objective: str,
                  retime: Callable[[dispatch_mod.ListSchedule], dispatch_mod.ListSchedule] | None = None) -> None:
