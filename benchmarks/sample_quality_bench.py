@@ -22,7 +22,7 @@ budget by how each operation OP's lots were split over its interchangeable stati
 records, for every operation whose lots ran on more than one station, how many lots of each
 product each station ran): per product (its lots per station, largest first) and per whole split
 (every station's lots, the stations in a canonical order). Which split a run lands on decided where
-it ended on electronics_assembly (`smt`) and food_packaging (`cook`), see the docs/measurements_log.md.
+it ended on electronics_assembly (`smt`) and food_packaging (`cook`), see docs/measurements_log.md.
 `--phase diagnose` prints, in this process, where a sample's time goes: imports, validation,
 the problem's size and AGV model, the dispatching-rule warm start after 0.5 and 3 s, and one
 `solve` of `--solve` seconds with CP-SAT's log (its plan before and after the vehicles' re-timing).
