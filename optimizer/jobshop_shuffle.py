@@ -5,7 +5,7 @@ holds every other machine's order as precedences, and lets CP-SAT solve what is 
 optimality with the makespan capped at the best so far; a schedule no longer is kept and the
 next subset is drawn. Why: the tabu search's N5 moves settle in one region of a 15x15 job shop
 (tl15x15_4 at 1,139 for 30 s, its optimum 1,136), and re-sequencing 12 of its 15 machines at once
-leaves that region in tens of milliseconds a step (docs/measurements_log.md, "Machines
+leaves that region, at tens of milliseconds a step (docs/measurements_log.md, "Machines
 re-sequenced exactly after the tabu search").
 
 The problem is a plain job shop (`SchedulingProblem.is_job_shop` with one station per operation):
@@ -28,7 +28,7 @@ Key = tuple[int, int]  # (job index, operation index)
 Placed = dict[Key, tuple[str, int, int]]
 
 FREE_SHARE = 0.8  # of the machines, freed in each step (12 of 15: tl15x15_4's optimum in 3 of 4 runs, 10: 2 of 4)
-STEP_SECONDS = 1.0  # at most per step; a step on a 15x15 is usually proven in 20-60 ms
+STEP_SECONDS = 1.0  # at most per step; steps on 15x15 job shops took 20-150 ms in the runs measured
 
 
 @dataclass(frozen=True)

@@ -1123,9 +1123,9 @@ def _proof_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, st
     its schedule when proven. Otherwise two tabu searches for the rest, one from CP-SAT's
     schedule (this thread, `seed`; once it stalls, SHUFFLE_AFTER_MOVES, machines re-sequenced
     exactly from its best, `jobshop_shuffle`) and one from the dispatch schedule `warm`
-    (`_SecondTabu`), and the shortest of the schedules, with CP-SAT's bound. CP-SAT's own descent is the one
-    that proves; a known schedule, as hint or as upper bound, took it off that path
-    (docs/measurements_log.md)."""
+    (`_SecondTabu`), and the shortest of the schedules, with CP-SAT's bound. CP-SAT's own
+    descent is the one that proves; a known schedule, as hint or as upper bound, took it off
+    that path (docs/measurements_log.md)."""
     stop_at = started + time_limit
     model = cp_model.CpModel()
     found, bound = None, 0
