@@ -1,9 +1,9 @@
 """Machines re-sequenced exactly: the step after the tabu search on a plain job shop.
 
 A shuffle (Applegate and Cook, 1991) frees the sequences of a random subset of the machines,
-holds every other machine's order as precedences, and lets CP-SAT solve what is left to
-optimality with the makespan capped at the best so far; a schedule no longer is kept and the
-next subset is drawn. Why: the tabu search's N5 moves settle in one region of a 15x15 job shop
+holds every other machine's order as precedences, and lets CP-SAT solve what is left (to
+optimality when it can within STEP_SECONDS) with the makespan capped at the best so far; a
+schedule no longer is kept and the next subset is drawn. Why: the tabu search's N5 moves settle in one region of a 15x15 job shop
 (tl15x15_4 at 1,139 for 30 s, its optimum 1,136), and re-sequencing 12 of its 15 machines at once
 leaves that region, at tens of milliseconds a step (docs/measurements_log.md, "Machines
 re-sequenced exactly after the tabu search").
