@@ -27,7 +27,9 @@ from optimizer.problem import SchedulingProblem
 Key = tuple[int, int]  # (job index, operation index)
 Placed = dict[Key, tuple[str, int, int]]
 
-FREE_SHARE = 0.8  # of the machines, freed in each step (12 of 15: tl15x15_4's optimum in 3 of 4 runs, 10: 2 of 4)
+# the share of the machines freed in each step: 12 of 15 reached tl15x15_4's optimum in 3 of 4
+# runs, 10 of 15 in 2 of 4
+FREE_SHARE = 0.8
 STEP_SECONDS = 1.0  # at most per step; steps on 15x15 job shops took 20-150 ms in the runs measured
 
 
