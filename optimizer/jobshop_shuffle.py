@@ -3,10 +3,10 @@
 A shuffle (Applegate and Cook, 1991) frees the sequences of a random subset of the machines,
 holds every other machine's order as precedences, and lets CP-SAT solve what is left (to
 optimality when it can within STEP_SECONDS) with the makespan capped at the best so far; a
-schedule no longer is kept and the next subset is drawn. Why: the tabu search's N5 moves settle in one region of a 15x15 job shop
-(tl15x15_4 at 1,139 for 30 s, its optimum 1,136), and re-sequencing 12 of its 15 machines at once
-leaves that region, at tens of milliseconds a step (docs/measurements_log.md, "Machines
-re-sequenced exactly after the tabu search").
+schedule no longer is kept and the next subset is drawn. Why: the tabu search's N5 moves settle
+in one region of a 15x15 job shop (tl15x15_4 at 1,139 for 30 s, its optimum 1,136), and
+re-sequencing 12 of its 15 machines at once leaves that region, at tens of milliseconds a step
+(docs/measurements_log.md, "Machines re-sequenced exactly after the tabu search").
 
 The problem is a plain job shop (`SchedulingProblem.is_job_shop` with one station per operation):
 a job's operations follow each other with the transport time between their stations as a lag,
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from optimizer import dispatch
 from optimizer.problem import SchedulingProblem
 
 Key = tuple[int, int]  # (job index, operation index)
@@ -50,12 +51,17 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     keys = [(j, k) for j, job in enumerate(problem.jobs) for k in range(len(job.operations))]
     station = {(j, k): problem.jobs[j].operations[k].alternatives[0].station for j, k in keys}
     duration = {(j, k): problem.jobs[j].operations[k].alternatives[0].duration for j, k in keys}
-    start = {key: placed[key][2] for key in keys}
+    # what every step holds: each job's first start, and each later start's least distance from
+    # the start before it (`earliest_after`: the previous operation and the transport)
+    first_start = {j: problem.release_on(job, station[(j, 0)]) for j, job in enumerate(problem.jobs) if job.operations}
+    after = {(j, k): problem.earliest_after(problem.jobs[j], k, station[(j, k - 1)], 0, station[(j, k)])
+             for j, k in keys if k > 0}
     machines = sorted({station[key] for key in keys if duration[key] > 0})
     on_machine = {m: [key for key in keys if station[key] == m and duration[key] > 0] for m in machines}
     free_count = max(2, round(FREE_SHARE * len(machines)))
     rng = random.Random(seed)
-    best = _makespan(start, duration)
+    best_placed = {key: (station[key], 0, placed[key][2]) for key in keys}
+    best = dispatch.makespan(problem, best_placed)
     steps = 0
     while best > lower_bound and time.monotonic() < stop_at and not (cancel is not None and cancel.is_set()):
         steps += 1
@@ -63,19 +69,17 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
         model = cp_model.CpModel()
         s = {key: model.NewIntVar(0, best, f"s{key}") for key in keys}
         for key in keys:
-            model.AddHint(s[key], start[key])
-        for j, job in enumerate(problem.jobs):
-            origin = job.origin
-            model.Add(s[(j, 0)] >= job.release + (problem.transport_ticks(origin, station[(j, 0)]) if origin else 0))
-            for k in range(1, len(job.operations)):
-                lag = problem.transport_ticks(station[(j, k - 1)], station[(j, k)])
-                model.Add(s[(j, k)] >= s[(j, k - 1)] + duration[(j, k - 1)] + lag)
+            model.AddHint(s[key], best_placed[key][2])
+        for j, earliest in first_start.items():
+            model.Add(s[(j, 0)] >= earliest)
+        for (j, k), gap in after.items():
+            model.Add(s[(j, k)] >= s[(j, k - 1)] + gap)
         for m in machines:
             if m in free:
                 model.AddNoOverlap([model.NewFixedSizeIntervalVar(s[key], duration[key], f"i{key}")
                                     for key in on_machine[m]])
             else:  # the machine's order as it is
-                order = sorted(on_machine[m], key=lambda key: (start[key], key))
+                order = sorted(on_machine[m], key=lambda key: (best_placed[key][2], key))
                 for a, b in zip(order, order[1:]):
                     model.Add(s[b] >= s[a] + duration[a])
         makespan = model.NewIntVar(min(lower_bound, best), best, "makespan")
@@ -87,12 +91,7 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
         solver.parameters.max_time_in_seconds = max(0.01, min(STEP_SECONDS, stop_at - time.monotonic()))
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = steps
-        status = solver.Solve(model)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # never longer: the cap is the best
-            start = {key: int(solver.Value(s[key])) for key in keys}
-            best = _makespan(start, duration)
-    return Result({key: (station[key], 0, start[key]) for key in keys}, best, steps)
-
-
-def _makespan(start: dict[Key, int], duration: dict[Key, int]) -> int:
-    return max((start[key] + duration[key] for key in start), default=0)
+        if solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # never longer: the cap is the best
+            best_placed = {key: (station[key], 0, int(solver.Value(s[key]))) for key in keys}
+            best = dispatch.makespan(problem, best_placed)
+    return Result(best_placed, best, steps)

@@ -86,9 +86,8 @@ class _Graph:
             for k, op in enumerate(job.operations):
                 prev.append(-1 if k == 0 else len(keys) - 1)
                 keys.append((j, k))
-                origin = job.origin if k == 0 else None
                 for a in op.alternatives:
-                    release = job.release + (problem.transport_ticks(origin, a.station) if origin else 0)
+                    release = problem.release_on(job, a.station) if k == 0 else job.release
                     options.append((index[a.station], a.duration, release))
                 starts.append(len(options))
         n = len(keys)

@@ -262,6 +262,11 @@ class SchedulingProblem:
         gap = self.transport_ticks(before, station)
         return before_start + max(prev.first, prev.duration + here.last - here.duration) + gap
 
+    def release_on(self, job: Job, station: str) -> int:
+        """The earliest start of the job's first operation on `station`: its release, plus the
+        carry from its origin when the lot waits elsewhere."""
+        return job.release + (self.transport_ticks(job.origin, station) if job.origin is not None else 0)
+
     def batch_trips(self, job: Job, k: int) -> int:
         """How many trips the move into operation k of `job` takes on a fleet leg: one per
         transfer batch between two operations of a lot in transfer batches, else one."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,18 @@ def test_schedules_are_valid_and_never_worse_than_the_start(seed, releases, tran
     assert check_schedule(problem, improved) == []
     assert improved.makespan == found.makespan <= before
     assert found.steps >= 1
+
+
+def test_lots_that_wait_at_an_origin_start_after_their_carry():
+    # every lot waits at m0 and is carried 9 ticks to any other machine before it can start there
+    base = shop(8, 5, 6, releases=True, transport=9)
+    problem = replace(base, jobs=tuple(replace(job, origin="m0") for job in base.jobs))
+    start = dispatch.list_schedule(problem, "spt").placed
+    before = schedule_of(problem, start).makespan
+    found = jobshop_shuffle.improve(problem, start, stop_at=time.monotonic() + 0.5, seed=6)
+    improved = schedule_of(problem, found.placed)
+    assert check_schedule(problem, improved) == []
+    assert improved.makespan <= before
 
 
 def test_a_cancelled_or_spent_search_returns_its_start():
