@@ -1,7 +1,7 @@
 """The CP-SAT scheduler: a flexible job shop with transport gaps, lanes and changeovers.
 
 The model is built in named steps (`_variables`, `_constraints`, `_objective`, `_hint`,
-`_solve`, `_solution`); only integers reach CP-SAT. One file of about 1,000 lines because the
+`_solve`, `_solution`); only integers reach CP-SAT. One file of about 1,500 lines because the
 steps share one variable record (`_Vars`) and read best top to bottom, as one model.
 
 - Each operation has a start and an end. An operation with one alternative gets one fixed-size
