@@ -51,29 +51,38 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
     keys = [(j, k) for j, job in enumerate(problem.jobs) for k in range(len(job.operations))]
     station = {(j, k): problem.jobs[j].operations[k].alternatives[0].station for j, k in keys}
     duration = {(j, k): problem.jobs[j].operations[k].alternatives[0].duration for j, k in keys}
-    # what every step holds: each job's first start, and each later start's least distance from
-    # the start before it (`earliest_after`: the previous operation and the transport)
-    first_start = {j: problem.release_on(job, station[(j, 0)]) for j, job in enumerate(problem.jobs) if job.operations}
-    after = {(j, k): problem.earliest_after(problem.jobs[j], k, station[(j, k - 1)], 0, station[(j, k)])
-             for j, k in keys if k > 0}
     machines = sorted({station[key] for key in keys if duration[key] > 0})
     on_machine = {m: [key for key in keys if station[key] == m and duration[key] > 0] for m in machines}
     free_count = max(2, round(FREE_SHARE * len(machines)))
     rng = random.Random(seed)
     best_placed = {key: (station[key], 0, placed[key][2]) for key in keys}
     best = dispatch.makespan(problem, best_placed)
+    # what every step holds, built once: each job's first start no earlier than its release and
+    # carry, each later start its least distance (`earliest_after`) after the one before, the
+    # makespan over every end; each step adds its own machine constraints, cap and hint to a copy
+    # (a copy keeps the variables' indices, so this model's variables name the copy's too)
+    base = cp_model.CpModel()
+    s = {key: base.NewIntVar(0, best, f"s{key}") for key in keys}
+    for j, job in enumerate(problem.jobs):
+        if job.operations:
+            base.Add(s[(j, 0)] >= problem.release_on(job, station[(j, 0)]))
+    for j, k in keys:
+        if k > 0:
+            gap = problem.earliest_after(problem.jobs[j], k, station[(j, k - 1)], 0, station[(j, k)])
+            base.Add(s[(j, k)] >= s[(j, k - 1)] + gap)
+    makespan = base.NewIntVar(min(lower_bound, best), best, "makespan")
+    for key in keys:
+        base.Add(makespan >= s[key] + duration[key])
+    base.Minimize(makespan)
     steps = 0
     while best > lower_bound and time.monotonic() < stop_at and not (cancel is not None and cancel.is_set()):
         steps += 1
         free = set(rng.sample(machines, min(free_count, len(machines))))
-        model = cp_model.CpModel()
-        s = {key: model.NewIntVar(0, best, f"s{key}") for key in keys}
+        model = base.Clone()
+        model.Add(makespan <= best)
         for key in keys:
             model.AddHint(s[key], best_placed[key][2])
-        for j, earliest in first_start.items():
-            model.Add(s[(j, 0)] >= earliest)
-        for (j, k), gap in after.items():
-            model.Add(s[(j, k)] >= s[(j, k - 1)] + gap)
+        model.AddHint(makespan, best)
         for m in machines:
             if m in free:
                 model.AddNoOverlap([model.NewFixedSizeIntervalVar(s[key], duration[key], f"i{key}")
@@ -82,11 +91,6 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
                 order = sorted(on_machine[m], key=lambda key: (best_placed[key][2], key))
                 for a, b in zip(order, order[1:]):
                     model.Add(s[b] >= s[a] + duration[a])
-        makespan = model.NewIntVar(min(lower_bound, best), best, "makespan")
-        for key in keys:
-            model.Add(makespan >= s[key] + duration[key])
-        model.AddHint(makespan, best)
-        model.Minimize(makespan)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.01, min(STEP_SECONDS, stop_at - time.monotonic()))
         solver.parameters.num_workers = 1

@@ -1145,8 +1145,7 @@ def _proof_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, st
             found = _solution(problem, v, solver)
             bound = math.ceil(solver.BestObjectiveBound() - 1e-6)
     floor = max(dispatch_mod.simple_lower_bound(problem), bound)
-    patience = TABU_PATIENCE * problem.n_operations
-    second = _SecondTabu(problem, warm, floor, patience)
+    second = _SecondTabu(problem, warm, floor, TABU_PATIENCE * problem.n_operations)
     second.start(stop_at=stop_at, seed=seed + SECOND_TABU_SEED)
     try:
         first = _tabu_search().improve(problem, (found or warm).placed, stop_at=stop_at, seed=seed, lower_bound=floor,
