@@ -83,8 +83,8 @@ if TYPE_CHECKING:
 Key = tuple[int, int]  # (job index, operation index)
 WARM_START_SHARE = 0.1  # of a wall-clock time limit that the dispatching-rule warm start may use
 # Above this many operations a problem is "large": CP-SAT gets no strong disjunctive
-# propagation and no fixed branching, which is how the minimal job-shop model runs, and a
-# plain job shop the tabu search's warm start (benchmarks/jssp_heldout_bench.py: 15x15 to
+# propagation (except in `_proof_first`'s phase) and no fixed branching, which is how the minimal
+# job-shop model runs, and a plain job shop the tabu search's warm start (benchmarks/jssp_heldout_bench.py: 15x15 to
 # 20x20 instances).
 # The shared job shops (up to 20x5 and 10x10) are small and keep the proof-oriented setup.
 LARGE_PROBLEM_OPERATIONS = 200
@@ -127,6 +127,12 @@ SECOND_TABU_SEED = 7919  # added to the caller's seed: the second search's own r
 # runs. On the held-out 15x15 job shops (seeds 0-7, README) this set-up was worse than the
 # minimal model in 3 of 32 runs and proved tl15x15_3 in all 8, where the tabu search first was
 # worse in 7 and proved it in none.
+# That CP-SAT phase runs with strong disjunctive propagation (`_solve`), though the problem is
+# large: the minimal model's formulation at 7.5 s with it against without (held-out and training
+# 15x15, solver seeds 0-5, 60 pairs) ended shorter in 37 runs and longer in 4, and proved 26
+# optima against 13; through the scheduler, worse than the minimal model in 3 of 40 runs (seeds
+# 0-3) where it had been worse in 8 (docs/measurements_log.md, "Strong disjunctive propagation
+# on 15x15").
 PROOF_FIRST_SHARE = 0.75
 # In `_proof_first` the tabu search from CP-SAT's schedule stops after this many moves per
 # operation without a better schedule, and machines re-sequenced exactly (`jobshop_shuffle`) go on
@@ -1125,7 +1131,8 @@ def _proof_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, st
     exactly from its best, `jobshop_shuffle`) and one from the dispatch schedule `warm`
     (`_SecondTabu`), and the shortest of the schedules, with CP-SAT's bound. CP-SAT's own
     descent is the one that proves; a known schedule, as hint or as upper bound, took it off
-    that path (docs/measurements_log.md)."""
+    that path (docs/measurements_log.md). That phase has strong disjunctive propagation, which
+    the other large problems do not (see PROOF_FIRST_SHARE)."""
     stop_at = started + time_limit
     model = cp_model.CpModel()
     found, bound = None, 0
@@ -1135,8 +1142,9 @@ def _proof_first(problem: SchedulingProblem, warm: dispatch_mod.ListSchedule, st
         v = None
     if v is not None:
         seconds = started + PROOF_FIRST_SHARE * time_limit - time.monotonic()
+        flags = {**_search_flags(problem, model), "strong_disjunctive": True}  # see PROOF_FIRST_SHARE
         status, solver = _solve(model, time_limit=max(0.01, seconds), workers=workers, seed=seed, log=log,
-                                parameters=parameters, **_search_flags(problem, model))
+                                parameters=parameters, **flags)
         if status == cp_model.OPTIMAL:
             return _found_schedule(problem, v, solver, status, "makespan", warm)
         if status == cp_model.MODEL_INVALID:  # a bug in this module, not in the input
@@ -1391,10 +1399,12 @@ def _solve(
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
     solver.parameters.log_search_progress = log
-    # stronger disjunctive reasoning proves small job-shop optima several times faster; on large
-    # ones it slows every propagation (a 20x20 job shop's first propagation took 9 of 10 s), and
-    # with optional intervals (alternative stations) presolve's probing (Brandimarte's mk02:
-    # 8 of 10 s, no schedule found)
+    # stronger disjunctive reasoning proves small job-shop optima several times faster and 15x15
+    # ones in time more often (PROOF_FIRST_SHARE); on larger ones it slowed every propagation in
+    # earlier rounds (a 20x20 job shop's first propagation took 9 of 10 s under a load of 12-24)
+    # and through the scheduler on 20x15 and 20x20 it changed nothing measurable now; with optional
+    # intervals (alternative stations) it slows presolve's probing (Brandimarte's mk02: 8 of 10 s,
+    # no schedule found)
     solver.parameters.use_strong_propagation_in_disjunctive = strong_disjunctive
     if not probing:
         solver.parameters.cp_model_probing_level = 0

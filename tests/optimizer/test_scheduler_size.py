@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ortools.sat.python import cp_model
 
 from optimizer import dispatch, jobshop_tabu, scheduler
 from optimizer.fjsp import read_fjs
@@ -240,7 +241,8 @@ def test_a_15x15_job_shop_gets_cp_sat_first_and_then_two_tabu_searches(monkeypat
     real_solve, real_solution, real_improve = scheduler._solve, scheduler._solution, jobshop_tabu.improve
 
     def solve_model(model, **kwargs):
-        events.append(("cpsat", len(model.proto.solution_hint.vars), kwargs["time_limit"], kwargs["workers"]))
+        events.append(("cpsat", len(model.proto.solution_hint.vars), kwargs["time_limit"], kwargs["workers"],
+                       kwargs["strong_disjunctive"]))
         return real_solve(model, **kwargs)
 
     def solution(problem, v, solver):
@@ -258,8 +260,9 @@ def test_a_15x15_job_shop_gets_cp_sat_first_and_then_two_tabu_searches(monkeypat
     monkeypatch.setattr(jobshop_tabu, "improve", improve)
     problem = random_job_shop(15, 15, seed=3)
     schedule = solve(problem, time_limit=3.0, workers=2, seed=5)
-    (_, hints, seconds, workers), (_, cpsat_placed, bound) = events[:2]
+    (_, hints, seconds, workers, strong), (_, cpsat_placed, bound) = events[:2]
     assert hints == 0 and seconds <= 0.2 * 3.0 and workers == 2  # unhinted, on both workers, first
+    assert strong and not scheduler._search_flags(problem, cp_model.CpModel())["strong_disjunctive"]  # its own
     searches = sorted(events[2:], key=lambda e: e[1])
     assert [(thread, seed) for _, thread, seed, _, _ in searches] == [
         ("MainThread", 5), ("second-tabu-search", 5 + scheduler.SECOND_TABU_SEED)]
