@@ -84,8 +84,8 @@ Key = tuple[int, int]  # (job index, operation index)
 WARM_START_SHARE = 0.1  # of a wall-clock time limit that the dispatching-rule warm start may use
 # Above this many operations a problem is "large": CP-SAT gets no strong disjunctive
 # propagation (except in `_proof_first`'s phase) and no fixed branching, which is how the minimal
-# job-shop model runs, and a plain job shop the tabu search's warm start (benchmarks/jssp_heldout_bench.py: 15x15 to
-# 20x20 instances).
+# job-shop model runs, and a plain job shop the tabu search's warm start
+# (benchmarks/jssp_heldout_bench.py: 15x15 to 20x20 instances).
 # The shared job shops (up to 20x5 and 10x10) are small and keep the proof-oriented setup.
 LARGE_PROBLEM_OPERATIONS = 200
 # Of the budget, what the tabu search may use on a large plain job shop (the rest is CP-SAT's,
@@ -130,8 +130,8 @@ SECOND_TABU_SEED = 7919  # added to the caller's seed: the second search's own r
 # That CP-SAT phase runs with strong disjunctive propagation (`_solve`), though the problem is
 # large: the minimal model's formulation at 7.5 s with it against without (held-out and training
 # 15x15, solver seeds 0-5, 60 pairs) ended shorter in 37 runs and longer in 4, and proved 26
-# optima against 13; through the scheduler, worse than the minimal model in 3 of 40 runs (seeds
-# 0-3) where it had been worse in 8 (docs/measurements_log.md, "Strong disjunctive propagation
+# optima against 13; through the scheduler, worse than the minimal model in 4 of 80 runs (seeds
+# 0-7) where it had been worse in 15 (docs/measurements_log.md, "Strong disjunctive propagation
 # on 15x15").
 PROOF_FIRST_SHARE = 0.75
 # In `_proof_first` the tabu search from CP-SAT's schedule stops after this many moves per
