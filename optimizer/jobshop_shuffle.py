@@ -95,6 +95,9 @@ def improve(problem: SchedulingProblem, placed: Placed, *, stop_at: float, seed:
         solver.parameters.max_time_in_seconds = max(0.01, min(STEP_SECONDS, stop_at - time.monotonic()))
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = steps
+        # from the same 2-s tabu schedules of 15x15 job shops (63 runs of 2.5 s), with it shorter in
+        # 19 and longer in none (docs/measurements_log.md, "Strong disjunctive propagation on 15x15")
+        solver.parameters.use_strong_propagation_in_disjunctive = True
         if solver.Solve(model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # never longer: the cap is the best
             best_placed = {key: (station[key], 0, int(solver.Value(s[key]))) for key in keys}
             best = dispatch.makespan(problem, best_placed)
