@@ -34,7 +34,8 @@ steps share one variable record (`_Vars`) and read best top to bottom, as one mo
 - Objectives: makespan, or weighted tardiness (weights scaled to integers).
 - Search: on problems of up to LARGE_PROBLEM_OPERATIONS operations, branch on the earliest
   start first (plus CP-SAT's portfolio), with strong disjunctive propagation when no operation
-  has alternatives; above, CP-SAT's own search.
+  has alternatives; above, CP-SAT's own search (with strong disjunctive propagation again in
+  `_proof_first`'s CP-SAT phase on 15x15-sized plain job shops).
 - Warm start: the best dispatching-rule schedule (fleet-aware too) gives the hint and, for
   makespan, the horizon. On a large plain job shop or a flexible one
   (`SchedulingProblem.is_job_shop`: stations of capacity 1, no fleets, changeovers, operators or
