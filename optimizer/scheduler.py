@@ -132,7 +132,7 @@ SECOND_TABU_SEED = 7919  # added to the caller's seed: the second search's own r
 # large: the minimal model's formulation at 7.5 s with it against without (held-out and training
 # 15x15, solver seeds 0-5, 60 pairs) ended shorter in 37 runs and longer in 4, and proved 26
 # optima against 13; through the scheduler, worse than the minimal model in 4 of 80 runs (seeds
-# 0-7) where it had been worse in 15; with it in the shuffle's steps too, 2 of 80 (seeds 0-7;
+# 0-7) where it had been worse in 15; with it in the shuffle's steps too, 7 of 120 (seeds 0-11;
 # docs/measurements_log.md, "Strong disjunctive propagation on 15x15"; README).
 PROOF_FIRST_SHARE = 0.75
 # In `_proof_first` the tabu search from CP-SAT's schedule stops after this many moves per
