@@ -133,7 +133,8 @@ SECOND_TABU_SEED = 7919  # added to the caller's seed: the second search's own r
 # 15x15, solver seeds 0-5, 60 pairs) ended shorter in 37 runs and longer in 4, and proved 26
 # optima against 13; through the scheduler, worse than the minimal model in 4 of 80 runs (seeds
 # 0-7) where it had been worse in 15; with it in the shuffle's steps too, 7 of 120 (seeds 0-11;
-# docs/measurements_log.md, "Strong disjunctive propagation on 15x15"; README).
+# docs/measurements_log.md, "Strong disjunctive propagation on 15x15" and "The held-out 15x15 with
+# seeds 8-11"; README).
 PROOF_FIRST_SHARE = 0.75
 # In `_proof_first` the tabu search from CP-SAT's schedule stops after this many moves per
 # operation without a better schedule, and machines re-sequenced exactly (`jobshop_shuffle`) go on
