@@ -139,7 +139,6 @@ def constrain_lane(model: cp_model.CpModel, problem: SchedulingProblem, station:
                    horizon: int, runs: Mapping[str, int], check_clock: Callable[[], None] = lambda: None) -> LaneBlocks:
     """The blocks of one lane of `station` and their circuit. `on_lane[key]` is the literal
     (or True) of operation `key` running on this lane; `start`/`end` its times."""
-    jobs = problem.jobs
     blocks: list[Block] = []
     of_family: dict[str, list[int]] = defaultdict(list)
     for family in sorted(runs):

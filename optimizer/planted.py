@@ -61,14 +61,6 @@ class PlantedInstance:
         path.write_text(yaml.safe_dump(self.layout, sort_keys=False), encoding="utf-8")
         return path
 
-    def planted_layout(self) -> dict[str, Any]:
-        """The layout document with the planted arrangement instead of the as-is one."""
-        doc = yaml.safe_load(yaml.safe_dump(self.layout))
-        for s in doc["stations"]:
-            x, y, rot = self.planted[s["id"]]
-            s["position"], s["rotation"] = [x, y], int(rot)
-        return doc
-
 
 def _snap(value: float) -> float:
     return round(round(value / GRID) * GRID, 6)

@@ -183,7 +183,6 @@ class RobotCell(Model):
 
 Factor = Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)]
 DistributionKind = Literal["fixed", "exponential", "triangular", "lognormal", "empirical"]
-DISTRIBUTION_KINDS: tuple[str, ...] = get_args(DistributionKind)
 BufferCapacity = Annotated[int, Field(ge=1, le=1_000_000)]
 
 

@@ -44,7 +44,6 @@ class Site:
     dock_xy: np.ndarray  # (n_docks, 2)
     obstacles: list[tuple[int, int, int, int]]  # fixed boxes in cells: x0, x1, y0, y1 (half-open)
     base_occ: np.ndarray  # (nx, ny) bool raster of the obstacles
-    static_key: tuple
     edge_margin: np.ndarray  # (n, 4 rotations, 4 sides) metres a station keeps from the floor edges
 
     @property
@@ -107,14 +106,14 @@ def site_of(layout: Layout) -> Site:
     key = _static_key(layout)
     site = _SITES.get(key)
     if site is None:
-        site = _build_site(layout, key)
+        site = _build_site(layout)
         if len(_SITES) >= 16:
             _SITES.pop(next(iter(_SITES)))
         _SITES[key] = site
     return site
 
 
-def _build_site(layout: Layout, key: tuple) -> Site:
+def _build_site(layout: Layout) -> Site:
     from twin.graph import material_trips
 
     floor = layout.floor
@@ -181,7 +180,7 @@ def _build_site(layout: Layout, key: tuple) -> Site:
         flow[index[a], index[b]] *= CONVEYOR_WEIGHT
     dock_xy = np.array([d.position for d in floor.docks], dtype=float).reshape(-1, 2)
     return Site(layout, g, aisle, floor.width, floor.depth, nx, ny, np.array(movable, dtype=np.int64),
-                 size, ext, bounds, in_off, out_off, flow, dock_xy, obstacles, base_occ, key, edge_margin)
+                 size, ext, bounds, in_off, out_off, flow, dock_xy, obstacles, base_occ, edge_margin)
 
 
 def pinned_items(site: Site) -> tuple[list[int], np.ndarray]:

@@ -27,9 +27,6 @@ from optimizer.search.rows import CandidateRow
 from optimizer.search.statistics import Difference
 from optimizer.store import RunStore, SimulationRecord
 
-SHARES = ("busy", "blocked", "starved")
-
-
 @dataclass(frozen=True)
 class FlowChange:
     """One material flow (station or dock pair): lot trips per demand period and the routed

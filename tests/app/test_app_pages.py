@@ -18,7 +18,7 @@ from twin.physics import task_times
 from factory_app.compute import validate_schedule_doc
 from factory_app.ui import STATE_KEY
 
-from apptest_tools import APP, run as _run, start as _start
+from apptest_tools import run as _run, start as _start
 
 
 def _number(at: AppTest, label: str):

@@ -1,7 +1,6 @@
 """`factory-twin optimize`: the run folder, flag errors, Ctrl-C, and kill -9 then --resume."""
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess

@@ -4,7 +4,6 @@ with the random baseline behind it (`optimizer.search.checks`)."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 import yaml

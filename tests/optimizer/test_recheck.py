@@ -12,7 +12,7 @@ from optimizer.cli import main
 from optimizer.planted import instance
 from optimizer.search.config import SearchConfig
 from optimizer.search.decide import decide
-from optimizer.search.recheck import Recheck, load_recheck, recheck_markdown, recheck_run
+from optimizer.search.recheck import Recheck, recheck_markdown, recheck_run
 from optimizer.search.results import load_run
 from optimizer.search.run import run_search
 from optimizer.search.yardstick import Yardstick
