@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -502,7 +503,35 @@ def simple_lower_bound(problem: SchedulingProblem, shifts: bool = True, transpor
     transports: CP-SAT's makespan domain gets neither, where its search was measured
     (`scheduler._objective`)."""
     job_bound, by_set = lower_bound_terms(problem, shifts, transports)
-    return max([job_bound, *by_set.values()])
+    by_fleet = fleet_lower_bounds(problem) if transports else {}
+    return max([job_bound, *by_set.values(), *by_fleet.values()])
+
+
+def fleet_lower_bounds(problem: SchedulingProblem) -> dict[str, int]:
+    """Per fleet: the least head, then the time its vehicles need for the loaded trips no plan
+    avoids, then the least tail. A move between two operations (or from the lot's origin) that
+    every choice of stations makes on a leg of that fleet takes one trip per transfer batch, each
+    holding a vehicle at least the shortest such leg; the vehicles carry one load at a time, and
+    no trip starts before its lot's head or ends later than its tail before the makespan. With
+    one product of the electronics sample moving on unit by unit (`transfer_batch: 1`) its plan
+    had 4,405 AGV trips and the station bound said 18,047 s; the fleet's says 46,919 s."""
+    trips: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # (head, ticks, tail) per move
+    for job in problem.jobs:
+        ops = job.operations
+        firsts = [min(a.first for a in op.alternatives) for op in ops]
+        lasts = [min(a.last for a in op.alternatives) for op in ops]
+        lags = [_shortest_transport(problem, job, k) for k in range(len(ops))]
+        for k, op in enumerate(ops):
+            legs = [problem.fleet_leg(a, b.station) for a in problem.pick_ups(job, k) for b in op.alternatives]
+            movers = {leg.mover for leg in legs if leg is not None}
+            if len(movers) != 1 or None in legs:
+                continue  # some choice of stations avoids every fleet, or the move may take either
+            head = job.release + sum(firsts[:k]) + sum(lags[:k])
+            tail = sum(lasts[k:]) + sum(lags[k + 1:])
+            ticks = min(leg.ticks for leg in legs)
+            trips[movers.pop()].extend([(head, ticks, tail)] * problem.batch_trips(job, k))
+    return {mover: min(h for h, _, _ in moves) + math.ceil(sum(t for _, t, _ in moves) / problem.fleets[mover])
+            + min(tail for _, _, tail in moves) for mover, moves in trips.items()}
 
 
 def lower_bound_terms(problem: SchedulingProblem, shifts: bool = True,
