@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from twin.errors import NoFeasibleSchedule
 
+from optimizer.fleet_timeline import FleetTimeline, books_ahead
 from optimizer.problem import Alternative, Job, SchedulingProblem, trip_key
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
@@ -81,10 +82,8 @@ def list_schedule(
     ready = [job.release for job in jobs]
     where: list[str | None] = [job.origin for job in jobs]
     started = [0] * len(jobs)  # when the previous operation started (for transfer-batch lags)
-    # per fleet, each vehicle's (free from, where it stands: its home, else anywhere)
-    vehicles: dict[str, list[tuple[int, str | None]]] = {
-        mover: [(0, problem.homes.get(mover))] * size for mover, size in problem.fleets.items()
-    }
+    gaps = books_ahead(problem)
+    vehicles = {mover: FleetTimeline(problem, mover, size, gaps) for mover, size in problem.fleets.items()}
     crews: dict[str, list[int]] = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
     placed: Placed = {}
     departures: dict[TripKey, int] = {}
@@ -95,9 +94,9 @@ def list_schedule(
     def trip(j: int, station: str) -> tuple[int, list[tuple[int, str, int, int]]]:
         """(when job j's lot can start on `station`, its trips there [(batch, mover, vehicle,
         departure)], none off a fleet leg). Each trip takes the vehicle that can be at the
-        pick-up first (after its empty run), and of those in time the one that gets there last
-        (keeping the others for lots ready earlier); a lot in transfer batches makes one trip
-        per batch, each leaving once its batch is done."""
+        pick-up first (after its empty run, between the trips it is booked for), and of those in
+        time the one that gets there last (keeping the others for lots ready earlier); a lot in
+        transfer batches makes one trip per batch, each leaving once its batch is done."""
         if where[j] is None:
             return ready[j], []
         leg = problem.fleet_leg(where[j], station)
@@ -105,19 +104,22 @@ def list_schedule(
             if jobs[j].batched and nxt[j] > 0:
                 return problem.earliest_after(jobs[j], nxt[j], where[j], started[j], station), []
             return ready[j] + problem.transport_ticks(where[j], station), []
-        fleet = list(vehicles[leg.mover])
+        fleet = vehicles[leg.mover]
         job, k = jobs[j], nxt[j]
         batches = problem.batch_trips(job, k)
         start, carried = 0, []
         for i in range(batches):
             leaves = ready[j] if batches == 1 else started[j] + problem.batch_ready(job, k - 1, where[j], i)
-            there = [free + problem.empty_ticks(leg.mover, at, where[j]) for free, at in fleet]
-            vehicle = min(range(len(fleet)), key=lambda n: (max(leaves, there[n]), -there[n], n))
-            depart = max(leaves, there[vehicle])
-            fleet[vehicle] = (depart + leg.ticks, station)
+            if carried:  # the batches leave in their order (a gap may open for a later one only)
+                leaves = max(leaves, carried[-1][3])
+            slot = min(fleet.slots(where[j], station, leg.ticks, leaves), key=lambda s: (s.depart, -s.there, s.vehicle))
+            if i < batches - 1:  # booked for the batches after it, then taken back
+                fleet.book(slot.vehicle, slot.depart, where[j], station, leg.ticks)
             need = problem.batch_need(job, k, station, i)
-            start = max(start, depart + leg.ticks - need)
-            carried.append((i, leg.mover, vehicle, depart))
+            start = max(start, slot.depart + leg.ticks - need)
+            carried.append((i, leg.mover, slot.vehicle, slot.depart))
+        for _, _, vehicle, depart in carried[:-1]:
+            fleet.unbook(vehicle, depart, where[j], station, leg.ticks)
         return start, carried
 
     def staffed(station: str, start: int, duration: int) -> tuple[int, tuple[str, int] | None]:
@@ -183,7 +185,7 @@ def list_schedule(
                operator: tuple[str, int] | None = None) -> None:
         k = nxt[j]
         for i, mover, index, depart in trip(j, station)[1]:
-            vehicles[mover][index] = (depart + problem.transport_ticks(where[j], station), station)
+            vehicles[mover].book(index, depart, where[j], station, problem.transport_ticks(where[j], station))
             departures[trip_key(j, k, i)] = depart
             carried_by[trip_key(j, k, i)] = index
         if operator is not None:
@@ -285,7 +287,9 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey,
            pools: dict[Key, str] | None = None, frozen: Frozen | None = None) -> ListSchedule:
     """A plan's stations, lanes and orders re-timed so that a vehicle of its fleet carries every
     trip: each trip, in the order of its planned departure, takes the vehicle that lets it
-    leave first, of those the nearest (`pick_vehicle`); each operation, in the order of its planned start,
+    leave first, of those the nearest (`pick_vehicle`), between the trips the vehicles are booked
+    for (a lot in transfer batches books its later batches' trips when the operation they feed
+    starts; `FleetTimeline`); each operation, in the order of its planned start,
     starts as soon as its lot arrives, its lane's previous operation (and changeover) is done
     and an operator of its planned pool (`pools`) is free and on shift for it; the lots of one
     planned batch start together once all have arrived.
@@ -308,7 +312,12 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey,
         events.append((start, 0, j, k, 0))
         if problem.fleet_leg(pick_up[(j, k)], station) is not None:
             events += [(departures[trip_key(j, k, i)], 1, j, k, i) for i in range(problem.batch_trips(jobs[j], k))]
-    vehicles = {mover: [(0, problem.homes.get(mover))] * size for mover, size in problem.fleets.items()}
+    gaps = books_ahead(problem)
+    vehicles = {mover: FleetTimeline(problem, mover, size, gaps) for mover, size in problem.fleets.items()}
+    for key, vehicle in frozen.trips.items():  # booked first: later trips fit around them
+        station = placed[key[:2]][0]
+        leg = problem.fleet_leg(pick_up[key[:2]], station)
+        vehicles[leg.mover].book(vehicle, departures[key], pick_up[key[:2]], station, leg.ticks)
     lanes: dict[tuple[str, int], tuple[int, str]] = {}  # (station, lane) -> (free from, family)
     ends: dict[Key, int] = {}
     arrival: dict[Key, int] = {}
@@ -331,14 +340,16 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey,
             ready = ends[(j, k - 1)] if k > 0 else jobs[j].release
         else:
             ready = retimed[(j, k - 1)][2] + problem.batch_ready(jobs[j], k - 1, pick_up[(j, k)], i)
+            if i > 0:  # the batches leave in their order
+                carry(j, k, i - 1)
+                ready = max(ready, new_departures[trip_key(j, k, i - 1)])
         if key in frozen.trips:
             vehicle, depart = frozen.trips[key], departures[key]
         else:
-            empty = [problem.empty_ticks(leg.mover, at, pick_up[(j, k)]) for _, at in fleet]
-            there = [max(floor, free + e) for (free, _), e in zip(fleet, empty)]
-            vehicle = pick_vehicle(ready, there, empty)
-            depart = max(ready, there[vehicle])
-        fleet[vehicle] = (depart + leg.ticks, station)
+            slots = fleet.slots(pick_up[(j, k)], station, leg.ticks, ready, floor)
+            vehicle = pick_vehicle(ready, [s.there for s in slots], [s.empty for s in slots])
+            depart = slots[vehicle].depart
+            fleet.book(vehicle, depart, pick_up[(j, k)], station, leg.ticks)
         need = problem.batch_need(jobs[j], k, station, i)
         arrival[(j, k)] = max(arrival.get((j, k), 0), depart + leg.ticks - need)
         new_departures[key], carried_by[key] = depart, vehicle
