@@ -58,9 +58,6 @@ class FleetTimeline:
         self.gaps = gaps
         self.trips: list[list[tuple[int, int, str, str]]] = [[] for _ in range(size)]
 
-    def __len__(self) -> int:
-        return len(self.trips)
-
     def slot(self, vehicle: int, pick_up: str, drop: str, ticks: int, leaves: int, not_before: int = 0) -> Slot:
         """The earliest departure, no earlier than `leaves` and `not_before`, at which `vehicle`
         can carry a trip of `ticks` from `pick_up` to `drop` between its booked trips: it gets

@@ -55,9 +55,15 @@ def test_only_the_first_gaps_are_tried():
     timeline = fleet({}, home=None)
     for n in range(GAPS_TRIED + 1):  # trips of 10 every 15 ticks: gaps of 5
         timeline.book(0, 15 * n, "A", "B", 10)
+    wide_open = 15 * GAPS_TRIED + 10  # then a gap of 100 ticks, and one more trip
+    timeline.book(0, wide_open + 100, "A", "B", 10)
     assert timeline.slot(0, "A", "B", 5, leaves=0).depart == 10  # the first gap
-    last_end = 15 * GAPS_TRIED + 10
-    assert timeline.slot(0, "A", "B", 10, leaves=0).depart == last_end  # none fits: after the last trip
+    # a 10-tick trip fits none of the first GAPS_TRIED gaps; the wide one comes after them
+    assert timeline.slot(0, "A", "B", 10, leaves=0).depart == wide_open + 110
+    assert timeline.slot(0, "A", "B", 10, leaves=wide_open - 20).depart == wide_open  # tried from there
+    whole_lots = FleetTimeline(timeline.problem, "agv", 1, gaps=False)  # no gap tried: after the last trip
+    whole_lots.trips = [list(timeline.trips[0])]
+    assert whole_lots.slot(0, "A", "B", 5, leaves=0).depart == wide_open + 110
 
 
 def test_a_lot_ready_later_takes_the_vehicle_between_another_lots_transfer_batches():
