@@ -19,7 +19,7 @@ from fractions import Fraction
 
 from twin.errors import NoFeasibleSchedule
 
-from optimizer.fleet_timeline import FleetTimeline, books_ahead
+from optimizer.fleet_timeline import FleetTimeline
 from optimizer.problem import Alternative, Job, SchedulingProblem, trip_key
 from optimizer.schedule import Schedule, make_schedule, validate_objective
 
@@ -82,8 +82,7 @@ def list_schedule(
     ready = [job.release for job in jobs]
     where: list[str | None] = [job.origin for job in jobs]
     started = [0] * len(jobs)  # when the previous operation started (for transfer-batch lags)
-    gaps = books_ahead(problem)
-    vehicles = {mover: FleetTimeline(problem, mover, size, gaps) for mover, size in problem.fleets.items()}
+    vehicles = {mover: FleetTimeline(problem, mover, size) for mover, size in problem.fleets.items()}
     crews: dict[str, list[int]] = {pool_id: [0] * pool.size for pool_id, pool in problem.pools.items()}  # free times
     placed: Placed = {}
     departures: dict[TripKey, int] = {}
@@ -312,8 +311,7 @@ def follow(problem: SchedulingProblem, placed: Placed, departures: dict[TripKey,
         events.append((start, 0, j, k, 0))
         if problem.fleet_leg(pick_up[(j, k)], station) is not None:
             events += [(departures[trip_key(j, k, i)], 1, j, k, i) for i in range(problem.batch_trips(jobs[j], k))]
-    gaps = books_ahead(problem)
-    vehicles = {mover: FleetTimeline(problem, mover, size, gaps) for mover, size in problem.fleets.items()}
+    vehicles = {mover: FleetTimeline(problem, mover, size) for mover, size in problem.fleets.items()}
     for key, vehicle in frozen.trips.items():  # booked first: later trips fit around them
         station = placed[key[:2]][0]
         leg = problem.fleet_leg(pick_up[key[:2]], station)

@@ -2,17 +2,17 @@
 trip may take a gap between two trips booked before it.
 
 The list scheduler (`dispatch.list_schedule`) and the re-timing of a plan (`dispatch.follow`)
-book trips out of time order when lots move on in transfer batches: a lot books the trips of
+book trips out of time order: the rules place first the operation that ends first, whose trip
+may leave after another's still to be placed, and a lot in transfer batches books the trips of
 its later batches, which leave as each batch is done, when it places the operation they feed.
-A vehicle known only by when it is free last was then held from now until that late trip: with
-the electronics sample's lots in transfer batches of 20 units, the dispatching rules' plan took
-37,239 s, and 21,798 s with the fleet left out, while the running twin, whose vehicles answer
-calls as they come, made its 1,760 units at 282 units/h (about 22,400 s).
-
-Whole lots are booked about in time order, and there the gaps are not tried (`books_ahead`):
-they made the rules' plans of the samples 4-9 % shorter, but CP-SAT's plans from them inside the
-layout search (its deterministic budget, seeds 0-7) 1.1 % longer on electronics_assembly and
-0.9 % on food_packaging (2.2 % shorter on auto_parts); docs/measurements_log.md.
+A vehicle known only by when it is free last was then held from now until that late trip:
+- the electronics sample's lots in transfer batches of 20 units: the rules' plan took 37,239 s,
+  21,798 s with the fleet left out, while the running twin, whose vehicles answer calls as they
+  come, made its 1,760 units at 282 units/h (about 22,400 s); now 24,611 s;
+- the electronics sample with one AGV instead of three: the rules' plan took 46,280 s, now
+  26,858 s; CP-SAT's plans inside the layout search, which tries one to four AGVs, 32,353 s in
+  the mean of seeds 0-3, now 25,443 (docs/measurements_log.md, "Lots in transfer batches on AGV
+  legs").
 """
 from __future__ import annotations
 
@@ -25,14 +25,6 @@ from optimizer.problem import SchedulingProblem
 # by unit books dozens of trips ahead, and trying every gap made one list schedule of such a plan
 # take over 20 s, where the trips alone took 0.5 s.
 GAPS_TRIED = 32
-
-
-def books_ahead(problem: SchedulingProblem) -> bool:
-    """True when some lot in transfer batches may move on a fleet's leg: its batches' trips are
-    booked ahead of time, so the fleets' gaps are tried."""
-    return any(job.transfer_batches > 1 and problem.batch_trips(job, k) > 1 and any(
-        problem.fleet_leg(a, b.station) for a in problem.pick_ups(job, k) for b in job.operations[k].alternatives)
-        for job in problem.jobs for k in range(1, len(job.operations)))
 
 
 @dataclass(frozen=True)
@@ -48,14 +40,12 @@ class Slot:
 
 class FleetTimeline:
     """One fleet's vehicles, each with its booked trips (depart, arrive, pick-up, drop) in time
-    order; every vehicle starts at the fleet's home at time 0 (anywhere without a home). With
-    `gaps` False a trip only goes after a vehicle's last one."""
+    order; every vehicle starts at the fleet's home at time 0 (anywhere without a home)."""
 
-    def __init__(self, problem: SchedulingProblem, mover: str, size: int, gaps: bool = True) -> None:
+    def __init__(self, problem: SchedulingProblem, mover: str, size: int) -> None:
         self.problem = problem
         self.mover = mover
         self.home = problem.homes.get(mover)
-        self.gaps = gaps
         self.trips: list[list[tuple[int, int, str, str]]] = [[] for _ in range(size)]
 
     def slot(self, vehicle: int, pick_up: str, drop: str, ticks: int, leaves: int, not_before: int = 0) -> Slot:
@@ -67,7 +57,7 @@ class FleetTimeline:
         trips, empty_ticks = self.trips[vehicle], self.problem.empty_ticks
         # a gap before trip g fits only if trip g leaves at least `ticks` after `leaves`
         first = bisect_left(trips, (max(leaves, not_before) + ticks,))
-        for g in range(first, min(len(trips), first + GAPS_TRIED) if self.gaps else first):
+        for g in range(first, min(len(trips), first + GAPS_TRIED)):
             free = trips[g - 1][1] if g > 0 else 0
             if trips[g][0] - free < ticks:
                 continue  # too short whatever the empty runs

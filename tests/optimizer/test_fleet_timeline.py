@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer import dispatch, fleet_timeline, vehicles
-from optimizer.fleet_timeline import GAPS_TRIED, FleetTimeline, Slot, books_ahead
+from optimizer.fleet_timeline import GAPS_TRIED, FleetTimeline, Slot
 from optimizer.problem import Alternative, Job, Operation, SchedulingProblem, TransportLeg
 from optimizer.schedule import check_schedule
 from optimizer.scheduler import solve
@@ -61,9 +61,6 @@ def test_only_the_first_gaps_are_tried():
     # a 10-tick trip fits none of the first GAPS_TRIED gaps; the wide one comes after them
     assert timeline.slot(0, "A", "B", 10, leaves=0).depart == wide_open + 110
     assert timeline.slot(0, "A", "B", 10, leaves=wide_open - 20).depart == wide_open  # tried from there
-    whole_lots = FleetTimeline(timeline.problem, "agv", 1, gaps=False)  # no gap tried: after the last trip
-    whole_lots.trips = [list(timeline.trips[0])]
-    assert whole_lots.slot(0, "A", "B", 5, leaves=0).depart == wide_open + 110
 
 
 def test_a_lot_ready_later_takes_the_vehicle_between_another_lots_transfer_batches():
@@ -81,18 +78,17 @@ def test_a_lot_ready_later_takes_the_vehicle_between_another_lots_transfer_batch
               Job("L2", (one_op("c", "C", 60), one_op("d", "D", 200)))),
         capacities={s: 1 for s in "ABCD"},
         transport={("A", "B"): TransportLeg(10), ("C", "D"): TransportLeg(10)}, fleets={"agv": 1})
-    assert books_ahead(problem)
     for rule in dispatch.RULES:
         placed = dispatch.list_schedule(problem, rule)
         assert placed.placed[(1, 1)] == ("D", 0, 70) and placed.placed[(0, 1)] == ("B", 0, 60)
         assert sorted(placed.departures.values()) == [50, 60, 100]
     schedule = dispatch.solve(problem)
     assert check_schedule(problem, schedule) == [] and schedule.makespan == 270 == dispatch.simple_lower_bound(problem)
-    # whole lots are booked about in time order and take no gaps: L1 as one lot leaves A at 100
-    # (B 110-210) and is placed first again (it ends sooner), so L2's trip waits for it: 120
+    # whole lots too: L1 as one lot leaves A at 100 (B 110-210) and is placed first (it ends
+    # sooner); L2's trip, ready at 60, goes before it (60-70), and D runs 70-270
     whole = replace(problem, jobs=(Job("L1", (one_op("a", "A", 100), one_op("b", "B", 100))), problem.jobs[1]))
-    assert not books_ahead(whole)
-    assert dispatch.list_schedule(whole, "fifo").placed[(1, 1)] == ("D", 0, 120)
+    for rule in dispatch.RULES:
+        assert dispatch.list_schedule(whole, rule).placed[(1, 1)] == ("D", 0, 70)
 
 
 @st.composite
