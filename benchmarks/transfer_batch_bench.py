@@ -31,6 +31,7 @@ SAMPLE = ROOT / "layouts" / "electronics_assembly.yaml"
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.tables import write_markdown  # noqa: E402
+from benchmarks.vehicle_routes_bench import sample_problem  # noqa: E402
 
 
 def variant(folder: Path, batch: str) -> tuple[Path, int]:
@@ -52,15 +53,9 @@ def command(args: list[str]) -> subprocess.CompletedProcess:
 
 def rules(path: Path) -> tuple[int, int]:
     """(the dispatching rules' makespan, the simple lower bound), seconds."""
-    from twin.io import load_layout
-    from twin.physics import Physics, task_times
-
     from optimizer.dispatch import best_placement, makespan, simple_lower_bound
-    from optimizer.problem import layout_problem
 
-    layout = load_layout(path)
-    with Physics() as physics:
-        problem = layout_problem(layout, task_times(layout, SAMPLE.parent, physics))
+    problem = sample_problem(path)
     plan = best_placement(problem)
     return round(problem.to_seconds(makespan(problem, plan.placed))), round(problem.to_seconds(simple_lower_bound(problem)))
 

@@ -526,11 +526,8 @@ def fleet_lower_bounds(problem: SchedulingProblem) -> dict[str, int]:
     had 4,405 AGV trips and the station bound said 18,047 s; the fleet's says 46,919 s."""
     trips: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # (head, ticks, tail) per move
     for job in problem.jobs:
-        ops = job.operations
-        firsts = [min(a.first for a in op.alternatives) for op in ops]
-        lasts = [min(a.last for a in op.alternatives) for op in ops]
-        lags = [_shortest_transport(problem, job, k) for k in range(len(ops))]
-        for k, op in enumerate(ops):
+        firsts, lasts, lags = _chain(problem, job, transports=True)
+        for k, op in enumerate(job.operations):
             legs = [problem.fleet_leg(a, b.station) for a in problem.pick_ups(job, k) for b in op.alternatives]
             movers = {leg.mover for leg in legs if leg is not None}
             if len(movers) != 1 or None in legs:
@@ -553,9 +550,7 @@ def lower_bound_terms(problem: SchedulingProblem, shifts: bool = True,
         ops = job.operations
         if not ops:
             continue
-        firsts = [min(a.first for a in op.alternatives) for op in ops]
-        lasts = [min(a.last for a in op.alternatives) for op in ops]
-        lags = [_shortest_transport(problem, job, k) if transports else 0 for k in range(len(ops))]
+        firsts, lasts, lags = _chain(problem, job, transports)
         # transfer batches overlap consecutive operations: only the first batch counts before the last
         job_bound = max(job_bound, job.release + sum(firsts[:-1]) + sum(lags)
                         + min(a.duration for a in ops[-1].alternatives))
@@ -576,6 +571,15 @@ def lower_bound_terms(problem: SchedulingProblem, shifts: bool = True,
         done = _finish(problem, group, head, sum(t for _, t, _ in inside), shifts)
         by_set[group] = math.ceil(done - 1e-6) + min(tail for _, _, tail in inside)
     return job_bound, by_set
+
+
+def _chain(problem: SchedulingProblem, job: Job, transports: bool) -> tuple[list[int], list[int], list[int]]:
+    """Per operation of `job`: its shortest time to its first transfer batch (the whole
+    operation for a lot that moves whole), to its last batch, and the shortest transport before
+    it (0 without `transports`): what every head and tail of the bounds is made of."""
+    ops = job.operations
+    return ([min(a.first for a in op.alternatives) for op in ops], [min(a.last for a in op.alternatives) for op in ops],
+            [_shortest_transport(problem, job, k) if transports else 0 for k in range(len(ops))])
 
 
 def _shortest_transport(problem: SchedulingProblem, job: Job, k: int) -> int:

@@ -27,6 +27,7 @@ from optimizer.search.rows import CandidateRow
 from optimizer.search.statistics import Difference
 from optimizer.store import RunStore, SimulationRecord
 
+
 @dataclass(frozen=True)
 class FlowChange:
     """One material flow (station or dock pair): lot trips per demand period and the routed
